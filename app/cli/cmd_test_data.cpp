@@ -1,0 +1,49 @@
+#include <iostream>
+
+#include "app/cli/commands.h"
+#include "backends/backend_runner.h"
+
+namespace nest::cli {
+
+namespace {
+
+int testData(const ParsedArgs& args) {
+  GraphRunner runner = runnerForBackend(args.get("--backend", "interpreter"));
+  Tolerance tol;
+  if (args.has("--rtol")) tol.rtol = std::stod(args.get("--rtol"));
+  if (args.has("--atol")) tol.atol = std::stod(args.get("--atol"));
+  int passed = 0, failed = 0;
+  for (const std::string& path : args.positional) {
+    for (const auto& dir : findTestCases(path)) {
+      TestCaseResult r = runOnnxTestCase(dir, runner, tol);
+      if (r.passed) {
+        ++passed;
+        std::cout << "PASS " << r.name << "\n";
+      } else {
+        ++failed;
+        std::cout << "FAIL " << r.name << ": " << r.message << "\n";
+      }
+      std::cout.flush();
+    }
+  }
+  std::cout << passed << " passed, " << failed << " failed\n";
+  return failed ? kExitWrongResults : kExitOk;
+}
+
+}  // namespace
+
+Command testDataCommand() {
+  return {{"test-data", "DIR... [--backend NAME] [--rtol R] [--atol A]",
+           "run ONNX test-case folders and compare with their reference outputs",
+           "Each DIR is a test case (model.onnx + test_data_set_*/input_K.pb, output_K.pb) or a folder\n"
+           "of test cases. Prints one line per test and a closing `N passed, N failed` line; exits 1\n"
+           "when a test fails. Floats compare with |got - expected| <= atol + rtol*|expected|\n"
+           "(defaults of the ONNX backend tests: rtol 1e-3, atol 1e-7); integers exactly.",
+           {{"--backend", "NAME", "backend that runs the models (default interpreter)"},
+            {"--rtol", "R", "relative tolerance (default 1e-3)"},
+            {"--atol", "A", "absolute tolerance (default 1e-7)"}},
+           1, -1},
+          testData};
+}
+
+}  // namespace nest::cli

@@ -1,0 +1,55 @@
+// nestc: command-line face of the NEST compiler.
+#include <cstdio>
+#include <iostream>
+
+#include "app/cli/commands.h"
+#include "core/error.h"
+
+namespace {
+
+std::vector<nest::cli::Command> allCommands() {
+  using namespace nest::cli;
+  return {infoCommand(), runCommand(), testDataCommand(), printCommand(), dotCommand()};
+}
+
+void printUsage() {
+  std::cout << "nestc — NEST deep-learning compiler (ONNX in, static shapes)\n\n"
+               "usage: nestc COMMAND [options]\n\ncommands:\n";
+  for (const auto& c : allCommands()) {
+    std::string name = "  " + c.spec.name;
+    name.append(14 - std::min<size_t>(name.size(), 13), ' ');
+    std::cout << name << c.spec.summary << "\n";
+  }
+  std::cout << "\n`nestc COMMAND --help` explains a command. Exit codes: 0 success, 1 wrong results,\n"
+               "2 bad input or unsupported model (the message names the node and the op).\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    printUsage();
+    return args.empty() ? nest::cli::kExitBadInput : nest::cli::kExitOk;
+  }
+  for (const auto& c : allCommands()) {
+    if (c.spec.name != args[0]) continue;
+    try {
+      auto parsed = nest::cli::parseArgs(c.spec, {args.begin() + 1, args.end()});
+      if (parsed.help) {
+        std::cout << nest::cli::helpText(c.spec);
+        return nest::cli::kExitOk;
+      }
+      return c.run(parsed);
+    } catch (const nest::Error& e) {
+      std::cerr << "nestc " << c.spec.name << ": error: " << e.what() << "\n";
+      return nest::cli::kExitBadInput;
+    } catch (const std::exception& e) {
+      std::cerr << "nestc " << c.spec.name << ": internal error: " << e.what() << "\n";
+      return nest::cli::kExitBadInput;
+    }
+  }
+  std::cerr << "nestc: unknown command '" << args[0] << "'\n\n";
+  printUsage();
+  return nest::cli::kExitBadInput;
+}

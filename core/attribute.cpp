@@ -1,0 +1,73 @@
+#include "core/attribute.h"
+
+#include "core/error.h"
+
+namespace nest {
+
+namespace {
+template <typename T>
+const T& typed(const std::map<std::string, Attribute>& m, const std::string& name, const char* what) {
+  const Attribute& a = m.at(name);
+  if (auto* v = std::get_if<T>(&a)) return *v;
+  failBadInput("attribute '" + name + "' should be " + what);
+}
+}  // namespace
+
+int64_t Attributes::getInt(const std::string& name, int64_t def) const {
+  return has(name) ? typed<int64_t>(map_, name, "an integer") : def;
+}
+
+int64_t Attributes::getInt(const std::string& name) const {
+  if (!has(name)) failBadInput("required attribute '" + name + "' is missing");
+  return typed<int64_t>(map_, name, "an integer");
+}
+
+float Attributes::getFloat(const std::string& name, float def) const {
+  if (!has(name)) return def;
+  if (auto* i = std::get_if<int64_t>(&map_.at(name))) return static_cast<float>(*i);
+  return typed<float>(map_, name, "a float");
+}
+
+std::string Attributes::getString(const std::string& name, const std::string& def) const {
+  return has(name) ? typed<std::string>(map_, name, "a string") : def;
+}
+
+Ints Attributes::getInts(const std::string& name, const Ints& def) const {
+  if (!has(name)) return def;
+  if (auto* f = std::get_if<Floats>(&map_.at(name)); f && f->empty()) return {};
+  return typed<Ints>(map_, name, "a list of integers");
+}
+
+Floats Attributes::getFloats(const std::string& name, const Floats& def) const {
+  if (!has(name)) return def;
+  if (auto* i = std::get_if<Ints>(&map_.at(name))) return Floats(i->begin(), i->end());
+  return typed<Floats>(map_, name, "a list of floats");
+}
+
+const Tensor* Attributes::getTensor(const std::string& name) const {
+  if (!has(name)) return nullptr;
+  return &typed<Tensor>(map_, name, "a tensor");
+}
+
+bool attributeEquals(const Attribute& a, const Attribute& b) {
+  if (a.index() != b.index()) return false;
+  return std::visit(
+      [&](const auto& va) {
+        using T = std::decay_t<decltype(va)>;
+        const T& vb = std::get<T>(b);
+        if constexpr (std::is_same_v<T, Tensor>)
+          return va.type() == vb.type() && va.sameBytes(vb);
+        else
+          return va == vb;
+      },
+      a);
+}
+
+bool Attributes::operator==(const Attributes& other) const {
+  if (map_.size() != other.map_.size()) return false;
+  for (auto it = map_.begin(), jt = other.map_.begin(); it != map_.end(); ++it, ++jt)
+    if (it->first != jt->first || !attributeEquals(it->second, jt->second)) return false;
+  return true;
+}
+
+}  // namespace nest

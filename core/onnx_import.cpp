@@ -1,0 +1,407 @@
+#include "core/onnx_import.h"
+
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <google/protobuf/text_format.h>
+#include <onnx/onnx_pb.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/error.h"
+#include "core/onnx_tensor.h"
+#include "core/op_table.h"
+#include "core/verifier.h"
+
+namespace nest {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Values computed during import only to resolve parameter operands (never stored in the graph
+// unless they are already constants). Small outputs of nodes whose operands are known.
+constexpr int64_t kMaxKnownElements = 1 << 16;
+
+onnx::ModelProto loadModelProto(const fs::path& file) {
+  if (!fs::exists(file)) failBadInput("model file " + file.string() + " does not exist");
+  if (fs::is_directory(file)) failBadInput(file.string() + " is a directory, not a model file");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) failBadInput("cannot open model file " + file.string());
+  onnx::ModelProto model;
+  std::string ext = file.extension().string();
+  if (ext == ".onnxtxt" || ext == ".pbtxt" || ext == ".txt" || ext == ".prototxt") {
+    std::stringstream ss;
+    ss << in.rdbuf();
+    google::protobuf::TextFormat::Parser parser;
+    struct Collector : google::protobuf::io::ErrorCollector {
+      std::string first;
+      void AddError(int line, int column, const std::string& message) override {
+        if (first.empty()) first = "line " + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " + message;
+      }
+    } errors;
+    parser.RecordErrorsTo(&errors);
+    if (!parser.ParseFromString(ss.str(), &model))
+      failBadInput(file.string() + " is not a valid ONNX text model: " + errors.first);
+  } else {
+    google::protobuf::io::IstreamInputStream stream(&in);
+    if (!model.ParseFromZeroCopyStream(&stream))
+      failBadInput(file.string() + " is not a valid ONNX model (protobuf parse failed)");
+  }
+  if (!model.has_graph()) failBadInput(file.string() + " has no graph");
+  return model;
+}
+
+bool isDefaultDomain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
+
+Attribute convertAttribute(const onnx::AttributeProto& a, AttrKind kind, const std::string& where,
+                           const fs::path& baseDir) {
+  auto bad = [&](const char* expected) -> Attribute {
+    failBadInput(where + ": attribute '" + a.name() + "' should be " + expected);
+  };
+  switch (kind) {
+    case AttrKind::Int:
+      if (a.type() == onnx::AttributeProto::INT || a.has_i()) return static_cast<int64_t>(a.i());
+      return bad("an integer");
+    case AttrKind::Float:
+      if (a.type() == onnx::AttributeProto::FLOAT || a.has_f()) return a.f();
+      if (a.type() == onnx::AttributeProto::INT) return static_cast<float>(a.i());
+      return bad("a float");
+    case AttrKind::String:
+      if (a.type() == onnx::AttributeProto::STRING || a.has_s()) return a.s();
+      return bad("a string");
+    case AttrKind::Ints:
+      if (a.type() == onnx::AttributeProto::INTS || a.ints_size()) return Ints(a.ints().begin(), a.ints().end());
+      if (a.type() == onnx::AttributeProto::INT) return Ints{a.i()};
+      return bad("a list of integers");
+    case AttrKind::Floats:
+      if (a.type() == onnx::AttributeProto::FLOATS || a.floats_size()) return Floats(a.floats().begin(), a.floats().end());
+      if (a.type() == onnx::AttributeProto::INTS) return Floats(a.ints().begin(), a.ints().end());
+      return bad("a list of floats");
+    case AttrKind::Strings:
+      if (a.type() == onnx::AttributeProto::STRINGS || a.strings_size()) return Strings(a.strings().begin(), a.strings().end());
+      return bad("a list of strings");
+    case AttrKind::Tensor:
+      if (a.type() == onnx::AttributeProto::TENSOR || a.has_t()) return tensorFromProto(a.t(), baseDir, where + " attribute " + a.name());
+      if (a.type() == onnx::AttributeProto::FLOAT) return Tensor::scalarF32(a.f());
+      return bad("a tensor");
+  }
+  return bad("?");
+}
+
+// A Constant node's value (value, value_float, value_floats, value_int, value_ints).
+Tensor constantNodeValue(const onnx::NodeProto& n, const fs::path& baseDir, const std::string& where) {
+  for (const auto& a : n.attribute()) {
+    if (a.name() == "value") return tensorFromProto(a.t(), baseDir, where);
+    if (a.name() == "value_float") return Tensor::scalarF32(a.f());
+    if (a.name() == "value_floats")
+      return Tensor::fromVector<float>(ElemType::F32, {a.floats_size()}, std::vector<float>(a.floats().begin(), a.floats().end()));
+    if (a.name() == "value_int") return Tensor::fromVector<int64_t>(ElemType::I64, {}, {a.i()});
+    if (a.name() == "value_ints")
+      return Tensor::fromVector<int64_t>(ElemType::I64, {a.ints_size()}, std::vector<int64_t>(a.ints().begin(), a.ints().end()));
+    if (a.name() == "sparse_value" || a.name() == "value_string" || a.name() == "value_strings")
+      failUnsupported(where + ": Constant with attribute '" + a.name() + "' is not supported");
+  }
+  failBadInput(where + ": Constant node without a value");
+}
+
+class Importer {
+ public:
+  Importer(const onnx::ModelProto& model, const fs::path& file, const ImportOptions& options)
+      : model_(model), baseDir_(file.parent_path()), options_(options) {
+    for (const auto& o : model.opset_import())
+      if (isDefaultDomain(o.domain())) opset_ = o.version();
+    if (model.opset_import_size() == 0) opset_ = 1;  // IR version 1/2 models
+    graph_.name = model.graph().name().empty() ? file.stem().string() : model.graph().name();
+  }
+
+  ImportResult run() {
+    const onnx::GraphProto& g = model_.graph();
+    checkSupported(g);
+    for (const auto& init : g.initializer()) {
+      Tensor t = tensorFromProto(init, baseDir_, "initializer '" + init.name() + "'");
+      graph_.setConstant(init.name(), t);
+      known_[init.name()] = t;
+    }
+    for (const auto& in : g.input()) {
+      if (graph_.isConstant(in.name())) continue;  // initializer also listed as input
+      graphInputs_.insert(in.name());
+      graph_.inputs.push_back(in.name());
+      graph_.setType(in.name(), inputType(in));
+    }
+    for (const onnx::NodeProto* n : topologicalOrder(g)) importNode(*n);
+    for (const auto& out : g.output()) {
+      if (!graph_.hasValue(out.name()))
+        failBadInput("graph output '" + out.name() + "' is not produced by any node");
+      graph_.outputs.push_back(out.name());
+    }
+    bindRequestedInputs();
+    dropUnusedConstants();
+    verifyGraph(graph_);
+    return {std::move(graph_), opset_, std::move(bound_)};
+  }
+
+ private:
+  // One error for the whole model listing every unsupported op type (one node name each).
+  void checkSupported(const onnx::GraphProto& g) {
+    std::map<std::string, std::string> unsupported;
+    for (const auto& n : g.node()) {
+      std::string key = isDefaultDomain(n.domain()) ? n.op_type() : n.domain() + "." + n.op_type();
+      bool ok = isDefaultDomain(n.domain()) && (n.op_type() == "Constant" || OpTable::instance().find(n.op_type()));
+      if (!ok && !unsupported.count(key)) unsupported[key] = n.name().empty() ? "(unnamed)" : n.name();
+    }
+    if (unsupported.empty()) return;
+    std::string msg = "model uses " + std::to_string(unsupported.size()) + " unsupported op type" +
+                      (unsupported.size() > 1 ? "s" : "") + " (opset " + std::to_string(opset_) + "):";
+    for (const auto& [op, node] : unsupported) msg += "\n  " + op + " (e.g. node '" + node + "')";
+    failUnsupported(msg);
+  }
+
+  TensorType inputType(const onnx::ValueInfoProto& vi) {
+    const std::string& name = vi.name();
+    if (!vi.type().has_tensor_type())
+      failUnsupported("graph input '" + name + "' is not a tensor (sequence, map and optional inputs are not supported)");
+    const auto& tt = vi.type().tensor_type();
+    auto elem = elemTypeFromOnnx(tt.elem_type());
+    if (!elem)
+      failUnsupported("graph input '" + name + "' has element type " + onnxDataTypeName(tt.elem_type()) +
+                      ", which is not supported");
+    if (auto it = options_.inputShapes.find(name); it != options_.inputShapes.end()) {
+      if (tt.has_shape() && tt.shape().dim_size() != static_cast<int>(it->second.size()))
+        failBadInput("--input-shape " + name + "=" + shapeToString(it->second) + " has rank " +
+                     std::to_string(it->second.size()) + " but the model's input has rank " +
+                     std::to_string(tt.shape().dim_size()));
+      return TensorType(*elem, it->second);
+    }
+    if (auto it = options_.inputValues.find(name); it != options_.inputValues.end())
+      return TensorType(*elem, it->second.shape());
+    if (!tt.has_shape())
+      failBadInput("graph input '" + name + "' has no shape; fix it with --input-shape " + name + "=DIMS (e.g. 1x3x224x224)");
+    Shape shape;
+    for (int i = 0; i < tt.shape().dim_size(); ++i) {
+      const auto& d = tt.shape().dim(i);
+      if (!d.has_dim_value() || d.dim_value() < 0) {
+        std::string dimName = d.has_dim_param() ? "'" + d.dim_param() + "'" : "?";
+        failBadInput("graph input '" + name + "' has a dynamic dimension " + dimName + " at position " +
+                     std::to_string(i) + "; fix it with --input-shape " + name + "=DIMS (e.g. 1x3x224x224)");
+      }
+      shape.push_back(d.dim_value());
+    }
+    return TensorType(*elem, shape);
+  }
+
+  std::vector<const onnx::NodeProto*> topologicalOrder(const onnx::GraphProto& g) {
+    std::unordered_set<std::string> available;
+    for (const auto& i : g.initializer()) available.insert(i.name());
+    for (const auto& i : g.input()) available.insert(i.name());
+    available.insert("");
+    std::vector<const onnx::NodeProto*> order, pending;
+    for (const auto& n : g.node()) pending.push_back(&n);
+    while (!pending.empty()) {
+      std::vector<const onnx::NodeProto*> next;
+      for (const auto* n : pending) {
+        bool ready = true;
+        for (const auto& in : n->input()) ready = ready && available.count(in);
+        if (ready) {
+          order.push_back(n);
+          for (const auto& o : n->output()) available.insert(o);
+        } else {
+          next.push_back(n);
+        }
+      }
+      if (next.size() == pending.size()) {
+        const auto* n = next.front();
+        for (const auto& in : n->input())
+          if (!available.count(in))
+            failBadInput("node '" + n->name() + "' (" + n->op_type() + ") uses value '" + in +
+                         "', which no node, input or initializer defines (or a cycle)");
+      }
+      pending = std::move(next);
+    }
+    return order;
+  }
+
+  std::string where(const onnx::NodeProto& n) const {
+    return "node '" + (n.name().empty() ? n.output_size() ? n.output(0) : std::string("?") : n.name()) + "' (" +
+           n.op_type() + ")";
+  }
+
+  // The value of an operand needed at import time, binding a graph input from options if needed.
+  const Tensor* knownValue(const std::string& value) {
+    if (auto it = known_.find(value); it != known_.end()) return &it->second;
+    if (graphInputs_.count(value)) {
+      if (auto it = options_.inputValues.find(value); it != options_.inputValues.end()) {
+        Tensor t = it->second;
+        toBind_.insert(value);
+        return &(known_[value] = t);
+      }
+    }
+    return nullptr;
+  }
+
+  void importNode(const onnx::NodeProto& n) {
+    const std::string at = where(n);
+    if (n.op_type() == "Constant") {
+      Tensor t = constantNodeValue(n, baseDir_, at);
+      graph_.setConstant(n.output(0), t);
+      known_[n.output(0)] = t;
+      return;
+    }
+    const OpDef& def = *OpTable::instance().find(n.op_type());
+    Attributes attrs;
+    for (const auto& a : n.attribute()) {
+      std::string name = a.name();
+      if (def.name == "Pad" && name == "paddings") name = "pads";  // Pad-1 spelling
+      for (const AttrSpec& spec : def.attrs)
+        if (spec.name == name) attrs.set(name, convertAttribute(a, spec.kind, at, baseDir_));
+    }
+    std::set<int> paramIndexes;
+    for (const ParamInput& p : def.params) {
+      paramIndexes.insert(p.index);
+      if (p.index >= n.input_size() || n.input(p.index).empty()) continue;
+      const std::string& value = n.input(p.index);
+      const Tensor* t = knownValue(value);
+      if (!t)
+        failUnsupported(at + ": operand " + std::to_string(p.index) + " ('" + p.attr + "', value '" + value +
+                        "') must be known at compile time, but it is computed at run time; only static shapes are "
+                        "supported");
+      if (t->numElements() == 0) continue;
+      switch (p.kind) {
+        case AttrKind::Ints: attrs.set(p.attr, t->toInts()); break;
+        case AttrKind::Int: attrs.set(p.attr, t->getInt(0)); break;
+        case AttrKind::Float: attrs.set(p.attr, static_cast<float>(t->getDouble(0))); break;
+        case AttrKind::Floats: {
+          Floats f;
+          for (double d : t->toDoubles()) f.push_back(static_cast<float>(d));
+          attrs.set(p.attr, f);
+          break;
+        }
+        case AttrKind::Tensor: attrs.set(p.attr, *t); break;
+        default: failInternal(def.name + ": parameter kind not supported");
+      }
+    }
+    std::vector<std::string> inputs;
+    for (int i = 0; i < n.input_size(); ++i)
+      if (!paramIndexes.count(i)) inputs.push_back(n.input(i));
+    while (!inputs.empty() && inputs.back().empty()) inputs.pop_back();
+    std::vector<std::string> outputs(n.output().begin(), n.output().end());
+    while (!outputs.empty() && outputs.back().empty()) outputs.pop_back();
+    for (std::string& o : outputs)
+      if (o.empty()) o = graph_.freshValueName((n.name().empty() ? n.op_type() : n.name()) + "_unused");
+    int nIn = static_cast<int>(inputs.size()), nOut = static_cast<int>(outputs.size());
+    if (nIn < def.minInputs || (def.maxInputs >= 0 && nIn > def.maxInputs))
+      failBadInput(at + ": has " + std::to_string(nIn) + " data operands, the op takes " +
+                   std::to_string(def.minInputs) + (def.maxInputs < 0 ? " or more" : " to " + std::to_string(def.maxInputs)));
+    if (nOut < def.minOutputs || nOut > def.maxOutputs)
+      failBadInput(at + ": has " + std::to_string(nOut) + " results, the op gives " + std::to_string(def.minOutputs) +
+                   " to " + std::to_string(def.maxOutputs));
+    for (const std::string& o : outputs)
+      if (graph_.hasValue(o)) failBadInput(at + ": value '" + o + "' is defined twice");
+
+    Node& node = graph_.addNode(def.name, n.name(), inputs, outputs, std::move(attrs));
+    std::vector<const TensorType*> inTypes;
+    for (const std::string& in : node.inputs) inTypes.push_back(in.empty() ? nullptr : &graph_.typeOf(in));
+    std::vector<TensorType> outTypes = inferNodeTypes(def, node, inTypes);
+    for (size_t i = 0; i < node.outputs.size(); ++i) graph_.setType(node.outputs[i], outTypes[i]);
+    computeKnownOutputs(def, node, outTypes);
+  }
+
+  // Propagates known values through small computations (the PyTorch exporter's shape idioms).
+  void computeKnownOutputs(const OpDef& def, const Node& node, const std::vector<TensorType>& outTypes) {
+    if (def.name == "Shape" || def.name == "Size") {
+      // Known from the operand's static type alone, without the operand's value.
+      const Shape& s = graph_.typeOf(node.inputs[0]).shape;
+      if (def.name == "Size") {
+        known_[node.outputs[0]] = Tensor::fromVector<int64_t>(ElemType::I64, {}, {numElements(s)});
+        return;
+      }
+      int64_t rank = static_cast<int64_t>(s.size());
+      int64_t start = node.attrs.getInt("start", 0), end = node.attrs.getInt("end", rank);
+      if (start < 0) start += rank;
+      if (end < 0) end += rank;
+      start = std::clamp<int64_t>(start, 0, rank);
+      end = std::clamp<int64_t>(end, 0, rank);
+      std::vector<int64_t> dims(s.begin() + start, s.begin() + std::max(start, end));
+      known_[node.outputs[0]] = Tensor::fromVector<int64_t>(ElemType::I64, {static_cast<int64_t>(dims.size())}, dims);
+      return;
+    }
+    if (!def.kernel) return;
+    std::vector<const Tensor*> ins;
+    int64_t work = 0;
+    for (const std::string& in : node.inputs) {
+      if (in.empty()) {
+        ins.push_back(nullptr);
+        continue;
+      }
+      auto it = known_.find(in);
+      if (it == known_.end()) return;
+      ins.push_back(&it->second);
+      work += it->second.numElements();
+    }
+    for (const TensorType& t : outTypes) work += t.numElements();
+    if (work > kMaxKnownElements) return;
+    std::vector<Tensor> outs;
+    try {
+      outs = runKernel(def, node, ins, outTypes);
+    } catch (const Error&) {
+      return;  // not needed to import; the error shows when the graph runs
+    }
+    for (size_t i = 0; i < outs.size(); ++i) known_[node.outputs[i]] = outs[i];
+  }
+
+  // Constants that only fed parameter operands now live in attributes.
+  void dropUnusedConstants() {
+    std::unordered_set<std::string> used(graph_.outputs.begin(), graph_.outputs.end());
+    for (const Node& n : graph_.nodes) used.insert(n.inputs.begin(), n.inputs.end());
+    std::vector<std::string> unused;
+    for (const auto& [name, t] : graph_.constants())
+      if (!used.count(name)) unused.push_back(name);
+    for (const std::string& name : unused) graph_.removeConstant(name);
+  }
+
+  // Graph inputs whose values were needed become constants.
+  void bindRequestedInputs() {
+    for (const std::string& name : toBind_) {
+      graph_.setConstant(name, known_.at(name));
+      graph_.inputs.erase(std::find(graph_.inputs.begin(), graph_.inputs.end(), name));
+      bound_.push_back(name);
+    }
+  }
+
+  const onnx::ModelProto& model_;
+  fs::path baseDir_;
+  const ImportOptions& options_;
+  int64_t opset_ = 0;
+  Graph graph_;
+  std::unordered_set<std::string> graphInputs_;
+  std::unordered_map<std::string, Tensor> known_;
+  std::set<std::string> toBind_;
+  std::vector<std::string> bound_;
+};
+
+}  // namespace
+
+ImportResult importOnnxFile(const fs::path& file, const ImportOptions& options) {
+  onnx::ModelProto model = loadModelProto(file);
+  return Importer(model, file, options).run();
+}
+
+std::pair<std::string, Shape> parseInputShapeSpec(const std::string& spec) {
+  auto eq = spec.rfind('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+    failBadInput("--input-shape expects NAME=DIMS such as data=1x3x224x224, got '" + spec + "'");
+  Shape shape;
+  std::stringstream ss(spec.substr(eq + 1));
+  std::string dim;
+  while (std::getline(ss, dim, 'x')) {
+    if (dim.empty() || dim.find_first_not_of("0123456789") != std::string::npos)
+      failBadInput("--input-shape '" + spec + "': '" + dim + "' is not a dimension");
+    shape.push_back(std::stoll(dim));
+  }
+  return {spec.substr(0, eq), shape};
+}
+
+}  // namespace nest

@@ -1,0 +1,116 @@
+// The op table: every op is declared once, here-through core/ops/*.cpp, with its operands,
+// attributes, ONNX parameter inputs, type/shape inference (which is also its verifier) and
+// reference kernel. Importer, verifier, interpreter, passes and backends all read this table.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/graph.h"
+
+namespace nest {
+
+enum class AttrKind { Int, Float, String, Ints, Floats, Strings, Tensor };
+
+struct AttrSpec {
+  std::string name;
+  AttrKind kind;
+};
+
+// An ONNX operand that selects the computation rather than carrying data (Reshape's shape,
+// Slice's starts, Clip's min, ...). The importer turns it into attribute `attr` and the op
+// never sees it as an operand, so every shape in the IR is static.
+struct ParamInput {
+  int index;         // operand position in the ONNX node
+  std::string attr;  // attribute it becomes
+  AttrKind kind;     // Ints, Int, Float or Floats
+};
+
+// Context handed to an op's inference: operand types in, result types out.
+class InferContext {
+ public:
+  InferContext(const Node& node, std::vector<const TensorType*> inputs)
+      : node_(node), inputs_(std::move(inputs)) {}
+  const Node& node() const { return node_; }
+  const Attributes& attrs() const { return node_.attrs; }
+  size_t numInputs() const { return inputs_.size(); }
+  bool hasInput(size_t i) const { return i < inputs_.size() && inputs_[i] != nullptr; }
+  const TensorType& input(size_t i) const;
+  size_t numOutputs() const { return node_.outputs.size(); }
+  void setOutput(size_t i, TensorType t);
+  std::vector<TensorType>& outputs() { return outputs_; }
+  // Throws a BadInput error naming the node.
+  [[noreturn]] void fail(const std::string& reason) const;
+  [[noreturn]] void unsupported(const std::string& reason) const;
+  void check(bool cond, const std::string& reason) const { if (!cond) fail(reason); }
+
+ private:
+  const Node& node_;
+  std::vector<const TensorType*> inputs_;
+  std::vector<TensorType> outputs_;
+};
+
+// Context handed to a reference kernel. Results are allocated from their inferred types on
+// first use of output(); a kernel may instead hand over a tensor with setOutput (zero copy).
+class KernelContext {
+ public:
+  KernelContext(const Node& node, std::vector<const Tensor*> inputs, std::vector<TensorType> outputTypes)
+      : node_(node), inputs_(std::move(inputs)), types_(std::move(outputTypes)), outputs_(types_.size()) {}
+  const Node& node() const { return node_; }
+  const Attributes& attrs() const { return node_.attrs; }
+  size_t numInputs() const { return inputs_.size(); }
+  bool hasInput(size_t i) const { return i < inputs_.size() && inputs_[i] != nullptr; }
+  const Tensor& input(size_t i) const;
+  size_t numOutputs() const { return types_.size(); }
+  const TensorType& outputType(size_t i) const { return types_.at(i); }
+  Tensor& output(size_t i);
+  void setOutput(size_t i, Tensor t);
+  std::vector<Tensor> takeOutputs();
+  [[noreturn]] void fail(const std::string& reason) const;
+
+ private:
+  const Node& node_;
+  std::vector<const Tensor*> inputs_;
+  std::vector<TensorType> types_;
+  std::vector<Tensor> outputs_;
+};
+
+using InferFn = void (*)(InferContext&);
+using KernelFn = void (*)(KernelContext&);
+// Multiply-accumulate estimate of one execution (0 when not meaningful).
+using MacFn = int64_t (*)(const Node&, const std::vector<const TensorType*>& inputs,
+                          const std::vector<const TensorType*>& outputs);
+
+struct OpDef {
+  std::string name;
+  std::string category;  // conv, linear, activation, pool, norm, elementwise, reduce, tensor, shape, quant, control
+  int minInputs = 1;
+  int maxInputs = 1;      // -1: variadic
+  int minOutputs = 1;
+  int maxOutputs = 1;
+  std::vector<AttrSpec> attrs;
+  std::vector<ParamInput> params;
+  InferFn infer = nullptr;
+  KernelFn kernel = nullptr;
+  MacFn macs = nullptr;
+};
+
+class OpTable {
+ public:
+  static const OpTable& instance();
+  const OpDef* find(const std::string& op) const;
+  const std::vector<OpDef>& all() const { return ops_; }
+  void add(OpDef def);
+
+ private:
+  std::vector<OpDef> ops_;
+};
+
+// Runs the op's inference on a node whose operand types are known, returning result types.
+std::vector<TensorType> inferNodeTypes(const OpDef& def, const Node& node,
+                                       const std::vector<const TensorType*>& inputTypes);
+// Runs the op's reference kernel.
+std::vector<Tensor> runKernel(const OpDef& def, const Node& node, const std::vector<const Tensor*>& inputs,
+                              const std::vector<TensorType>& outputTypes);
+
+}  // namespace nest

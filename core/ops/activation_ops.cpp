@@ -1,0 +1,351 @@
+// Activation ops: Relu and friends, Softmax / LogSoftmax (opset 13 semantics), Clip.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "core/ops/op_helpers.h"
+#include "core/ops/register_ops.h"
+
+namespace nest {
+namespace {
+
+using ops::ComputeT;
+using ops::Elem;
+using ops::Half;
+
+constexpr uint32_t bit(ElemType t) { return 1u << static_cast<unsigned>(t); }
+constexpr uint32_t kFloats = bit(ElemType::F32) | bit(ElemType::F16) | bit(ElemType::F64);
+constexpr uint32_t kSignedInts = bit(ElemType::I8) | bit(ElemType::I16) | bit(ElemType::I32) | bit(ElemType::I64);
+constexpr uint32_t kUnsignedInts = bit(ElemType::U8) | bit(ElemType::U16) | bit(ElemType::U32) | bit(ElemType::U64);
+constexpr uint32_t kNumeric = kFloats | kSignedInts | kUnsignedInts;
+
+void requireClass(const InferContext& ctx, size_t operand, uint32_t mask) {
+  ElemType t = ctx.input(operand).elem;
+  if ((bit(t) & mask) == 0)
+    ctx.fail("element type " + std::string(elemTypeName(t)) + " of operand " + std::to_string(operand) +
+             " is not accepted by " + ctx.node().op);
+}
+
+template <typename F>
+void dispatchFloat(ElemType t, F&& f) {
+  switch (t) {
+    case ElemType::F32: f(float{}); return;
+    case ElemType::F16: f(Half{}); return;
+    case ElemType::F64: f(double{}); return;
+    default: failInternal("float kernel dispatched on " + std::string(elemTypeName(t)));
+  }
+}
+
+template <typename F>
+void dispatchSigned(ElemType t, F&& f) {
+  switch (t) {
+    case ElemType::I8: f(int8_t{}); return;
+    case ElemType::I16: f(int16_t{}); return;
+    case ElemType::I32: f(int32_t{}); return;
+    case ElemType::I64: f(int64_t{}); return;
+    default: dispatchFloat(t, f);
+  }
+}
+
+// Contiguous elementwise map in the compute type (float for F16).
+template <typename T, typename F>
+void mapUnary(const Tensor& in, Tensor& out, F f) {
+  const void* pi = in.raw();
+  void* po = out.rawMutable();
+  const int64_t n = in.numElements();
+  using C = ComputeT<T>;
+  for (int64_t i = 0; i < n; ++i) Elem<T>::store(po, i, static_cast<C>(f(Elem<T>::load(pi, i))));
+}
+
+template <typename F>
+void unaryFloat(KernelContext& ctx, F f) {
+  dispatchFloat(ctx.input(0).elem(), [&](auto tag) { mapUnary<decltype(tag)>(ctx.input(0), ctx.output(0), f); });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inference.
+
+template <uint32_t Mask>
+void inferUnary(InferContext& ctx) {
+  requireClass(ctx, 0, Mask);
+  ctx.setOutput(0, TensorType(ctx.input(0).elem, ctx.input(0).shape));
+}
+
+void inferPRelu(InferContext& ctx) {
+  requireClass(ctx, 0, kFloats | kSignedInts | kUnsignedInts);
+  ops::requireSameElem(ctx, 0, 2);
+  const Shape& x = ctx.input(0).shape;
+  const Shape& slope = ctx.input(1).shape;
+  // Unidirectional broadcast: slope must broadcast to X's shape.
+  if (slope.size() > x.size() || ops::broadcastShapes({x, slope}, ctx.node()) != x)
+    ctx.fail("slope of shape " + shapeToString(slope) + " does not broadcast to X of shape " + shapeToString(x));
+  ctx.setOutput(0, TensorType(ctx.input(0).elem, x));
+}
+
+void inferSoftmax(InferContext& ctx) {
+  requireClass(ctx, 0, kFloats);
+  const TensorType& x = ctx.input(0);
+  if (x.rank() == 0) ctx.fail("input must have rank >= 1");
+  ops::normalizeAxis(ctx.attrs().getInt("axis", -1), x.rank(), ctx.node());
+  ctx.setOutput(0, TensorType(x.elem, x.shape));
+}
+
+// Clip bound: a Tensor (Clip-11+ parameter input) or a float (Clip-6 attribute).
+std::optional<double> clipBound(const Attributes& attrs, const std::string& name, bool integer) {
+  auto it = attrs.all().find(name);
+  if (it == attrs.all().end()) return std::nullopt;
+  if (const Tensor* t = std::get_if<Tensor>(&it->second)) {
+    if (t->numElements() != 1) failBadInput("Clip " + name + " must have exactly one element");
+    return integer ? static_cast<double>(t->getInt(0)) : t->getDouble(0);
+  }
+  if (const float* f = std::get_if<float>(&it->second)) return *f;
+  if (const int64_t* i = std::get_if<int64_t>(&it->second)) return static_cast<double>(*i);
+  failBadInput("Clip " + name + " must be a tensor or a float");
+}
+
+void inferClip(InferContext& ctx) {
+  requireClass(ctx, 0, kNumeric);
+  const TensorType& x = ctx.input(0);
+  for (const char* name : {"min", "max"}) {
+    auto it = ctx.attrs().all().find(name);
+    if (it == ctx.attrs().all().end()) continue;
+    if (const Tensor* t = std::get_if<Tensor>(&it->second)) {
+      if (t->numElements() != 1)
+        ctx.fail(std::string(name) + " must be a scalar, got shape " + shapeToString(t->shape()));
+      if (t->elem() != x.elem)
+        ctx.fail(std::string(name) + " is " + std::string(elemTypeName(t->elem())) + " but the input is " +
+                 std::string(elemTypeName(x.elem)));
+    } else if (!std::holds_alternative<float>(it->second) && !std::holds_alternative<int64_t>(it->second)) {
+      ctx.fail(std::string(name) + " must be a tensor or a float");
+    }
+  }
+  ctx.setOutput(0, TensorType(x.elem, x.shape));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernels.
+
+void kernelRelu(KernelContext& ctx) {
+  dispatchSigned(ctx.input(0).elem(), [&](auto tag) {
+    mapUnary<decltype(tag)>(ctx.input(0), ctx.output(0), [](auto x) { return x > decltype(x)(0) ? x : decltype(x)(0); });
+  });
+}
+
+void kernelLeakyRelu(KernelContext& ctx) {
+  const double alpha = ctx.attrs().getFloat("alpha", 0.01f);
+  unaryFloat(ctx, [alpha](auto x) {
+    using C = decltype(x);
+    return x < C(0) ? static_cast<C>(alpha) * x : x;
+  });
+}
+
+void kernelElu(KernelContext& ctx) {
+  const double alpha = ctx.attrs().getFloat("alpha", 1.0f);
+  unaryFloat(ctx, [alpha](auto x) {
+    using C = decltype(x);
+    return x < C(0) ? static_cast<C>(alpha) * std::expm1(x) : x;
+  });
+}
+
+void kernelSelu(KernelContext& ctx) {
+  const double alpha = ctx.attrs().getFloat("alpha", 1.67326319217681884765625f);
+  const double gamma = ctx.attrs().getFloat("gamma", 1.05070102214813232421875f);
+  unaryFloat(ctx, [alpha, gamma](auto x) {
+    using C = decltype(x);
+    return static_cast<C>(gamma) * (x > C(0) ? x : static_cast<C>(alpha) * std::expm1(x));
+  });
+}
+
+void kernelSigmoid(KernelContext& ctx) {
+  unaryFloat(ctx, [](auto x) {
+    using C = decltype(x);
+    if (x >= C(0)) return C(1) / (C(1) + std::exp(-x));
+    const C e = std::exp(x);
+    return e / (C(1) + e);
+  });
+}
+
+void kernelTanh(KernelContext& ctx) { unaryFloat(ctx, [](auto x) { return std::tanh(x); }); }
+
+void kernelHardSigmoid(KernelContext& ctx) {
+  const double alpha = ctx.attrs().getFloat("alpha", 0.2f);
+  const double beta = ctx.attrs().getFloat("beta", 0.5f);
+  unaryFloat(ctx, [alpha, beta](auto x) {
+    using C = decltype(x);
+    return std::clamp(static_cast<C>(alpha) * x + static_cast<C>(beta), C(0), C(1));
+  });
+}
+
+void kernelHardSwish(KernelContext& ctx) {
+  unaryFloat(ctx, [](auto x) {
+    using C = decltype(x);
+    return x * std::clamp(x / C(6) + C(0.5), C(0), C(1));
+  });
+}
+
+void kernelSoftplus(KernelContext& ctx) {
+  unaryFloat(ctx, [](auto x) {
+    using C = decltype(x);
+    // log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|)
+    return (x > C(0) ? x : C(0)) + std::log1p(std::exp(-std::fabs(x)));
+  });
+}
+
+void kernelPRelu(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const Tensor& slope = ctx.input(1);
+  Tensor& out = ctx.output(0);
+  ops::dispatchNumeric(x.elem(), [&](auto tag) {
+    using T = decltype(tag);
+    using C = ComputeT<T>;
+    const void* px = x.raw();
+    const void* ps = slope.raw();
+    void* po = out.rawMutable();
+    if (slope.numElements() == 1) {
+      const C s = Elem<T>::load(ps, 0);
+      const int64_t n = x.numElements();
+      for (int64_t i = 0; i < n; ++i) {
+        const C v = Elem<T>::load(px, i);
+        Elem<T>::store(po, i, static_cast<C>(v < C(0) ? s * v : v));
+      }
+      return;
+    }
+    ops::forEachBroadcast(x.shape(), {x.shape(), slope.shape()}, [&](int64_t i, const std::vector<int64_t>& off) {
+      const C v = Elem<T>::load(px, i);
+      Elem<T>::store(po, i, static_cast<C>(v < C(0) ? Elem<T>::load(ps, off[1]) * v : v));
+    });
+  });
+}
+
+// Softmax / LogSoftmax along one axis, numerically stable (subtract the max).
+template <bool Log>
+void kernelSoftmax(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  Tensor& out = ctx.output(0);
+  const Shape& shape = x.shape();
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  const int64_t axis = ops::normalizeAxis(ctx.attrs().getInt("axis", -1), rank, ctx.node());
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d) outer *= shape[d];
+  for (int64_t d = axis + 1; d < rank; ++d) inner *= shape[d];
+  const int64_t n = shape[axis];
+  if (outer * n * inner == 0) return;
+  dispatchFloat(x.elem(), [&](auto tag) {
+    using T = decltype(tag);
+    using C = ComputeT<T>;
+    const void* pi = x.raw();
+    void* po = out.rawMutable();
+    std::vector<C> buf(static_cast<size_t>(n * inner));
+    std::vector<C> mx(static_cast<size_t>(inner));
+    std::vector<double> sum(static_cast<size_t>(inner));
+    for (int64_t o = 0; o < outer; ++o) {
+      const int64_t base = o * n * inner;
+      for (int64_t i = 0; i < n * inner; ++i) buf[i] = Elem<T>::load(pi, base + i);
+      std::fill(mx.begin(), mx.end(), -std::numeric_limits<C>::infinity());
+      for (int64_t k = 0; k < n; ++k)
+        for (int64_t j = 0; j < inner; ++j) mx[j] = std::max(mx[j], buf[k * inner + j]);
+      std::fill(sum.begin(), sum.end(), 0.0);
+      for (int64_t k = 0; k < n; ++k) {
+        for (int64_t j = 0; j < inner; ++j) {
+          C& v = buf[k * inner + j];
+          v -= mx[j];
+          const C e = std::exp(v);
+          sum[j] += e;
+          if constexpr (!Log) v = e;
+        }
+      }
+      if constexpr (Log) {
+        for (int64_t j = 0; j < inner; ++j) mx[j] = static_cast<C>(std::log(sum[j]));
+        for (int64_t k = 0; k < n; ++k)
+          for (int64_t j = 0; j < inner; ++j) Elem<T>::store(po, base + k * inner + j, buf[k * inner + j] - mx[j]);
+      } else {
+        for (int64_t j = 0; j < inner; ++j) mx[j] = static_cast<C>(1.0 / sum[j]);
+        for (int64_t k = 0; k < n; ++k)
+          for (int64_t j = 0; j < inner; ++j) Elem<T>::store(po, base + k * inner + j, buf[k * inner + j] * mx[j]);
+      }
+    }
+  });
+}
+
+template <typename C>
+C boundValue(std::optional<double> b, bool isMin) {
+  if (!b) {
+    if constexpr (std::is_floating_point_v<C>)
+      return isMin ? -std::numeric_limits<C>::infinity() : std::numeric_limits<C>::infinity();
+    else
+      return isMin ? std::numeric_limits<C>::lowest() : std::numeric_limits<C>::max();
+  }
+  if constexpr (std::is_floating_point_v<C>) {
+    return static_cast<C>(*b);
+  } else {
+    if (std::isnan(*b)) return isMin ? std::numeric_limits<C>::lowest() : std::numeric_limits<C>::max();
+    if (*b <= static_cast<double>(std::numeric_limits<C>::lowest())) return std::numeric_limits<C>::lowest();
+    if (*b >= static_cast<double>(std::numeric_limits<C>::max())) return std::numeric_limits<C>::max();
+    return static_cast<C>(*b);
+  }
+}
+
+void kernelClip(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const bool integer = isInteger(x.elem());
+  const std::optional<double> lo = clipBound(ctx.attrs(), "min", integer);
+  const std::optional<double> hi = clipBound(ctx.attrs(), "max", integer);
+  ops::dispatchNumeric(x.elem(), [&](auto tag) {
+    using T = decltype(tag);
+    using C = ComputeT<T>;
+    const C l = boundValue<C>(lo, true), h = boundValue<C>(hi, false);
+    // min(max(x, lo), hi): when lo > hi every value becomes hi (numpy.clip); NaN stays NaN.
+    mapUnary<T>(x, ctx.output(0), [l, h](C v) {
+      const C a = v < l ? l : v;
+      return h < a ? h : a;
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registration.
+
+OpDef unaryDef(const char* name, InferFn infer, KernelFn kernel, std::vector<AttrSpec> attrs = {}) {
+  OpDef d;
+  d.name = name;
+  d.category = "activation";
+  d.attrs = std::move(attrs);
+  d.infer = infer;
+  d.kernel = kernel;
+  return d;
+}
+
+}  // namespace
+
+void registerActivationOps(OpTable& t) {
+  t.add(unaryDef("Relu", inferUnary<kFloats | kSignedInts>, kernelRelu));
+  t.add(unaryDef("LeakyRelu", inferUnary<kFloats>, kernelLeakyRelu, {{"alpha", AttrKind::Float}}));
+  {
+    OpDef d = unaryDef("PRelu", inferPRelu, kernelPRelu);
+    d.minInputs = d.maxInputs = 2;
+    t.add(std::move(d));
+  }
+  t.add(unaryDef("Elu", inferUnary<kFloats>, kernelElu, {{"alpha", AttrKind::Float}}));
+  t.add(unaryDef("Selu", inferUnary<kFloats>, kernelSelu, {{"alpha", AttrKind::Float}, {"gamma", AttrKind::Float}}));
+  t.add(unaryDef("Sigmoid", inferUnary<kFloats>, kernelSigmoid));
+  t.add(unaryDef("Tanh", inferUnary<kFloats>, kernelTanh));
+  t.add(unaryDef("HardSigmoid", inferUnary<kFloats>, kernelHardSigmoid,
+                 {{"alpha", AttrKind::Float}, {"beta", AttrKind::Float}}));
+  t.add(unaryDef("HardSwish", inferUnary<kFloats>, kernelHardSwish));
+  t.add(unaryDef("Softplus", inferUnary<kFloats>, kernelSoftplus));
+  t.add(unaryDef("Softmax", inferSoftmax, kernelSoftmax<false>, {{"axis", AttrKind::Int}}));
+  t.add(unaryDef("LogSoftmax", inferSoftmax, kernelSoftmax<true>, {{"axis", AttrKind::Int}}));
+  {
+    // Clip-11+: min/max are parameter inputs (tensors of X's type); Clip-6: float attributes.
+    OpDef d = unaryDef("Clip", inferClip, kernelClip, {{"min", AttrKind::Float}, {"max", AttrKind::Float}});
+    d.params = {{1, "min", AttrKind::Tensor}, {2, "max", AttrKind::Tensor}};
+    t.add(std::move(d));
+  }
+}
+
+}  // namespace nest

@@ -1,0 +1,35 @@
+// One registration function per op family file in core/ops/.
+#pragma once
+
+namespace nest {
+class OpTable;
+
+void registerElementwiseOps(OpTable& table);  // elementwise_ops.cpp: arithmetic, comparison, logic, unary math
+void registerActivationOps(OpTable& table);   // activation_ops.cpp: Relu ... Softmax, Clip
+void registerReduceOps(OpTable& table);       // reduce_ops.cpp: Reduce*, ArgMax, ArgMin
+void registerMiscOps(OpTable& table);         // misc_ops.cpp: Identity, Dropout, Cast
+void registerConvOps(OpTable& table);         // conv_ops.cpp: Conv, ConvTranspose
+void registerPoolOps(OpTable& table);         // pool_ops.cpp: MaxPool, AveragePool, Global*Pool
+void registerLinearOps(OpTable& table);       // linear_ops.cpp: Gemm, MatMul
+void registerNormOps(OpTable& table);         // norm_ops.cpp: BatchNormalization, InstanceNormalization, LRN
+void registerQuantOps(OpTable& table);        // quant_ops.cpp: QuantizeLinear, DequantizeLinear, QLinear*, *Integer
+void registerTensorOps(OpTable& table);       // tensor_ops.cpp: Concat, Split, Slice, Gather, Transpose, Pad, Tile, Expand, ...
+void registerShapeOps(OpTable& table);        // shape_ops.cpp: Reshape, Flatten, Squeeze, Unsqueeze, Shape, Size, Range, ConstantOfShape
+void registerResizeOps(OpTable& table);       // resize_ops.cpp: Resize, Upsample, DepthToSpace, SpaceToDepth
+
+inline void registerAllOps(OpTable& table) {
+  registerElementwiseOps(table);
+  registerActivationOps(table);
+  registerReduceOps(table);
+  registerMiscOps(table);
+  registerConvOps(table);
+  registerPoolOps(table);
+  registerLinearOps(table);
+  registerNormOps(table);
+  registerQuantOps(table);
+  registerTensorOps(table);
+  registerShapeOps(table);
+  registerResizeOps(table);
+}
+
+}  // namespace nest
