@@ -35,8 +35,12 @@ std::vector<std::string> modelInputNames(const fs::path& model) {
   std::set<std::string> inits;
   for (const auto& i : proto.graph().initializer()) inits.insert(i.name());
   std::vector<std::string> names;
-  for (const auto& i : proto.graph().input())
-    if (!inits.count(i.name())) names.push_back(i.name());
+  for (const auto& i : proto.graph().input()) {
+    if (inits.count(i.name())) continue;
+    if (!i.type().has_tensor_type())
+      failUnsupported("graph input '" + i.name() + "' is not a tensor (sequence, map and optional inputs are not supported)");
+    names.push_back(i.name());
+  }
   return names;
 }
 

@@ -295,9 +295,9 @@ class Importer {
     if (nIn < def.minInputs || (def.maxInputs >= 0 && nIn > def.maxInputs))
       failBadInput(at + ": has " + std::to_string(nIn) + " data operands, the op takes " +
                    std::to_string(def.minInputs) + (def.maxInputs < 0 ? " or more" : " to " + std::to_string(def.maxInputs)));
-    if (nOut < def.minOutputs || nOut > def.maxOutputs)
+    if (nOut < def.minOutputs || (def.maxOutputs >= 0 && nOut > def.maxOutputs))
       failBadInput(at + ": has " + std::to_string(nOut) + " results, the op gives " + std::to_string(def.minOutputs) +
-                   " to " + std::to_string(def.maxOutputs));
+                   (def.maxOutputs < 0 ? " or more" : " to " + std::to_string(def.maxOutputs)));
     for (const std::string& o : outputs)
       if (graph_.hasValue(o)) failBadInput(at + ": value '" + o + "' is defined twice");
 

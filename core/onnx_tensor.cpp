@@ -89,6 +89,11 @@ Tensor tensorFromProto(const onnx::TensorProto& proto, const fs::path& baseDir, 
   Shape shape(proto.dims().begin(), proto.dims().end());
   for (int64_t d : shape)
     if (d < 0) failBadInput("tensor '" + what + "' has a negative dimension");
+  int64_t count = 1;
+  for (int64_t d : shape) {
+    if (d > 0 && count > (int64_t{1} << 40) / d) failBadInput("tensor '" + what + "' has an implausible shape " + shapeToString(shape));
+    count *= d;
+  }
   Tensor t(TensorType(*elem, shape));
   const int64_t n = t.numElements();
   auto expectCount = [&](int64_t have, const char* field) {

@@ -87,7 +87,7 @@ struct OpDef {
   int minInputs = 1;
   int maxInputs = 1;      // -1: variadic
   int minOutputs = 1;
-  int maxOutputs = 1;
+  int maxOutputs = 1;     // -1: variadic
   std::vector<AttrSpec> attrs;
   std::vector<ParamInput> params;
   InferFn infer = nullptr;

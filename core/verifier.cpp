@@ -53,9 +53,10 @@ void verifyGraph(const Graph& g) {
     if (nIn < def->minInputs || (def->maxInputs >= 0 && nIn > def->maxInputs))
       failBadInput(n.describe() + ": " + std::to_string(nIn) + " operands, the op takes " +
                    std::to_string(def->minInputs) + (def->maxInputs < 0 ? " or more" : " to " + std::to_string(def->maxInputs)));
-    if (nOut < def->minOutputs || nOut > def->maxOutputs)
+    if (nOut < def->minOutputs || (def->maxOutputs >= 0 && nOut > def->maxOutputs))
       failBadInput(n.describe() + ": " + std::to_string(nOut) + " results, the op gives " +
-                   std::to_string(def->minOutputs) + " to " + std::to_string(def->maxOutputs));
+                   std::to_string(def->minOutputs) +
+                   (def->maxOutputs < 0 ? " or more" : " to " + std::to_string(def->maxOutputs)));
     for (const auto& [name, value] : n.attrs.all())
       if (!declared(*def, name, value)) failBadInput(n.describe() + ": attribute '" + name + "' is not declared by the op (or has the wrong kind)");
     std::vector<const TensorType*> inTypes;

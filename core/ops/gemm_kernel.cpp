@@ -50,17 +50,33 @@ void packB(MatView b, int64_t kc, int64_t nc, float* dst) {
   }
 }
 
-// acc = sum over kc steps of (MR column of a) x (NR row of b). Fixed trip counts: GCC keeps the
-// accumulators in vector registers.
+// acc = sum over kc steps of (MR column of a) x (NR row of b). One accumulator row per row of the
+// tile and fixed trip counts: GCC keeps the accumulators in vector registers (also at -O2).
+static_assert(kMR == 6, "microKernel is written for six rows");
 inline void microKernel(int64_t kc, const float* __restrict a, const float* __restrict b,
                         float (&acc)[kMR][kNR]) {
-  for (int64_t i = 0; i < kMR; ++i)
-    for (int64_t j = 0; j < kNR; ++j) acc[i][j] = 0.0f;
+  float c0[kNR] = {}, c1[kNR] = {}, c2[kNR] = {}, c3[kNR] = {}, c4[kNR] = {}, c5[kNR] = {};
   for (int64_t k = 0; k < kc; ++k) {
-    for (int64_t i = 0; i < kMR; ++i)
-      for (int64_t j = 0; j < kNR; ++j) acc[i][j] += a[i] * b[j];
+    const float a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5];
+    for (int64_t j = 0; j < kNR; ++j) {
+      const float bj = b[j];
+      c0[j] += a0 * bj;
+      c1[j] += a1 * bj;
+      c2[j] += a2 * bj;
+      c3[j] += a3 * bj;
+      c4[j] += a4 * bj;
+      c5[j] += a5 * bj;
+    }
     a += kMR;
     b += kNR;
+  }
+  for (int64_t j = 0; j < kNR; ++j) {
+    acc[0][j] = c0[j];
+    acc[1][j] = c1[j];
+    acc[2][j] = c2[j];
+    acc[3][j] = c3[j];
+    acc[4][j] = c4[j];
+    acc[5][j] = c5[j];
   }
 }
 

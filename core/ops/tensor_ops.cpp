@@ -67,6 +67,46 @@ void copyStrided(ElemType elem, const void* src, int64_t srcOffset, const Shape&
     const int64_t rank = static_cast<int64_t>(s.size());
     const int64_t n = s.back(), step = st.back();
     const int64_t rows = numElements(s) / n;
+    // A transpose: the last axis is strided but another axis k is contiguous in the source.
+    // Copy tiles of (k, last) so that the cache lines read are reused within the tile.
+    int64_t k = -1;
+    if (step != 1 && step != 0)
+      for (int64_t d = rank - 2; d >= 0; --d)
+        if (st[d] == 1) {
+          k = d;
+          break;
+        }
+    if (k >= 0) {
+      constexpr int64_t B = 32;
+      const std::vector<int64_t> outStrides = stridesOf(s);
+      const int64_t m = s[k], om = outStrides[k];
+      std::vector<int64_t> dims;  // the other axes
+      for (int64_t d = 0; d < rank - 1; ++d)
+        if (d != k) dims.push_back(d);
+      std::vector<int64_t> idx(dims.size(), 0);
+      int64_t srcOff = 0, dstOff = 0;
+      const int64_t blocks = rows / m;
+      for (int64_t b = 0; b < blocks; ++b) {
+        const T* p = in + srcOff;
+        T* q = out + dstOff;
+        for (int64_t i0 = 0; i0 < m; i0 += B)
+          for (int64_t j0 = 0; j0 < n; j0 += B) {
+            const int64_t i1 = std::min(i0 + B, m), j1 = std::min(j0 + B, n);
+            for (int64_t i = i0; i < i1; ++i)
+              for (int64_t j = j0; j < j1; ++j) q[i * om + j] = p[i + j * step];
+          }
+        for (int64_t e = static_cast<int64_t>(dims.size()) - 1; e >= 0; --e) {
+          const int64_t d = dims[e];
+          srcOff += st[d];
+          dstOff += outStrides[d];
+          if (++idx[e] < s[d]) break;
+          srcOff -= st[d] * s[d];
+          dstOff -= outStrides[d] * s[d];
+          idx[e] = 0;
+        }
+      }
+      return;
+    }
     std::vector<int64_t> idx(s.size(), 0);
     int64_t off = 0;
     for (int64_t r = 0; r < rows; ++r) {
@@ -592,8 +632,9 @@ void registerTensorOps(OpTable& t) {
   using K = AttrKind;
   t.add(OpDef{.name = "Concat", .category = "tensor", .minInputs = 1, .maxInputs = -1,
               .attrs = {{"axis", K::Int}}, .params = {}, .infer = inferConcat, .kernel = kernelConcat});
+  // Any number of results (maxOutputs has no "variadic" value: -1 is documented for maxInputs only).
   t.add(OpDef{.name = "Split", .category = "tensor", .minInputs = 1, .maxInputs = 1, .minOutputs = 1,
-              .maxOutputs = -1, .attrs = {{"axis", K::Int}, {"split", K::Ints}, {"num_outputs", K::Int}},
+              .maxOutputs = std::numeric_limits<int>::max(), .attrs = {{"axis", K::Int}, {"split", K::Ints}, {"num_outputs", K::Int}},
               .params = {{1, "split", K::Ints}}, .infer = inferSplit, .kernel = kernelSplit});
   t.add(OpDef{.name = "Slice", .category = "tensor", .minInputs = 1, .maxInputs = 1,
               .attrs = {{"starts", K::Ints}, {"ends", K::Ints}, {"axes", K::Ints}, {"steps", K::Ints}},
