@@ -258,8 +258,10 @@ class Importer {
       for (const AttrSpec& spec : def.attrs)
         if (spec.name == name) attrs.set(name, convertAttribute(a, spec.kind, at, baseDir_));
     }
+    std::vector<ParamInput> params = def.params;
+    if (def.name == "Resize" && opset_ < 11) params = {{1, "scales", AttrKind::Floats}};  // Resize-10: (X, scales)
     std::set<int> paramIndexes;
-    for (const ParamInput& p : def.params) {
+    for (const ParamInput& p : params) {
       paramIndexes.insert(p.index);
       if (p.index >= n.input_size() || n.input(p.index).empty()) continue;
       const std::string& value = n.input(p.index);

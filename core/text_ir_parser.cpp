@@ -344,7 +344,7 @@ class Parser {
     size_t start = pos_;
     while (!atEnd()) {
       char c = peek();
-      if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' || c == '/' || c == '-') ++pos_;
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '/' || c == '-') ++pos_;
       else break;
     }
     if (start == pos_) fail("empty value name");

@@ -10,7 +10,7 @@ namespace nest {
 namespace {
 
 bool isPlainNameChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' || c == '/' || c == '-';
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '/' || c == '-';
 }
 
 std::string valueRef(const std::string& name) {

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/error.h"
+#include "core/ops/op_helpers.h"
+
 namespace nest::ops {
 
 namespace {
@@ -134,13 +137,6 @@ void gemmF32(int64_t m, int64_t n, int64_t k, MatView a, MatView b, float* c, in
     }
   }
 }
-
-}  // namespace nest::ops
-
-#include "core/error.h"
-#include "core/ops/op_helpers.h"
-
-namespace nest::ops {
 
 int64_t MatMulGeom::batchCount() const { return numElements(batch); }
 

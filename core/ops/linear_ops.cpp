@@ -1,4 +1,6 @@
 // Gemm and MatMul. Float products use the packed GEMM of gemm_kernel.h.
+#include <type_traits>
+
 #include "core/ops/gemm_kernel.h"
 #include "core/ops/op_helpers.h"
 #include "core/ops/register_ops.h"

@@ -1,5 +1,7 @@
 // BatchNormalization (inference and training mode), InstanceNormalization, LRN.
+#include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "core/ops/op_helpers.h"
 #include "core/ops/register_ops.h"
@@ -98,8 +100,7 @@ void inferBatchNorm(InferContext& ctx) {
   requireChannelVectors(ctx, 1, 5, c);
   const int64_t training = ctx.attrs().getInt("training_mode", 0);
   if (training != 0 && training != 1) ctx.fail("training_mode must be 0 or 1");
-  ctx.setOutput(0, x);
-  ctx.outputs()[0].quant.reset();
+  ctx.setOutput(0, TensorType(x.elem, x.shape));
   for (size_t i = 1; i < ctx.numOutputs(); ++i)
     ctx.setOutput(i, TensorType(ctx.input(i <= 2 ? 3 + (i - 1) : 3 + (i - 3)).elem, {c}));
 }
@@ -142,8 +143,7 @@ void inferInstanceNorm(InferContext& ctx) {
   if (x.rank() < 3) ctx.fail("data must have rank >= 3 (N, C, spatial...), got " + shapeToString(x.shape));
   requireChannelVectors(ctx, 1, 3, x.shape[1]);
   ops::requireSameElem(ctx, 0, 3);
-  TensorType y(x.elem, x.shape);
-  ctx.setOutput(0, y);
+  ctx.setOutput(0, TensorType(x.elem, x.shape));
 }
 
 void instanceNormKernel(KernelContext& ctx) {

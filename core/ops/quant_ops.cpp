@@ -1,6 +1,8 @@
 // QuantizeLinear, DequantizeLinear (per tensor / per axis), QLinearConv, QLinearMatMul,
 // MatMulInteger, ConvInteger. Integer products accumulate in int32 after zero-point shifts.
+#include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <limits>
 
 #include "core/ops/conv_kernels.h"

@@ -1,0 +1,28 @@
+// Each seed model (torchvision architectures exported by scripts/make_seed_models.py) matches
+// torch's output within rtol 1e-3.
+#include "backends/backend_runner.h"
+#include "backends/onnx_test_case.h"
+#include "tests/test_support.h"
+
+using namespace nest;
+
+class SeedModelsTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void matchesTorch_data() {
+    QTest::addColumn<QString>("model");
+    for (const char* m : {"lenet5", "squeezenet1_1", "resnet18", "resnet50", "googlenet", "resnext50_32x4d", "mobilenet_v2"})
+      QTest::newRow(m) << QString(m);
+  }
+
+  void matchesTorch() {
+    QFETCH(QString, model);
+    Tolerance tol;  // ONNX backend-test defaults: rtol 1e-3, atol 1e-7
+    TestCaseResult r = runOnnxTestCase(testing::seedModels() / model.toStdString(), runnerForBackend("interpreter"), tol);
+    NEST_VERIFY(r.passed, r.message);
+  }
+};
+
+QTEST_APPLESS_MAIN(SeedModelsTest)
+#include "test_seed_models.moc"

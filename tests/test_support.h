@@ -1,0 +1,35 @@
+// Paths and small helpers shared by the tests.
+#pragma once
+#include <QtTest>
+
+#include <filesystem>
+#include <string>
+
+#include "core/error.h"
+#include "core/graph.h"
+
+namespace nest::testing {
+
+inline std::filesystem::path testdata() { return NEST_TESTDATA_DIR; }
+inline std::filesystem::path seedModels() { return NEST_SEED_MODELS_DIR; }
+inline std::filesystem::path sourceDir() { return NEST_SOURCE_DIR; }
+inline std::filesystem::path binDir() { return NEST_BIN_DIR; }
+
+// Parses text IR (throws on error).
+Graph graphFromText(const std::string& text);
+// Runs `f` and returns the message of the nest::Error it throws; fails the test if none is thrown.
+template <typename F>
+std::string errorOf(F&& f, ErrorKind* kind = nullptr) {
+  try {
+    f();
+  } catch (const Error& e) {
+    if (kind) *kind = e.kind();
+    return e.what();
+  }
+  return "<no error>";
+}
+
+}  // namespace nest::testing
+
+// QVERIFY2 with std::string messages.
+#define NEST_VERIFY(cond, msg) QVERIFY2((cond), std::string(msg).c_str())
