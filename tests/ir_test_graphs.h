@@ -5,8 +5,8 @@ namespace {
 
 const char* kSmallGraph = R"(graph "small" {
   input %x: f32[1,4]
-  const %w: f32[4,2] = dense<[1.0, 0.0, 0.0, 1.0, 1.0, 1.0, -1.0, 0.5]>
   const %b: f32[2] = dense<[0.5, -10.0]>
+  const %w: f32[4,2] = dense<[1.0, 0.0, 0.0, 1.0, 1.0, 1.0, -1.0, 0.5]>
   %mm: f32[1,2] = MatMul #1 "fc"(%x, %w)
   %sum: f32[1,2] = Add #2(%mm, %b)
   %y: f32[1,2] = Relu #3 "act"(%sum) from [1, 2]

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs what NEST Workbench needs on Debian 12 (only the packages that are missing), then
+# configures and builds into build/. Idempotent: a second run installs nothing and rebuilds
+# only what changed.
+set -eu
+cd "$(dirname "$0")/.."
+
+PACKAGES="build-essential cmake ninja-build pkg-config \
+  libprotobuf-dev protobuf-compiler libonnx-dev zlib1g-dev \
+  qt6-base-dev libgl-dev \
+  python3 python3-numpy python3-onnx python3-torch python3-torchvision"
+
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "setup: installing:$missing"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+else
+  echo "setup: all Debian packages present"
+fi
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build
