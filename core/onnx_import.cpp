@@ -6,6 +6,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -303,12 +304,53 @@ class Importer {
     for (const std::string& o : outputs)
       if (graph_.hasValue(o)) failBadInput(at + ": value '" + o + "' is defined twice");
 
+    alignLegacyBroadcast(n, at, inputs);
     Node& node = graph_.addNode(def.name, n.name(), inputs, outputs, std::move(attrs));
     std::vector<const TensorType*> inTypes;
     for (const std::string& in : node.inputs) inTypes.push_back(in.empty() ? nullptr : &graph_.typeOf(in));
     std::vector<TensorType> outTypes = inferNodeTypes(def, node, inTypes);
     for (size_t i = 0; i < node.outputs.size(); ++i) graph_.setType(node.outputs[i], outTypes[i]);
     computeKnownOutputs(def, node, outTypes);
+  }
+
+  // Opset 1-6 binary ops with broadcast=1 and `axis` align B with A's dimensions from `axis` on, not
+  // with A's last dimensions as numpy broadcasting does: B gets trailing 1s so that both agree.
+  void alignLegacyBroadcast(const onnx::NodeProto& n, const std::string& at, std::vector<std::string>& inputs) {
+    static const std::set<std::string> legacyOps = {"Add", "Sub", "Mul", "Div", "Pow", "And",
+                                                    "Or", "Xor", "Equal", "Greater", "Less"};
+    if (opset_ >= 7 || inputs.size() != 2 || inputs[0].empty() || inputs[1].empty() || !legacyOps.count(n.op_type()))
+      return;
+    int64_t broadcast = 0;
+    std::optional<int64_t> axis;
+    for (const auto& a : n.attribute()) {
+      if (a.name() == "broadcast") broadcast = a.i();
+      if (a.name() == "axis") axis = a.i();
+    }
+    if (broadcast != 1 || !axis) return;
+    const Shape a = graph_.typeOf(inputs[0]).shape;
+    const TensorType b = graph_.typeOf(inputs[1]);
+    const int64_t rankA = static_cast<int64_t>(a.size()), rankB = b.rank();
+    const int64_t ax = *axis < 0 ? *axis + rankA : *axis;
+    if (ax < 0 || ax + rankB > rankA)
+      failBadInput(at + ": broadcast axis " + std::to_string(*axis) + " cannot align a " + shapeToString(b.shape) +
+                   " operand with a " + shapeToString(a) + " operand");
+    if (ax + rankB == rankA) return;  // numpy alignment already
+    Shape aligned = b.shape;
+    aligned.insert(aligned.end(), static_cast<size_t>(rankA - ax - rankB), 1);
+    const std::string name = graph_.freshValueName(inputs[1] + "_axis" + std::to_string(ax));
+    auto known = known_.find(inputs[1]);
+    if (graph_.isConstant(inputs[1]) && known != known_.end()) {
+      Tensor t = known->second.reshaped(aligned);
+      graph_.setConstant(name, t);
+      known_[name] = t;
+    } else {
+      Attributes ra;
+      ra.set("shape", Ints(aligned.begin(), aligned.end()));
+      const OpDef& reshape = *OpTable::instance().find("Reshape");
+      Node& r = graph_.addNode("Reshape", n.name().empty() ? "" : n.name() + "_broadcast", {inputs[1]}, {name}, ra);
+      graph_.setType(name, inferNodeTypes(reshape, r, {&graph_.typeOf(inputs[1])}).at(0));
+    }
+    inputs[1] = name;
   }
 
   // Propagates known values through small computations (the PyTorch exporter's shape idioms).
@@ -396,12 +438,16 @@ std::pair<std::string, Shape> parseInputShapeSpec(const std::string& spec) {
   if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
     failBadInput("--input-shape expects NAME=DIMS such as data=1x3x224x224, got '" + spec + "'");
   Shape shape;
-  std::stringstream ss(spec.substr(eq + 1));
-  std::string dim;
-  while (std::getline(ss, dim, 'x')) {
-    if (dim.empty() || dim.find_first_not_of("0123456789") != std::string::npos)
+  const std::string dims = spec.substr(eq + 1);
+  // Split on every 'x' (getline would drop an empty last field: "1x3x" must fail, not read as 1x3).
+  for (size_t start = 0;;) {
+    size_t end = dims.find('x', start);
+    std::string dim = dims.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (dim.empty() || dim.size() > 18 || dim.find_first_not_of("0123456789") != std::string::npos)
       failBadInput("--input-shape '" + spec + "': '" + dim + "' is not a dimension");
     shape.push_back(std::stoll(dim));
+    if (end == std::string::npos) break;
+    start = end + 1;
   }
   return {spec.substr(0, eq), shape};
 }

@@ -34,7 +34,7 @@ ParsedArgs parseArgs(const CommandSpec& spec, const std::vector<std::string>& ar
       const OptionSpec* opt = nullptr;
       for (const OptionSpec& o : spec.options)
         if (o.name == name) opt = &o;
-      if (!opt) failBadInput("nestc " + spec.name + ": unknown option '" + name + "' (see nestc " + spec.name + " --help)");
+      if (!opt) failBadInput("unknown option '" + name + "' (see nestc " + spec.name + " --help)");
       if (opt->valueName.empty()) {
         p.values[name].push_back("");
         continue;
@@ -43,7 +43,7 @@ ParsedArgs parseArgs(const CommandSpec& spec, const std::vector<std::string>& ar
       if (hasInline) {
         value = inlineValue;
       } else {
-        if (i + 1 >= args.size()) failBadInput("nestc " + spec.name + ": option " + name + " needs a value " + opt->valueName);
+        if (i + 1 >= args.size()) failBadInput("option " + name + " needs a value " + opt->valueName);
         value = args[++i];
       }
       p.values[name].push_back(value);
@@ -57,7 +57,7 @@ ParsedArgs parseArgs(const CommandSpec& spec, const std::vector<std::string>& ar
   }
   int n = static_cast<int>(p.positional.size());
   if (n < spec.minPositional || (spec.maxPositional >= 0 && n > spec.maxPositional))
-    failBadInput("nestc " + spec.name + ": expected " + spec.usage + " (see nestc " + spec.name + " --help)");
+    failBadInput("expected " + spec.usage + " (see nestc " + spec.name + " --help)");
   return p;
 }
 

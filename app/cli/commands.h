@@ -18,6 +18,7 @@ Command runCommand();
 Command testDataCommand();
 Command printCommand();
 Command dotCommand();
+Command optCommand();
 
 // Options every model-reading command shares.
 OptionSpec inputShapeOption();

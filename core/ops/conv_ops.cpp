@@ -1,5 +1,6 @@
 // Conv and ConvTranspose (N-D, grouped, dilated, strided, padded / auto_pad, optional bias).
 #include "core/ops/conv_kernels.h"
+#include "core/ops/fused_activation.h"
 #include "core/ops/op_helpers.h"
 #include "core/ops/register_ops.h"
 
@@ -30,6 +31,7 @@ void inferConv(InferContext& ctx) {
   const TensorType& w = ctx.input(1);
   ConvGeom g = ops::convGeometry(ctx.node(), x.shape, w.shape);
   checkFloatOperands(ctx, g.outChannels);
+  ops::checkFusedActivation(ctx, x.elem);
   ctx.setOutput(0, TensorType(x.elem, g.outShape()));
 }
 
@@ -69,6 +71,7 @@ void convKernel(KernelContext& ctx) {
   runFloatConv(ctx, g, [](const ConvGeom& geom, const auto* x, const auto* w, const auto* b, auto* y) {
     ops::convForward(geom, x, w, b, y);
   });
+  ops::applyFusedActivation(ctx.node(), ctx.output(0));
 }
 
 void convTransposeKernel(KernelContext& ctx) {
@@ -97,6 +100,7 @@ void registerConvOps(OpTable& t) {
     d.minInputs = 2;
     d.maxInputs = 3;
     d.attrs = kConvAttrs;
+    d.attrs.insert(d.attrs.end(), ops::fusedActivationAttrs().begin(), ops::fusedActivationAttrs().end());
     d.infer = inferConv;
     d.kernel = convKernel;
     d.macs = convMacs;

@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/ops/fused_activation.h"
 #include "core/ops/op_helpers.h"
 #include "core/ops/register_ops.h"
 
@@ -326,6 +327,17 @@ void kernelBinary(KernelContext& ctx) {
   });
 }
 
+// Add, with its optional fused activation (see core/ops/fused_activation.h).
+void inferAdd(InferContext& ctx) {
+  inferBroadcast<kNumeric, false>(ctx);
+  ops::checkFusedActivation(ctx, ctx.input(0).elem);
+}
+
+void kernelAdd(KernelContext& ctx) {
+  kernelBinary<AddOp, false>(ctx);
+  ops::applyFusedActivation(ctx.node(), ctx.output(0));
+}
+
 template <typename Op>
 void kernelBool(KernelContext& ctx) {
   binaryKernel<uint8_t, uint8_t, uint8_t>(ctx.input(0), ctx.input(1), ctx.output(0), Op{});
@@ -507,7 +519,11 @@ OpDef unaryDef(const char* name, InferFn infer, KernelFn kernel) {
 
 void registerElementwiseOps(OpTable& t) {
   // Arithmetic (numeric types, numpy broadcasting).
-  t.add(binaryDef("Add", inferBroadcast<kNumeric, false>, kernelBinary<AddOp, false>));
+  {
+    OpDef d = binaryDef("Add", inferAdd, kernelAdd);
+    d.attrs = ops::fusedActivationAttrs();
+    t.add(std::move(d));
+  }
   t.add(binaryDef("Sub", inferBroadcast<kNumeric, false>, kernelBinary<SubOp, false>));
   t.add(binaryDef("Mul", inferBroadcast<kNumeric, false>, kernelBinary<MulOp, false>));
   t.add(binaryDef("Div", inferBroadcast<kNumeric, false>, kernelBinary<DivOp, false>));

@@ -1,6 +1,7 @@
 // Gemm and MatMul. Float products use the packed GEMM of gemm_kernel.h.
 #include <type_traits>
 
+#include "core/ops/fused_activation.h"
 #include "core/ops/gemm_kernel.h"
 #include "core/ops/op_helpers.h"
 #include "core/ops/register_ops.h"
@@ -49,6 +50,7 @@ void inferGemm(InferContext& ctx) {
     }
     if (!ok) ctx.fail("C " + shapeToString(c) + " cannot be broadcast to the result " + shapeToString(out));
   }
+  ops::checkFusedActivation(ctx, ctx.input(0).elem);
   ctx.setOutput(0, TensorType(ctx.input(0).elem, {d.m, d.n}));
 }
 
@@ -100,6 +102,7 @@ void gemmKernel(KernelContext& ctx) {
     gemmTyped<float>(d, a.data<float>(), b.data<float>(), y.mutableData<float>());
     gemmEpilogue<float>(y.mutableData<float>(), d, alpha, beta, ctx.hasInput(2) ? &c : nullptr);
     ctx.setOutput(0, convertTensor(y, ElemType::F16));
+    ops::applyFusedActivation(ctx.node(), ctx.output(0));
     return;
   }
   auto run = [&](auto tag) {
@@ -117,6 +120,7 @@ void gemmKernel(KernelContext& ctx) {
     case ElemType::U64: run(uint64_t{}); break;
     default: ctx.fail("unsupported element type");
   }
+  ops::applyFusedActivation(ctx.node(), ctx.output(0));
 }
 
 int64_t gemmMacs(const Node& node, const std::vector<const TensorType*>& in, const std::vector<const TensorType*>&) {
@@ -173,6 +177,7 @@ void registerLinearOps(OpTable& t) {
     d.minInputs = 2;
     d.maxInputs = 3;
     d.attrs = {{"alpha", AttrKind::Float}, {"beta", AttrKind::Float}, {"transA", AttrKind::Int}, {"transB", AttrKind::Int}};
+    d.attrs.insert(d.attrs.end(), ops::fusedActivationAttrs().begin(), ops::fusedActivationAttrs().end());
     d.infer = inferGemm;
     d.kernel = gemmKernel;
     d.macs = gemmMacs;

@@ -1,0 +1,376 @@
+#include "core/onnx_export.h"
+
+#include <fstream>
+#include <set>
+#include <unordered_set>
+
+#include "core/error.h"
+#include "core/onnx_tensor.h"
+#include "core/op_table.h"
+
+namespace nest {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool isReduce(const std::string& op) { return op.rfind("Reduce", 0) == 0; }
+
+Tensor int64Vector(const Ints& v) {
+  return Tensor::fromVector<int64_t>(ElemType::I64, {static_cast<int64_t>(v.size())}, v);
+}
+Tensor floatVector(const Floats& v) {
+  return Tensor::fromVector<float>(ElemType::F32, {static_cast<int64_t>(v.size())}, v);
+}
+// A scalar of element type `elem` holding `v`.
+Tensor scalarOf(ElemType elem, double v) {
+  return convertTensor(Tensor::fromVector<double>(ElemType::F64, {}, {v}), elem);
+}
+
+void setType(onnx::TypeProto* tp, const TensorType& t) {
+  auto* tt = tp->mutable_tensor_type();
+  tt->set_elem_type(elemTypeToOnnx(t.elem));
+  auto* shape = tt->mutable_shape();
+  for (int64_t d : t.shape) shape->add_dim()->set_dim_value(d);
+}
+
+void setAttribute(onnx::AttributeProto* a, const std::string& name, const Attribute& value) {
+  a->set_name(name);
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, int64_t>) {
+          a->set_type(onnx::AttributeProto::INT);
+          a->set_i(v);
+        } else if constexpr (std::is_same_v<T, float>) {
+          a->set_type(onnx::AttributeProto::FLOAT);
+          a->set_f(v);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          a->set_type(onnx::AttributeProto::STRING);
+          a->set_s(v);
+        } else if constexpr (std::is_same_v<T, Ints>) {
+          a->set_type(onnx::AttributeProto::INTS);
+          for (int64_t x : v) a->add_ints(x);
+        } else if constexpr (std::is_same_v<T, Floats>) {
+          a->set_type(onnx::AttributeProto::FLOATS);
+          for (float x : v) a->add_floats(x);
+        } else if constexpr (std::is_same_v<T, Strings>) {
+          a->set_type(onnx::AttributeProto::STRINGS);
+          for (const std::string& x : v) a->add_strings(x);
+        } else {
+          a->set_type(onnx::AttributeProto::TENSOR);
+          tensorToProto(v, "", *a->mutable_t());
+        }
+      },
+      value);
+}
+
+// One ONNX node being assembled: op type, operands by ONNX position, attributes.
+struct OnnxNode {
+  std::string op;
+  std::string name;
+  std::vector<std::string> inputs;
+  std::vector<std::string> outputs;
+  Attributes attrs;
+};
+
+class Exporter {
+ public:
+  explicit Exporter(const Graph& g) : g_(g) {
+    auto use = [&](const std::string& v) { if (!v.empty()) used_.insert(v); };
+    for (const auto& v : g.inputs) use(v);
+    for (const auto& v : g.outputs) use(v);
+    for (const auto& [v, t] : g.constants()) use(v);
+    for (const Node& n : g.nodes) {
+      for (const auto& v : n.inputs) use(v);
+      for (const auto& v : n.outputs) use(v);
+      if (!n.name.empty()) usedNodeNames_.insert(n.name);
+    }
+  }
+
+  onnx::ModelProto run() {
+    checkNoQuant();
+    onnx::ModelProto model;
+    model.set_ir_version(kExportIrVersion);
+    model.set_producer_name("nest");
+    auto* opset = model.add_opset_import();
+    opset->set_domain("");
+    opset->set_version(kExportOpset);
+    gp_ = model.mutable_graph();
+    gp_->set_name(g_.name.empty() ? "nest" : g_.name);
+
+    for (const std::string& in : g_.inputs) {
+      auto* vi = gp_->add_input();
+      vi->set_name(in);
+      setType(vi->mutable_type(), g_.typeOf(in));
+    }
+    for (const auto& [name, t] : g_.constants()) tensorToProto(t, name, *gp_->add_initializer());
+    std::unordered_set<std::string> outputs(g_.outputs.begin(), g_.outputs.end());
+    for (const Node& n : g_.nodes) {
+      exportNode(n);
+      for (const std::string& o : n.outputs)
+        if (!outputs.count(o)) addValueInfo(o, g_.typeOf(o));
+    }
+    for (const std::string& out : g_.outputs) {
+      auto* vi = gp_->add_output();
+      vi->set_name(out);
+      setType(vi->mutable_type(), g_.typeOf(out));
+    }
+    return model;
+  }
+
+ private:
+  void checkNoQuant() {
+    auto check = [&](const std::string& value, const TensorType& t) {
+      if (t.quant)
+        failUnsupported("ONNX export: value '" + value + "' has quantized type " + typeToString(t) +
+                        "; exporting quantized types is not supported");
+    };
+    for (const auto& v : g_.inputs) check(v, g_.typeOf(v));
+    for (const auto& [v, t] : g_.constants()) check(v, t.type());
+    for (const Node& n : g_.nodes)
+      for (const auto& v : n.outputs) check(v, g_.typeOf(v));
+  }
+
+  std::string fresh(const std::string& base) {
+    std::string name = base;
+    for (int i = 1; used_.count(name); ++i) name = base + "_" + std::to_string(i);
+    used_.insert(name);
+    return name;
+  }
+  std::string freshNodeName(const std::string& base) {
+    std::string name = base;
+    for (int i = 1; usedNodeNames_.count(name); ++i) name = base + "_" + std::to_string(i);
+    usedNodeNames_.insert(name);
+    return name;
+  }
+
+  std::string addInitializer(const std::string& base, const Tensor& t) {
+    std::string name = fresh(base);
+    tensorToProto(t, name, *gp_->add_initializer());
+    return name;
+  }
+
+  void addValueInfo(const std::string& value, const TensorType& t) {
+    auto* vi = gp_->add_value_info();
+    vi->set_name(value);
+    setType(vi->mutable_type(), t);
+  }
+
+  void emit(const OnnxNode& n) {
+    auto* np = gp_->add_node();
+    np->set_op_type(n.op);
+    np->set_name(n.name);
+    for (const auto& in : n.inputs) np->add_input(in);
+    for (const auto& out : n.outputs) np->add_output(out);
+    for (const auto& [name, value] : n.attrs.all()) setAttribute(np->add_attribute(), name, value);
+  }
+
+  [[noreturn]] void unsupported(const Node& n, const std::string& why) {
+    failUnsupported("ONNX export: " + n.describe() + ": " + why + " cannot be expressed in opset " +
+                    std::to_string(kExportOpset));
+  }
+
+  // ONNX operand positions for opset 17 that our IR holds as attributes.
+  std::vector<ParamInput> opset17Params(const Node& n, const OpDef& def) {
+    if (isReduce(n.op) && n.op != "ReduceSum") return {};  // attribute `axes` until opset 18
+    if (n.op == "Pad") return {{1, "pads", AttrKind::Ints}, {2, "constant_value", AttrKind::Tensor}};
+    return def.params;
+  }
+
+  // Rewrites old-opset and opset-18 attribute forms into their opset-17 equivalents.
+  void normalize(const Node& n, OnnxNode& o) {
+    Attributes& a = o.attrs;
+    const TensorType& x = n.inputs.empty() || n.inputs[0].empty() ? g_.typeOf(n.outputs[0]) : g_.typeOf(n.inputs[0]);
+    if (n.op == "Pad") {
+      if (a.has("value")) {  // Pad-2
+        if (!a.has("constant_value")) a.set("constant_value", scalarOf(x.elem, a.getFloat("value", 0.0f)));
+        a.erase("value");
+      }
+      if (a.has("axes")) {  // Pad-18: pads for the listed axes only
+        Ints axes = a.getInts("axes"), pads = a.getInts("pads");
+        const int64_t r = x.rank();
+        Ints full(static_cast<size_t>(2 * r), 0);
+        if (pads.size() != 2 * axes.size()) unsupported(n, "pads/axes of different lengths");
+        for (size_t i = 0; i < axes.size(); ++i) {
+          int64_t ax = axes[i] < 0 ? axes[i] + r : axes[i];
+          full[static_cast<size_t>(ax)] = pads[i];
+          full[static_cast<size_t>(ax + r)] = pads[i + axes.size()];
+        }
+        a.set("pads", full);
+        a.erase("axes");
+      }
+    } else if (n.op == "Clip") {
+      for (const char* name : {"min", "max"}) {
+        auto it = a.all().find(name);
+        if (it == a.all().end()) continue;
+        if (const float* f = std::get_if<float>(&it->second)) a.set(name, scalarOf(x.elem, *f));  // Clip-6
+        else if (const int64_t* i = std::get_if<int64_t>(&it->second)) a.set(name, scalarOf(x.elem, static_cast<double>(*i)));
+      }
+    } else if (n.op == "Dropout") {
+      if (a.has("ratio")) a.set("ratio", Tensor::scalarF32(a.getFloat("ratio", 0.5f)));
+      if (a.has("training_mode"))
+        a.set("training_mode", convertTensor(Tensor::fromVector<int64_t>(ElemType::I64, {}, {a.getInt("training_mode")}),
+                                             ElemType::Bool));
+    } else if (n.op == "Split") {
+      a.erase("num_outputs");  // opset 18; the number of results says it
+      if (!a.has("split")) {
+        // Opset 17 without `split` needs equal parts; write sizes when the last part is smaller.
+        int64_t axis = a.getInt("axis", 0);
+        if (axis < 0) axis += x.rank();
+        Ints sizes;
+        for (const auto& out : n.outputs) sizes.push_back(g_.typeOf(out).shape[static_cast<size_t>(axis)]);
+        if (std::any_of(sizes.begin(), sizes.end(), [&](int64_t s) { return s != sizes.front(); })) a.set("split", sizes);
+      }
+    } else if (isReduce(n.op) && n.op != "ReduceSum") {
+      if (a.getInt("noop_with_empty_axes", 0) != 0 && a.getInts("axes").empty())
+        unsupported(n, "noop_with_empty_axes on " + n.op);
+      a.erase("noop_with_empty_axes");
+    } else if (n.op == "Resize") {
+      if (a.getInt("antialias", 0) != 0) unsupported(n, "antialias");
+      a.erase("antialias");
+      if (a.getString("keep_aspect_ratio_policy", "stretch") != "stretch") unsupported(n, "keep_aspect_ratio_policy");
+      a.erase("keep_aspect_ratio_policy");
+      if (a.has("axes")) {  // Resize-18: scales/sizes/roi for the listed axes only
+        Ints axes = a.getInts("axes");
+        const int64_t r = x.rank();
+        for (int64_t& ax : axes) if (ax < 0) ax += r;
+        if (a.has("scales")) {
+          Floats s = a.getFloats("scales"), full(static_cast<size_t>(r), 1.0f);
+          for (size_t i = 0; i < axes.size() && i < s.size(); ++i) full[static_cast<size_t>(axes[i])] = s[i];
+          a.set("scales", full);
+        }
+        if (a.has("sizes")) {
+          Ints s = a.getInts("sizes"), full = x.shape;
+          for (size_t i = 0; i < axes.size() && i < s.size(); ++i) full[static_cast<size_t>(axes[i])] = s[i];
+          a.set("sizes", full);
+        }
+        if (a.has("roi")) {
+          Floats s = a.getFloats("roi"), full(static_cast<size_t>(2 * r), 0.0f);
+          for (int64_t i = 0; i < r; ++i) full[static_cast<size_t>(r + i)] = 1.0f;
+          if (s.size() != 2 * axes.size()) unsupported(n, "roi/axes of different lengths");
+          for (size_t i = 0; i < axes.size(); ++i) {
+            full[static_cast<size_t>(axes[i])] = s[i];
+            full[static_cast<size_t>(axes[i] + r)] = s[i + axes.size()];
+          }
+          a.set("roi", full);
+        }
+        a.erase("axes");
+      }
+    } else if (n.op == "Upsample") {
+      o.op = "Resize";
+      std::string mode = a.getString("mode", "nearest");
+      if (mode == "bilinear") mode = "linear";
+      a.set("mode", mode);
+      a.set("coordinate_transformation_mode", std::string("asymmetric"));
+      if (mode == "nearest") a.set("nearest_mode", std::string("floor"));
+    }
+  }
+
+  // A parameter attribute as an initializer of the opset-17 operand's type.
+  Tensor paramTensor(const Node& n, const ParamInput& p, const Attribute& value) {
+    if (const Tensor* t = std::get_if<Tensor>(&value)) return *t;
+    if (const Ints* v = std::get_if<Ints>(&value)) return int64Vector(*v);
+    if (const Floats* v = std::get_if<Floats>(&value)) return floatVector(*v);
+    if (const float* v = std::get_if<float>(&value)) return Tensor::scalarF32(*v);
+    if (const int64_t* v = std::get_if<int64_t>(&value)) return Tensor::fromVector<int64_t>(ElemType::I64, {}, {*v});
+    failInternal("ONNX export: " + n.describe() + ": parameter '" + p.attr + "' has an unexpected attribute type");
+  }
+
+  // Operands the ONNX op requires even when our IR leaves the attribute out (empty values).
+  static bool requiredParam(const std::string& op, const std::string& attr) {
+    return (op == "Reshape" && attr == "shape") || (op == "Expand" && attr == "shape") ||
+           (op == "Tile" && attr == "repeats") || (op == "ConstantOfShape" && attr == "shape") ||
+           (op == "Pad" && attr == "pads") || (op == "Slice" && (attr == "starts" || attr == "ends"));
+  }
+
+  void exportNode(const Node& n) {
+    const OpDef* def = OpTable::instance().find(n.op);
+    if (!def) failInternal("ONNX export: " + n.describe() + ": op not in the op table");
+    OnnxNode o;
+    o.op = n.op;
+    o.name = n.name.empty() ? freshNodeName("node_" + std::to_string(n.id)) : n.name;
+    o.outputs = n.outputs;
+    o.attrs = n.attrs;
+
+    // Fused activation: the op, then the activation node writing the original result.
+    std::string activation = o.attrs.getString("activation", "");
+    Floats activationParams = o.attrs.getFloats("activation_params");
+    o.attrs.erase("activation");
+    o.attrs.erase("activation_params");
+
+    normalize(n, o);
+
+    std::vector<ParamInput> params = n.op == "Upsample" ? std::vector<ParamInput>{{2, "scales", AttrKind::Floats}}
+                                                        : opset17Params(n, *def);
+    std::map<int, std::string> paramValues;
+    int maxParam = -1;
+    for (const ParamInput& p : params) {
+      maxParam = std::max(maxParam, p.index);
+      auto it = o.attrs.all().find(p.attr);
+      std::string value;
+      if (it != o.attrs.all().end()) {
+        value = addInitializer(o.name + "_" + p.attr, paramTensor(n, p, it->second));
+        o.attrs.erase(p.attr);
+      } else if (requiredParam(n.op, p.attr)) {
+        value = addInitializer(o.name + "_" + p.attr, int64Vector({}));
+      }
+      paramValues[p.index] = value;
+    }
+    size_t data = 0;
+    for (int pos = 0; data < n.inputs.size() || pos <= maxParam; ++pos) {
+      if (auto it = paramValues.find(pos); it != paramValues.end()) {
+        o.inputs.push_back(it->second);
+      } else if (data < n.inputs.size()) {
+        o.inputs.push_back(n.inputs[data++]);
+      } else {
+        o.inputs.push_back("");
+      }
+    }
+    while (!o.inputs.empty() && o.inputs.back().empty()) o.inputs.pop_back();
+
+    if (activation.empty()) {
+      emit(o);
+      return;
+    }
+    const std::string result = n.outputs.at(0);
+    const TensorType& type = g_.typeOf(result);
+    std::string pre = fresh(result + "_" + n.op);
+    o.outputs[0] = pre;
+    emit(o);
+    addValueInfo(pre, type);
+    OnnxNode act;
+    act.op = activation;
+    act.name = freshNodeName(o.name + "_" + activation);
+    act.inputs = {pre};
+    act.outputs = {result};
+    if (activation == "Clip") {
+      if (activationParams.size() != 2) unsupported(n, "Clip activation without [min, max]");
+      act.inputs.push_back(addInitializer(act.name + "_min", scalarOf(type.elem, activationParams[0])));
+      act.inputs.push_back(addInitializer(act.name + "_max", scalarOf(type.elem, activationParams[1])));
+    } else if (activation == "LeakyRelu") {
+      if (!activationParams.empty()) act.attrs.set("alpha", activationParams[0]);
+    } else if (activation != "Relu" && activation != "Sigmoid" && activation != "HardSwish") {
+      unsupported(n, "fused activation '" + activation + "'");
+    }
+    emit(act);
+  }
+
+  const Graph& g_;
+  onnx::GraphProto* gp_ = nullptr;
+  std::unordered_set<std::string> used_;
+  std::unordered_set<std::string> usedNodeNames_;
+};
+
+}  // namespace
+
+onnx::ModelProto exportOnnxModel(const Graph& graph) { return Exporter(graph).run(); }
+
+void exportOnnx(const Graph& graph, const fs::path& file) {
+  onnx::ModelProto model = exportOnnxModel(graph);
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  if (!out) failBadInput("cannot write " + file.string());
+  if (!model.SerializeToOstream(&out)) failBadInput("cannot write the ONNX model to " + file.string());
+}
+
+}  // namespace nest

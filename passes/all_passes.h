@@ -1,0 +1,24 @@
+// Every graph pass, one factory per pass file (passes/<file>.cpp).
+#pragma once
+#include "passes/pass.h"
+
+namespace nest {
+
+// Cleanup and folding.
+PassInfo eliminateNoopsPass();             // eliminate_noops.cpp
+PassInfo deadCodeEliminationPass();        // dead_code_elimination.cpp
+PassInfo commonSubexpressionPass();        // common_subexpression_elimination.cpp
+PassInfo constantFoldingPass();            // constant_folding.cpp
+PassInfo shapeComputationFoldingPass();    // shape_computation_folding.cpp
+// Algebraic folding and fusion.
+PassInfo foldBatchNormPass();              // fold_batchnorm.cpp
+PassInfo foldScaleBiasPass();              // fold_scale_bias.cpp
+PassInfo fuseActivationsPass();            // fuse_activations.cpp
+PassInfo mergePadPass();                   // merge_pad.cpp
+PassInfo matmulAddToGemmPass();            // matmul_add_to_gemm.cpp
+PassInfo mergeReshapesPass();              // merge_reshapes.cpp
+// Layout.
+PassInfo transposeSinkingPass();           // transpose_sinking.cpp
+PassInfo squeezeUnsqueezeCancellationPass();  // squeeze_unsqueeze_cancellation.cpp
+
+}  // namespace nest

@@ -1,0 +1,156 @@
+// fold-scale-bias: folds a Mul by a constant per-channel (or scalar) tensor, or an Add of one,
+// that directly follows a Conv or Gemm into that node's weights and bias.
+//
+// What it does. For a Conv result y[n, m, ...] and a constant c broadcast per output channel
+// (shape [M,1,1], [1,M,1,1], [M] for a 1-D conv... any shape that is 1 everywhere except possibly
+// axis 1 after aligning to y's rank; a scalar too):
+//   Mul(y, c) = conv(x, W * c[m]) + b * c[m]        Add(y, c) = conv(x, W) + (b + c[m])
+// For a Gemm result y[i, n] the channel is the column n: B's column n (row n with transB) is scaled
+// and the bias becomes a per-column vector. The producer takes over the Mul's / Add's result.
+//
+// Why it is correct. Per-channel scaling distributes over the sum that forms each output element,
+// so both sides are equal in real arithmetic; floating point changes only the rounding of one
+// product per weight. New weights and bias are NEW constants (the old ones may be shared).
+//
+// When it does not apply. The constant must broadcast per output channel and must not make the
+// result larger (the Mul/Add result has the producer's shape); the producer's result must be used
+// only by that Mul/Add and not be a graph output; the producer must have no fused activation, have
+// constant weights and bias and compute in f32 or f64; a Gemm's bias must be a scalar or per column.
+#include "core/error.h"
+#include "passes/all_passes.h"
+#include "passes/rewrite.h"
+
+namespace nest {
+
+namespace {
+
+Tensor makeTensor(ElemType elem, Shape shape, const std::vector<double>& v) {
+  if (elem == ElemType::F64) return Tensor::fromVector<double>(elem, std::move(shape), v);
+  std::vector<float> f(v.begin(), v.end());
+  return Tensor::fromVector<float>(ElemType::F32, std::move(shape), f);
+}
+
+// Same checks as in fold_batchnorm.cpp: can `p` absorb y * s[c] + t[c] per output channel?
+bool affineFoldable(const Graph& g, const Node& p, int64_t channels) {
+  if (p.op != "Conv" && p.op != "Gemm") return false;
+  if (p.attrs.has("activation") || p.outputs.size() != 1) return false;
+  const TensorType& y = g.typeOf(p.outputs[0]);
+  if (y.elem != ElemType::F32 && y.elem != ElemType::F64) return false;
+  if (y.rank() < 2 || y.shape[1] != channels) return false;
+  if (!p.hasInput(1) || !g.isConstant(p.inputs[1])) return false;
+  if (p.hasInput(2) && !g.isConstant(p.inputs[2])) return false;
+  if (g.typeOf(p.inputs[1]).quant || y.quant) return false;
+  if (p.op == "Conv") return g.typeOf(p.inputs[1]).shape.at(0) == channels;
+  if (p.hasInput(2)) {
+    const Shape& c = g.typeOf(p.inputs[2]).shape;
+    const int64_t n = numElements(c);
+    const bool perColumn = (c.size() == 1 && c[0] == channels) || (c.size() == 2 && c[0] == 1 && c[1] == channels);
+    if (n != 1 && !perColumn) return false;
+  }
+  return true;
+}
+
+void foldAffine(Graph& g, Node& p, const std::vector<double>& s, const std::vector<double>& t) {
+  const int64_t channels = static_cast<int64_t>(s.size());
+  const ElemType elem = g.typeOf(p.outputs[0]).elem;
+  const std::string wName = p.inputs[1];
+  const Tensor& w = *g.constant(wName);
+  std::vector<double> wv = w.toDoubles();
+  bool scaled = false;
+  for (double v : s) scaled = scaled || v != 1.0;
+  std::vector<double> bias(static_cast<size_t>(channels), 0.0);
+  if (p.op == "Conv") {
+    const int64_t per = w.numElements() / channels;
+    for (int64_t m = 0; m < channels; ++m)
+      for (int64_t i = 0; i < per; ++i) wv[m * per + i] *= s[m];
+    if (p.hasInput(2)) bias = g.constant(p.inputs[2])->toDoubles();
+  } else {
+    const bool transB = p.attrs.getInt("transB", 0) != 0;
+    const Shape& ws = w.shape();
+    for (int64_t r = 0; r < ws[0]; ++r)
+      for (int64_t c = 0; c < ws[1]; ++c) wv[r * ws[1] + c] *= s[transB ? r : c];
+    const double beta = p.attrs.getFloat("beta", 1.0f);
+    if (p.hasInput(2) && beta != 0.0) {
+      const Tensor& c = *g.constant(p.inputs[2]);
+      for (int64_t n = 0; n < channels; ++n) bias[n] = beta * c.getDouble(c.numElements() == 1 ? 0 : n);
+    }
+    p.attrs.erase("beta");
+  }
+  for (int64_t m = 0; m < channels; ++m) bias[m] = bias[m] * s[m] + t[m];
+  const std::string biasBase = p.hasInput(2) ? p.inputs[2] : wName + "_bias";
+  std::string newW = wName;
+  if (scaled) newW = rewrite::addConstant(g, wName + "_folded", makeTensor(elem, g.constant(wName)->shape(), wv));
+  const std::string newB = rewrite::addConstant(g, biasBase + "_folded", makeTensor(elem, {channels}, bias));
+  p.inputs.resize(3);
+  p.inputs[1] = newW;
+  p.inputs[2] = newB;
+}
+
+// The per-channel values of constant `c` broadcast against a result of shape `y` (channel axis 1),
+// or nullopt when c is not constant along every other axis or would enlarge the result.
+std::optional<std::vector<double>> perChannel(const Tensor& c, const Shape& y) {
+  const Shape& cs = c.shape();
+  if (cs.size() > y.size() || y.size() < 2) return std::nullopt;
+  const size_t lead = y.size() - cs.size();
+  bool perCh = false;
+  for (size_t d = 0; d < cs.size(); ++d) {
+    const size_t axis = d + lead;
+    if (cs[d] == 1) continue;
+    if (axis == 1 && cs[d] == y[1]) perCh = true;
+    else return std::nullopt;
+  }
+  const std::vector<double> v = c.toDoubles();
+  if (v.empty()) return std::nullopt;
+  std::vector<double> out(static_cast<size_t>(y[1]));
+  for (int64_t m = 0; m < y[1]; ++m) out[m] = v[perCh ? m : 0];
+  return out;
+}
+
+bool foldOne(Graph& g) {
+  auto uses = rewrite::useCounts(g);
+  auto prod = rewrite::producers(g);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    if ((n.op != "Mul" && n.op != "Add") || n.inputs.size() != 2 || n.outputs.size() != 1) continue;
+    if (n.attrs.has("activation")) continue;
+    for (int side = 0; side < 2; ++side) {
+      const std::string x = n.inputs[side];
+      const std::string cName = n.inputs[1 - side];
+      if (!g.isConstant(cName) || g.isConstant(x)) continue;
+      auto pit = prod.find(x);
+      if (pit == prod.end() || uses[x] != 1 || rewrite::isGraphOutput(g, x)) continue;
+      const TensorType& yt = g.typeOf(x);
+      if (g.typeOf(n.outputs[0]) != yt) continue;  // the constant must not enlarge the result
+      if (yt.rank() < 2 || !affineFoldable(g, g.nodes[pit->second], yt.shape[1])) continue;
+      const Tensor& c = *g.constant(cName);
+      if (c.elem() != yt.elem || c.type().quant) continue;
+      std::optional<std::vector<double>> v = perChannel(c, yt.shape);
+      if (!v) continue;
+      std::vector<double> s(v->size(), 1.0), t(v->size(), 0.0);
+      (n.op == "Mul" ? s : t) = *v;
+      const Node copy = n;
+      Node& p = g.nodes[pit->second];
+      foldAffine(g, p, s, t);
+      rewrite::absorb(p, copy);
+      if (!rewrite::replaceAllUses(g, copy.outputs[0], x)) failInternal("fold-scale-bias: cannot reroute " + x);
+      rewrite::eraseNodes(g, {copy.id});
+      return true;
+    }
+  }
+  return false;
+}
+
+bool run(Graph& g, const PassOptions&) {
+  bool changed = false;
+  while (foldOne(g)) changed = true;
+  if (changed) rewrite::removeUnusedConstants(g);
+  return changed;
+}
+
+}  // namespace
+
+PassInfo foldScaleBiasPass() {
+  return {"fold-scale-bias", "fold a per-channel constant Mul / Add after a Conv or Gemm into its weights and bias", run};
+}
+
+}  // namespace nest

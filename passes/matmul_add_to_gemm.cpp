@@ -1,0 +1,79 @@
+// matmul-add-to-gemm: MatMul(A, B) of matrices with a constant B, followed by an Add of a constant
+// bias vector, becomes one Gemm(A, B, bias).
+//
+// What it does. y = Add(MatMul(A, B), c) with A [M,K], B [K,N] constant and c constant of shape
+// [N] or [1,N] is replaced by y = Gemm(A, B, c) (alpha = beta = 1, no transposes). The new Gemm
+// takes the Add's result name; its origin is both nodes.
+//
+// Why it is correct. Gemm computes A * B + c with c broadcast over rows, which is the same
+// product followed by the same broadcast addition (one rounding per element, as before, for
+// f32/f64: Gemm adds the bias to the f32/f64 product exactly as Add does).
+//
+// When it does not apply. Both MatMul operands must be rank 2 and B constant; the MatMul result
+// must be used only by the Add and not be a graph output; the bias must be constant with shape [N]
+// or [1,N] (a bias that enlarges the result, or is per row, stays an Add); the element type must be
+// f32 or f64 (f16 would round once instead of twice); the Add must carry no fused activation.
+#include <algorithm>
+
+#include "passes/all_passes.h"
+#include "passes/rewrite.h"
+
+namespace nest {
+
+namespace {
+
+bool rewriteOne(Graph& g) {
+  auto uses = rewrite::useCounts(g);
+  auto prod = rewrite::producers(g);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& add = g.nodes[i];
+    if (add.op != "Add" || add.inputs.size() != 2 || add.outputs.size() != 1 || add.attrs.has("activation")) continue;
+    for (int side = 0; side < 2; ++side) {
+      const std::string x = add.inputs[side], c = add.inputs[1 - side];
+      if (!g.isConstant(c)) continue;
+      auto pit = prod.find(x);
+      if (pit == prod.end() || uses[x] != 1 || rewrite::isGraphOutput(g, x)) continue;
+      const Node& mm = g.nodes[pit->second];
+      if (mm.op != "MatMul" || mm.inputs.size() != 2 || !g.isConstant(mm.inputs[1])) continue;
+      const TensorType& at = g.typeOf(mm.inputs[0]);
+      const TensorType& bt = g.typeOf(mm.inputs[1]);
+      const TensorType& yt = g.typeOf(x);
+      if (at.rank() != 2 || bt.rank() != 2 || yt.quant || at.quant || bt.quant) continue;
+      if (yt.elem != ElemType::F32 && yt.elem != ElemType::F64) continue;
+      const TensorType& ct = g.typeOf(c);
+      const int64_t n = yt.shape[1];
+      const bool vec = (ct.rank() == 1 && ct.shape[0] == n) || (ct.rank() == 2 && ct.shape[0] == 1 && ct.shape[1] == n);
+      if (!vec || ct.elem != yt.elem || ct.quant || g.typeOf(add.outputs[0]) != yt) continue;
+
+      const Node mmCopy = mm, addCopy = add;
+      const size_t mmIndex = pit->second;
+      std::vector<NodeId> origin{mmCopy.id};
+      for (NodeId id : mmCopy.origin) origin.push_back(id);
+      origin.push_back(addCopy.id);
+      for (NodeId id : addCopy.origin) origin.push_back(id);
+      std::vector<NodeId> unique;
+      for (NodeId id : origin)
+        if (std::find(unique.begin(), unique.end(), id) == unique.end()) unique.push_back(id);
+      rewrite::eraseNodes(g, {mmCopy.id, addCopy.id});
+      // The Gemm reads A (defined before the MatMul) and constants: the MatMul's place is fine.
+      rewrite::insertNode(g, mmIndex, "Gemm", mmCopy.name, {mmCopy.inputs[0], mmCopy.inputs[1], c},
+                          {addCopy.outputs[0]}, {}, unique);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool run(Graph& g, const PassOptions&) {
+  bool changed = false;
+  while (rewriteOne(g)) changed = true;
+  return changed;
+}
+
+}  // namespace
+
+PassInfo matmulAddToGemmPass() {
+  return {"matmul-add-to-gemm", "turn MatMul (constant B) + constant bias Add into Gemm", run};
+}
+
+}  // namespace nest

@@ -1,0 +1,131 @@
+#include "passes/pass_manager.h"
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <unordered_map>
+
+#include "core/error.h"
+#include "core/verifier.h"
+
+namespace nest {
+
+namespace {
+
+bool sameNode(const Node& a, const Graph& ga, const Node& b, const Graph& gb) {
+  if (a.op != b.op || a.inputs != b.inputs || a.outputs != b.outputs || !(a.attrs == b.attrs)) return false;
+  for (size_t i = 0; i < a.outputs.size(); ++i)
+    if (!(ga.typeOf(a.outputs[i]) == gb.typeOf(b.outputs[i]))) return false;
+  for (size_t i = 0; i < a.inputs.size(); ++i) {
+    if (a.inputs[i].empty()) continue;
+    const Tensor* ca = ga.constant(a.inputs[i]);
+    const Tensor* cb = gb.constant(b.inputs[i]);
+    if ((ca == nullptr) != (cb == nullptr)) return false;
+    if (ca && !(ca->type() == cb->type() && ca->sameBytes(*cb))) return false;  // weights rewritten
+  }
+  return true;
+}
+
+}  // namespace
+
+ChangeRecord diffGraphs(const Graph& before, const Graph& after) {
+  ChangeRecord c;
+  std::unordered_map<NodeId, const Node*> old;
+  for (const Node& n : before.nodes) old[n.id] = &n;
+  std::set<NodeId> seen;
+  for (const Node& n : after.nodes) {
+    seen.insert(n.id);
+    auto it = old.find(n.id);
+    if (it == old.end()) {
+      c.added.push_back(n.id);
+      if (!n.origin.empty()) c.derivedFrom[n.id] = n.origin;
+      continue;
+    }
+    if (!sameNode(*it->second, before, n, after)) c.modified.push_back(n.id);
+    if (n.origin != it->second->origin) {
+      std::vector<NodeId> grown;
+      for (NodeId id : n.origin)
+        if (std::find(it->second->origin.begin(), it->second->origin.end(), id) == it->second->origin.end())
+          grown.push_back(id);
+      c.derivedFrom[n.id] = grown;
+      if (std::find(c.modified.begin(), c.modified.end(), n.id) == c.modified.end()) c.modified.push_back(n.id);
+    }
+  }
+  for (const Node& n : before.nodes)
+    if (!seen.count(n.id)) c.removed.push_back(n.id);
+  return c;
+}
+
+std::vector<NodeId> PipelineRun::traceBack(NodeId id) const {
+  std::unordered_map<NodeId, std::vector<NodeId>> origin;
+  std::set<NodeId> initialIds;
+  for (const Node& n : initial->nodes) {
+    initialIds.insert(n.id);
+    origin[n.id] = n.origin;
+  }
+  for (const PassRecord& r : records)
+    for (const Node& n : r.after->nodes) {
+      auto& o = origin[n.id];
+      for (NodeId x : n.origin)
+        if (std::find(o.begin(), o.end(), x) == o.end()) o.push_back(x);
+    }
+  std::set<NodeId> found, visited;
+  std::vector<NodeId> stack = {id};
+  while (!stack.empty()) {
+    NodeId cur = stack.back();
+    stack.pop_back();
+    if (!visited.insert(cur).second) continue;
+    if (initialIds.count(cur)) found.insert(cur);
+    for (NodeId o : origin[cur]) stack.push_back(o);
+  }
+  return {found.begin(), found.end()};
+}
+
+std::vector<NodeId> PipelineRun::traceForward(NodeId initialId) const {
+  std::vector<NodeId> result;
+  for (const Node& n : this->result().nodes) {
+    std::vector<NodeId> back = traceBack(n.id);
+    if (std::find(back.begin(), back.end(), initialId) != back.end()) result.push_back(n.id);
+  }
+  return result;
+}
+
+PipelineRun runPipeline(const Graph& graph, const Pipeline& pipeline, const PassManagerOptions& options) {
+  PipelineRun run;
+  run.initial = std::make_shared<const Graph>(graph);
+  std::shared_ptr<const Graph> current = run.initial;
+  for (const PipelineStage& stage : pipeline) {
+    for (int round = 0; round < (stage.fixedPoint ? kMaxFixedPointRounds : 1); ++round) {
+      bool anyChange = false;
+      for (const std::string& name : stage.passes) {
+        const PassInfo& pass = findPass(name);
+        Graph g = *current;  // the snapshot before stays untouched
+        auto t0 = std::chrono::steady_clock::now();
+        bool changed;
+        try {
+          changed = pass.run(g, options.passOptions);
+          if (options.verifyEachPass) verifyGraph(g);
+        } catch (const Error& e) {
+          throw Error(e.kind(), "pass " + name + ": " + e.what());
+        }
+        PassRecord r;
+        r.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        r.pass = name;
+        r.round = round;
+        r.nodesBefore = current->nodes.size();
+        r.nodesAfter = g.nodes.size();
+        r.changes = diffGraphs(*current, g);
+        r.changed = changed || !r.changes.empty();
+        r.after = r.changed ? std::make_shared<const Graph>(std::move(g)) : current;
+        current = r.after;
+        anyChange = anyChange || r.changed;
+        run.records.push_back(std::move(r));
+        if (options.onPass && !options.onPass(run.records.back())) return run;
+      }
+      if (!anyChange) break;
+    }
+  }
+  return run;
+}
+
+}  // namespace nest

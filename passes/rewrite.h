@@ -1,0 +1,53 @@
+// Helpers for writing passes: use counts, producers, replacing values, creating and erasing
+// nodes while keeping ids, topological order and provenance right.
+#pragma once
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "core/graph.h"
+#include "core/op_table.h"
+
+namespace nest::rewrite {
+
+// value -> number of uses as an operand, plus one per appearance in graph outputs.
+std::unordered_map<std::string, int> useCounts(const Graph& g);
+// value -> index in g.nodes of its producer (only node results).
+std::unordered_map<std::string, size_t> producers(const Graph& g);
+// value -> indices of consumer nodes (in order, a node once per use).
+std::unordered_map<std::string, std::vector<size_t>> consumers(const Graph& g);
+
+bool isGraphOutput(const Graph& g, const std::string& value);
+bool isGraphInput(const Graph& g, const std::string& value);
+
+// Makes every use of `from` (operands and graph outputs) use `to` instead, so the node that
+// defined `from` can be erased. When `from` is a graph output the output keeps its name: the
+// producer of `to` is renamed to `from` instead — possible only when `to` is a node result that
+// is not itself a graph output; returns false (and changes nothing) when it is not possible.
+bool replaceAllUses(Graph& g, const std::string& from, const std::string& to);
+
+// Erases the nodes with the given ids and forgets the types of their results that are no longer
+// used (callers have rerouted the uses first).
+void eraseNodes(Graph& g, const std::unordered_set<NodeId>& ids);
+
+// Inserts a node at position `index` of g.nodes with a fresh id, the given provenance, and result
+// types computed by the op's inference (which also verifies it). Returns the new node's id.
+NodeId insertNode(Graph& g, size_t index, const std::string& op, const std::string& name,
+                  std::vector<std::string> inputs, std::vector<std::string> outputs, Attributes attrs,
+                  std::vector<NodeId> origin);
+
+// Re-infers the result types of node `index` after its operands or attributes changed.
+void reinferNode(Graph& g, size_t index);
+
+// Adds a new constant with a fresh name derived from `base`; returns its name.
+std::string addConstant(Graph& g, const std::string& base, Tensor value);
+
+// Records that `into` absorbed `absorbed` (appends ids to `into.origin`, without duplicates).
+void absorb(Node& into, const Node& absorbed);
+
+// Removes constants no node or output uses.
+void removeUnusedConstants(Graph& g);
+
+}  // namespace nest::rewrite
