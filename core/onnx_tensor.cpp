@@ -58,10 +58,22 @@ namespace {
 std::string readExternal(const onnx::TensorProto& proto, const fs::path& baseDir, const std::string& what) {
   std::string location;
   int64_t offset = 0, length = -1;
+  auto number = [&](const std::string& key, const std::string& text) -> int64_t {
+    size_t used = 0;
+    int64_t v = -1;
+    try {
+      v = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (text.empty() || used != text.size() || v < 0)
+      failBadInput("tensor '" + what + "': external data " + key + " '" + text + "' is not a byte count");
+    return v;
+  };
   for (const auto& kv : proto.external_data()) {
     if (kv.key() == "location") location = kv.value();
-    else if (kv.key() == "offset") offset = std::stoll(kv.value());
-    else if (kv.key() == "length") length = std::stoll(kv.value());
+    else if (kv.key() == "offset") offset = number("offset", kv.value());
+    else if (kv.key() == "length") length = number("length", kv.value());
   }
   if (location.empty()) failBadInput("tensor '" + what + "': external data without a location");
   fs::path file = baseDir / location;
@@ -70,7 +82,7 @@ std::string readExternal(const onnx::TensorProto& proto, const fs::path& baseDir
   in.seekg(0, std::ios::end);
   int64_t size = in.tellg();
   if (length < 0) length = size - offset;
-  if (offset < 0 || offset + length > size)
+  if (offset > size || length > size - offset)  // (no offset + length: it may overflow)
     failBadInput("tensor '" + what + "': external data range [" + std::to_string(offset) + ", +" +
                  std::to_string(length) + ") exceeds " + file.string() + " (" + std::to_string(size) + " bytes)");
   std::string bytes(static_cast<size_t>(length), '\0');

@@ -54,13 +54,29 @@ int64_t Tensor::getInt(int64_t i) const {
 
 std::vector<int64_t> Tensor::toInts() const {
   std::vector<int64_t> v(static_cast<size_t>(numElements()));
-  for (int64_t i = 0; i < numElements(); ++i) v[i] = getInt(i);
+  if (isFloat(elem())) {
+    for (int64_t i = 0; i < numElements(); ++i) v[i] = getInt(i);
+    return v;
+  }
+  dispatchStorageType(elem(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* d = data<T>();
+    for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<int64_t>(d[i]);
+  });
   return v;
 }
 
 std::vector<double> Tensor::toDoubles() const {
   std::vector<double> v(static_cast<size_t>(numElements()));
-  for (int64_t i = 0; i < numElements(); ++i) v[i] = getDouble(i);
+  if (elem() == ElemType::F16) {
+    for (size_t i = 0; i < v.size(); ++i) v[i] = halfToFloat(data<uint16_t>()[i]);
+    return v;
+  }
+  dispatchStorageType(elem(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* d = data<T>();
+    for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<double>(d[i]);
+  });
   return v;
 }
 
@@ -71,9 +87,16 @@ bool Tensor::sameBytes(const Tensor& other) const {
 }
 
 uint64_t Tensor::contentHash() const {
+  // FNV-1a over 64-bit words (then the tail bytes): fast enough to hash a whole model's weights.
   uint64_t h = 1469598103934665603ull;
   auto* p = static_cast<const unsigned char*>(raw());
-  for (size_t i = 0; i < byteSize(); ++i) h = (h ^ p[i]) * 1099511628211ull;
+  const size_t n = byteSize(), words = n / 8;
+  for (size_t i = 0; i < words; ++i) {
+    uint64_t w;
+    std::memcpy(&w, p + 8 * i, 8);
+    h = (h ^ w) * 1099511628211ull;
+  }
+  for (size_t i = 8 * words; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
   return h;
 }
 

@@ -32,11 +32,16 @@ namespace {
 bool mergeConstants(Graph& g, const PassOptions& opt) {
   // (type text, hash) -> constant names in name order; the first is kept.
   std::map<std::pair<std::string, uint64_t>, std::vector<std::string>> groups;
+  // Hash only constants that share their type with another one (hashing every weight is slow).
+  std::map<std::string, std::vector<std::string>> byType;
   for (const auto& [name, t] : g.constants()) {
     if (t.byteSize() > opt.foldSizeLimitBytes) continue;
     if (rewrite::isGraphOutput(g, name) || rewrite::isGraphInput(g, name)) continue;
-    groups[{typeToString(t.type()), t.contentHash()}].push_back(name);
+    byType[typeToString(t.type())].push_back(name);
   }
+  for (const auto& [type, names] : byType)
+    if (names.size() > 1)
+      for (const std::string& name : names) groups[{type, g.constant(name)->contentHash()}].push_back(name);
   std::unordered_map<std::string, std::string> replacement;
   for (const auto& [key, names] : groups) {
     if (names.size() < 2) continue;

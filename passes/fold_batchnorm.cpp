@@ -63,9 +63,21 @@ void foldAffine(Graph& g, Node& p, const std::vector<double>& s, const std::vect
   const ElemType elem = g.typeOf(p.outputs[0]).elem;
   const std::string wName = p.inputs[1];
   const Tensor& w = *g.constant(wName);
-  std::vector<double> wv = w.toDoubles();
   std::vector<double> bias(static_cast<size_t>(channels), 0.0);
-  if (p.op == "Conv") {
+  Tensor folded;
+  if (p.op == "Conv" && elem == ElemType::F32) {
+    // Fast path for the common case (large weights): scale in one pass, float result of a double product.
+    folded = Tensor(w.type());
+    const int64_t per = w.numElements() / channels;
+    const float* in = w.data<float>();
+    float* out = folded.mutableData<float>();
+    for (int64_t m = 0; m < channels; ++m)
+      for (int64_t i = 0; i < per; ++i) out[m * per + i] = static_cast<float>(in[m * per + i] * s[m]);
+    if (p.hasInput(2)) bias = g.constant(p.inputs[2])->toDoubles();
+  }
+  std::vector<double> wv = folded.valid() ? std::vector<double>{} : w.toDoubles();
+  if (folded.valid()) {
+  } else if (p.op == "Conv") {
     const int64_t per = w.numElements() / channels;
     for (int64_t m = 0; m < channels; ++m)
       for (int64_t i = 0; i < per; ++i) wv[m * per + i] *= s[m];
@@ -84,7 +96,8 @@ void foldAffine(Graph& g, Node& p, const std::vector<double>& s, const std::vect
   }
   for (int64_t m = 0; m < channels; ++m) bias[m] = bias[m] * s[m] + t[m];
   const std::string biasBase = p.hasInput(2) ? p.inputs[2] : wName + "_bias";
-  const std::string newW = rewrite::addConstant(g, wName + "_folded", makeTensor(elem, w.shape(), wv));
+  if (!folded.valid()) folded = makeTensor(elem, w.shape(), wv);
+  const std::string newW = rewrite::addConstant(g, wName + "_folded", std::move(folded));
   const std::string newB = rewrite::addConstant(g, biasBase + "_folded", makeTensor(elem, {channels}, bias));
   p.inputs.resize(3);
   p.inputs[1] = newW;

@@ -46,7 +46,7 @@ void renameUses(Graph& g, const std::string& from, const std::string& to) {
 }
 }  // namespace
 
-bool replaceAllUses(Graph& g, const std::string& from, const std::string& to) {
+bool replaceAllUses(Graph& g, std::string from, std::string to) {
   if (from == to) return true;
   if (!isGraphOutput(g, from)) {
     renameUses(g, from, to);

@@ -26,7 +26,7 @@ bool isGraphInput(const Graph& g, const std::string& value);
 // defined `from` can be erased. When `from` is a graph output the output keeps its name: the
 // producer of `to` is renamed to `from` instead — possible only when `to` is a node result that
 // is not itself a graph output; returns false (and changes nothing) when it is not possible.
-bool replaceAllUses(Graph& g, const std::string& from, const std::string& to);
+bool replaceAllUses(Graph& g, std::string from, std::string to);  // by value: callers may pass names the rename changes
 
 // Erases the nodes with the given ids and forgets the types of their results that are no longer
 // used (callers have rerouted the uses first).

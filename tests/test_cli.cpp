@@ -375,6 +375,12 @@ class TestCli : public QObject {
     r = nestc({"test-data", q(dst), "--atol", "1.5"});
     NEST_EXIT(r, 0);
     NEST_VERIFY(hasLine(r.out, "1 passed, 0 failed"), r.out);
+    // Tolerances that are not numbers.
+    for (const char* bad : {"abc", "1e-3x", "-1", ""}) {
+      r = nestc({"test-data", q(dst), "--rtol", bad});
+      NEST_EXIT(r, 2);
+      NEST_CONTAINS(r.err, "nestc test-data: error: --rtol expects a number >= 0, got '" + std::string(bad) + "'");
+    }
   }
 
   // ----------------------------------------------------------------------------------------------

@@ -565,7 +565,7 @@ class TestImporter : public QObject {
     data.append(16, 'K');  // and after it
     writeBytes(base / "weights.bin", data);
 
-    auto model = [](const std::string& location, int64_t offset, int64_t length) {
+    auto model = [](const std::string& location, const std::string& offset, const std::string& length) {
       ModelBuilder b(13);
       b.input("x", {2, 3}).output("y");
       auto* t = b.graph().add_initializer();
@@ -580,34 +580,50 @@ class TestImporter : public QObject {
         e->set_value(value);
       };
       kv("location", location);
-      kv("offset", std::to_string(offset));
-      kv("length", std::to_string(length));
+      kv("offset", offset);
+      kv("length", length);
       b.node("Add", "add", {"x", "w"}, {"y"});
       return b.model();
     };
 
-    ImportResult r = importOnnxFile(writeModel(model("weights.bin", 8, 24), base / "good.onnx"));
+    ImportResult r = importOnnxFile(writeModel(model("weights.bin", "8", "24"), base / "good.onnx"));
     QVERIFY(r.graph.isConstant("w"));
     NEST_SAME_TENSORS({f32({2, 3}, w)}, {*r.graph.constant("w")});
     std::vector<Tensor> out = runGraph(r.graph, {f32({2, 3}, {1, 1, 1, 1, 1, 1})});
     NEST_SAME_TENSORS({f32({2, 3}, {2.5f, -1.0f, 4.25f, 5.0f, -4.5f, 7.0f})}, out);
 
     ErrorKind kind{};
-    std::string msg = errorOf([&] { importOnnxFile(writeModel(model("missing.bin", 0, 24), base / "missing.onnx")); }, &kind);
+    std::string msg = errorOf([&] { importOnnxFile(writeModel(model("missing.bin", "0", "24"), base / "missing.onnx")); }, &kind);
     QCOMPARE(kind, ErrorKind::BadInput);
     NEST_CONTAINS(msg, "missing.bin");
     NEST_CONTAINS(msg, "'w'");
 
     kind = {};
-    msg = errorOf([&] { importOnnxFile(writeModel(model("weights.bin", 40, 24), base / "range.onnx")); }, &kind);
+    msg = errorOf([&] { importOnnxFile(writeModel(model("weights.bin", "40", "24"), base / "range.onnx")); }, &kind);
     QCOMPARE(kind, ErrorKind::BadInput);
     NEST_CONTAINS(msg, "weights.bin");
     NEST_CONTAINS(msg, "'w'");
     NEST_CONTAINS(msg, "exceeds");
 
+    // A length so large that offset + length overflows.
+    kind = {};
+    msg = errorOf([&] { importOnnxFile(writeModel(model("weights.bin", "8", "9223372036854775807"), base / "huge.onnx")); },
+                  &kind);
+    QCOMPARE(kind, ErrorKind::BadInput);
+    NEST_CONTAINS(msg, "exceeds");
+
+    // Offsets and lengths that are not byte counts.
+    for (const char* offset : {"eight", "8x", "-8", "", "99999999999999999999999"}) {
+      kind = {};
+      msg = errorOf([&] { importOnnxFile(writeModel(model("weights.bin", offset, "24"), base / "nan.onnx")); }, &kind);
+      QCOMPARE(kind, ErrorKind::BadInput);
+      NEST_CONTAINS(msg, "'w'");
+      NEST_CONTAINS(msg, "offset '" + std::string(offset) + "'");
+    }
+
     // A length that does not match the tensor's shape.
     kind = {};
-    msg = errorOf([&] { importOnnxFile(writeModel(model("weights.bin", 8, 20), base / "short.onnx")); }, &kind);
+    msg = errorOf([&] { importOnnxFile(writeModel(model("weights.bin", "8", "20"), base / "short.onnx")); }, &kind);
     QCOMPARE(kind, ErrorKind::BadInput);
     NEST_CONTAINS(msg, "'w'");
   }

@@ -2,16 +2,33 @@
 
 #include "app/cli/commands.h"
 #include "backends/backend_runner.h"
+#include "core/error.h"
 
 namespace nest::cli {
 
 namespace {
 
+// --rtol / --atol: a number >= 0, all of the text.
+double toleranceOption(const ParsedArgs& args, const std::string& opt, double def) {
+  if (!args.has(opt)) return def;
+  const std::string text = args.get(opt);
+  size_t used = 0;
+  double v = -1;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size() || !(v >= 0))
+    failBadInput(opt + " expects a number >= 0, got '" + text + "'");
+  return v;
+}
+
 int testData(const ParsedArgs& args) {
   GraphRunner runner = runnerForBackend(args.get("--backend", "interpreter"));
   Tolerance tol;
-  if (args.has("--rtol")) tol.rtol = std::stod(args.get("--rtol"));
-  if (args.has("--atol")) tol.atol = std::stod(args.get("--atol"));
+  tol.rtol = toleranceOption(args, "--rtol", tol.rtol);
+  tol.atol = toleranceOption(args, "--atol", tol.atol);
   int passed = 0, failed = 0;
   for (const std::string& path : args.positional) {
     for (const auto& dir : findTestCases(path)) {
