@@ -30,8 +30,8 @@ class MnistTest : public QObject {
     for (int64_t i = 0; i < 10000; ++i) {
       Tensor x(TensorType(ElemType::F32, {1, 1, 28, 28}));
       for (int p = 0; p < 784; ++p) x.mutableData<float>()[p] = images.data<uint8_t>()[i * 784 + p];  // raw 0..255
-      Tensor logits = interp.run({x})[0];
-      const float* l = logits.data<float>();
+      std::vector<Tensor> outputs = interp.run({x});
+      const float* l = outputs.at(0).data<float>();
       int best = static_cast<int>(std::max_element(l, l + 10) - l);
       correct += best == labels.data<uint8_t>()[i];
     }
