@@ -284,6 +284,23 @@ class Exporter {
            (op == "Pad" && attr == "pads") || (op == "Slice" && (attr == "starts" || attr == "ends"));
   }
 
+  // Conv's output_scale (y = conv(x, W) * s + b) becomes weights W * s, per output channel.
+  void foldOutputScale(const Node& n, OnnxNode& o) {
+    const Tensor* w = g_.constant(n.inputs.at(1));
+    if (!w) unsupported(n, "output_scale on a Conv whose weights are not a constant");
+    const Floats s = o.attrs.getFloats("output_scale");
+    o.attrs.erase("output_scale");
+    const int64_t per = w->numElements() / static_cast<int64_t>(s.size());
+    Tensor scaled(w->type());
+    for (int64_t i = 0; i < w->numElements(); ++i) {
+      double v = w->getDouble(i) * s[i / per];
+      if (w->elem() == ElemType::F32) scaled.mutableData<float>()[i] = static_cast<float>(v);
+      else if (w->elem() == ElemType::F64) scaled.mutableData<double>()[i] = v;
+      else scaled.mutableData<uint16_t>()[i] = floatToHalf(static_cast<float>(v));
+    }
+    o.inputs[1] = addInitializer(n.inputs[1] + "_scaled", scaled);
+  }
+
   void exportNode(const Node& n) {
     const OpDef* def = OpTable::instance().find(n.op);
     if (!def) failInternal("ONNX export: " + n.describe() + ": op not in the op table");
@@ -328,6 +345,7 @@ class Exporter {
       }
     }
     while (!o.inputs.empty() && o.inputs.back().empty()) o.inputs.pop_back();
+    if (o.attrs.has("output_scale")) foldOutputScale(n, o);
 
     if (activation.empty()) {
       emit(o);

@@ -4,13 +4,16 @@
 // What it does. In inference mode BatchNormalization is a per-channel affine map
 //   y = x * s[c] + t[c],   s = gamma / sqrt(var + eps),   t = beta - mean * s.
 // When x is the result of a Conv (channel = output channel) or a Gemm (channel = output column),
-// scaling the weights of output channel c by s[c] and replacing the bias b by b * s + t computes the
-// same values:  conv(x, W) * s + (b * s + t) = conv(x, W * s) + (b * s + t). The Conv (or Gemm) takes
-// over the BatchNormalization's result and the BatchNormalization disappears.
+//   conv(x, W) * s + t  with bias b:  (conv(x, W) + b) * s + t = conv(x, W) * s + (b * s + t).
+// A Conv records s in its `output_scale` attribute (one factor per output channel, applied to the
+// convolution before the bias) and gets the new bias b * s + t; its weights stay as they are, shared
+// with every earlier snapshot (ONNX export and code generation multiply them into W). A Gemm's
+// weights are scaled directly: W * s. Either way the producer takes over the BatchNormalization's
+// result and the BatchNormalization disappears.
 //
 // Why it is correct. The identity above is exact in real arithmetic; in floating point only the
-// rounding of one product per weight changes (well within the 1e-4 relative tolerance). The new
-// weights and bias are NEW constants: the originals may be shared with other nodes or snapshots.
+// rounding of one product per output changes (well within the 1e-4 relative tolerance). New biases
+// and Gemm weights are NEW constants: the originals may be shared with other nodes or snapshots.
 //
 // When it does not apply. The BatchNormalization must have one result and training_mode = 0; its
 // scale, bias, mean and variance must be constants; its operand must be used by it alone (another
@@ -58,31 +61,22 @@ bool affineFoldable(const Graph& g, const Node& p, int64_t channels) {
 }
 
 // Rewrites `p` (checked by affineFoldable) to compute p(x) * s[c] + t[c].
+// A Conv keeps its weights and multiplies its result by the per-channel `output_scale` attribute
+// (composed with any earlier one): rewriting the weights would copy the whole model's
+// convolution weights into every later snapshot. A Gemm's weights are scaled (they are small).
 void foldAffine(Graph& g, Node& p, const std::vector<double>& s, const std::vector<double>& t) {
   const int64_t channels = static_cast<int64_t>(s.size());
   const ElemType elem = g.typeOf(p.outputs[0]).elem;
   const std::string wName = p.inputs[1];
-  const Tensor& w = *g.constant(wName);
   std::vector<double> bias(static_cast<size_t>(channels), 0.0);
-  Tensor folded;
-  if (p.op == "Conv" && elem == ElemType::F32) {
-    // Fast path for the common case (large weights): scale in one pass, float result of a double product.
-    folded = Tensor(w.type());
-    const int64_t per = w.numElements() / channels;
-    const float* in = w.data<float>();
-    float* out = folded.mutableData<float>();
-    for (int64_t m = 0; m < channels; ++m)
-      for (int64_t i = 0; i < per; ++i) out[m * per + i] = static_cast<float>(in[m * per + i] * s[m]);
-    if (p.hasInput(2)) bias = g.constant(p.inputs[2])->toDoubles();
-  }
-  std::vector<double> wv = folded.valid() ? std::vector<double>{} : w.toDoubles();
-  if (folded.valid()) {
-  } else if (p.op == "Conv") {
-    const int64_t per = w.numElements() / channels;
-    for (int64_t m = 0; m < channels; ++m)
-      for (int64_t i = 0; i < per; ++i) wv[m * per + i] *= s[m];
+  if (p.op == "Conv") {
+    Floats scale = p.attrs.getFloats("output_scale", Floats(static_cast<size_t>(channels), 1.0f));
+    for (int64_t m = 0; m < channels; ++m) scale[m] = static_cast<float>(scale[m] * s[m]);
+    p.attrs.set("output_scale", scale);
     if (p.hasInput(2)) bias = g.constant(p.inputs[2])->toDoubles();
   } else {
+    const Tensor& w = *g.constant(wName);
+    std::vector<double> wv = w.toDoubles();
     const bool transB = p.attrs.getInt("transB", 0) != 0;
     const Shape& ws = w.shape();
     for (int64_t r = 0; r < ws[0]; ++r)
@@ -93,14 +87,12 @@ void foldAffine(Graph& g, Node& p, const std::vector<double>& s, const std::vect
       for (int64_t n = 0; n < channels; ++n) bias[n] = beta * c.getDouble(c.numElements() == 1 ? 0 : n);
     }
     p.attrs.erase("beta");
+    p.inputs[1] = rewrite::addConstant(g, wName + "_folded", makeTensor(elem, w.shape(), wv));
   }
   for (int64_t m = 0; m < channels; ++m) bias[m] = bias[m] * s[m] + t[m];
   const std::string biasBase = p.hasInput(2) ? p.inputs[2] : wName + "_bias";
-  if (!folded.valid()) folded = makeTensor(elem, w.shape(), wv);
-  const std::string newW = rewrite::addConstant(g, wName + "_folded", std::move(folded));
   const std::string newB = rewrite::addConstant(g, biasBase + "_folded", makeTensor(elem, {channels}, bias));
   p.inputs.resize(3);
-  p.inputs[1] = newW;
   p.inputs[2] = newB;
 }
 

@@ -19,11 +19,12 @@ const char* kConvBn = R"(graph "conv_bn" {
 }
 )";
 
+// The weights stay shared; the Conv scales its result per output channel before the new bias.
 const char* kConvBnExpected = R"(graph "conv_bn" {
   input %x: f32[1,2,3,3]
   const %b_folded: f32[2] = dense<[0.0, 0.0]>
-  const %w_folded: f32[2,2,1,1] = dense<[2.0, 4.0, 3.0, 4.0]>
-  %y: f32[1,2,3,3] = Conv #1 "conv"(%x, %w_folded, %b_folded) {kernel_shape=[1, 1]} from [2]
+  const %w: f32[2,2,1,1] = dense<[1.0, 2.0, 3.0, 4.0]>
+  %y: f32[1,2,3,3] = Conv #1 "conv"(%x, %w, %b_folded) {kernel_shape=[1, 1], output_scale=[2.0, 1.0]} from [2]
   output %y
 }
 )";

@@ -32,6 +32,10 @@ void inferConv(InferContext& ctx) {
   ConvGeom g = ops::convGeometry(ctx.node(), x.shape, w.shape);
   checkFloatOperands(ctx, g.outChannels);
   ops::checkFusedActivation(ctx, x.elem);
+  if (ctx.attrs().has("output_scale") &&
+      static_cast<int64_t>(ctx.attrs().getFloats("output_scale").size()) != g.outChannels)
+    ctx.fail("output_scale has " + std::to_string(ctx.attrs().getFloats("output_scale").size()) +
+             " values, expected one per output channel (" + std::to_string(g.outChannels) + ")");
   ctx.setOutput(0, TensorType(x.elem, g.outShape()));
 }
 
@@ -45,9 +49,9 @@ void inferConvTranspose(InferContext& ctx) {
 
 // Runs a float conv-like routine on F32 / F64 directly and on F16 through F32 copies.
 template <typename Fn>
-void runFloatConv(KernelContext& ctx, const ConvGeom& g, Fn&& fn) {
+void runFloatConv(KernelContext& ctx, const ConvGeom& g, Fn&& fn, bool useBias = true) {
   const Tensor& x = ctx.input(0);
-  const bool hasBias = ctx.hasInput(2);
+  const bool hasBias = useBias && ctx.hasInput(2);
   if (x.elem() == ElemType::F64) {
     fn(g, x.data<double>(), ctx.input(1).data<double>(), hasBias ? ctx.input(2).data<double>() : nullptr,
        ctx.output(0).mutableData<double>());
@@ -66,11 +70,40 @@ void runFloatConv(KernelContext& ctx, const ConvGeom& g, Fn&& fn) {
   ctx.setOutput(0, convertTensor(yf, x.elem()));
 }
 
+// Conv's `output_scale` (set by fold-batchnorm): y[n, m, ...] = conv(x, W)[n, m, ...] * s[m] + b[m].
+// Scaling the result rather than rewriting W keeps the weights shared with earlier snapshots;
+// export and code generation fold s into the weights.
+void applyOutputScale(KernelContext& ctx) {
+  const Floats s = ctx.attrs().getFloats("output_scale");
+  Tensor& y = ctx.output(0);
+  const int64_t m = static_cast<int64_t>(s.size()), n = y.shape()[0];
+  const int64_t spatial = y.numElements() / std::max<int64_t>(1, n * m);
+  const Tensor* bias = ctx.hasInput(2) ? &ctx.input(2) : nullptr;
+  ops::dispatchNumeric(y.elem(), [&](auto tag) {
+    using T = decltype(tag);
+    using E = ops::Elem<T>;
+    using C = ops::ComputeT<T>;
+    if constexpr (std::is_floating_point_v<C>) {
+      for (int64_t b = 0; b < n; ++b)
+        for (int64_t c = 0; c < m; ++c) {
+          const C scale = static_cast<C>(s[c]);
+          const C add = bias ? static_cast<C>(bias->getDouble(c)) : C(0);
+          const int64_t base = (b * m + c) * spatial;
+          for (int64_t i = 0; i < spatial; ++i)
+            E::store(y.rawMutable(), base + i, E::load(y.raw(), base + i) * scale + add);
+        }
+    }
+  });
+}
+
 void convKernel(KernelContext& ctx) {
   ConvGeom g = ops::convGeometry(ctx.node(), ctx.input(0).shape(), ctx.input(1).shape());
-  runFloatConv(ctx, g, [](const ConvGeom& geom, const auto* x, const auto* w, const auto* b, auto* y) {
-    ops::convForward(geom, x, w, b, y);
-  });
+  const bool scaled = ctx.attrs().has("output_scale");
+  runFloatConv(
+      ctx, g,
+      [](const ConvGeom& geom, const auto* x, const auto* w, const auto* b, auto* y) { ops::convForward(geom, x, w, b, y); },
+      !scaled);
+  if (scaled) applyOutputScale(ctx);
   ops::applyFusedActivation(ctx.node(), ctx.output(0));
 }
 
@@ -100,6 +133,7 @@ void registerConvOps(OpTable& t) {
     d.minInputs = 2;
     d.maxInputs = 3;
     d.attrs = kConvAttrs;
+    d.attrs.push_back({"output_scale", AttrKind::Floats});
     d.attrs.insert(d.attrs.end(), ops::fusedActivationAttrs().begin(), ops::fusedActivationAttrs().end());
     d.infer = inferConv;
     d.kernel = convKernel;
