@@ -25,76 +25,13 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "passes/affine_fold.h"
 #include "passes/all_passes.h"
 #include "passes/rewrite.h"
 
 namespace nest {
 
 namespace {
-
-Tensor makeTensor(ElemType elem, Shape shape, const std::vector<double>& v) {
-  if (elem == ElemType::F64) return Tensor::fromVector<double>(elem, std::move(shape), v);
-  std::vector<float> f(v.begin(), v.end());
-  return Tensor::fromVector<float>(ElemType::F32, std::move(shape), f);
-}
-
-// Whether the producer `p` of a value with `channels` output channels can absorb a per-channel
-// affine map y * s[c] + t[c] into its weights and bias.
-bool affineFoldable(const Graph& g, const Node& p, int64_t channels) {
-  if (p.op != "Conv" && p.op != "Gemm") return false;
-  if (p.attrs.has("activation") || p.outputs.size() != 1) return false;
-  const TensorType& y = g.typeOf(p.outputs[0]);
-  if (y.elem != ElemType::F32 && y.elem != ElemType::F64) return false;
-  if (y.rank() < 2 || y.shape[1] != channels) return false;
-  if (!p.hasInput(1) || !g.isConstant(p.inputs[1])) return false;
-  if (p.hasInput(2) && !g.isConstant(p.inputs[2])) return false;
-  if (g.typeOf(p.inputs[1]).quant || y.quant) return false;
-  if (p.op == "Conv") return g.typeOf(p.inputs[1]).shape.at(0) == channels;
-  // Gemm: the bias must be a scalar or per column.
-  if (p.hasInput(2)) {
-    const Shape& c = g.typeOf(p.inputs[2]).shape;
-    const int64_t n = numElements(c);
-    const bool perColumn = (c.size() == 1 && c[0] == channels) || (c.size() == 2 && c[0] == 1 && c[1] == channels);
-    if (n != 1 && !perColumn) return false;
-  }
-  return true;
-}
-
-// Rewrites `p` (checked by affineFoldable) to compute p(x) * s[c] + t[c].
-// A Conv keeps its weights and multiplies its result by the per-channel `output_scale` attribute
-// (composed with any earlier one): rewriting the weights would copy the whole model's
-// convolution weights into every later snapshot. A Gemm's weights are scaled (they are small).
-void foldAffine(Graph& g, Node& p, const std::vector<double>& s, const std::vector<double>& t) {
-  const int64_t channels = static_cast<int64_t>(s.size());
-  const ElemType elem = g.typeOf(p.outputs[0]).elem;
-  const std::string wName = p.inputs[1];
-  std::vector<double> bias(static_cast<size_t>(channels), 0.0);
-  if (p.op == "Conv") {
-    Floats scale = p.attrs.getFloats("output_scale", Floats(static_cast<size_t>(channels), 1.0f));
-    for (int64_t m = 0; m < channels; ++m) scale[m] = static_cast<float>(scale[m] * s[m]);
-    p.attrs.set("output_scale", scale);
-    if (p.hasInput(2)) bias = g.constant(p.inputs[2])->toDoubles();
-  } else {
-    const Tensor& w = *g.constant(wName);
-    std::vector<double> wv = w.toDoubles();
-    const bool transB = p.attrs.getInt("transB", 0) != 0;
-    const Shape& ws = w.shape();
-    for (int64_t r = 0; r < ws[0]; ++r)
-      for (int64_t c = 0; c < ws[1]; ++c) wv[r * ws[1] + c] *= s[transB ? r : c];
-    const double beta = p.attrs.getFloat("beta", 1.0f);
-    if (p.hasInput(2) && beta != 0.0) {
-      const Tensor& c = *g.constant(p.inputs[2]);
-      for (int64_t n = 0; n < channels; ++n) bias[n] = beta * c.getDouble(c.numElements() == 1 ? 0 : n);
-    }
-    p.attrs.erase("beta");
-    p.inputs[1] = rewrite::addConstant(g, wName + "_folded", makeTensor(elem, w.shape(), wv));
-  }
-  for (int64_t m = 0; m < channels; ++m) bias[m] = bias[m] * s[m] + t[m];
-  const std::string biasBase = p.hasInput(2) ? p.inputs[2] : wName + "_bias";
-  const std::string newB = rewrite::addConstant(g, biasBase + "_folded", makeTensor(elem, {channels}, bias));
-  p.inputs.resize(3);
-  p.inputs[2] = newB;
-}
 
 bool foldOne(Graph& g) {
   auto uses = rewrite::useCounts(g);
@@ -110,7 +47,7 @@ bool foldOne(Graph& g) {
     auto pit = prod.find(x);
     if (pit == prod.end() || uses[x] != 1 || rewrite::isGraphOutput(g, x)) continue;
     const int64_t channels = g.typeOf(x).rank() >= 2 ? g.typeOf(x).shape[1] : -1;
-    if (channels < 0 || !affineFoldable(g, g.nodes[pit->second], channels)) continue;
+    if (channels < 0 || !affine::foldable(g, g.nodes[pit->second], channels)) continue;
 
     const double eps = bn.attrs.getFloat("epsilon", 1e-5f);
     const std::vector<double> gamma = g.constant(bn.inputs[1])->toDoubles(), beta = g.constant(bn.inputs[2])->toDoubles();
@@ -122,7 +59,7 @@ bool foldOne(Graph& g) {
     }
     const Node bnCopy = bn;
     Node& p = g.nodes[pit->second];
-    foldAffine(g, p, s, t);
+    affine::fold(g, p, s, t);
     rewrite::absorb(p, bnCopy);
     if (!rewrite::replaceAllUses(g, bnCopy.outputs[0], x)) failInternal("fold-batchnorm: cannot reroute " + x);
     rewrite::eraseNodes(g, {bnCopy.id});

@@ -4,87 +4,28 @@
 // What it does. For a Conv result y[n, m, ...] and a constant c broadcast per output channel
 // (shape [M,1,1], [1,M,1,1], [M] for a 1-D conv... any shape that is 1 everywhere except possibly
 // axis 1 after aligning to y's rank; a scalar too):
-//   Mul(y, c) = conv(x, W * c[m]) + b * c[m]        Add(y, c) = conv(x, W) + (b + c[m])
-// For a Gemm result y[i, n] the channel is the column n: B's column n (row n with transB) is scaled
-// and the bias becomes a per-column vector. The producer takes over the Mul's / Add's result.
+//   Mul(y, c) = conv(x, W) * c[m] + b * c[m]        Add(y, c) = conv(x, W) + (b + c[m])
+// A Conv records the factor in its per-output-channel `output_scale` (its weights stay shared, as
+// in fold-batchnorm; passes/affine_fold.h). For a Gemm result y[i, n] the channel is the column n:
+// B's column n (row n with transB) is scaled and the bias becomes a per-column vector. The producer
+// takes over the Mul's / Add's result.
 //
 // Why it is correct. Per-channel scaling distributes over the sum that forms each output element,
 // so both sides are equal in real arithmetic; floating point changes only the rounding of one
-// product per weight. New weights and bias are NEW constants (the old ones may be shared).
+// product per output. New weights and biases are NEW constants (the old ones may be shared).
 //
 // When it does not apply. The constant must broadcast per output channel and must not make the
 // result larger (the Mul/Add result has the producer's shape); the producer's result must be used
 // only by that Mul/Add and not be a graph output; the producer must have no fused activation, have
 // constant weights and bias and compute in f32 or f64; a Gemm's bias must be a scalar or per column.
 #include "core/error.h"
+#include "passes/affine_fold.h"
 #include "passes/all_passes.h"
 #include "passes/rewrite.h"
 
 namespace nest {
 
 namespace {
-
-Tensor makeTensor(ElemType elem, Shape shape, const std::vector<double>& v) {
-  if (elem == ElemType::F64) return Tensor::fromVector<double>(elem, std::move(shape), v);
-  std::vector<float> f(v.begin(), v.end());
-  return Tensor::fromVector<float>(ElemType::F32, std::move(shape), f);
-}
-
-// Same checks as in fold_batchnorm.cpp: can `p` absorb y * s[c] + t[c] per output channel?
-bool affineFoldable(const Graph& g, const Node& p, int64_t channels) {
-  if (p.op != "Conv" && p.op != "Gemm") return false;
-  if (p.attrs.has("activation") || p.outputs.size() != 1) return false;
-  const TensorType& y = g.typeOf(p.outputs[0]);
-  if (y.elem != ElemType::F32 && y.elem != ElemType::F64) return false;
-  if (y.rank() < 2 || y.shape[1] != channels) return false;
-  if (!p.hasInput(1) || !g.isConstant(p.inputs[1])) return false;
-  if (p.hasInput(2) && !g.isConstant(p.inputs[2])) return false;
-  if (g.typeOf(p.inputs[1]).quant || y.quant) return false;
-  if (p.op == "Conv") return g.typeOf(p.inputs[1]).shape.at(0) == channels;
-  if (p.hasInput(2)) {
-    const Shape& c = g.typeOf(p.inputs[2]).shape;
-    const int64_t n = numElements(c);
-    const bool perColumn = (c.size() == 1 && c[0] == channels) || (c.size() == 2 && c[0] == 1 && c[1] == channels);
-    if (n != 1 && !perColumn) return false;
-  }
-  return true;
-}
-
-void foldAffine(Graph& g, Node& p, const std::vector<double>& s, const std::vector<double>& t) {
-  const int64_t channels = static_cast<int64_t>(s.size());
-  const ElemType elem = g.typeOf(p.outputs[0]).elem;
-  const std::string wName = p.inputs[1];
-  const Tensor& w = *g.constant(wName);
-  std::vector<double> wv = w.toDoubles();
-  bool scaled = false;
-  for (double v : s) scaled = scaled || v != 1.0;
-  std::vector<double> bias(static_cast<size_t>(channels), 0.0);
-  if (p.op == "Conv") {
-    const int64_t per = w.numElements() / channels;
-    for (int64_t m = 0; m < channels; ++m)
-      for (int64_t i = 0; i < per; ++i) wv[m * per + i] *= s[m];
-    if (p.hasInput(2)) bias = g.constant(p.inputs[2])->toDoubles();
-  } else {
-    const bool transB = p.attrs.getInt("transB", 0) != 0;
-    const Shape& ws = w.shape();
-    for (int64_t r = 0; r < ws[0]; ++r)
-      for (int64_t c = 0; c < ws[1]; ++c) wv[r * ws[1] + c] *= s[transB ? r : c];
-    const double beta = p.attrs.getFloat("beta", 1.0f);
-    if (p.hasInput(2) && beta != 0.0) {
-      const Tensor& c = *g.constant(p.inputs[2]);
-      for (int64_t n = 0; n < channels; ++n) bias[n] = beta * c.getDouble(c.numElements() == 1 ? 0 : n);
-    }
-    p.attrs.erase("beta");
-  }
-  for (int64_t m = 0; m < channels; ++m) bias[m] = bias[m] * s[m] + t[m];
-  const std::string biasBase = p.hasInput(2) ? p.inputs[2] : wName + "_bias";
-  std::string newW = wName;
-  if (scaled) newW = rewrite::addConstant(g, wName + "_folded", makeTensor(elem, g.constant(wName)->shape(), wv));
-  const std::string newB = rewrite::addConstant(g, biasBase + "_folded", makeTensor(elem, {channels}, bias));
-  p.inputs.resize(3);
-  p.inputs[1] = newW;
-  p.inputs[2] = newB;
-}
 
 // The per-channel values of constant `c` broadcast against a result of shape `y` (channel axis 1),
 // or nullopt when c is not constant along every other axis or would enlarge the result.
@@ -121,7 +62,7 @@ bool foldOne(Graph& g) {
       if (pit == prod.end() || uses[x] != 1 || rewrite::isGraphOutput(g, x)) continue;
       const TensorType& yt = g.typeOf(x);
       if (g.typeOf(n.outputs[0]) != yt) continue;  // the constant must not enlarge the result
-      if (yt.rank() < 2 || !affineFoldable(g, g.nodes[pit->second], yt.shape[1])) continue;
+      if (yt.rank() < 2 || !affine::foldable(g, g.nodes[pit->second], yt.shape[1])) continue;
       const Tensor& c = *g.constant(cName);
       if (c.elem() != yt.elem || c.type().quant) continue;
       std::optional<std::vector<double>> v = perChannel(c, yt.shape);
@@ -130,7 +71,7 @@ bool foldOne(Graph& g) {
       (n.op == "Mul" ? s : t) = *v;
       const Node copy = n;
       Node& p = g.nodes[pit->second];
-      foldAffine(g, p, s, t);
+      affine::fold(g, p, s, t);
       rewrite::absorb(p, copy);
       if (!rewrite::replaceAllUses(g, copy.outputs[0], x)) failInternal("fold-scale-bias: cannot reroute " + x);
       rewrite::eraseNodes(g, {copy.id});

@@ -89,11 +89,12 @@ const char* kConvScaleBias = R"(graph "conv_scale_bias" {
 }
 )";
 
+// The Conv keeps its weights and records the Mul as output_scale (see fold-batchnorm).
 const char* kConvScaleBiasExpected = R"(graph "conv_scale_bias" {
   input %x: f32[1,2,3,3]
+  const %w: f32[2,2,1,1] = dense<[1.0, 2.0, 3.0, 4.0]>
   const %w_bias_folded_folded: f32[2] = dense<[1.0, -1.0]>
-  const %w_folded: f32[2,2,1,1] = dense<[2.0, 4.0, 9.0, 12.0]>
-  %y: f32[1,2,3,3] = Conv #1 "conv"(%x, %w_folded, %w_bias_folded_folded) {kernel_shape=[1, 1]} from [2, 3]
+  %y: f32[1,2,3,3] = Conv #1 "conv"(%x, %w, %w_bias_folded_folded) {kernel_shape=[1, 1], output_scale=[2.0, 3.0]} from [2, 3]
   output %y
 }
 )";
