@@ -8,56 +8,27 @@
 #include <vector>
 
 #include "core/ops/fused_activation.h"
+#include "core/ops/elem_classes.h"
 #include "core/ops/op_helpers.h"
 #include "core/ops/register_ops.h"
 
 namespace nest {
 namespace {
 
+using ops::bit;
+using ops::dispatchFloat;
+using ops::dispatchSigned;
+using ops::kAll;
+using ops::kBool;
+using ops::kFloats;
+using ops::kNumeric;
+using ops::kSignedInts;
+using ops::kUnsignedInts;
+using ops::requireClass;
+
 using ops::ComputeT;
 using ops::Elem;
 using ops::Half;
-
-// ---------------------------------------------------------------------------------------------
-// Element type classes (bit masks over ElemType).
-
-constexpr uint32_t bit(ElemType t) { return 1u << static_cast<unsigned>(t); }
-constexpr uint32_t kFloats = bit(ElemType::F32) | bit(ElemType::F16) | bit(ElemType::F64);
-constexpr uint32_t kSignedInts = bit(ElemType::I8) | bit(ElemType::I16) | bit(ElemType::I32) | bit(ElemType::I64);
-constexpr uint32_t kUnsignedInts = bit(ElemType::U8) | bit(ElemType::U16) | bit(ElemType::U32) | bit(ElemType::U64);
-constexpr uint32_t kNumeric = kFloats | kSignedInts | kUnsignedInts;
-constexpr uint32_t kBool = bit(ElemType::Bool);
-constexpr uint32_t kAll = kNumeric | kBool;
-
-void requireClass(const InferContext& ctx, size_t operand, uint32_t mask) {
-  ElemType t = ctx.input(operand).elem;
-  if ((bit(t) & mask) == 0)
-    ctx.fail("element type " + std::string(elemTypeName(t)) + " of operand " + std::to_string(operand) +
-             " is not accepted by " + ctx.node().op);
-}
-
-// Dispatch over float types only (F16 computed in float).
-template <typename F>
-void dispatchFloat(ElemType t, F&& f) {
-  switch (t) {
-    case ElemType::F32: f(float{}); return;
-    case ElemType::F16: f(Half{}); return;
-    case ElemType::F64: f(double{}); return;
-    default: failInternal("float kernel dispatched on " + std::string(elemTypeName(t)));
-  }
-}
-
-// Dispatch over float and signed integer types.
-template <typename F>
-void dispatchSigned(ElemType t, F&& f) {
-  switch (t) {
-    case ElemType::I8: f(int8_t{}); return;
-    case ElemType::I16: f(int16_t{}); return;
-    case ElemType::I32: f(int32_t{}); return;
-    case ElemType::I64: f(int64_t{}); return;
-    default: dispatchFloat(t, f);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Binary broadcasting in runs: the output is walked in contiguous runs of the innermost
