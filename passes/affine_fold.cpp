@@ -1,5 +1,6 @@
 #include "passes/affine_fold.h"
 
+#include "core/error.h"
 #include "passes/rewrite.h"
 
 namespace nest::affine {
@@ -70,6 +71,17 @@ void fold(Graph& g, Node& p, const std::vector<double>& s, const std::vector<dou
   const std::string newB = rewrite::addConstant(g, biasBase + "_folded", tensorFromDoubles(elem, {channels}, bias));
   p.inputs.resize(3);
   p.inputs[2] = newB;
+}
+
+void absorbInto(Graph& g, size_t producerIndex, const Node& affineNode, const std::vector<double>& s,
+                const std::vector<double>& t, const std::string& pass) {
+  const Node node = affineNode;  // a copy: the reference may point into g.nodes
+  Node& p = g.nodes[producerIndex];
+  const std::string produced = p.outputs[0];
+  fold(g, p, s, t);
+  rewrite::absorb(p, node);
+  if (!rewrite::replaceAllUses(g, node.outputs[0], produced)) failInternal(pass + ": cannot reroute " + produced);
+  rewrite::eraseNodes(g, {node.id});
 }
 
 }  // namespace nest::affine

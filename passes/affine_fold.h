@@ -17,4 +17,10 @@ bool foldable(const Graph& g, const Node& p, int64_t channels);
 // scaled. The bias becomes b * s + t. New values are new constants.
 void fold(Graph& g, Node& p, const std::vector<double>& s, const std::vector<double>& t);
 
+// Folds the map computed by `affineNode` (a BatchNormalization, Mul or Add whose operand is the
+// result of node `producerIndex`) into that producer: fold(), provenance, the producer takes over
+// the node's result, and the node is erased. `pass` names the caller in internal errors.
+void absorbInto(Graph& g, size_t producerIndex, const Node& affineNode, const std::vector<double>& s,
+                const std::vector<double>& t, const std::string& pass);
+
 }  // namespace nest::affine

@@ -57,12 +57,7 @@ bool foldOne(Graph& g) {
       s[c] = gamma[c] / std::sqrt(var[c] + eps);
       t[c] = beta[c] - mean[c] * s[c];
     }
-    const Node bnCopy = bn;
-    Node& p = g.nodes[pit->second];
-    affine::fold(g, p, s, t);
-    rewrite::absorb(p, bnCopy);
-    if (!rewrite::replaceAllUses(g, bnCopy.outputs[0], x)) failInternal("fold-batchnorm: cannot reroute " + x);
-    rewrite::eraseNodes(g, {bnCopy.id});
+    affine::absorbInto(g, pit->second, bn, s, t, "fold-batchnorm");
     return true;
   }
   return false;

@@ -69,12 +69,7 @@ bool foldOne(Graph& g) {
       if (!v) continue;
       std::vector<double> s(v->size(), 1.0), t(v->size(), 0.0);
       (n.op == "Mul" ? s : t) = *v;
-      const Node copy = n;
-      Node& p = g.nodes[pit->second];
-      affine::fold(g, p, s, t);
-      rewrite::absorb(p, copy);
-      if (!rewrite::replaceAllUses(g, copy.outputs[0], x)) failInternal("fold-scale-bias: cannot reroute " + x);
-      rewrite::eraseNodes(g, {copy.id});
+      affine::absorbInto(g, pit->second, n, s, t, "fold-scale-bias");
       return true;
     }
   }
