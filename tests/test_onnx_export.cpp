@@ -23,6 +23,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using nest::testing::randomInputs;
+
 // Hand-written graphs as plain string literals (moc does not parse raw strings).
 const char* kExportParamsGraph =
     "graph \"params\" {\n"
@@ -88,26 +90,10 @@ Graph roundTrip(const Graph& g, const fs::path& file) {
   return importOnnxFile(file).graph;
 }
 
-std::vector<Tensor> randomInputs(const Graph& g, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> dist(-2.0, 2.0);
-  std::vector<Tensor> inputs;
-  for (const std::string& in : g.inputs) {
-    const TensorType& t = g.typeOf(in);
-    std::vector<double> v(static_cast<size_t>(t.numElements()));
-    for (double& x : v) x = dist(rng);
-    inputs.push_back(convertTensor(Tensor::fromVector<double>(ElemType::F64, t.shape, v), t.elem));
-  }
-  return inputs;
-}
 
 // Both graphs on the same inputs; empty when every output matches exactly.
 std::string compareRuns(const Graph& a, const Graph& b, const std::vector<Tensor>& inputs) {
-  std::vector<Tensor> ra = Interpreter(a).run(inputs), rb = Interpreter(b).run(inputs);
-  if (ra.size() != rb.size()) return "different output counts";
-  for (size_t i = 0; i < ra.size(); ++i)
-    if (auto diff = compareTensors(ra[i], rb[i], Tolerance{0.0, 0.0})) return "output " + std::to_string(i) + ": " + *diff;
-  return "";
+  return testing::compareRuns(a, b, inputs, Tolerance{0.0, 0.0});
 }
 
 const onnx::NodeProto* findNode(const onnx::GraphProto& g, const std::string& name) {

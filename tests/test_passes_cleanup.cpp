@@ -18,46 +18,12 @@ using namespace nest;
 
 namespace {
 
-std::vector<Tensor> randomInputs(const Graph& g, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> real(-2.0f, 2.0f);
-  std::uniform_int_distribution<int> small(0, 5);
-  std::vector<Tensor> inputs;
-  for (const std::string& name : g.inputs) {
-    Tensor t(g.typeOf(name));
-    const int64_t n = t.numElements();
-    switch (t.elem()) {
-      case ElemType::F32:
-        for (int64_t i = 0; i < n; ++i) t.mutableData<float>()[i] = real(rng);
-        break;
-      case ElemType::I64:
-        for (int64_t i = 0; i < n; ++i) t.mutableData<int64_t>()[i] = small(rng);
-        break;
-      case ElemType::I32:
-        for (int64_t i = 0; i < n; ++i) t.mutableData<int32_t>()[i] = small(rng);
-        break;
-      case ElemType::Bool:
-        for (int64_t i = 0; i < n; ++i) t.mutableData<uint8_t>()[i] = static_cast<uint8_t>(small(rng) & 1);
-        break;
-      default:
-        break;  // zeros
-    }
-    inputs.push_back(std::move(t));
-  }
-  return inputs;
-}
 
 // Empty when both graphs give the same outputs (floats within relative 1e-4, integers exactly).
 std::string compareRuns(const Graph& before, const Graph& after, uint32_t seed = 1) {
   if (before.outputs != after.outputs) return "graph outputs differ";
   if (before.inputs != after.inputs) return "graph inputs differ";
-  const std::vector<Tensor> inputs = randomInputs(before, seed);
-  const std::vector<Tensor> expected = Interpreter(before).run(inputs);
-  const std::vector<Tensor> actual = Interpreter(after).run(inputs);
-  for (size_t i = 0; i < expected.size(); ++i)
-    if (auto diff = compareTensors(expected[i], actual[i], Tolerance{1e-4, 1e-5}))
-      return "output " + before.outputs[i] + ": " + *diff;
-  return {};
+  return testing::compareRuns(before, after, testing::randomInputs(before, seed), Tolerance{1e-4, 1e-5});
 }
 
 bool runPass(const PassInfo& pass, Graph& g, const PassOptions& options = {}) {

@@ -18,29 +18,15 @@ using namespace fusion_graphs;
 
 namespace {
 
-std::vector<Tensor> randomInputs(const Graph& g, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> dist(-3.0, 3.0);
-  std::vector<Tensor> inputs;
-  for (const std::string& in : g.inputs) {
-    const TensorType& t = g.typeOf(in);
-    std::vector<double> v(static_cast<size_t>(t.numElements()));
-    for (double& x : v) x = isFloat(t.elem) ? dist(rng) : std::round(dist(rng) * 10);
-    inputs.push_back(convertTensor(Tensor::fromVector<double>(ElemType::F64, t.shape, v), t.elem));
-  }
-  return inputs;
-}
+using nest::testing::countOp;
+using nest::testing::randomInputs;
+
 
 // Empty when both graphs give the same outputs (floats within rtol 1e-4, integers exactly).
 std::string compareRuns(const Graph& a, const Graph& b) {
-  for (unsigned seed = 1; seed <= 3; ++seed) {
-    std::vector<Tensor> inputs = randomInputs(a, seed);
-    std::vector<Tensor> ra = Interpreter(a).run(inputs), rb = Interpreter(b).run(inputs);
-    if (ra.size() != rb.size()) return "different output counts";
-    for (size_t i = 0; i < ra.size(); ++i)
-      if (auto diff = compareTensors(ra[i], rb[i], Tolerance{1e-4, 1e-6}))
-        return "output " + std::to_string(i) + ": " + *diff;
-  }
+  for (unsigned seed = 1; seed <= 3; ++seed)
+    if (std::string diff = testing::compareRuns(a, b, testing::randomInputs(a, seed), Tolerance{1e-4, 1e-6}); !diff.empty())
+      return diff;
   return "";
 }
 
@@ -67,11 +53,6 @@ void checkPass(const PassInfo& pass, const char* input, const char* expected) {
   NEST_VERIFY(diff.empty(), diff);
 }
 
-int countOp(const Graph& g, const std::string& op) {
-  int n = 0;
-  for (const Node& node : g.nodes) n += node.op == op;
-  return n;
-}
 
 }  // namespace
 

@@ -15,18 +15,9 @@ using namespace nest;
 
 namespace {
 
-std::vector<Tensor> randomInputs(const Graph& g, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> dist(-3.0, 3.0);
-  std::vector<Tensor> inputs;
-  for (const std::string& in : g.inputs) {
-    const TensorType& t = g.typeOf(in);
-    std::vector<double> v(static_cast<size_t>(t.numElements()));
-    for (double& x : v) x = dist(rng);
-    inputs.push_back(convertTensor(Tensor::fromVector<double>(ElemType::F64, t.shape, v), t.elem));
-  }
-  return inputs;
-}
+using nest::testing::countOp;
+using nest::testing::randomInputs;
+
 
 // Runs `pass` on the graph, checks it stays valid and computes the same outputs (same names),
 // and returns the printed result. `changed` receives the pass's return value.
@@ -65,11 +56,6 @@ void notApplied(const PassInfo& pass, const char* text) {
 
 std::string normalized(const char* text) { return printGraph(parseGraph(text)); }
 
-int countOp(const Graph& g, const std::string& op) {
-  int n = 0;
-  for (const Node& node : g.nodes) n += node.op == op;
-  return n;
-}
 
 }  // namespace
 

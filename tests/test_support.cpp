@@ -1,9 +1,44 @@
 #include "tests/test_support.h"
 
+#include <random>
+
+#include "backends/interpreter/interpreter.h"
 #include "core/text_ir.h"
 
 namespace nest::testing {
 
 Graph graphFromText(const std::string& text) { return parseGraph(text); }
+
+std::vector<Tensor> randomInputs(const Graph& g, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> real(-2.0, 2.0);
+  std::uniform_int_distribution<int> signedInt(-5, 5), unsignedInt(0, 5), boolean(0, 1);
+  std::vector<Tensor> inputs;
+  for (const std::string& in : g.inputs) {
+    const TensorType& t = g.typeOf(in);
+    std::vector<double> v(static_cast<size_t>(t.numElements()));
+    for (double& x : v)
+      x = isFloat(t.elem)        ? real(rng)
+          : isSignedInt(t.elem) ? signedInt(rng)
+          : t.elem == ElemType::Bool ? boolean(rng)
+                                     : unsignedInt(rng);
+    inputs.push_back(convertTensor(Tensor::fromVector<double>(ElemType::F64, t.shape, v), t.elem));
+  }
+  return inputs;
+}
+
+std::string compareRuns(const Graph& a, const Graph& b, const std::vector<Tensor>& inputs, const Tolerance& tol) {
+  std::vector<Tensor> ra = Interpreter(a).run(inputs), rb = Interpreter(b).run(inputs);
+  if (ra.size() != rb.size()) return "different output counts";
+  for (size_t i = 0; i < ra.size(); ++i)
+    if (auto diff = compareTensors(ra[i], rb[i], tol)) return "output " + a.outputs[i] + ": " + *diff;
+  return "";
+}
+
+int countOp(const Graph& g, const std::string& op) {
+  int n = 0;
+  for (const Node& node : g.nodes) n += node.op == op;
+  return n;
+}
 
 }  // namespace nest::testing

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/graph.h"
+#include "core/tensor_compare.h"
 
 namespace nest::testing {
 
@@ -17,6 +18,15 @@ inline std::filesystem::path binDir() { return NEST_BIN_DIR; }
 
 // Parses text IR (throws on error).
 Graph graphFromText(const std::string& text);
+
+// Deterministic random inputs for every graph input: floats uniform in [-2, 2], signed integers
+// in [-5, 5], unsigned integers in [0, 5], bool 0/1.
+std::vector<Tensor> randomInputs(const Graph& g, unsigned seed);
+// Runs both graphs on `inputs` in the interpreter; empty when every output agrees within `tol`
+// (integers exactly), else a description of the first difference.
+std::string compareRuns(const Graph& a, const Graph& b, const std::vector<Tensor>& inputs, const Tolerance& tol);
+// Number of nodes of op `op`.
+int countOp(const Graph& g, const std::string& op);
 // Runs `f` and returns the message of the nest::Error it throws; fails the test if none is thrown.
 template <typename F>
 std::string errorOf(F&& f, ErrorKind* kind = nullptr) {
