@@ -64,8 +64,7 @@ bool foldOne(Graph& g) {
 }
 
 bool run(Graph& g, const PassOptions&) {
-  bool changed = false;
-  while (foldOne(g)) changed = true;
+  const bool changed = rewrite::repeatWhileChanging(g, foldOne);
   if (changed) rewrite::removeUnusedConstants(g);
   return changed;
 }

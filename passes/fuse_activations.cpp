@@ -87,8 +87,7 @@ bool fuseOne(Graph& g) {
 }
 
 bool run(Graph& g, const PassOptions&) {
-  bool changed = false;
-  while (fuseOne(g)) changed = true;
+  const bool changed = rewrite::repeatWhileChanging(g, fuseOne);
   return changed;
 }
 

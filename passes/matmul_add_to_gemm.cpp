@@ -65,8 +65,7 @@ bool rewriteOne(Graph& g) {
 }
 
 bool run(Graph& g, const PassOptions&) {
-  bool changed = false;
-  while (rewriteOne(g)) changed = true;
+  const bool changed = rewrite::repeatWhileChanging(g, rewriteOne);
   return changed;
 }
 

@@ -111,8 +111,7 @@ bool mergeOne(Graph& g) {
 }
 
 bool run(Graph& g, const PassOptions&) {
-  bool changed = false;
-  while (mergeOne(g)) changed = true;
+  const bool changed = rewrite::repeatWhileChanging(g, mergeOne);
   return changed;
 }
 

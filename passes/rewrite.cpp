@@ -126,6 +126,12 @@ void absorb(Node& into, const Node& absorbed) {
   for (NodeId id : absorbed.origin) add(id);
 }
 
+bool repeatWhileChanging(Graph& g, bool (*rewriteOnce)(Graph&)) {
+  bool changed = false;
+  while (rewriteOnce(g)) changed = true;
+  return changed;
+}
+
 void removeUnusedConstants(Graph& g) {
   auto uses = useCounts(g);
   std::vector<std::string> unused;

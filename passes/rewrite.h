@@ -47,6 +47,10 @@ std::string addConstant(Graph& g, const std::string& base, Tensor value);
 // Records that `into` absorbed `absorbed` (appends ids to `into.origin`, without duplicates).
 void absorb(Node& into, const Node& absorbed);
 
+// Applies `rewriteOnce` (which makes one rewrite and returns true, or returns false when nothing
+// is left to rewrite) until it returns false; true when it rewrote anything.
+bool repeatWhileChanging(Graph& g, bool (*rewriteOnce)(Graph&));
+
 // Removes constants no node or output uses.
 void removeUnusedConstants(Graph& g);
 
