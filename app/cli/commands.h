@@ -19,6 +19,7 @@ Command testDataCommand();
 Command printCommand();
 Command dotCommand();
 Command optCommand();
+Command renderCommand();
 
 // Options every model-reading command shares.
 OptionSpec inputShapeOption();

@@ -1,0 +1,258 @@
+#include "app/gui/graph_view.h"
+
+#include <QFontMetricsF>
+#include <QGraphicsScene>
+#include <QPainter>
+#include <QPainterPathStroker>
+#include <QScrollBar>
+#include <QStyleOptionGraphicsItem>
+#include <QWheelEvent>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/dot_export.h"
+
+namespace nest::gui {
+
+namespace {
+
+constexpr double kLabelLod = 0.45;   // below this zoom, boxes are drawn without text
+constexpr double kMinZoom = 0.01, kMaxZoom = 8.0;
+const QColor kEdgeColor(0x55, 0x5b, 0x66);
+const QColor kSelectColor(0xd9, 0x3a, 0x1e);
+
+QColor boxFill(const render::NodeBox& box) {
+  switch (box.kind) {
+    case render::NodeBox::Kind::Input: return QColor(0xe3, 0xf2, 0xe1);
+    case render::NodeBox::Kind::Output: return QColor(0xfb, 0xe3, 0xd6);
+    case render::NodeBox::Kind::Op: break;
+  }
+  return QColor(QString::fromStdString(categoryColor(box.category)));
+}
+
+}  // namespace
+
+// ---- NodeItem ----
+
+NodeItem::NodeItem(const render::NodeBox& box) : box_(box), fill_(boxFill(box)) {
+  setPos(box.x, box.y);
+  setFlag(ItemIsSelectable, isOp());
+  setZValue(1);
+  QString tip = QString::fromStdString(box.title);
+  if (!box.subtitle.empty()) tip += "\n" + QString::fromStdString(box.subtitle);
+  if (isOp()) tip += QStringLiteral("\nid %1").arg(box.id);
+  setToolTip(tip);
+}
+
+QRectF NodeItem::boundingRect() const {
+  const double m = 2.5;  // room for the selection outline
+  return QRectF(-box_.width / 2 - m, -box_.height / 2 - m, box_.width + 2 * m, box_.height + 2 * m);
+}
+
+void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) {
+  const QRectF r(-box_.width / 2, -box_.height / 2, box_.width, box_.height);
+  const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
+  const bool selected = isSelected();
+  QPen pen(selected ? kSelectColor : QColor(0x40, 0x44, 0x4c), selected ? 2.5 : 1.0);
+  pen.setCosmetic(!selected);
+  if (box_.kind != render::NodeBox::Kind::Op) pen.setStyle(Qt::DashLine);
+  painter->setPen(pen);
+  painter->setBrush(fill_);
+  const double radius = std::min(6.0, r.height() / 3);
+  painter->drawRoundedRect(r, radius, radius);
+  if (lod < kLabelLod) return;
+
+  // Title (op) in bold, subtitle (name / type) below it, both elided to the box width.
+  QFont titleFont = painter->font();
+  titleFont.setPixelSize(12);
+  titleFont.setBold(true);
+  QFont subFont = titleFont;
+  subFont.setBold(false);
+  subFont.setPixelSize(10);
+  const QRectF text = r.adjusted(4, 2, -4, -2);
+  const QString title = QString::fromStdString(box_.title);
+  const QString sub = QString::fromStdString(box_.subtitle);
+  // Shrink the title (down to 8 px) before eliding it: Graphviz sized the box for its own font.
+  for (int px = 12; px > 8 && QFontMetricsF(titleFont).horizontalAdvance(title) > text.width(); --px)
+    titleFont.setPixelSize(px - 1);
+  painter->setPen(Qt::black);
+  if (sub.isEmpty() || lod < 0.8) {
+    painter->setFont(titleFont);
+    painter->drawText(text, Qt::AlignCenter, QFontMetricsF(titleFont).elidedText(title, Qt::ElideRight, text.width()));
+    return;
+  }
+  QRectF top = text, bottom = text;
+  top.setBottom(text.center().y() + 1);
+  bottom.setTop(text.center().y() + 1);
+  painter->setFont(titleFont);
+  painter->drawText(top, Qt::AlignHCenter | Qt::AlignBottom,
+                    QFontMetricsF(titleFont).elidedText(title, Qt::ElideRight, text.width()));
+  painter->setFont(subFont);
+  painter->setPen(QColor(0x30, 0x30, 0x30));
+  painter->drawText(bottom, Qt::AlignHCenter | Qt::AlignTop,
+                    QFontMetricsF(subFont).elidedText(sub, Qt::ElideMiddle, text.width()));
+}
+
+// ---- EdgeItem ----
+
+EdgeItem::EdgeItem(const render::EdgePath& edge) {
+  QPainterPath path;
+  const auto& p = edge.points;
+  if (!p.empty()) {
+    path.moveTo(p[0].x, p[0].y);
+    size_t i = 1;
+    for (; i + 2 < p.size(); i += 3)
+      path.cubicTo(p[i].x, p[i].y, p[i + 1].x, p[i + 1].y, p[i + 2].x, p[i + 2].y);
+    for (; i < p.size(); ++i) path.lineTo(p[i].x, p[i].y);  // not a whole cubic: straight segments
+  }
+  setPath(path);
+  // Arrow head at the end, along the direction of the last segment.
+  if (p.size() >= 2) {
+    QPointF tip(p.back().x, p.back().y);
+    QPointF from(p[p.size() - 2].x, p[p.size() - 2].y);
+    QLineF dir(tip, from);
+    if (dir.length() < 1e-6) dir = QLineF(tip, tip - QPointF(0, 1));
+    dir.setLength(7);
+    QLineF left = dir, right = dir;
+    left.setAngle(dir.angle() + 25);
+    right.setAngle(dir.angle() - 25);
+    arrow_ << tip << left.p2() << right.p2();
+  }
+  QPen pen(kEdgeColor, 1.2);
+  pen.setCosmetic(true);
+  setPen(pen);
+  setZValue(0);
+  setToolTip(QString::fromStdString(edge.value) + ": " + QString::fromStdString(edge.type));
+}
+
+QPainterPath EdgeItem::shape() const {
+  QPainterPathStroker stroker;
+  stroker.setWidth(6);
+  QPainterPath s = stroker.createStroke(path());
+  s.addPolygon(arrow_);
+  return s;
+}
+
+QRectF EdgeItem::boundingRect() const {
+  return QGraphicsPathItem::boundingRect().united(arrow_.boundingRect()).adjusted(-4, -4, 4, 4);
+}
+
+void EdgeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*) {
+  painter->setPen(pen());
+  painter->setBrush(Qt::NoBrush);
+  painter->drawPath(path());
+  if (!arrow_.isEmpty()) {
+    painter->setBrush(kEdgeColor);
+    painter->drawPolygon(arrow_);
+  }
+}
+
+// ---- GraphView ----
+
+GraphView::GraphView(QWidget* parent) : QGraphicsView(parent), scene_(new QGraphicsScene(this)) {
+  setScene(scene_);
+  setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
+  setDragMode(ScrollHandDrag);
+  setTransformationAnchor(AnchorUnderMouse);
+  setResizeAnchor(AnchorViewCenter);
+  setViewportUpdateMode(BoundingRectViewportUpdate);
+  setBackgroundBrush(QColor(0xfa, 0xfa, 0xfa));
+  setAcceptDrops(false);  // model files dropped here go to the main window
+  connect(scene_, &QGraphicsScene::selectionChanged, this, &GraphView::onSelectionChanged);
+}
+
+void GraphView::clear() {
+  const QSignalBlocker block(scene_);
+  scene_->clear();
+  nodes_.clear();
+  edges_ = 0;
+  scene_->setSceneRect(QRectF());
+}
+
+void GraphView::showLayout(const render::GraphLayout& layout, bool keepView) {
+  const bool hadContent = !nodes_.isEmpty();
+  const QTransform oldTransform = transform();
+  const QPointF oldCenter = mapToScene(viewport()->rect().center());
+  clear();
+  for (const render::EdgePath& e : layout.edges) {
+    scene_->addItem(new EdgeItem(e));
+    ++edges_;
+  }
+  for (const render::NodeBox& b : layout.nodes) {
+    auto* item = new NodeItem(b);
+    scene_->addItem(item);
+    nodes_.append(item);
+  }
+  const double margin = 24;
+  scene_->setSceneRect(QRectF(-margin, -margin, layout.width + 2 * margin, layout.height + 2 * margin));
+  if (keepView && hadContent) {
+    setTransform(oldTransform);
+    centerOn(oldCenter);
+  } else {
+    fitToWindow();
+  }
+  emit nodeSelected(0);
+}
+
+int GraphView::opItemCount() const {
+  return static_cast<int>(std::count_if(nodes_.begin(), nodes_.end(), [](NodeItem* n) { return n->isOp(); }));
+}
+
+int GraphView::edgeItemCount() const { return edges_; }
+
+NodeItem* GraphView::itemForNode(NodeId id) const {
+  for (NodeItem* n : nodes_)
+    if (n->isOp() && n->box().id == id) return n;
+  return nullptr;
+}
+
+void GraphView::selectNode(NodeId id) {
+  NodeItem* item = id ? itemForNode(id) : nullptr;
+  {
+    const QSignalBlocker block(scene_);
+    scene_->clearSelection();
+    if (item) item->setSelected(true);
+  }
+  if (item) ensureVisible(item);
+  onSelectionChanged();
+}
+
+void GraphView::zoomIn() { scaleBy(1.25); }
+void GraphView::zoomOut() { scaleBy(1 / 1.25); }
+
+void GraphView::fitToWindow() {
+  if (scene_->sceneRect().isEmpty()) return;
+  resetTransform();
+  fitInView(scene_->sceneRect(), Qt::KeepAspectRatio);
+  // Never magnify a small graph beyond its natural size.
+  if (zoom() > 1.0) {
+    resetTransform();
+    centerOn(scene_->sceneRect().center());
+  }
+}
+
+void GraphView::wheelEvent(QWheelEvent* event) {
+  const QPoint delta = event->angleDelta();
+  if (delta.y() == 0) {
+    QGraphicsView::wheelEvent(event);
+    return;
+  }
+  scaleBy(std::pow(1.0015, delta.y()));
+  event->accept();
+}
+
+void GraphView::scaleBy(double factor) {
+  const double target = std::clamp(zoom() * factor, kMinZoom, kMaxZoom);
+  const double f = target / zoom();
+  if (std::abs(f - 1) > 1e-9) scale(f, f);
+}
+
+void GraphView::onSelectionChanged() {
+  NodeId id = 0;
+  for (QGraphicsItem* item : scene_->selectedItems())
+    if (item->type() == NodeItem::Type) id = static_cast<NodeItem*>(item)->box().id;
+  emit nodeSelected(id);
+}
+
+}  // namespace nest::gui

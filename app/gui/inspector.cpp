@@ -1,0 +1,105 @@
+#include "app/gui/inspector.h"
+
+#include <QHeaderView>
+#include <QLocale>
+
+#include <type_traits>
+
+#include "core/graph_stats.h"
+#include "core/text_format.h"
+
+namespace nest::gui {
+
+namespace {
+
+template <typename T>
+QString listText(const std::vector<T>& values) {
+  constexpr size_t kMax = 16;
+  QStringList parts;
+  for (size_t i = 0; i < values.size() && i < kMax; ++i) {
+    if constexpr (std::is_same_v<T, std::string>)
+      parts << QString::fromStdString(quoteString(values[i]));
+    else if constexpr (std::is_same_v<T, float>)
+      parts << QString::fromStdString(formatFloat(values[i]));
+    else
+      parts << QString::number(values[i]);
+  }
+  if (values.size() > kMax) parts << QStringLiteral("… (%1 in all)").arg(values.size());
+  return "[" + parts.join(", ") + "]";
+}
+
+QTreeWidgetItem* add(QTreeWidgetItem* parent, const QString& key, const QString& value) {
+  auto* item = new QTreeWidgetItem(parent, {key, value});
+  item->setToolTip(1, value);
+  return item;
+}
+
+}  // namespace
+
+QString attributeText(const Attribute& value) {
+  return std::visit(
+      [](const auto& v) -> QString {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, int64_t>) return QString::number(v);
+        else if constexpr (std::is_same_v<T, float>) return QString::fromStdString(formatFloat(v));
+        else if constexpr (std::is_same_v<T, std::string>) return QString::fromStdString(quoteString(v));
+        else if constexpr (std::is_same_v<T, Tensor>) return "tensor " + QString::fromStdString(typeToString(v.type()));
+        else return listText(v);
+      },
+      value);
+}
+
+Inspector::Inspector(QWidget* parent) : QTreeWidget(parent) {
+  setColumnCount(2);
+  setHeaderLabels({tr("Property"), tr("Value")});
+  header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+  setRootIsDecorated(true);
+  setAlternatingRowColors(true);
+  setUniformRowHeights(true);
+}
+
+void Inspector::showNode(const Graph* graph, NodeId id) {
+  clear();
+  const Node* node = graph && id ? graph->findNode(id) : nullptr;
+  if (!node) return;
+  QTreeWidgetItem* root = invisibleRootItem();
+  const QLocale locale = QLocale::c();
+  add(root, tr("op"), QString::fromStdString(node->op));
+  add(root, tr("name"), QString::fromStdString(node->name));
+  add(root, tr("id"), QString::number(node->id));
+
+  auto* attrs = add(root, tr("attributes"), QString::number(node->attrs.size()));
+  for (const auto& [name, value] : node->attrs.all()) add(attrs, QString::fromStdString(name), attributeText(value));
+
+  auto* inputs = add(root, tr("operands"), QString::number(node->inputs.size()));
+  for (const std::string& in : node->inputs) {
+    if (in.empty()) {
+      add(inputs, tr("(absent)"), QString());
+      continue;
+    }
+    const TensorType* t = graph->findType(in);
+    QString text = t ? QString::fromStdString(typeToString(*t)) : tr("?");
+    if (graph->isConstant(in)) text += tr("  (constant)");
+    add(inputs, QString::fromStdString(in), text);
+  }
+
+  auto* results = add(root, tr("results"), QString::number(node->outputs.size()));
+  for (const std::string& out : node->outputs) {
+    const TensorType* t = graph->findType(out);
+    add(results, QString::fromStdString(out), t ? QString::fromStdString(typeToString(*t)) : tr("?"));
+  }
+
+  QStringList origin;
+  for (NodeId o : node->origin) origin << QString::number(o);
+  add(root, tr("origin"), origin.isEmpty() ? tr("(none)") : origin.join(", "));
+  add(root, tr("MACs"), locale.toString(static_cast<qlonglong>(nodeMacs(*graph, *node))));
+  expandAll();
+}
+
+QString Inspector::property(const QString& key) const {
+  for (int i = 0; i < topLevelItemCount(); ++i)
+    if (topLevelItem(i)->text(0) == key) return topLevelItem(i)->text(1);
+  return QString();
+}
+
+}  // namespace nest::gui

@@ -1,0 +1,22 @@
+// The "Inspector" dock: facts of one node of the displayed graph.
+#pragma once
+#include <QTreeWidget>
+
+#include "core/graph.h"
+
+namespace nest::gui {
+
+class Inspector : public QTreeWidget {
+  Q_OBJECT
+ public:
+  explicit Inspector(QWidget* parent = nullptr);
+  // Shows `id` of `graph` (clears when the node is absent or graph is null).
+  void showNode(const Graph* graph, NodeId id);
+  // The value shown for a top-level property ("op", "name", "id", "MACs"...), or "".
+  QString property(const QString& key) const;
+};
+
+// Short display text of an attribute value (tensors as their type, long lists elided).
+QString attributeText(const Attribute& value);
+
+}  // namespace nest::gui

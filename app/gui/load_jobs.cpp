@@ -1,0 +1,52 @@
+#include "app/gui/load_jobs.h"
+
+#include <exception>
+
+#include "core/error.h"
+#include "core/model_loader.h"
+#include "passes/pass_registry.h"
+
+namespace nest::gui {
+
+LoadOutcome loadModelJob(const QString& path, Cancel cancel) {
+  LoadOutcome out;
+  try {
+    auto model = std::make_shared<LoadedModel>();
+    model->path = path;
+    Graph graph = loadModel(std::filesystem::path(path.toStdString()));
+    if (*cancel) return out;
+    PassManagerOptions options;
+    options.onPass = [&](const PassRecord&) { return !*cancel; };
+    model->run = runPipeline(graph, namedPipeline("O1"), options);
+    if (*cancel) return out;
+    render::LayoutOptions layoutOptions;
+    layoutOptions.cancel = cancel.get();
+    model->layout = std::make_shared<render::GraphLayout>(render::layoutGraph(model->run.result(), layoutOptions));
+    model->stats = computeStats(model->run.result());
+    out.model = std::move(model);
+  } catch (const Error& e) {
+    out.error = QString::fromStdString(e.what());
+  } catch (const std::exception& e) {
+    out.error = QStringLiteral("internal error: %1").arg(QString::fromStdString(e.what()));
+  }
+  if (*cancel) out = {};
+  return out;
+}
+
+LayoutOutcome layoutJob(std::shared_ptr<const Graph> graph, Cancel cancel) {
+  LayoutOutcome out;
+  out.graph = graph;
+  try {
+    render::LayoutOptions options;
+    options.cancel = cancel.get();
+    out.layout = std::make_shared<render::GraphLayout>(render::layoutGraph(*graph, options));
+  } catch (const Error& e) {
+    out.error = QString::fromStdString(e.what());
+  } catch (const std::exception& e) {
+    out.error = QStringLiteral("internal error: %1").arg(QString::fromStdString(e.what()));
+  }
+  if (*cancel) out.layout.reset();
+  return out;
+}
+
+}  // namespace nest::gui

@@ -1,0 +1,361 @@
+#include "app/gui/main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QSettings>
+#include <QStatusBar>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+
+#include "app/gui/graph_view.h"
+#include "app/gui/inspector.h"
+#include "core/error.h"
+#include "passes/pass_registry.h"
+
+namespace nest::gui {
+
+namespace {
+
+constexpr int kMaxRecentFiles = 10;
+
+#define NEST_SETTINGS(var) QSettings var(QStringLiteral("NEST"), QStringLiteral("Workbench"))
+
+// "constant-fold", "constant-fold (round 2)".
+QString passLabel(const PassRecord& r) {
+  QString name = QString::fromStdString(r.pass);
+  if (r.round > 0) name += QStringLiteral(" (round %1)").arg(r.round + 1);
+  return name;
+}
+
+// "mnist-8/model.onnx": model files are often all called model.onnx, so keep the folder.
+QString displayName(const QString& path) {
+  const QFileInfo info(path);
+  return info.dir().dirName().isEmpty() ? info.fileName() : info.dir().dirName() + "/" + info.fileName();
+}
+
+// 1234 -> "1,234"; 4100000000 -> "4.10 G".
+QString humanCount(int64_t n) {
+  const double v = static_cast<double>(n);
+  if (n >= 1'000'000'000) return QString::number(v / 1e9, 'f', 2) + " G";
+  if (n >= 1'000'000) return QString::number(v / 1e6, 'f', 2) + " M";
+  if (n >= 10'000) return QString::number(v / 1e3, 'f', 1) + " k";
+  return QString::number(n);
+}
+
+}  // namespace
+
+MainWindow::MainWindow(Options options, QWidget* parent)
+    : QMainWindow(parent), options_(options), loadCancel_(std::make_shared<std::atomic<bool>>(false)),
+      layoutCancel_(std::make_shared<std::atomic<bool>>(false)) {
+  setWindowTitle(tr("NEST Workbench"));
+  setAcceptDrops(true);
+  view_ = new GraphView(this);
+  setCentralWidget(view_);
+  buildDocks();
+  buildMenus();
+
+  facts_ = new QLabel(tr("Open a model (File > Open, or drop a file here)"), this);
+  busyLabel_ = new QLabel(this);
+  busyBar_ = new QProgressBar(this);
+  busyBar_->setRange(0, 0);  // busy indicator
+  busyBar_->setMaximumWidth(140);
+  busyBar_->setTextVisible(false);
+  statusBar()->addWidget(facts_, 1);
+  statusBar()->addPermanentWidget(busyLabel_);
+  statusBar()->addPermanentWidget(busyBar_);
+  busyLabel_->hide();
+  busyBar_->hide();
+
+  connect(&loadWatcher_, &QFutureWatcher<LoadOutcome>::finished, this, &MainWindow::onLoadFinished);
+  connect(&layoutWatcher_, &QFutureWatcher<LayoutOutcome>::finished, this, &MainWindow::onLayoutFinished);
+  connect(view_, &GraphView::nodeSelected, this, &MainWindow::onNodeSelected);
+
+  resize(1280, 820);
+  if (options_.persistSettings) {
+    NEST_SETTINGS(s);
+    restoreGeometry(s.value("window/geometry").toByteArray());
+    restoreState(s.value("window/state").toByteArray());
+  }
+}
+
+MainWindow::~MainWindow() {
+  // Let background jobs stop early; they own everything they touch, so waiting is only to not
+  // leave work running after the window is gone.
+  *loadCancel_ = true;
+  *layoutCancel_ = true;
+  loadWatcher_.waitForFinished();
+  layoutWatcher_.waitForFinished();
+}
+
+void MainWindow::buildDocks() {
+  passes_ = new QListWidget(this);
+  passes_->setSelectionMode(QAbstractItemView::SingleSelection);
+  passes_->setToolTip(tr("Pipeline -O1: pass, wall time, nodes before → after. Select a pass to see the graph after it."));
+  auto* passDock = new QDockWidget(tr("Passes"), this);
+  passDock->setObjectName("passesDock");
+  passDock->setWidget(passes_);
+  addDockWidget(Qt::LeftDockWidgetArea, passDock);
+  connect(passes_, &QListWidget::currentRowChanged, this, &MainWindow::onPassRowChanged);
+
+  inspector_ = new Inspector(this);
+  auto* inspectorDock = new QDockWidget(tr("Inspector"), this);
+  inspectorDock->setObjectName("inspectorDock");
+  inspectorDock->setWidget(inspector_);
+  addDockWidget(Qt::RightDockWidgetArea, inspectorDock);
+  resizeDocks({passDock, inspectorDock}, {260, 300}, Qt::Horizontal);
+}
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* open = file->addAction(tr("&Open…"), this, &MainWindow::openDialog);
+  open->setShortcut(QKeySequence::Open);
+  recentMenu_ = file->addMenu(tr("Open &Recent"));
+  connect(recentMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
+  rebuildRecentMenu();
+  file->addSeparator();
+  QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+  quit->setShortcut(QKeySequence::Quit);
+
+  QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
+  QAction* zoomIn = viewMenu->addAction(tr("Zoom &In"), view_, &GraphView::zoomIn);
+  zoomIn->setShortcuts({QKeySequence::ZoomIn, QKeySequence(Qt::CTRL | Qt::Key_Equal)});
+  QAction* zoomOut = viewMenu->addAction(tr("Zoom &Out"), view_, &GraphView::zoomOut);
+  zoomOut->setShortcut(QKeySequence::ZoomOut);
+  QAction* fit = viewMenu->addAction(tr("&Fit to Window"), view_, &GraphView::fitToWindow);
+  fit->setShortcut(QKeySequence(Qt::Key_F));
+  viewMenu->addSeparator();
+  QMenu* panels = viewMenu->addMenu(tr("&Panels"));
+  for (QDockWidget* dock : findChildren<QDockWidget*>()) panels->addAction(dock->toggleViewAction());
+}
+
+QString MainWindow::fileFilter() { return tr("Models (*.onnx *.onnxtxt *.nir);;All files (*)"); }
+
+bool MainWindow::isModelFile(const QString& path) {
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  return suffix == "onnx" || suffix == "onnxtxt" || suffix == "nir";
+}
+
+void MainWindow::openDialog() {
+  QString dir = model_ ? QFileInfo(model_->path).absolutePath() : QString();
+  const QString path = QFileDialog::getOpenFileName(this, tr("Open Model"), dir, fileFilter());
+  if (!path.isEmpty()) openFile(path);
+}
+
+QStringList MainWindow::recentFiles() const {
+  if (!options_.persistSettings) return {};
+  NEST_SETTINGS(s);
+  return s.value("recentFiles").toStringList();
+}
+
+void MainWindow::addRecentFile(const QString& path) {
+  if (!options_.persistSettings) return;
+  QStringList files = recentFiles();
+  const QString abs = QFileInfo(path).absoluteFilePath();
+  files.removeAll(abs);
+  files.prepend(abs);
+  while (files.size() > kMaxRecentFiles) files.removeLast();
+  NEST_SETTINGS(s);
+  s.setValue("recentFiles", files);
+}
+
+void MainWindow::rebuildRecentMenu() {
+  recentMenu_->clear();
+  const QStringList files = recentFiles();
+  for (const QString& f : files)
+    recentMenu_->addAction(QFileInfo(f).fileName() + "  —  " + QFileInfo(f).absolutePath(), this, [this, f] { openFile(f); });
+  if (files.isEmpty()) recentMenu_->addAction(tr("(none)"))->setEnabled(false);
+}
+
+void MainWindow::openFile(const QString& path) {
+  *loadCancel_ = true;  // a newer request supersedes the one in flight
+  loadCancel_ = std::make_shared<std::atomic<bool>>(false);
+  loadingPath_ = path;
+  Cancel cancel = loadCancel_;
+  loadWatcher_.setFuture(QtConcurrent::run([path, cancel] { return loadModelJob(path, cancel); }));
+  updateBusy();
+}
+
+bool MainWindow::isBusy() const { return loadWatcher_.isRunning() || layoutWatcher_.isRunning(); }
+
+void MainWindow::onLoadFinished() {
+  const LoadOutcome outcome = loadWatcher_.result();
+  updateBusy();
+  if (!outcome.model) {
+    if (!outcome.error.isEmpty())
+      showError(tr("Cannot open %1").arg(QFileInfo(loadingPath_).fileName()), outcome.error);
+    return;
+  }
+  // Drop everything about the previous model.
+  *layoutCancel_ = true;
+  layouts_.clear();
+  inspector_->showNode(nullptr, 0);
+  model_ = outcome.model;
+  const PipelineRun& run = model_->run;
+  const int last = static_cast<int>(run.records.size()) - 1;
+  layouts_[snapshot(last).get()] = model_->layout;
+
+  {
+    const QSignalBlocker block(passes_);
+    passes_->clear();
+    for (const PassRecord& r : run.records) {
+      const QString name = passLabel(r);
+      auto* item = new QListWidgetItem(QStringLiteral("%1\n    %2 ms   %3 → %4 nodes")
+                                           .arg(name)
+                                           .arg(r.milliseconds, 0, 'f', 2)
+                                           .arg(r.nodesBefore)
+                                           .arg(r.nodesAfter));
+      if (!r.changed) item->setForeground(palette().color(QPalette::Disabled, QPalette::Text));
+      try {
+        item->setToolTip(QString::fromStdString(nest::findPass(r.pass).summary));
+      } catch (const Error&) {
+      }
+      passes_->addItem(item);
+    }
+    passes_->setCurrentRow(last);
+  }
+  wantedRecord_ = last;
+  display(last, snapshot(last), model_->layout);
+  setWindowTitle(tr("%1 — NEST Workbench").arg(displayName(model_->path)));
+  addRecentFile(model_->path);
+  emit modelLoaded(model_->path);
+}
+
+std::shared_ptr<const Graph> MainWindow::snapshot(int record) const {
+  if (!model_) return nullptr;
+  const PipelineRun& run = model_->run;
+  if (record < 0 || record >= static_cast<int>(run.records.size())) return run.initial;
+  return run.records[record].after;
+}
+
+int MainWindow::findPass(const QString& name) const {
+  if (!model_) return -1;
+  const auto& records = model_->run.records;
+  int last = -1;
+  for (int i = static_cast<int>(records.size()) - 1; i >= 0; --i) {
+    if (QString::fromStdString(records[i].pass) != name) continue;
+    if (records[i].changed) return i;
+    if (last < 0) last = i;
+  }
+  return last;
+}
+
+bool MainWindow::selectPass(int record) {
+  if (!model_ || record < 0 || record >= static_cast<int>(model_->run.records.size())) return false;
+  if (passes_->currentRow() != record) {
+    passes_->setCurrentRow(record);  // calls onPassRowChanged
+  } else {
+    onPassRowChanged(record);
+  }
+  return true;
+}
+
+void MainWindow::onPassRowChanged(int row) {
+  if (!model_ || row < 0) return;
+  wantedRecord_ = row;
+  std::shared_ptr<const Graph> graph = snapshot(row);
+  auto cached = layouts_.find(graph.get());
+  if (cached != layouts_.end()) {
+    display(row, graph, cached->second);
+    return;
+  }
+  *layoutCancel_ = true;
+  layoutCancel_ = std::make_shared<std::atomic<bool>>(false);
+  Cancel cancel = layoutCancel_;
+  layoutWatcher_.setFuture(QtConcurrent::run([graph, cancel] { return layoutJob(graph, cancel); }));
+  updateBusy();
+}
+
+void MainWindow::onLayoutFinished() {
+  const LayoutOutcome outcome = layoutWatcher_.result();
+  updateBusy();
+  if (!model_) return;
+  std::shared_ptr<const Graph> wanted = snapshot(wantedRecord_);
+  if (outcome.graph != wanted) return;  // stale: another pass or model was chosen meanwhile
+  if (!outcome.layout) {
+    if (!outcome.error.isEmpty()) showError(tr("Cannot lay out the graph"), outcome.error);
+    return;
+  }
+  layouts_[outcome.graph.get()] = outcome.layout;
+  display(wantedRecord_, outcome.graph, outcome.layout);
+}
+
+void MainWindow::display(int record, std::shared_ptr<const Graph> graph, const LayoutPtr& layout) {
+  const bool sameModel = shown_ && model_ && (shown_ == model_->run.initial ||
+                                               std::any_of(model_->run.records.begin(), model_->run.records.end(),
+                                                           [&](const PassRecord& r) { return r.after == shown_; }));
+  shown_ = std::move(graph);
+  shownRecord_ = record;
+  view_->showLayout(*layout, sameModel);
+  facts_->setText(statusFacts());
+  emit displayChanged();
+}
+
+QString MainWindow::statusFacts() const {
+  if (!model_ || !shown_) return QString();
+  const GraphStats stats = computeStats(*shown_);
+  QString where = shownRecord_ >= 0 && shownRecord_ < static_cast<int>(model_->run.records.size())
+                      ? tr("after %1").arg(passLabel(model_->run.records[shownRecord_]))
+                      : tr("imported");
+  return tr("%1 (%2)  ·  %3 nodes  ·  %4 parameters  ·  %5 MACs")
+      .arg(displayName(model_->path), where)
+      .arg(stats.nodeCount)
+      .arg(humanCount(stats.parameterCount), humanCount(stats.macs));
+}
+
+void MainWindow::onNodeSelected(NodeId id) { inspector_->showNode(shown_.get(), id); }
+
+void MainWindow::updateBusy() {
+  const bool loading = loadWatcher_.isRunning();
+  const bool busy = isBusy();
+  busyLabel_->setText(loading ? tr("Loading %1…").arg(QFileInfo(loadingPath_).fileName()) : tr("Laying out…"));
+  busyLabel_->setVisible(busy);
+  busyBar_->setVisible(busy);
+}
+
+void MainWindow::showError(const QString& title, const QString& message) {
+  lastError_ = message;
+  emit errorOccurred(message);
+  if (!options_.errorDialogs) return;
+  auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->open();  // non-blocking: the window (and tests) keep running
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (options_.persistSettings) {
+    NEST_SETTINGS(s);
+    s.setValue("window/geometry", saveGeometry());
+    s.setValue("window/state", saveState());
+  }
+  QMainWindow::closeEvent(event);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  const QMimeData* mime = event->mimeData();
+  if (mime->hasUrls() && !mime->urls().isEmpty() && mime->urls().first().isLocalFile() &&
+      isModelFile(mime->urls().first().toLocalFile()))
+    event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const QList<QUrl> urls = event->mimeData()->urls();
+  if (urls.isEmpty() || !urls.first().isLocalFile()) return;
+  openFile(urls.first().toLocalFile());
+  event->acceptProposedAction();
+}
+
+}  // namespace nest::gui

@@ -1,0 +1,106 @@
+// The workbench window: opens a model, runs -O1 on it and shows the graph after any pass.
+// Everything slow (import, passes, Graphviz layout) runs off the UI thread; errors are shown and
+// the previous model stays.
+#pragma once
+#include <QFutureWatcher>
+#include <QMainWindow>
+
+#include <map>
+#include <memory>
+
+#include "app/gui/load_jobs.h"
+
+class QLabel;
+class QListWidget;
+class QMenu;
+class QProgressBar;
+
+namespace nest::gui {
+
+class GraphView;
+class Inspector;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  struct Options {
+    bool persistSettings = true;  // restore/save geometry and recent files (QSettings NEST/Workbench)
+    bool errorDialogs = true;     // show errors in a (non-blocking) QMessageBox
+  };
+  explicit MainWindow(QWidget* parent = nullptr) : MainWindow(Options{}, parent) {}
+  explicit MainWindow(Options options, QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  // Starts loading `path` (import, -O1, layout) in the background; a newer call supersedes it.
+  void openFile(const QString& path);
+  // True while a load or a layout is in flight.
+  bool isBusy() const;
+  // The loaded model (null before the first successful load).
+  std::shared_ptr<const LoadedModel> model() const { return model_; }
+  // The graph drawn in the view, and the pipeline record it is the snapshot of.
+  const Graph* displayedGraph() const { return shown_.get(); }
+  int displayedRecord() const { return shownRecord_; }
+  // Shows the graph after pipeline record `record` (the row in the pass list); the layout is
+  // computed in the background unless cached. Returns false when out of range.
+  bool selectPass(int record);
+  // The last record of pass `name` that changed the graph (else its last record), or -1.
+  int findPass(const QString& name) const;
+
+  GraphView* graphView() const { return view_; }
+  QListWidget* passList() const { return passes_; }
+  Inspector* inspector() const { return inspector_; }
+  QString lastError() const { return lastError_; }
+  QString statusFacts() const;
+  QStringList recentFiles() const;
+
+  static QString fileFilter();
+  static bool isModelFile(const QString& path);
+
+ signals:
+  void modelLoaded(const QString& path);
+  void errorOccurred(const QString& message);
+  void displayChanged();  // the view shows another graph
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void buildMenus();
+  void buildDocks();
+  void openDialog();
+  void rebuildRecentMenu();
+  void addRecentFile(const QString& path);
+  void onLoadFinished();
+  void onLayoutFinished();
+  void onPassRowChanged(int row);
+  void onNodeSelected(NodeId id);
+  void display(int record, std::shared_ptr<const Graph> graph, const LayoutPtr& layout);
+  void showError(const QString& title, const QString& message);
+  void updateBusy();
+  std::shared_ptr<const Graph> snapshot(int record) const;
+
+  Options options_;
+  GraphView* view_ = nullptr;
+  QListWidget* passes_ = nullptr;
+  Inspector* inspector_ = nullptr;
+  QLabel* facts_ = nullptr;
+  QLabel* busyLabel_ = nullptr;
+  QProgressBar* busyBar_ = nullptr;
+  QMenu* recentMenu_ = nullptr;
+
+  std::shared_ptr<const LoadedModel> model_;
+  std::shared_ptr<const Graph> shown_;
+  int shownRecord_ = -1;
+  int wantedRecord_ = -1;
+  std::map<const Graph*, LayoutPtr> layouts_;  // per snapshot of model_
+
+  QFutureWatcher<LoadOutcome> loadWatcher_;
+  QFutureWatcher<LayoutOutcome> layoutWatcher_;
+  Cancel loadCancel_, layoutCancel_;
+  QString loadingPath_;
+  QString lastError_;
+};
+
+}  // namespace nest::gui

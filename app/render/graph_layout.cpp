@@ -1,0 +1,274 @@
+// Layout with Graphviz `dot` through its C API (cgraph + gvc). Graphviz is not thread-safe: every
+// call into it is serialized by one mutex, and one GVC_t context is shared under that mutex.
+#include "app/render/graph_layout.h"
+
+#include <gvc.h>
+
+#include <algorithm>
+#include <mutex>
+#include <unordered_map>
+
+#include "core/dot_export.h"
+#include "core/error.h"
+#include "core/op_table.h"
+#include "core/tensor_type.h"
+
+namespace nest::render {
+
+int GraphLayout::indexOf(NodeId id) const {
+  for (size_t i = 0; i < nodes.size(); ++i)
+    if (nodes[i].kind == NodeBox::Kind::Op && nodes[i].id == id) return static_cast<int>(i);
+  return -1;
+}
+
+namespace {
+
+constexpr size_t kMaxNameChars = 40;
+constexpr double kPointsPerInch = 72.0;
+
+std::mutex& graphvizMutex() {
+  static std::mutex m;
+  return m;
+}
+
+// The shared context; call with graphvizMutex() held.
+GVC_t* graphvizContext() {
+  static GVC_t* gvc = [] {
+    agseterr(AGERR);  // no font warnings on stderr
+    return gvContext();
+  }();
+  return gvc;
+}
+
+std::string shorten(const std::string& s, size_t max) {
+  if (s.size() <= max) return s;
+  return s.substr(0, max - 3) + "...";
+}
+
+std::string typeText(const Graph& g, const std::string& value) {
+  const TensorType* t = g.findType(value);
+  return t ? typeToString(*t) : std::string();
+}
+
+// Boxes and edges of a graph, without geometry: what both the layout and the Graphviz rendering draw.
+struct Drawing {
+  std::vector<NodeBox> boxes;
+  std::vector<EdgePath> edges;
+};
+
+Drawing describe(const Graph& g) {
+  Drawing d;
+  std::unordered_map<std::string, size_t> producer;  // value -> box index
+  for (const std::string& in : g.inputs) {
+    NodeBox b;
+    b.kind = NodeBox::Kind::Input;
+    b.value = in;
+    b.title = shorten(in, kMaxNameChars);
+    b.subtitle = typeText(g, in);
+    producer[in] = d.boxes.size();
+    d.boxes.push_back(std::move(b));
+  }
+  for (const Node& n : g.nodes) {
+    NodeBox b;
+    b.kind = NodeBox::Kind::Op;
+    b.id = n.id;
+    b.title = n.op;
+    const OpDef* def = OpTable::instance().find(n.op);
+    b.category = def ? def->category : "";
+    std::string type = n.outputs.empty() ? std::string() : typeText(g, n.outputs[0]);
+    b.subtitle = shorten(n.name, kMaxNameChars);
+    if (!type.empty()) b.subtitle += (b.subtitle.empty() ? "" : "  ") + type;
+    size_t index = d.boxes.size();
+    d.boxes.push_back(std::move(b));
+    for (const std::string& in : n.inputs) {
+      if (in.empty() || g.isConstant(in)) continue;
+      auto it = producer.find(in);
+      if (it == producer.end()) continue;
+      EdgePath e;
+      e.from = it->second;
+      e.to = index;
+      e.value = in;
+      e.type = typeText(g, in);
+      d.edges.push_back(std::move(e));
+    }
+    for (const std::string& out : n.outputs) producer[out] = index;
+  }
+  for (const std::string& out : g.outputs) {
+    NodeBox b;
+    b.kind = NodeBox::Kind::Output;
+    b.value = out;
+    b.title = shorten(out, kMaxNameChars);
+    b.subtitle = typeText(g, out);
+    size_t index = d.boxes.size();
+    d.boxes.push_back(std::move(b));
+    auto it = producer.find(out);
+    if (it == producer.end()) continue;
+    EdgePath e;
+    e.from = it->second;
+    e.to = index;
+    e.value = out;
+    e.type = typeText(g, out);
+    d.edges.push_back(std::move(e));
+  }
+  return d;
+}
+
+// A label for Graphviz: backslashes doubled (dot expands \N, \G, ...), lines joined by "\n".
+std::string dotLabel(const NodeBox& b) {
+  auto esc = [](const std::string& s) {
+    std::string r;
+    for (char c : s) {
+      if (c == '\\') r += "\\\\";
+      else if (c == '\n' || c == '\r') r += ' ';
+      else r += c;
+    }
+    return r;
+  };
+  return b.subtitle.empty() ? esc(b.title) : esc(b.title) + "\\n" + esc(b.subtitle);
+}
+
+// cgraph's API takes char*; it copies what it is given.
+void declare(Agraph_t* g, int kind, const std::string& name, const std::string& def) {
+  std::string n = name, d = def;
+  agattr(g, kind, n.data(), d.data());
+}
+void set(void* obj, const std::string& name, const std::string& value) {
+  std::string n = name, v = value;
+  agset(obj, n.data(), v.data());
+}
+
+// A cgraph graph and its layout, freed on every path.
+class CGraph {
+ public:
+  CGraph(const Drawing& d, bool filled) {
+    char name[] = "nest";
+    g_ = agopen(name, Agdirected, nullptr);
+    if (!g_) failInternal("graphviz: agopen failed");
+    // Attributes must be declared (with their defaults) before agset.
+    declare(g_, AGRAPH, "rankdir", "TB");
+    declare(g_, AGRAPH, "nodesep", "0.3");
+    declare(g_, AGRAPH, "ranksep", "0.4");
+    declare(g_, AGNODE, "shape", "box");
+    declare(g_, AGNODE, "style", filled ? "rounded,filled" : "rounded");
+    declare(g_, AGNODE, "fontname", "Helvetica");
+    declare(g_, AGNODE, "fontsize", "10");
+    declare(g_, AGNODE, "margin", "0.12,0.06");
+    declare(g_, AGNODE, "label", "\\N");
+    declare(g_, AGNODE, "fillcolor", "#ffffff");
+    declare(g_, AGEDGE, "arrowsize", "0.8");
+    nodes_.reserve(d.boxes.size());
+    for (size_t i = 0; i < d.boxes.size(); ++i) {
+      std::string id = "b" + std::to_string(i);
+      Agnode_t* n = agnode(g_, id.data(), 1);
+      set(n, "label", dotLabel(d.boxes[i]));
+      if (filled && d.boxes[i].kind == NodeBox::Kind::Op) set(n, "fillcolor", categoryColor(d.boxes[i].category));
+      nodes_.push_back(n);
+    }
+    edges_.reserve(d.edges.size());
+    for (size_t i = 0; i < d.edges.size(); ++i) {
+      std::string id = "e" + std::to_string(i);
+      edges_.push_back(agedge(g_, nodes_[d.edges[i].from], nodes_[d.edges[i].to], id.data(), 1));
+    }
+  }
+  CGraph(const CGraph&) = delete;
+  CGraph& operator=(const CGraph&) = delete;
+  ~CGraph() {
+    if (laidOut_) gvFreeLayout(gvc_, g_);
+    agclose(g_);
+  }
+
+  void layout(GVC_t* gvc) {
+    char engine[] = "dot";
+    if (gvLayout(gvc, g_, engine) != 0) failInternal("graphviz: dot layout failed");
+    gvc_ = gvc;
+    laidOut_ = true;
+  }
+
+  Agraph_t* graph() const { return g_; }
+  Agnode_t* node(size_t i) const { return nodes_[i]; }
+  Agedge_t* edge(size_t i) const { return edges_[i]; }
+
+ private:
+  Agraph_t* g_ = nullptr;
+  GVC_t* gvc_ = nullptr;
+  bool laidOut_ = false;
+  std::vector<Agnode_t*> nodes_;
+  std::vector<Agedge_t*> edges_;
+};
+
+void checkCancel(const LayoutOptions& options) {
+  if (options.cancel && options.cancel->load()) failBadInput("layout cancelled");
+}
+
+}  // namespace
+
+GraphLayout layoutGraph(const Graph& graph, const LayoutOptions& options) {
+  checkCancel(options);
+  Drawing d = describe(graph);
+  GraphLayout layout;
+  std::lock_guard lock(graphvizMutex());
+  checkCancel(options);
+  CGraph cg(d, false);
+  cg.layout(graphvizContext());
+  checkCancel(options);
+
+  boxf bb = GD_bb(cg.graph());
+  layout.width = bb.UR.x - bb.LL.x;
+  layout.height = bb.UR.y - bb.LL.y;
+  auto toPoint = [&](pointf p) { return Point{p.x - bb.LL.x, bb.UR.y - p.y}; };
+
+  layout.nodes = std::move(d.boxes);
+  for (size_t i = 0; i < layout.nodes.size(); ++i) {
+    Agnode_t* n = cg.node(i);
+    Point c = toPoint(ND_coord(n));
+    NodeBox& b = layout.nodes[i];
+    b.x = c.x;
+    b.y = c.y;
+    b.width = ND_width(n) * kPointsPerInch;
+    b.height = ND_height(n) * kPointsPerInch;
+  }
+  layout.edges = std::move(d.edges);
+  for (size_t i = 0; i < layout.edges.size(); ++i) {
+    EdgePath& e = layout.edges[i];
+    const splines* spl = ED_spl(cg.edge(i));
+    if (spl)
+      for (int k = 0; k < spl->size; ++k) {
+        const bezier& bz = spl->list[k];
+        for (int j = 0; j < bz.size; ++j) {
+          // Pieces of one edge share their end points; keep one copy.
+          if (j == 0 && !e.points.empty()) continue;
+          e.points.push_back(toPoint(bz.list[j]));
+        }
+        if (bz.eflag) {
+          e.hasArrow = true;
+          e.arrowTip = toPoint(bz.ep);
+        }
+      }
+    if (e.points.size() < 4) {  // no spline (should not happen with dot): a straight cubic
+      const NodeBox& a = layout.nodes[e.from];
+      const NodeBox& b = layout.nodes[e.to];
+      Point p0{a.x, a.y + a.height / 2}, p3{b.x, b.y - b.height / 2};
+      e.points = {p0, {p0.x + (p3.x - p0.x) / 3, p0.y + (p3.y - p0.y) / 3},
+                  {p0.x + 2 * (p3.x - p0.x) / 3, p0.y + 2 * (p3.y - p0.y) / 3}, p3};
+      e.hasArrow = false;
+    }
+  }
+  return layout;
+}
+
+void renderWithGraphviz(const Graph& graph, const std::filesystem::path& file, const std::string& format,
+                        const LayoutOptions& options) {
+  checkCancel(options);
+  Drawing d = describe(graph);
+  std::lock_guard lock(graphvizMutex());
+  checkCancel(options);
+  CGraph cg(d, true);
+  GVC_t* gvc = graphvizContext();
+  cg.layout(gvc);
+  checkCancel(options);
+  std::string fmt = format, path = file.string();
+  if (gvRenderFilename(gvc, cg.graph(), fmt.data(), path.data()) != 0)
+    failBadInput("graphviz could not render " + format + " to " + path);
+}
+
+}  // namespace nest::render

@@ -1,0 +1,163 @@
+// The workbench window (app/gui): loading a model off the UI thread, the pass list, switching
+// snapshots, errors, and the --screenshot mode of the nestc-workbench binary.
+#include <QListWidget>
+#include <QMessageBox>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "app/gui/graph_view.h"
+#include "app/gui/inspector.h"
+#include "app/gui/main_window.h"
+#include "test_support.h"
+
+using namespace nest;
+using nest::gui::MainWindow;
+
+namespace {
+
+constexpr int kLoadTimeoutMs = 120'000;
+
+QString mnistPath() { return QString::fromStdString((testing::testdata() / "models/mnist-8/model.onnx").string()); }
+
+int opNodes(const Graph& g) { return static_cast<int>(g.nodes.size()); }
+
+}  // namespace
+
+class TestWorkbench : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);  // keep QSettings away from the user's config
+  }
+
+  void loadsModelAndSwitchesPasses() {
+    MainWindow w(MainWindow::Options{.persistSettings = false, .errorDialogs = true});
+    w.resize(1200, 800);
+    w.show();
+    QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+    w.openFile(mnistPath());
+    QTRY_VERIFY_WITH_TIMEOUT(loaded.count() == 1 && !w.isBusy(), kLoadTimeoutMs);
+    QVERIFY(w.lastError().isEmpty());
+
+    const auto model = w.model();
+    QVERIFY(model);
+    const PipelineRun& run = model->run;
+    QVERIFY(!run.records.empty());
+    QCOMPARE(w.passList()->count(), static_cast<int>(run.records.size()));
+    QVERIFY(w.displayedGraph() != nullptr);
+    QCOMPARE(w.displayedGraph(), &run.result());
+    QCOMPARE(w.graphView()->opItemCount(), opNodes(*w.displayedGraph()));
+    QVERIFY(w.graphView()->edgeItemCount() > 0);
+    QVERIFY(w.statusFacts().contains(QStringLiteral("%1 nodes").arg(opNodes(run.result()))));
+
+    // A pass whose snapshot has a different node count than the final graph.
+    int record = -1;
+    for (size_t i = 0; i < run.records.size(); ++i)
+      if (run.records[i].nodesAfter != run.result().nodes.size()) {
+        record = static_cast<int>(i);
+        break;
+      }
+    QVERIFY2(record >= 0, "mnist-8 -O1 should change the node count");
+    w.passList()->setCurrentRow(record);
+    const int expected = static_cast<int>(run.records[record].nodesAfter);
+    QTRY_VERIFY_WITH_TIMEOUT(w.displayedRecord() == record && !w.isBusy(), kLoadTimeoutMs);
+    QCOMPARE(w.displayedGraph(), run.records[record].after.get());
+    QCOMPARE(w.graphView()->opItemCount(), expected);
+    QCOMPARE(opNodes(*w.displayedGraph()), expected);
+
+    // Back to the last pass: the layout is cached, so it shows at once.
+    QVERIFY(w.selectPass(static_cast<int>(run.records.size()) - 1));
+    QCOMPARE(w.graphView()->opItemCount(), opNodes(run.result()));
+    QVERIFY(!w.selectPass(static_cast<int>(run.records.size())));
+
+    // Selecting a node fills the inspector.
+    const Node& first = run.result().nodes.front();
+    w.graphView()->selectNode(first.id);
+    QCOMPARE(w.inspector()->property("op"), QString::fromStdString(first.op));
+    QCOMPARE(w.inspector()->property("id"), QString::number(first.id));
+    QVERIFY(!w.inspector()->property("MACs").isEmpty());
+    w.graphView()->selectNode(0);
+    QCOMPARE(w.inspector()->topLevelItemCount(), 0);
+
+    // Zoom actions change the scale; fit brings the whole scene into view.
+    const double before = w.graphView()->zoom();
+    w.graphView()->zoomIn();
+    QVERIFY(w.graphView()->zoom() > before);
+    w.graphView()->fitToWindow();
+    QVERIFY(w.graphView()->zoom() <= 1.0);
+  }
+
+  void garbageFileShowsErrorAndKeepsModel() {
+    MainWindow w(MainWindow::Options{.persistSettings = false, .errorDialogs = true});
+    w.show();
+    w.openFile(mnistPath());
+    QTRY_VERIFY_WITH_TIMEOUT(w.model() && !w.isBusy(), kLoadTimeoutMs);
+    const auto model = w.model();
+    const Graph* shown = w.displayedGraph();
+    const int items = w.graphView()->opItemCount();
+
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString garbage = dir.filePath("garbage.onnx");
+    {
+      QFile f(garbage);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write("this is not a protobuf \x01\x02\x03\xff\xfe", 29);
+    }
+    QSignalSpy errors(&w, &MainWindow::errorOccurred);
+    w.openFile(garbage);
+    QTRY_VERIFY_WITH_TIMEOUT(errors.count() == 1 && !w.isBusy(), kLoadTimeoutMs);
+    QVERIFY(!w.lastError().isEmpty());
+    auto* box = w.findChild<QMessageBox*>();
+    QVERIFY(box != nullptr);
+    QVERIFY(box->isVisible());
+    QCOMPARE(box->text(), w.lastError());
+    box->close();
+    QCOMPARE(w.model(), model);
+    QCOMPARE(w.displayedGraph(), shown);
+    QCOMPARE(w.graphView()->opItemCount(), items);
+
+    // A missing file too.
+    w.openFile(dir.filePath("missing.onnx"));
+    QTRY_VERIFY_WITH_TIMEOUT(errors.count() == 2 && !w.isBusy(), kLoadTimeoutMs);
+    QCOMPARE(w.model(), model);
+  }
+
+  void recentFilesAreRemembered() {
+    MainWindow w;  // persistent settings (test mode paths, see initTestCase)
+    QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+    w.openFile(mnistPath());
+    QTRY_VERIFY_WITH_TIMEOUT(loaded.count() == 1 && !w.isBusy(), kLoadTimeoutMs);
+    QCOMPARE(w.recentFiles().value(0), QFileInfo(mnistPath()).absoluteFilePath());
+  }
+
+  void screenshotModeWritesPng() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString out = dir.filePath("mnist.png");
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("QT_QPA_PLATFORM", "offscreen");
+    p.setProcessEnvironment(env);
+    const QString bin = QString::fromStdString((testing::binDir() / "nestc-workbench").string());
+    p.start(bin, {mnistPath(), "--pass", "constant-fold", "--screenshot", out});
+    QVERIFY2(p.waitForFinished(kLoadTimeoutMs), qPrintable(p.errorString()));
+    QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0, p.readAllStandardError().constData());
+    QImage image(out);
+    QVERIFY(!image.isNull());
+    QVERIFY(image.width() > 200 && image.height() > 200);
+
+    // Errors exit with status 2 and a message.
+    p.start(bin, {dir.filePath("missing.onnx"), "--screenshot", dir.filePath("x.png")});
+    QVERIFY(p.waitForFinished(kLoadTimeoutMs));
+    QCOMPARE(p.exitCode(), 2);
+    QVERIFY(p.readAllStandardError().contains("error"));
+    QVERIFY(!QFileInfo::exists(dir.filePath("x.png")));
+  }
+};
+
+QTEST_MAIN(TestWorkbench)
+#include "test_workbench.moc"
