@@ -17,6 +17,8 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "core/error.h"
 #include "core/ops/fused_activation.h"
@@ -58,37 +60,46 @@ std::optional<Floats> fusedParams(const Node& a) {
   return std::nullopt;
 }
 
-bool fuseOne(Graph& g) {
+// One sweep over the graph: every qualifying activation is fused into its producer. Fusions are
+// independent (the producer's result has the activation as its only user, and a producer that
+// received an activation cannot take another), so they are collected first and the graph is
+// rewritten once — linear in the graph size, not one rescan per fusion.
+bool run(Graph& g, const PassOptions&) {
   auto uses = rewrite::useCounts(g);
   auto prod = rewrite::producers(g);
+  std::unordered_map<std::string, std::string> rename;  // activation result -> producer result
+  std::unordered_set<NodeId> fused;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& a = g.nodes[i];
     if (!ops::isFusableActivationName(a.op) || a.inputs.size() != 1 || a.outputs.size() != 1) continue;
     const std::string x = a.inputs[0];
     auto pit = prod.find(x);
     if (pit == prod.end() || uses[x] != 1 || rewrite::isGraphOutput(g, x)) continue;
-    const Node& p = g.nodes[pit->second];
-    if (p.op != "Conv" && p.op != "Gemm" && p.op != "Add") continue;
-    if (p.outputs.size() != 1 || p.attrs.has("activation") || p.attrs.has("activation_params")) continue;
+    Node& q = g.nodes[pit->second];
+    if (q.op != "Conv" && q.op != "Gemm" && q.op != "Add") continue;
+    if (q.outputs.size() != 1 || q.attrs.has("activation") || q.attrs.has("activation_params")) continue;
     const TensorType& t = g.typeOf(x);
     if (!isFloat(t.elem) || t.quant || g.typeOf(a.outputs[0]) != t) continue;
     std::optional<Floats> params = fusedParams(a);
     if (!params) continue;
-    const Node copy = a;
-    Node& q = g.nodes[pit->second];
-    q.attrs.set("activation", copy.op);
+    q.attrs.set("activation", a.op);
     if (!params->empty()) q.attrs.set("activation_params", *params);
-    rewrite::absorb(q, copy);
-    if (!rewrite::replaceAllUses(g, copy.outputs[0], x)) failInternal("fuse-activations: cannot reroute " + x);
-    rewrite::eraseNodes(g, {copy.id});
-    return true;
+    rewrite::absorb(q, a);
+    if (rewrite::isGraphOutput(g, a.outputs[0])) {
+      // The graph output keeps its name: the producer now defines it (x had no other user).
+      q.outputs[0] = a.outputs[0];
+      g.eraseType(x);
+    } else {
+      rename[a.outputs[0]] = x;
+    }
+    fused.insert(a.id);
   }
-  return false;
-}
-
-bool run(Graph& g, const PassOptions&) {
-  const bool changed = rewrite::repeatWhileChanging(g, fuseOne);
-  return changed;
+  if (fused.empty()) return false;
+  for (Node& n : g.nodes)
+    for (std::string& in : n.inputs)
+      if (auto it = rename.find(in); it != rename.end()) in = it->second;
+  rewrite::eraseNodes(g, fused);
+  return true;
 }
 
 }  // namespace
