@@ -2,6 +2,7 @@
 #include <QProcess>
 #include <QtTest>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -199,6 +200,74 @@ class TestRender : public QObject {
     NEST_VERIFY(r.code == 2, r.out);
     r = nestc({"render", q(mnist())});
     NEST_VERIFY(r.code == 2, r.out);
+  }
+
+  // Above kDotMaxBoxes the built-in layered layout takes over: still a valid layout, and fast.
+  void layoutOfLargeGraph() {
+    nest::Graph g;
+    g.name = "large";
+    g.inputs = {"x"};
+    std::string x = "x";
+    int k = 0;
+    auto add = [&](const std::string& op, std::vector<std::string> in) {
+      std::string out = "v" + std::to_string(k++);
+      g.addNode(op, "n" + std::to_string(k), std::move(in), {out});
+      return out;
+    };
+    while (g.nodes.size() < 3000) {  // residual blocks, every 10th with a three-way branch
+      std::string y = add("Relu", {add("Conv", {add("Relu", {add("Conv", {x})})})});
+      if (k % 10 == 0) y = add("Concat", {add("Relu", {y}), add("Sigmoid", {y}), add("Tanh", {x})});
+      x = add("Relu", {add("Add", {y, x})});
+    }
+    g.outputs = {x};
+    auto start = std::chrono::steady_clock::now();
+    GraphLayout l = nest::render::layoutGraph(g);
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    qInfo("large: laid out %zu nodes, %zu edges in %.1f ms", l.nodes.size(), l.edges.size(), ms);
+    QVERIFY(l.nodes.size() > nest::render::kDotMaxBoxes);
+    QCOMPARE(l.nodes.size(), g.nodes.size() + 2);
+    QVERIFY(ms < 5000);
+    for (const nest::Node& n : g.nodes) NEST_VERIFY(l.indexOf(n.id) >= 0, "no box for " + n.describe());
+    for (const NodeBox& b : l.nodes) {
+      NEST_VERIFY(b.width > 0 && b.height > 0, "box " + b.title + " has no size");
+      NEST_VERIFY(b.x - b.width / 2 >= -0.5 && b.y - b.height / 2 >= -0.5 && b.x + b.width / 2 <= l.width + 0.5 &&
+                      b.y + b.height / 2 <= l.height + 0.5,
+                  "box " + b.title + " outside the layout");
+    }
+    // No overlapping boxes: sweep in y order, compare only boxes whose y ranges meet.
+    std::vector<size_t> byTop(l.nodes.size());
+    for (size_t i = 0; i < byTop.size(); ++i) byTop[i] = i;
+    std::sort(byTop.begin(), byTop.end(), [&](size_t a, size_t b) {
+      return l.nodes[a].y - l.nodes[a].height / 2 < l.nodes[b].y - l.nodes[b].height / 2;
+    });
+    for (size_t i = 0; i < byTop.size(); ++i) {
+      const NodeBox& a = l.nodes[byTop[i]];
+      for (size_t j = i + 1; j < byTop.size(); ++j) {
+        const NodeBox& b = l.nodes[byTop[j]];
+        if (b.y - b.height / 2 >= a.y + a.height / 2 - 0.5) break;
+        NEST_VERIFY(std::abs(a.x - b.x) >= (a.width + b.width) / 2 - 0.5,
+                    "boxes " + a.subtitle + " and " + b.subtitle + " overlap");
+      }
+    }
+    size_t expectedEdges = 1;  // into the output box
+    for (const nest::Node& n : g.nodes) expectedEdges += n.inputs.size();
+    QCOMPARE(l.edges.size(), expectedEdges);
+    for (const auto& e : l.edges) {
+      NEST_VERIFY(e.points.size() >= 2, "edge " + e.value + " has " + std::to_string(e.points.size()) + " points");
+      QVERIFY(e.from < l.nodes.size() && e.to < l.nodes.size() && e.from != e.to);
+      const NodeBox& a = l.nodes[e.from];
+      const NodeBox& b = l.nodes[e.to];
+      QVERIFY(std::abs(e.points.front().y - a.y) <= a.height / 2 + 2);
+      nest::render::Point end = e.hasArrow ? e.arrowTip : e.points.back();
+      QVERIFY(std::abs(end.y - b.y) <= b.height / 2 + 2);
+      QVERIFY(a.y < b.y);  // top to bottom
+    }
+    // The layered engine can be asked for on a small graph too, and dot on a large one is not tried here (slow).
+    nest::render::LayoutOptions o;
+    o.engine = nest::render::LayoutOptions::Engine::Layered;
+    GraphLayout small = nest::render::layoutGraph(nest::loadModel(mnist()), o);
+    QCOMPARE(small.nodes.size(), size_t(14));
+    QCOMPARE(small.edges.size(), nest::render::layoutGraph(nest::loadModel(mnist())).edges.size());
   }
 
   void resnet50Timing() {

@@ -5,6 +5,7 @@
 #include <QPainter>
 #include <QPainterPathStroker>
 #include <QScrollBar>
+#include <QSet>
 #include <QStyleOptionGraphicsItem>
 #include <QWheelEvent>
 
@@ -46,7 +47,7 @@ NodeItem::NodeItem(const render::NodeBox& box) : box_(box), fill_(boxFill(box)) 
 }
 
 QRectF NodeItem::boundingRect() const {
-  const double m = 2.5;  // room for the selection outline
+  const double m = 6;  // room for the selection outline and the mark halo
   return QRectF(-box_.width / 2 - m, -box_.height / 2 - m, box_.width + 2 * m, box_.height + 2 * m);
 }
 
@@ -61,6 +62,27 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
   painter->setBrush(fill_);
   const double radius = std::min(6.0, r.height() / 3);
   painter->drawRoundedRect(r, radius, radius);
+  if (mark_.isValid()) {
+    QColor tint = mark_;
+    tint.setAlpha(60);
+    painter->setPen(QPen(mark_, 3.0));
+    painter->setBrush(tint);
+    painter->drawRoundedRect(r.adjusted(-4, -4, 4, 4), radius + 3, radius + 3);
+  }
+  if (highlight_.isValid()) {
+    QColor tint = highlight_;
+    tint.setAlpha(70);
+    QPen outline(highlight_, 3.0);
+    outline.setCosmetic(true);
+    painter->setPen(outline);
+    painter->setBrush(tint);
+    painter->drawRoundedRect(r.adjusted(1, 1, -1, -1), radius, radius);
+  }
+  if (selected && (mark_.isValid() || highlight_.isValid())) {  // keep the selection visible on top
+    painter->setPen(pen);
+    painter->setBrush(Qt::NoBrush);
+    painter->drawRoundedRect(r, radius, radius);
+  }
   if (lod < kLabelLod) return;
 
   // Title (op) in bold, subtitle (name / type) below it, both elided to the box width.
@@ -92,6 +114,18 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
   painter->setPen(QColor(0x30, 0x30, 0x30));
   painter->drawText(bottom, Qt::AlignHCenter | Qt::AlignTop,
                     QFontMetricsF(subFont).elidedText(sub, Qt::ElideMiddle, text.width()));
+}
+
+void NodeItem::setHighlight(const QColor& color) {
+  if (color == highlight_) return;
+  highlight_ = color;
+  update();
+}
+
+void NodeItem::setMark(const QColor& color) {
+  if (color == mark_) return;
+  mark_ = color;
+  update();
 }
 
 // ---- EdgeItem ----
@@ -218,6 +252,26 @@ void GraphView::selectNode(NodeId id) {
   onSelectionChanged();
 }
 
+void GraphView::setHighlights(const QHash<NodeId, QColor>& colors) {
+  for (NodeItem* n : nodes_) n->setHighlight(n->isOp() ? colors.value(n->box().id) : QColor());
+}
+
+int GraphView::highlightCount(const QColor& color) const {
+  return static_cast<int>(
+      std::count_if(nodes_.begin(), nodes_.end(), [&](NodeItem* n) { return n->isOp() && n->highlight() == color; }));
+}
+
+void GraphView::setMarks(const QList<NodeId>& ids, const QColor& color) {
+  for (NodeItem* n : nodes_) n->setMark(n->isOp() && ids.contains(n->box().id) ? color : QColor());
+}
+
+QList<NodeId> GraphView::markedNodes() const {
+  QList<NodeId> ids;
+  for (NodeItem* n : nodes_)
+    if (n->isOp() && n->mark().isValid()) ids.append(n->box().id);
+  return ids;
+}
+
 void GraphView::zoomIn() { scaleBy(1.25); }
 void GraphView::zoomOut() { scaleBy(1 / 1.25); }
 
@@ -230,6 +284,7 @@ void GraphView::fitToWindow() {
     resetTransform();
     centerOn(scene_->sceneRect().center());
   }
+  emit viewTransformed();
 }
 
 void GraphView::wheelEvent(QWheelEvent* event) {
@@ -246,6 +301,7 @@ void GraphView::scaleBy(double factor) {
   const double target = std::clamp(zoom() * factor, kMinZoom, kMaxZoom);
   const double f = target / zoom();
   if (std::abs(f - 1) > 1e-9) scale(f, f);
+  emit viewTransformed();
 }
 
 void GraphView::onSelectionChanged() {
@@ -253,6 +309,97 @@ void GraphView::onSelectionChanged() {
   for (QGraphicsItem* item : scene_->selectedItems())
     if (item->type() == NodeItem::Type) id = static_cast<NodeItem*>(item)->box().id;
   emit nodeSelected(id);
+}
+
+// ---- navigation and search matches ----
+
+std::vector<NodeId> GraphView::producersOf(NodeId id) const {
+  std::vector<NodeId> out;
+  const Node* node = graph_ && id ? graph_->findNode(id) : nullptr;
+  if (!node) return out;
+  for (const std::string& in : node->inputs) {
+    if (in.empty()) continue;
+    if (auto index = graph_->producerIndex(in)) {
+      const NodeId p = graph_->nodes[*index].id;
+      if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+    }
+  }
+  return out;
+}
+
+std::vector<NodeId> GraphView::consumersOf(NodeId id) const {
+  std::vector<NodeId> out;
+  const Node* node = graph_ && id ? graph_->findNode(id) : nullptr;
+  if (!node) return out;
+  for (const Node& n : graph_->nodes)
+    if (std::any_of(n.inputs.begin(), n.inputs.end(), [&](const std::string& in) {
+          return !in.empty() && std::find(node->outputs.begin(), node->outputs.end(), in) != node->outputs.end();
+        }))
+      out.push_back(n.id);
+  return out;
+}
+
+NodeId GraphView::selectedNode() const {
+  for (QGraphicsItem* item : scene_->selectedItems())
+    if (item->type() == NodeItem::Type) return static_cast<NodeItem*>(item)->box().id;
+  return 0;
+}
+
+bool GraphView::selectProducer() {
+  const std::vector<NodeId> ids = producersOf(selectedNode());
+  if (ids.empty() || !itemForNode(ids.front())) return false;
+  focusNode(ids.front());
+  return true;
+}
+
+bool GraphView::selectConsumer() {
+  const std::vector<NodeId> ids = consumersOf(selectedNode());
+  if (ids.empty() || !itemForNode(ids.front())) return false;
+  focusNode(ids.front());
+  return true;
+}
+
+void GraphView::focusNode(NodeId id) {
+  selectNode(id);
+  if (NodeItem* item = id ? itemForNode(id) : nullptr) centerOn(item);
+}
+
+namespace {
+constexpr int kSearchMatchKey = 0x5eac;  // QGraphicsItem::data key of the match outline child
+}
+
+void GraphView::setSearchMatches(const QList<NodeId>& ids) {
+  const QSet<NodeId> wanted(ids.begin(), ids.end());
+  for (NodeItem* n : nodes_) {
+    QGraphicsItem* outline = nullptr;
+    for (QGraphicsItem* child : n->childItems())
+      if (child->data(kSearchMatchKey).toBool()) outline = child;
+    const bool match = n->isOp() && wanted.contains(n->box().id);
+    if (match && !outline) {
+      // A child drawn behind its box: only the ring around the box shows. Deleted with the box.
+      const QRectF r(-n->box().width / 2 - 8, -n->box().height / 2 - 8, n->box().width + 16, n->box().height + 16);
+      QPainterPath path;
+      path.addRoundedRect(r, 9, 9);
+      auto* ring = new QGraphicsPathItem(path, n);
+      QPen pen(QColor(0xf5, 0xa6, 0x00), 3.0, Qt::SolidLine);
+      pen.setCosmetic(true);
+      ring->setPen(pen);
+      ring->setBrush(QColor(0xf5, 0xa6, 0x00, 90));
+      ring->setFlag(QGraphicsItem::ItemStacksBehindParent);
+      ring->setAcceptedMouseButtons(Qt::NoButton);
+      ring->setData(kSearchMatchKey, true);
+    } else if (!match && outline) {
+      delete outline;
+    }
+  }
+}
+
+int GraphView::searchMatchCount() const {
+  int count = 0;
+  for (NodeItem* n : nodes_)
+    for (QGraphicsItem* child : n->childItems())
+      if (child->data(kSearchMatchKey).toBool()) ++count;
+  return count;
 }
 
 }  // namespace nest::gui

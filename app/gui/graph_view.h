@@ -3,6 +3,7 @@
 #pragma once
 #include <QGraphicsItem>
 #include <QGraphicsView>
+#include <QHash>
 
 #include "app/render/graph_layout.h"
 
@@ -18,10 +19,17 @@ class NodeItem : public QGraphicsItem {
   void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
   const render::NodeBox& box() const { return box_; }
   bool isOp() const { return box_.kind == render::NodeBox::Kind::Op; }
+  // Highlight: a tint and a thick outline in `color` (invalid colour: none). Mark: a halo around
+  // the box (invalid colour: none). Both are independent of the selection.
+  void setHighlight(const QColor& color);
+  QColor highlight() const { return highlight_; }
+  void setMark(const QColor& color);
+  QColor mark() const { return mark_; }
 
  private:
   render::NodeBox box_;
   QColor fill_;
+  QColor highlight_, mark_;
 };
 
 // One edge: a cubic B-spline path ending in an arrow head.
@@ -52,6 +60,26 @@ class GraphView : public QGraphicsView {
   NodeItem* itemForNode(NodeId id) const;
   void selectNode(NodeId id);  // 0 clears the selection
   double zoom() const { return transform().m11(); }
+  // The Graph the shown layout was made of (set by MainWindow with the layout; null: none), for
+  // navigation: producers (of its operands, operand order) / consumers (of its results, graph
+  // order) of node `id`.
+  void setGraph(const Graph* graph) { graph_ = graph; }
+  const Graph* graph() const { return graph_; }
+  std::vector<NodeId> producersOf(NodeId id) const;
+  std::vector<NodeId> consumersOf(NodeId id) const;
+  NodeId selectedNode() const;  // 0 when none
+  // Selects and centres the first producer / consumer of the selected node; false when none.
+  bool selectProducer();
+  bool selectConsumer();
+  void focusNode(NodeId id);  // selects `id` and centres the view on it
+  // Search matches: a dashed outline around these nodes (replacing the previous ones).
+  void setSearchMatches(const QList<NodeId>& ids);
+  int searchMatchCount() const;
+  // Per-node highlight colours (replacing the previous ones) and marked nodes (halo in `color`).
+  void setHighlights(const QHash<NodeId, QColor>& colors);
+  int highlightCount(const QColor& color) const;  // op items highlighted in `color`
+  void setMarks(const QList<NodeId>& ids, const QColor& color);
+  QList<NodeId> markedNodes() const;
 
  public slots:
   void zoomIn();
@@ -60,6 +88,7 @@ class GraphView : public QGraphicsView {
 
  signals:
   void nodeSelected(nest::NodeId id);  // 0 when the selection was cleared
+  void viewTransformed();              // zoom changed or the view was fitted
 
  protected:
   void wheelEvent(QWheelEvent* event) override;
@@ -71,6 +100,7 @@ class GraphView : public QGraphicsView {
   QGraphicsScene* scene_;
   QList<NodeItem*> nodes_;
   int edges_ = 0;
+  const Graph* graph_ = nullptr;
 };
 
 }  // namespace nest::gui

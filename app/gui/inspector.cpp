@@ -5,7 +5,9 @@
 
 #include <type_traits>
 
+#include "app/gui/constant_stats.h"
 #include "core/graph_stats.h"
+#include "passes/pass_manager.h"
 #include "core/text_format.h"
 
 namespace nest::gui {
@@ -52,7 +54,12 @@ QString attributeText(const Attribute& value) {
 Inspector::Inspector(QWidget* parent) : QTreeWidget(parent) {
   setColumnCount(2);
   setHeaderLabels({tr("Property"), tr("Value")});
-  header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+  // A fixed, user-resizable property column: long value names (operands, results) are elided in
+  // the middle instead of pushing the Value column out of a narrow dock.
+  header()->setSectionResizeMode(0, QHeaderView::Interactive);
+  header()->setStretchLastSection(true);
+  setColumnWidth(0, 160);
+  setTextElideMode(Qt::ElideMiddle);
   setRootIsDecorated(true);
   setAlternatingRowColors(true);
   setUniformRowHeights(true);
@@ -92,6 +99,16 @@ void Inspector::showNode(const Graph* graph, NodeId id) {
   QStringList origin;
   for (NodeId o : node->origin) origin << QString::number(o);
   add(root, tr("origin"), origin.isEmpty() ? tr("(none)") : origin.join(", "));
+  if (run_ && run_->initial) {  // the nodes of the imported graph this one derives from
+    const std::vector<NodeId> chain = run_->traceBack(node->id);
+    auto* prov = add(root, tr("provenance"), QString::number(chain.size()));
+    for (NodeId o : chain) {
+      const Node* from = run_->initial->findNode(o);
+      add(prov, QStringLiteral("#%1").arg(o),
+          from ? QString::fromStdString(from->op + "  \"" + from->name + "\"") : tr("(not in the imported graph)"));
+    }
+  }
+  addConstantStatsItems(this, root, *graph, *node);
   add(root, tr("MACs"), locale.toString(static_cast<qlonglong>(nodeMacs(*graph, *node))));
   expandAll();
 }

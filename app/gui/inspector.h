@@ -4,6 +4,10 @@
 
 #include "core/graph.h"
 
+namespace nest {
+struct PipelineRun;
+}
+
 namespace nest::gui {
 
 class Inspector : public QTreeWidget {
@@ -12,8 +16,13 @@ class Inspector : public QTreeWidget {
   explicit Inspector(QWidget* parent = nullptr);
   // Shows `id` of `graph` (clears when the node is absent or graph is null).
   void showNode(const Graph* graph, NodeId id);
+  // The pipeline the shown graphs come from, for the provenance chain (null: none shown).
+  void setPipeline(const PipelineRun* run) { run_ = run; }
   // The value shown for a top-level property ("op", "name", "id", "MACs"...), or "".
   QString property(const QString& key) const;
+
+ private:
+  const PipelineRun* run_ = nullptr;
 };
 
 // Short display text of an attribute value (tensors as their type, long lists elided).

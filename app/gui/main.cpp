@@ -2,6 +2,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
+#include <QTabWidget>
 #include <QTimer>
 
 #include <cstdio>
@@ -10,6 +11,7 @@
 
 #include "app/gui/graph_view.h"
 #include "app/gui/main_window.h"
+#include "app/gui/pass_explorer.h"
 
 using nest::gui::MainWindow;
 
@@ -40,6 +42,7 @@ void runScreenshot(MainWindow& window, const QString& model, const QString& pass
       if (record < 0) return quitWith(QStringLiteral("no pass '%1' in the -O1 pipeline").arg(pass));
     }
     window.selectPass(record);
+    if (!pass.isEmpty()) window.tabs()->setCurrentWidget(window.passExplorer());  // --pass: before | after
     *wanted = record;
   });
   auto* poll = new QTimer(&window);
@@ -51,8 +54,11 @@ void runScreenshot(MainWindow& window, const QString& model, const QString& pass
       return quitWith(QStringLiteral("timed out"));
     }
     if (*wanted == -2 || window.isBusy() || window.displayedRecord() != *wanted) return;
+    const bool explorer = window.tabs()->currentWidget() == window.passExplorer();
+    if (explorer && window.passExplorer()->shownRecord() != *wanted) return;
     poll->stop();
     window.graphView()->fitToWindow();
+    if (explorer) window.passExplorer()->fitBoth();
     QApplication::processEvents();
     if (!window.grab().save(out, "PNG")) return quitWith(QStringLiteral("cannot write %1").arg(out));
     QApplication::exit(0);
@@ -98,6 +104,7 @@ int main(int argc, char** argv) {
   if (!model.isEmpty()) {
     if (!pass.isEmpty())
       QObject::connect(&window, &MainWindow::modelLoaded, &window, [&window, pass] {
+        window.tabs()->setCurrentWidget(window.passExplorer());
         if (!window.selectPass(window.findPass(pass)))
           std::fprintf(stderr, "nestc-workbench: warning: no pass '%s' in the -O1 pipeline\n", qPrintable(pass));
       }, Qt::SingleShotConnection);

@@ -2,6 +2,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
@@ -17,12 +18,20 @@
 #include <QProgressBar>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTabWidget>
+#include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 
 #include "app/gui/graph_view.h"
 #include "app/gui/inspector.h"
+#include "app/gui/ir_diff_view.h"
+#include "app/gui/pass_explorer.h"
+#include "app/gui/legend.h"
+#include "app/gui/minimap.h"
+#include "app/gui/search_panel.h"
+#include "app/gui/view_export.h"
 #include "core/error.h"
 #include "passes/pass_registry.h"
 
@@ -64,8 +73,16 @@ MainWindow::MainWindow(Options options, QWidget* parent)
   setWindowTitle(tr("NEST Workbench"));
   setAcceptDrops(true);
   view_ = new GraphView(this);
-  setCentralWidget(view_);
+  explorer_ = new PassExplorer(this);
+  diffView_ = new IrDiffView(this);
+  tabs_ = new QTabWidget(this);
+  tabs_->setDocumentMode(true);
+  tabs_->addTab(view_, tr("Graph"));
+  tabs_->addTab(explorer_, tr("Before | After"));
+  tabs_->addTab(diffView_, tr("Text diff"));
+  setCentralWidget(tabs_);
   buildDocks();
+  buildToolDocks();
   buildMenus();
 
   facts_ = new QLabel(tr("Open a model (File > Open, or drop a file here)"), this);
@@ -83,6 +100,9 @@ MainWindow::MainWindow(Options options, QWidget* parent)
   connect(&loadWatcher_, &QFutureWatcher<LoadOutcome>::finished, this, &MainWindow::onLoadFinished);
   connect(&layoutWatcher_, &QFutureWatcher<LayoutOutcome>::finished, this, &MainWindow::onLayoutFinished);
   connect(view_, &GraphView::nodeSelected, this, &MainWindow::onNodeSelected);
+  connect(explorer_, &PassExplorer::nodeSelected, inspector_,
+          [this](const Graph* graph, NodeId id) { inspector_->showNode(graph, id); });
+  connect(explorer_, &PassExplorer::busyChanged, this, &MainWindow::updateBusy);
 
   resize(1280, 820);
   if (options_.persistSettings) {
@@ -107,9 +127,17 @@ void MainWindow::buildDocks() {
   passes_->setToolTip(tr("Pipeline -O1: pass, wall time, nodes before → after. Select a pass to see the graph after it."));
   auto* passDock = new QDockWidget(tr("Passes"), this);
   passDock->setObjectName("passesDock");
-  passDock->setWidget(passes_);
+  auto* passPanel = new QWidget(passDock);
+  auto* passLayout = new QVBoxLayout(passPanel);
+  passLayout->setContentsMargins(0, 0, 0, 0);
+  passLayout->addWidget(passes_, 1);
+  passLayout->addWidget(explorer_->hideUnchangedBox());
+  passDock->setWidget(passPanel);
   addDockWidget(Qt::LeftDockWidgetArea, passDock);
   connect(passes_, &QListWidget::currentRowChanged, this, &MainWindow::onPassRowChanged);
+  explorer_->setPassList(passes_);
+  explorer_->setLayoutCache(&layouts_);
+  explorer_->setDiffView(diffView_);
 
   inspector_ = new Inspector(this);
   auto* inspectorDock = new QDockWidget(tr("Inspector"), this);
@@ -127,6 +155,9 @@ void MainWindow::buildMenus() {
   connect(recentMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
   rebuildRecentMenu();
   file->addSeparator();
+  file->addAction(tr("Export &SVG…"), this, [this] { exportDialog(false); });
+  file->addAction(tr("Export &PNG…"), this, [this] { exportDialog(true); });
+  file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
 
@@ -137,6 +168,23 @@ void MainWindow::buildMenus() {
   zoomOut->setShortcut(QKeySequence::ZoomOut);
   QAction* fit = viewMenu->addAction(tr("&Fit to Window"), view_, &GraphView::fitToWindow);
   fit->setShortcut(QKeySequence(Qt::Key_F));
+  QAction* prevPass = viewMenu->addAction(tr("&Previous Pass"), explorer_, [this] { explorer_->stepPass(-1); });
+  prevPass->setShortcut(QKeySequence(Qt::Key_PageUp));
+  QAction* nextPass = viewMenu->addAction(tr("&Next Pass"), explorer_, [this] { explorer_->stepPass(+1); });
+  nextPass->setShortcut(QKeySequence(Qt::Key_PageDown));
+  viewMenu->addSeparator();
+  QAction* find = viewMenu->addAction(tr("&Find…"), this, [this] {
+    search_->parentWidget()->show();
+    search_->parentWidget()->raise();
+    search_->focusSearch();
+  });
+  find->setShortcut(QKeySequence::Find);
+  QAction* producer = viewMenu->addAction(tr("Go to &Producer"), view_, &GraphView::selectProducer);
+  producer->setObjectName("goToProducer");
+  producer->setShortcuts({QKeySequence(Qt::ALT | Qt::Key_Up), QKeySequence(Qt::Key_BracketLeft)});
+  QAction* consumer = viewMenu->addAction(tr("Go to &Consumer"), view_, &GraphView::selectConsumer);
+  consumer->setObjectName("goToConsumer");
+  consumer->setShortcuts({QKeySequence(Qt::ALT | Qt::Key_Down), QKeySequence(Qt::Key_BracketRight)});
   viewMenu->addSeparator();
   QMenu* panels = viewMenu->addMenu(tr("&Panels"));
   for (QDockWidget* dock : findChildren<QDockWidget*>()) panels->addAction(dock->toggleViewAction());
@@ -189,7 +237,9 @@ void MainWindow::openFile(const QString& path) {
   updateBusy();
 }
 
-bool MainWindow::isBusy() const { return loadWatcher_.isRunning() || layoutWatcher_.isRunning(); }
+bool MainWindow::isBusy() const {
+  return loadWatcher_.isRunning() || layoutWatcher_.isRunning() || explorer_->isBusy();
+}
 
 void MainWindow::onLoadFinished() {
   const LoadOutcome outcome = loadWatcher_.result();
@@ -204,6 +254,7 @@ void MainWindow::onLoadFinished() {
   layouts_.clear();
   inspector_->showNode(nullptr, 0);
   model_ = outcome.model;
+  inspector_->setPipeline(&model_->run);  // provenance; never left pointing at a freed model
   const PipelineRun& run = model_->run;
   const int last = static_cast<int>(run.records.size()) - 1;
   layouts_[snapshot(last).get()] = model_->layout;
@@ -231,6 +282,7 @@ void MainWindow::onLoadFinished() {
   display(last, snapshot(last), model_->layout);
   setWindowTitle(tr("%1 — NEST Workbench").arg(displayName(model_->path)));
   addRecentFile(model_->path);
+  explorer_->setModel(model_);
   emit modelLoaded(model_->path);
 }
 
@@ -300,6 +352,9 @@ void MainWindow::display(int record, std::shared_ptr<const Graph> graph, const L
   shown_ = std::move(graph);
   shownRecord_ = record;
   view_->showLayout(*layout, sameModel);
+  view_->setGraph(shown_.get());
+  search_->setGraph(shown_.get());
+  legend_->showLayout(*layout);
   facts_->setText(statusFacts());
   emit displayChanged();
 }
@@ -316,7 +371,51 @@ QString MainWindow::statusFacts() const {
       .arg(humanCount(stats.parameterCount), humanCount(stats.macs));
 }
 
-void MainWindow::onNodeSelected(NodeId id) { inspector_->showNode(shown_.get(), id); }
+void MainWindow::onNodeSelected(NodeId id) {
+  inspector_->setPipeline(model_ ? &model_->run : nullptr);
+  inspector_->showNode(shown_.get(), id);
+}
+
+void MainWindow::buildToolDocks() {
+  search_ = new SearchPanel(view_, this);
+  auto* searchDock = new QDockWidget(tr("Search"), this);
+  searchDock->setObjectName("searchDock");
+  searchDock->setWidget(search_);
+  addDockWidget(Qt::LeftDockWidgetArea, searchDock);
+
+  legend_ = new Legend(this);
+  auto* legendDock = new QDockWidget(tr("Legend"), this);
+  legendDock->setObjectName("legendDock");
+  legendDock->setWidget(legend_);
+  addDockWidget(Qt::RightDockWidgetArea, legendDock);
+
+  minimap_ = new Minimap(view_);
+}
+
+bool MainWindow::exportSvg(const QString& path) {
+  const auto it = shown_ ? layouts_.find(shown_.get()) : layouts_.end();
+  const QString error = it == layouts_.end() || !it->second
+                            ? tr("nothing to export: no graph is shown")
+                            : exportLayoutSvg(*it->second, model_ ? displayName(model_->path) : QString(), path);
+  if (!error.isEmpty()) showError(tr("Cannot export SVG"), error);
+  return error.isEmpty();
+}
+
+bool MainWindow::exportPng(const QString& path) {
+  const QString error = shown_ ? exportScenePng(view_->scene(), path) : tr("nothing to export: no graph is shown");
+  if (!error.isEmpty()) showError(tr("Cannot export PNG"), error);
+  return error.isEmpty();
+}
+
+void MainWindow::exportDialog(bool png) {
+  if (!shown_ || !model_) return;
+  const QFileInfo info(model_->path);
+  const QString suggested = info.absoluteDir().filePath(info.completeBaseName() + (png ? ".png" : ".svg"));
+  const QString path = QFileDialog::getSaveFileName(this, png ? tr("Export PNG") : tr("Export SVG"), suggested,
+                                                    png ? tr("PNG images (*.png)") : tr("SVG images (*.svg)"));
+  if (path.isEmpty()) return;
+  png ? exportPng(path) : exportSvg(path);
+}
 
 void MainWindow::updateBusy() {
   const bool loading = loadWatcher_.isRunning();

@@ -14,11 +14,17 @@ class QLabel;
 class QListWidget;
 class QMenu;
 class QProgressBar;
+class QTabWidget;
 
 namespace nest::gui {
 
 class GraphView;
 class Inspector;
+class IrDiffView;
+class PassExplorer;
+class Legend;
+class Minimap;
+class SearchPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -49,6 +55,17 @@ class MainWindow : public QMainWindow {
   GraphView* graphView() const { return view_; }
   QListWidget* passList() const { return passes_; }
   Inspector* inspector() const { return inspector_; }
+  // Central tabs: "Graph" (graphView), "Before | After" (passExplorer), "Text diff" (irDiffView).
+  QTabWidget* tabs() const { return tabs_; }
+  PassExplorer* passExplorer() const { return explorer_; }
+  IrDiffView* irDiffView() const { return diffView_; }
+  SearchPanel* searchPanel() const { return search_; }
+  Legend* legend() const { return legend_; }
+  Minimap* minimap() const { return minimap_; }
+  // Write the displayed graph (File > Export SVG… / PNG…, here without a dialog): SVG is
+  // render::layoutToSvg of its layout, PNG the view's drawing at 2x. False (see lastError) on failure.
+  bool exportSvg(const QString& path);
+  bool exportPng(const QString& path);
   QString lastError() const { return lastError_; }
   QString statusFacts() const;
   QStringList recentFiles() const;
@@ -69,6 +86,8 @@ class MainWindow : public QMainWindow {
  private:
   void buildMenus();
   void buildDocks();
+  void buildToolDocks();  // search, legend, minimap
+  void exportDialog(bool png);
   void openDialog();
   void rebuildRecentMenu();
   void addRecentFile(const QString& path);
@@ -83,8 +102,14 @@ class MainWindow : public QMainWindow {
 
   Options options_;
   GraphView* view_ = nullptr;
+  QTabWidget* tabs_ = nullptr;
+  PassExplorer* explorer_ = nullptr;
+  IrDiffView* diffView_ = nullptr;
   QListWidget* passes_ = nullptr;
   Inspector* inspector_ = nullptr;
+  SearchPanel* search_ = nullptr;
+  Legend* legend_ = nullptr;
+  Minimap* minimap_ = nullptr;
   QLabel* facts_ = nullptr;
   QLabel* busyLabel_ = nullptr;
   QProgressBar* busyBar_ = nullptr;

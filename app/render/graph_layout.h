@@ -46,11 +46,20 @@ struct GraphLayout {
 };
 
 struct LayoutOptions {
+  // Auto: Graphviz dot up to kDotMaxBoxes boxes, the built-in layered layout above (dot's cost
+  // grows much faster than linearly; see graph_layout.cpp).
+  enum class Engine { Auto, Dot, Layered };
+  Engine engine = Engine::Auto;
   // Checked between phases; set to true from another thread to cancel (layoutGraph then throws
   // nest::Error "layout cancelled").
   const std::atomic<bool>* cancel = nullptr;
 };
 
+// Graphs with more boxes (ops + graph inputs + graph outputs) than this are laid out by the
+// built-in layered layout when LayoutOptions::engine is Auto.
+inline constexpr size_t kDotMaxBoxes = 500;
+
+// Lays the graph out top to bottom (boxes never overlap; every edge has >= 4 points).
 GraphLayout layoutGraph(const Graph& graph, const LayoutOptions& options = {});
 
 // Standalone SVG of a layout (colours by op category, labels, arrows).

@@ -1,0 +1,115 @@
+#include "app/gui/minimap.h"
+
+#include <QMouseEvent>
+#include <QPainter>
+#include <QScrollBar>
+#include <QTimer>
+
+#include <algorithm>
+
+#include "app/gui/graph_view.h"
+
+namespace nest::gui {
+
+namespace {
+constexpr int kMaxSide = 180, kMinSide = 48, kMargin = 10;
+}
+
+Minimap::Minimap(GraphView* view) : QGraphicsView(view), view_(view) {
+  setObjectName(QStringLiteral("minimap"));
+  setScene(view->scene());
+  setInteractive(false);
+  setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  setRenderHints(QPainter::Antialiasing);
+  setBackgroundBrush(QColor(0xff, 0xff, 0xff, 235));
+  setFrameShape(QFrame::Box);
+  setStyleSheet(QStringLiteral("QGraphicsView#minimap { border: 1px solid #9aa0a8; }"));
+  setCursor(Qt::PointingHandCursor);
+  setToolTip(tr("Overview: click or drag to pan"));
+  setViewportUpdateMode(FullViewportUpdate);
+  view->installEventFilter(this);
+  view->viewport()->installEventFilter(this);
+  connect(view->scene(), &QGraphicsScene::sceneRectChanged, this, [this] { relayout(); });
+  relayout();
+}
+
+bool Minimap::wanted() const {
+  const QRectF scene = view_->scene()->sceneRect();
+  return !scene.isEmpty() && !visibleSceneRect().contains(scene.adjusted(1, 1, -1, -1));
+}
+
+QRectF Minimap::visibleSceneRect() const { return view_->mapToScene(view_->viewport()->rect()).boundingRect(); }
+
+void Minimap::relayout() {
+  const QRectF scene = view_->scene()->sceneRect();
+  if (scene.isEmpty() || !wanted()) {
+    if (scene.isEmpty()) setSceneRect(QRectF());  // follow the scene's again
+    hide();
+    return;
+  }
+  const QSize area = view_->viewport()->size();
+  const int maxSide = std::max(kMinSide, std::min(kMaxSide, std::min(area.width(), area.height()) / 3));
+  const double aspect = scene.width() / scene.height();
+  int w = maxSide, h = maxSide;
+  if (aspect >= 1)
+    h = std::max(kMinSide, static_cast<int>(maxSide / aspect));
+  else
+    w = std::max(kMinSide, static_cast<int>(maxSide * aspect));
+  const QRect vp = view_->viewport()->geometry();  // in view_ coordinates, excludes scroll bars
+  setGeometry(vp.right() - w - kMargin, vp.bottom() - h - kMargin, w, h);
+  setSceneRect(scene);
+  fitInView(scene, Qt::KeepAspectRatio);
+  show();
+  raise();
+  viewport()->update();
+}
+
+bool Minimap::eventFilter(QObject* watched, QEvent* event) {
+  if (watched == view_ && (event->type() == QEvent::Resize || event->type() == QEvent::Show))
+    relayout();
+  else if (watched == view_->viewport() && event->type() == QEvent::Paint) {
+    // The main view scrolled or zoomed: move the outline; a new graph: fit it (after this paint).
+    if (view_->scene()->sceneRect() != sceneRect() || isHidden() == wanted())
+      QTimer::singleShot(0, this, [this] { relayout(); });
+    else
+      viewport()->update();
+  }
+  return QGraphicsView::eventFilter(watched, event);
+}
+
+void Minimap::drawForeground(QPainter* painter, const QRectF&) {
+  const QRectF visible = visibleSceneRect().intersected(sceneRect());
+  if (visible.isEmpty()) return;
+  QPen pen(QColor(0xd9, 0x3a, 0x1e), 1.5);
+  pen.setCosmetic(true);
+  painter->setPen(pen);
+  painter->setBrush(QColor(0xd9, 0x3a, 0x1e, 30));
+  painter->drawRect(visible);
+}
+
+void Minimap::panTo(const QPoint& pos) {
+  view_->centerOn(mapToScene(pos));
+  viewport()->update();
+}
+
+void Minimap::mousePressEvent(QMouseEvent* event) {
+  if (event->button() != Qt::LeftButton) return;
+  dragging_ = true;
+  panTo(event->position().toPoint());
+  event->accept();
+}
+
+void Minimap::mouseMoveEvent(QMouseEvent* event) {
+  if (dragging_) panTo(event->position().toPoint());
+  event->accept();
+}
+
+void Minimap::mouseReleaseEvent(QMouseEvent* event) {
+  dragging_ = false;
+  event->accept();
+}
+
+void Minimap::wheelEvent(QWheelEvent* event) { event->accept(); }  // no scrolling of the overview
+
+}  // namespace nest::gui

@@ -1,0 +1,38 @@
+// An overview of the whole graph in the bottom-right corner of a GraphView: the same scene drawn
+// small, with the part the view shows outlined. Clicking or dragging in it pans the view. It shows
+// only while the view does not show the whole graph.
+#pragma once
+#include <QGraphicsView>
+
+namespace nest::gui {
+
+class GraphView;
+
+class Minimap : public QGraphicsView {
+  Q_OBJECT
+ public:
+  // Becomes a child of `view` (over its viewport, not scrolled with it) and follows its size.
+  explicit Minimap(GraphView* view);
+  // The part of the scene the main view shows, in scene coordinates.
+  QRectF visibleSceneRect() const;
+  // Pans the main view so that it is centred on the scene point under minimap position `pos`.
+  void panTo(const QPoint& pos);
+  // Whether it should show: a graph is shown and does not fit in the view.
+  bool wanted() const;
+
+ protected:
+  bool eventFilter(QObject* watched, QEvent* event) override;
+  void drawForeground(QPainter* painter, const QRectF& rect) override;
+  void mousePressEvent(QMouseEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
+  void mouseReleaseEvent(QMouseEvent* event) override;
+  void wheelEvent(QWheelEvent* event) override;
+
+ private:
+  void relayout();  // size and place it for the scene's aspect ratio, fit the scene
+
+  GraphView* view_;
+  bool dragging_ = false;
+};
+
+}  // namespace nest::gui

@@ -1,0 +1,190 @@
+// Workbench benchmark (run on demand with scripts/bench-workbench.sh, not by ctest): for each model,
+// from creating the window to a drawn, navigable graph, and the longest UI-thread stall meanwhile
+// (an event-loop latency probe: a 10 ms QTimer, the largest gap between its ticks); then the RSS
+// of the app with ResNet-50 and all its pass snapshots laid out.
+//   QT_QPA_PLATFORM=offscreen build/bin/bench_workbench [MODEL...]
+// Without arguments: mnist-8 (shared testdata), build/models/resnet50, build/bench-models/big10k
+// (outside build/models: tests count the seed models there).
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QTimer>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/gui/graph_view.h"
+#include "app/gui/main_window.h"
+
+using nest::gui::MainWindow;
+
+namespace {
+
+// Largest gap between ticks of a 10 ms timer on the UI thread since reset().
+class LatencyProbe {
+ public:
+  LatencyProbe() {
+    timer_.setTimerType(Qt::PreciseTimer);
+    timer_.setInterval(10);
+    QObject::connect(&timer_, &QTimer::timeout, [this] {
+      const qint64 now = clock_.nsecsElapsed();
+      maxGapNs_ = std::max(maxGapNs_, now - lastNs_);
+      lastNs_ = now;
+    });
+    clock_.start();
+    timer_.start();
+  }
+  void reset() {
+    lastNs_ = clock_.nsecsElapsed();
+    maxGapNs_ = 0;
+  }
+  // The gap still open counts too (a stall that has not ended yet).
+  double maxGapMs() const { return std::max(maxGapNs_, clock_.nsecsElapsed() - lastNs_) / 1e6; }
+
+ private:
+  QTimer timer_;
+  QElapsedTimer clock_;
+  qint64 lastNs_ = 0, maxGapNs_ = 0;
+};
+
+std::string statusField(const char* key) {  // "VmRSS" -> "123456 kB"
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  const std::string prefix = std::string(key) + ":";
+  while (std::getline(f, line))
+    if (line.rfind(prefix, 0) == 0) {
+      size_t p = line.find_first_not_of(" \t", prefix.size());
+      return p == std::string::npos ? "" : line.substr(p);
+    }
+  return "?";
+}
+
+// Runs the event loop for `ms` milliseconds.
+void spin(int ms) {
+  QEventLoop loop;
+  QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+  loop.exec();
+}
+
+// Runs the event loop until `done()` (checked every 5 ms) or `timeoutMs`.
+template <typename F>
+bool waitFor(F done, int timeoutMs) {
+  QElapsedTimer t;
+  t.start();
+  while (!done()) {
+    if (t.elapsed() > timeoutMs) return false;
+    spin(5);
+  }
+  return true;
+}
+
+struct Result {
+  bool ok = false;
+  QString error;
+  size_t importedNodes = 0, shownNodes = 0, boxes = 0;
+  double loadedMs = 0, drawnMs = 0, navigableMs = 0, stallMs = 0;
+};
+
+// Window creation to drawn graph; `keep` (if set) receives the window instead of deleting it.
+Result openModel(const QString& path, LatencyProbe& probe, std::unique_ptr<MainWindow>* keep = nullptr) {
+  Result r;
+  QElapsedTimer clock;
+  clock.start();
+  auto w = std::make_unique<MainWindow>(MainWindow::Options{false, false});
+  w->show();
+  bool loaded = false;
+  QEventLoop loop;
+  QObject::connect(w.get(), &MainWindow::modelLoaded, &loop, [&] {
+    loaded = true;
+    loop.quit();
+  });
+  QObject::connect(w.get(), &MainWindow::errorOccurred, &loop, [&](const QString& message) {
+    r.error = message;
+    loop.quit();
+  });
+  QTimer::singleShot(300000, &loop, &QEventLoop::quit);
+  probe.reset();
+  w->openFile(path);
+  loop.exec();
+  r.loadedMs = clock.nsecsElapsed() / 1e6;
+  if (!loaded) {
+    if (r.error.isEmpty()) r.error = "timed out";
+    return r;
+  }
+  // Drawn: the view painted once with the graph in it.
+  w->graphView()->viewport()->repaint();
+  r.drawnMs = clock.nsecsElapsed() / 1e6;
+  // Navigable: zoom in, pan, fit to window, each painted.
+  w->graphView()->zoomIn();
+  w->graphView()->viewport()->repaint();
+  w->graphView()->centerOn(w->graphView()->sceneRect().center());
+  w->graphView()->viewport()->repaint();
+  w->graphView()->fitToWindow();
+  w->graphView()->viewport()->repaint();
+  r.navigableMs = clock.nsecsElapsed() / 1e6;
+  spin(300);  // anything the window still does after showing the graph counts as a stall too
+  r.stallMs = probe.maxGapMs();
+  r.ok = true;
+  r.importedNodes = w->model()->run.initial->nodes.size();
+  r.shownNodes = w->displayedGraph() ? w->displayedGraph()->nodes.size() : 0;
+  r.boxes = static_cast<size_t>(w->graphView()->opItemCount());
+  if (keep) *keep = std::move(w);
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  std::vector<QString> models;
+  for (int i = 1; i < argc; ++i) models.push_back(QString::fromLocal8Bit(argv[i]));
+  const QString resnet50 = "build/models/resnet50/model.onnx";
+  if (models.empty())
+    models = {"../shared/testdata/models/mnist-8/model.onnx", resnet50, "build/bench-models/big10k/model.onnx"};
+
+  LatencyProbe probe;
+  spin(50);
+  std::printf("RSS at start: %s\n\n", statusField("VmRSS").c_str());
+  std::printf("%-48s %9s %9s %10s %10s %12s %10s\n", "model", "imported", "shown", "loaded ms", "drawn ms",
+              "navigable ms", "stall ms");
+  bool allOk = true;
+  for (const QString& m : models) {
+    Result r = openModel(m, probe);
+    if (!r.ok) {
+      std::printf("%-48s error: %s\n", qPrintable(m), qPrintable(r.error));
+      allOk = false;
+      continue;
+    }
+    std::printf("%-48s %9zu %9zu %10.1f %10.1f %12.1f %10.1f\n", qPrintable(m), r.importedNodes, r.shownNodes,
+                r.loadedMs, r.drawnMs, r.navigableMs, r.stallMs);
+    std::fflush(stdout);
+  }
+
+  // Memory: ResNet-50 with every pass snapshot laid out (and cached by the window).
+  std::unique_ptr<MainWindow> w;
+  Result r = openModel(resnet50, probe, &w);
+  if (!r.ok) {
+    std::printf("\nResNet-50 memory: error: %s\n", qPrintable(r.error));
+    return 1;
+  }
+  const int records = static_cast<int>(w->model()->run.records.size());
+  double worstStall = 0;
+  QElapsedTimer clock;
+  clock.start();
+  for (int i = 0; i < records; ++i) {
+    probe.reset();
+    w->selectPass(i);
+    if (!waitFor([&] { return !w->isBusy(); }, 60000)) std::printf("pass %d: layout timed out\n", i);
+    spin(5);
+    w->graphView()->viewport()->repaint();
+    worstStall = std::max(worstStall, probe.maxGapMs());
+  }
+  std::printf("\nResNet-50, all %d pass snapshots shown in %.0f ms (worst stall %.1f ms): VmRSS %s, VmHWM %s\n",
+              records, clock.nsecsElapsed() / 1e6, worstStall, statusField("VmRSS").c_str(),
+              statusField("VmHWM").c_str());
+  return allOk ? 0 : 1;
+}
