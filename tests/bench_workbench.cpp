@@ -115,7 +115,12 @@ Result openModel(const QString& path, LatencyProbe& probe, std::unique_ptr<MainW
     if (r.error.isEmpty()) r.error = "timed out";
     return r;
   }
-  // Drawn: the view painted once with the graph in it.
+  // Drawn: every item in the scene (a large graph is added in batches after modelLoaded), then
+  // the view painted once with the graph in it.
+  if (!waitFor([&] { return !w->graphView()->isDrawing(); }, 300000)) {
+    r.error = "drawing timed out";
+    return r;
+  }
   w->graphView()->viewport()->repaint();
   r.drawnMs = clock.nsecsElapsed() / 1e6;
   // Navigable: zoom in, pan, fit to window, each painted.
@@ -178,7 +183,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < records; ++i) {
     probe.reset();
     w->selectPass(i);
-    if (!waitFor([&] { return !w->isBusy(); }, 60000)) std::printf("pass %d: layout timed out\n", i);
+    if (!waitFor([&] { return !w->isBusy() && !w->graphView()->isDrawing(); }, 60000)) std::printf("pass %d: layout timed out\n", i);
     spin(5);
     w->graphView()->viewport()->repaint();
     worstStall = std::max(worstStall, probe.maxGapMs());

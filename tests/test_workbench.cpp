@@ -3,6 +3,7 @@
 #include <QListWidget>
 #include <QMessageBox>
 #include <QProcess>
+#include <QToolButton>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -10,6 +11,7 @@
 #include "app/gui/graph_view.h"
 #include "app/gui/inspector.h"
 #include "app/gui/main_window.h"
+#include "core/project_file.h"
 #include "test_support.h"
 
 using namespace nest;
@@ -123,6 +125,89 @@ class TestWorkbench : public QObject {
     // A missing file too.
     w.openFile(dir.filePath("missing.onnx"));
     QTRY_VERIFY_WITH_TIMEOUT(errors.count() == 2 && !w.isBusy(), kLoadTimeoutMs);
+    QCOMPARE(w.model(), model);
+  }
+
+  void cancelKeepsPreviousModel() {
+    MainWindow w(MainWindow::Options{.persistSettings = false, .errorDialogs = true});
+    w.show();
+    w.openFile(mnistPath());
+    QTRY_VERIFY_WITH_TIMEOUT(w.model() && !w.isBusy(), kLoadTimeoutMs);
+    QVERIFY(!w.cancelButton()->isVisible());
+    const auto model = w.model();
+    const Graph* shown = w.displayedGraph();
+    const int items = w.graphView()->opItemCount();
+
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString big = dir.filePath("big.onnx");
+    QProcess make;
+    make.start("/usr/bin/python3", {QString::fromStdString((testing::sourceDir() / "scripts/make_big_model.py").string()),
+                                    big, "--nodes", "3000"});
+    QVERIFY(make.waitForFinished(60'000));
+    QCOMPARE(make.exitCode(), 0);
+
+    QSignalSpy errors(&w, &MainWindow::errorOccurred);
+    QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+    w.openFile(big);
+    QVERIFY(w.cancelButton()->isVisible());
+    w.cancelButton()->click();
+    QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kLoadTimeoutMs);
+    QVERIFY(!w.cancelButton()->isVisible());
+    QVERIFY(errors.isEmpty());
+    QVERIFY(loaded.isEmpty());
+    QVERIFY(w.findChild<QMessageBox*>() == nullptr);
+    QCOMPARE(w.model(), model);
+    QCOMPARE(w.displayedGraph(), shown);
+    QCOMPARE(w.graphView()->opItemCount(), items);
+    QVERIFY2(w.statusText().contains("cancelled"), qPrintable(w.statusText()));
+  }
+
+  void opensAndSavesProjects() {
+    MainWindow w(MainWindow::Options{.persistSettings = false, .errorDialogs = false});
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    // The model path is relative to the project file; the pipeline comes from the file.
+    const QString project = dir.filePath("mnist.nestproj");
+    {
+      QFile f(project);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      const QString rel = QDir(dir.path()).relativeFilePath(mnistPath());
+      f.write(QStringLiteral(R"({"format": "nest-project", "version": 1, "model": "%1", "pipeline": ["constant-fold"], "nodes": {}})")
+                  .arg(rel).toUtf8());
+    }
+    QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+    w.openFile(project);
+    QTRY_VERIFY_WITH_TIMEOUT(loaded.count() == 1 && !w.isBusy(), kLoadTimeoutMs);
+    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    QCOMPARE(QFileInfo(w.model()->path).canonicalFilePath(), QFileInfo(mnistPath()).canonicalFilePath());
+    QVERIFY(!w.model()->run.records.empty());
+    for (const PassRecord& r : w.model()->run.records) QCOMPARE(r.pass, std::string("constant-fold"));
+    QCOMPARE(w.passList()->count(), static_cast<int>(w.model()->run.records.size()));
+    QVERIFY(w.displayedGraph() != nullptr);
+
+    // Save As writes a project that opens to the same model and pipeline.
+    QVERIFY(QDir(dir.path()).mkdir("sub"));
+    const QString saved = dir.filePath("sub/again.nestproj");
+    QVERIFY(w.saveProject(saved));
+    const ProjectFile p = readProjectFile(saved.toStdString());
+    QVERIFY(p.model.is_relative());
+    QCOMPARE(p.passes, std::vector<std::string>{"constant-fold"});
+    w.openFile(saved);
+    QTRY_VERIFY_WITH_TIMEOUT(loaded.count() == 2 && !w.isBusy(), kLoadTimeoutMs);
+    QCOMPARE(QFileInfo(w.model()->path).canonicalFilePath(), QFileInfo(mnistPath()).canonicalFilePath());
+
+    // A project with a bad pipeline or a missing model records an error; the model stays.
+    const auto model = w.model();
+    QSignalSpy errors(&w, &MainWindow::errorOccurred);
+    const QString bad = dir.filePath("bad.nestproj");
+    {
+      QFile f(bad);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write(R"({"format": "nest-project", "version": 1, "model": "missing.onnx", "pipeline": "O1"})");
+    }
+    w.openFile(bad);
+    QTRY_VERIFY_WITH_TIMEOUT(errors.count() == 1 && !w.isBusy(), kLoadTimeoutMs);
     QCOMPARE(w.model(), model);
   }
 

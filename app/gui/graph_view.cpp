@@ -1,5 +1,6 @@
 #include "app/gui/graph_view.h"
 
+#include <QElapsedTimer>
 #include <QFontMetricsF>
 #include <QGraphicsScene>
 #include <QPainter>
@@ -7,6 +8,7 @@
 #include <QScrollBar>
 #include <QSet>
 #include <QStyleOptionGraphicsItem>
+#include <QTimer>
 #include <QWheelEvent>
 
 #include <algorithm>
@@ -19,7 +21,9 @@ namespace nest::gui {
 namespace {
 
 constexpr double kLabelLod = 0.45;   // below this zoom, boxes are drawn without text
+constexpr double kBlockLod = 0.12;   // below this zoom, plain boxes and straight-segment edges
 constexpr double kMinZoom = 0.01, kMaxZoom = 8.0;
+constexpr qint64 kBatchNs = 12'000'000;  // batched drawing: scene insertion per event-loop turn
 const QColor kEdgeColor(0x55, 0x5b, 0x66);
 const QColor kSelectColor(0xd9, 0x3a, 0x1e);
 
@@ -55,6 +59,10 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
   const QRectF r(-box_.width / 2, -box_.height / 2, box_.width, box_.height);
   const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
   const bool selected = isSelected();
+  if (lod < kBlockLod && !selected && !mark_.isValid() && !highlight_.isValid()) {
+    painter->fillRect(r, fill_);  // a few pixels across: a plain block (a whole big graph in view)
+    return;
+  }
   QPen pen(selected ? kSelectColor : QColor(0x40, 0x44, 0x4c), selected ? 2.5 : 1.0);
   pen.setCosmetic(!selected);
   if (box_.kind != render::NodeBox::Kind::Op) pen.setStyle(Qt::DashLine);
@@ -139,6 +147,9 @@ EdgeItem::EdgeItem(const render::EdgePath& edge) {
     for (; i + 2 < p.size(); i += 3)
       path.cubicTo(p[i].x, p[i].y, p[i + 1].x, p[i + 1].y, p[i + 2].x, p[i + 2].y);
     for (; i < p.size(); ++i) path.lineTo(p[i].x, p[i].y);  // not a whole cubic: straight segments
+    coarse_ << QPointF(p[0].x, p[0].y);
+    for (i = 3; i < p.size(); i += 3) coarse_ << QPointF(p[i].x, p[i].y);
+    if ((p.size() - 1) % 3 != 0) coarse_ << QPointF(p.back().x, p.back().y);
   }
   setPath(path);
   // Arrow head at the end, along the direction of the last segment.
@@ -172,9 +183,13 @@ QRectF EdgeItem::boundingRect() const {
   return QGraphicsPathItem::boundingRect().united(arrow_.boundingRect()).adjusted(-4, -4, 4, 4);
 }
 
-void EdgeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*) {
+void EdgeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) {
   painter->setPen(pen());
   painter->setBrush(Qt::NoBrush);
+  if (option->levelOfDetailFromTransform(painter->worldTransform()) < kBlockLod) {
+    painter->drawPolyline(coarse_);  // the curve's knots: indistinguishable at this size, far cheaper
+    return;
+  }
   painter->drawPath(path());
   if (!arrow_.isEmpty()) {
     painter->setBrush(kEdgeColor);
@@ -196,10 +211,28 @@ GraphView::GraphView(QWidget* parent) : QGraphicsView(parent), scene_(new QGraph
   connect(scene_, &QGraphicsScene::selectionChanged, this, &GraphView::onSelectionChanged);
 }
 
+GraphView::~GraphView() {
+  // The scene (a child) outlives this part of the destructor and deselects its items while it is
+  // torn down: no selection signal may reach this half-destroyed view.
+  disconnect(scene_, nullptr, this, nullptr);
+  for (NodeItem* n : nodes_)  // boxes still pending (drawing cut short): not the scene's to delete
+    if (!n->scene()) delete n;
+}
+
 void GraphView::clear() {
   const QSignalBlocker block(scene_);
-  scene_->clear();
+  ++drawGeneration_;
+  drawing_ = false;
+  pendingEdges_.clear();
+  pendingEdges_.shrink_to_fit();
+  nextEdge_ = 0;
+  // Boxes not yet in the scene are not the scene's to delete.
+  for (NodeItem* n : nodes_)
+    if (!n->scene()) delete n;
   nodes_.clear();
+  nextNode_ = 0;
+  scene_->clear();
+  scene_->setItemIndexMethod(QGraphicsScene::BspTreeIndex);
   edges_ = 0;
   scene_->setSceneRect(QRectF());
 }
@@ -208,15 +241,23 @@ void GraphView::showLayout(const render::GraphLayout& layout, bool keepView) {
   const bool hadContent = !nodes_.isEmpty();
   const QTransform oldTransform = transform();
   const QPointF oldCenter = mapToScene(viewport()->rect().center());
+  const bool wasDrawing = drawing_;
   clear();
-  for (const render::EdgePath& e : layout.edges) {
-    scene_->addItem(new EdgeItem(e));
-    ++edges_;
-  }
-  for (const render::NodeBox& b : layout.nodes) {
-    auto* item = new NodeItem(b);
-    scene_->addItem(item);
-    nodes_.append(item);
+  const bool batched = layout.nodes.size() + layout.edges.size() >= static_cast<size_t>(kSyncItemLimit);
+  nodes_.reserve(static_cast<qsizetype>(layout.nodes.size()));
+  for (const render::NodeBox& b : layout.nodes) nodes_.append(new NodeItem(b));
+  edges_ = static_cast<int>(layout.edges.size());
+  if (batched) {
+    // No BSP index for a big layout: it would be rebuilt as items pour in, and building it for
+    // every item at once afterwards is itself a stall; a linear scan of the items per paint or
+    // hit test stays cheap. clear() restores the index for the next layout.
+    scene_->setItemIndexMethod(QGraphicsScene::NoIndex);
+    pendingEdges_ = layout.edges;
+    drawing_ = true;
+  } else {
+    for (const render::EdgePath& e : layout.edges) scene_->addItem(new EdgeItem(e));
+    for (NodeItem* item : nodes_) scene_->addItem(item);
+    nextNode_ = static_cast<int>(nodes_.size());
   }
   const double margin = 24;
   scene_->setSceneRect(QRectF(-margin, -margin, layout.width + 2 * margin, layout.height + 2 * margin));
@@ -227,6 +268,49 @@ void GraphView::showLayout(const render::GraphLayout& layout, bool keepView) {
     fitToWindow();
   }
   emit nodeSelected(0);
+  if (batched) {
+    const quint64 generation = drawGeneration_;
+    QTimer::singleShot(0, this, [this, generation] {
+      if (generation == drawGeneration_) drawBatch();
+    });
+  } else if (wasDrawing || !layout.nodes.empty() || !layout.edges.empty()) {
+    emit drawingFinished();
+  }
+}
+
+void GraphView::addNode(NodeItem* item) {
+  if (!item->scene()) scene_->addItem(item);
+}
+
+void GraphView::drawBatch() {
+  if (!drawing_) return;
+  QElapsedTimer clock;
+  clock.start();
+  int n = 0;
+  // Boxes first (they are what one navigates), then the edges.
+  while (nextNode_ < nodes_.size()) {
+    addNode(nodes_[nextNode_++]);
+    if ((++n & 63) == 0 && clock.nsecsElapsed() > kBatchNs) break;
+  }
+  while (nextNode_ >= nodes_.size() && nextEdge_ < pendingEdges_.size()) {
+    scene_->addItem(new EdgeItem(pendingEdges_[nextEdge_++]));
+    if ((++n & 63) == 0 && clock.nsecsElapsed() > kBatchNs) break;
+  }
+  if (nextNode_ >= nodes_.size() && nextEdge_ >= pendingEdges_.size()) {
+    finishDrawing();
+    return;
+  }
+  const quint64 generation = drawGeneration_;
+  QTimer::singleShot(0, this, [this, generation] {
+    if (generation == drawGeneration_) drawBatch();
+  });
+}
+
+void GraphView::finishDrawing() {
+  drawing_ = false;
+  pendingEdges_.clear();
+  pendingEdges_.shrink_to_fit();
+  emit drawingFinished();
 }
 
 int GraphView::opItemCount() const {
@@ -243,6 +327,7 @@ NodeItem* GraphView::itemForNode(NodeId id) const {
 
 void GraphView::selectNode(NodeId id) {
   NodeItem* item = id ? itemForNode(id) : nullptr;
+  if (item) addNode(item);  // still pending while drawing: it joins the scene now
   {
     const QSignalBlocker block(scene_);
     scene_->clearSelection();

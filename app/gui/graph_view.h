@@ -5,6 +5,8 @@
 #include <QGraphicsView>
 #include <QHash>
 
+#include <vector>
+
 #include "app/render/graph_layout.h"
 
 namespace nest::gui {
@@ -44,19 +46,29 @@ class EdgeItem : public QGraphicsPathItem {
 
  private:
   QPolygonF arrow_;
+  QPolygonF coarse_;  // the curve's knots, drawn instead of it when zoomed far out
 };
 
 class GraphView : public QGraphicsView {
   Q_OBJECT
  public:
   explicit GraphView(QWidget* parent = nullptr);
+  ~GraphView() override;
 
   // Replaces the drawing (an empty layout clears it). Keeps the zoom when `keepView` is set and
-  // the view was already showing something, else fits the graph to the window.
+  // the view was already showing something, else fits the graph to the window. A small layout
+  // (under kSyncItemLimit boxes + edges) is drawn at once; a larger one is added to the scene in
+  // batches from the event loop (boxes first, then edges, each turn kept short) so the UI stays
+  // responsive: isDrawing() is true until drawingFinished(). Either way every NodeItem exists
+  // as soon as showLayout returns (the item queries, selection, highlights and marks below work
+  // at once; items not yet in the scene join it with their state). Showing another layout or
+  // clearing cancels the batches still pending.
   void showLayout(const render::GraphLayout& layout, bool keepView = false);
   void clear();
+  static constexpr int kSyncItemLimit = 1500;
+  bool isDrawing() const { return drawing_; }
   int opItemCount() const;  // NodeItems of op nodes
-  int edgeItemCount() const;
+  int edgeItemCount() const;  // edges of the shown layout (some may still be pending while drawing)
   NodeItem* itemForNode(NodeId id) const;
   void selectNode(NodeId id);  // 0 clears the selection
   double zoom() const { return transform().m11(); }
@@ -89,6 +101,7 @@ class GraphView : public QGraphicsView {
  signals:
   void nodeSelected(nest::NodeId id);  // 0 when the selection was cleared
   void viewTransformed();              // zoom changed or the view was fitted
+  void drawingFinished();              // every item of the shown layout is in the scene
 
  protected:
   void wheelEvent(QWheelEvent* event) override;
@@ -96,10 +109,19 @@ class GraphView : public QGraphicsView {
  private:
   void scaleBy(double factor);
   void onSelectionChanged();
+  void drawBatch();                  // adds pending items for a few ms, then yields
+  void addNode(NodeItem* item);      // into the scene, if not there yet
+  void finishDrawing();
 
   QGraphicsScene* scene_;
   QList<NodeItem*> nodes_;
   int edges_ = 0;
+  // Batched drawing: nodes_[nextNode_..] and pendingEdges_[nextEdge_..] are not in the scene yet.
+  bool drawing_ = false;
+  int nextNode_ = 0;
+  size_t nextEdge_ = 0;
+  std::vector<render::EdgePath> pendingEdges_;
+  quint64 drawGeneration_ = 0;  // bumped on clear: stale batch callbacks do nothing
   const Graph* graph_ = nullptr;
 };
 

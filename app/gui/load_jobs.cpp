@@ -12,12 +12,23 @@ LoadOutcome loadModelJob(const QString& path, Cancel cancel) {
   LoadOutcome out;
   try {
     auto model = std::make_shared<LoadedModel>();
-    model->path = path;
-    Graph graph = loadModel(std::filesystem::path(path.toStdString()));
+    std::filesystem::path file(path.toStdString());
+    if (isProjectFile(path)) {
+      model->projectPath = path;
+      model->project = readProjectFile(file);
+      file = resolveModelPath(model->project, file);
+    }
+    model->path = QString::fromStdString(file.string());
+    model->project.model = file;
+    ImportOptions importOptions;
+    importOptions.inputShapes = model->project.inputShapes;
+    const Pipeline pipeline = model->project.passes.empty() ? namedPipeline(model->project.level)
+                                                            : explicitPipeline(model->project.passes);
+    Graph graph = loadModel(file, importOptions);
     if (*cancel) return out;
     PassManagerOptions options;
     options.onPass = [&](const PassRecord&) { return !*cancel; };
-    model->run = runPipeline(graph, namedPipeline("O1"), options);
+    model->run = runPipeline(graph, pipeline, options);
     if (*cancel) return out;
     render::LayoutOptions layoutOptions;
     layoutOptions.cancel = cancel.get();
@@ -32,6 +43,8 @@ LoadOutcome loadModelJob(const QString& path, Cancel cancel) {
   if (*cancel) out = {};
   return out;
 }
+
+bool isProjectFile(const QString& path) { return path.endsWith(QStringLiteral(".nestproj"), Qt::CaseInsensitive); }
 
 LayoutOutcome layoutJob(std::shared_ptr<const Graph> graph, Cancel cancel) {
   LayoutOutcome out;

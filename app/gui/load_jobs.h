@@ -1,5 +1,6 @@
-// The work the workbench does off the UI thread (run with QtConcurrent): import a model, run the
-// -O1 pipeline on it and lay out the result; lay out one pipeline snapshot. Each job returns its
+// The work the workbench does off the UI thread (run with QtConcurrent): import a model (or a
+// .nestproj project: its model, input shapes and pipeline), run the pipeline (-O1 for a plain
+// model) on it and lay out the result; lay out one pipeline snapshot. Each job returns its
 // outcome (never throws), so the UI thread only has to look at `error`.
 #pragma once
 #include <QString>
@@ -9,6 +10,7 @@
 
 #include "app/render/graph_layout.h"
 #include "core/graph_stats.h"
+#include "core/project_file.h"
 #include "passes/pass_manager.h"
 
 namespace nest::gui {
@@ -17,8 +19,10 @@ using Cancel = std::shared_ptr<std::atomic<bool>>;
 using LayoutPtr = std::shared_ptr<const render::GraphLayout>;
 
 struct LoadedModel {
-  QString path;
-  PipelineRun run;     // -O1 on the imported graph
+  QString path;         // the model file (for a project: its resolved model path)
+  QString projectPath;  // the .nestproj it came from, or empty
+  ProjectFile project;  // the settings used (model = path; pipeline; input shapes)
+  PipelineRun run;     // the pipeline on the imported graph
   LayoutPtr layout;    // of run.result()
   GraphStats stats;    // of run.result()
 };
@@ -34,7 +38,9 @@ struct LayoutOutcome {
   QString error;
 };
 
+// `path` is a model file or a .nestproj project (see isProjectFile).
 LoadOutcome loadModelJob(const QString& path, Cancel cancel);
+bool isProjectFile(const QString& path);
 LayoutOutcome layoutJob(std::shared_ptr<const Graph> graph, Cancel cancel);
 
 }  // namespace nest::gui

@@ -19,6 +19,7 @@
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -33,6 +34,7 @@
 #include "app/gui/search_panel.h"
 #include "app/gui/view_export.h"
 #include "core/error.h"
+#include "core/project_file.h"
 #include "passes/pass_registry.h"
 
 namespace nest::gui {
@@ -91,11 +93,18 @@ MainWindow::MainWindow(Options options, QWidget* parent)
   busyBar_->setRange(0, 0);  // busy indicator
   busyBar_->setMaximumWidth(140);
   busyBar_->setTextVisible(false);
+  cancelButton_ = new QToolButton(this);
+  cancelButton_->setObjectName("cancelButton");
+  cancelButton_->setText(tr("Cancel"));
+  cancelButton_->setToolTip(tr("Stop loading / laying out; the current graph stays"));
+  connect(cancelButton_, &QToolButton::clicked, this, &MainWindow::cancel);
   statusBar()->addWidget(facts_, 1);
   statusBar()->addPermanentWidget(busyLabel_);
   statusBar()->addPermanentWidget(busyBar_);
+  statusBar()->addPermanentWidget(cancelButton_);
   busyLabel_->hide();
   busyBar_->hide();
+  cancelButton_->hide();
 
   connect(&loadWatcher_, &QFutureWatcher<LoadOutcome>::finished, this, &MainWindow::onLoadFinished);
   connect(&layoutWatcher_, &QFutureWatcher<LayoutOutcome>::finished, this, &MainWindow::onLayoutFinished);
@@ -155,6 +164,10 @@ void MainWindow::buildMenus() {
   connect(recentMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
   rebuildRecentMenu();
   file->addSeparator();
+  QAction* saveProject = file->addAction(tr("Save Project &As…"), this, &MainWindow::saveProjectDialog);
+  saveProject->setObjectName("saveProjectAs");
+  saveProject->setShortcut(QKeySequence::SaveAs);
+  file->addSeparator();
   file->addAction(tr("Export &SVG…"), this, [this] { exportDialog(false); });
   file->addAction(tr("Export &PNG…"), this, [this] { exportDialog(true); });
   file->addSeparator();
@@ -190,12 +203,50 @@ void MainWindow::buildMenus() {
   for (QDockWidget* dock : findChildren<QDockWidget*>()) panels->addAction(dock->toggleViewAction());
 }
 
-QString MainWindow::fileFilter() { return tr("Models (*.onnx *.onnxtxt *.nir);;All files (*)"); }
+QString MainWindow::fileFilter() {
+  return tr("Models and projects (*.onnx *.onnxtxt *.nir *.nestproj);;Workbench projects (*.nestproj);;All files (*)");
+}
 
 bool MainWindow::isModelFile(const QString& path) {
   const QString suffix = QFileInfo(path).suffix().toLower();
-  return suffix == "onnx" || suffix == "onnxtxt" || suffix == "nir";
+  return suffix == "onnx" || suffix == "onnxtxt" || suffix == "nir" || suffix == "nestproj";
 }
+
+bool MainWindow::saveProject(const QString& path) {
+  QString error;
+  if (!model_) {
+    error = tr("nothing to save: no model is loaded");
+  } else {
+    try {
+      ProjectFile project = model_->project;
+      const std::filesystem::path file = QFileInfo(path).absoluteFilePath().toStdString();
+      const std::filesystem::path modelFile = QFileInfo(model_->path).absoluteFilePath().toStdString();
+      const std::filesystem::path relative = modelFile.lexically_relative(file.parent_path());
+      project.model = relative.empty() ? modelFile : relative;
+      writeProjectFile(file, project);
+    } catch (const Error& e) {
+      error = QString::fromStdString(e.what());
+    }
+  }
+  if (!error.isEmpty()) showError(tr("Cannot save the project"), error);
+  return error.isEmpty();
+}
+
+void MainWindow::saveProjectDialog() {
+  if (!model_) return;
+  const QFileInfo info(model_->projectPath.isEmpty() ? model_->path : model_->projectPath);
+  const QString suggested = info.absoluteDir().filePath(info.completeBaseName() + ".nestproj");
+  const QString path = QFileDialog::getSaveFileName(this, tr("Save Project As"), suggested,
+                                                    tr("Workbench projects (*.nestproj)"));
+  if (!path.isEmpty()) saveProject(path);
+}
+
+void MainWindow::cancel() {
+  if (loadPending_) *loadCancel_ = true;
+  if (layoutPending_) *layoutCancel_ = true;
+}
+
+QString MainWindow::statusText() const { return facts_->text(); }
 
 void MainWindow::openDialog() {
   QString dir = model_ ? QFileInfo(model_->path).absolutePath() : QString();
@@ -233,24 +284,33 @@ void MainWindow::openFile(const QString& path) {
   loadCancel_ = std::make_shared<std::atomic<bool>>(false);
   loadingPath_ = path;
   Cancel cancel = loadCancel_;
+  loadPending_ = true;
   loadWatcher_.setFuture(QtConcurrent::run([path, cancel] { return loadModelJob(path, cancel); }));
   updateBusy();
 }
 
 bool MainWindow::isBusy() const {
-  return loadWatcher_.isRunning() || layoutWatcher_.isRunning() || explorer_->isBusy();
+  return loadPending_ || layoutPending_ || explorer_->isBusy();
 }
 
 void MainWindow::onLoadFinished() {
   const LoadOutcome outcome = loadWatcher_.result();
+  loadPending_ = false;
   updateBusy();
+  if (*loadCancel_) {  // cancelled (even if the job had already finished): keep the model shown
+    const QString facts = statusFacts();
+    facts_->setText(facts.isEmpty() ? tr("Loading %1 cancelled").arg(QFileInfo(loadingPath_).fileName())
+                                    : tr("Loading %1 cancelled  ·  %2").arg(QFileInfo(loadingPath_).fileName(), facts));
+    return;
+  }
   if (!outcome.model) {
     if (!outcome.error.isEmpty())
       showError(tr("Cannot open %1").arg(QFileInfo(loadingPath_).fileName()), outcome.error);
     return;
   }
-  // Drop everything about the previous model.
+  // Drop everything about the previous model (a layout still running for it is stale, not cancelled).
   *layoutCancel_ = true;
+  layoutCancel_ = std::make_shared<std::atomic<bool>>(false);
   layouts_.clear();
   inspector_->showNode(nullptr, 0);
   model_ = outcome.model;
@@ -327,14 +387,25 @@ void MainWindow::onPassRowChanged(int row) {
   *layoutCancel_ = true;
   layoutCancel_ = std::make_shared<std::atomic<bool>>(false);
   Cancel cancel = layoutCancel_;
+  layoutPending_ = true;
   layoutWatcher_.setFuture(QtConcurrent::run([graph, cancel] { return layoutJob(graph, cancel); }));
   updateBusy();
 }
 
 void MainWindow::onLayoutFinished() {
   const LayoutOutcome outcome = layoutWatcher_.result();
+  layoutPending_ = false;
   updateBusy();
   if (!model_) return;
+  if (*layoutCancel_) {  // cancelled: stay on the graph shown, and select its row again
+    wantedRecord_ = shownRecord_;
+    if (shownRecord_ >= 0) {
+      const QSignalBlocker block(passes_);
+      passes_->setCurrentRow(shownRecord_);
+    }
+    facts_->setText(tr("Layout cancelled  ·  %1").arg(statusFacts()));
+    return;
+  }
   std::shared_ptr<const Graph> wanted = snapshot(wantedRecord_);
   if (outcome.graph != wanted) return;  // stale: another pass or model was chosen meanwhile
   if (!outcome.layout) {
@@ -418,11 +489,12 @@ void MainWindow::exportDialog(bool png) {
 }
 
 void MainWindow::updateBusy() {
-  const bool loading = loadWatcher_.isRunning();
+  const bool loading = loadPending_;
   const bool busy = isBusy();
   busyLabel_->setText(loading ? tr("Loading %1…").arg(QFileInfo(loadingPath_).fileName()) : tr("Laying out…"));
   busyLabel_->setVisible(busy);
   busyBar_->setVisible(busy);
+  cancelButton_->setVisible(loading || layoutPending_);
 }
 
 void MainWindow::showError(const QString& title, const QString& message) {

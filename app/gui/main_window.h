@@ -15,6 +15,7 @@ class QListWidget;
 class QMenu;
 class QProgressBar;
 class QTabWidget;
+class QToolButton;
 
 namespace nest::gui {
 
@@ -38,7 +39,15 @@ class MainWindow : public QMainWindow {
   ~MainWindow() override;
 
   // Starts loading `path` (import, -O1, layout) in the background; a newer call supersedes it.
+  // A .nestproj project opens its model with the project's pipeline and input shapes.
   void openFile(const QString& path);
+  // Stops the load / layout in flight (the status bar's Cancel button); the previous model stays
+  // shown and the status bar says "cancelled".
+  void cancel();
+  // Writes a .nestproj for the loaded model (File > Save Project As…, here without a dialog):
+  // the model path relative to the project's folder, its pipeline and input shapes. False (see
+  // lastError) on failure.
+  bool saveProject(const QString& path);
   // True while a load or a layout is in flight.
   bool isBusy() const;
   // The loaded model (null before the first successful load).
@@ -68,6 +77,8 @@ class MainWindow : public QMainWindow {
   bool exportPng(const QString& path);
   QString lastError() const { return lastError_; }
   QString statusFacts() const;
+  QString statusText() const;          // the status bar's text (facts, or "cancelled")
+  QToolButton* cancelButton() const { return cancelButton_; }
   QStringList recentFiles() const;
 
   static QString fileFilter();
@@ -89,6 +100,7 @@ class MainWindow : public QMainWindow {
   void buildToolDocks();  // search, legend, minimap
   void exportDialog(bool png);
   void openDialog();
+  void saveProjectDialog();
   void rebuildRecentMenu();
   void addRecentFile(const QString& path);
   void onLoadFinished();
@@ -113,6 +125,7 @@ class MainWindow : public QMainWindow {
   QLabel* facts_ = nullptr;
   QLabel* busyLabel_ = nullptr;
   QProgressBar* busyBar_ = nullptr;
+  QToolButton* cancelButton_ = nullptr;
   QMenu* recentMenu_ = nullptr;
 
   std::shared_ptr<const LoadedModel> model_;
@@ -123,6 +136,10 @@ class MainWindow : public QMainWindow {
 
   QFutureWatcher<LoadOutcome> loadWatcher_;
   QFutureWatcher<LayoutOutcome> layoutWatcher_;
+  // True from starting a job until its finished() slot ran. The watchers' isRunning() turns false
+  // on the worker thread before that slot runs, so it cannot tell whether the UI is up to date.
+  bool loadPending_ = false;
+  bool layoutPending_ = false;
   Cancel loadCancel_, layoutCancel_;
   QString loadingPath_;
   QString lastError_;

@@ -177,13 +177,14 @@ void PassExplorer::refresh() {
   const std::shared_ptr<const Graph> graphs[2] = {beforeGraph(), afterGraph()};
   LayoutPtr layouts[2] = {cached(graphs[0]), cached(graphs[1])};
   if (layouts[0] && layouts[1]) return display(layouts[0], layouts[1]);
-  if (watcher_.isRunning()) return;  // onJobFinished comes back here
+  if (pending_) return;  // onJobFinished comes back here
   std::vector<std::shared_ptr<const Graph>> missing;
   for (int k = 0; k < 2; ++k)
     if (!layouts[k]) missing.push_back(graphs[k]);
   cancel_ = std::make_shared<std::atomic<bool>>(false);
   Cancel cancel = cancel_;
   std::shared_ptr<const LoadedModel> model = model_;
+  pending_ = true;
   watcher_.setFuture(QtConcurrent::run([model, missing, cancel] {
     Job job{model, {}};
     for (const auto& g : missing) {
@@ -197,6 +198,7 @@ void PassExplorer::refresh() {
 
 void PassExplorer::onJobFinished() {
   const Job job = watcher_.result();
+  pending_ = false;
   emit busyChanged();
   if (job.model != model_) return refresh();  // another model meanwhile
   for (const LayoutOutcome& o : job.outcomes) {

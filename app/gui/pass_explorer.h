@@ -48,7 +48,7 @@ class PassExplorer : public QWidget {
   void showRecord(int record);
   int record() const { return record_; }        // wanted
   int shownRecord() const { return shown_; }    // drawn in both views (-1 while laying out)
-  bool isBusy() const { return watcher_.isRunning(); }
+  bool isBusy() const { return pending_; }
 
   // Steps the pass list to the previous (-1) or next (+1) visible row; false at either end.
   bool stepPass(int delta);
@@ -111,6 +111,8 @@ class PassExplorer : public QWidget {
   QPointF offset_;
 
   QFutureWatcher<Job> watcher_;
+
+  bool pending_ = false;  // from starting a job until onJobFinished ran (see MainWindow)
   Cancel cancel_;
 };
 

@@ -1,0 +1,115 @@
+#include "core/project_file.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace nest {
+
+namespace {
+
+constexpr const char* kFormat = "nest-project";
+constexpr int kVersion = 1;
+
+bool isLevel(const std::string& s) { return s == "O0" || s == "O1" || s == "O2"; }
+
+}  // namespace
+
+ProjectFile parseProjectFile(const std::string& text, const std::string& source) {
+  using nlohmann::json;
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    failBadInput(source + ": not valid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+  }
+  auto bad = [&](const std::string& msg) { failBadInput(source + ": " + msg); };
+  if (!j.is_object()) bad("a project file is a JSON object");
+  if (!j.contains("format") || j["format"] != kFormat) bad("\"format\" must be \"nest-project\"");
+  if (!j.contains("version") || !j["version"].is_number_integer()) bad("\"version\" (an integer) is missing");
+  if (j["version"].get<int64_t>() != kVersion)
+    bad("unsupported version " + j["version"].dump() + " (this workbench reads version 1)");
+
+  ProjectFile p;
+  if (!j.contains("model") || !j["model"].is_string() || j["model"].get<std::string>().empty())
+    bad("missing \"model\" (the path of the model file)");
+  p.model = std::filesystem::path(j["model"].get<std::string>());
+
+  if (j.contains("pipeline")) {
+    const json& pl = j["pipeline"];
+    if (pl.is_string()) {
+      p.level = pl.get<std::string>();
+      if (!isLevel(p.level)) bad("unknown pipeline '" + p.level + "' (use \"O0\", \"O1\", \"O2\" or a list of passes)");
+    } else if (pl.is_array()) {
+      if (pl.empty()) bad("\"pipeline\" is an empty pass list (use \"O0\" for no passes)");
+      for (const json& pass : pl) {
+        if (!pass.is_string() || pass.get<std::string>().empty()) bad("\"pipeline\" list entries must be pass names");
+        p.passes.push_back(pass.get<std::string>());
+      }
+    } else {
+      bad("\"pipeline\" must be \"O0\", \"O1\", \"O2\" or a list of pass names");
+    }
+  }
+
+  if (j.contains("inputShapes")) {
+    const json& shapes = j["inputShapes"];
+    if (!shapes.is_object()) bad("\"inputShapes\" must be an object: input name -> [dims]");
+    for (const auto& [name, dims] : shapes.items()) {
+      if (!dims.is_array()) bad("inputShapes." + name + " must be a list of dimensions");
+      Shape shape;
+      for (const json& d : dims) {
+        if (!d.is_number_integer() || d.get<int64_t>() < 0)
+          bad("inputShapes." + name + ": dimensions must be non-negative integers");
+        shape.push_back(d.get<int64_t>());
+      }
+      p.inputShapes[name] = std::move(shape);
+    }
+  }
+
+  if (j.contains("nodes")) {
+    if (!j["nodes"].is_object()) bad("\"nodes\" must be an object (node name -> overrides)");
+    p.nodes = j["nodes"];
+  }
+  return p;
+}
+
+std::string projectFileToJson(const ProjectFile& project) {
+  using nlohmann::json;
+  json j = json::object();
+  j["format"] = kFormat;
+  j["version"] = kVersion;
+  j["model"] = project.model.generic_string();
+  if (project.passes.empty())
+    j["pipeline"] = project.level;
+  else
+    j["pipeline"] = project.passes;
+  json shapes = json::object();
+  for (const auto& [name, shape] : project.inputShapes) shapes[name] = shape;
+  j["inputShapes"] = shapes;
+  j["nodes"] = project.nodes.is_object() ? project.nodes : json::object();
+  return j.dump(2) + "\n";
+}
+
+ProjectFile readProjectFile(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) failBadInput("cannot open project file " + file.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parseProjectFile(text.str(), file.string());
+}
+
+void writeProjectFile(const std::filesystem::path& file, const ProjectFile& project) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  if (!out) failBadInput("cannot write project file " + file.string());
+  out << projectFileToJson(project);
+  out.flush();
+  if (!out) failBadInput("cannot write project file " + file.string());
+}
+
+std::filesystem::path resolveModelPath(const ProjectFile& project, const std::filesystem::path& projectFile) {
+  if (project.model.is_absolute()) return project.model;
+  return (projectFile.parent_path() / project.model).lexically_normal();
+}
+
+}  // namespace nest

@@ -1,0 +1,37 @@
+// Workbench project files (.nestproj, JSON; see docs/project-file-format.md): a model, the
+// pipeline to run on it, fixed input shapes and (reserved) per-node overrides. No Qt.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/tensor_type.h"
+
+namespace nest {
+
+struct ProjectFile {
+  std::filesystem::path model;        // as written: relative to the project file, or absolute
+  std::string level = "O1";           // "O0", "O1" or "O2" when passes is empty
+  std::vector<std::string> passes;    // an explicit pass list (used when non-empty)
+  std::map<std::string, Shape> inputShapes;
+  nlohmann::json nodes = nlohmann::json::object();  // reserved: per-node overrides
+};
+
+// Parse / serialize the JSON text. `source` names the text in error messages. Errors
+// (nest::Error, BadInput): bad JSON (with its byte position), wrong format/version, missing
+// "model", unknown pipeline level, malformed pipeline / inputShapes / nodes.
+ProjectFile parseProjectFile(const std::string& text, const std::string& source = "project");
+std::string projectFileToJson(const ProjectFile& project);
+
+// Read / write a .nestproj file (errors: nest::Error naming the file).
+ProjectFile readProjectFile(const std::filesystem::path& file);
+void writeProjectFile(const std::filesystem::path& file, const ProjectFile& project);
+
+// The model path of `project` read from `projectFile`: relative paths are taken relative to
+// the project file's folder.
+std::filesystem::path resolveModelPath(const ProjectFile& project, const std::filesystem::path& projectFile);
+
+}  // namespace nest

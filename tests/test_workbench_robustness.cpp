@@ -1,0 +1,62 @@
+// The workbench opening every glow-onnx test model one after the other in one window: each load
+// ends with a drawn graph or a recorded error (no blocking dialog), and the window still works.
+#include <QDir>
+#include <QElapsedTimer>
+#include <QStandardPaths>
+#include <QtTest>
+
+#include "app/gui/graph_view.h"
+#include "app/gui/main_window.h"
+#include "test_support.h"
+
+using namespace nest;
+using nest::gui::MainWindow;
+
+class TestWorkbenchRobustness : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+  void opensEveryGlowModel() {
+    const QDir dir(QString::fromStdString((testing::testdata() / "glow-onnx").string()));
+    const QStringList files = dir.entryList({"*.onnxtxt"}, QDir::Files, QDir::Name);
+    QVERIFY2(files.size() > 100, qPrintable(dir.path()));
+
+    MainWindow w(MainWindow::Options{.persistSettings = false, .errorDialogs = false});
+    w.show();
+    QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+    QSignalSpy errors(&w, &MainWindow::errorOccurred);
+    int shown = 0, failed = 0;
+    QElapsedTimer timer;
+    timer.start();
+    for (const QString& name : files) {
+      const int loadsBefore = static_cast<int>(loaded.count()), errorsBefore = static_cast<int>(errors.count());
+      w.openFile(dir.filePath(name));
+      QTRY_VERIFY2_WITH_TIMEOUT(!w.isBusy() && (loaded.count() > loadsBefore || errors.count() > errorsBefore),
+                                qPrintable(name), 30'000);
+      if (loaded.count() > loadsBefore) {
+        QVERIFY2(w.model() && w.model()->path == dir.filePath(name), qPrintable(name));
+        QVERIFY2(w.displayedGraph() != nullptr, qPrintable(name));
+        QCOMPARE(w.graphView()->opItemCount(), static_cast<int>(w.displayedGraph()->nodes.size()));
+        ++shown;
+      } else {
+        QVERIFY2(!errors.last().value(0).toString().isEmpty(), qPrintable(name));
+        ++failed;
+      }
+    }
+    qInfo("%d models shown, %d errors, %lld ms", shown, failed, static_cast<long long>(timer.elapsed()));
+    QVERIFY(shown > failed);
+
+    // Still responsive: a real model opens and draws.
+    const QString mnist = QString::fromStdString((testing::testdata() / "models/mnist-8/model.onnx").string());
+    const int loadsBefore = static_cast<int>(loaded.count());
+    w.openFile(mnist);
+    QTRY_VERIFY_WITH_TIMEOUT(loaded.count() > loadsBefore && !w.isBusy(), 60'000);
+    QCOMPARE(w.model()->path, mnist);
+    QVERIFY(w.graphView()->opItemCount() > 0);
+  }
+};
+
+QTEST_MAIN(TestWorkbenchRobustness)
+#include "test_workbench_robustness.moc"
