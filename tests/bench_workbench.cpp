@@ -86,7 +86,7 @@ struct Result {
   bool ok = false;
   QString error;
   size_t importedNodes = 0, shownNodes = 0, boxes = 0;
-  double loadedMs = 0, drawnMs = 0, navigableMs = 0, stallMs = 0;
+  double loadedMs = 0, drawnMs = 0, navigableMs = 0, stallMs = 0, navStallMs = 0;
 };
 
 // Window creation to drawn graph; `keep` (if set) receives the window instead of deleting it.
@@ -123,16 +123,22 @@ Result openModel(const QString& path, LatencyProbe& probe, std::unique_ptr<MainW
   }
   w->graphView()->viewport()->repaint();
   r.drawnMs = clock.nsecsElapsed() / 1e6;
-  // Navigable: zoom in, pan, fit to window, each painted.
+  // The stall figure: the longest UI-thread gap while loading, laying out and drawing
+  // (up to and including the first full paint).
+  r.stallMs = probe.maxGapMs();
+  // Navigable: zoom in, pan, fit to window — each a user action of its own, painted, with the
+  // event loop running in between (as between real input events).
   w->graphView()->zoomIn();
   w->graphView()->viewport()->repaint();
+  spin(20);
   w->graphView()->centerOn(w->graphView()->sceneRect().center());
   w->graphView()->viewport()->repaint();
+  spin(20);
   w->graphView()->fitToWindow();
   w->graphView()->viewport()->repaint();
   r.navigableMs = clock.nsecsElapsed() / 1e6;
   spin(300);  // anything the window still does after showing the graph counts as a stall too
-  r.stallMs = probe.maxGapMs();
+  r.navStallMs = probe.maxGapMs();
   r.ok = true;
   r.importedNodes = w->model()->run.initial->nodes.size();
   r.shownNodes = w->displayedGraph() ? w->displayedGraph()->nodes.size() : 0;
@@ -154,8 +160,8 @@ int main(int argc, char** argv) {
   LatencyProbe probe;
   spin(50);
   std::printf("RSS at start: %s\n\n", statusField("VmRSS").c_str());
-  std::printf("%-48s %9s %9s %10s %10s %12s %10s\n", "model", "imported", "shown", "loaded ms", "drawn ms",
-              "navigable ms", "stall ms");
+  std::printf("%-48s %9s %9s %10s %10s %12s %10s %16s\n", "model", "imported", "shown", "loaded ms", "drawn ms",
+              "navigable ms", "stall ms", "incl. nav. ms");
   bool allOk = true;
   for (const QString& m : models) {
     Result r = openModel(m, probe);
@@ -164,8 +170,8 @@ int main(int argc, char** argv) {
       allOk = false;
       continue;
     }
-    std::printf("%-48s %9zu %9zu %10.1f %10.1f %12.1f %10.1f\n", qPrintable(m), r.importedNodes, r.shownNodes,
-                r.loadedMs, r.drawnMs, r.navigableMs, r.stallMs);
+    std::printf("%-48s %9zu %9zu %10.1f %10.1f %12.1f %10.1f %16.1f\n", qPrintable(m), r.importedNodes, r.shownNodes,
+                r.loadedMs, r.drawnMs, r.navigableMs, r.stallMs, r.navStallMs);
     std::fflush(stdout);
   }
 
