@@ -51,6 +51,39 @@ class LatencyProbe {
   qint64 lastNs_ = 0, maxGapNs_ = 0;
 };
 
+// Times every top-level event dispatch on the UI thread and keeps the slowest, so a stall can be
+// traced to the event (and receiver) that caused it.
+class SlowEventRecorder : public QApplication {
+ public:
+  using QApplication::QApplication;
+  bool notify(QObject* receiver, QEvent* event) override {
+    if (depth_++ > 0) {
+      const bool handled = QApplication::notify(receiver, event);
+      --depth_;
+      return handled;
+    }
+    // Both read before dispatch: the event may delete the receiver and itself.
+    const char* receiverClass = receiver->metaObject()->className();
+    const int type = int(event->type());
+    QElapsedTimer t;
+    t.start();
+    const bool handled = QApplication::notify(receiver, event);
+    --depth_;
+    const double ms = t.nsecsElapsed() / 1e6;
+    if (ms > slowest_.ms) slowest_ = {ms, QString("%1, QEvent type %2").arg(receiverClass).arg(type)};
+    return handled;
+  }
+  struct Slowest {
+    double ms = 0;
+    QString what;
+  };
+  Slowest takeSlowest() { return std::exchange(slowest_, {}); }
+
+ private:
+  int depth_ = 0;
+  Slowest slowest_;
+};
+
 std::string statusField(const char* key) {  // "VmRSS" -> "123456 kB"
   std::ifstream f("/proc/self/status");
   std::string line;
@@ -87,6 +120,8 @@ struct Result {
   QString error;
   size_t importedNodes = 0, shownNodes = 0, boxes = 0;
   double loadedMs = 0, drawnMs = 0, navigableMs = 0, stallMs = 0, navStallMs = 0;
+  double firstPaintMs = 0;  // the explicit full repaint once drawn (part of the stall figure)
+  QString slowestEvent;     // the slowest UI event dispatch while loading and drawing
 };
 
 // Window creation to drawn graph; `keep` (if set) receives the window instead of deleting it.
@@ -107,6 +142,8 @@ Result openModel(const QString& path, LatencyProbe& probe, std::unique_ptr<MainW
     loop.quit();
   });
   QTimer::singleShot(300000, &loop, &QEventLoop::quit);
+  auto* app = static_cast<SlowEventRecorder*>(QCoreApplication::instance());
+  app->takeSlowest();
   probe.reset();
   w->openFile(path);
   loop.exec();
@@ -121,8 +158,12 @@ Result openModel(const QString& path, LatencyProbe& probe, std::unique_ptr<MainW
     r.error = "drawing timed out";
     return r;
   }
+  const auto slowest = app->takeSlowest();
+  r.slowestEvent = QString("%1 ms (%2)").arg(slowest.ms, 0, 'f', 1).arg(slowest.what);
+  const double paintStart = clock.nsecsElapsed() / 1e6;
   w->graphView()->viewport()->repaint();
   r.drawnMs = clock.nsecsElapsed() / 1e6;
+  r.firstPaintMs = r.drawnMs - paintStart;
   // The stall figure: the longest UI-thread gap while loading, laying out and drawing
   // (up to and including the first full paint).
   r.stallMs = probe.maxGapMs();
@@ -150,7 +191,7 @@ Result openModel(const QString& path, LatencyProbe& probe, std::unique_ptr<MainW
 }  // namespace
 
 int main(int argc, char** argv) {
-  QApplication app(argc, argv);
+  SlowEventRecorder app(argc, argv);
   std::vector<QString> models;
   for (int i = 1; i < argc; ++i) models.push_back(QString::fromLocal8Bit(argv[i]));
   const QString resnet50 = "build/models/resnet50/model.onnx";
@@ -172,6 +213,7 @@ int main(int argc, char** argv) {
     }
     std::printf("%-48s %9zu %9zu %10.1f %10.1f %12.1f %10.1f %16.1f\n", qPrintable(m), r.importedNodes, r.shownNodes,
                 r.loadedMs, r.drawnMs, r.navigableMs, r.stallMs, r.navStallMs);
+    std::printf("    first full paint %.1f ms; slowest UI event %s\n", r.firstPaintMs, qPrintable(r.slowestEvent));
     std::fflush(stdout);
   }
 

@@ -3,6 +3,7 @@
 #include <QElapsedTimer>
 #include <QFontMetricsF>
 #include <QGraphicsScene>
+#include <QPaintEvent>
 #include <QPainter>
 #include <QPainterPathStroker>
 #include <QScrollBar>
@@ -14,7 +15,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/dot_export.h"
+#include "app/gui/overview_picture.h"
 
 namespace nest::gui {
 
@@ -26,15 +27,6 @@ constexpr double kMinZoom = 0.01, kMaxZoom = 8.0;
 constexpr qint64 kBatchNs = 12'000'000;  // batched drawing: scene insertion per event-loop turn
 const QColor kEdgeColor(0x55, 0x5b, 0x66);
 const QColor kSelectColor(0xd9, 0x3a, 0x1e);
-
-QColor boxFill(const render::NodeBox& box) {
-  switch (box.kind) {
-    case render::NodeBox::Kind::Input: return QColor(0xe3, 0xf2, 0xe1);
-    case render::NodeBox::Kind::Output: return QColor(0xfb, 0xe3, 0xd6);
-    case render::NodeBox::Kind::Op: break;
-  }
-  return QColor(QString::fromStdString(categoryColor(box.category)));
-}
 
 }  // namespace
 
@@ -147,9 +139,7 @@ EdgeItem::EdgeItem(const render::EdgePath& edge) {
     for (; i + 2 < p.size(); i += 3)
       path.cubicTo(p[i].x, p[i].y, p[i + 1].x, p[i + 1].y, p[i + 2].x, p[i + 2].y);
     for (; i < p.size(); ++i) path.lineTo(p[i].x, p[i].y);  // not a whole cubic: straight segments
-    coarse_ << QPointF(p[0].x, p[0].y);
-    for (i = 3; i < p.size(); i += 3) coarse_ << QPointF(p[i].x, p[i].y);
-    if ((p.size() - 1) % 3 != 0) coarse_ << QPointF(p.back().x, p.back().y);
+    coarse_ = edgeKnots(edge);
   }
   setPath(path);
   // Arrow head at the end, along the direction of the last segment.
@@ -234,6 +224,7 @@ void GraphView::clear() {
   scene_->clear();
   scene_->setItemIndexMethod(QGraphicsScene::BspTreeIndex);
   edges_ = 0;
+  overview_ = OverviewPicture();
   scene_->setSceneRect(QRectF());
 }
 
@@ -247,6 +238,7 @@ void GraphView::showLayout(const render::GraphLayout& layout, bool keepView) {
   nodes_.reserve(static_cast<qsizetype>(layout.nodes.size()));
   for (const render::NodeBox& b : layout.nodes) nodes_.append(new NodeItem(b));
   edges_ = static_cast<int>(layout.edges.size());
+  overview_ = OverviewPicture(layout);
   if (batched) {
     // No BSP index for a big layout: it would be rebuilt as items pour in, and building it for
     // every item at once afterwards is itself a stall; a linear scan of the items per paint or
@@ -275,6 +267,32 @@ void GraphView::showLayout(const render::GraphLayout& layout, bool keepView) {
     });
   } else if (wasDrawing || !layout.nodes.empty() || !layout.edges.empty()) {
     emit drawingFinished();
+  }
+}
+
+bool GraphView::drawsOverview() const { return zoom() < kBlockLod && !overview_.empty(); }
+
+void GraphView::paintEvent(QPaintEvent* event) {
+  if (!drawsOverview()) {
+    QGraphicsView::paintEvent(event);
+    return;
+  }
+  // Zoomed far out: the layout as plain boxes and lines, without visiting thousands of items;
+  // then the few boxes that carry a state (selection, search match, diff colour) drawn by their
+  // items on top, so that they stay visible.
+  QPainter painter(viewport());
+  painter.fillRect(event->rect(), backgroundBrush());
+  painter.setTransform(viewportTransform());
+  const QRectF exposed = mapToScene(event->rect()).boundingRect();
+  overview_.paint(painter, exposed);
+  QStyleOptionGraphicsItem option;
+  for (NodeItem* item : nodes_) {
+    if (!item->isSelected() && !item->mark().isValid() && !item->highlight().isValid()) continue;
+    if (!item->sceneBoundingRect().intersects(exposed)) continue;
+    painter.save();
+    painter.translate(item->pos());
+    item->paint(&painter, &option, nullptr);
+    painter.restore();
   }
 }
 

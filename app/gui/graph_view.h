@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "app/gui/overview_picture.h"
 #include "app/render/graph_layout.h"
 
 namespace nest::gui {
@@ -72,6 +73,10 @@ class GraphView : public QGraphicsView {
   NodeItem* itemForNode(NodeId id) const;
   void selectNode(NodeId id);  // 0 clears the selection
   double zoom() const { return transform().m11(); }
+  // The shown layout as plain boxes and lines (the Minimap draws it too).
+  const OverviewPicture& overview() const { return overview_; }
+  // Zoomed so far out that the view draws the overview instead of its items.
+  bool drawsOverview() const;
   // The Graph the shown layout was made of (set by MainWindow with the layout; null: none), for
   // navigation: producers (of its operands, operand order) / consumers (of its results, graph
   // order) of node `id`.
@@ -105,6 +110,7 @@ class GraphView : public QGraphicsView {
 
  protected:
   void wheelEvent(QWheelEvent* event) override;
+  void paintEvent(QPaintEvent* event) override;
 
  private:
   void scaleBy(double factor);
@@ -123,6 +129,7 @@ class GraphView : public QGraphicsView {
   std::vector<render::EdgePath> pendingEdges_;
   quint64 drawGeneration_ = 0;  // bumped on clear: stale batch callbacks do nothing
   const Graph* graph_ = nullptr;
+  OverviewPicture overview_;
 };
 
 }  // namespace nest::gui

@@ -53,6 +53,7 @@ LayoutOutcome layoutJob(std::shared_ptr<const Graph> graph, Cancel cancel) {
     render::LayoutOptions options;
     options.cancel = cancel.get();
     out.layout = std::make_shared<render::GraphLayout>(render::layoutGraph(*graph, options));
+    out.stats = computeStats(*graph);
   } catch (const Error& e) {
     out.error = QString::fromStdString(e.what());
   } catch (const std::exception& e) {

@@ -35,6 +35,7 @@ struct LoadOutcome {
 struct LayoutOutcome {
   std::shared_ptr<const Graph> graph;  // the snapshot laid out
   LayoutPtr layout;                    // null on error or cancel
+  GraphStats stats;                    // of graph (for the status bar; costly on big graphs)
   QString error;
 };
 

@@ -312,12 +312,14 @@ void MainWindow::onLoadFinished() {
   *layoutCancel_ = true;
   layoutCancel_ = std::make_shared<std::atomic<bool>>(false);
   layouts_.clear();
+  stats_.clear();
   inspector_->showNode(nullptr, 0);
   model_ = outcome.model;
   inspector_->setPipeline(&model_->run);  // provenance; never left pointing at a freed model
   const PipelineRun& run = model_->run;
   const int last = static_cast<int>(run.records.size()) - 1;
   layouts_[snapshot(last).get()] = model_->layout;
+  stats_[snapshot(last).get()] = model_->stats;
 
   {
     const QSignalBlocker block(passes_);
@@ -413,6 +415,7 @@ void MainWindow::onLayoutFinished() {
     return;
   }
   layouts_[outcome.graph.get()] = outcome.layout;
+  stats_[outcome.graph.get()] = outcome.stats;
   display(wantedRecord_, outcome.graph, outcome.layout);
 }
 
@@ -432,7 +435,8 @@ void MainWindow::display(int record, std::shared_ptr<const Graph> graph, const L
 
 QString MainWindow::statusFacts() const {
   if (!model_ || !shown_) return QString();
-  const GraphStats stats = computeStats(*shown_);
+  const auto cached = stats_.find(shown_.get());
+  const GraphStats stats = cached != stats_.end() ? cached->second : computeStats(*shown_);
   QString where = shownRecord_ >= 0 && shownRecord_ < static_cast<int>(model_->run.records.size())
                       ? tr("after %1").arg(passLabel(model_->run.records[shownRecord_]))
                       : tr("imported");

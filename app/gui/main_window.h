@@ -133,6 +133,7 @@ class MainWindow : public QMainWindow {
   int shownRecord_ = -1;
   int wantedRecord_ = -1;
   std::map<const Graph*, LayoutPtr> layouts_;  // per snapshot of model_
+  std::map<const Graph*, GraphStats> stats_;   // per snapshot of model_, computed off the UI thread
 
   QFutureWatcher<LoadOutcome> loadWatcher_;
   QFutureWatcher<LayoutOutcome> layoutWatcher_;

@@ -1,5 +1,6 @@
 #include "app/gui/minimap.h"
 
+#include <QGraphicsScene>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QScrollBar>
@@ -17,7 +18,7 @@ constexpr int kMaxSide = 180, kMinSide = 48, kMargin = 10;
 
 Minimap::Minimap(GraphView* view) : QGraphicsView(view), view_(view) {
   setObjectName(QStringLiteral("minimap"));
-  setScene(view->scene());
+  setScene(new QGraphicsScene(this));  // empty: its scene rect follows the view's scene
   setInteractive(false);
   setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
@@ -76,6 +77,11 @@ bool Minimap::eventFilter(QObject* watched, QEvent* event) {
       viewport()->update();
   }
   return QGraphicsView::eventFilter(watched, event);
+}
+
+void Minimap::drawBackground(QPainter* painter, const QRectF& rect) {
+  QGraphicsView::drawBackground(painter, rect);
+  view_->overview().paint(*painter, rect);
 }
 
 void Minimap::drawForeground(QPainter* painter, const QRectF&) {

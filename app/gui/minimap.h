@@ -1,5 +1,6 @@
-// An overview of the whole graph in the bottom-right corner of a GraphView: the same scene drawn
-// small, with the part the view shows outlined. Clicking or dragging in it pans the view. It shows
+// An overview of the whole graph in the bottom-right corner of a GraphView: the view's
+// OverviewPicture drawn small (not its items: that would cost a full scene paint each time the
+// main view moves), with the part the view shows outlined. Clicking or dragging in it pans the view. It shows
 // only while the view does not show the whole graph.
 #pragma once
 #include <QGraphicsView>
@@ -22,6 +23,7 @@ class Minimap : public QGraphicsView {
 
  protected:
   bool eventFilter(QObject* watched, QEvent* event) override;
+  void drawBackground(QPainter* painter, const QRectF& rect) override;
   void drawForeground(QPainter* painter, const QRectF& rect) override;
   void mousePressEvent(QMouseEvent* event) override;
   void mouseMoveEvent(QMouseEvent* event) override;
