@@ -11,6 +11,7 @@
 #include "app/gui/graph_view.h"
 #include "app/gui/inspector.h"
 #include "app/gui/main_window.h"
+#include "app/gui/overview_picture.h"
 #include "core/project_file.h"
 #include "test_support.h"
 
@@ -161,6 +162,43 @@ class TestWorkbench : public QObject {
     QCOMPARE(w.displayedGraph(), shown);
     QCOMPARE(w.graphView()->opItemCount(), items);
     QVERIFY2(w.statusText().contains("cancelled"), qPrintable(w.statusText()));
+  }
+
+  // Zoomed far out on a big graph the view draws the overview picture (plain boxes, no items):
+  // every box still shows in its colour, and a selected box is drawn over it by its item.
+  void bigGraphFarOutDrawsOverview() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString big = dir.filePath("big.onnx");
+    QProcess make;
+    make.start("/usr/bin/python3", {QString::fromStdString((testing::sourceDir() / "scripts/make_big_model.py").string()),
+                                    big, "--nodes", "3000"});
+    QVERIFY(make.waitForFinished(60'000));
+    QCOMPARE(make.exitCode(), 0);
+    MainWindow w(MainWindow::Options{.persistSettings = false, .errorDialogs = false});
+    w.resize(1200, 800);
+    w.show();
+    w.openFile(big);
+    gui::GraphView* view = w.graphView();
+    QTRY_VERIFY_WITH_TIMEOUT(w.model() && !w.isBusy() && !view->isDrawing(), kLoadTimeoutMs);
+    view->fitToWindow();
+    QVERIFY2(view->drawsOverview(), qPrintable(QString::number(view->zoom())));
+
+    auto countColour = [&](const QColor& colour) {
+      const QImage image = view->viewport()->grab().toImage();
+      int n = 0;
+      for (int y = 0; y < image.height(); ++y)
+        for (int x = 0; x < image.width(); ++x) n += image.pixelColor(x, y) == colour;
+      return n;
+    };
+    const NodeId first = w.displayedGraph()->nodes.front().id;
+    gui::NodeItem* item = view->itemForNode(first);
+    QVERIFY(item);
+    QVERIFY(countColour(gui::boxFill(item->box())) > 100);
+    const QColor selection(0xd9, 0x3a, 0x1e);
+    QCOMPARE(countColour(selection), 0);
+    view->selectNode(first);
+    QVERIFY(countColour(selection) > 0);
   }
 
   void opensAndSavesProjects() {

@@ -278,21 +278,26 @@ void GraphView::paintEvent(QPaintEvent* event) {
     return;
   }
   // Zoomed far out: the layout as plain boxes and lines, without visiting thousands of items;
-  // then the few boxes that carry a state (selection, search match, diff colour) drawn by their
-  // items on top, so that they stay visible.
+  // then the few boxes that carry a state (selection, search match, diff colour) outlined on top.
   QPainter painter(viewport());
   painter.fillRect(event->rect(), backgroundBrush());
   painter.setTransform(viewportTransform());
   const QRectF exposed = mapToScene(event->rect()).boundingRect();
   overview_.paint(painter, exposed);
-  QStyleOptionGraphicsItem option;
+  // A box with a state gets an outline at least 10 pixels across in its colour (selection first,
+  // then diff colour, then search mark): the boxes themselves are a few pixels at this zoom.
+  painter.setBrush(Qt::NoBrush);
+  const double minSide = 10.0 / std::max(zoom(), 1e-9);
   for (NodeItem* item : nodes_) {
-    if (!item->isSelected() && !item->mark().isValid() && !item->highlight().isValid()) continue;
-    if (!item->sceneBoundingRect().intersects(exposed)) continue;
-    painter.save();
-    painter.translate(item->pos());
-    item->paint(&painter, &option, nullptr);
-    painter.restore();
+    const QColor colour = item->isSelected() ? kSelectColor : item->highlight().isValid() ? item->highlight() : item->mark();
+    if (!colour.isValid()) continue;
+    const QRectF box = item->sceneBoundingRect();
+    if (!box.intersects(exposed)) continue;
+    QPen pen(colour, 2.0);
+    pen.setCosmetic(true);
+    painter.setPen(pen);
+    const QSizeF size(std::max(box.width(), minSide), std::max(box.height(), minSide));
+    painter.drawRect(QRectF(QPointF(), size).translated(box.center() - QPointF(size.width() / 2, size.height() / 2)));
   }
 }
 
