@@ -98,7 +98,8 @@ PipelineRun runPipeline(const Graph& graph, const Pipeline& pipeline, const Pass
     for (int round = 0; round < (stage.fixedPoint ? kMaxFixedPointRounds : 1); ++round) {
       bool anyChange = false;
       for (const std::string& name : stage.passes) {
-        const PassInfo& pass = findPass(name);
+        auto bound = std::find_if(stage.bound.begin(), stage.bound.end(), [&](const PassInfo& p) { return p.name == name; });
+        const PassInfo& pass = bound != stage.bound.end() ? *bound : findPass(name);
         Graph g = *current;  // the snapshot before stays untouched
         auto t0 = std::chrono::steady_clock::now();
         bool changed;

@@ -20,6 +20,7 @@ Command printCommand();
 Command dotCommand();
 Command optCommand();
 Command renderCommand();
+Command quantizeCommand();
 Command profileCommand();
 
 // Options every model-reading command shares.
