@@ -331,8 +331,14 @@ std::vector<Tensor> CalibrationSet::inputsForRun(size_t r) const {
 
 std::string CalibrationSet::describe() const {
   std::string s;
-  for (const Slot& slot : slots_)
-    s += slot.input + ": " + slot.source->describe() + (slot.broadcast ? ", the same for every run" : "") + "\n";
+  for (const Slot& slot : slots_) {
+    s += slot.input + ": " + slot.source->describe();
+    int64_t used = static_cast<int64_t>(runs_) * (slot.type.shape.empty() ? 1 : slot.type.shape[0]);
+    if (slot.broadcast) s += ", the same for every run";
+    else if (skip_ > 0 || used < slot.source->rows())
+      s += ", using samples " + std::to_string(skip_) + ".." + std::to_string(skip_ + used - 1);
+    s += "\n";
+  }
   return s;
 }
 

@@ -183,6 +183,14 @@ class TestQuantProfile : public QObject {
   }
 
   void histogramRebinningKeepsCounts() {
+    // Each old bin moves to the new bin holding its centre: [0,4] in 4 bins holds {0,1,2,3,4} as
+    // [1,1,1,2]; widening to [0,5] (width 1.25) moves centres 0.5, 1.5, 2.5, 3.5 to bins 0, 1, 2, 2.
+    RangeHistogram small(4);
+    const float first[] = {0, 1, 2, 3, 4}, second[] = {5};
+    small.add(first, 5);
+    QCOMPARE(small.counts(), (std::vector<uint64_t>{1, 1, 1, 2}));
+    small.add(second, 1);
+    QCOMPARE(small.counts(), (std::vector<uint64_t>{1, 1, 3, 1}));
     RangeHistogram h(2000);
     uint64_t total = 0;
     float lo = 0, hi = 0;
