@@ -378,6 +378,22 @@ class TestQuantProfile : public QObject {
     QVERIFY(input && input->min == 0 && input->max == 255);
   }
 
+  void cliTakesThePipelineFromAProject() {
+    QTemporaryDir dir;
+    fs::path project = dir.filePath("p.nestproj").toStdString(), out = dir.filePath("p.yaml").toStdString();
+    std::ofstream(project) << "{\"format\": \"nest-project\", \"version\": 1, \"model\": \"model.onnx\", \"pipeline\": [\"dce\"]}";
+    Result r = nestc({"profile", q(mnistModel()), "--input", q(mnistImages()), "--limit", "3", "--project", q(project), "-o", q(out)});
+    NEST_VERIFY(r.code == 0, r.out + r.err);
+    NEST_CONTAINS(r.out, "after the project's pass list");
+    Graph model = loadModel(mnistModel());
+    QCOMPARE(readProfile(out).graphHash, graphHash(runPipeline(model, explicitPipeline({"dce"})).result()));
+    QVERIFY(readProfile(out).graphHash != graphHash(runPipeline(model, namedPipeline("O1")).result()));
+    // -O2 overrides the project's pipeline.
+    r = nestc({"profile", q(mnistModel()), "--input", q(mnistImages()), "--limit", "3", "--project", q(project), "-O2", "-o", q(out)});
+    NEST_VERIFY(r.code == 0, r.out + r.err);
+    QCOMPARE(readProfile(out).graphHash, graphHash(runPipeline(model, namedPipeline("O2")).result()));
+  }
+
   void cliErrorsExit2() {
     QTemporaryDir dir;
     fs::path out = dir.filePath("p.yaml").toStdString();

@@ -7,6 +7,7 @@
 #include "core/calibration_data.h"
 #include "core/error.h"
 #include "core/model_loader.h"
+#include "core/project_file.h"
 #include "core/quant_profile.h"
 #include "passes/pass_manager.h"
 
@@ -32,9 +33,22 @@ int64_t countOption(const ParsedArgs& args, const std::string& opt, int64_t def,
 int profile(const ParsedArgs& args) {
   if (!args.has("-o")) failBadInput("-o PROFILE.yaml is required");
   if (!args.has("--input")) failBadInput("--input CALIB is required (see nestc profile --help)");
+  // The float pipeline: the project's (a level or a pass list) unless -O0/-O1/-O2 says otherwise,
+  // the same rule as the quantizing commands.
   const int levels = args.has("-O0") + args.has("-O1") + args.has("-O2");
   if (levels > 1) failBadInput("give one of -O0, -O1, -O2");
-  const std::string level = args.has("-O0") ? "O0" : args.has("-O2") ? "O2" : "O1";
+  std::string level = "O1";
+  std::vector<std::string> passes;
+  if (args.has("--project")) {
+    ProjectFile project = readProjectFile(args.get("--project"));
+    level = project.level;
+    passes = project.passes;
+  }
+  if (levels) {
+    level = args.has("-O0") ? "O0" : args.has("-O2") ? "O2" : "O1";
+    passes.clear();
+  }
+  const std::string pipelineName = passes.empty() ? "-" + level : "the project's pass list";
   CalibrationOptions calib;
   if (args.has("--preprocess")) {
     calib.preprocess = parsePreprocessSpec(args.get("--preprocess"));
@@ -46,7 +60,7 @@ int profile(const ParsedArgs& args) {
 
   Graph model = loadModel(args.positional[0], importOptionsFrom(args));
   // The quantize pass runs after the float pipeline, so that is the graph to profile.
-  PipelineRun pipeline = runPipeline(model, namedPipeline(level));
+  PipelineRun pipeline = runPipeline(model, passes.empty() ? namedPipeline(level) : explicitPipeline(passes));
   const Graph& g = pipeline.result();
   CalibrationSet data = openCalibrationSet(g, args.all("--input"), calib);
   std::cerr << data.describe();
@@ -69,9 +83,9 @@ int profile(const ParsedArgs& args) {
   writeProfile(args.get("-o"), result);
   for (const std::string& v : profiler.valuesWithNonFinite())
     std::cerr << "warning: value '" << v << "' held NaN or infinity; those elements are not in its profile\n";
-  std::printf("profiled %zu values over %zu runs (%lld samples) in %.1f s after -%s; graph hash %s\nwrote %s\n",
+  std::printf("profiled %zu values over %zu runs (%lld samples) in %.1f s after %s; graph hash %s\nwrote %s\n",
               result.values.size(), profiler.runs(), static_cast<long long>(profiler.runs() * perRun), seconds(),
-              level.c_str(), result.graphHash.c_str(), args.get("-o").c_str());
+              pipelineName.c_str(), result.graphHash.c_str(), args.get("-o").c_str());
   return kExitOk;
 }
 
@@ -80,8 +94,8 @@ int profile(const ParsedArgs& args) {
 Command profileCommand() {
   return {{"profile", "MODEL --input CALIB... -o PROFILE.yaml [options]",
            "record value ranges and histograms over calibration data (for quantization)",
-           "Runs the float model (after the -O1 pipeline, or -O0/-O2: the quantizer must be given the\n"
-           "same level) in the reference interpreter over calibration inputs and writes, for every\n"
+           "Runs the float model (after the -O1 pipeline, or -O0/-O2 or a --project's pipeline: quantize\n"
+           "with the same one) in the reference interpreter over calibration inputs and writes, for every\n"
            "float graph input and node result, its min, max and a histogram in Glow's profile YAML,\n"
            "with a hash of the profiled graph so that a stale profile is refused later.\n"
            "CALIB, per graph input (positional in graph-input order, or NAME=CALIB):\n"
@@ -104,6 +118,7 @@ Command profileCommand() {
             {"-O0", "", "profile the graph without float optimizations"},
             {"-O1", "", "profile the graph after -O1 (default)"},
             {"-O2", "", "profile the graph after -O2"},
+            {"--project", "P.nestproj", "take the float pipeline (level or pass list) from a project file"},
             inputShapeOption()},
            1, 1},
           profile};
