@@ -302,7 +302,9 @@ int64_t quantizeValue(float x, float scale, int64_t zeroPoint, ElemType elem) {
   int64_t qmin, qmax;
   quantizedRange(elem, qmin, qmax);
   if (std::isnan(x)) return zeroPoint;
-  const double v = std::nearbyint(static_cast<double>(x) / scale) + static_cast<double>(zeroPoint);
+  // x / scale in single precision, as ONNX QuantizeLinear: the internal Quantize and an imported
+  // QuantizeLinear give the same integers.
+  const double v = std::nearbyint(static_cast<double>(x / scale)) + static_cast<double>(zeroPoint);
   if (v <= static_cast<double>(qmin)) return qmin;
   if (v >= static_cast<double>(qmax)) return qmax;
   return static_cast<int64_t>(v);

@@ -71,7 +71,7 @@ Requant quantizeMultiplier(double real);
 int64_t requantize(int64_t acc, Requant r);
 
 // Float boundary conversions (used by Quantize / Dequantize and for constants):
-// q = clamp(nearbyint(x / scale) + zp) (ties to even), x = (q - zp) * scale.
+// q = clamp(nearbyint(x / scale) + zp) (float division, ties to even), x = (q - zp) * scale.
 int64_t quantizeValue(float x, float scale, int64_t zeroPoint, ElemType elem);
 float dequantizeValue(int64_t q, float scale, int64_t zeroPoint);
 

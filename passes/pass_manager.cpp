@@ -112,6 +112,7 @@ PipelineRun runPipeline(const Graph& graph, const Pipeline& pipeline, const Pass
         PassRecord r;
         r.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         r.pass = name;
+        r.summary = pass.summary;
         r.round = round;
         r.nodesBefore = current->nodes.size();
         r.nodesAfter = g.nodes.size();

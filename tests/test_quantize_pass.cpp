@@ -4,13 +4,17 @@
 // precision changes; overrides; stale profiles; the pass inside the pipeline; text IR round trip;
 // project-file overrides; mnist-8 end to end (calibrated on 500 MNIST test images, evaluated on
 // the other 9,500).
+#include <QTemporaryDir>
 #include <cmath>
+#include <fstream>
 #include <random>
 
 #include "backends/interpreter/interpreter.h"
 #include "backends/profiler.h"
 #include "core/idx_file.h"
 #include "core/model_loader.h"
+#include "core/npy.h"
+#include "core/onnx_quant_lowering.h"
 #include "core/project_file.h"
 #include "core/quant_math.h"
 #include "core/text_ir.h"
@@ -396,6 +400,102 @@ class QuantizePassTest : public QObject {
       parseProjectFile(R"({"format": "nest-project", "version": 1, "model": "m", "opTypes": {"Conv": {"keepFloat": 1}}})", "q");
     });
     NEST_VERIFY(e.find("opTypes.Conv.keepFloat must be true or false") != std::string::npos, e);
+  }
+
+  void onnxQuantOpsMapOntoInternalForms() {
+    Builder b;
+    std::mt19937 rng(3);
+    std::uniform_int_distribution<int> i8(-100, 100), u8(0, 255);
+    auto ints = [&](ElemType e, Shape s, auto& dist) {
+      std::vector<double> v(static_cast<size_t>(numElements(s)));
+      for (double& x : v) x = dist(rng);
+      return convertTensor(Tensor::fromVector<double>(ElemType::F64, std::move(s), v), e);
+    };
+    Graph& g = b.g;
+    b.input("x", {1, 2, 6, 6});
+    b.input("x2", {4, 8});
+    g.setConstant("xs", Tensor::scalarF32(0.02f));
+    g.setConstant("xz", Tensor::fromVector<uint8_t>(ElemType::U8, {}, {128}));
+    g.setConstant("w", ints(ElemType::U8, {3, 2, 3, 3}, u8));
+    g.setConstant("ws", Tensor::fromVector<float>(ElemType::F32, {3}, {0.01f, 0.02f, 0.005f}));
+    g.setConstant("wz", Tensor::fromVector<uint8_t>(ElemType::U8, {3}, {120, 128, 131}));
+    g.setConstant("ys", Tensor::scalarF32(0.5f));
+    g.setConstant("yz", Tensor::fromVector<uint8_t>(ElemType::U8, {}, {100}));
+    g.setConstant("bias", ints(ElemType::I32, {3}, i8));
+    g.setConstant("b", ints(ElemType::U8, {8, 5}, u8));
+    g.setConstant("bs", Tensor::scalarF32(0.03f));
+    g.setConstant("bz", Tensor::fromVector<uint8_t>(ElemType::U8, {}, {127}));
+    b.node("QuantizeLinear", "xq", {"x", "xs", "xz"});
+    b.node("QLinearConv", "conv", {"xq", "xs", "xz", "w", "ws", "wz", "ys", "yz", "bias"},
+           attrs({{"kernel_shape", Ints{3, 3}}, {"pads", Ints{1, 1, 1, 1}}}));
+    b.node("DequantizeLinear", "y", {"conv", "ys", "yz"});
+    b.node("QuantizeLinear", "x2q", {"x2", "xs", "xz"});
+    b.node("QLinearMatMul", "mm", {"x2q", "xs", "xz", "b", "bs", "bz", "ys", "yz"});
+    b.node("DequantizeLinear", "y2", {"mm", "ys", "yz"});
+    b.node("QuantizeLinear", "x3q", {"x2", "xs", "xz"});
+    b.node("Identity", "raw", {"x3q"});  // another reader: x3q must stay an ONNX QuantizeLinear
+    g.outputs = {"y", "y2", "raw"};
+    verifyGraph(g);
+    Graph lowered = g;
+    QCOMPARE(lowerOnnxQuantOps(lowered), 6);
+    verifyGraph(lowered);
+    QCOMPARE(testing::countOp(lowered, "Quantize"), 2);
+    QCOMPARE(testing::countOp(lowered, "Dequantize"), 2);
+    QCOMPARE(testing::countOp(lowered, "QuantizeLinear"), 1);
+    QVERIFY(lowered.typeOf("conv").quant && lowered.typeOf("mm").quant && !lowered.typeOf("x3q").quant);
+    QCOMPARE(lowered.typeOf(nodeNamed(lowered, "conv")->inputs[1]).quant->axis, std::optional<int64_t>(0));
+    // The integer multiplier path agrees with the ONNX kernels (float multiplier) within one step.
+    for (unsigned seed : {1u, 2u}) {
+      std::vector<Tensor> in = testing::randomInputs(g, seed);
+      std::vector<Tensor> want = Interpreter(g).run(in), got = Interpreter(lowered).run(in);
+      for (size_t o = 0; o < 2; ++o)
+        for (int64_t i = 0; i < want[o].numElements(); ++i)
+          QVERIFY(std::fabs(want[o].values<float>()[i] - got[o].values<float>()[i]) <= 0.5f * 1.0001f);
+      QVERIFY(want[2].sameBytes(got[2]));
+    }
+  }
+
+  void commandLine() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::filesystem::path d = dir.path().toStdString();
+    const QString model = QString::fromStdString((testing::testdata() / "models" / "mnist-8" / "model.onnx").string());
+    const QString images = QString::fromStdString((testing::testdata() / "mnist" / "t10k-images-idx3-ubyte.gz").string());
+    const QString profile = QString::fromStdString((d / "p.yaml").string());
+    testing::NestcResult r = testing::runNestc({"profile", model, "--input", images, "--limit", "50", "-o", profile});
+    NEST_VERIFY(r.code == 0, r.all());
+    const QString nir = QString::fromStdString((d / "q.nir").string());
+    r = testing::runNestc({"quantize", model, "--profile", profile, "--per-channel", "--schema", "symmetric", "-o", nir});
+    NEST_VERIFY(r.code == 0, r.all());
+    NEST_VERIFY(r.out.find("6 integer nodes (Conv 2, Gemm 1, MaxPool 2, Reshape 1), 0 float nodes, 1 Quantize, 1 Dequantize") != std::string::npos, r.all());
+    Graph q = loadModel(d / "q.nir");
+    QCOMPARE(integerNodeCount(q), 6);
+    QVERIFY(q.typeOf(nodeNamed(q, "Convolution28")->inputs[1]).quant->perChannel());
+    // A project file keeps a node float; --project reads it.
+    const std::filesystem::path proj = d / "p.nestproj";
+    {
+      std::ofstream f(proj);
+      f << R"({"format": "nest-project", "version": 1, "model": "m.onnx", "nodes": {"Times212": {"keepFloat": true}}})";
+    }
+    r = testing::runNestc({"quantize", model, "--profile", profile, "--project", QString::fromStdString(proj.string()), "-o", nir});
+    NEST_VERIFY(r.code == 0 && r.out.find("5 integer nodes") != std::string::npos, r.all());
+    // run --profile executes the integer graph.
+    Tensor x = Tensor::fromVector<float>(ElemType::F32, {1, 1, 28, 28}, std::vector<float>(784, 0.0f));
+    writeNpy(x, d / "x.npy");
+    r = testing::runNestc({"run", model, "--profile", profile, "--input", QString::fromStdString((d / "x.npy").string()),
+                           "--output-dir", QString::fromStdString((d / "out").string()), "--format", "npy"});
+    NEST_VERIFY(r.code == 0 && std::filesystem::exists(d / "out" / "output_0.npy"), r.all());
+    // Bad input: exit 2 with a message naming what is wrong.
+    r = testing::runNestc({"quantize", model, "--profile", profile, "-O0", "-o", nir});
+    NEST_VERIFY(r.code == 2 && r.err.find("recorded for a different graph") != std::string::npos, r.all());
+    r = testing::runNestc({"quantize", model, "--profile", profile, "--schema", "asym", "-o", nir});
+    NEST_VERIFY(r.code == 2 && r.err.find("--schema: unknown schema 'asym'") != std::string::npos, r.all());
+    r = testing::runNestc({"quantize", model, "-o", nir});
+    NEST_VERIFY(r.code == 2 && r.err.find("--profile") != std::string::npos, r.all());
+    r = testing::runNestc({"quantize", model, "--profile", profile, "-o", QString::fromStdString((d / "q.onnx").string())});
+    NEST_VERIFY(r.code == 2 && r.err.find("issue 4 part 3") != std::string::npos, r.all());
+    r = testing::runNestc({"quantize", "--help"});
+    NEST_VERIFY(r.code == 0 && r.out.find("symmetric_power2") != std::string::npos, r.all());
   }
 
   void mnistEndToEnd() {
