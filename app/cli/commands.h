@@ -22,6 +22,8 @@ Command optCommand();
 Command renderCommand();
 Command quantizeCommand();
 Command profileCommand();
+Command quantReportCommand();
+Command sensitivityCommand();
 
 // Options every model-reading command shares.
 OptionSpec inputShapeOption();
