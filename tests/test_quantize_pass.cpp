@@ -492,8 +492,15 @@ class QuantizePassTest : public QObject {
     NEST_VERIFY(r.code == 2 && r.err.find("--schema: unknown schema 'asym'") != std::string::npos, r.all());
     r = testing::runNestc({"quantize", model, "-o", nir});
     NEST_VERIFY(r.code == 2 && r.err.find("--profile") != std::string::npos, r.all());
-    r = testing::runNestc({"quantize", model, "--profile", profile, "-o", QString::fromStdString((d / "q.onnx").string())});
-    NEST_VERIFY(r.code == 2 && r.err.find("issue 4 part 3") != std::string::npos, r.all());
+    r = testing::runNestc({"quantize", model, "--profile", profile, "-o", QString::fromStdString((d / "q.txt").string())});
+    NEST_VERIFY(r.code == 2 && r.err.find("must end in .nir") != std::string::npos, r.all());
+    // The quantize pass is a pipeline pass: its snapshot is dumped with the others.
+    r = testing::runNestc({"quantize", model, "--profile", profile, "-o", nir, "--dump-after-each-pass",
+                           QString::fromStdString((d / "dump").string())});
+    NEST_VERIFY(r.code == 0, r.all());
+    std::ifstream pipelineJson(d / "dump" / "pipeline.json");
+    const std::string dumped((std::istreambuf_iterator<char>(pipelineJson)), std::istreambuf_iterator<char>());
+    NEST_VERIFY(dumped.find("\"quantize\"") != std::string::npos, dumped.substr(0, 400));
     r = testing::runNestc({"quantize", "--help"});
     NEST_VERIFY(r.code == 0 && r.out.find("symmetric_power2") != std::string::npos, r.all());
   }

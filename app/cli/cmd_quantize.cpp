@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/model_loader.h"
 #include "core/text_ir.h"
+#include "passes/pipeline_dump.h"
 
 namespace nest::cli {
 
@@ -37,6 +38,8 @@ int quantize(const ParsedArgs& args) {
   }
   std::printf("%d integer nodes (%s), %d float nodes, %d Quantize, %d Dequantize\n", integer, ops.c_str(), floatOps,
               quantize, dequantize);
+  if (args.has("--dump-after-each-pass"))
+    dumpPipeline(run, args.get("--dump-after-each-pass"), parseDumpFormat(args.get("--format", "json")));
   writeTextIrFile(q, out);
   std::printf("wrote %s\n", out.string().c_str());
   return kExitOk;
@@ -47,6 +50,8 @@ int quantize(const ParsedArgs& args) {
 Command quantizeCommand() {
   std::vector<OptionSpec> options = quantOptions(true);
   options.push_back({"-o", "OUT.nir", "write the quantized graph as text IR (with OUT.nir.weights)"});
+  options.push_back({"--dump-after-each-pass", "DIR", "write every pass's snapshot (the quantize pass's too) into DIR"});
+  options.push_back({"--format", "json|text|dot", "format of the dumped snapshots (default json, with pipeline.json)"});
   options.push_back(inputShapeOption());
   return {{"quantize", "MODEL --profile PROFILE.yaml [options] -o OUT.nir", "quantize a model from a calibration profile",
            "Runs the float pipeline the profile was recorded after (-O1 unless told otherwise), then\n"
