@@ -5,6 +5,7 @@
 #include "app/cli/quant_options.h"
 #include "core/error.h"
 #include "core/model_loader.h"
+#include "core/onnx_export_qdq.h"
 #include "core/text_ir.h"
 #include "passes/pipeline_dump.h"
 
@@ -15,9 +16,8 @@ namespace {
 int quantize(const ParsedArgs& args) {
   if (!args.has("-o")) failBadInput("-o OUT.nir is required");
   const std::filesystem::path out = args.get("-o");
-  if (out.extension() == ".onnx")
-    failBadInput("-o " + out.string() + ": QDQ ONNX export comes with issue 4 part 3; write text IR (.nir) for now");
-  if (out.extension() != ".nir") failBadInput("-o " + out.string() + ": the output must end in .nir");
+  if (out.extension() != ".nir" && out.extension() != ".onnx")
+    failBadInput("-o " + out.string() + ": the output must end in .nir (text IR) or .onnx (QDQ ONNX)");
   QuantRequest request = quantRequestFrom(args);
   Graph g = loadModel(args.positional[0], importOptionsFrom(args));
   PipelineRun run = quantizeModel(g, request);
@@ -40,7 +40,8 @@ int quantize(const ParsedArgs& args) {
               quantize, dequantize);
   if (args.has("--dump-after-each-pass"))
     dumpPipeline(run, args.get("--dump-after-each-pass"), parseDumpFormat(args.get("--format", "json")));
-  writeTextIrFile(q, out);
+  if (out.extension() == ".onnx") exportQdqOnnx(q, out);
+  else writeTextIrFile(q, out);
   std::printf("wrote %s\n", out.string().c_str());
   return kExitOk;
 }
@@ -49,17 +50,19 @@ int quantize(const ParsedArgs& args) {
 
 Command quantizeCommand() {
   std::vector<OptionSpec> options = quantOptions(true);
-  options.push_back({"-o", "OUT.nir", "write the quantized graph as text IR (with OUT.nir.weights)"});
+  options.push_back({"-o", "OUT.nir|OUT.onnx", "write the quantized graph as text IR (with OUT.nir.weights) or QDQ ONNX"});
   options.push_back({"--dump-after-each-pass", "DIR", "write every pass's snapshot (the quantize pass's too) into DIR"});
   options.push_back({"--format", "json|text|dot", "format of the dumped snapshots (default json, with pipeline.json)"});
   options.push_back(inputShapeOption());
-  return {{"quantize", "MODEL --profile PROFILE.yaml [options] -o OUT.nir", "quantize a model from a calibration profile",
+  return {{"quantize", "MODEL --profile PROFILE.yaml [options] -o OUT.nir|OUT.onnx", "quantize a model from a calibration profile",
            "Runs the float pipeline the profile was recorded after (-O1 unless told otherwise), then\n"
            "the quantize pass: weights and activations become int8 (or int16) with int32 biases,\n"
            "nodes with integer kernels compute in integers (requantized with integer multipliers),\n"
            "other nodes stay float, and Quantize / Dequantize appear where precision changes.\n"
            "A project file (--project) adds per-node and per-op-type overrides (keep float,\n"
            "precision, schema, calibration); options given here override its defaults.\n"
+           "OUT.onnx is ONNX QDQ (float ops between QuantizeLinear / DequantizeLinear, int8\n"
+           "weights and int32 biases as initializers; int8 only), which onnxruntime runs.\n"
            "A profile recorded on a different graph is refused. See docs/quantization.md.",
            options, 1, 1},
           quantize};
