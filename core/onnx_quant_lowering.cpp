@@ -74,13 +74,26 @@ struct Lowering {
   }
 
   bool dequantizeLinear(Node& n) {
-    const Tensor* s = scalarConstant(n, 1);
-    const Tensor* zp = scalarConstant(n, 2);
-    if (!s || s->elem() != ElemType::F32 || (n.hasInput(2) && !zp)) return false;
-    const QuantParams p = perTensor(*s, zp);
+    const Tensor* s = constantOperand(n, 1);
+    const Tensor* zp = constantOperand(n, 2);
+    if (!s || s->elem() != ElemType::F32 || (n.hasInput(2) && (!zp || zp->numElements() != s->numElements())))
+      return false;
     std::string x = n.inputs[0];
     const TensorType& xt = g.typeOf(x);
     if (!isQuantElem(xt.elem)) return false;
+    QuantParams p;
+    if (s->numElements() == 1) {
+      p = perTensor(*s, zp);
+    } else {
+      // Per axis (weights): a constant operand only, one scale per slice along `axis`.
+      const int64_t axis = n.attrs.getInt("axis", 1) < 0 ? n.attrs.getInt("axis", 1) + xt.rank() : n.attrs.getInt("axis", 1);
+      if (!g.isConstant(x) || axis < 0 || axis >= xt.rank() || xt.shape[axis] != s->numElements()) return false;
+      for (int64_t c = 0; c < s->numElements(); ++c) {
+        p.scales.push_back(static_cast<float>(s->getDouble(c)));
+        p.zeroPoints.push_back(zp ? zp->getInt(c) : 0);
+      }
+      p.axis = axis;
+    }
     if (g.isConstant(x) && !xt.quant) x = annotated(x, p);
     else if (!(xt.quant && *xt.quant == p)) return false;
     n.op = "Dequantize";

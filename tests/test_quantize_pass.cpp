@@ -432,15 +432,22 @@ class QuantizePassTest : public QObject {
     b.node("QuantizeLinear", "x2q", {"x2", "xs", "xz"});
     b.node("QLinearMatMul", "mm", {"x2q", "xs", "xz", "b", "bs", "bz", "ys", "yz"});
     b.node("DequantizeLinear", "y2", {"mm", "ys", "yz"});
+    // Per-axis weights dequantized to feed a float MatMul (the QDQ pattern).
+    g.setConstant("wq", ints(ElemType::I8, {8, 3}, i8));
+    g.setConstant("wqs", Tensor::fromVector<float>(ElemType::F32, {3}, {0.1f, 0.2f, 0.3f}));
+    g.setConstant("wqz", Tensor::fromVector<int8_t>(ElemType::I8, {3}, {0, 1, -1}));
+    b.node("DequantizeLinear", "wdq", {"wq", "wqs", "wqz"}, attrs({{"axis", int64_t(1)}}));
+    b.node("MatMul", "fmm", {"x2", "wdq"});
     b.node("QuantizeLinear", "x3q", {"x2", "xs", "xz"});
     b.node("Identity", "raw", {"x3q"});  // another reader: x3q must stay an ONNX QuantizeLinear
-    g.outputs = {"y", "y2", "raw"};
+    g.outputs = {"y", "y2", "raw", "fmm"};
     verifyGraph(g);
     Graph lowered = g;
-    QCOMPARE(lowerOnnxQuantOps(lowered), 6);
+    QCOMPARE(lowerOnnxQuantOps(lowered), 7);
     verifyGraph(lowered);
     QCOMPARE(testing::countOp(lowered, "Quantize"), 2);
-    QCOMPARE(testing::countOp(lowered, "Dequantize"), 2);
+    QCOMPARE(testing::countOp(lowered, "Dequantize"), 3);
+    QCOMPARE(lowered.typeOf(nodeNamed(lowered, "wdq")->inputs[0]).quant->axis, std::optional<int64_t>(1));
     QCOMPARE(testing::countOp(lowered, "QuantizeLinear"), 1);
     QVERIFY(lowered.typeOf("conv").quant && lowered.typeOf("mm").quant && !lowered.typeOf("x3q").quant);
     QCOMPARE(lowered.typeOf(nodeNamed(lowered, "conv")->inputs[1]).quant->axis, std::optional<int64_t>(0));
@@ -452,6 +459,7 @@ class QuantizePassTest : public QObject {
         for (int64_t i = 0; i < want[o].numElements(); ++i)
           QVERIFY(std::fabs(want[o].values<float>()[i] - got[o].values<float>()[i]) <= 0.5f * 1.0001f);
       QVERIFY(want[2].sameBytes(got[2]));
+      QVERIFY(want[3].sameBytes(got[3]));  // the same float weights either way
     }
   }
 
