@@ -80,7 +80,7 @@ Graph allOpsGraph() {
   b.node("GlobalAveragePool", "gap", {"clip"});
   b.node("Reshape", "gapflat", {"gap"}, attrs({{"shape", Ints{1, 8}}}));
   b.node("MatMul", "mm", {"gapflat", b.weight("wm", {8, 10})});
-  b.node("Add", "logits", {"fc", "mm"});
+  b.node("Add", "logits", {"fc", "mm"}, attrs({{"activation", std::string("Clip")}, {"activation_params", Floats{-1.5f, 2.0f}}}));
   b.node("Softmax", "prob", {"logits"}, attrs({{"axis", int64_t(1)}}));
   b.g.outputs = {"prob", "sum"};
   verifyGraph(b.g);
