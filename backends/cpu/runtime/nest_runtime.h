@@ -102,12 +102,14 @@ typedef struct nest_pool2d_desc {
   int32_t count_include_pad; /* AveragePool */
 } nest_pool2d_desc;
 
+/* Scratch in bytes for either pool (a padded copy of one input plane; 64-byte aligned). */
+size_t nest_pool2d_f32_scratch_size(const nest_pool2d_desc *d);
 /* MaxPool: padding never wins (-inf). A window entirely in padding yields -inf. */
-void nest_maxpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y);
+void nest_maxpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y, void *scratch);
 /* AveragePool: divisor is the window part inside [0,H)x[0,W) (count_include_pad = 0), or the
  * window part inside the padded input [−pad, H+pad_end) (count_include_pad = 1, ONNX semantics:
- * ceil-mode overhang past the end padding is not counted). */
-void nest_avgpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y);
+ * ceil-mode overhang past the end padding is not counted). A window with no element yields 0. */
+void nest_avgpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y, void *scratch);
 /* GlobalAveragePool: y[n, c] = mean over HW of x[n, c]. */
 void nest_global_avgpool_f32(int64_t N, int64_t C, int64_t HW, const float *x, float *y);
 
