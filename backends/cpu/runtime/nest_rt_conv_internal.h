@@ -1,0 +1,36 @@
+/* Internals of the conv kernels: the depthwise path (nest_rt_conv_dw.c) and the padded
+ * phase-plane builder it shares with pooling (nest_rt_conv_plane.c). */
+#ifndef NEST_RT_CONV_INTERNAL_H
+#define NEST_RT_CONV_INTERNAL_H
+
+#include "nest_runtime.h"
+
+int nest_rt_conv_is_depthwise(const nest_conv2d_desc *d);
+size_t nest_rt_conv_dw_scratch_size(const nest_conv2d_desc *d);
+void nest_rt_conv_dw_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
+                         const float *bias, float *y, void *scratch);
+
+/* A padded copy of one H x W plane, split by column phase so that a strided window tap reads
+ * consecutive floats: padded element (r, col) lives at
+ *   buf[r * pitch + (col % stride_w) * phase_w + col / stride_w]
+ * Output column ow of tap column offset t (= kw * dilation_w) is at phase t % stride_w, index
+ * ow + t / stride_w, so NEST_VL consecutive output columns are one vector load. Padded rows and
+ * columns outside the input hold `fill`. */
+typedef struct nest_rt_plane {
+  int64_t rows;    /* padded rows: (OH-1)*stride_h + (KH-1)*dilation_h + 1 */
+  int64_t phase_w; /* floats per phase row (output width rounded up to NEST_RT_VL_MAX + taps) */
+  int64_t pitch;   /* stride_w * phase_w */
+} nest_rt_plane;
+
+/* Largest vector width on any target: planes are sized with it so scratch sizes do not depend
+ * on the target. */
+#define NEST_RT_VL_MAX 16
+
+nest_rt_plane nest_rt_plane_geometry(int64_t OH, int64_t OW, int64_t KH, int64_t KW, int64_t sh,
+                                     int64_t sw, int64_t dh, int64_t dw);
+/* Floats needed for the plane. */
+size_t nest_rt_plane_floats(const nest_rt_plane *p);
+void nest_rt_plane_fill(const nest_rt_plane *p, const float *x, int64_t H, int64_t W, int64_t pad_top,
+                        int64_t pad_left, int64_t sw, float fill, float *buf);
+
+#endif /* NEST_RT_CONV_INTERNAL_H */

@@ -1,0 +1,23 @@
+/* Internals shared by the conv and gemm drivers: the register-tiled micro-kernel on MR-row
+ * packed panels and the fused epilogue. Not part of the bundle API. */
+#ifndef NEST_RT_GEMM_INTERNAL_H
+#define NEST_RT_GEMM_INTERNAL_H
+
+#include "nest_runtime.h"
+#include "nest_rt_simd.h"
+
+/* K-block: one kc x NR slice of the packed right-hand side stays in L1 while every MR-row
+ * weight panel sweeps over it. */
+#ifndef NEST_RT_KC
+#define NEST_RT_KC 256
+#endif
+
+/* C[rows x cols] (row pitch ldc) op= A_panel[kc x MR] * B[kc x NR] (row pitch ldb), where
+ * rows <= NEST_RT_MR, cols <= NEST_RT_NR and A_panel is k-major with NEST_RT_MR floats per k.
+ * first: C is overwritten (with bias[r] per row when bias != NULL, else 0) instead of added to.
+ * last: the activation is applied after the update. B columns past `cols` may hold anything. */
+void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t ldb, float *c,
+                       int64_t ldc, int64_t rows, int64_t cols, int first, int last,
+                       const float *bias, const nest_act *act);
+
+#endif /* NEST_RT_GEMM_INTERNAL_H */

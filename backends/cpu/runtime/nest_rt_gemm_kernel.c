@@ -1,0 +1,116 @@
+/* The register-tiled micro-kernel (broadcast-FMA: one weight broadcast per row, NEST_RT_NRV
+ * vectors of output pixels per row) and the fused activations. */
+#include <math.h>
+#include <string.h>
+
+#include "nest_rt_gemm_internal.h"
+
+/* Same arithmetic as core/ops/fused_activation.cpp (float). */
+static float act_one(const nest_act *a, float x) {
+  switch (a->kind) {
+    case NEST_ACT_RELU: return x > 0.0f ? x : 0.0f;
+    case NEST_ACT_CLIP: {
+      const float v = x < a->params[0] ? a->params[0] : x;
+      return a->params[1] < v ? a->params[1] : v;
+    }
+    case NEST_ACT_LEAKY_RELU: return x < 0.0f ? a->params[0] * x : x;
+    case NEST_ACT_SIGMOID: {
+      if (x >= 0.0f) return 1.0f / (1.0f + expf(-x));
+      const float e = expf(x);
+      return e / (1.0f + e);
+    }
+    case NEST_ACT_HARD_SWISH: {
+      float t = x / 6.0f + 0.5f;
+      t = t < 0.0f ? 0.0f : (t > 1.0f ? 1.0f : t);
+      return x * t;
+    }
+    case NEST_ACT_TANH: return tanhf(x);
+    default: return x;
+  }
+}
+
+void nest_act_apply_f32(const nest_act *act, float *x, int64_t n) {
+  if (!act || act->kind == NEST_ACT_NONE) return;
+  if (act->kind == NEST_ACT_RELU) {
+    for (int64_t i = 0; i < n; ++i) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) x[i] = act_one(act, x[i]);
+}
+
+/* Relu and Clip run inside the kernel on registers; the rest afterwards on the stored tile. */
+static int act_in_registers(const nest_act *act) {
+  return act && (act->kind == NEST_ACT_RELU || act->kind == NEST_ACT_CLIP);
+}
+
+/* Full tile: NEST_UK_ROWS rows x NEST_RT_NR columns, written to c with pitch ldc. */
+static void micro_kernel(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
+                         int64_t ldc, int first, int last, const float *bias, const nest_act *act) {
+  nest_vf acc[NEST_UK_ROWS][NEST_RT_NRV];
+#pragma GCC unroll 16
+  for (int r = 0; r < NEST_UK_ROWS; ++r) {
+    const nest_vf init = first ? (bias ? nest_vset1(bias[r]) : nest_vzero()) : nest_vzero();
+#pragma GCC unroll 4
+    for (int j = 0; j < NEST_RT_NRV; ++j)
+      acc[r][j] = first ? init : nest_vload(c + r * ldc + j * NEST_VL);
+  }
+  for (int64_t k = 0; k < kc; ++k) {
+    nest_vf bv[NEST_RT_NRV];
+#pragma GCC unroll 4
+    for (int j = 0; j < NEST_RT_NRV; ++j) bv[j] = nest_vload(b + j * NEST_VL);
+#pragma GCC unroll 16
+    for (int r = 0; r < NEST_UK_ROWS; ++r) {
+      const nest_vf av = nest_vset1(a[r]);
+#pragma GCC unroll 4
+      for (int j = 0; j < NEST_RT_NRV; ++j) acc[r][j] = nest_vfma(av, bv[j], acc[r][j]);
+    }
+    a += NEST_RT_MR;
+    b += ldb;
+  }
+  if (last && act_in_registers(act)) {
+    const nest_vf lo = nest_vset1(act->kind == NEST_ACT_RELU ? 0.0f : act->params[0]);
+#pragma GCC unroll 16
+    for (int r = 0; r < NEST_UK_ROWS; ++r)
+#pragma GCC unroll 4
+      for (int j = 0; j < NEST_RT_NRV; ++j) acc[r][j] = nest_vmax(acc[r][j], lo);
+    if (act->kind == NEST_ACT_CLIP) {
+      const nest_vf hi = nest_vset1(act->params[1]);
+#pragma GCC unroll 16
+      for (int r = 0; r < NEST_UK_ROWS; ++r)
+#pragma GCC unroll 4
+        for (int j = 0; j < NEST_RT_NRV; ++j) acc[r][j] = nest_vmin(acc[r][j], hi);
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < NEST_UK_ROWS; ++r)
+#pragma GCC unroll 4
+    for (int j = 0; j < NEST_RT_NRV; ++j) nest_vstore(c + r * ldc + j * NEST_VL, acc[r][j]);
+}
+
+void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t ldb, float *c,
+                       int64_t ldc, int64_t rows, int64_t cols, int first, int last,
+                       const float *bias, const nest_act *act) {
+  const int full = rows == NEST_RT_MR && cols == NEST_RT_NR;
+  float tmp[NEST_RT_MR * NEST_RT_NR];
+  float *dst = c;
+  int64_t ld = ldc;
+  if (!full) { /* partial tile: run the full kernel on a copy, store only the valid part */
+    dst = tmp;
+    ld = NEST_RT_NR;
+    if (!first)
+      for (int64_t r = 0; r < rows; ++r) memcpy(tmp + r * ld, c + r * ldc, (size_t)cols * sizeof(float));
+  }
+  for (int64_t r0 = 0; r0 < rows; r0 += NEST_UK_ROWS) {
+    const float *bias_r = bias ? bias + r0 : 0;
+    float bias_pad[NEST_UK_ROWS];
+    if (bias_r && r0 + NEST_UK_ROWS > rows) { /* do not read bias past the last real row */
+      for (int r = 0; r < NEST_UK_ROWS; ++r) bias_pad[r] = r0 + r < rows ? bias_r[r] : 0.0f;
+      bias_r = bias_pad;
+    }
+    micro_kernel(kc, a_panel + r0, b, ldb, dst + r0 * ld, ld, first, last, bias_r, act);
+  }
+  if (!full)
+    for (int64_t r = 0; r < rows; ++r) memcpy(c + r * ldc, tmp + r * ld, (size_t)cols * sizeof(float));
+  if (last && act && act->kind != NEST_ACT_NONE && !act_in_registers(act))
+    for (int64_t r = 0; r < rows; ++r) nest_act_apply_f32(act, c + r * ldc, cols);
+}

@@ -1,0 +1,77 @@
+/* NEST CPU runtime, simple kernels (owned by the code generator, backends/cpu/codegen*.cpp):
+ * elementwise with broadcasting and fused activations, softmax, per-channel affine (inference
+ * BatchNorm), reductions and data movement (concat, index copies, gather). C99, libc/libm only,
+ * no allocation. Shapes and strides are in elements, int64_t. The code generator collapses
+ * dimensions and computes broadcast strides (0 along broadcast axes) at compile time. */
+#ifndef NEST_RT_MISC_H
+#define NEST_RT_MISC_H
+
+#include "nest_runtime.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NEST_MAX_RANK 8
+
+typedef enum nest_binary_op {
+  NEST_BIN_ADD, NEST_BIN_SUB, NEST_BIN_MUL, NEST_BIN_DIV, NEST_BIN_POW, NEST_BIN_MAX, NEST_BIN_MIN,
+  NEST_BIN_PRELU /* a < 0 ? a * b : a */
+} nest_binary_op;
+
+/* y[i] = act(a[i] op b[i]) over `shape` (rank <= NEST_MAX_RANK); a and b are addressed through
+ * their strides. y is contiguous and may be a (same-size) operand. */
+void nest_binary_f32(int32_t op, int32_t rank, const int64_t *shape, const float *a, const int64_t *a_strides,
+                     const float *b, const int64_t *b_strides, float *y, const nest_act *act);
+
+typedef enum nest_unary_op {
+  NEST_UN_RELU, NEST_UN_LEAKY_RELU, NEST_UN_ELU, NEST_UN_SELU, NEST_UN_SIGMOID, NEST_UN_TANH,
+  NEST_UN_HARD_SIGMOID, NEST_UN_HARD_SWISH, NEST_UN_SOFTPLUS, NEST_UN_ABS, NEST_UN_NEG, NEST_UN_EXP,
+  NEST_UN_LOG, NEST_UN_SQRT, NEST_UN_RECIPROCAL, NEST_UN_CEIL, NEST_UN_FLOOR, NEST_UN_ERF, NEST_UN_CLIP
+} nest_unary_op;
+
+/* y[i] = f(x[i]); p0/p1: LeakyRelu/Elu alpha; Selu alpha, gamma; HardSigmoid alpha, beta;
+ * Clip min, max. y may be x. */
+void nest_unary_f32(int32_t op, const float *x, float *y, int64_t n, float p0, float p1);
+
+/* Softmax (or LogSoftmax) over the middle dimension of [outer, n, inner]. */
+void nest_softmax_f32(const float *x, float *y, int64_t outer, int64_t n, int64_t inner, int32_t log_softmax);
+
+/* y[o, c, i] = x[o, c, i] * scale[c] + shift[c] over [outer, c, inner]; y may be x. */
+void nest_channel_affine_f32(const float *x, const float *scale, const float *shift, float *y, int64_t outer,
+                             int64_t c, int64_t inner);
+
+typedef enum nest_reduce_op {
+  NEST_RED_SUM, NEST_RED_MEAN, NEST_RED_MAX, NEST_RED_MIN, NEST_RED_PROD, NEST_RED_SUM_SQUARE,
+  NEST_RED_LOG_SUM, NEST_RED_LOG_SUM_EXP
+} nest_reduce_op;
+
+/* y (contiguous, in the order of the kept dimensions) = reduction of x over the reduced
+ * dimensions. kept/reduced: shapes and x strides of each group. */
+void nest_reduce_f32(int32_t op, const float *x, float *y, int32_t kept_rank, const int64_t *kept_shape,
+                     const int64_t *kept_strides, int32_t red_rank, const int64_t *red_shape,
+                     const int64_t *red_strides);
+
+/* rows x row_bytes block copy between strided rows (Concat writes each operand this way). */
+void nest_copy_rows(void *dst, int64_t dst_stride_bytes, const void *src, int64_t src_stride_bytes, int64_t rows,
+                    int64_t row_bytes);
+
+/* y[i0..ir] = x[base + sum_d tables_d[i_d]] over `shape` (tables concatenated, shape[d] entries
+ * each). With fill != NULL a negative table entry selects *fill instead (Pad). elem: bytes. */
+void nest_index_copy(void *y, const void *x, size_t elem, int32_t rank, const int64_t *shape,
+                     const int64_t *tables, int64_t base, const void *fill);
+
+/* y[i] = x[map[i]] for n elements. */
+void nest_index_map(void *y, const void *x, size_t elem, const int64_t *map, int64_t n);
+
+/* Gather along an axis: x = [outer, axis_len, inner], y = [outer, n_indices, inner] (inner in
+ * elements of `elem` bytes). Negative indices count from the end. Returns 1 on an index out of
+ * range (y is then incomplete), 0 otherwise. */
+int nest_gather(void *y, const void *x, size_t elem, int64_t outer, int64_t axis_len, int64_t inner,
+                const void *indices, int32_t indices_are_i64, int64_t n_indices);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NEST_RT_MISC_H */
