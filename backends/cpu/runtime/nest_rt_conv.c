@@ -58,9 +58,28 @@ void nest_conv2d_f32_pack(const nest_conv2d_desc *d, const float *w, const float
     }
 }
 
+/* Pixels per packed block. Weights that fit comfortably in L2 are swept once per NR_MAX-pixel tile
+ * (the freshly packed tile is still in L1 for every panel). Larger weights are swept once per block
+ * of as many tiles as fit the L2 budget (never more than the plane needs), so multi-megabyte
+ * weights stream through the cache only a few times per image. */
+#ifndef NEST_RT_PACK_BUDGET
+#define NEST_RT_PACK_BUDGET (1536 * 1024)
+#endif
+#ifndef NEST_RT_SMALL_WEIGHTS
+#define NEST_RT_SMALL_WEIGHTS (512 * 1024)
+#endif
+static int64_t block_cols(const nest_conv2d_desc *d) {
+  if (conv_panels(d) * NEST_RT_MR * conv_kg(d) * (int64_t)sizeof(float) <= NEST_RT_SMALL_WEIGHTS)
+    return NEST_RT_NR_MAX;
+  const int64_t tiles = (d->OH * d->OW + NEST_RT_NR_MAX - 1) / NEST_RT_NR_MAX;
+  int64_t fit = NEST_RT_PACK_BUDGET / (conv_kg(d) * NEST_RT_NR_MAX * (int64_t)sizeof(float));
+  if (fit < 1) fit = 1;
+  return (fit < tiles ? fit : tiles) * NEST_RT_NR_MAX;
+}
+
 size_t nest_conv2d_f32_scratch_size(const nest_conv2d_desc *d) {
   if (nest_rt_conv_is_depthwise(d)) return nest_rt_conv_dw_scratch_size(d);
-  return (size_t)conv_kg(d) * NEST_RT_NR_MAX * sizeof(float);
+  return (size_t)(conv_kg(d) * block_cols(d)) * sizeof(float);
 }
 
 /* A tile's pixels, cut into runs inside one output row. */
@@ -135,6 +154,7 @@ void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *pac
   }
   const int64_t kg = conv_kg(d), mg = d->M / d->group, cg = d->C / d->group, panels = conv_panels(d);
   const int64_t P = d->OH * d->OW, HW = d->H * d->W;
+  const int64_t bcols = block_cols(d);
   float *col = (float *)scratch;
   for (int64_t n = 0; n < d->N; ++n)
     for (int64_t g = 0; g < d->group; ++g) {
@@ -142,16 +162,20 @@ void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *pac
       float *yg = y + (n * d->M + g * mg) * P;
       const float *wg = packed_w + g * panels * NEST_RT_MR * kg;
       const float *bg = bias ? bias + g * mg : 0;
-      for (int64_t p0 = 0; p0 < P; p0 += NEST_RT_NR) {
-        const int64_t cols = P - p0 < NEST_RT_NR ? P - p0 : NEST_RT_NR;
-        pack_tile(d, xg, p0, cols, col);
+      for (int64_t b0 = 0; b0 < P; b0 += bcols) {
+        const int64_t bend = P - b0 < bcols ? P : b0 + bcols;
+        /* tile t of the block (pixels b0 + t*NR ...) is packed at col + t * kg * NR */
+        for (int64_t p0 = b0, t = 0; p0 < bend; p0 += NEST_RT_NR, ++t)
+          pack_tile(d, xg, p0, bend - p0 < NEST_RT_NR ? bend - p0 : NEST_RT_NR, col + t * kg * NEST_RT_NR);
         for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
           const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
           for (int64_t ip = 0; ip < panels; ++ip) {
             const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
-            nest_rt_gemm_tile(kc, wg + (ip * kg + pc) * NEST_RT_MR, col + pc * NEST_RT_NR, NEST_RT_NR,
-                              yg + ip * NEST_RT_MR * P + p0, P, rows, cols, pc == 0, pc + kc >= kg,
-                              bg ? bg + ip * NEST_RT_MR : 0, &d->act);
+            const float *a = wg + (ip * kg + pc) * NEST_RT_MR;
+            for (int64_t p0 = b0, t = 0; p0 < bend; p0 += NEST_RT_NR, ++t)
+              nest_rt_gemm_tile(kc, a, col + (t * kg + pc) * NEST_RT_NR, NEST_RT_NR, yg + ip * NEST_RT_MR * P + p0, P,
+                                rows, bend - p0 < NEST_RT_NR ? bend - p0 : NEST_RT_NR, pc == 0, pc + kc >= kg,
+                                bg ? bg + ip * NEST_RT_MR : 0, &d->act);
           }
         }
       }

@@ -18,7 +18,7 @@ void nest_rt_conv_dw_f32(const nest_conv2d_desc *d, const float *x, const float 
  * columns outside the input hold `fill`. */
 typedef struct nest_rt_plane {
   int64_t rows;    /* padded rows: (OH-1)*stride_h + (KH-1)*dilation_h + 1 */
-  int64_t phase_w; /* floats per phase row (output width rounded up to NEST_RT_VL_MAX + taps) */
+  int64_t phase_w; /* floats per phase row: output width rounded up + taps, a multiple of NEST_RT_VL_MAX */
   int64_t pitch;   /* stride_w * phase_w */
 } nest_rt_plane;
 
@@ -28,7 +28,7 @@ typedef struct nest_rt_plane {
 
 nest_rt_plane nest_rt_plane_geometry(int64_t OH, int64_t OW, int64_t KH, int64_t KW, int64_t sh,
                                      int64_t sw, int64_t dh, int64_t dw);
-/* Floats needed for the plane. */
+/* Floats needed for the plane (and its staging row). */
 size_t nest_rt_plane_floats(const nest_rt_plane *p);
 void nest_rt_plane_fill(const nest_rt_plane *p, const float *x, int64_t H, int64_t W, int64_t pad_top,
                         int64_t pad_left, int64_t sw, float fill, float *buf);

@@ -43,54 +43,55 @@ static int act_in_registers(const nest_act *act) {
   return act && (act->kind == NEST_ACT_RELU || act->kind == NEST_ACT_CLIP);
 }
 
-/* Full tile: NEST_UK_ROWS rows x NEST_RT_NR columns, written to c with pitch ldc. */
-static void micro_kernel(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
-                         int64_t ldc, int first, int last, const float *bias, const nest_act *act) {
-  nest_vf acc[NEST_UK_ROWS][NEST_RT_NRV];
-#pragma GCC unroll 16
-  for (int r = 0; r < NEST_UK_ROWS; ++r) {
-    const nest_vf init = first ? (bias ? nest_vset1(bias[r]) : nest_vzero()) : nest_vzero();
-#pragma GCC unroll 4
-    for (int j = 0; j < NEST_RT_NRV; ++j)
-      acc[r][j] = first ? init : nest_vload(c + r * ldc + j * NEST_VL);
+/* One tile: NEST_UK_ROWS rows x NV vectors of columns, written to c with pitch ldc. Generated for
+ * NV = NEST_RT_NRV (full tiles) and narrower widths (the last tile of a row of pixels, so that a
+ * 49-pixel 7x7 plane costs 48 + 16 columns, not 2 x 48). */
+#define NEST_RT_DEFINE_MICRO_KERNEL(name, NV)                                                            \
+  static void name(int64_t kc, const float *a, const float *b, int64_t ldb, float *c, int64_t ldc, int first, \
+                   int last, const float *bias, const nest_act *act) {                                   \
+    nest_vf acc[NEST_UK_ROWS][NV];                                                                       \
+    _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r) {                                    \
+      const nest_vf init = first && bias ? nest_vset1(bias[r]) : nest_vzero();                           \
+      _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) acc[r][j] =                                   \
+          first ? init : nest_vload(c + r * ldc + j * NEST_VL);                                          \
+    }                                                                                                    \
+    for (int64_t k = 0; k < kc; ++k) {                                                                   \
+      nest_vf bv[NV];                                                                                    \
+      _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) bv[j] = nest_vload(b + j * NEST_VL);          \
+      _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r) {                                  \
+        const nest_vf av = nest_vset1(a[r]);                                                             \
+        _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) acc[r][j] = nest_vfma(av, bv[j], acc[r][j]); \
+      }                                                                                                  \
+      a += NEST_RT_MR;                                                                                   \
+      b += ldb;                                                                                          \
+    }                                                                                                    \
+    if (last && act_in_registers(act)) {                                                                 \
+      const nest_vf lo = nest_vset1(act->kind == NEST_ACT_RELU ? 0.0f : act->params[0]);                 \
+      const nest_vf hi = nest_vset1(act->kind == NEST_ACT_CLIP ? act->params[1] : 0.0f);                 \
+      _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r)                                    \
+          _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) {                                         \
+        acc[r][j] = nest_vmax(acc[r][j], lo);                                                            \
+        if (act->kind == NEST_ACT_CLIP) acc[r][j] = nest_vmin(acc[r][j], hi);                            \
+      }                                                                                                  \
+    }                                                                                                    \
+    _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r)                                      \
+        _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) nest_vstore(c + r * ldc + j * NEST_VL, acc[r][j]); \
   }
-  for (int64_t k = 0; k < kc; ++k) {
-    nest_vf bv[NEST_RT_NRV];
-#pragma GCC unroll 4
-    for (int j = 0; j < NEST_RT_NRV; ++j) bv[j] = nest_vload(b + j * NEST_VL);
-#pragma GCC unroll 16
-    for (int r = 0; r < NEST_UK_ROWS; ++r) {
-      const nest_vf av = nest_vset1(a[r]);
-#pragma GCC unroll 4
-      for (int j = 0; j < NEST_RT_NRV; ++j) acc[r][j] = nest_vfma(av, bv[j], acc[r][j]);
-    }
-    a += NEST_RT_MR;
-    b += ldb;
-  }
-  if (last && act_in_registers(act)) {
-    const nest_vf lo = nest_vset1(act->kind == NEST_ACT_RELU ? 0.0f : act->params[0]);
-#pragma GCC unroll 16
-    for (int r = 0; r < NEST_UK_ROWS; ++r)
-#pragma GCC unroll 4
-      for (int j = 0; j < NEST_RT_NRV; ++j) acc[r][j] = nest_vmax(acc[r][j], lo);
-    if (act->kind == NEST_ACT_CLIP) {
-      const nest_vf hi = nest_vset1(act->params[1]);
-#pragma GCC unroll 16
-      for (int r = 0; r < NEST_UK_ROWS; ++r)
-#pragma GCC unroll 4
-        for (int j = 0; j < NEST_RT_NRV; ++j) acc[r][j] = nest_vmin(acc[r][j], hi);
-    }
-  }
-#pragma GCC unroll 16
-  for (int r = 0; r < NEST_UK_ROWS; ++r)
-#pragma GCC unroll 4
-    for (int j = 0; j < NEST_RT_NRV; ++j) nest_vstore(c + r * ldc + j * NEST_VL, acc[r][j]);
-}
+
+NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_1, 1)
+NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_2, 2)
+NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_3, 3)
+
+typedef void (*micro_kernel_fn)(int64_t, const float *, const float *, int64_t, float *, int64_t, int, int,
+                                const float *, const nest_act *);
+static const micro_kernel_fn micro_kernels[NEST_RT_NRV] = {micro_kernel_1, micro_kernel_2, micro_kernel_3};
 
 void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t ldb, float *c,
                        int64_t ldc, int64_t rows, int64_t cols, int first, int last,
                        const float *bias, const nest_act *act) {
-  const int full = rows == NEST_RT_MR && cols == NEST_RT_NR;
+  const int64_t nv = (cols + NEST_VL - 1) / NEST_VL; /* vectors of columns computed */
+  const micro_kernel_fn kernel = micro_kernels[nv - 1];
+  const int full = rows == NEST_RT_MR && cols == nv * NEST_VL;
   float tmp[NEST_RT_MR * NEST_RT_NR];
   float *dst = c;
   int64_t ld = ldc;
@@ -107,7 +108,7 @@ void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t
       for (int r = 0; r < NEST_UK_ROWS; ++r) bias_pad[r] = r0 + r < rows ? bias_r[r] : 0.0f;
       bias_r = bias_pad;
     }
-    micro_kernel(kc, a_panel + r0, b, ldb, dst + r0 * ld, ld, first, last, bias_r, act);
+    kernel(kc, a_panel + r0, b, ldb, dst + r0 * ld, ld, first, last, bias_r, act);
   }
   if (!full)
     for (int64_t r = 0; r < rows; ++r) memcpy(c + r * ldc, tmp + r * ld, (size_t)cols * sizeof(float));

@@ -19,13 +19,10 @@ size_t nest_pool2d_f32_scratch_size(const nest_pool2d_desc *d) {
 }
 
 static void store_row_part(float *yrow, int64_t ow, int64_t OW, nest_vf v) {
-  if (ow + NEST_VL <= OW) {
+  if (ow + NEST_VL <= OW)
     nest_vstore(yrow + ow, v);
-    return;
-  }
-  float tmp[NEST_VL];
-  nest_vstore(tmp, v);
-  for (int64_t i = 0; ow + i < OW; ++i) yrow[ow + i] = tmp[i];
+  else
+    nest_vstore_part(yrow + ow, v, OW - ow);
 }
 
 void nest_maxpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y, void *scratch) {

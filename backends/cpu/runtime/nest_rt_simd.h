@@ -34,6 +34,15 @@ typedef __m512 nest_vf;
 #define nest_vdiv(a, b) _mm512_div_ps((a), (b))
 #define nest_vmax(a, b) _mm512_max_ps((a), (b))
 #define nest_vmin(a, b) _mm512_min_ps((a), (b))
+/* p[0], p[2], ..., p[2*VL-2] (reads p[0 .. 2*VL-1]) */
+static inline nest_vf nest_vload_even(const float *p) {
+  const __m512i idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  return _mm512_permutex2var_ps(_mm512_loadu_ps(p), idx, _mm512_loadu_ps(p + 16));
+}
+/* Stores the first n (< VL) lanes. */
+static inline void nest_vstore_part(float *p, nest_vf v, int64_t n) {
+  _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1u), v);
+}
 #elif defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define NEST_VL 8
@@ -49,6 +58,10 @@ typedef __m256 nest_vf;
 #define nest_vdiv(a, b) _mm256_div_ps((a), (b))
 #define nest_vmax(a, b) _mm256_max_ps((a), (b))
 #define nest_vmin(a, b) _mm256_min_ps((a), (b))
+static inline nest_vf nest_vload_even(const float *p) {
+  const __m256 t = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), _MM_SHUFFLE(2, 0, 2, 0));
+  return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
+}
 #elif defined(__ARM_NEON) && defined(__aarch64__)
 #include <arm_neon.h>
 #define NEST_VL 4
@@ -66,6 +79,7 @@ typedef float32x4_t nest_vf;
  * max(x, 0) / clip where the interpreter's comparisons agree for non-NaN input. */
 #define nest_vmax(a, b) vmaxq_f32((a), (b))
 #define nest_vmin(a, b) vminq_f32((a), (b))
+static inline nest_vf nest_vload_even(const float *p) { return vld2q_f32(p).val[0]; }
 #else
 #define NEST_VL 1
 #define NEST_UK_ROWS 8
@@ -81,6 +95,15 @@ typedef float nest_vf;
 #define nest_vdiv(a, b) ((a) / (b))
 #define nest_vmax(a, b) ((a) > (b) ? (a) : (b))
 #define nest_vmin(a, b) ((a) < (b) ? (a) : (b))
+#define nest_vload_even(p) (*(p))
+#endif
+
+#if !defined(__AVX512F__)
+static inline void nest_vstore_part(float *p, nest_vf v, int64_t n) {
+  float tmp[NEST_VL];
+  nest_vstore(tmp, v);
+  for (int64_t i = 0; i < n; ++i) p[i] = tmp[i];
+}
 #endif
 
 /* Micro-kernel tile width in output pixels on this target. */
