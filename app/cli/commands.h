@@ -20,6 +20,7 @@ Command printCommand();
 Command dotCommand();
 Command optCommand();
 Command renderCommand();
+Command compileCommand();
 
 // Options every model-reading command shares.
 OptionSpec inputShapeOption();
