@@ -9,7 +9,7 @@
 /* K-block: one kc x NR slice of the packed right-hand side stays in L1 while every MR-row
  * weight panel sweeps over it. */
 #ifndef NEST_RT_KC
-#define NEST_RT_KC 256
+#define NEST_RT_KC 128
 #endif
 
 /* C[rows x cols] (row pitch ldc) op= A_panel[kc x MR] * B[kc x NR] (row pitch ldb), where
