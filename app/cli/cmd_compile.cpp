@@ -72,7 +72,7 @@ int compile(const ParsedArgs& args) {
   size_t bundleBytes = 0;
   for (const std::string& name : files) bundleBytes += fs::file_size(dir / name);
   std::printf("bundle: %s (%zu files, %s; %s.weights.bin %s)\n", dir.string().c_str(), files.size(),
-              megabytes(bundleBytes).c_str(), m.name.c_str(), megabytes(m.weights.size()).c_str());
+              megabytes(bundleBytes).c_str(), m.name.c_str(), megabytes(f.weightBytes).c_str());
   std::printf("import %.1f ms; compile %.1f ms (graph passes %.1f, lowering %.1f, LIR passes %.1f, codegen %.1f, write %.1f); C compiler not run\n",
               importMs, m.totalMs() + writeMs, m.graphMs, m.lowerMs, m.lirMs, m.codegenMs, writeMs);
   if (args.has("--print-lir")) std::printf("%s", m.lir.records.empty() ? m.lir.initialDump.c_str() : m.lir.records.back().dump.c_str());

@@ -75,7 +75,11 @@ std::vector<std::string> writeModelSources(const CompiledModel& m, const fs::pat
   };
   put(m.name + ".h", m.header);
   put(m.name + ".c", m.source);
-  put(m.name + ".weights.bin", std::string_view(reinterpret_cast<const char*>(m.weights.data()), m.weights.size()));
+  {
+    std::vector<uint8_t> blob(m.lir.result.weightBytes);
+    fillWeights(m, blob.data());
+    put(m.name + ".weights.bin", std::string_view(reinterpret_cast<const char*>(blob.data()), blob.size()));
+  }
   for (const EmbeddedFile& f : embeddedFiles())
     if (isRuntimeFile(f.name)) put(std::string(f.name), f.text);
   return written;

@@ -149,7 +149,6 @@ class CodeGen {
     body_ += "  return 0;\n}\n";
     writeSource();
     writeHeader();
-    writeWeights();
   }
 
  private:
@@ -486,16 +485,23 @@ class CodeGen {
     m_.header = std::move(h);
   }
 
-  void writeWeights() {
-    m_.weights.assign(f_.weightBytes, 0);
-    for (const Buffer& b : f_.buffers)
-      if (b.kind == BufferKind::Weight && !b.isAlias() && b.offset >= 0 && b.bytes())
-        std::memcpy(m_.weights.data() + b.offset, b.data.raw(), b.bytes());
-  }
 };
 
 }  // namespace
 
 void generateCode(CompiledModel& model) { CodeGen(model).run(); }
+
+void fillWeights(const CompiledModel& model, uint8_t* dst) {
+  const Function& f = model.lir.result;
+  size_t end = 0;  // zero only the padding: the blob is 100 MB for ResNet-50
+  for (const Buffer& b : f.buffers) {
+    if (b.kind != BufferKind::Weight || b.isAlias() || b.offset < 0) continue;
+    const auto off = static_cast<size_t>(b.offset);
+    if (b.bytes()) std::memcpy(dst + off, b.data.raw(), b.bytes());
+    std::memset(dst + off + b.bytes(), 0, lir::alignUp(b.bytes()) - b.bytes());
+    end = std::max(end, off + lir::alignUp(b.bytes()));
+  }
+  if (end != f.weightBytes) failInternal("CPU codegen: weight buffers do not tile the weights region");
+}
 
 }  // namespace nest::cpu

@@ -32,7 +32,6 @@ struct CompiledModel {
   Graph graph;                // after the graph pipeline
   lir::LirPipelineRun lir;    // LIR pass records; lir.result is the planned function
   std::string header, source;  // NAME.h, NAME.c
-  std::vector<uint8_t> weights;  // NAME.weights.bin (weightBytes long)
   double graphMs = 0, lowerMs = 0, lirMs = 0, codegenMs = 0;
   double totalMs() const { return graphMs + lowerMs + lirMs + codegenMs; }
 };
@@ -41,8 +40,12 @@ struct CompiledModel {
 // BadInput for an invalid name.
 CompiledModel compile(const Graph& graph, const CompileOptions& options);
 
-// Generates NAME.h and NAME.c and the weights blob from a planned LIR function.
+// Generates NAME.h and NAME.c from a planned LIR function.
 void generateCode(CompiledModel& model);
+
+// The weights blob (NAME.weights.bin, lir.result.weightBytes long): every placed weight buffer at
+// its offset, zero padding between. `dst` must have weightBytes bytes.
+void fillWeights(const CompiledModel& model, uint8_t* dst);
 
 // True for a valid C identifier that is not a C keyword.
 bool isCIdentifier(const std::string& name);

@@ -127,10 +127,10 @@ std::shared_ptr<LoadedModel> build(const Graph& graph) {
   if (!model->entry) failInternal("the compiled model has no entry function");
   std::error_code ec;
   fs::remove_all(dir, ec);  // the library stays mapped
-  model->function = std::move(m.lir.result);
+  model->function = m.lir.result;
   model->inputNames = m.graph.inputs;
-  model->weights = alignedBytes(m.weights.size());
-  if (!m.weights.empty()) std::memcpy(model->weights.get(), m.weights.data(), m.weights.size());
+  model->weights = alignedBytes(m.lir.result.weightBytes);
+  fillWeights(m, model->weights.get());
   model->activationBytes = model->function.activationBytes;
   model->mutableBytes = model->function.mutableBytes;
   return model;

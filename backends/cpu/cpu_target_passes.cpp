@@ -22,11 +22,12 @@ const Tensor* weightData(const Function& f, BufferId id) {
   return root.kind == BufferKind::Weight && root.data.valid() ? &root.data : nullptr;
 }
 
-BufferId addPacked(Function& f, BufferId original, const std::vector<float>& packed) {
+// A new weight buffer of `floats` floats for the packed form of `original`; pack into its data.
+BufferId addPacked(Function& f, BufferId original, size_t floats) {
   const std::string name = f.buffer(original).name + "#packed";
-  const auto n = static_cast<int64_t>(packed.size());
-  BufferId b = f.addBuffer(name, BufferKind::Weight, TensorType(ElemType::F32, {n}));
-  f.buffer(b).data = Tensor::fromVector<float>(ElemType::F32, {n}, packed);
+  TensorType type(ElemType::F32, {static_cast<int64_t>(floats)});
+  BufferId b = f.addBuffer(name, BufferKind::Weight, type);
+  f.buffer(b).data = Tensor(type);
   return b;
 }
 
@@ -35,22 +36,24 @@ bool packWeightsPass(Function& f) {
   for (size_t i = 0; i < f.instrs.size(); ++i) {
     Instr& in = f.instrs[i];
     if (in.params.getInt("packed", 0)) continue;
-    const Tensor* w = in.inputs.size() > 1 ? weightData(f, in.inputs[1]) : nullptr;
-    if (!w) continue;
+    const Tensor* wp = in.inputs.size() > 1 ? weightData(f, in.inputs[1]) : nullptr;
+    if (!wp) continue;
+    const Tensor weight = *wp;  // shares the bytes; `wp` dies when a buffer is added
+    const Tensor* w = &weight;
     if (in.kernel == "conv2d") {
       nest_conv2d_desc d = convDesc(f, in);
       if (const char* bad = nest_conv2d_check(&d)) failInternal("conv2d instruction " + std::to_string(i) + ": " + bad);
-      std::vector<float> packed(nest_conv2d_f32_packed_size(&d));
+      BufferId p = addPacked(f, in.inputs[1], nest_conv2d_f32_packed_size(&d));
       Floats scale = in.params.getFloats("output_scale");
-      nest_conv2d_f32_pack(&d, w->data<float>(), scale.empty() ? nullptr : scale.data(), packed.data());
-      in.inputs[1] = addPacked(f, in.inputs[1], packed);
+      nest_conv2d_f32_pack(&d, w->data<float>(), scale.empty() ? nullptr : scale.data(), f.buffer(p).data.mutableData<float>());
+      in.inputs[1] = p;
       in.params.erase("output_scale");
     } else if (in.kernel == "gemm" || (in.kernel == "matmul" && matmulFlattens(f, in))) {
       nest_gemm_desc d = gemmDesc(f, in);
-      std::vector<float> packed(nest_gemm_f32_packed_b_size(&d));
-      nest_gemm_f32_pack_b(&d, w->data<float>(), packed.data());
+      BufferId p = addPacked(f, in.inputs[1], nest_gemm_f32_packed_b_size(&d));
+      nest_gemm_f32_pack_b(&d, w->data<float>(), f.buffer(p).data.mutableData<float>());
       in.params.set("b_shape", f.buffer(in.inputs[1]).type.shape);
-      in.inputs[1] = addPacked(f, in.inputs[1], packed);
+      in.inputs[1] = p;
     } else {
       continue;
     }
