@@ -28,10 +28,8 @@ int nest_rt_conv_is_depthwise(const nest_conv2d_desc *d) {
   return d->group > 1 && d->group == d->C && d->group == d->M;
 }
 
-static int64_t conv_kg(const nest_conv2d_desc *d) { return d->C / d->group * d->KH * d->KW; }
-static int64_t conv_panels(const nest_conv2d_desc *d) {
-  return (d->M / d->group + NEST_RT_MR - 1) / NEST_RT_MR;
-}
+#define conv_kg nest_rt_conv_kg
+#define conv_panels nest_rt_conv_panels
 
 size_t nest_conv2d_f32_packed_size(const nest_conv2d_desc *d) {
   if (nest_rt_conv_is_depthwise(d)) return (size_t)(d->C * d->KH * d->KW);
@@ -79,6 +77,7 @@ static int64_t block_cols(const nest_conv2d_desc *d) {
 
 size_t nest_conv2d_f32_scratch_size(const nest_conv2d_desc *d) {
   if (nest_rt_conv_is_depthwise(d)) return nest_rt_conv_dw_scratch_size(d);
+  if (nest_rt_conv_is_s1(d)) return nest_rt_conv_s1_scratch_size(d);
   return (size_t)(conv_kg(d) * block_cols(d)) * sizeof(float);
 }
 
@@ -152,6 +151,10 @@ void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *pac
     nest_rt_conv_dw_f32(d, x, packed_w, bias, y, scratch);
     return;
   }
+  if (nest_rt_conv_is_s1(d)) {
+    nest_rt_conv_s1_f32(d, x, packed_w, bias, y, scratch);
+    return;
+  }
   const int64_t kg = conv_kg(d), mg = d->M / d->group, cg = d->C / d->group, panels = conv_panels(d);
   const int64_t P = d->OH * d->OW, HW = d->H * d->W;
   const int64_t bcols = block_cols(d);
@@ -173,7 +176,7 @@ void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *pac
             const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
             const float *a = wg + (ip * kg + pc) * NEST_RT_MR;
             for (int64_t p0 = b0, t = 0; p0 < bend; p0 += NEST_RT_NR, ++t)
-              nest_rt_gemm_tile(kc, a, col + (t * kg + pc) * NEST_RT_NR, NEST_RT_NR, yg + ip * NEST_RT_MR * P + p0, P,
+              nest_rt_gemm_tile(kc, a, col + (t * kg + pc) * NEST_RT_NR, NEST_RT_NR, 0, yg + ip * NEST_RT_MR * P + p0, P,
                                 rows, bend - p0 < NEST_RT_NR ? bend - p0 : NEST_RT_NR, pc == 0, pc + kc >= kg,
                                 bg ? bg + ip * NEST_RT_MR : 0, &d->act);
           }

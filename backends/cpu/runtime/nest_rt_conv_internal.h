@@ -6,6 +6,16 @@
 #include "nest_runtime.h"
 
 int nest_rt_conv_is_depthwise(const nest_conv2d_desc *d);
+
+/* GEMM view of a (non-depthwise) conv: Kg = C/group*KH*KW, weight panels per group. */
+static inline int64_t nest_rt_conv_kg(const nest_conv2d_desc *d) { return d->C / d->group * d->KH * d->KW; }
+static inline int64_t nest_rt_conv_panels(const nest_conv2d_desc *d) { return (d->M / d->group + 7) / 8; }
+
+/* Stride-1 convs: implicit GEMM straight from the (padded) input (nest_rt_conv_s1.c). */
+int nest_rt_conv_is_s1(const nest_conv2d_desc *d);
+size_t nest_rt_conv_s1_scratch_size(const nest_conv2d_desc *d);
+void nest_rt_conv_s1_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
+                         const float *bias, float *y, void *scratch);
 size_t nest_rt_conv_dw_scratch_size(const nest_conv2d_desc *d);
 void nest_rt_conv_dw_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
                          const float *bias, float *y, void *scratch);

@@ -75,7 +75,7 @@ void nest_gemm_f32_packed(const nest_gemm_desc *d, const float *a, const float *
         const int64_t kc = K - pc < NEST_RT_KC ? K - pc : NEST_RT_KC;
         for (int64_t ip = 0; ip < a_panels(d); ++ip) {
           const int64_t rows = M - ip * NEST_RT_MR < NEST_RT_MR ? M - ip * NEST_RT_MR : NEST_RT_MR;
-          nest_rt_gemm_tile(kc, ap + (ip * K + pc) * NEST_RT_MR, bp + pc * NEST_RT_NR_MAX, NEST_RT_NR_MAX,
+          nest_rt_gemm_tile(kc, ap + (ip * K + pc) * NEST_RT_MR, bp + pc * NEST_RT_NR_MAX, NEST_RT_NR_MAX, 0,
                             y + ip * NEST_RT_MR * N + col0, N, rows, cols, !has_c && pc == 0, pc + kc >= K, 0,
                             &d->act);
         }

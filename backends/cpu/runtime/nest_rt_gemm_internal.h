@@ -12,12 +12,13 @@
 #define NEST_RT_KC 128
 #endif
 
-/* C[rows x cols] (row pitch ldc) op= A_panel[kc x MR] * B[kc x NR] (row pitch ldb), where
+/* C[rows x cols] (row pitch ldc) op= A_panel[kc x MR] * B[kc x NR], B row k at b + k * ldb, or at
+ * b + boff[k] when boff is not NULL (every row must have ceil(cols / NEST_VL) vectors readable), where
  * rows <= NEST_RT_MR, cols <= NEST_RT_NR and A_panel is k-major with NEST_RT_MR floats per k.
  * first: C is overwritten (with bias[r] per row when bias != NULL, else 0) instead of added to.
  * last: the activation is applied after the update. B columns past `cols` may hold anything. */
-void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t ldb, float *c,
-                       int64_t ldc, int64_t rows, int64_t cols, int first, int last,
+void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t ldb, const int64_t *boff,
+                       float *c, int64_t ldc, int64_t rows, int64_t cols, int first, int last,
                        const float *bias, const nest_act *act);
 
 #endif /* NEST_RT_GEMM_INTERNAL_H */

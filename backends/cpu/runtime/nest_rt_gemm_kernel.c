@@ -46,10 +46,11 @@ static int act_in_registers(const nest_act *act) {
 /* One tile: NEST_UK_ROWS rows x NV vectors of columns, written to c with pitch ldc. Generated for
  * NV = NEST_RT_NRV (full tiles) and narrower widths (the last tile of a row of pixels, so that a
  * 49-pixel 7x7 plane costs 48 + 16 columns, not 2 x 48). */
-#define NEST_RT_DEFINE_MICRO_KERNEL(name, NV)                                                            \
-  static void name(int64_t kc, const float *a, const float *b, int64_t ldb, float *c, int64_t ldc, int first, \
-                   int last, const float *bias, const nest_act *act) {                                   \
+#define NEST_RT_DEFINE_MICRO_KERNEL(name, NV, BROW)                                                      \
+  static void name(int64_t kc, const float *a, const float *b, int64_t ldb, const int64_t *boff, float *c,  \
+                   int64_t ldc, int first, int last, const float *bias, const nest_act *act) {           \
     nest_vf acc[NEST_UK_ROWS][NV];                                                                       \
+    (void)ldb, (void)boff; /* one of the two addressing modes */                                         \
     _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r) {                                    \
       const nest_vf init = first && bias ? nest_vset1(bias[r]) : nest_vzero();                           \
       _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) acc[r][j] =                                   \
@@ -57,13 +58,13 @@ static int act_in_registers(const nest_act *act) {
     }                                                                                                    \
     for (int64_t k = 0; k < kc; ++k) {                                                                   \
       nest_vf bv[NV];                                                                                    \
-      _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) bv[j] = nest_vload(b + j * NEST_VL);          \
+      const float *bk = BROW;                                                                            \
+      _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) bv[j] = nest_vload(bk + j * NEST_VL);         \
       _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r) {                                  \
         const nest_vf av = nest_vset1(a[r]);                                                             \
         _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) acc[r][j] = nest_vfma(av, bv[j], acc[r][j]); \
       }                                                                                                  \
       a += NEST_RT_MR;                                                                                   \
-      b += ldb;                                                                                          \
     }                                                                                                    \
     if (last && act_in_registers(act)) {                                                                 \
       const nest_vf lo = nest_vset1(act->kind == NEST_ACT_RELU ? 0.0f : act->params[0]);                 \
@@ -78,19 +79,25 @@ static int act_in_registers(const nest_act *act) {
         _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) nest_vstore(c + r * ldc + j * NEST_VL, acc[r][j]); \
   }
 
-NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_1, 1)
-NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_2, 2)
-NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_3, 3)
+/* B row k at b + k * ldb (packed panels) or at b + boff[k] (implicit GEMM on a padded input) */
+NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_1, 1, b + k * ldb)
+NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_2, 2, b + k * ldb)
+NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_3, 3, b + k * ldb)
+NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_off_1, 1, b + boff[k])
+NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_off_2, 2, b + boff[k])
+NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_off_3, 3, b + boff[k])
 
-typedef void (*micro_kernel_fn)(int64_t, const float *, const float *, int64_t, float *, int64_t, int, int,
-                                const float *, const nest_act *);
+typedef void (*micro_kernel_fn)(int64_t, const float *, const float *, int64_t, const int64_t *, float *, int64_t,
+                                int, int, const float *, const nest_act *);
 static const micro_kernel_fn micro_kernels[NEST_RT_NRV] = {micro_kernel_1, micro_kernel_2, micro_kernel_3};
+static const micro_kernel_fn micro_kernels_off[NEST_RT_NRV] = {micro_kernel_off_1, micro_kernel_off_2,
+                                                               micro_kernel_off_3};
 
-void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t ldb, float *c,
-                       int64_t ldc, int64_t rows, int64_t cols, int first, int last,
+void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t ldb, const int64_t *boff,
+                       float *c, int64_t ldc, int64_t rows, int64_t cols, int first, int last,
                        const float *bias, const nest_act *act) {
   const int64_t nv = (cols + NEST_VL - 1) / NEST_VL; /* vectors of columns computed */
-  const micro_kernel_fn kernel = micro_kernels[nv - 1];
+  const micro_kernel_fn kernel = (boff ? micro_kernels_off : micro_kernels)[nv - 1];
   const int full = rows == NEST_RT_MR && cols == nv * NEST_VL;
   float tmp[NEST_RT_MR * NEST_RT_NR];
   float *dst = c;
@@ -108,7 +115,7 @@ void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t
       for (int r = 0; r < NEST_UK_ROWS; ++r) bias_pad[r] = r0 + r < rows ? bias_r[r] : 0.0f;
       bias_r = bias_pad;
     }
-    kernel(kc, a_panel + r0, b, ldb, dst + r0 * ld, ld, first, last, bias_r, act);
+    kernel(kc, a_panel + r0, b, ldb, boff, dst + r0 * ld, ld, first, last, bias_r, act);
   }
   if (!full)
     for (int64_t r = 0; r < rows; ++r) memcpy(c + r * ldc, tmp + r * ld, (size_t)cols * sizeof(float));

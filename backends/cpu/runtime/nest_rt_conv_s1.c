@@ -1,0 +1,140 @@
+/* Stride-1 convs as an implicit GEMM: no im2col. The input plane is seen through its padding in a
+ * "wide" layout of Wp = W + pad_left + pad_right columns; output pixel (oh, ow) sits at wide
+ * position q = oh * Wp + ow, and the right-hand-side row of tap (c, kh, kw) is the padded input
+ * shifted by off[k] = c*Hp*Wp + kh*dh*Wp + kw*dw, i.e. contiguous floats the micro-kernel loads
+ * directly (B row k at src + q0 + off[k]). The Wp - OW columns per row past the output are
+ * computed and dropped when a tile is stored. With no padding the input itself is the source
+ * (a 1x1 conv reads its input rows as they are); otherwise one zero-padded copy per group is made
+ * in scratch. The last tile of a plane, whose vectors would read past the source, is copied first. */
+#include <string.h>
+
+#include "nest_rt_conv_internal.h"
+#include "nest_rt_gemm_internal.h"
+
+int nest_rt_conv_is_s1(const nest_conv2d_desc *d) { return d->stride_h == 1 && d->stride_w == 1; }
+
+static int has_pads(const nest_conv2d_desc *d) {
+  return d->pad_top || d->pad_left || d->pad_bottom || d->pad_right;
+}
+
+typedef struct s1_layout {
+  int64_t Hp, Wp, Q; /* padded plane, wide output positions */
+  size_t pad_off, off_off, tile_off, ctile_off, bias_off, total; /* scratch sections (bytes) */
+} s1_layout;
+
+static s1_layout s1_plan(const nest_conv2d_desc *d) {
+  s1_layout l;
+  const int64_t kg = nest_rt_conv_kg(d), rows = nest_rt_conv_panels(d) * NEST_RT_MR;
+  l.Hp = d->H + d->pad_top + d->pad_bottom;
+  l.Wp = d->W + d->pad_left + d->pad_right;
+  l.Q = d->OH * l.Wp;
+  size_t at = 0;
+  l.pad_off = at;
+  if (has_pads(d)) at += NEST_RT_ALIGN_UP((size_t)(d->C / d->group * l.Hp * l.Wp) * sizeof(float), 64);
+  l.off_off = at;
+  at += NEST_RT_ALIGN_UP((size_t)kg * sizeof(int64_t), 64);
+  l.tile_off = at;
+  at += (size_t)kg * NEST_RT_NR_MAX * sizeof(float);
+  l.ctile_off = at;
+  at += (size_t)rows * NEST_RT_NR_MAX * sizeof(float);
+  l.bias_off = at;
+  at += (size_t)rows * sizeof(float);
+  l.total = at;
+  return l;
+}
+
+size_t nest_rt_conv_s1_scratch_size(const nest_conv2d_desc *d) { return s1_plan(d).total; }
+
+/* The group's input planes with zero padding, Hp x Wp each. */
+static void pad_planes(const nest_conv2d_desc *d, const s1_layout *l, const float *xg, float *dst) {
+  const int64_t cg = d->C / d->group;
+  for (int64_t c = 0; c < cg; ++c) {
+    const float *src = xg + c * d->H * d->W;
+    float *p = dst + c * l->Hp * l->Wp;
+    memset(p, 0, (size_t)(d->pad_top * l->Wp) * sizeof(float));
+    p += d->pad_top * l->Wp;
+    for (int64_t h = 0; h < d->H; ++h, p += l->Wp, src += d->W) {
+      for (int64_t i = 0; i < d->pad_left; ++i) p[i] = 0.0f;
+      memcpy(p + d->pad_left, src, (size_t)d->W * sizeof(float));
+      for (int64_t i = d->pad_left + d->W; i < l->Wp; ++i) p[i] = 0.0f;
+    }
+    memset(p, 0, (size_t)(d->pad_bottom * l->Wp) * sizeof(float));
+  }
+}
+
+void nest_rt_conv_s1_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
+                         const float *bias, float *y, void *scratch) {
+  const s1_layout l = s1_plan(d);
+  const int64_t kg = nest_rt_conv_kg(d), panels = nest_rt_conv_panels(d), mg = d->M / d->group;
+  const int64_t cg = d->C / d->group, P = d->OH * d->OW, OW = d->OW, Wp = l.Wp;
+  char *s = (char *)scratch;
+  float *padded = (float *)(s + l.pad_off), *tile = (float *)(s + l.tile_off);
+  float *ctile = (float *)(s + l.ctile_off), *bias_p = (float *)(s + l.bias_off);
+  int64_t *off = (int64_t *)(s + l.off_off);
+  for (int64_t c = 0, k = 0; c < cg; ++c)
+    for (int64_t kh = 0; kh < d->KH; ++kh)
+      for (int64_t kw = 0; kw < d->KW; ++kw, ++k) off[k] = c * l.Hp * Wp + kh * d->dilation_h * Wp + kw * d->dilation_w;
+  const int64_t src_size = cg * l.Hp * Wp, off_max = off[kg - 1];
+  for (int64_t n = 0; n < d->N; ++n)
+    for (int64_t g = 0; g < d->group; ++g) {
+      const float *xg = x + (n * d->C + g * cg) * d->H * d->W;
+      float *yg = y + (n * d->M + g * mg) * P;
+      const float *wg = packed_w + g * panels * NEST_RT_MR * kg;
+      for (int64_t m = 0; m < panels * NEST_RT_MR; ++m) bias_p[m] = bias && m < mg ? bias[g * mg + m] : 0.0f;
+      const float *src = xg;
+      if (has_pads(d)) {
+        pad_planes(d, &l, xg, padded);
+        src = padded;
+      }
+      for (int64_t q0 = 0; q0 < l.Q; q0 += NEST_RT_NR) {
+        const int64_t cols = l.Q - q0 < NEST_RT_NR ? l.Q - q0 : NEST_RT_NR;
+        const int64_t width = (cols + NEST_VL - 1) / NEST_VL * NEST_VL; /* columns the kernel reads */
+        const float *b = src + q0;
+        const int64_t *boff = off;
+        int64_t ldb = 0;
+        if (off_max + q0 + width > src_size) { /* tail tile: copy what exists, zeros past it */
+          for (int64_t k = 0; k < kg; ++k) {
+            const float *r = src + off[k] + q0;
+            const int64_t avail = src_size - off[k] - q0;
+            for (int64_t j = 0; j < width; ++j) tile[k * NEST_RT_NR + j] = j < avail ? r[j] : 0.0f;
+          }
+          b = tile;
+          boff = 0;
+          ldb = NEST_RT_NR;
+        }
+        if (Wp == OW) { /* 1x1 without horizontal padding: wide positions are the output pixels */
+          for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
+            const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
+            for (int64_t ip = 0; ip < panels; ++ip) {
+              const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
+              nest_rt_gemm_tile(kc, wg + (ip * kg + pc) * NEST_RT_MR, boff ? b : b + pc * ldb, ldb,
+                                boff ? boff + pc : 0, yg + ip * NEST_RT_MR * P + q0, P, rows, cols, pc == 0,
+                                pc + kc >= kg, bias_p + ip * NEST_RT_MR, &d->act);
+            }
+          }
+          continue;
+        }
+        for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
+          const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
+          for (int64_t ip = 0; ip < panels; ++ip)
+            nest_rt_gemm_tile(kc, wg + (ip * kg + pc) * NEST_RT_MR, boff ? b : b + pc * ldb, ldb,
+                              boff ? boff + pc : 0, ctile + ip * NEST_RT_MR * NEST_RT_NR, NEST_RT_NR, NEST_RT_MR,
+                              width, pc == 0, pc + kc >= kg, bias_p + ip * NEST_RT_MR, &d->act);
+        }
+        /* store the tile's real output pixels: runs of one output row each */
+        for (int64_t j = 0; j < cols;) {
+          const int64_t q = q0 + j, oh = q / Wp, ow = q % Wp;
+          int64_t len = Wp - ow < cols - j ? Wp - ow : cols - j;
+          if (ow < OW) {
+            const int64_t n_out = OW - ow < len ? OW - ow : len;
+            for (int64_t m = 0; m < mg; ++m) {
+              float *dst = yg + m * P + oh * OW + ow;
+              const float *from = ctile + m * NEST_RT_NR + j;
+              for (int64_t i = 0; i < n_out; ++i) dst[i] = from[i];
+            }
+          }
+          j += len;
+        }
+      }
+    }
+}
