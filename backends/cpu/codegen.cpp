@@ -234,6 +234,15 @@ class CodeGen {
                cInt(s[0]) + ", " + cInt(s.size() > 1 ? s[1] : 1) + ", " + cInt(inner) + ");\n";
       return;
     }
+    if (k == "batchnorm") {
+      const Shape& s = typeIn(i, 0).shape;
+      int64_t inner = 1;
+      for (size_t d = 2; d < s.size(); ++d) inner *= s[d];
+      body_ += "  nest_batchnorm_f32(" + in(i, 0) + ", " + in(i, 1) + ", " + in(i, 2) + ", " + in(i, 3) + ", " + in(i, 4) +
+               ", " + cFloat(i.params.getFloat("epsilon", 1e-5f)) + ", " + out(i) + ", " + cInt(s[0]) + ", " +
+               cInt(s.size() > 1 ? s[1] : 1) + ", " + cInt(inner) + ");\n";
+      return;
+    }
     if (k == "reduce") return emitReduce(p, i);
     if (k == "concat") return emitConcat(i);
     if (k == "index_copy") return emitIndexCopy(p, i);

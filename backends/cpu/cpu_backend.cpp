@@ -20,8 +20,9 @@ std::vector<UnsupportedNode> unsupportedNodes(const Graph& graph) {
   // Forms the runtime kernels do not take although the LIR has an instruction for them.
   for (const Node& n : graph.nodes) {
     std::string reason;
-    if (n.op == "AveragePool" && n.attrs.getInts("dilations", {1, 1}) != Ints{1, 1})
-      reason = "dilated AveragePool is not supported by the CPU runtime";
+    if (n.op == "AveragePool")
+      for (int64_t d : n.attrs.getInts("dilations", {}))
+        if (d != 1) reason = "dilated AveragePool is not supported by the CPU runtime";
     if (!reason.empty()) out.push_back({n.id, n.describe(), reason});
   }
   return out;

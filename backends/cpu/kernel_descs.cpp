@@ -26,8 +26,9 @@ nest_conv2d_desc convDesc(const lir::Function& f, const lir::Instr& in) {
   Ints k = in.params.getInts("kernel"), s = in.params.getInts("strides"), d = in.params.getInts("dilations");
   Ints p = in.params.getInts("pads");
   nest_conv2d_desc c{};
-  c.N = x[0]; c.C = x[1]; c.H = x[2]; c.W = x[3];
-  c.M = y[1]; c.OH = y[2]; c.OW = y[3];
+  const bool oneD = x.size() == 3;  // lowered as height 1
+  c.N = x[0]; c.C = x[1]; c.H = oneD ? 1 : x[2]; c.W = x.back();
+  c.M = y[1]; c.OH = oneD ? 1 : y[2]; c.OW = y.back();
   c.KH = k[0]; c.KW = k[1];
   c.stride_h = s[0]; c.stride_w = s[1];
   c.dilation_h = d[0]; c.dilation_w = d[1];
@@ -43,8 +44,9 @@ nest_pool2d_desc poolDesc(const lir::Function& f, const lir::Instr& in) {
   Ints k = in.params.getInts("kernel"), s = in.params.getInts("strides"), d = in.params.getInts("dilations");
   Ints p = in.params.getInts("pads");
   nest_pool2d_desc c{};
-  c.N = x[0]; c.C = x[1]; c.H = x[2]; c.W = x[3];
-  c.OH = y[2]; c.OW = y[3];
+  const bool oneD = x.size() == 3;  // lowered as height 1
+  c.N = x[0]; c.C = x[1]; c.H = oneD ? 1 : x[2]; c.W = x.back();
+  c.OH = oneD ? 1 : y[2]; c.OW = y.back();
   c.KH = k[0]; c.KW = k[1];
   c.stride_h = s[0]; c.stride_w = s[1];
   c.dilation_h = d[0]; c.dilation_w = d[1];

@@ -1,6 +1,6 @@
 // Graph IR -> LIR. Each supported op maps to one kernel (docs/low-level-ir.md lists them):
 //   conv2d, gemm, matmul, maxpool2d, avgpool2d, global_avgpool, binary, unary, softmax,
-//   channel_affine, reduce, concat, gather, index_copy, index_map, copy.
+//   channel_affine, batchnorm, reduce, concat, gather, index_copy, index_map, copy.
 // Pure data-movement ops (Transpose, Slice, Split, Expand, Tile, DepthToSpace, SpaceToDepth) are
 // lowered by running the op's own reference kernel on a tensor of element indices: the result says
 // which input element every output element reads, so the LIR copy has exactly the interpreter's
@@ -70,12 +70,18 @@ std::string loweringUnsupportedReason(const Graph& g, const Node& n) {
     return mode == "wrap" ? "Pad mode 'wrap' is not supported" : "";
   }
   if (kBinaryOps.count(op) || kUnaryOps.count(op) || op == "Softmax" || op == "LogSoftmax" || op == "MatMul" ||
-      op == "Gemm" || kReduceOps.count(op) || op == "GlobalAveragePool" || op == "BatchNormalization")
+      op == "Gemm" || kReduceOps.count(op) || op == "GlobalAveragePool")
     return needF32();
+  if (op == "BatchNormalization") {
+    if (n.attrs.getInt("training_mode", 0) != 0 || (n.outputs.size() > 1 && !n.outputs[1].empty()))
+      return "training-mode BatchNormalization is not supported";
+    return needF32();
+  }
   if (op == "Mean" || op == "Min" || op == "Max") return needF32();
   if (op == "Conv" || op == "MaxPool" || op == "AveragePool") {
     if (std::string r = needF32(); !r.empty()) return r;
-    if (g.typeOf(n.inputs[0]).rank() != 4) return "only 2-D (NCHW) " + op + " is supported";
+    const int64_t rank = g.typeOf(n.inputs[0]).rank();
+    if (rank != 4 && rank != 3) return "only 1-D and 2-D " + op + " are supported (got " + std::to_string(rank - 2) + "-D)";
     if (op == "MaxPool" && n.outputs.size() > 1 && !n.outputs[1].empty()) return "MaxPool's Indices result is not supported";
     return "";
   }
@@ -236,6 +242,13 @@ class Lowering {
     const Shape& x = g_.typeOf(n.inputs[0]).shape;
     const Shape& w = g_.typeOf(n.inputs[1]).shape;
     ops::ConvGeom geo = ops::convGeometry(n, x, w);
+    if (geo.kernel.size() == 1) {  // 1-D: a 2-D convolution of height 1
+      geo.kernel.insert(geo.kernel.begin(), 1);
+      geo.strides.insert(geo.strides.begin(), 1);
+      geo.dilations.insert(geo.dilations.begin(), 1);
+      geo.padBegin.insert(geo.padBegin.begin(), 0);
+      geo.padEnd.insert(geo.padEnd.begin(), 0);
+    }
     Instr& in = emit(n, "conv2d", {bufferOf(n.inputs[0]), bufferOf(n.inputs[1]), bufferOf(n.hasInput(2) ? n.inputs[2] : "")},
                      {resultBuffer(n.outputs[0])});
     in.params.set("group", geo.group);
@@ -249,10 +262,17 @@ class Lowering {
 
   void lowerPool(const Node& n) {
     const Shape& x = g_.typeOf(n.inputs[0]).shape;
+    const size_t nd = x.size() - 2;
     Ints kernel = n.attrs.getInts("kernel_shape");
-    Ints strides = n.attrs.getInts("strides", {1, 1});
-    Ints dilations = n.attrs.getInts("dilations", {1, 1});
-    Ints pads = ops::resolvePads(n.attrs, {x[2], x[3]}, kernel, strides, dilations, n);
+    Ints strides = n.attrs.getInts("strides", Ints(nd, 1));
+    Ints dilations = n.attrs.getInts("dilations", Ints(nd, 1));
+    Ints pads = ops::resolvePads(n.attrs, Shape(x.begin() + 2, x.end()), kernel, strides, dilations, n);
+    if (nd == 1) {  // 1-D: a 2-D pool of height 1
+      kernel.insert(kernel.begin(), 1);
+      strides.insert(strides.begin(), 1);
+      dilations.insert(dilations.begin(), 1);
+      pads = {0, pads[0], 0, pads[1]};
+    }
     // ceil_mode is already in the result shape; the kernels take the output size as given.
     Instr& in = emit(n, n.op == "MaxPool" ? "maxpool2d" : "avgpool2d", {bufferOf(n.inputs[0])}, {resultBuffer(n.outputs[0])});
     in.params.set("kernel", kernel);
@@ -338,10 +358,14 @@ class Lowering {
     const Tensor* beta = g_.constant(n.inputs[2]);
     const Tensor* mean = g_.constant(n.inputs[3]);
     const Tensor* var = g_.constant(n.inputs[4]);
-    if (!gamma || !beta || !mean || !var || n.attrs.getInt("training_mode", 0) != 0 ||
-        (n.outputs.size() > 1 && !n.outputs[1].empty()))
-      failUnsupported(n.describe() + ": only inference BatchNormalization with constant parameters is supported");
     const double eps = n.attrs.getFloat("epsilon", 1e-5f);
+    if (!gamma || !beta || !mean || !var) {  // parameters computed at run time
+      std::vector<BufferId> ins;
+      for (size_t k = 0; k < 5; ++k) ins.push_back(bufferOf(n.inputs[k]));
+      Instr& in = emit(n, "batchnorm", ins, {resultBuffer(n.outputs[0])});
+      in.params.set("epsilon", n.attrs.getFloat("epsilon", 1e-5f));
+      return;
+    }
     const int64_t c = gamma->numElements();
     std::vector<float> mul(static_cast<size_t>(c)), add(static_cast<size_t>(c));
     for (int64_t i = 0; i < c; ++i) {

@@ -150,6 +150,20 @@ void nest_channel_affine_f32(const float *x, const float *scale, const float *sh
     }
 }
 
+void nest_batchnorm_f32(const float *x, const float *scale, const float *bias, const float *mean, const float *var,
+                        float epsilon, float *y, int64_t outer, int64_t c, int64_t inner) {
+  int64_t o, ch, i;
+  for (ch = 0; ch < c; ++ch) {
+    const double m = (double)scale[ch] / sqrt((double)var[ch] + (double)epsilon);
+    const double a = (double)bias[ch] - (double)mean[ch] * m;
+    for (o = 0; o < outer; ++o) {
+      const float *px = x + (o * c + ch) * inner;
+      float *py = y + (o * c + ch) * inner;
+      for (i = 0; i < inner; ++i) py[i] = (float)(px[i] * m + a);
+    }
+  }
+}
+
 void nest_reduce_f32(int32_t op, const float *x, float *y, int32_t kept_rank, const int64_t *kept_shape,
                      const int64_t *kept_strides, int32_t red_rank, const int64_t *red_shape,
                      const int64_t *red_strides) {

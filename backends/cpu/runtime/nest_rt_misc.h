@@ -41,6 +41,11 @@ void nest_softmax_f32(const float *x, float *y, int64_t outer, int64_t n, int64_
 void nest_channel_affine_f32(const float *x, const float *scale, const float *shift, float *y, int64_t outer,
                              int64_t c, int64_t inner);
 
+/* Inference BatchNormalization with parameters computed at run time (each c floats):
+ * y = (x - mean) * scale / sqrt(var + epsilon) + bias, per channel, in double as the reference. */
+void nest_batchnorm_f32(const float *x, const float *scale, const float *bias, const float *mean, const float *var,
+                        float epsilon, float *y, int64_t outer, int64_t c, int64_t inner);
+
 typedef enum nest_reduce_op {
   NEST_RED_SUM, NEST_RED_MEAN, NEST_RED_MAX, NEST_RED_MIN, NEST_RED_PROD, NEST_RED_SUM_SQUARE,
   NEST_RED_LOG_SUM, NEST_RED_LOG_SUM_EXP
