@@ -1,6 +1,9 @@
-/* Direct depthwise conv (group == C == M): per channel, a padded phase-split copy of the input
- * plane (nest_rt_conv_internal.h), then NEST_VL output columns per vector with one broadcast-FMA
- * per tap; no bounds checks anywhere. Weights are packed [C][KH*KW] with the output scale folded. */
+/* Direct depthwise conv (group == C == M), NEST_VL output columns per vector with one broadcast-FMA
+ * per tap. With AVX-512 (stride 1 or 2, kernels up to 16 wide) the taps are masked loads straight
+ * from the input: lanes outside the row are masked to zero (masked-off lanes never fault), so
+ * nothing is copied. Otherwise each channel is first copied into a padded phase-split plane
+ * (nest_rt_conv_internal.h) and read without bounds checks. Weights are packed [C][KH*KW] with the
+ * output scale folded. */
 #include "nest_rt_conv_internal.h"
 #include "nest_rt_simd.h"
 
@@ -14,8 +17,81 @@ size_t nest_rt_conv_dw_scratch_size(const nest_conv2d_desc *d) {
   return nest_rt_plane_floats(&p) * sizeof(float);
 }
 
+#if defined(__AVX512F__)
+#define DW_MAX_CHUNKS 64
+#define DW_MAX_KW 16
+static int dw_masked_ok(const nest_conv2d_desc *d) {
+  return (d->stride_w == 1 || d->stride_w == 2) && d->KW <= DW_MAX_KW && (d->OW + 15) / 16 <= DW_MAX_CHUNKS;
+}
+
+/* Lanes j of a 16-wide load at input column `base` with 0 <= base + j < W. */
+static __mmask16 lanes_inside(int64_t base, int64_t W) {
+  const int64_t lo = base < 0 ? -base : 0, hi = W - base; /* valid j in [lo, hi) */
+  if (lo >= 16 || hi <= 0 || lo >= hi) return 0;
+  const uint32_t upto = hi >= 16 ? 0xFFFFu : ((1u << hi) - 1u);
+  return (__mmask16)(upto & ~((1u << lo) - 1u));
+}
+
+static void dw_masked(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias, float *y) {
+  const int64_t KH = d->KH, KW = d->KW, taps = KH * KW, OH = d->OH, OW = d->OW, P = OH * OW, W = d->W;
+  const int64_t s = d->stride_w, chunks = (OW + 15) / 16;
+  const int relu = d->act.kind == NEST_ACT_RELU, clip = d->act.kind == NEST_ACT_CLIP;
+  const __m512 lo = _mm512_set1_ps(relu ? 0.0f : d->act.params[0]), hi = _mm512_set1_ps(d->act.params[1]);
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  /* per chunk and tap column: input column of lane 0 and the lanes inside the row (two masks for the
+   * 32-float pair of a stride-2 load) */
+  int64_t base[DW_MAX_CHUNKS][DW_MAX_KW];
+  __mmask16 m0[DW_MAX_CHUNKS][DW_MAX_KW], m1[DW_MAX_CHUNKS][DW_MAX_KW];
+  for (int64_t ch = 0; ch < chunks; ++ch)
+    for (int64_t kw = 0; kw < KW; ++kw) {
+      base[ch][kw] = ch * 16 * s - d->pad_left + kw * d->dilation_w;
+      m0[ch][kw] = lanes_inside(base[ch][kw], W);
+      m1[ch][kw] = lanes_inside(base[ch][kw] + 16, W);
+    }
+  for (int64_t n = 0; n < d->N; ++n)
+    for (int64_t c = 0; c < d->C; ++c) {
+      const float *xc = x + (n * d->C + c) * d->H * W;
+      float *yc = y + (n * d->C + c) * P;
+      const float *w = packed_w + c * taps;
+      const __m512 b = _mm512_set1_ps(bias ? bias[c] : 0.0f);
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        float *yrow = yc + oh * OW;
+        for (int64_t ch = 0; ch < chunks; ++ch) {
+          __m512 acc = b;
+          for (int64_t kh = 0; kh < KH; ++kh) {
+            const int64_t ih = oh * d->stride_h - d->pad_top + kh * d->dilation_h;
+            if (ih < 0 || ih >= d->H) continue;
+            const float *row = xc + ih * W;
+            const float *wk = w + kh * KW;
+            for (int64_t kw = 0; kw < KW; ++kw) {
+              const float *at = row + base[ch][kw];
+              __m512 v = _mm512_maskz_loadu_ps(m0[ch][kw], at);
+              if (s == 2) v = _mm512_permutex2var_ps(v, even, _mm512_maskz_loadu_ps(m1[ch][kw], at + 16));
+              acc = _mm512_fmadd_ps(_mm512_set1_ps(wk[kw]), v, acc);
+            }
+          }
+          if (relu || clip) acc = _mm512_max_ps(acc, lo);
+          if (clip) acc = _mm512_min_ps(acc, hi);
+          const int64_t ow = ch * 16;
+          if (ow + 16 <= OW)
+            _mm512_storeu_ps(yrow + ow, acc);
+          else
+            _mm512_mask_storeu_ps(yrow + ow, (__mmask16)((1u << (OW - ow)) - 1u), acc);
+        }
+      }
+      if (!relu && !clip) nest_act_apply_f32(&d->act, yc, P);
+    }
+}
+#endif
+
 void nest_rt_conv_dw_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
                          const float *bias, float *y, void *scratch) {
+#if defined(__AVX512F__)
+  if (dw_masked_ok(d)) {
+    dw_masked(d, x, packed_w, bias, y);
+    return;
+  }
+#endif
   const nest_rt_plane p = dw_plane(d);
   float *buf = (float *)scratch;
   const int64_t KH = d->KH, KW = d->KW, taps = KH * KW, OH = d->OH, OW = d->OW, P = OH * OW;
