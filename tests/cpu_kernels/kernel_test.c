@@ -211,6 +211,9 @@ int main(void) {
   test_conv(1, 5, 12, 12, 5, 3, 3, 1, 2, 2, 2, 2, 2, 5, NEST_ACT_SIGMOID, 1, 0);
   test_conv(1, 6, 14, 14, 6, 5, 5, 2, 1, 2, 2, 2, 2, 6, NEST_ACT_HARD_SWISH, 1, 0);
   test_conv(1, 3, 1, 1, 3, 1, 1, 1, 1, 0, 0, 0, 0, 3, NEST_ACT_NONE, 1, 0);
+  test_conv(1, 4, 40, 50, 4, 3, 3, 3, 1, 1, 1, 1, 1, 4, NEST_ACT_RELU, 1, 0); /* stride 3: plane path */
+  test_conv(1, 3, 9, 70, 3, 1, 17, 1, 1, 0, 8, 0, 8, 3, NEST_ACT_NONE, 1, 0);  /* 17 wide: plane path */
+  test_conv(1, 16, 30, 36, 16, 3, 3, 1, 1, 1, 1, 1, 1, 16, NEST_ACT_NONE, 1, 0);
   /* kernel bigger than the input, all outputs touching padding */
   test_conv(1, 2, 2, 3, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 0);
 
@@ -230,6 +233,8 @@ int main(void) {
   test_pool(1, 4, 9, 11, 2, 2, 1, 0, 1, 0);
   test_pool(1, 2, 10, 10, 3, 1, 2, 2, 0, 0);   /* dilation */
   test_pool(1, 3, 7, 7, 3, 3, 1, 1, 1, 0);
+  test_pool(1, 4, 28, 28, 3, 1, 1, 1, 0, 0);  /* GoogLeNet branch pool */
+  test_pool(1, 3, 57, 57, 3, 2, 1, 0, 1, 0);  /* ceil mode, odd width over several vectors */
   test_pool(0, 3, 9, 9, 3, 1, 1, 1, 0, 0);
   test_pool(0, 3, 9, 9, 3, 1, 1, 1, 0, 1);
   test_pool(0, 4, 10, 13, 3, 2, 1, 1, 1, 1); /* ceil overhang past padding, count_include_pad */

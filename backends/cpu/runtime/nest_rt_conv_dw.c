@@ -18,18 +18,9 @@ size_t nest_rt_conv_dw_scratch_size(const nest_conv2d_desc *d) {
 }
 
 #if defined(__AVX512F__)
-#define DW_MAX_CHUNKS 64
-#define DW_MAX_KW 16
 static int dw_masked_ok(const nest_conv2d_desc *d) {
-  return (d->stride_w == 1 || d->stride_w == 2) && d->KW <= DW_MAX_KW && (d->OW + 15) / 16 <= DW_MAX_CHUNKS;
-}
-
-/* Lanes j of a 16-wide load at input column `base` with 0 <= base + j < W. */
-static __mmask16 lanes_inside(int64_t base, int64_t W) {
-  const int64_t lo = base < 0 ? -base : 0, hi = W - base; /* valid j in [lo, hi) */
-  if (lo >= 16 || hi <= 0 || lo >= hi) return 0;
-  const uint32_t upto = hi >= 16 ? 0xFFFFu : ((1u << hi) - 1u);
-  return (__mmask16)(upto & ~((1u << lo) - 1u));
+  return (d->stride_w == 1 || d->stride_w == 2) && d->KW <= NEST_RT_MAX_TAPS_W &&
+         (d->OW + 15) / 16 <= NEST_RT_MAX_CHUNKS;
 }
 
 static void dw_masked(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias, float *y) {
@@ -37,16 +28,16 @@ static void dw_masked(const nest_conv2d_desc *d, const float *x, const float *pa
   const int64_t s = d->stride_w, chunks = (OW + 15) / 16;
   const int relu = d->act.kind == NEST_ACT_RELU, clip = d->act.kind == NEST_ACT_CLIP;
   const __m512 lo = _mm512_set1_ps(relu ? 0.0f : d->act.params[0]), hi = _mm512_set1_ps(d->act.params[1]);
-  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512 zero = _mm512_setzero_ps();
   /* per chunk and tap column: input column of lane 0 and the lanes inside the row (two masks for the
    * 32-float pair of a stride-2 load) */
-  int64_t base[DW_MAX_CHUNKS][DW_MAX_KW];
-  __mmask16 m0[DW_MAX_CHUNKS][DW_MAX_KW], m1[DW_MAX_CHUNKS][DW_MAX_KW];
+  int64_t base[NEST_RT_MAX_CHUNKS][NEST_RT_MAX_TAPS_W];
+  __mmask16 m0[NEST_RT_MAX_CHUNKS][NEST_RT_MAX_TAPS_W], m1[NEST_RT_MAX_CHUNKS][NEST_RT_MAX_TAPS_W];
   for (int64_t ch = 0; ch < chunks; ++ch)
     for (int64_t kw = 0; kw < KW; ++kw) {
       base[ch][kw] = ch * 16 * s - d->pad_left + kw * d->dilation_w;
-      m0[ch][kw] = lanes_inside(base[ch][kw], W);
-      m1[ch][kw] = lanes_inside(base[ch][kw] + 16, W);
+      m0[ch][kw] = nest_rt_lanes_inside(base[ch][kw], W);
+      m1[ch][kw] = nest_rt_lanes_inside(base[ch][kw] + 16, W);
     }
   for (int64_t n = 0; n < d->N; ++n)
     for (int64_t c = 0; c < d->C; ++c) {
@@ -64,9 +55,7 @@ static void dw_masked(const nest_conv2d_desc *d, const float *x, const float *pa
             const float *row = xc + ih * W;
             const float *wk = w + kh * KW;
             for (int64_t kw = 0; kw < KW; ++kw) {
-              const float *at = row + base[ch][kw];
-              __m512 v = _mm512_maskz_loadu_ps(m0[ch][kw], at);
-              if (s == 2) v = _mm512_permutex2var_ps(v, even, _mm512_maskz_loadu_ps(m1[ch][kw], at + 16));
+              const __m512 v = nest_rt_load_taps(row + base[ch][kw], s, m0[ch][kw], m1[ch][kw], zero);
               acc = _mm512_fmadd_ps(_mm512_set1_ps(wk[kw]), v, acc);
             }
           }

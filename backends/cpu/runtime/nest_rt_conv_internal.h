@@ -43,4 +43,25 @@ size_t nest_rt_plane_floats(const nest_rt_plane *p);
 void nest_rt_plane_fill(const nest_rt_plane *p, const float *x, int64_t H, int64_t W, int64_t pad_top,
                         int64_t pad_left, int64_t sw, float fill, float *buf);
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+/* Direct window taps for depthwise conv and pooling (stride 1 or 2, kernels up to 16 wide, output
+ * rows up to 16 * NEST_RT_MAX_CHUNKS): a 16-lane tap is a masked load at input column `base` of
+ * the row; lanes outside [0, W) are masked (they never fault) and take a fill value. */
+#define NEST_RT_MAX_CHUNKS 64
+#define NEST_RT_MAX_TAPS_W 16
+static inline __mmask16 nest_rt_lanes_inside(int64_t base, int64_t W) {
+  const int64_t lo = base < 0 ? -base : 0, hi = W - base; /* valid lanes [lo, hi) */
+  if (lo >= 16 || hi <= 0 || lo >= hi) return 0;
+  const uint32_t upto = hi >= 16 ? 0xFFFFu : ((1u << hi) - 1u);
+  return (__mmask16)(upto & ~((1u << lo) - 1u));
+}
+/* Input columns base + j*s for lanes j (s = 1 or 2); m0/m1: lanes_inside(base), (base + 16). */
+static inline __m512 nest_rt_load_taps(const float *at, int64_t s, __mmask16 m0, __mmask16 m1, __m512 fill) {
+  if (s == 1) return _mm512_mask_loadu_ps(fill, m0, at);
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  return _mm512_permutex2var_ps(_mm512_mask_loadu_ps(fill, m0, at), even, _mm512_mask_loadu_ps(fill, m1, at + 16));
+}
+#endif
+
 #endif /* NEST_RT_CONV_INTERNAL_H */

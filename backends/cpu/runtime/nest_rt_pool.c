@@ -1,6 +1,7 @@
-/* MaxPool / AveragePool / GlobalAveragePool on NCHW float32. Max and average pooling read a
- * padded phase-split copy of each input plane (nest_rt_conv_internal.h; -inf or 0 fill), so every
- * window tap is one vector load of NEST_VL consecutive output columns. */
+/* MaxPool / AveragePool / GlobalAveragePool on NCHW float32. With AVX-512 (stride 1 or 2) every
+ * window tap of 16 output columns is a masked load straight from the input (lanes outside the row
+ * take -inf or 0); otherwise max and average pooling read a padded phase-split copy of each input
+ * plane (nest_rt_conv_internal.h; -inf or 0 fill), so a tap is one plain vector load. */
 #include <math.h>
 
 #include "nest_rt_conv_internal.h"
@@ -25,7 +26,60 @@ static void store_row_part(float *yrow, int64_t ow, int64_t OW, nest_vf v) {
     nest_vstore_part(yrow + ow, v, OW - ow);
 }
 
+#if defined(__AVX512F__)
+static int pool_masked_ok(const nest_pool2d_desc *d) {
+  return (d->stride_w == 1 || d->stride_w == 2) && d->KW <= NEST_RT_MAX_TAPS_W &&
+         (d->OW + 15) / 16 <= NEST_RT_MAX_CHUNKS;
+}
+
+/* Max (is_max) or sum of each window, 16 output columns at a time; sums are divided by
+ * count_h[oh] * count_w[ow]. */
+static void pool_masked(const nest_pool2d_desc *d, int is_max, const float *x, float *y, const float *count_h,
+                        const float *count_w) {
+  const int64_t KH = d->KH, KW = d->KW, OH = d->OH, OW = d->OW, W = d->W, s = d->stride_w;
+  const int64_t chunks = (OW + 15) / 16;
+  const __m512 fill = _mm512_set1_ps(is_max ? -INFINITY : 0.0f);
+  int64_t base[NEST_RT_MAX_CHUNKS][NEST_RT_MAX_TAPS_W];
+  __mmask16 m0[NEST_RT_MAX_CHUNKS][NEST_RT_MAX_TAPS_W], m1[NEST_RT_MAX_CHUNKS][NEST_RT_MAX_TAPS_W];
+  for (int64_t ch = 0; ch < chunks; ++ch)
+    for (int64_t kw = 0; kw < KW; ++kw) {
+      base[ch][kw] = ch * 16 * s - d->pad_left + kw * d->dilation_w;
+      m0[ch][kw] = nest_rt_lanes_inside(base[ch][kw], W);
+      m1[ch][kw] = nest_rt_lanes_inside(base[ch][kw] + 16, W);
+    }
+  for (int64_t plane = 0; plane < d->N * d->C; ++plane) {
+    const float *xp = x + plane * d->H * W;
+    float *yp = y + plane * OH * OW;
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      float *yrow = yp + oh * OW;
+      for (int64_t ch = 0; ch < chunks; ++ch) {
+        __m512 acc = fill;
+        for (int64_t kh = 0; kh < KH; ++kh) {
+          const int64_t ih = oh * d->stride_h - d->pad_top + kh * d->dilation_h;
+          if (ih < 0 || ih >= d->H) continue;
+          const float *row = xp + ih * W;
+          for (int64_t kw = 0; kw < KW; ++kw) {
+            const __m512 v = nest_rt_load_taps(row + base[ch][kw], s, m0[ch][kw], m1[ch][kw], fill);
+            acc = is_max ? _mm512_max_ps(v, acc) : _mm512_add_ps(acc, v);
+          }
+        }
+        const int64_t ow = ch * 16;
+        if (!is_max)
+          acc = _mm512_div_ps(acc, _mm512_mul_ps(_mm512_set1_ps(count_h[oh]), _mm512_loadu_ps(count_w + ow)));
+        store_row_part(yrow, ow, OW, acc);
+      }
+    }
+  }
+}
+#endif
+
 void nest_maxpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y, void *scratch) {
+#if defined(__AVX512F__)
+  if (pool_masked_ok(d)) {
+    pool_masked(d, 1, x, y, 0, 0);
+    return;
+  }
+#endif
   const nest_rt_plane p = pool_plane(d);
   float *buf = (float *)scratch;
   const int64_t sw = d->stride_w;
@@ -69,6 +123,12 @@ void nest_avgpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y, voi
     count_w[ow] = ow < d->OW ? window_count(ow, d->stride_w, d->pad_left, d->pad_right, d->W, d->KW,
                                             d->dilation_w, d->count_include_pad)
                              : 1.0f;
+#if defined(__AVX512F__)
+  if (pool_masked_ok(d)) {
+    pool_masked(d, 0, x, y, count_h, count_w);
+    return;
+  }
+#endif
   for (int64_t plane = 0; plane < d->N * d->C; ++plane) {
     nest_rt_plane_fill(&p, x + plane * d->H * d->W, d->H, d->W, d->pad_top, d->pad_left, sw, 0.0f, buf);
     float *yp = y + plane * d->OH * d->OW;
