@@ -362,6 +362,20 @@ class CodeGen {
       data_ += "static const nest_act " + p + "_act = " + actInit(a) + ";\n";
       act = "&" + p + "_act";
     }
+    const ElemType elem = typeOut(i).elem;
+    if (elem != ElemType::F32) {  // integers and float64: no fused activation (lowering checks)
+      static const std::map<ElemType, std::string> codes = {
+          {ElemType::I8, "NEST_ELEM_I8"},   {ElemType::U8, "NEST_ELEM_U8"},   {ElemType::I16, "NEST_ELEM_I16"},
+          {ElemType::U16, "NEST_ELEM_U16"}, {ElemType::I32, "NEST_ELEM_I32"}, {ElemType::U32, "NEST_ELEM_U32"},
+          {ElemType::I64, "NEST_ELEM_I64"}, {ElemType::U64, "NEST_ELEM_U64"}, {ElemType::F64, "NEST_ELEM_F64"}};
+      ints(p + "_shape", shape);
+      ints(p + "_sa", sa);
+      ints(p + "_sb", sb);
+      body_ += "  nest_binary_typed(" + kBinaryEnum.at(i.params.getString("op", "")) + ", " + codes.at(elem) + ", " +
+               std::to_string(shape.size()) + ", " + p + "_shape, " + in(i, 0, "void") + ", " + p + "_sa, " +
+               in(i, 1, "void") + ", " + p + "_sb, " + out(i, 0, "void") + ");\n";
+      return;
+    }
     if (shape.empty()) {  // a single element
       body_ += "  nest_binary_f32(" + kBinaryEnum.at(i.params.getString("op", "")) + ", 0, NULL, " + in(i, 0) + ", NULL, " +
                in(i, 1) + ", NULL, " + out(i) + ", " + act + ");\n";

@@ -1,10 +1,10 @@
 // Graph IR -> LIR. Each supported op maps to one kernel (docs/low-level-ir.md lists them):
 //   conv2d, gemm, matmul, maxpool2d, avgpool2d, global_avgpool, binary, unary, softmax,
 //   channel_affine, batchnorm, reduce, concat, gather, index_copy, index_map, copy.
-// Pure data-movement ops (Transpose, Slice, Split, Expand, Tile, DepthToSpace, SpaceToDepth) are
-// lowered by running the op's own reference kernel on a tensor of element indices: the result says
-// which input element every output element reads, so the LIR copy has exactly the interpreter's
-// semantics. When that map is separable per axis (it is for all of these) it is stored as one
+// Pure data-movement ops (Transpose, Slice, Split, Expand, Tile, DepthToSpace, SpaceToDepth,
+// nearest-neighbour Resize/Upsample) are lowered by running the op's own reference kernel on a
+// tensor of element indices: the result says which input element every output element reads, so
+// the LIR copy has exactly the interpreter's semantics. When that map is separable per axis (it is for all of these) it is stored as one
 // small table per axis (index_copy); otherwise as a full map in a weight buffer (index_map).
 #include "passes/lowering/lower_to_lir.h"
 
@@ -65,9 +65,34 @@ std::string loweringUnsupportedReason(const Graph& g, const Node& n) {
     return "";
   }
   if (kMoveOps.count(op) || op == "Concat" || op == "Gather") return "";
+  if (op == "Resize" || op == "Upsample") {
+    // Nearest-neighbour resampling moves elements (lowered like Transpose); interpolation does not.
+    if (n.attrs.getString("mode", "nearest") != "nearest")
+      return op + " mode '" + n.attrs.getString("mode", "") + "' is not supported (only nearest)";
+    // Points outside the crop box take extrapolation_value, which is not an element of the input.
+    if (n.attrs.getString("coordinate_transformation_mode", "") == "tf_crop_and_resize")
+      return "Resize with tf_crop_and_resize is not supported";
+    return "";
+  }
   if (op == "Pad") {
     std::string mode = n.attrs.getString("mode", "constant");
     return mode == "wrap" ? "Pad mode 'wrap' is not supported" : "";
+  }
+  if ((op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Max" || op == "Min") && !f32 &&
+      !n.attrs.has("activation")) {
+    // Integer and float64 arithmetic: operands of one element type.
+    const ElemType e = g.typeOf(n.outputs[0]).elem;
+    if (e == ElemType::F16 || e == ElemType::Bool) return op + " on " + std::string(elemTypeName(e)) + " is not supported";
+    for (const std::string& v : n.inputs)
+      if (!v.empty() && g.typeOf(v).elem != e) return op + " with mixed element types is not supported";
+    return "";
+  }
+  if (op == "Clip" && !f32) {
+    const ElemType e = g.typeOf(n.outputs[0]).elem;
+    if (!isInteger(e)) return "Clip on " + std::string(elemTypeName(e)) + " is not supported";
+    for (const char* b : {"min", "max"})
+      if (n.attrs.has(b) && !n.attrs.getTensor(b)) return "Clip with a non-tensor bound on integers is not supported";
+    return "";
   }
   if (kBinaryOps.count(op) || kUnaryOps.count(op) || op == "Softmax" || op == "LogSoftmax" || op == "MatMul" ||
       op == "Gemm" || kReduceOps.count(op) || op == "GlobalAveragePool")
@@ -198,6 +223,7 @@ class Lowering {
       return;
     }
     if (kBinaryOps.count(op) || op == "Mean" || op == "Min" || op == "Max") return lowerBinary(n);
+    if (op == "Clip" && g_.typeOf(n.outputs[0]).elem != ElemType::F32) return lowerIntegerClip(n);
     if (kUnaryOps.count(op)) return lowerUnary(n);
     if (op == "Softmax" || op == "LogSoftmax") {
       Instr& in = emit(n, "softmax", {bufferOf(n.inputs[0])}, {resultBuffer(n.outputs[0])});
@@ -221,7 +247,7 @@ class Lowering {
       return;
     }
     if (op == "Pad") return lowerPad(n);
-    if (kMoveOps.count(op)) return lowerMove(n);
+    if (kMoveOps.count(op) || op == "Resize" || op == "Upsample") return lowerMove(n);
     failInternal("lowering: no rule for " + n.describe());
   }
 
@@ -321,6 +347,27 @@ class Lowering {
       BufferId scale = addWeight(out + "#count", Tensor::scalarF32(1.0f / static_cast<float>(ins.size())));
       Instr& in = emit(n, "binary", {acc, scale}, {resultBuffer(out)});
       in.params.set("op", std::string("Mul"));
+    }
+  }
+
+  // Integer Clip: max with the lower bound, then min with the upper (numpy.clip), as binary ops.
+  void lowerIntegerClip(const Node& n) {
+    BufferId acc = bufferOf(n.inputs[0]);
+    const TensorType type = g_.typeOf(n.outputs[0]);
+    std::vector<std::pair<const char*, const Tensor*>> bounds;
+    for (const char* b : {"min", "max"})
+      if (n.attrs.has(b)) bounds.push_back({b, n.attrs.getTensor(b)});
+    if (bounds.empty()) {
+      emit(n, "copy", {acc}, {resultBuffer(n.outputs[0])});
+      return;
+    }
+    for (size_t k = 0; k < bounds.size(); ++k) {
+      const bool last = k + 1 == bounds.size();
+      BufferId bound = addWeight(n.outputs[0] + "#" + bounds[k].first, bounds[k].second->reshaped({}));
+      BufferId dst = last ? resultBuffer(n.outputs[0]) : f_.addBuffer(n.outputs[0] + "#lo", BufferKind::Activation, type);
+      Instr& in = emit(n, "binary", {acc, bound}, {dst});
+      in.params.set("op", std::string(std::string(bounds[k].first) == "min" ? "Max" : "Min"));
+      acc = dst;
     }
   }
 

@@ -79,6 +79,109 @@ void nest_binary_f32(int32_t op, int32_t rank, const int64_t *shape, const float
   }
 }
 
+/* One row of a typed binary op: T the element type, U an unsigned type at least as wide and at least
+ * unsigned int (wrapping arithmetic without signed overflow or promotion to int). */
+#define NEST_TYPED_ROW(NAME, T, U, SIGNED)                                                              \
+  static void NAME(int32_t op, const T *a, int64_t sa, const T *b, int64_t sb, T *y, int64_t n) {       \
+    int64_t i;                                                                                          \
+    for (i = 0; i < n; ++i) {                                                                           \
+      const T x = a[i * sa], z = b[i * sb];                                                             \
+      T r;                                                                                              \
+      switch (op) {                                                                                     \
+        case NEST_BIN_ADD: r = (T)((U)x + (U)z); break;                                                 \
+        case NEST_BIN_SUB: r = (T)((U)x - (U)z); break;                                                 \
+        case NEST_BIN_MUL: r = (T)((U)x * (U)z); break;                                                 \
+        case NEST_BIN_DIV:                                                                              \
+          if (z == 0) r = 0;                                                                            \
+          else if (SIGNED && z == (T)-1) r = (T)((U)0 - (U)x);                                          \
+          else r = (T)(x / z);                                                                          \
+          break;                                                                                        \
+        case NEST_BIN_MAX: r = x > z ? x : z; break;                                                    \
+        case NEST_BIN_MIN: r = x < z ? x : z; break;                                                    \
+        default: r = 0; break;                                                                          \
+      }                                                                                                 \
+      y[i] = r;                                                                                         \
+    }                                                                                                   \
+  }
+NEST_TYPED_ROW(row_i8, int8_t, unsigned, 1)
+NEST_TYPED_ROW(row_u8, uint8_t, unsigned, 0)
+NEST_TYPED_ROW(row_i16, int16_t, unsigned, 1)
+NEST_TYPED_ROW(row_u16, uint16_t, unsigned, 0)
+NEST_TYPED_ROW(row_i32, int32_t, uint32_t, 1)
+NEST_TYPED_ROW(row_u32, uint32_t, uint32_t, 0)
+NEST_TYPED_ROW(row_i64, int64_t, uint64_t, 1)
+NEST_TYPED_ROW(row_u64, uint64_t, uint64_t, 0)
+
+static void row_f64(int32_t op, const double *a, int64_t sa, const double *b, int64_t sb, double *y, int64_t n) {
+  int64_t i;
+  for (i = 0; i < n; ++i) {
+    const double x = a[i * sa], z = b[i * sb];
+    switch (op) {
+      case NEST_BIN_ADD: y[i] = x + z; break;
+      case NEST_BIN_SUB: y[i] = x - z; break;
+      case NEST_BIN_MUL: y[i] = x * z; break;
+      case NEST_BIN_DIV: y[i] = x / z; break;
+      case NEST_BIN_MAX: y[i] = (x > z || x != x) ? x : z; break; /* NaN propagates */
+      case NEST_BIN_MIN: y[i] = (x < z || x != x) ? x : z; break;
+      default: y[i] = 0; break;
+    }
+  }
+}
+
+static size_t typed_size(int32_t elem) {
+  switch (elem) {
+    case NEST_ELEM_I8: case NEST_ELEM_U8: return 1;
+    case NEST_ELEM_I16: case NEST_ELEM_U16: return 2;
+    case NEST_ELEM_I32: case NEST_ELEM_U32: return 4;
+    default: return 8;
+  }
+}
+
+static void typed_row(int32_t op, int32_t elem, const char *a, int64_t sa, const char *b, int64_t sb, char *y, int64_t n) {
+  switch (elem) {
+    case NEST_ELEM_I8: row_i8(op, (const int8_t *)a, sa, (const int8_t *)b, sb, (int8_t *)y, n); return;
+    case NEST_ELEM_U8: row_u8(op, (const uint8_t *)a, sa, (const uint8_t *)b, sb, (uint8_t *)y, n); return;
+    case NEST_ELEM_I16: row_i16(op, (const int16_t *)a, sa, (const int16_t *)b, sb, (int16_t *)y, n); return;
+    case NEST_ELEM_U16: row_u16(op, (const uint16_t *)a, sa, (const uint16_t *)b, sb, (uint16_t *)y, n); return;
+    case NEST_ELEM_I32: row_i32(op, (const int32_t *)a, sa, (const int32_t *)b, sb, (int32_t *)y, n); return;
+    case NEST_ELEM_U32: row_u32(op, (const uint32_t *)a, sa, (const uint32_t *)b, sb, (uint32_t *)y, n); return;
+    case NEST_ELEM_I64: row_i64(op, (const int64_t *)a, sa, (const int64_t *)b, sb, (int64_t *)y, n); return;
+    case NEST_ELEM_U64: row_u64(op, (const uint64_t *)a, sa, (const uint64_t *)b, sb, (uint64_t *)y, n); return;
+    default: row_f64(op, (const double *)a, sa, (const double *)b, sb, (double *)y, n); return;
+  }
+}
+
+void nest_binary_typed(int32_t op, int32_t elem, int32_t rank, const int64_t *shape, const void *a,
+                       const int64_t *a_strides, const void *b, const int64_t *b_strides, void *y) {
+  int64_t idx[NEST_MAX_RANK];
+  const int64_t esz = (int64_t)typed_size(elem);
+  int64_t total = 1, rows, r, inner;
+  const char *pa = (const char *)a, *pb = (const char *)b;
+  int32_t d;
+  if (rank == 0) {
+    typed_row(op, elem, pa, 0, pb, 0, (char *)y, 1);
+    return;
+  }
+  for (d = 0; d < rank; ++d) {
+    total *= shape[d];
+    idx[d] = 0;
+  }
+  if (total == 0) return;
+  inner = shape[rank - 1];
+  rows = total / inner;
+  for (r = 0; r < rows; ++r) {
+    typed_row(op, elem, pa, a_strides[rank - 1], pb, b_strides[rank - 1], (char *)y + r * inner * esz, inner);
+    for (d = rank - 2; d >= 0; --d) {
+      pa += a_strides[d] * esz;
+      pb += b_strides[d] * esz;
+      if (++idx[d] < shape[d]) break;
+      pa -= a_strides[d] * shape[d] * esz;
+      pb -= b_strides[d] * shape[d] * esz;
+      idx[d] = 0;
+    }
+  }
+}
+
 static float clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
 void nest_unary_f32(int32_t op, const float *x, float *y, int64_t n, float p0, float p1) {

@@ -24,6 +24,18 @@ typedef enum nest_binary_op {
 void nest_binary_f32(int32_t op, int32_t rank, const int64_t *shape, const float *a, const int64_t *a_strides,
                      const float *b, const int64_t *b_strides, float *y, const nest_act *act);
 
+/* Element types of nest_binary_typed. */
+typedef enum nest_elem {
+  NEST_ELEM_I8, NEST_ELEM_U8, NEST_ELEM_I16, NEST_ELEM_U16, NEST_ELEM_I32, NEST_ELEM_U32, NEST_ELEM_I64,
+  NEST_ELEM_U64, NEST_ELEM_F64
+} nest_elem;
+
+/* nest_binary_f32 for other element types, ops ADD, SUB, MUL, DIV, MAX, MIN (no activation).
+ * Integers wrap around (two's complement); x / 0 is 0 and INT_MIN / -1 wraps, as the reference
+ * interpreter does. */
+void nest_binary_typed(int32_t op, int32_t elem, int32_t rank, const int64_t *shape, const void *a,
+                       const int64_t *a_strides, const void *b, const int64_t *b_strides, void *y);
+
 typedef enum nest_unary_op {
   NEST_UN_RELU, NEST_UN_LEAKY_RELU, NEST_UN_ELU, NEST_UN_SELU, NEST_UN_SIGMOID, NEST_UN_TANH,
   NEST_UN_HARD_SIGMOID, NEST_UN_HARD_SWISH, NEST_UN_SOFTPLUS, NEST_UN_ABS, NEST_UN_NEG, NEST_UN_EXP,
