@@ -5,7 +5,10 @@
  * directly (B row k at src + q0 + off[k]). The Wp - OW columns per row past the output are
  * computed and dropped when a tile is stored. With no padding the input itself is the source
  * (a 1x1 conv reads its input rows as they are); otherwise one zero-padded copy per group is made
- * in scratch. The last tile of a plane, whose vectors would read past the source, is copied first. */
+ * in scratch. The last tile of a plane, whose vectors would read past the source, is copied first.
+ * Weights up to 512 KB are swept once per tile; larger ones once per block of tiles whose outputs
+ * fit 1 MB of scratch (ResNet's last stages: 2-9 MB of weights, few pixels), so they are read
+ * from memory about once per image. */
 #include <string.h>
 
 #include "nest_rt_conv_internal.h"
@@ -19,6 +22,7 @@ static int has_pads(const nest_conv2d_desc *d) {
 
 typedef struct s1_layout {
   int64_t Hp, Wp, Q; /* padded plane, wide output positions */
+  int64_t bcols;     /* wide positions per block, a multiple of NEST_RT_NR_MAX */
   size_t pad_off, off_off, tile_off, ctile_off, bias_off, total; /* scratch sections (bytes) */
 } s1_layout;
 
@@ -28,6 +32,14 @@ static s1_layout s1_plan(const nest_conv2d_desc *d) {
   l.Hp = d->H + d->pad_top + d->pad_bottom;
   l.Wp = d->W + d->pad_left + d->pad_right;
   l.Q = d->OH * l.Wp;
+  const int64_t tiles = (l.Q + NEST_RT_NR_MAX - 1) / NEST_RT_NR_MAX;
+  int64_t per_block = 1;
+  if ((int64_t)(rows * kg * sizeof(float)) > 512 * 1024) {
+    per_block = (1024 * 1024) / (int64_t)(rows * NEST_RT_NR_MAX * sizeof(float));
+    if (per_block < 1) per_block = 1;
+    if (per_block > tiles) per_block = tiles;
+  }
+  l.bcols = per_block * NEST_RT_NR_MAX;
   size_t at = 0;
   l.pad_off = at;
   if (has_pads(d)) at += NEST_RT_ALIGN_UP((size_t)(d->C / d->group * l.Hp * l.Wp) * sizeof(float), 64);
@@ -36,7 +48,7 @@ static s1_layout s1_plan(const nest_conv2d_desc *d) {
   l.tile_off = at;
   at += (size_t)kg * NEST_RT_NR_MAX * sizeof(float);
   l.ctile_off = at;
-  at += (size_t)rows * NEST_RT_NR_MAX * sizeof(float);
+  at += (size_t)(rows * l.bcols) * sizeof(float);
   l.bias_off = at;
   at += (size_t)rows * sizeof(float);
   l.total = at;
@@ -86,41 +98,41 @@ void nest_rt_conv_s1_f32(const nest_conv2d_desc *d, const float *x, const float 
         pad_planes(d, &l, xg, padded);
         src = padded;
       }
-      for (int64_t q0 = 0; q0 < l.Q; q0 += NEST_RT_NR) {
-        const int64_t cols = l.Q - q0 < NEST_RT_NR ? l.Q - q0 : NEST_RT_NR;
-        const int64_t width = (cols + NEST_VL - 1) / NEST_VL * NEST_VL; /* columns the kernel reads */
-        const float *b = src + q0;
-        const int64_t *boff = off;
-        int64_t ldb = 0;
-        if (off_max + q0 + width > src_size) { /* tail tile: copy what exists, zeros past it */
-          for (int64_t k = 0; k < kg; ++k) {
-            const float *r = src + off[k] + q0;
-            const int64_t avail = src_size - off[k] - q0;
-            for (int64_t j = 0; j < width; ++j) tile[k * NEST_RT_NR + j] = j < avail ? r[j] : 0.0f;
-          }
-          b = tile;
-          boff = 0;
-          ldb = NEST_RT_NR;
+      /* the last tile reads past the source when its vectors overhang: copy it, zeros past the end */
+      const int64_t q_last = (l.Q - 1) / NEST_RT_NR * NEST_RT_NR;
+      const int64_t w_last = (l.Q - q_last + NEST_VL - 1) / NEST_VL * NEST_VL;
+      const int tail_copied = off_max + q_last + w_last > src_size;
+      if (tail_copied)
+        for (int64_t k = 0; k < kg; ++k) {
+          const float *r = src + off[k] + q_last;
+          const int64_t avail = src_size - off[k] - q_last;
+          for (int64_t j = 0; j < w_last; ++j) tile[k * NEST_RT_NR + j] = j < avail ? r[j] : 0.0f;
         }
-        if (Wp == OW) { /* 1x1 without horizontal padding: wide positions are the output pixels */
-          for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
-            const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
-            for (int64_t ip = 0; ip < panels; ++ip) {
-              const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
-              nest_rt_gemm_tile(kc, wg + (ip * kg + pc) * NEST_RT_MR, boff ? b : b + pc * ldb, ldb,
-                                boff ? boff + pc : 0, yg + ip * NEST_RT_MR * P + q0, P, rows, cols, pc == 0,
-                                pc + kc >= kg, bias_p + ip * NEST_RT_MR, &d->act);
-            }
-          }
-          continue;
-        }
+      const int direct_out = Wp == OW; /* 1x1 without horizontal padding: wide positions are pixels */
+      for (int64_t b0 = 0; b0 < l.Q; b0 += l.bcols) {
+        const int64_t bend = l.Q - b0 < l.bcols ? l.Q : b0 + l.bcols;
         for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
           const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
-          for (int64_t ip = 0; ip < panels; ++ip)
-            nest_rt_gemm_tile(kc, wg + (ip * kg + pc) * NEST_RT_MR, boff ? b : b + pc * ldb, ldb,
-                              boff ? boff + pc : 0, ctile + ip * NEST_RT_MR * NEST_RT_NR, NEST_RT_NR, NEST_RT_MR,
-                              width, pc == 0, pc + kc >= kg, bias_p + ip * NEST_RT_MR, &d->act);
+          for (int64_t ip = 0; ip < panels; ++ip) {
+            const float *a = wg + (ip * kg + pc) * NEST_RT_MR;
+            const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
+            for (int64_t q0 = b0; q0 < bend; q0 += NEST_RT_NR) {
+              const int64_t cols = bend - q0 < NEST_RT_NR ? bend - q0 : NEST_RT_NR;
+              const int64_t width = (cols + NEST_VL - 1) / NEST_VL * NEST_VL; /* columns the kernel reads */
+              const int tail = tail_copied && q0 == q_last;
+              const float *b = tail ? tile + pc * NEST_RT_NR : src + q0;
+              const int64_t *boff = tail ? 0 : off + pc;
+              if (direct_out)
+                nest_rt_gemm_tile(kc, a, b, NEST_RT_NR, boff, yg + ip * NEST_RT_MR * P + q0, P, rows, cols, pc == 0,
+                                  pc + kc >= kg, bias_p + ip * NEST_RT_MR, &d->act);
+              else
+                nest_rt_gemm_tile(kc, a, b, NEST_RT_NR, boff, ctile + ip * NEST_RT_MR * l.bcols + (q0 - b0), l.bcols,
+                                  NEST_RT_MR, width, pc == 0, pc + kc >= kg, bias_p + ip * NEST_RT_MR, &d->act);
+            }
+          }
         }
+        if (direct_out) continue;
+        const int64_t q0 = b0, cols = bend - b0;
         /* store the tile's real output pixels: runs of one output row each */
         for (int64_t j = 0; j < cols;) {
           const int64_t q = q0 + j, oh = q / Wp, ow = q % Wp;
@@ -129,7 +141,7 @@ void nest_rt_conv_s1_f32(const nest_conv2d_desc *d, const float *x, const float 
             const int64_t n_out = OW - ow < len ? OW - ow : len;
             for (int64_t m = 0; m < mg; ++m) {
               float *dst = yg + m * P + oh * OW + ow;
-              const float *from = ctile + m * NEST_RT_NR + j;
+              const float *from = ctile + m * l.bcols + j;
               for (int64_t i = 0; i < n_out; ++i) dst[i] = from[i];
             }
           }
