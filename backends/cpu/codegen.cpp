@@ -243,6 +243,14 @@ class CodeGen {
                cInt(s.size() > 1 ? s[1] : 1) + ", " + cInt(inner) + ");\n";
       return;
     }
+    if (k == "cast") {
+      auto code = [](ElemType e) {
+        return e == ElemType::F32 ? "NEST_ELEM_F32" : e == ElemType::F64 ? "NEST_ELEM_F64" : "NEST_ELEM_F16";
+      };
+      body_ += std::string("  nest_cast_float(") + out(i, 0, "void") + ", " + code(typeOut(i).elem) + ", " + in(i, 0, "void") +
+               ", " + code(typeIn(i, 0).elem) + ", " + cInt(typeOut(i).numElements()) + ");\n";
+      return;
+    }
     if (k == "reduce") return emitReduce(p, i);
     if (k == "concat") return emitConcat(i);
     if (k == "index_copy") return emitIndexCopy(p, i);

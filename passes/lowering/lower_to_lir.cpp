@@ -1,6 +1,6 @@
 // Graph IR -> LIR. Each supported op maps to one kernel (docs/low-level-ir.md lists them):
 //   conv2d, gemm, matmul, maxpool2d, avgpool2d, global_avgpool, binary, unary, softmax,
-//   channel_affine, batchnorm, reduce, concat, gather, index_copy, index_map, copy.
+//   channel_affine, batchnorm, reduce, concat, gather, index_copy, index_map, copy, cast.
 // Pure data-movement ops (Transpose, Slice, Split, Expand, Tile, DepthToSpace, SpaceToDepth,
 // nearest-neighbour Resize/Upsample) are lowered by running the op's own reference kernel on a
 // tensor of element indices: the result says which input element every output element reads, so
@@ -65,6 +65,13 @@ std::string loweringUnsupportedReason(const Graph& g, const Node& n) {
     return "";
   }
   if (kMoveOps.count(op) || op == "Concat" || op == "Gather") return "";
+  if (op == "Cast") {
+    auto isFloatKind = [](ElemType e) { return e == ElemType::F32 || e == ElemType::F64 || e == ElemType::F16; };
+    const ElemType from = g.typeOf(n.inputs[0]).elem, to = g.typeOf(n.outputs[0]).elem;
+    if (from == to || (isFloatKind(from) && isFloatKind(to))) return "";
+    return "Cast from " + std::string(elemTypeName(from)) + " to " + std::string(elemTypeName(to)) +
+           " is not supported (only between f32, f64 and f16)";
+  }
   if (op == "Resize" || op == "Upsample") {
     // Nearest-neighbour resampling moves elements (lowered like Transpose); interpolation does not.
     if (n.attrs.getString("mode", "nearest") != "nearest")
@@ -247,6 +254,11 @@ class Lowering {
       return;
     }
     if (op == "Pad") return lowerPad(n);
+    if (op == "Cast") {
+      if (g_.typeOf(n.inputs[0]).elem == g_.typeOf(n.outputs[0]).elem) return lowerView(n);
+      emit(n, "cast", {bufferOf(n.inputs[0])}, {resultBuffer(n.outputs[0])});
+      return;
+    }
     if (kMoveOps.count(op) || op == "Resize" || op == "Upsample") return lowerMove(n);
     failInternal("lowering: no rule for " + n.describe());
   }

@@ -182,6 +182,65 @@ void nest_binary_typed(int32_t op, int32_t elem, int32_t rank, const int64_t *sh
   }
 }
 
+/* IEEE half <-> float, bit for bit as core/element_type.cpp (the bundle cannot link the core). */
+static float half_to_float(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ffu, bits;
+  float f;
+  if (exp == 0) {
+    if (mant == 0) {
+      bits = sign;
+    } else {
+      int e = -1;
+      do { ++e; mant <<= 1; } while ((mant & 0x400u) == 0);
+      bits = sign | ((uint32_t)(127 - 15 - e) << 23) | ((mant & 0x3ffu) << 13);
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7f800000u | (mant << 13);
+  } else {
+    bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
+  }
+  memcpy(&f, &bits, 4);
+  return f;
+}
+
+static uint16_t float_to_half(float f) {
+  uint32_t x, sign, absx, half, rem;
+  memcpy(&x, &f, 4);
+  sign = (x >> 16) & 0x8000u;
+  absx = x & 0x7fffffffu;
+  if (absx >= 0x7f800000u) return (uint16_t)(sign | 0x7c00u | (absx > 0x7f800000u ? 0x200u : 0));
+  if (absx >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u);
+  if (absx < 0x38800000u) {
+    uint32_t e, mant, shift, mid;
+    if (absx < 0x33000000u) return (uint16_t)sign;
+    e = absx >> 23;
+    mant = (absx & 0x7fffffu) | 0x800000u;
+    shift = 126 - e;
+    half = mant >> shift;
+    rem = mant & ((1u << shift) - 1);
+    mid = 1u << (shift - 1);
+    if (rem > mid || (rem == mid && (half & 1))) ++half;
+    return (uint16_t)(sign | half);
+  }
+  half = (absx - 0x38000000u) >> 13;
+  rem = absx & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (half & 1))) ++half;
+  return (uint16_t)(sign | half);
+}
+
+void nest_cast_float(void *y, int32_t y_elem, const void *x, int32_t x_elem, int64_t n) {
+  int64_t i;
+  for (i = 0; i < n; ++i) {
+    double v;
+    if (x_elem == NEST_ELEM_F32) v = ((const float *)x)[i];
+    else if (x_elem == NEST_ELEM_F64) v = ((const double *)x)[i];
+    else v = half_to_float(((const uint16_t *)x)[i]);
+    if (y_elem == NEST_ELEM_F32) ((float *)y)[i] = (float)v;
+    else if (y_elem == NEST_ELEM_F64) ((double *)y)[i] = v;
+    else ((uint16_t *)y)[i] = float_to_half((float)v);
+  }
+}
+
 static float clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
 void nest_unary_f32(int32_t op, const float *x, float *y, int64_t n, float p0, float p1) {

@@ -27,8 +27,12 @@ void nest_binary_f32(int32_t op, int32_t rank, const int64_t *shape, const float
 /* Element types of nest_binary_typed. */
 typedef enum nest_elem {
   NEST_ELEM_I8, NEST_ELEM_U8, NEST_ELEM_I16, NEST_ELEM_U16, NEST_ELEM_I32, NEST_ELEM_U32, NEST_ELEM_I64,
-  NEST_ELEM_U64, NEST_ELEM_F64
+  NEST_ELEM_U64, NEST_ELEM_F64, NEST_ELEM_F32, NEST_ELEM_F16
 } nest_elem;
+
+/* Cast between the float types F32, F64 and F16 (IEEE half, round to nearest even; F64 -> F16
+ * rounds through F32 as the reference does). n elements. */
+void nest_cast_float(void *y, int32_t y_elem, const void *x, int32_t x_elem, int64_t n);
 
 /* nest_binary_f32 for other element types, ops ADD, SUB, MUL, DIV, MAX, MIN (no activation).
  * Integers wrap around (two's complement); x / 0 is 0 and INT_MIN / -1 wraps, as the reference
