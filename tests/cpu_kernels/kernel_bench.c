@@ -1,7 +1,7 @@
 /* Microbenchmark of the CPU runtime's conv kernels on the conv layers of ResNet-18, ResNet-50 and
  * MobileNetV2 at 1x3x224x224 (shapes generated from the architectures), single thread. Prints
  * GFLOP/s per distinct layer shape and the estimated total conv time per model (sum over layers of
- * count x time, thread CPU time).  Usage: kernel_bench [resnet18|resnet50|mobilenetv2 ...] [-r repeats] */
+ * count x time, thread CPU time).  Usage: kernel_bench [resnet18|resnet50|mobilenetv2 ...] [-r repeats] [-cold] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +89,17 @@ static void *xmalloc(size_t n) {
   return p;
 }
 
+/* With -cold, caches are flushed before every timed run (a model's weights are read once per
+ * inference, so in a whole network they come from memory, not from a warm cache). */
+static int cold = 0;
+static void flush_caches(void) {
+  static char *junk = NULL;
+  const size_t n = (size_t)256 << 20;
+  if (!junk) junk = malloc(n);
+  if (!junk) return;
+  for (size_t i = 0; i < n; i += 64) junk[i] = (char)i;
+}
+
 /* Minimum and median seconds of one conv over `reps` runs after a warm-up (the minimum is the
  * figure least disturbed by other processes on a shared machine). */
 static double time_conv(const layer *l, int reps, nest_conv2d_desc *out, double *median) {
@@ -112,6 +123,7 @@ static double time_conv(const layer *l, int reps, nest_conv2d_desc *out, double 
   double t[64];
   nest_conv2d_f32(&d, x, packed, b, y, scratch);
   for (int r = 0; r < reps; ++r) {
+    if (cold) flush_caches();
     const double t0 = now();
     nest_conv2d_f32(&d, x, packed, b, y, scratch);
     t[r] = now() - t0;
@@ -148,7 +160,9 @@ int main(int argc, char **argv) {
   const char *want[8];
   int nwant = 0;
   for (int i = 1; i < argc; ++i) {
-    if (!strcmp(argv[i], "-r") && i + 1 < argc) {
+    if (!strcmp(argv[i], "-cold")) {
+      cold = 1;
+    } else if (!strcmp(argv[i], "-r") && i + 1 < argc) {
       reps = atoi(argv[++i]);
       if (reps < 1 || reps > 64) reps = 15;
     } else if (nwant < 8) {

@@ -2,8 +2,9 @@
  * Per image and group, the output is Y[Mg x P] (P = OH*OW pixels, NCHW rows) = W[Mg x Kg] *
  * col[Kg x P], Kg = Cg*KH*KW in OIHW order. Weights are packed at compile time into NEST_RT_MR-row
  * panels, k-major (panel[k * MR + r]); the right-hand side is im2col-packed one NR-pixel tile at a
- * time into scratch (Kg x NR floats; for 1x1 stride 1 that is a plain copy), then every weight panel
- * sweeps over it one K-block at a time. Depthwise convolutions go to nest_rt_conv_dw.c. */
+ * time into scratch, then every weight panel sweeps over it one K-block at a time. Packed weights
+ * are stored in the order the kernels read them: K-block by K-block, and inside a K-block panel by
+ * panel (kc x MR floats each), so a sweep over all weights is one sequential stream. Depthwise convolutions go to nest_rt_conv_dw.c. */
 #include <string.h>
 
 #include "nest_rt_conv_internal.h"
@@ -45,13 +46,16 @@ void nest_conv2d_f32_pack(const nest_conv2d_desc *d, const float *w, const float
   }
   const int64_t mg = d->M / d->group, panels = conv_panels(d);
   for (int64_t g = 0; g < d->group; ++g)
-    for (int64_t p = 0; p < panels; ++p) {
-      float *dst = packed + (g * panels + p) * NEST_RT_MR * kg;
-      for (int64_t r = 0; r < NEST_RT_MR; ++r) {
-        const int64_t m = p * NEST_RT_MR + r; /* row inside the group */
-        for (int64_t k = 0; k < kg; ++k)
-          dst[k * NEST_RT_MR + r] =
-              m < mg ? w[(g * mg + m) * kg + k] * (scale ? scale[g * mg + m] : 1.0f) : 0.0f;
+    for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
+      const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
+      for (int64_t p = 0; p < panels; ++p) {
+        float *dst = nest_rt_conv_panel(packed + g * panels * NEST_RT_MR * kg, panels, pc, kc, p);
+        for (int64_t r = 0; r < NEST_RT_MR; ++r) {
+          const int64_t m = p * NEST_RT_MR + r; /* row inside the group */
+          for (int64_t k = 0; k < kc; ++k)
+            dst[k * NEST_RT_MR + r] =
+                m < mg ? w[(g * mg + m) * kg + pc + k] * (scale ? scale[g * mg + m] : 1.0f) : 0.0f;
+        }
       }
     }
 }
@@ -174,7 +178,7 @@ void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *pac
           const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
           for (int64_t ip = 0; ip < panels; ++ip) {
             const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
-            const float *a = wg + (ip * kg + pc) * NEST_RT_MR;
+            const float *a = nest_rt_conv_panel(wg, panels, pc, kc, ip);
             for (int64_t p0 = b0, t = 0; p0 < bend; p0 += NEST_RT_NR, ++t)
               nest_rt_gemm_tile(kc, a, col + (t * kg + pc) * NEST_RT_NR, NEST_RT_NR, 0, yg + ip * NEST_RT_MR * P + p0, P,
                                 rows, bend - p0 < NEST_RT_NR ? bend - p0 : NEST_RT_NR, pc == 0, pc + kc >= kg,

@@ -114,7 +114,7 @@ void nest_rt_conv_s1_f32(const nest_conv2d_desc *d, const float *x, const float 
         for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
           const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
           for (int64_t ip = 0; ip < panels; ++ip) {
-            const float *a = wg + (ip * kg + pc) * NEST_RT_MR;
+            const float *a = nest_rt_conv_panel(wg, panels, pc, kc, ip);
             const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
             for (int64_t q0 = b0; q0 < bend; q0 += NEST_RT_NR) {
               const int64_t cols = bend - q0 < NEST_RT_NR ? bend - q0 : NEST_RT_NR;
