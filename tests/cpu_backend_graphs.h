@@ -33,11 +33,11 @@ const char* kChainGraph = R"(graph "chain" {
 // Ops the CPU backend does not compile, next to one it does.
 const char* kUnsupportedGraph = R"(graph "unsupported" {
   input %x: f32[1,2,4,4]
-  const %w: f32[2,2,3,3] = dense<[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]>
-  %t: f32[1,2,6,6] = ConvTranspose #1 "deconv"(%x, %w)
-  %l: f32[1,2,6,6] = LRN #2 "norm"(%t) {size=3}
-  %y: f32[1,2,6,6] = Relu #3 "relu"(%l)
+  %r: f32[1,2,8,8] = Resize #1 "upsample"(%x) {mode="linear", scales=[1.0, 1.0, 2.0, 2.0]}
+  %a: i64[1,1,8,8] = ArgMax #2 "argmax"(%r) {axis=1}
+  %y: f32[1,2,8,8] = Relu #3 "relu"(%r)
   output %y
+  output %a
 }
 )";
 

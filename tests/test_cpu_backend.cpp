@@ -210,21 +210,21 @@ class CpuBackendTest : public QObject {
     Graph g = testing::graphFromText(kUnsupportedGraph);
     std::vector<UnsupportedNode> bad = cpu::unsupportedNodes(g);
     QCOMPARE(bad.size(), size_t{2});
-    QCOMPARE(bad[0].node, std::string("node 'deconv' (ConvTranspose)"));
-    QCOMPARE(bad[1].node, std::string("node 'norm' (LRN)"));
+    QCOMPARE(bad[0].node, std::string("node 'upsample' (Resize)"));
+    QCOMPARE(bad[1].node, std::string("node 'argmax' (ArgMax)"));
     ErrorKind kind{};
     std::string msg = testing::errorOf([&] { cpu::compile(g, {}); }, &kind);
     QCOMPARE(kind, ErrorKind::Unsupported);
-    NEST_VERIFY(msg.find("2 node(s)") != std::string::npos && msg.find("'deconv'") != std::string::npos &&
-                    msg.find("'norm'") != std::string::npos,
+    NEST_VERIFY(msg.find("2 node(s)") != std::string::npos && msg.find("'upsample'") != std::string::npos &&
+                    msg.find("'argmax'") != std::string::npos,
                 msg);
     // nestc compile: exit 2, every node named, no bundle written.
     fs::path dir = tempDir("unsupported");
     fs::remove_all(dir);
     ProcessResult r = runProcess(q(testing::binDir() / "nestc"),
-                                 {"compile", q(testing::testdata() / "onnx-node" / "test_lrn" / "model.onnx"), "-o", q(dir)});
+                                 {"compile", q(testing::testdata() / "onnx-pytorch-converted" / "test_Conv3d" / "model.onnx"), "-o", q(dir)});
     QCOMPARE(r.code, 2);
-    NEST_VERIFY(r.out.find("LRN") != std::string::npos, r.out);
+    NEST_VERIFY(r.out.find("(Conv): only 1-D and 2-D Conv are supported (got 3-D)") != std::string::npos, r.out);
     QVERIFY(!fs::exists(dir / "model.c"));
   }
 

@@ -251,6 +251,36 @@ class CodeGen {
                ", " + code(typeIn(i, 0).elem) + ", " + cInt(typeOut(i).numElements()) + ");\n";
       return;
     }
+    if (k == "conv_transpose2d") {
+      const Shape& x = typeIn(i, 0).shape;
+      const Shape& y = typeOut(i).shape;
+      const bool oneD = x.size() == 3;
+      Ints kk = i.params.getInts("kernel"), s = i.params.getInts("strides"), dl = i.params.getInts("dilations");
+      Ints pd = i.params.getInts("pads");
+      std::vector<int64_t> v = {x[0], x[1], oneD ? 1 : x[2], x.back(), y[1], oneD ? 1 : y[2], y.back(), kk[0], kk[1],
+                                s[0], s[1], dl[0], dl[1], pd[0], pd[1], i.params.getInt("group", 1)};
+      data_ += "static const nest_conv_transpose2d_desc " + p + " = " + intArray(v) + ";\n";
+      const std::string bias = i.inputs.size() > 2 && i.inputs[2] >= 0 ? in(i, 2) : "NULL";
+      body_ += "  nest_conv_transpose2d_f32(&" + p + ", " + in(i, 0) + ", " + in(i, 1) + ", " + bias + ", " + out(i) + ");\n";
+      return;
+    }
+    if (k == "lrn") {
+      const Shape& s = typeIn(i, 0).shape;
+      int64_t inner = 1;
+      for (size_t d = 2; d < s.size(); ++d) inner *= s[d];
+      body_ += "  nest_lrn_f32(" + in(i, 0) + ", " + out(i) + ", " + cInt(s[0]) + ", " + cInt(s[1]) + ", " + cInt(inner) + ", " +
+               cInt(i.params.getInt("size")) + ", " + cFloat(i.params.getFloat("alpha", 0)) + ", " +
+               cFloat(i.params.getFloat("beta", 0)) + ", " + cFloat(i.params.getFloat("bias", 0)) + ");\n";
+      return;
+    }
+    if (k == "fill") {
+      const Tensor* v = i.params.getTensor("value");
+      const auto* bytes = static_cast<const uint8_t*>(v->raw());
+      data_ += "static const uint8_t " + p + "_value[] = " + intArray(std::vector<int64_t>(bytes, bytes + v->byteSize())) + ";\n";
+      body_ += "  nest_fill(" + out(i, 0, "void") + ", " + std::to_string(v->byteSize()) + ", " + cInt(typeOut(i).numElements()) +
+               ", " + p + "_value);\n";
+      return;
+    }
     if (k == "reduce") return emitReduce(p, i);
     if (k == "concat") return emitConcat(i);
     if (k == "index_copy") return emitIndexCopy(p, i);

@@ -1,6 +1,7 @@
 // Graph IR -> LIR. Each supported op maps to one kernel (docs/low-level-ir.md lists them):
 //   conv2d, gemm, matmul, maxpool2d, avgpool2d, global_avgpool, binary, unary, softmax,
-//   channel_affine, batchnorm, reduce, concat, gather, index_copy, index_map, copy, cast.
+//   conv_transpose2d, lrn, channel_affine, batchnorm, reduce, concat, gather, index_copy, index_map,
+//   copy, cast, fill.
 // Pure data-movement ops (Transpose, Slice, Split, Expand, Tile, DepthToSpace, SpaceToDepth,
 // nearest-neighbour Resize/Upsample) are lowered by running the op's own reference kernel on a
 // tensor of element indices: the result says which input element every output element reads, so
@@ -61,7 +62,6 @@ std::string loweringUnsupportedReason(const Graph& g, const Node& n) {
   const bool f32 = allF32(g, n.inputs) && allF32(g, n.outputs);
   auto needF32 = [&]() -> std::string { return f32 ? "" : "only float32 operands are supported"; };
   if (kViewOps.count(op)) {
-    if (op == "Dropout" && n.outputs.size() > 1 && !n.outputs[1].empty()) return "Dropout's mask result is not supported";
     return "";
   }
   if (kMoveOps.count(op) || op == "Concat" || op == "Gather") return "";
@@ -109,7 +109,13 @@ std::string loweringUnsupportedReason(const Graph& g, const Node& n) {
       return "training-mode BatchNormalization is not supported";
     return needF32();
   }
-  if (op == "Mean" || op == "Min" || op == "Max") return needF32();
+  if (op == "Mean" || op == "Min" || op == "Max" || op == "LRN") return needF32();
+  if (op == "ConvTranspose") {
+    if (std::string r = needF32(); !r.empty()) return r;
+    const int64_t rank = g.typeOf(n.inputs[0]).rank();
+    if (rank != 4 && rank != 3) return "only 1-D and 2-D ConvTranspose are supported (got " + std::to_string(rank - 2) + "-D)";
+    return "";
+  }
   if (op == "Conv" || op == "MaxPool" || op == "AveragePool") {
     if (std::string r = needF32(); !r.empty()) return r;
     const int64_t rank = g.typeOf(n.inputs[0]).rank();
@@ -219,6 +225,15 @@ class Lowering {
     const std::string& op = n.op;
     if (kViewOps.count(op)) return lowerView(n);
     if (op == "Conv") return lowerConv(n);
+    if (op == "ConvTranspose") return lowerConvTranspose(n);
+    if (op == "LRN") {
+      Instr& in = emit(n, "lrn", {bufferOf(n.inputs[0])}, {resultBuffer(n.outputs[0])});
+      in.params.set("size", n.attrs.getInt("size"));
+      in.params.set("alpha", n.attrs.getFloat("alpha", 1e-4f));
+      in.params.set("beta", n.attrs.getFloat("beta", 0.75f));
+      in.params.set("bias", n.attrs.getFloat("bias", 1.0f));
+      return;
+    }
     if (op == "MaxPool" || op == "AveragePool") return lowerPool(n);
     if (op == "GlobalAveragePool") {
       emit(n, "global_avgpool", {bufferOf(n.inputs[0])}, {resultBuffer(n.outputs[0])});
@@ -264,6 +279,11 @@ class Lowering {
   }
 
   void lowerView(const Node& n) {
+    if (n.op == "Dropout" && n.outputs.size() > 1 && !n.outputs[1].empty()) {
+      // Inference: the mask is all true.
+      Instr& in = emit(n, "fill", {}, {resultBuffer(n.outputs[1])});
+      in.params.set("value", Tensor::fromVector<uint8_t>(ElemType::Bool, {}, {1}));
+    }
     BufferId src = bufferOf(n.inputs[0]);
     const std::string& out = n.outputs[0];
     if (graphOutputs_.count(out)) {
@@ -296,6 +316,24 @@ class Lowering {
     in.params.set("pads", Ints{geo.padBegin[0], geo.padBegin[1], geo.padEnd[0], geo.padEnd[1]});
     if (n.attrs.has("output_scale")) in.params.set("output_scale", n.attrs.getFloats("output_scale"));
     copyActivation(n, in.params);
+  }
+
+  void lowerConvTranspose(const Node& n) {
+    ops::ConvGeom geo = ops::convTransposeGeometry(n, g_.typeOf(n.inputs[0]).shape, g_.typeOf(n.inputs[1]).shape);
+    if (geo.kernel.size() == 1) {  // 1-D: height 1
+      geo.kernel.insert(geo.kernel.begin(), 1);
+      geo.strides.insert(geo.strides.begin(), 1);
+      geo.dilations.insert(geo.dilations.begin(), 1);
+      geo.padBegin.insert(geo.padBegin.begin(), 0);
+    }
+    Instr& in = emit(n, "conv_transpose2d",
+                     {bufferOf(n.inputs[0]), bufferOf(n.inputs[1]), bufferOf(n.hasInput(2) ? n.inputs[2] : "")},
+                     {resultBuffer(n.outputs[0])});
+    in.params.set("group", geo.group);
+    in.params.set("kernel", Ints{geo.kernel[0], geo.kernel[1]});
+    in.params.set("strides", Ints{geo.strides[0], geo.strides[1]});
+    in.params.set("dilations", Ints{geo.dilations[0], geo.dilations[1]});
+    in.params.set("pads", Ints{geo.padBegin[0], geo.padBegin[1]});
   }
 
   void lowerPool(const Node& n) {

@@ -326,6 +326,62 @@ void nest_batchnorm_f32(const float *x, const float *scale, const float *bias, c
   }
 }
 
+void nest_conv_transpose2d_f32(const nest_conv_transpose2d_desc *d, const float *x, const float *w, const float *bias,
+                               float *y) {
+  const int64_t cg = d->C / d->group, mg = d->M / d->group, plane = d->OH * d->OW;
+  int64_t n, m, i, g, c, ih, iw, k, kh, kw;
+  for (n = 0; n < d->N; ++n)
+    for (m = 0; m < d->M; ++m) {
+      float *py = y + (n * d->M + m) * plane;
+      const float b = bias ? bias[m] : 0.0f;
+      for (i = 0; i < plane; ++i) py[i] = b;
+    }
+  for (n = 0; n < d->N; ++n)
+    for (g = 0; g < d->group; ++g)
+      for (c = g * cg; c < (g + 1) * cg; ++c)
+        for (ih = 0; ih < d->H; ++ih)
+          for (iw = 0; iw < d->W; ++iw) {
+            const float xv = x[((n * d->C + c) * d->H + ih) * d->W + iw];
+            for (k = 0; k < mg; ++k) {
+              const float *pw = w + (c * mg + k) * d->KH * d->KW;
+              float *py = y + (n * d->M + g * mg + k) * plane;
+              for (kh = 0; kh < d->KH; ++kh) {
+                const int64_t oh = ih * d->stride_h - d->pad_top + kh * d->dilation_h;
+                if (oh < 0 || oh >= d->OH) continue;
+                for (kw = 0; kw < d->KW; ++kw) {
+                  const int64_t ow = iw * d->stride_w - d->pad_left + kw * d->dilation_w;
+                  if (ow >= 0 && ow < d->OW) py[oh * d->OW + ow] += xv * pw[kh * d->KW + kw];
+                }
+              }
+            }
+          }
+}
+
+void nest_lrn_f32(const float *x, float *y, int64_t n, int64_t c, int64_t inner, int64_t size, float alpha, float beta,
+                  float bias) {
+  const int64_t before = (size - 1) / 2, after = size - 1 - before;
+  int64_t b, ch, k, i;
+  for (b = 0; b < n; ++b)
+    for (ch = 0; ch < c; ++ch) {
+      const int64_t lo = ch - before < 0 ? 0 : ch - before, hi = ch + after > c - 1 ? c - 1 : ch + after;
+      const float *px = x + (b * c + ch) * inner;
+      float *py = y + (b * c + ch) * inner;
+      for (i = 0; i < inner; ++i) {
+        double sq = 0.0;
+        for (k = lo; k <= hi; ++k) {
+          const double v = x[(b * c + k) * inner + i];
+          sq += v * v;
+        }
+        py[i] = (float)((double)px[i] / pow((double)bias + (double)alpha / (double)size * sq, (double)beta));
+      }
+    }
+}
+
+void nest_fill(void *y, size_t elem, int64_t n, const void *value) {
+  int64_t i;
+  for (i = 0; i < n; ++i) memcpy((char *)y + i * (int64_t)elem, value, elem);
+}
+
 void nest_reduce_f32(int32_t op, const float *x, float *y, int32_t kept_rank, const int64_t *kept_shape,
                      const int64_t *kept_strides, int32_t red_rank, const int64_t *red_shape,
                      const int64_t *red_strides) {

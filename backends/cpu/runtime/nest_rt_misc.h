@@ -62,6 +62,23 @@ void nest_channel_affine_f32(const float *x, const float *scale, const float *sh
 void nest_batchnorm_f32(const float *x, const float *scale, const float *bias, const float *mean, const float *var,
                         float epsilon, float *y, int64_t outer, int64_t c, int64_t inner);
 
+/* ConvTranspose (ONNX), NCHW, weights [C, M/group, KH, KW]: every input element scatters
+ * x * w into y[n, m, ih*stride - pad + kh*dilation, ...]; pad_top/left may be negative (an
+ * output_padding or output_shape beyond the full result). bias has M floats or is NULL. */
+typedef struct nest_conv_transpose2d_desc {
+  int64_t N, C, H, W, M, OH, OW, KH, KW, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left, group;
+} nest_conv_transpose2d_desc;
+void nest_conv_transpose2d_f32(const nest_conv_transpose2d_desc *d, const float *x, const float *w, const float *bias,
+                               float *y);
+
+/* LRN across channels of [n, c, inner]: y = x / (bias + alpha/size * sum of x^2 over the window
+ * [ch - (size-1)/2, ch + size-1 - (size-1)/2])^beta, in double as the reference. */
+void nest_lrn_f32(const float *x, float *y, int64_t n, int64_t c, int64_t inner, int64_t size, float alpha, float beta,
+                  float bias);
+
+/* n copies of the elem-byte value *value. */
+void nest_fill(void *y, size_t elem, int64_t n, const void *value);
+
 typedef enum nest_reduce_op {
   NEST_RED_SUM, NEST_RED_MEAN, NEST_RED_MAX, NEST_RED_MIN, NEST_RED_PROD, NEST_RED_SUM_SQUARE,
   NEST_RED_LOG_SUM, NEST_RED_LOG_SUM_EXP
