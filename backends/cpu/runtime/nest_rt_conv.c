@@ -140,7 +140,11 @@ static void pack_tile(const nest_conv2d_desc *d, const float *xg, int64_t p0, in
             memcpy(o + t0, row + iw + t0, (size_t)(t1 - t0) * sizeof(float));
           } else {
             const float *s = row + iw;
-            for (int64_t t = t0; t < t1; ++t) o[t] = s[t * sw];
+            int64_t t = t0;
+            if (sw == 2) /* 16 outputs from a 32-float pair, while the pair stays inside the row */
+              for (; t + NEST_VL <= t1 && iw + 2 * (t + NEST_VL) <= d->W; t += NEST_VL)
+                nest_vstore(o + t, nest_vload_even(s + 2 * t));
+            for (; t < t1; ++t) o[t] = s[t * sw];
           }
           for (int64_t t = t1; t < run->len; ++t) o[t] = 0.0f;
         }
