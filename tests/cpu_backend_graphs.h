@@ -33,11 +33,12 @@ const char* kChainGraph = R"(graph "chain" {
 // Ops the CPU backend does not compile, next to one it does.
 const char* kUnsupportedGraph = R"(graph "unsupported" {
   input %x: f32[1,2,4,4]
-  %r: f32[1,2,8,8] = Resize #1 "upsample"(%x) {mode="linear", scales=[1.0, 1.0, 2.0, 2.0]}
-  %a: i64[1,1,8,8] = ArgMax #2 "argmax"(%r) {axis=1}
-  %y: f32[1,2,8,8] = Relu #3 "relu"(%r)
+  %a: i64[1,1,4,4] = ArgMax #1 "argmax"(%x) {axis=1}
+  %e: bool[1,2,4,4] = Equal #2 "equal"(%x, %x)
+  %y: f32[1,2,4,4] = Relu #3 "relu"(%x)
   output %y
   output %a
+  output %e
 }
 )";
 

@@ -264,6 +264,16 @@ class CodeGen {
       body_ += "  nest_conv_transpose2d_f32(&" + p + ", " + in(i, 0) + ", " + in(i, 1) + ", " + bias + ", " + out(i) + ");\n";
       return;
     }
+    if (k == "resample") {
+      ints(p + "_in", typeIn(i, 0).shape);
+      ints(p + "_out", typeOut(i).shape);
+      ints(p + "_start", i.params.getInts("tap_start"));
+      ints(p + "_index", i.params.getInts("tap_index"));
+      data_ += "static const float " + p + "_weight[] = " + floatArray(i.params.getFloats("tap_weight")) + ";\n";
+      body_ += "  nest_resample_f32(" + in(i, 0) + ", " + out(i) + ", " + std::to_string(typeIn(i, 0).rank()) + ", " + p +
+               "_in, " + p + "_out, " + p + "_start, " + p + "_index, " + p + "_weight);\n";
+      return;
+    }
     if (k == "lrn") {
       const Shape& s = typeIn(i, 0).shape;
       int64_t inner = 1;

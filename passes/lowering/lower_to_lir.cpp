@@ -1,6 +1,6 @@
 // Graph IR -> LIR. Each supported op maps to one kernel (docs/low-level-ir.md lists them):
 //   conv2d, gemm, matmul, maxpool2d, avgpool2d, global_avgpool, binary, unary, softmax,
-//   conv_transpose2d, lrn, channel_affine, batchnorm, reduce, concat, gather, index_copy, index_map,
+//   conv_transpose2d, lrn, resample, channel_affine, batchnorm, reduce, concat, gather, index_copy, index_map,
 //   copy, cast, fill.
 // Pure data-movement ops (Transpose, Slice, Split, Expand, Tile, DepthToSpace, SpaceToDepth,
 // nearest-neighbour Resize/Upsample) are lowered by running the op's own reference kernel on a
@@ -20,6 +20,7 @@
 #include "core/ops/conv_kernels.h"
 #include "core/ops/fused_activation.h"
 #include "core/ops/op_helpers.h"
+#include "core/ops/resize_taps.h"
 
 namespace nest {
 
@@ -73,13 +74,11 @@ std::string loweringUnsupportedReason(const Graph& g, const Node& n) {
            " is not supported (only between f32, f64 and f16)";
   }
   if (op == "Resize" || op == "Upsample") {
-    // Nearest-neighbour resampling moves elements (lowered like Transpose); interpolation does not.
-    if (n.attrs.getString("mode", "nearest") != "nearest")
-      return op + " mode '" + n.attrs.getString("mode", "") + "' is not supported (only nearest)";
-    // Points outside the crop box take extrapolation_value, which is not an element of the input.
-    if (n.attrs.getString("coordinate_transformation_mode", "") == "tf_crop_and_resize")
-      return "Resize with tf_crop_and_resize is not supported";
-    return "";
+    // Nearest-neighbour resampling moves elements (lowered like Transpose); linear and cubic
+    // interpolation use the reference kernel's per-axis taps (resample).
+    for (const ops::ResizeAxisTaps& t : ops::resizeAxisTaps(n, g.typeOf(n.inputs[0]).shape))
+      if (t.anyExtrap) return op + " extrapolating outside the crop box (tf_crop_and_resize) is not supported";
+    return n.attrs.getString("mode", "nearest") == "nearest" ? "" : needF32();
   }
   if (op == "Pad") {
     std::string mode = n.attrs.getString("mode", "constant");
@@ -274,6 +273,7 @@ class Lowering {
       emit(n, "cast", {bufferOf(n.inputs[0])}, {resultBuffer(n.outputs[0])});
       return;
     }
+    if ((op == "Resize" || op == "Upsample") && n.attrs.getString("mode", "nearest") != "nearest") return lowerResample(n);
     if (kMoveOps.count(op) || op == "Resize" || op == "Upsample") return lowerMove(n);
     failInternal("lowering: no rule for " + n.describe());
   }
@@ -334,6 +334,34 @@ class Lowering {
     in.params.set("strides", Ints{geo.strides[0], geo.strides[1]});
     in.params.set("dilations", Ints{geo.dilations[0], geo.dilations[1]});
     in.params.set("pads", Ints{geo.padBegin[0], geo.padBegin[1]});
+  }
+
+  // Linear / cubic Resize: y[o] = sum over the per-axis taps of x[idx] * prod(weights), with the
+  // reference kernel's taps (zero weights dropped). tap_start: per axis, outLen + 1 positions
+  // into tap_index / tap_weight.
+  void lowerResample(const Node& n) {
+    const Shape& x = g_.typeOf(n.inputs[0]).shape;
+    std::vector<ops::ResizeAxisTaps> taps = ops::resizeAxisTaps(n, x);
+    const Shape& y = g_.typeOf(n.outputs[0]).shape;
+    Ints start, index;
+    Floats weight;
+    for (size_t d = 0; d < x.size(); ++d) {
+      const ops::ResizeAxisTaps& t = taps[d];
+      for (int64_t o = 0; o < y[d]; ++o) {
+        start.push_back(static_cast<int64_t>(index.size()));
+        for (int k = 0; k < t.k; ++k) {
+          const double w = t.w[o * t.k + k];
+          if (w == 0) continue;
+          index.push_back(t.idx[o * t.k + k]);
+          weight.push_back(static_cast<float>(w));
+        }
+      }
+      start.push_back(static_cast<int64_t>(index.size()));
+    }
+    Instr& in = emit(n, "resample", {bufferOf(n.inputs[0])}, {resultBuffer(n.outputs[0])});
+    in.params.set("tap_start", start);
+    in.params.set("tap_index", index);
+    in.params.set("tap_weight", weight);
   }
 
   void lowerPool(const Node& n) {

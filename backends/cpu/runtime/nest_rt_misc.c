@@ -377,6 +377,50 @@ void nest_lrn_f32(const float *x, float *y, int64_t n, int64_t c, int64_t inner,
     }
 }
 
+void nest_resample_f32(const float *x, float *y, int32_t rank, const int64_t *in_shape, const int64_t *out_shape,
+                       const int64_t *tap_start, const int64_t *tap_index, const float *tap_weight) {
+  int64_t stride[NEST_MAX_RANK], block[NEST_MAX_RANK], o[NEST_MAX_RANK], t[NEST_MAX_RANK], lo[NEST_MAX_RANK],
+      hi[NEST_MAX_RANK];
+  int64_t total = 1, i;
+  int32_t d;
+  if (rank == 0) { y[0] = x[0]; return; }
+  for (d = rank - 1; d >= 0; --d) stride[d] = d == rank - 1 ? 1 : stride[d + 1] * in_shape[d + 1];
+  for (d = 0; d < rank; ++d) {
+    block[d] = d == 0 ? 0 : block[d - 1] + out_shape[d - 1] + 1;
+    total *= out_shape[d];
+    o[d] = 0;
+  }
+  for (i = 0; i < total; ++i) {
+    double acc = 0.0;
+    int empty = 0;
+    for (d = 0; d < rank; ++d) {
+      lo[d] = tap_start[block[d] + o[d]];
+      hi[d] = tap_start[block[d] + o[d] + 1];
+      t[d] = lo[d];
+      if (lo[d] == hi[d]) empty = 1;
+    }
+    while (!empty) {
+      double w = 1.0;
+      int64_t off = 0;
+      for (d = 0; d < rank; ++d) {
+        w *= tap_weight[t[d]];
+        off += tap_index[t[d]] * stride[d];
+      }
+      acc += w * x[off];
+      for (d = rank - 1; d >= 0; --d) {
+        if (++t[d] < hi[d]) break;
+        t[d] = lo[d];
+      }
+      if (d < 0) break;
+    }
+    y[i] = (float)acc;
+    for (d = rank - 1; d >= 0; --d) {
+      if (++o[d] < out_shape[d]) break;
+      o[d] = 0;
+    }
+  }
+}
+
 void nest_fill(void *y, size_t elem, int64_t n, const void *value) {
   int64_t i;
   for (i = 0; i < n; ++i) memcpy((char *)y + i * (int64_t)elem, value, elem);

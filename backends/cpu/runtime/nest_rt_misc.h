@@ -76,6 +76,12 @@ void nest_conv_transpose2d_f32(const nest_conv_transpose2d_desc *d, const float 
 void nest_lrn_f32(const float *x, float *y, int64_t n, int64_t c, int64_t inner, int64_t size, float alpha, float beta,
                   float bias);
 
+/* Separable resampling (linear / cubic Resize): y[o] = sum over taps t_d of axis d (positions
+ * tap_start[b_d + o_d] .. tap_start[b_d + o_d + 1], b_d = sum over e < d of (out_shape[e] + 1)) of
+ * x[sum_d tap_index[t_d] * stride_d] * prod_d tap_weight[t_d]. Accumulates in double. */
+void nest_resample_f32(const float *x, float *y, int32_t rank, const int64_t *in_shape, const int64_t *out_shape,
+                       const int64_t *tap_start, const int64_t *tap_index, const float *tap_weight);
+
 /* n copies of the elem-byte value *value. */
 void nest_fill(void *y, size_t elem, int64_t n, const void *value);
 
