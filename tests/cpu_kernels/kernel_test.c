@@ -191,6 +191,9 @@ int main(void) {
   test_conv(2, 13, 5, 11, 9, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_CLIP, 1, 0);
   test_conv(1, 300, 6, 8, 17, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_RELU, 0, 0);  /* K > K-block */
   test_conv(1, 520, 7, 7, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_SIGMOID, 1, 0); /* several K-blocks */
+  /* no padding, 3 wide: the wide layout ends exactly at the input's end (reads must stay inside) */
+  test_conv(1, 5, 11, 9, 6, 3, 3, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 0);
+  test_conv(1, 3, 9, 16, 4, 1, 5, 1, 2, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 0);
   /* weights over 512 KB: stride-1 tiles in several blocks (padded and 1x1 direct-output forms) */
   test_conv(1, 32, 24, 24, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 0);
   test_conv(1, 160, 24, 23, 1024, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 1);

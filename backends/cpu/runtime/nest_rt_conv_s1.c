@@ -26,16 +26,24 @@ typedef struct s1_layout {
   size_t pad_off, off_off, tile_off, ctile_off, bias_off, total; /* scratch sections (bytes) */
 } s1_layout;
 
+#ifndef NEST_RT_S1_SMALL_WEIGHTS
+#define NEST_RT_S1_SMALL_WEIGHTS (512 * 1024)
+#endif
+#ifndef NEST_RT_S1_BLOCK_BYTES
+#define NEST_RT_S1_BLOCK_BYTES (1024 * 1024)
+#endif
+
 static s1_layout s1_plan(const nest_conv2d_desc *d) {
   s1_layout l;
   const int64_t kg = nest_rt_conv_kg(d), rows = nest_rt_conv_panels(d) * NEST_RT_MR;
   l.Hp = d->H + d->pad_top + d->pad_bottom;
   l.Wp = d->W + d->pad_left + d->pad_right;
-  l.Q = d->OH * l.Wp;
+  /* up to the last output pixel: then only the last tile's vector rounding can read past the source */
+  l.Q = (d->OH - 1) * l.Wp + d->OW;
   const int64_t tiles = (l.Q + NEST_RT_NR_MAX - 1) / NEST_RT_NR_MAX;
   int64_t per_block = 1;
-  if ((int64_t)(rows * kg * sizeof(float)) > 512 * 1024) {
-    per_block = (1024 * 1024) / (int64_t)(rows * NEST_RT_NR_MAX * sizeof(float));
+  if ((int64_t)(rows * kg * sizeof(float)) > NEST_RT_S1_SMALL_WEIGHTS) {
+    per_block = NEST_RT_S1_BLOCK_BYTES / (int64_t)(rows * NEST_RT_NR_MAX * sizeof(float));
     if (per_block < 1) per_block = 1;
     if (per_block > tiles) per_block = tiles;
   }
