@@ -35,6 +35,8 @@ int compile(const ParsedArgs& args) {
   ImportOptions importOptions = importOptionsFrom(args);
   cpu::CompileOptions options;
   options.name = args.get("--name", "model");
+  if (!cpu::isCIdentifier(options.name))
+    failBadInput("--name " + options.name + ": must be a C identifier (letters, digits, '_', not a C keyword)");
   options.keepDumps = args.has("--dump-lir") || args.has("--print-lir");
   fs::path modelPath;
   if (args.has("--project")) {

@@ -144,8 +144,8 @@ class Lowering {
       byValue_[in] = b;
       f_.inputs.push_back(b);
     }
-    std::set<std::string> outputs(g_.outputs.begin(), g_.outputs.end());
-    for (const Node& n : g_.nodes) lowerNode(n, outputs);
+    graphOutputs_ = std::set<std::string>(g_.outputs.begin(), g_.outputs.end());
+    for (const Node& n : g_.nodes) lowerNode(n);
     // Graph outputs: their own buffers in the mutable region. A value that is not a node result
     // (an input or a constant), or is listed twice, or whose buffer is an alias (a view), is copied.
     std::set<BufferId> used;
@@ -218,8 +218,7 @@ class Lowering {
     }
   }
 
-  void lowerNode(const Node& n, const std::set<std::string>& outputs) {
-    graphOutputs_ = outputs;
+  void lowerNode(const Node& n) {
     if (std::string r = loweringUnsupportedReason(g_, n); !r.empty()) failUnsupported(n.describe() + ": " + r);
     const std::string& op = n.op;
     if (kViewOps.count(op)) return lowerView(n);
