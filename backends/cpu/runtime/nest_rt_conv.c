@@ -176,17 +176,20 @@ void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *pac
       for (int64_t b0 = 0; b0 < P; b0 += bcols) {
         const int64_t bend = P - b0 < bcols ? P : b0 + bcols;
         /* tile t of the block (pixels b0 + t*NR ...) is packed at col + t * kg * NR */
-        for (int64_t p0 = b0, t = 0; p0 < bend; p0 += NEST_RT_NR, ++t)
-          pack_tile(d, xg, p0, bend - p0 < NEST_RT_NR ? bend - p0 : NEST_RT_NR, col + t * kg * NEST_RT_NR);
+        for (int64_t p0 = b0, t = 0, cols; p0 < bend; p0 += cols, ++t) {
+          cols = nest_rt_tile_cols(bend - p0);
+          pack_tile(d, xg, p0, cols, col + t * kg * NEST_RT_NR);
+        }
         for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
           const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
           for (int64_t ip = 0; ip < panels; ++ip) {
             const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
             const float *a = nest_rt_conv_panel(wg, panels, pc, kc, ip);
-            for (int64_t p0 = b0, t = 0; p0 < bend; p0 += NEST_RT_NR, ++t)
+            for (int64_t p0 = b0, t = 0, cols; p0 < bend; p0 += cols, ++t) {
+              cols = nest_rt_tile_cols(bend - p0);
               nest_rt_gemm_tile(kc, a, col + (t * kg + pc) * NEST_RT_NR, NEST_RT_NR, 0, yg + ip * NEST_RT_MR * P + p0, P,
-                                rows, bend - p0 < NEST_RT_NR ? bend - p0 : NEST_RT_NR, pc == 0, pc + kc >= kg,
-                                bg ? bg + ip * NEST_RT_MR : 0, &d->act);
+                                rows, cols, pc == 0, pc + kc >= kg, bg ? bg + ip * NEST_RT_MR : 0, &d->act);
+            }
           }
         }
       }

@@ -107,7 +107,8 @@ void nest_rt_conv_s1_f32(const nest_conv2d_desc *d, const float *x, const float 
         src = padded;
       }
       /* the last tile reads past the source when its vectors overhang: copy it, zeros past the end */
-      const int64_t q_last = (l.Q - 1) / NEST_RT_NR * NEST_RT_NR;
+      int64_t q_last = (l.Q - 1) / l.bcols * l.bcols; /* start of the plane's last tile */
+      while (q_last + nest_rt_tile_cols(l.Q - q_last) < l.Q) q_last += nest_rt_tile_cols(l.Q - q_last);
       const int64_t w_last = (l.Q - q_last + NEST_VL - 1) / NEST_VL * NEST_VL;
       const int tail_copied = off_max + q_last + w_last > src_size;
       if (tail_copied)
@@ -124,8 +125,8 @@ void nest_rt_conv_s1_f32(const nest_conv2d_desc *d, const float *x, const float 
           for (int64_t ip = 0; ip < panels; ++ip) {
             const float *a = nest_rt_conv_panel(wg, panels, pc, kc, ip);
             const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
-            for (int64_t q0 = b0; q0 < bend; q0 += NEST_RT_NR) {
-              const int64_t cols = bend - q0 < NEST_RT_NR ? bend - q0 : NEST_RT_NR;
+            for (int64_t q0 = b0, cols; q0 < bend; q0 += cols) {
+              cols = nest_rt_tile_cols(bend - q0);
               const int64_t width = (cols + NEST_VL - 1) / NEST_VL * NEST_VL; /* columns the kernel reads */
               const int tail = tail_copied && q0 == q_last;
               const float *b = tail ? tile + pc * NEST_RT_NR : src + q0;

@@ -21,4 +21,14 @@ void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t
                        float *c, int64_t ldc, int64_t rows, int64_t cols, int first, int last,
                        const float *bias, const nest_act *act);
 
+/* Width of the next tile when `rem` columns are left: NEST_RT_NR, except that a full tile plus one
+ * vector or less is split into two tiles of at most 2 vectors each (instead of a 3-vector tile and
+ * a much less efficient 1-vector one: a 7x7 plane). */
+static inline int64_t nest_rt_tile_cols(int64_t rem) {
+  if (rem <= NEST_RT_NR) return rem;
+  if (rem > NEST_RT_NR + NEST_VL || NEST_RT_NRV != 3) return NEST_RT_NR;
+  const int64_t half = (rem + 1) / 2;
+  return (half + NEST_VL - 1) / NEST_VL * NEST_VL;
+}
+
 #endif /* NEST_RT_GEMM_INTERNAL_H */
