@@ -62,10 +62,8 @@ std::string loweringUnsupportedReason(const Graph& g, const Node& n) {
   const std::string& op = n.op;
   const bool f32 = allF32(g, n.inputs) && allF32(g, n.outputs);
   auto needF32 = [&]() -> std::string { return f32 ? "" : "only float32 operands are supported"; };
-  if (kViewOps.count(op)) {
-    return "";
-  }
-  if (kMoveOps.count(op) || op == "Concat" || op == "Gather") return "";
+  // Views and data movement work on bytes: any element type.
+  if (kViewOps.count(op) || kMoveOps.count(op) || op == "Concat" || op == "Gather") return "";
   if (op == "Cast") {
     auto isFloatKind = [](ElemType e) { return e == ElemType::F32 || e == ElemType::F64 || e == ElemType::F16; };
     const ElemType from = g.typeOf(n.inputs[0]).elem, to = g.typeOf(n.outputs[0]).elem;
