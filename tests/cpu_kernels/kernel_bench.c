@@ -1,7 +1,7 @@
 /* Microbenchmark of the CPU runtime's conv kernels on the conv layers of ResNet-18, ResNet-50 and
  * MobileNetV2 at 1x3x224x224 (shapes generated from the architectures), single thread. Prints
  * GFLOP/s per distinct layer shape and the estimated total conv time per model (sum over layers of
- * count x time, thread CPU time).  Usage: kernel_bench [resnet18|resnet50|mobilenetv2 ...] [-r repeats] [-cold] [-net] */
+ * count x time, thread CPU time).  Usage: kernel_bench [resnet18|resnet50|mobilenetv2|squeezenet1_1 ...] [-r repeats] [-cold] [-net] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +72,21 @@ static void mobilenetv2(model *m) {
 
 /* CPU time of this thread: on a shared machine the time the scheduler gives to other processes
  * does not count (wall-clock figures swing 2-3x there). */
+static void squeezenet11(model *m) {
+  const int fire[8][3] = {{16, 64, 64}, {16, 64, 64}, {32, 128, 128}, {32, 128, 128},
+                          {48, 192, 192}, {48, 192, 192}, {64, 256, 256}, {64, 256, 256}};
+  const int64_t size[8] = {55, 55, 27, 27, 13, 13, 13, 13};
+  add(m, 3, 224, 64, 3, 2, 0, 1);
+  int64_t in = 64;
+  for (int i = 0; i < 8; ++i) {
+    add(m, in, size[i], fire[i][0], 1, 1, 0, 1);
+    add(m, fire[i][0], size[i], fire[i][1], 1, 1, 0, 1);
+    add(m, fire[i][0], size[i], fire[i][2], 3, 1, 1, 1);
+    in = fire[i][1] + fire[i][2];
+  }
+  add(m, 512, 13, 1000, 1, 1, 0, 1);
+}
+
 static double now(void) {
   struct timespec t;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
@@ -228,11 +243,12 @@ int main(int argc, char **argv) {
       want[nwant++] = argv[i];
     }
   }
-  static model models[3];
+  static model models[4];
   models[0].name = "resnet18", resnet(&models[0], 0);
   models[1].name = "resnet50", resnet(&models[1], 1);
   models[2].name = "mobilenetv2", mobilenetv2(&models[2]);
-  for (int i = 0; i < 3; ++i) {
+  models[3].name = "squeezenet1_1", squeezenet11(&models[3]);
+  for (int i = 0; i < 4; ++i) {
     int on = nwant == 0;
     for (int j = 0; j < nwant; ++j) on |= !strcmp(want[j], models[i].name);
     if (on && net)
