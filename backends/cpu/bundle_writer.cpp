@@ -83,9 +83,11 @@ std::vector<std::string> writeModelSources(const CompiledModel& m, const fs::pat
   put(m.name + ".h", m.header);
   put(m.name + ".c", m.source);
   {
-    std::vector<uint8_t> blob(m.lir.result.weightBytes);
-    fillWeights(m, blob.data());
-    put(m.name + ".weights.bin", std::string_view(reinterpret_cast<const char*>(blob.data()), blob.size()));
+    const fs::path file = dir / (m.name + ".weights.bin");
+    std::ofstream out(file, std::ios::binary);
+    writeWeights(m, out);
+    if (!out) failBadInput("cannot write '" + file.string() + "'");
+    written.push_back(m.name + ".weights.bin");
   }
   for (const EmbeddedFile& f : embeddedFiles())
     if (isRuntimeFile(f.name)) put(std::string(f.name), f.text);

@@ -2,6 +2,7 @@
 // descriptor or shape/stride tables as static const data, and buffer addresses as fixed offsets
 // into the three regions (weights, mutable_vars, activations). Alloc/dealloc emit nothing: the
 // memory plan already placed every buffer.
+#include <algorithm>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -561,6 +562,32 @@ class CodeGen {
 }  // namespace
 
 void generateCode(CompiledModel& model) { CodeGen(model).run(); }
+
+namespace {
+
+// Placed weight buffers in offset order.
+std::vector<const Buffer*> placedWeights(const Function& f) {
+  std::vector<const Buffer*> w;
+  for (const Buffer& b : f.buffers)
+    if (b.kind == BufferKind::Weight && !b.isAlias() && b.offset >= 0) w.push_back(&b);
+  std::sort(w.begin(), w.end(), [](const Buffer* a, const Buffer* b) { return a->offset < b->offset; });
+  return w;
+}
+
+}  // namespace
+
+void writeWeights(const CompiledModel& model, std::ostream& out) {
+  const Function& f = model.lir.result;
+  static const char zeros[lir::kAlignment] = {};
+  size_t pos = 0;
+  for (const Buffer* b : placedWeights(f)) {
+    if (static_cast<size_t>(b->offset) != pos) failInternal("CPU codegen: weight buffers do not tile the weights region");
+    out.write(static_cast<const char*>(b->data.raw()), static_cast<std::streamsize>(b->bytes()));
+    out.write(zeros, static_cast<std::streamsize>(lir::alignUp(b->bytes()) - b->bytes()));
+    pos += lir::alignUp(b->bytes());
+  }
+  if (pos != f.weightBytes) failInternal("CPU codegen: weight buffers do not tile the weights region");
+}
 
 void fillWeights(const CompiledModel& model, uint8_t* dst) {
   const Function& f = model.lir.result;

@@ -3,6 +3,7 @@
 // folder (docs/cpu-bundle.md); cpu_runner.h builds and runs it in-process for `nestc run`.
 #pragma once
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,8 @@ void generateCode(CompiledModel& model);
 // The weights blob (NAME.weights.bin, lir.result.weightBytes long): every placed weight buffer at
 // its offset, zero padding between. `dst` must have weightBytes bytes.
 void fillWeights(const CompiledModel& model, uint8_t* dst);
+// The same bytes written to `out` buffer by buffer (no 100 MB intermediate copy).
+void writeWeights(const CompiledModel& model, std::ostream& out);
 
 // True for a valid C identifier that is not a C keyword.
 bool isCIdentifier(const std::string& name);
