@@ -412,11 +412,20 @@ class CodeGen {
       act = "&" + p + "_act";
     }
     const ElemType elem = typeOut(i).elem;
+    static const std::map<ElemType, std::string> codes = {
+        {ElemType::I8, "NEST_ELEM_I8"},   {ElemType::U8, "NEST_ELEM_U8"},   {ElemType::I16, "NEST_ELEM_I16"},
+        {ElemType::U16, "NEST_ELEM_U16"}, {ElemType::I32, "NEST_ELEM_I32"}, {ElemType::U32, "NEST_ELEM_U32"},
+        {ElemType::I64, "NEST_ELEM_I64"}, {ElemType::U64, "NEST_ELEM_U64"}, {ElemType::F64, "NEST_ELEM_F64"},
+        {ElemType::F32, "NEST_ELEM_F32"}, {ElemType::F16, "NEST_ELEM_F16"}};
+    if (i.params.getString("op", "") == "Pow" && typeIn(i, 1).elem != ElemType::F32) {  // mixed-type exponent
+      ints(p + "_shape", shape);
+      ints(p + "_sa", sa);
+      ints(p + "_sb", sb);
+      body_ += "  nest_pow_f32(" + std::to_string(shape.size()) + ", " + p + "_shape, " + in(i, 0) + ", " + p + "_sa, " +
+               in(i, 1, "void") + ", " + codes.at(typeIn(i, 1).elem) + ", " + p + "_sb, " + out(i) + ");\n";
+      return;
+    }
     if (elem != ElemType::F32) {  // integers and float64: no fused activation (lowering checks)
-      static const std::map<ElemType, std::string> codes = {
-          {ElemType::I8, "NEST_ELEM_I8"},   {ElemType::U8, "NEST_ELEM_U8"},   {ElemType::I16, "NEST_ELEM_I16"},
-          {ElemType::U16, "NEST_ELEM_U16"}, {ElemType::I32, "NEST_ELEM_I32"}, {ElemType::U32, "NEST_ELEM_U32"},
-          {ElemType::I64, "NEST_ELEM_I64"}, {ElemType::U64, "NEST_ELEM_U64"}, {ElemType::F64, "NEST_ELEM_F64"}};
       ints(p + "_shape", shape);
       ints(p + "_sa", sa);
       ints(p + "_sb", sb);

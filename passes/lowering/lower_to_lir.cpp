@@ -91,6 +91,10 @@ std::string loweringUnsupportedReason(const Graph& g, const Node& n) {
       if (!v.empty() && g.typeOf(v).elem != e) return op + " with mixed element types is not supported";
     return "";
   }
+  if (op == "Pow" && g.typeOf(n.inputs[0]).elem == ElemType::F32 && g.typeOf(n.inputs[1]).elem != ElemType::Bool)
+    return "";  // float32 base, any numeric exponent
+  if (op == "Pow")
+    return "Pow with a " + std::string(elemTypeName(g.typeOf(n.inputs[0]).elem)) + " base is not supported (float32 only)";
   if (op == "Clip" && !f32) {
     const ElemType e = g.typeOf(n.outputs[0]).elem;
     if (!isInteger(e)) return "Clip on " + std::string(elemTypeName(e)) + " is not supported";

@@ -12,7 +12,7 @@ static float binary_apply(int32_t op, float a, float b) {
     case NEST_BIN_SUB: return a - b;
     case NEST_BIN_MUL: return a * b;
     case NEST_BIN_DIV: return a / b;
-    case NEST_BIN_POW: return powf(a, b);
+    case NEST_BIN_POW: return b == 2.0f ? a * a : (float)pow((double)a, (double)b); /* as the reference */
     case NEST_BIN_MAX: return (a != a || b != b) ? NAN : (a > b ? a : b);
     case NEST_BIN_MIN: return (a != a || b != b) ? NAN : (a < b ? a : b);
     case NEST_BIN_PRELU: return a < 0.0f ? a * b : a;
@@ -238,6 +238,48 @@ void nest_cast_float(void *y, int32_t y_elem, const void *x, int32_t x_elem, int
     if (y_elem == NEST_ELEM_F32) ((float *)y)[i] = (float)v;
     else if (y_elem == NEST_ELEM_F64) ((double *)y)[i] = v;
     else ((uint16_t *)y)[i] = float_to_half((float)v);
+  }
+}
+
+/* Pow with a float32 base and an exponent of another element type (as nest_binary_f32's strides). */
+static double exponent_at(const void *b, int32_t elem, int64_t i) {
+  switch (elem) {
+    case NEST_ELEM_I8: return ((const int8_t *)b)[i];
+    case NEST_ELEM_U8: return ((const uint8_t *)b)[i];
+    case NEST_ELEM_I16: return ((const int16_t *)b)[i];
+    case NEST_ELEM_U16: return ((const uint16_t *)b)[i];
+    case NEST_ELEM_I32: return ((const int32_t *)b)[i];
+    case NEST_ELEM_U32: return ((const uint32_t *)b)[i];
+    case NEST_ELEM_I64: return (double)((const int64_t *)b)[i];
+    case NEST_ELEM_U64: return (double)((const uint64_t *)b)[i];
+    case NEST_ELEM_F64: return ((const double *)b)[i];
+    case NEST_ELEM_F16: return half_to_float(((const uint16_t *)b)[i]);
+    default: return ((const float *)b)[i];
+  }
+}
+
+void nest_pow_f32(int32_t rank, const int64_t *shape, const float *a, const int64_t *a_strides, const void *b,
+                  int32_t b_elem, const int64_t *b_strides, float *y) {
+  int64_t idx[NEST_MAX_RANK];
+  int64_t total = 1, i, oa = 0, ob = 0;
+  const int float_exponent = b_elem == NEST_ELEM_F64 || b_elem == NEST_ELEM_F16 || b_elem == NEST_ELEM_F32;
+  int32_t d;
+  for (d = 0; d < rank; ++d) {
+    total *= shape[d];
+    idx[d] = 0;
+  }
+  for (i = 0; i < total; ++i) {
+    const double x = a[oa], e = exponent_at(b, b_elem, ob);
+    /* the reference squares for a float exponent of exactly 2 */
+    y[i] = (float_exponent && e == 2.0) ? (float)(a[oa] * a[oa]) : (float)pow(x, e);
+    for (d = rank - 1; d >= 0; --d) {
+      oa += a_strides[d];
+      ob += b_strides[d];
+      if (++idx[d] < shape[d]) break;
+      oa -= a_strides[d] * shape[d];
+      ob -= b_strides[d] * shape[d];
+      idx[d] = 0;
+    }
   }
 }
 

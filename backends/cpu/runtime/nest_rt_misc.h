@@ -40,6 +40,11 @@ void nest_cast_float(void *y, int32_t y_elem, const void *x, int32_t x_elem, int
 void nest_binary_typed(int32_t op, int32_t elem, int32_t rank, const int64_t *shape, const void *a,
                        const int64_t *a_strides, const void *b, const int64_t *b_strides, void *y);
 
+/* y = pow(a, b) for a float32 base and an exponent of element type b_elem (nest_elem), with the
+ * reference's arithmetic: pow in double, a * a for a float exponent of 2. Strides as nest_binary_f32. */
+void nest_pow_f32(int32_t rank, const int64_t *shape, const float *a, const int64_t *a_strides, const void *b,
+                  int32_t b_elem, const int64_t *b_strides, float *y);
+
 typedef enum nest_unary_op {
   NEST_UN_RELU, NEST_UN_LEAKY_RELU, NEST_UN_ELU, NEST_UN_SELU, NEST_UN_SIGMOID, NEST_UN_TANH,
   NEST_UN_HARD_SIGMOID, NEST_UN_HARD_SWISH, NEST_UN_SOFTPLUS, NEST_UN_ABS, NEST_UN_NEG, NEST_UN_EXP,
