@@ -222,9 +222,9 @@ class CpuBackendTest : public QObject {
     fs::path dir = tempDir("unsupported");
     fs::remove_all(dir);
     ProcessResult r = runProcess(q(testing::binDir() / "nestc"),
-                                 {"compile", q(testing::testdata() / "onnx-pytorch-converted" / "test_Conv3d" / "model.onnx"), "-o", q(dir)});
+                                 {"compile", q(testing::testdata() / "onnx-node" / "test_convtranspose_3d" / "model.onnx"), "-o", q(dir)});
     QCOMPARE(r.code, 2);
-    NEST_VERIFY(r.out.find("(Conv): only 1-D and 2-D Conv are supported (got 3-D)") != std::string::npos, r.out);
+    NEST_VERIFY(r.out.find("(ConvTranspose): only 1-D and 2-D ConvTranspose are supported (got 3-D)") != std::string::npos, r.out);
     QVERIFY(!fs::exists(dir / "model.c"));
   }
 

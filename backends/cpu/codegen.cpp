@@ -265,6 +265,7 @@ class CodeGen {
       body_ += "  nest_conv_transpose2d_f32(&" + p + ", " + in(i, 0) + ", " + in(i, 1) + ", " + bias + ", " + out(i) + ");\n";
       return;
     }
+    if (k == "convnd" || k == "poolnd") return emitDirectNd(p, i);
     if (k == "resample") {
       ints(p + "_in", typeIn(i, 0).shape);
       ints(p + "_out", typeOut(i).shape);
@@ -352,6 +353,37 @@ class CodeGen {
     body_ += "  nest_conv2d_f32_pack(&" + p + ", " + in(i, 1) + ", " + scale + ", (float *)" + s + ");\n";
     body_ += "  nest_conv2d_f32(&" + p + ", " + in(i, 0) + ", (const float *)" + s + ", " + bias + ", " + out(i) + ", " +
              s + " + " + std::to_string(packedBytes) + ");\n";
+  }
+
+  // Direct 3-D conv / pool: descriptors with designated initializers (C99).
+  void emitDirectNd(const std::string& p, const Instr& i) {
+    const Shape& x = typeIn(i, 0).shape;
+    const Shape& y = typeOut(i).shape;
+    const size_t nd = x.size() - 2;
+    Ints pads = i.params.getInts("pads");
+    auto arr = [&](const std::vector<int64_t>& v, size_t from) {
+      return intArray(std::vector<int64_t>(v.begin() + static_cast<long>(from), v.begin() + static_cast<long>(from + nd)));
+    };
+    std::string s = ".nd = " + std::to_string(nd) + ", .N = " + cInt(x[0]) + ", .C = " + cInt(x[1]) + ", .in = " + arr(x, 2) +
+                    ", .out = " + arr(y, 2) + ", .kernel = " + arr(i.params.getInts("kernel"), 0) +
+                    ", .stride = " + arr(i.params.getInts("strides"), 0) + ", .dilation = " + arr(i.params.getInts("dilations"), 0) +
+                    ", .pad_begin = " + arr(pads, 0);
+    if (i.kernel == "poolnd") {
+      s += ", .pad_end = " + arr(pads, nd) + ", .is_max = " + std::to_string(i.params.getInt("max", 0)) +
+           ", .count_include_pad = " + std::to_string(i.params.getInt("count_include_pad", 0));
+      data_ += "static const nest_poolnd_desc " + p + " = {" + s + "};\n";
+      body_ += "  nest_poolnd_f32(&" + p + ", " + in(i, 0) + ", " + out(i) + ");\n";
+      return;
+    }
+    s += ", .M = " + cInt(y[1]) + ", .group = " + cInt(i.params.getInt("group", 1)) + ", .act = " + actInit(activationOf(i));
+    data_ += "static const nest_convnd_desc " + p + " = {" + s + "};\n";
+    std::string scale = "NULL";
+    if (i.params.has("output_scale")) {
+      data_ += "static const float " + p + "_scale[] = " + floatArray(i.params.getFloats("output_scale")) + ";\n";
+      scale = p + "_scale";
+    }
+    const std::string bias = i.inputs.size() > 2 && i.inputs[2] >= 0 ? in(i, 2) : "NULL";
+    body_ += "  nest_convnd_f32(&" + p + ", " + in(i, 0) + ", " + in(i, 1) + ", " + scale + ", " + bias + ", " + out(i) + ");\n";
   }
 
   void emitGemm(const std::string& p, const Instr& i) {

@@ -1,6 +1,6 @@
 // Graph IR -> LIR. Each supported op maps to one kernel (docs/low-level-ir.md lists them):
 //   conv2d, gemm, matmul, maxpool2d, avgpool2d, global_avgpool, binary, unary, softmax,
-//   conv_transpose2d, lrn, resample, channel_affine, batchnorm, reduce, concat, gather, index_copy, index_map,
+//   convnd, poolnd, conv_transpose2d, lrn, resample, channel_affine, batchnorm, reduce, concat, gather, index_copy, index_map,
 //   copy, cast, fill.
 // Pure data-movement ops (Transpose, Slice, Split, Expand, Tile, DepthToSpace, SpaceToDepth,
 // nearest-neighbour Resize/Upsample) are lowered by running the op's own reference kernel on a
@@ -120,7 +120,7 @@ std::string loweringUnsupportedReason(const Graph& g, const Node& n) {
   if (op == "Conv" || op == "MaxPool" || op == "AveragePool") {
     if (std::string r = needF32(); !r.empty()) return r;
     const int64_t rank = g.typeOf(n.inputs[0]).rank();
-    if (rank != 4 && rank != 3) return "only 1-D and 2-D " + op + " are supported (got " + std::to_string(rank - 2) + "-D)";
+    if (rank < 3 || rank > 5) return "only 1-D, 2-D and 3-D " + op + " are supported (got " + std::to_string(rank - 2) + "-D)";
     if (op == "MaxPool" && n.outputs.size() > 1 && !n.outputs[1].empty()) return "MaxPool's Indices result is not supported";
     return "";
   }
@@ -224,6 +224,8 @@ class Lowering {
     if (std::string r = loweringUnsupportedReason(g_, n); !r.empty()) failUnsupported(n.describe() + ": " + r);
     const std::string& op = n.op;
     if (kViewOps.count(op)) return lowerView(n);
+    if ((op == "Conv" || op == "MaxPool" || op == "AveragePool") && g_.typeOf(n.inputs[0]).rank() == 5)
+      return lowerDirectNd(n);
     if (op == "Conv") return lowerConv(n);
     if (op == "ConvTranspose") return lowerConvTranspose(n);
     if (op == "LRN") {
@@ -317,6 +319,36 @@ class Lowering {
     in.params.set("pads", Ints{geo.padBegin[0], geo.padBegin[1], geo.padEnd[0], geo.padEnd[1]});
     if (n.attrs.has("output_scale")) in.params.set("output_scale", n.attrs.getFloats("output_scale"));
     copyActivation(n, in.params);
+  }
+
+  // 3-D Conv and pools: direct N-D kernels (convnd, poolnd).
+  void lowerDirectNd(const Node& n) {
+    const Shape& x = g_.typeOf(n.inputs[0]).shape;
+    const size_t nd = x.size() - 2;
+    if (n.op == "Conv") {
+      ops::ConvGeom geo = ops::convGeometry(n, x, g_.typeOf(n.inputs[1]).shape);
+      Instr& in = emit(n, "convnd", {bufferOf(n.inputs[0]), bufferOf(n.inputs[1]), bufferOf(n.hasInput(2) ? n.inputs[2] : "")},
+                       {resultBuffer(n.outputs[0])});
+      in.params.set("group", geo.group);
+      in.params.set("kernel", geo.kernel);
+      in.params.set("strides", geo.strides);
+      in.params.set("dilations", geo.dilations);
+      in.params.set("pads", geo.padBegin);
+      if (n.attrs.has("output_scale")) in.params.set("output_scale", n.attrs.getFloats("output_scale"));
+      copyActivation(n, in.params);
+      return;
+    }
+    Ints kernel = n.attrs.getInts("kernel_shape");
+    Ints strides = n.attrs.getInts("strides", Ints(nd, 1));
+    Ints dilations = n.attrs.getInts("dilations", Ints(nd, 1));
+    Ints pads = ops::resolvePads(n.attrs, Shape(x.begin() + 2, x.end()), kernel, strides, dilations, n);
+    Instr& in = emit(n, "poolnd", {bufferOf(n.inputs[0])}, {resultBuffer(n.outputs[0])});
+    in.params.set("max", int64_t{n.op == "MaxPool"});
+    in.params.set("kernel", kernel);
+    in.params.set("strides", strides);
+    in.params.set("dilations", dilations);
+    in.params.set("pads", pads);
+    in.params.set("count_include_pad", n.attrs.getInt("count_include_pad", 0));
   }
 
   void lowerConvTranspose(const Node& n) {

@@ -399,6 +399,95 @@ void nest_conv_transpose2d_f32(const nest_conv_transpose2d_desc *d, const float 
           }
 }
 
+/* Advances an N-D index over `shape`; returns 0 after the last one. */
+static int next_index(int64_t *idx, const int64_t *shape, int32_t nd) {
+  int32_t d;
+  for (d = nd - 1; d >= 0; --d) {
+    if (++idx[d] < shape[d]) return 1;
+    idx[d] = 0;
+  }
+  return 0;
+}
+
+void nest_convnd_f32(const nest_convnd_desc *d, const float *x, const float *w, const float *scale, const float *bias,
+                     float *y) {
+  const int64_t cg = d->C / d->group, mg = d->M / d->group;
+  int64_t in_size = 1, out_size = 1, k_size = 1, n, m, c, o_lin;
+  int32_t s;
+  for (s = 0; s < d->nd; ++s) {
+    in_size *= d->in[s];
+    out_size *= d->out[s];
+    k_size *= d->kernel[s];
+  }
+  for (n = 0; n < d->N; ++n)
+    for (m = 0; m < d->M; ++m) {
+      const int64_t g = m / mg;
+      int64_t o[NEST_MAX_SPATIAL] = {0, 0, 0};
+      float *py = y + (n * d->M + m) * out_size;
+      for (o_lin = 0; o_lin < out_size; ++o_lin) {
+        double acc = 0.0;
+        for (c = 0; c < cg; ++c) {
+          const float *px = x + (n * d->C + g * cg + c) * in_size;
+          const float *pw = w + (m * cg + c) * k_size;
+          int64_t k[NEST_MAX_SPATIAL] = {0, 0, 0}, k_lin = 0;
+          do {
+            int64_t off = 0, inside = 1;
+            for (s = 0; s < d->nd; ++s) {
+              const int64_t i = o[s] * d->stride[s] - d->pad_begin[s] + k[s] * d->dilation[s];
+              if (i < 0 || i >= d->in[s]) { inside = 0; break; }
+              off = off * d->in[s] + i;
+            }
+            if (inside) acc += (double)px[off] * pw[k_lin];
+            ++k_lin;
+          } while (next_index(k, d->kernel, d->nd));
+        }
+        py[o_lin] = (float)acc * (scale ? scale[m] : 1.0f) + (bias ? bias[m] : 0.0f);
+        next_index(o, d->out, d->nd);
+      }
+    }
+  if (d->act.kind != NEST_ACT_NONE) nest_act_apply_f32(&d->act, y, d->N * d->M * out_size);
+}
+
+void nest_poolnd_f32(const nest_poolnd_desc *d, const float *x, float *y) {
+  int64_t in_size = 1, out_size = 1, nc, o_lin;
+  int32_t s;
+  for (s = 0; s < d->nd; ++s) {
+    in_size *= d->in[s];
+    out_size *= d->out[s];
+  }
+  for (nc = 0; nc < d->N * d->C; ++nc) {
+    const float *px = x + nc * in_size;
+    int64_t o[NEST_MAX_SPATIAL] = {0, 0, 0};
+    for (o_lin = 0; o_lin < out_size; ++o_lin) {
+      int64_t k[NEST_MAX_SPATIAL] = {0, 0, 0}, count = 0, padded = 0;
+      double sum = 0.0;
+      float best = -INFINITY; /* a window entirely in padding */
+      do {
+        int64_t off = 0, inside = 1, in_padded = 1;
+        for (s = 0; s < d->nd; ++s) {
+          const int64_t i = o[s] * d->stride[s] - d->pad_begin[s] + k[s] * d->dilation[s];
+          if (i < -d->pad_begin[s] || i >= d->in[s] + d->pad_end[s]) in_padded = 0;
+          if (i < 0 || i >= d->in[s]) inside = 0;
+          else off = off * d->in[s] + i;
+        }
+        padded += in_padded;
+        if (inside) {
+          const float v = px[off];
+          ++count;
+          sum += v;
+          if (count == 1 || v > best) best = v; /* the first element, then strictly greater (as the reference) */
+        }
+      } while (next_index(k, d->kernel, d->nd));
+      if (d->is_max) y[nc * out_size + o_lin] = best;
+      else {
+        const int64_t div = d->count_include_pad ? padded : count;
+        y[nc * out_size + o_lin] = div ? (float)(sum / (double)div) : 0.0f;
+      }
+      next_index(o, d->out, d->nd);
+    }
+  }
+}
+
 void nest_lrn_f32(const float *x, float *y, int64_t n, int64_t c, int64_t inner, int64_t size, float alpha, float beta,
                   float bias) {
   const int64_t before = (size - 1) / 2, after = size - 1 - before;

@@ -76,6 +76,30 @@ typedef struct nest_conv_transpose2d_desc {
 void nest_conv_transpose2d_f32(const nest_conv_transpose2d_desc *d, const float *x, const float *w, const float *bias,
                                float *y);
 
+/* Direct N-D convolution and pooling for the shapes the fast 2-D kernels do not take (3-D).
+ * nd <= NEST_MAX_SPATIAL spatial dimensions; pads may differ at the end (pad_end). */
+#define NEST_MAX_SPATIAL 3
+typedef struct nest_convnd_desc {
+  int32_t nd;
+  int64_t N, C, M, group;
+  int64_t in[NEST_MAX_SPATIAL], out[NEST_MAX_SPATIAL], kernel[NEST_MAX_SPATIAL], stride[NEST_MAX_SPATIAL],
+      dilation[NEST_MAX_SPATIAL], pad_begin[NEST_MAX_SPATIAL];
+  nest_act act;
+} nest_convnd_desc;
+/* y = act(conv(x, w) * scale[m] + bias[m]); w is [M, C/group, k...]; scale and bias may be NULL. */
+void nest_convnd_f32(const nest_convnd_desc *d, const float *x, const float *w, const float *scale, const float *bias,
+                     float *y);
+
+typedef struct nest_poolnd_desc {
+  int32_t nd, is_max, count_include_pad;
+  int64_t N, C;
+  int64_t in[NEST_MAX_SPATIAL], out[NEST_MAX_SPATIAL], kernel[NEST_MAX_SPATIAL], stride[NEST_MAX_SPATIAL],
+      dilation[NEST_MAX_SPATIAL], pad_begin[NEST_MAX_SPATIAL], pad_end[NEST_MAX_SPATIAL];
+} nest_poolnd_desc;
+/* MaxPool (padding never wins) or AveragePool: the divisor counts the window positions inside the
+ * input, or with count_include_pad those inside [-pad_begin, in + pad_end). */
+void nest_poolnd_f32(const nest_poolnd_desc *d, const float *x, float *y);
+
 /* LRN across channels of [n, c, inner]: y = x / (bias + alpha/size * sum of x^2 over the window
  * [ch - (size-1)/2, ch + size-1 - (size-1)/2])^beta, in double as the reference. */
 void nest_lrn_f32(const float *x, float *y, int64_t n, int64_t c, int64_t inner, int64_t size, float alpha, float beta,
