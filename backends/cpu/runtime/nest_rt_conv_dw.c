@@ -71,11 +71,75 @@ static void dw_masked(const nest_conv2d_desc *d, const float *x, const float *pa
       if (!relu && !clip) nest_act_apply_f32(&d->act, yc, P);
     }
 }
+
+/* The common 3x3 case: the 9 weights stay in registers for the whole channel; a row outside the
+ * input is read with an empty mask (zeros) instead of a branch. */
+static void dw_masked_3x3(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
+                          float *y) {
+  const int64_t OH = d->OH, OW = d->OW, P = OH * OW, W = d->W, H = d->H, s = d->stride_w;
+  const int64_t chunks = (OW + 15) / 16;
+  const int relu = d->act.kind == NEST_ACT_RELU, clip = d->act.kind == NEST_ACT_CLIP;
+  const __m512 lo = _mm512_set1_ps(relu ? 0.0f : d->act.params[0]), hi = _mm512_set1_ps(d->act.params[1]);
+  const __m512 zero = _mm512_setzero_ps();
+  int64_t base[NEST_RT_MAX_CHUNKS][3];
+  __mmask16 m0[NEST_RT_MAX_CHUNKS][3], m1[NEST_RT_MAX_CHUNKS][3];
+  for (int64_t ch = 0; ch < chunks; ++ch)
+    for (int64_t kw = 0; kw < 3; ++kw) {
+      base[ch][kw] = ch * 16 * s - d->pad_left + kw * d->dilation_w;
+      m0[ch][kw] = nest_rt_lanes_inside(base[ch][kw], W);
+      m1[ch][kw] = nest_rt_lanes_inside(base[ch][kw] + 16, W);
+    }
+  for (int64_t n = 0; n < d->N; ++n)
+    for (int64_t c = 0; c < d->C; ++c) {
+      const float *xc = x + (n * d->C + c) * H * W;
+      float *yc = y + (n * d->C + c) * P;
+      const float *w = packed_w + c * 9;
+      __m512 wv[9];
+#pragma GCC unroll 9
+      for (int t = 0; t < 9; ++t) wv[t] = _mm512_set1_ps(w[t]);
+      const __m512 b = _mm512_set1_ps(bias ? bias[c] : 0.0f);
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const float *row[3];
+        __mmask16 keep[3]; /* all lanes, or none for a row in the padding */
+#pragma GCC unroll 3
+        for (int kh = 0; kh < 3; ++kh) {
+          const int64_t ih = oh * d->stride_h - d->pad_top + kh * d->dilation_h;
+          const int inside = ih >= 0 && ih < H;
+          row[kh] = xc + (inside ? ih : 0) * W;
+          keep[kh] = inside ? (__mmask16)0xFFFF : (__mmask16)0;
+        }
+        float *yrow = yc + oh * OW;
+        for (int64_t ch = 0; ch < chunks; ++ch) {
+          __m512 acc = b;
+#pragma GCC unroll 3
+          for (int kh = 0; kh < 3; ++kh)
+#pragma GCC unroll 3
+            for (int kw = 0; kw < 3; ++kw) {
+              const __m512 v = nest_rt_load_taps(row[kh] + base[ch][kw], s, m0[ch][kw] & keep[kh],
+                                                 m1[ch][kw] & keep[kh], zero);
+              acc = _mm512_fmadd_ps(wv[kh * 3 + kw], v, acc);
+            }
+          if (relu || clip) acc = _mm512_max_ps(acc, lo);
+          if (clip) acc = _mm512_min_ps(acc, hi);
+          const int64_t ow = ch * 16;
+          if (ow + 16 <= OW)
+            _mm512_storeu_ps(yrow + ow, acc);
+          else
+            _mm512_mask_storeu_ps(yrow + ow, (__mmask16)((1u << (OW - ow)) - 1u), acc);
+        }
+      }
+      if (!relu && !clip) nest_act_apply_f32(&d->act, yc, P);
+    }
+}
 #endif
 
 void nest_rt_conv_dw_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
                          const float *bias, float *y, void *scratch) {
 #if defined(__AVX512F__)
+  if (dw_masked_ok(d) && d->KH == 3 && d->KW == 3) {
+    dw_masked_3x3(d, x, packed_w, bias, y);
+    return;
+  }
   if (dw_masked_ok(d)) {
     dw_masked(d, x, packed_w, bias, y);
     return;
