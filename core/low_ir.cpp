@@ -35,6 +35,12 @@ BufferId Function::root(BufferId id) const {
   return id;
 }
 
+int64_t Function::offsetInRoot(BufferId id) const {
+  int64_t off = 0;
+  for (; buffer(id).aliasOf >= 0; id = buffer(id).aliasOf) off += buffer(id).aliasOffset;
+  return off;
+}
+
 size_t Function::naiveActivationBytes() const {
   size_t total = 0;
   for (const Buffer& b : buffers)
@@ -62,7 +68,7 @@ std::string printFunction(const Function& f) {
   for (const Buffer& b : f.buffers) {
     s += "  " + ref(b.id) + " " + bufferKindName(b.kind) + " " + typeToString(b.type) + " " + quoteString(b.name);
     if (b.isAlias()) {
-      s += " alias " + ref(b.aliasOf);
+      s += " alias " + ref(b.aliasOf) + (b.aliasOffset ? "+" + std::to_string(b.aliasOffset) : "");
     } else if (b.offset >= 0) {
       s += " @" + regionOf(b.kind) + "+" + std::to_string(b.offset);
     }
@@ -113,8 +119,8 @@ void verifyFunction(const Function& f) {
   for (const Buffer& b : f.buffers) {
     if (b.aliasOf >= n || b.aliasOf == b.id)
       failInternal("LIR buffer " + ref(b.id) + " aliases an invalid buffer");
-    if (b.isAlias() && f.buffer(f.root(b.id)).bytes() < b.bytes())
-      failInternal("LIR buffer " + ref(b.id) + " is larger than the buffer it aliases");
+    if (b.isAlias() && (b.aliasOffset < 0 || f.buffer(f.root(b.id)).bytes() < f.offsetInRoot(b.id) + b.bytes()))
+      failInternal("LIR buffer " + ref(b.id) + " reaches beyond the buffer it aliases");
   }
   bool hasMemoryOps = false;
   for (const Instr& in : f.instrs) hasMemoryOps = hasMemoryOps || in.isMemoryOp();

@@ -30,6 +30,7 @@ struct Buffer {
   // An alias shares the storage of `aliasOf` (a view: same bytes, another type; or an in-place
   // result). Aliases never own memory; the root (aliasOf == -1) does.
   BufferId aliasOf = -1;
+  int64_t aliasOffset = 0;  // bytes into aliasOf (a Concat operand written in place into its slice)
   // Placement after planning: byte offset in its region (weights blob, mutable variables,
   // activations arena). -1 until placed. Aliases report their root's offset.
   int64_t offset = -1;
@@ -64,6 +65,8 @@ struct Function {
   BufferId addBuffer(std::string name, BufferKind kind, TensorType type);
   // Follows aliasOf to the buffer that owns the storage.
   BufferId root(BufferId id) const;
+  // Byte offset of a buffer inside its root (sum of aliasOffset along the chain).
+  int64_t offsetInRoot(BufferId id) const;
   // Sum of the (aligned) sizes of all activation and scratch roots: the memory a plan without
   // reuse would need.
   size_t naiveActivationBytes() const;

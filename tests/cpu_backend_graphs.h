@@ -30,6 +30,18 @@ const char* kChainGraph = R"(graph "chain" {
 }
 )";
 
+// Two branches concatenated along channels (batch 1): both are produced straight into their
+// slices of the concat result; a third operand, the graph input, is copied.
+const char* kConcatGraph = R"(graph "concat" {
+  input %x: f32[1,3,4,4]
+  %a: f32[1,3,4,4] = Relu #1(%x)
+  %b: f32[1,3,4,4] = Sigmoid #2(%x)
+  %c: f32[1,9,4,4] = Concat #3(%a, %b, %x) {axis=1}
+  %y: f32[1,9,4,4] = Tanh #4(%c)
+  output %y
+}
+)";
+
 // Ops the CPU backend does not compile, next to one it does.
 const char* kUnsupportedGraph = R"(graph "unsupported" {
   input %x: f32[1,2,4,4]

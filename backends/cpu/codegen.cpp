@@ -174,7 +174,8 @@ class CodeGen {
       default: region = "activations"; break;
     }
     if (r.offset < 0) failInternal("CPU codegen: buffer %" + std::to_string(r.id) + " is not placed");
-    return std::string("(") + (readOnly ? "const " : "") + t + " *)(" + region + " + " + std::to_string(r.offset) + ")";
+    return std::string("(") + (readOnly ? "const " : "") + t + " *)(" + region + " + " +
+           std::to_string(r.offset + f_.offsetInRoot(id)) + ")";
   }
   std::string in(const Instr& i, size_t k, const std::string& type = "") { return ptr(i.inputs[k], true, type); }
   std::string out(const Instr& i, size_t k = 0, const std::string& type = "") { return ptr(i.outputs[k], false, type); }
@@ -315,7 +316,8 @@ class CodeGen {
       return;
     }
     if (k == "copy") {
-      if (f_.root(i.inputs[0]) == f_.root(i.outputs[0])) return;
+      if (f_.root(i.inputs[0]) == f_.root(i.outputs[0]) && f_.offsetInRoot(i.inputs[0]) == f_.offsetInRoot(i.outputs[0]))
+        return;
       body_ += "  memcpy(" + out(i, 0, "void") + ", " + in(i, 0, "void") + ", " + std::to_string(typeOut(i).byteSize()) + ");\n";
       return;
     }
@@ -512,7 +514,10 @@ class CodeGen {
     int64_t offset = 0;
     for (size_t k = 0; k < i.inputs.size(); ++k) {
       const int64_t row = typeIn(i, k).shape[axis] * inner * static_cast<int64_t>(esz);
-      if (row > 0 && outer > 0)
+      // Written in place by its producer (concat-elimination): nothing to copy.
+      const bool inPlace = f_.root(i.inputs[k]) == f_.root(i.outputs[0]) &&
+                           f_.offsetInRoot(i.inputs[k]) == f_.offsetInRoot(i.outputs[0]) + offset;
+      if (row > 0 && outer > 0 && !inPlace)
         body_ += "  nest_copy_rows(" + out(i, 0, "uint8_t") + " + " + cInt(offset) + ", " + cInt(dstRow) + ", " +
                  in(i, k, "uint8_t") + ", " + cInt(row) + ", " + cInt(outer) + ", " + cInt(row) + ");\n";
       offset += row;
@@ -549,7 +554,7 @@ class CodeGen {
   std::string tensorEntry(BufferId id, const std::string& name) {
     const Buffer& b = f_.buffer(id);
     std::vector<int64_t> shape = b.type.shape;
-    std::string e = "  {" + cString(name) + ", " + std::to_string(f_.buffer(f_.root(id)).offset) + ", " +
+    std::string e = "  {" + cString(name) + ", " + std::to_string(f_.buffer(f_.root(id)).offset + f_.offsetInRoot(id)) + ", " +
                     cString(std::string(elemTypeName(b.type.elem))) + ", " + std::to_string(elemSize(b.type.elem)) +
                     ", " + std::to_string(shape.size()) + ", {";
     for (size_t k = 0; k < 8; ++k) e += (k ? ", " : "") + cInt(k < shape.size() ? shape[k] : 0);

@@ -172,7 +172,7 @@ std::vector<Tensor> runOnCpu(const Graph& graph, const std::vector<Tensor>& inpu
   std::vector<Tensor> outputs;
   for (lir::BufferId id : f.outputs) {
     const lir::Buffer& b = f.buffer(id);
-    outputs.emplace_back(b.type, mut.get() + f.buffer(f.root(id)).offset);
+    outputs.emplace_back(b.type, mut.get() + f.buffer(f.root(id)).offset + f.offsetInRoot(id));
   }
   return outputs;
 }

@@ -95,6 +95,40 @@ bool copyEliminationPass(Function& f) {
   return changed;
 }
 
+bool concatEliminationPass(Function& f) {
+  std::vector<int64_t> last = lastUses(f);
+  bool changed = false;
+  for (size_t i = 0; i < f.instrs.size(); ++i) {
+    const Instr& in = f.instrs[i];
+    if (in.kernel != "concat") continue;
+    const BufferId out = in.outputs[0];
+    const Shape& shape = f.buffer(out).type.shape;
+    const int64_t axis = in.params.getInt("axis");
+    int64_t outer = 1;
+    for (int64_t d = 0; d < axis; ++d) outer *= shape[d];
+    if (outer != 1) continue;  // operands would be strided inside the result
+    std::vector<BufferId> roots;
+    for (BufferId b : in.inputs) roots.push_back(f.root(b));
+    int64_t offset = 0;
+    for (size_t k = 0; k < in.inputs.size(); ++k) {
+      const BufferId r = roots[k];
+      const Buffer& b = f.buffer(in.inputs[k]);
+      // The operand's storage must be an activation that nothing reads or writes after the concat
+      // (later in-place writers would overwrite the slice), used once here.
+      const bool ok = f.buffer(r).kind == BufferKind::Activation && last[r] == static_cast<int64_t>(i) &&
+                      f.buffer(r).bytes() == b.bytes() && r != f.root(out) &&
+                      std::count(roots.begin(), roots.end(), r) == 1;
+      if (ok) {
+        f.buffer(r).aliasOf = out;
+        f.buffer(r).aliasOffset = offset;
+        changed = true;
+      }
+      offset += static_cast<int64_t>(b.bytes());
+    }
+  }
+  return changed;
+}
+
 bool allocDeallocPass(Function& f) {
   std::vector<Instr> body;
   for (Instr& in : f.instrs)
@@ -185,7 +219,8 @@ bool planMemoryPass(Function& f) {
 }
 
 std::vector<LirPass> defaultLirPipeline(const std::vector<LirPass>& targetPasses) {
-  std::vector<LirPass> p = {{"inplace", inplacePass}, {"copy-elimination", copyEliminationPass}};
+  std::vector<LirPass> p = {
+      {"inplace", inplacePass}, {"copy-elimination", copyEliminationPass}, {"concat-elimination", concatEliminationPass}};
   p.insert(p.end(), targetPasses.begin(), targetPasses.end());
   p.push_back({"alloc-dealloc", allocDeallocPass});
   p.push_back({"plan-memory", planMemoryPass});

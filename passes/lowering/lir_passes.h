@@ -3,6 +3,8 @@
 //
 //   inplace           elementwise kernels whose (same-size) input dies there write into it
 //   copy-elimination  a copy whose source dies there becomes an alias (producers write the target)
+//   concat-elimination  a Concat operand (along an outermost axis) that dies there is produced
+//                     directly into its slice of the result (an alias with a byte offset)
 //   <target passes>   supplied by the backend: weight packing, scratch buffers
 //   alloc-dealloc     explicit alloc before the first and dealloc after the last use of each
 //                     activation root (aliases extend their root's lifetime)
@@ -19,6 +21,7 @@ namespace nest::lir {
 
 bool inplacePass(Function& f);
 bool copyEliminationPass(Function& f);
+bool concatEliminationPass(Function& f);
 bool allocDeallocPass(Function& f);
 bool planMemoryPass(Function& f);
 
