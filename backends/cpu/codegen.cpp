@@ -451,6 +451,15 @@ class CodeGen {
         {ElemType::U16, "NEST_ELEM_U16"}, {ElemType::I32, "NEST_ELEM_I32"}, {ElemType::U32, "NEST_ELEM_U32"},
         {ElemType::I64, "NEST_ELEM_I64"}, {ElemType::U64, "NEST_ELEM_U64"}, {ElemType::F64, "NEST_ELEM_F64"},
         {ElemType::F32, "NEST_ELEM_F32"}, {ElemType::F16, "NEST_ELEM_F16"}};
+    if (i.params.getString("op", "") == "Pow" && elem != ElemType::F32) {  // integer base
+      ints(p + "_shape", shape);
+      ints(p + "_sa", sa);
+      ints(p + "_sb", sb);
+      body_ += "  nest_pow_int(" + std::to_string(shape.size()) + ", " + p + "_shape, " + in(i, 0, "void") + ", " +
+               codes.at(elem) + ", " + p + "_sa, " + in(i, 1, "void") + ", " + codes.at(typeIn(i, 1).elem) + ", " + p +
+               "_sb, " + out(i, 0, "void") + ");\n";
+      return;
+    }
     if (i.params.getString("op", "") == "Pow" && typeIn(i, 1).elem != ElemType::F32) {  // mixed-type exponent
       ints(p + "_shape", shape);
       ints(p + "_sa", sa);

@@ -93,8 +93,11 @@ std::string loweringUnsupportedReason(const Graph& g, const Node& n) {
   }
   if (op == "Pow" && g.typeOf(n.inputs[0]).elem == ElemType::F32 && g.typeOf(n.inputs[1]).elem != ElemType::Bool)
     return "";  // float32 base, any numeric exponent
-  if (op == "Pow")
-    return "Pow with a " + std::string(elemTypeName(g.typeOf(n.inputs[0]).elem)) + " base is not supported (float32 only)";
+  if (op == "Pow") {
+    const ElemType base = g.typeOf(n.inputs[0]).elem, exponent = g.typeOf(n.inputs[1]).elem;
+    if ((base == ElemType::I32 || base == ElemType::I64) && exponent != ElemType::Bool) return "";
+    return "Pow with a " + std::string(elemTypeName(base)) + " base is not supported (f32, i32 and i64 only)";
+  }
   if (op == "Clip" && !f32) {
     const ElemType e = g.typeOf(n.outputs[0]).elem;
     if (!isInteger(e)) return "Clip on " + std::string(elemTypeName(e)) + " is not supported";

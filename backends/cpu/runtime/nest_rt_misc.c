@@ -283,6 +283,68 @@ void nest_pow_f32(int32_t rank, const int64_t *shape, const float *a, const int6
   }
 }
 
+static int is_float_elem(int32_t e) { return e == NEST_ELEM_F32 || e == NEST_ELEM_F64 || e == NEST_ELEM_F16; }
+static int is_signed_elem(int32_t e) {
+  return e == NEST_ELEM_I8 || e == NEST_ELEM_I16 || e == NEST_ELEM_I32 || e == NEST_ELEM_I64;
+}
+
+static int64_t int_exponent_at(const void *b, int32_t elem, int64_t i) {
+  switch (elem) {
+    case NEST_ELEM_I8: return ((const int8_t *)b)[i];
+    case NEST_ELEM_U8: return ((const uint8_t *)b)[i];
+    case NEST_ELEM_I16: return ((const int16_t *)b)[i];
+    case NEST_ELEM_U16: return ((const uint16_t *)b)[i];
+    case NEST_ELEM_I32: return ((const int32_t *)b)[i];
+    case NEST_ELEM_U32: return ((const uint32_t *)b)[i];
+    case NEST_ELEM_U64: return (int64_t)((const uint64_t *)b)[i];
+    default: return ((const int64_t *)b)[i];
+  }
+}
+
+void nest_pow_int(int32_t rank, const int64_t *shape, const void *a, int32_t a_elem, const int64_t *a_strides,
+                  const void *b, int32_t b_elem, const int64_t *b_strides, void *y) {
+  int64_t idx[NEST_MAX_RANK];
+  int64_t total = 1, i, oa = 0, ob = 0;
+  const int is64 = a_elem == NEST_ELEM_I64;
+  int32_t d;
+  for (d = 0; d < rank; ++d) {
+    total *= shape[d];
+    idx[d] = 0;
+  }
+  for (i = 0; i < total; ++i) {
+    const int64_t x = is64 ? ((const int64_t *)a)[oa] : ((const int32_t *)a)[oa];
+    int64_t r;
+    if (is_float_elem(b_elem)) {
+      const double v = pow((double)x, exponent_at(b, b_elem, ob));
+      const double lo = is64 ? -9223372036854775808.0 : -2147483648.0, hi = is64 ? 9223372036854775807.0 : 2147483647.0;
+      r = v != v ? 0 : v <= lo ? (is64 ? INT64_MIN : INT32_MIN) : v >= hi ? (is64 ? INT64_MAX : INT32_MAX) : (int64_t)v;
+    } else {
+      const int64_t e = int_exponent_at(b, b_elem, ob);
+      if (is_signed_elem(b_elem) && e < 0) {
+        r = x == 1 ? 1 : x == -1 ? ((e % 2 == 0) ? 1 : -1) : 0;
+      } else {
+        uint64_t result = 1, base = (uint64_t)x, k = (uint64_t)e;
+        while (k) {
+          if (k & 1) result *= base;
+          base *= base;
+          k >>= 1;
+        }
+        r = is64 ? (int64_t)result : (int64_t)(int32_t)(uint32_t)result;
+      }
+    }
+    if (is64) ((int64_t *)y)[i] = r;
+    else ((int32_t *)y)[i] = (int32_t)r;
+    for (d = rank - 1; d >= 0; --d) {
+      oa += a_strides[d];
+      ob += b_strides[d];
+      if (++idx[d] < shape[d]) break;
+      oa -= a_strides[d] * shape[d];
+      ob -= b_strides[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
 static float clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
 void nest_unary_f32(int32_t op, const float *x, float *y, int64_t n, float p0, float p1) {

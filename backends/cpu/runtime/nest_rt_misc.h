@@ -45,6 +45,12 @@ void nest_binary_typed(int32_t op, int32_t elem, int32_t rank, const int64_t *sh
 void nest_pow_f32(int32_t rank, const int64_t *shape, const float *a, const int64_t *a_strides, const void *b,
                   int32_t b_elem, const int64_t *b_strides, float *y);
 
+/* y = pow(a, b) for an int32 or int64 base (a_elem) and an exponent of any numeric type, as the
+ * reference: integer exponents by repeated squaring with wrap-around (a negative exponent gives
+ * 0 except for bases 1 and -1), float exponents through pow in double, saturated to the range. */
+void nest_pow_int(int32_t rank, const int64_t *shape, const void *a, int32_t a_elem, const int64_t *a_strides,
+                  const void *b, int32_t b_elem, const int64_t *b_strides, void *y);
+
 typedef enum nest_unary_op {
   NEST_UN_RELU, NEST_UN_LEAKY_RELU, NEST_UN_ELU, NEST_UN_SELU, NEST_UN_SIGMOID, NEST_UN_TANH,
   NEST_UN_HARD_SIGMOID, NEST_UN_HARD_SWISH, NEST_UN_SOFTPLUS, NEST_UN_ABS, NEST_UN_NEG, NEST_UN_EXP,
