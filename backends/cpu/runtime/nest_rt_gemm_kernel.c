@@ -97,7 +97,7 @@ void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t
                        float *c, int64_t ldc, int64_t rows, int64_t cols, int first, int last,
                        const float *bias, const nest_act *act) {
   const int64_t nv = (cols + NEST_VL - 1) / NEST_VL; /* vectors of columns computed */
-  const micro_kernel_fn kernel = (boff ? micro_kernels_off : micro_kernels)[nv - 1];
+  const micro_kernel_fn kernel = boff ? micro_kernels_off[nv - 1] : micro_kernels[nv - 1];
   const int full = rows == NEST_RT_MR && cols == nv * NEST_VL;
   float tmp[NEST_RT_MR * NEST_RT_NR];
   float *dst = c;
