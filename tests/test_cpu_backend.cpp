@@ -363,7 +363,7 @@ class CpuBackendTest : public QObject {
   }
 
   // The same bundle cross-compiled for aarch64 (Debian gcc-aarch64-linux-gnu, scripts/setup.sh)
-  // runs under qemu-user with the same results.
+  // runs under qemu-user with the same results; so does SqueezeNet 1.1.
   void bundleCrossCompilesForAarch64() {
     fs::path dir = tempDir("aarch64");
     writeMnistBundle(dir);
@@ -373,6 +373,21 @@ class CpuBackendTest : public QObject {
     if (file.code == 0) NEST_VERIFY(file.out.find("aarch64") != std::string::npos, file.out);
     checkMnistRun(dir, {"qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"});
     fs::remove_all(dir);
+    // SqueezeNet 1.1 (NEON conv and pooling paths, concats written in place) against torch.
+    const fs::path model = testing::seedModels() / "squeezenet1_1";
+    fs::path sq = tempDir("aarch64-squeezenet");
+    cpu::CompileOptions opts;
+    opts.name = "squeezenet";
+    cpu::writeBundle(cpu::compile(loadModel(model / "model.onnx"), opts), sq);
+    make = runProcess("make", {"-s", "-C", q(sq), "CC=aarch64-linux-gnu-gcc", "CFLAGS=-O2"});
+    NEST_VERIFY(make.code == 0, "cross build failed: " + make.out);
+    ProcessResult run = runProcess("qemu-aarch64", {"-L", "/usr/aarch64-linux-gnu", q(sq / "run"), "--input",
+                                                    q(model / "test_data_set_0" / "input_0.pb"), "--output-dir", q(sq / "out")});
+    NEST_VERIFY(run.code == 0, "run under qemu failed: " + run.out);
+    std::optional<std::string> diff =
+        compareTensors(readTensorPb(model / "test_data_set_0" / "output_0.pb"), readNpy(sq / "out" / "output_0.npy"));
+    NEST_VERIFY(!diff, "aarch64 SqueezeNet differs from torch: " + diff.value_or(""));
+    fs::remove_all(sq);
   }
 };
 
