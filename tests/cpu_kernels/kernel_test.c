@@ -40,13 +40,13 @@ static nest_act act_of(int kind) {
   return a;
 }
 
-static void test_conv(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, int64_t K, int64_t KW_, int64_t s,
-                      int64_t dil, int64_t pt, int64_t pl, int64_t pb, int64_t pr, int64_t group, int act,
-                      int with_bias, int with_scale) {
+static void test_conv_sw(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, int64_t K, int64_t KW_, int64_t s,
+                         int64_t sw, int64_t dil, int64_t pt, int64_t pl, int64_t pb, int64_t pr, int64_t group, int act,
+                         int with_bias, int with_scale) {
   nest_conv2d_desc d;
   memset(&d, 0, sizeof d);
   d.N = N, d.C = C, d.H = H, d.W = W, d.M = M, d.KH = K, d.KW = KW_;
-  d.stride_h = s, d.stride_w = s == 2 && KW_ == 1 ? 1 : s; /* also one anisotropic stride */
+  d.stride_h = s, d.stride_w = sw;
   d.dilation_h = dil, d.dilation_w = dil;
   d.pad_top = pt, d.pad_left = pl, d.pad_bottom = pb, d.pad_right = pr, d.group = group;
   d.OH = (H + pt + pb - dil * (K - 1) - 1) / d.stride_h + 1;
@@ -81,6 +81,14 @@ static void test_conv(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, int
   ref_conv2d(&d, x, w, with_scale ? sc : NULL, with_bias ? b : NULL, ref, mag);
   compare(what, y, ref, mag, ny);
   free(x), free(w), free(b), free(sc), free(packed), free(scratch), free(y), free(ref), free(mag);
+}
+
+/* Stride s in both directions, except 1x1 stride 2, which gets stride_w 1 (an anisotropic case). */
+static void test_conv(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, int64_t K, int64_t KW_, int64_t s,
+                      int64_t dil, int64_t pt, int64_t pl, int64_t pb, int64_t pr, int64_t group, int act,
+                      int with_bias, int with_scale) {
+  test_conv_sw(N, C, H, W, M, K, KW_, s, s == 2 && KW_ == 1 ? 1 : s, dil, pt, pl, pb, pr, group, act, with_bias,
+               with_scale);
 }
 
 static void test_gemm(int64_t M, int64_t N, int64_t K, int ta, int tb, float alpha, float beta, int c_kind,
@@ -199,6 +207,9 @@ int main(void) {
   test_conv(1, 160, 24, 23, 1024, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 1);
   /* 1x1 stride 2 (ResNet downsample) and anisotropic stride */
   test_conv(1, 32, 14, 14, 40, 1, 1, 2, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 0);
+  /* 1x1 stride 2 and 3 (subsampled, then stride 1), odd sizes over several vectors, batch 2 */
+  test_conv_sw(2, 24, 33, 67, 40, 1, 1, 2, 2, 1, 0, 0, 0, 0, 1, NEST_ACT_RELU, 1, 1);
+  test_conv_sw(1, 16, 20, 31, 12, 1, 1, 3, 3, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 0);
   /* 3x3 pad 1, strides, dilation, asymmetric pads */
   test_conv(1, 8, 9, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 1);
   test_conv(1, 5, 13, 10, 7, 3, 3, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_LEAKY_RELU, 1, 0);
