@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "core/error.h"
+#include "core/onnx_quant_lowering.h"
 #include "core/onnx_tensor.h"
 #include "core/op_table.h"
 #include "core/verifier.h"
@@ -140,6 +141,7 @@ class Importer {
       graph_.outputs.push_back(out.name());
     }
     bindRequestedInputs();
+    lowerOnnxQuantOps(graph_);  // QuantizeLinear & co. with constant parameters -> internal forms
     dropUnusedConstants();
     verifyGraph(graph_);
     return {std::move(graph_), opset_, std::move(bound_)};

@@ -64,10 +64,33 @@ const OpDef* OpTable::find(const std::string& op) const {
 
 void OpTable::add(OpDef def) { ops_.push_back(std::move(def)); }
 
+OpDef& OpTable::mutableDef(const std::string& op) {
+  for (OpDef& d : ops_)
+    if (d.name == op) return d;
+  failInternal("op table: no op '" + op + "' to extend");
+}
+
+namespace {
+
+bool anyQuantized(const std::vector<const TensorType*>& types) {
+  for (const TensorType* t : types)
+    if (t && t->quant) return true;
+  return false;
+}
+
+bool anyQuantized(const std::vector<const Tensor*>& tensors) {
+  for (const Tensor* t : tensors)
+    if (t && t->type().quant) return true;
+  return false;
+}
+
+}  // namespace
+
 std::vector<TensorType> inferNodeTypes(const OpDef& def, const Node& node,
                                        const std::vector<const TensorType*>& inputTypes) {
   InferContext ctx(node, inputTypes);
-  def.infer(ctx);
+  if (def.quantInfer && anyQuantized(inputTypes)) def.quantInfer(ctx);
+  else def.infer(ctx);
   auto& outs = ctx.outputs();
   if (outs.size() < node.outputs.size()) outs.resize(node.outputs.size());
   return std::move(outs);
@@ -77,7 +100,8 @@ std::vector<Tensor> runKernel(const OpDef& def, const Node& node, const std::vec
                               const std::vector<TensorType>& outputTypes) {
   if (!def.kernel) failUnsupported(node.describe() + ": no reference kernel");
   KernelContext ctx(node, inputs, outputTypes);
-  def.kernel(ctx);
+  if (def.quantKernel && anyQuantized(inputs)) def.quantKernel(ctx);
+  else def.kernel(ctx);
   return ctx.takeOutputs();
 }
 

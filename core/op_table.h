@@ -93,6 +93,11 @@ struct OpDef {
   InferFn infer = nullptr;
   KernelFn kernel = nullptr;
   MacFn macs = nullptr;
+  // Integer variant (core/ops/quantized_ops.cpp, docs/quantization.md): used instead of infer /
+  // kernel when an operand carries quantization parameters. A null quantKernel with a quantInfer
+  // means the plain kernel already works on the integers (data movement: Reshape, MaxPool, ...).
+  InferFn quantInfer = nullptr;
+  KernelFn quantKernel = nullptr;
 };
 
 class OpTable {
@@ -101,6 +106,8 @@ class OpTable {
   const OpDef* find(const std::string& op) const;
   const std::vector<OpDef>& all() const { return ops_; }
   void add(OpDef def);
+  // Registration only: the op already added under `op` (throws Internal when there is none).
+  OpDef& mutableDef(const std::string& op);
 
  private:
   std::vector<OpDef> ops_;

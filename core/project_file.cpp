@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/quant_config.h"
 
 namespace nest {
 
@@ -71,6 +72,12 @@ ProjectFile parseProjectFile(const std::string& text, const std::string& source)
     if (!j["nodes"].is_object()) bad("\"nodes\" must be an object (node name -> overrides)");
     p.nodes = j["nodes"];
   }
+  for (const char* key : {"opTypes", "quantization"}) {
+    if (!j.contains(key)) continue;
+    if (!j[key].is_object()) bad(std::string("\"") + key + "\" must be an object");
+    (std::string(key) == "opTypes" ? p.opTypes : p.quantization) = j[key];
+  }
+  quantConfigOf(p, source);  // rejects bad quantization entries now, not when quantizing
   return p;
 }
 
@@ -88,7 +95,13 @@ std::string projectFileToJson(const ProjectFile& project) {
   for (const auto& [name, shape] : project.inputShapes) shapes[name] = shape;
   j["inputShapes"] = shapes;
   j["nodes"] = project.nodes.is_object() ? project.nodes : json::object();
+  if (project.opTypes.is_object() && !project.opTypes.empty()) j["opTypes"] = project.opTypes;
+  if (project.quantization.is_object() && !project.quantization.empty()) j["quantization"] = project.quantization;
   return j.dump(2) + "\n";
+}
+
+QuantConfig quantConfigOf(const ProjectFile& project, const std::string& source) {
+  return parseQuantConfig(project.quantization, project.opTypes, project.nodes, source);
 }
 
 ProjectFile readProjectFile(const std::filesystem::path& file) {

@@ -17,14 +17,24 @@ struct ProjectFile {
   std::string level = "O1";           // "O0", "O1" or "O2" when passes is empty
   std::vector<std::string> passes;    // an explicit pass list (used when non-empty)
   std::map<std::string, Shape> inputShapes;
-  nlohmann::json nodes = nlohmann::json::object();  // reserved: per-node overrides
+  // Per-node entries (node name -> {keepFloat, precision, schema, calibration, ...}), per op type
+  // entries and the project-wide quantization settings; core/quant_config.h reads them
+  // (quantConfigOf). Kept as JSON so keys owned by other features survive a round trip.
+  nlohmann::json nodes = nlohmann::json::object();
+  nlohmann::json opTypes = nlohmann::json::object();
+  nlohmann::json quantization = nlohmann::json::object();
 };
 
 // Parse / serialize the JSON text. `source` names the text in error messages. Errors
 // (nest::Error, BadInput): bad JSON (with its byte position), wrong format/version, missing
-// "model", unknown pipeline level, malformed pipeline / inputShapes / nodes.
+// "model", unknown pipeline level, malformed pipeline / inputShapes / nodes / opTypes /
+// quantization (including unknown schema, calibration or precision names).
 ProjectFile parseProjectFile(const std::string& text, const std::string& source = "project");
 std::string projectFileToJson(const ProjectFile& project);
+
+// The quantize pass's configuration from the project's "quantization", "opTypes" and "nodes".
+struct QuantConfig;
+QuantConfig quantConfigOf(const ProjectFile& project, const std::string& source = "project");
 
 // Read / write a .nestproj file (errors: nest::Error naming the file).
 ProjectFile readProjectFile(const std::filesystem::path& file);

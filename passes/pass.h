@@ -2,6 +2,7 @@
 // passes/pass_registry.cpp; the PassManager runs them, snapshots the graph after each one and
 // derives what changed.
 #pragma once
+#include <functional>
 #include <string>
 
 #include "core/graph.h"
@@ -18,7 +19,8 @@ struct PassOptions {
 // each pass in tests), keeps graph input and output names, never reuses node ids, and sets
 // `origin` on each node it creates (and appends to `origin` of a node that absorbs others) so
 // provenance can be traced (see passes/rewrite.h for the helpers that do this).
-using PassFn = bool (*)(Graph& graph, const PassOptions& options);
+// A std::function so that a pass may carry bound data (the quantize pass: profile and config).
+using PassFn = std::function<bool(Graph& graph, const PassOptions& options)>;
 
 struct PassInfo {
   std::string name;     // command-line name, e.g. "fold-batchnorm"

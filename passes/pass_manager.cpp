@@ -98,7 +98,8 @@ PipelineRun runPipeline(const Graph& graph, const Pipeline& pipeline, const Pass
     for (int round = 0; round < (stage.fixedPoint ? kMaxFixedPointRounds : 1); ++round) {
       bool anyChange = false;
       for (const std::string& name : stage.passes) {
-        const PassInfo& pass = findPass(name);
+        auto bound = std::find_if(stage.bound.begin(), stage.bound.end(), [&](const PassInfo& p) { return p.name == name; });
+        const PassInfo& pass = bound != stage.bound.end() ? *bound : findPass(name);
         Graph g = *current;  // the snapshot before stays untouched
         auto t0 = std::chrono::steady_clock::now();
         bool changed;
@@ -111,6 +112,7 @@ PipelineRun runPipeline(const Graph& graph, const Pipeline& pipeline, const Pass
         PassRecord r;
         r.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         r.pass = name;
+        r.summary = pass.summary;
         r.round = round;
         r.nodesBefore = current->nodes.size();
         r.nodesAfter = g.nodes.size();

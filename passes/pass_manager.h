@@ -26,6 +26,7 @@ ChangeRecord diffGraphs(const Graph& before, const Graph& after);
 
 struct PassRecord {
   std::string pass;
+  std::string summary;  // the pass's one-line summary (bound passes are not in the registry)
   int round = 0;  // fixed-point round within its stage (0 for single passes)
   double milliseconds = 0;
   size_t nodesBefore = 0, nodesAfter = 0;

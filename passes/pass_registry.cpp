@@ -50,6 +50,13 @@ Pipeline namedPipeline(const std::string& level) {
   return p;
 }
 
+PipelineStage boundPassStage(PassInfo pass) {
+  PipelineStage s;
+  s.passes = {pass.name};
+  s.bound = {std::move(pass)};
+  return s;
+}
+
 Pipeline explicitPipeline(const std::vector<std::string>& passes) {
   Pipeline p;
   for (const std::string& name : passes) p.push_back({{findPass(name).name}, false});

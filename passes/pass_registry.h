@@ -16,12 +16,17 @@ const PassInfo& findPass(const std::string& name);
 struct PipelineStage {
   std::vector<std::string> passes;
   bool fixedPoint = false;
+  // Passes not in the registry because they carry data (built per run, e.g. quantize with its
+  // profile); a name in `passes` is looked up here first.
+  std::vector<PassInfo> bound = {};
 };
 using Pipeline = std::vector<PipelineStage>;
 constexpr int kMaxFixedPointRounds = 8;
 
 // "O0", "O1", "O2"; throws BadInput on another name.
 Pipeline namedPipeline(const std::string& level);
+// A stage running one bound pass once.
+PipelineStage boundPassStage(PassInfo pass);
 // An explicit list, each pass once, in order.
 Pipeline explicitPipeline(const std::vector<std::string>& passes);
 

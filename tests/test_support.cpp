@@ -1,5 +1,6 @@
 #include "tests/test_support.h"
 
+#include <QProcess>
 #include <random>
 
 #include "backends/interpreter/interpreter.h"
@@ -33,6 +34,28 @@ std::string compareRuns(const Graph& a, const Graph& b, const std::vector<Tensor
   for (size_t i = 0; i < ra.size(); ++i)
     if (auto diff = compareTensors(ra[i], rb[i], tol)) return "output " + a.outputs[i] + ": " + *diff;
   return "";
+}
+
+NestcResult runNestc(const QStringList& args) {
+  QProcess p;
+  p.setProgram(QString::fromStdString((binDir() / "nestc").string()));
+  p.setArguments(args);
+  p.start();
+  NestcResult r;
+  if (!p.waitForStarted(30000)) {
+    r.err = "nestc did not start: " + p.errorString().toStdString();
+    return r;
+  }
+  if (!p.waitForFinished(600000)) {
+    p.kill();
+    p.waitForFinished();
+    r.err = "nestc did not finish";
+    return r;
+  }
+  r.out = p.readAllStandardOutput().toStdString();
+  r.err = p.readAllStandardError().toStdString();
+  r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+  return r;
 }
 
 int countOp(const Graph& g, const std::string& op) {

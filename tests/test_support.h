@@ -27,6 +27,15 @@ std::vector<Tensor> randomInputs(const Graph& g, unsigned seed);
 std::string compareRuns(const Graph& a, const Graph& b, const std::vector<Tensor>& inputs, const Tolerance& tol);
 // Number of nodes of op `op`.
 int countOp(const Graph& g, const std::string& op);
+// Runs build/bin/nestc with `args` and waits (10 minutes at most); code -1 when it crashed or
+// did not finish.
+struct NestcResult {
+  int code = -1;
+  std::string out, err;
+  std::string all() const { return out + err; }
+};
+NestcResult runNestc(const QStringList& args);
+
 // Runs `f` and returns the message of the nest::Error it throws; fails the test if none is thrown.
 template <typename F>
 std::string errorOf(F&& f, ErrorKind* kind = nullptr) {

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
+#include "app/cli/quant_options.h"
 #include "backends/backend_runner.h"
 #include "backends/interpreter/interpreter.h"
 #include "core/error.h"
@@ -53,6 +54,10 @@ int run(const ParsedArgs& args) {
   if (!args.has("--output-dir")) failBadInput("--output-dir DIR is required");
   GraphRunner runner = runnerForBackend(args.get("--backend", "interpreter"));
   Graph g = loadModel(args.positional[0], importOptionsFrom(args));
+  if (args.has("--profile")) {
+    PipelineRun quantized = quantizeModel(g, quantRequestFrom(args));
+    g = quantized.result();
+  }
   std::vector<Tensor> inputs = readInputs(g, args.all("--input"));
   auto start = std::chrono::steady_clock::now();
   std::vector<Tensor> outputs = runInSlices(g, inputs, [&](const std::vector<Tensor>& in) { return runner(g, in); });
@@ -72,17 +77,21 @@ int run(const ParsedArgs& args) {
 }  // namespace
 
 Command runCommand() {
+  std::vector<OptionSpec> options = {
+      {"--input", "FILE", "input tensor file, positional or NAME=FILE (repeatable)", true},
+      {"--output-dir", "DIR", "folder for output_K files (created if missing)"},
+      {"--format", "pb|npy", "output file format (default pb)"},
+      {"--backend", "NAME", "backend that runs the model (default interpreter)"},
+      inputShapeOption()};
+  for (const OptionSpec& o : quantOptions(false)) options.push_back(o);
   return {{"run", "MODEL --input FILE... --output-dir DIR [options]", "run a model on input tensors",
            "Input files are NumPy .npy or ONNX TensorProto .pb, given in graph-input order or as\n"
            "NAME=FILE. Outputs are written as output_0.pb, output_1.pb, ... in graph-output order.\n"
            "When an input's leading dimension is k times the model's (e.g. 10000x1x28x28 for a\n"
-           "1x1x28x28 model), the model runs k times over slices and the outputs are concatenated.",
-           {{"--input", "FILE", "input tensor file, positional or NAME=FILE (repeatable)", true},
-            {"--output-dir", "DIR", "folder for output_K files (created if missing)"},
-            {"--format", "pb|npy", "output file format (default pb)"},
-            {"--backend", "NAME", "backend that runs the model (default interpreter)"},
-            inputShapeOption()},
-           1, 1},
+           "1x1x28x28 model), the model runs k times over slices and the outputs are concatenated.\n"
+           "With --profile the model is quantized first (as nestc quantize, same options) and the\n"
+           "integer graph runs; its outputs are dequantized to float.",
+           options, 1, 1},
           run};
 }
 

@@ -20,6 +20,10 @@ Command printCommand();
 Command dotCommand();
 Command optCommand();
 Command renderCommand();
+Command quantizeCommand();
+Command profileCommand();
+Command quantReportCommand();
+Command sensitivityCommand();
 
 // Options every model-reading command shares.
 OptionSpec inputShapeOption();

@@ -332,10 +332,7 @@ void MainWindow::onLoadFinished() {
                                            .arg(r.nodesBefore)
                                            .arg(r.nodesAfter));
       if (!r.changed) item->setForeground(palette().color(QPalette::Disabled, QPalette::Text));
-      try {
-        item->setToolTip(QString::fromStdString(nest::findPass(r.pass).summary));
-      } catch (const Error&) {
-      }
+      item->setToolTip(QString::fromStdString(r.summary));
       passes_->addItem(item);
     }
     passes_->setCurrentRow(last);

@@ -380,6 +380,7 @@ void convTransposeForward(const ConvGeom& g, const T* x, const T* w, const T* bi
 template void convForward<float>(const ConvGeom&, const float*, const float*, const float*, float*);
 template void convForward<double>(const ConvGeom&, const double*, const double*, const double*, double*);
 template void convForward<int32_t>(const ConvGeom&, const int32_t*, const int32_t*, const int32_t*, int32_t*);
+template void convForward<int64_t>(const ConvGeom&, const int64_t*, const int64_t*, const int64_t*, int64_t*);
 template void convTransposeForward<float>(const ConvGeom&, const float*, const float*, const float*, float*);
 template void convTransposeForward<double>(const ConvGeom&, const double*, const double*, const double*, double*);
 

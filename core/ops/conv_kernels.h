@@ -39,7 +39,7 @@ ConvGeom convGeometry(const Node& node, const Shape& x, const Shape& w);
 ConvGeom convTransposeGeometry(const Node& node, const Shape& x, const Shape& w);
 
 // y[N, M, out...] = conv(x[N, C, in...], w[M, C/group, k...]) + bias[M] (bias may be null).
-// Instantiated for float, double and int32_t (integer operands already zero-point shifted;
+// Instantiated for float, double, int32_t and int64_t (integer operands already zero-point shifted;
 // padding contributes zero).
 template <typename T>
 void convForward(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y);

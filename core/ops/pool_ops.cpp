@@ -296,6 +296,109 @@ void globalPoolKernel(KernelContext& ctx) {
   }
 }
 
+// ---- integer variants (quantized operands, docs/quantization.md) ----
+// The result keeps the operand's (per-tensor) quantization parameters; an average is
+// zp + round_half_away(sum(q - zp) / count), padding counting as real 0 (q = zp). Integer only.
+
+void inferQuantizedPool(InferContext& ctx, InferFn plain) {
+  const TensorType& x = ctx.input(0);
+  if (!x.quant || x.quant->perChannel())
+    ctx.fail("a quantized pooling operand must be quantized per tensor, got " + typeToString(x));
+  TensorType plainType = x;
+  plainType.quant.reset();
+  plainType.elem = ElemType::F32;  // the float inference checks the geometry on an f32 twin
+  InferContext inner(ctx.node(), {&plainType});
+  plain(inner);
+  for (size_t i = 0; i < inner.outputs().size(); ++i) {
+    TensorType t = inner.outputs()[i];
+    if (i == 0) {
+      t.elem = x.elem;
+      t.quant = x.quant;
+    }
+    ctx.setOutput(i, t);
+  }
+}
+
+void inferQuantizedMaxPool(InferContext& ctx) { inferQuantizedPool(ctx, inferMaxPool); }
+void inferQuantizedAveragePool(InferContext& ctx) { inferQuantizedPool(ctx, inferAveragePool); }
+void inferQuantizedGlobalPool(InferContext& ctx) { inferQuantizedPool(ctx, inferGlobalPool); }
+
+int64_t roundedDivide(int64_t sum, int64_t count) {
+  if (count <= 0) return 0;
+  return sum >= 0 ? (sum + count / 2) / count : -((-sum + count / 2) / count);
+}
+
+template <typename T>
+void averagePoolQuantizedTyped(KernelContext& ctx, const PoolGeom& g) {
+  const T* x = ctx.input(0).data<T>();
+  T* y = ctx.output(0).mutableData<T>();
+  const int64_t zp = ctx.input(0).type().quant->zeroPoints.at(0);
+  const bool includePad = ctx.attrs().getInt("count_include_pad", 0) == 1;
+  const size_t nd = g.kernel.size();
+  const std::vector<int64_t> inStrides = ops::stridesOf(g.in);
+  const int64_t inSize = numElements(g.in), outSize = numElements(g.out);
+  std::vector<int64_t> k(nd);
+  for (int64_t plane = 0; plane < g.batch * g.channels; ++plane) {
+    const int64_t inBase = plane * inSize, outBase = plane * outSize;
+    forEachWindow(g, [&](int64_t i, const Window& w) {
+      int64_t sum = 0, count = 1;
+      bool empty = false;
+      for (size_t d = 0; d < nd; ++d) {
+        k[d] = w.kLo[d];
+        count *= w.kHi[d] - w.kLo[d];
+        if (w.kLo[d] >= w.kHi[d]) empty = true;
+      }
+      if (!empty) {
+        do {
+          int64_t off = inBase;
+          for (size_t d = 0; d + 1 < nd; ++d) off += (w.start[d] + k[d] * g.dilations[d]) * inStrides[d];
+          for (int64_t kk = w.kLo[nd - 1]; kk < w.kHi[nd - 1]; ++kk)
+            sum += static_cast<int64_t>(x[off + w.start[nd - 1] + kk * g.dilations[nd - 1]]) - zp;
+          k[nd - 1] = w.kHi[nd - 1] - 1;
+        } while (nextIndex(k, w.kLo, w.kHi));
+      }
+      const int64_t v = zp + roundedDivide(sum, includePad ? w.paddedCount : count);
+      y[outBase + i] = static_cast<T>(std::clamp<int64_t>(v, std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
+    });
+  }
+}
+
+template <typename T>
+void globalAveragePoolQuantizedTyped(KernelContext& ctx) {
+  const Tensor& xt = ctx.input(0);
+  const T* x = xt.data<T>();
+  T* y = ctx.output(0).mutableData<T>();
+  const int64_t zp = xt.type().quant->zeroPoints.at(0);
+  const int64_t planes = xt.shape()[0] * xt.shape()[1];
+  const int64_t size = xt.numElements() / std::max<int64_t>(planes, 1);
+  for (int64_t p = 0; p < planes; ++p) {
+    int64_t sum = 0;
+    for (int64_t i = 0; i < size; ++i) sum += static_cast<int64_t>(x[p * size + i]) - zp;
+    y[p] = static_cast<T>(std::clamp<int64_t>(zp + roundedDivide(sum, size), std::numeric_limits<T>::min(),
+                                              std::numeric_limits<T>::max()));
+  }
+}
+
+template <typename F>
+void dispatchQuantizedStorage(const KernelContext& ctx, F&& f) {
+  switch (ctx.input(0).elem()) {
+    case ElemType::I8: f(int8_t{}); break;
+    case ElemType::U8: f(uint8_t{}); break;
+    case ElemType::I16: f(int16_t{}); break;
+    case ElemType::U16: f(uint16_t{}); break;
+    default: ctx.fail("unsupported quantized element type " + std::string(elemTypeName(ctx.input(0).elem())));
+  }
+}
+
+void averagePoolQuantizedKernel(KernelContext& ctx) {
+  PoolGeom g = poolGeometry(ctx.node(), ctx.input(0).shape());
+  dispatchQuantizedStorage(ctx, [&](auto tag) { averagePoolQuantizedTyped<decltype(tag)>(ctx, g); });
+}
+
+void globalAveragePoolQuantizedKernel(KernelContext& ctx) {
+  dispatchQuantizedStorage(ctx, [&](auto tag) { globalAveragePoolQuantizedTyped<decltype(tag)>(ctx); });
+}
+
 }  // namespace
 
 void registerPoolOps(OpTable& t) {
@@ -312,6 +415,7 @@ void registerPoolOps(OpTable& t) {
     d.attrs.push_back({"storage_order", AttrKind::Int});
     d.infer = inferMaxPool;
     d.kernel = maxPoolKernel;
+    d.quantInfer = inferQuantizedMaxPool;  // the plain kernel compares the integers directly
     t.add(std::move(d));
   }
   {
@@ -322,6 +426,8 @@ void registerPoolOps(OpTable& t) {
     d.attrs.push_back({"count_include_pad", AttrKind::Int});
     d.infer = inferAveragePool;
     d.kernel = averagePoolKernel;
+    d.quantInfer = inferQuantizedAveragePool;
+    d.quantKernel = averagePoolQuantizedKernel;
     t.add(std::move(d));
   }
   {
@@ -330,6 +436,8 @@ void registerPoolOps(OpTable& t) {
     d.category = "pool";
     d.infer = inferGlobalPool;
     d.kernel = globalPoolKernel<false>;
+    d.quantInfer = inferQuantizedGlobalPool;
+    d.quantKernel = globalAveragePoolQuantizedKernel;
     t.add(std::move(d));
   }
   {

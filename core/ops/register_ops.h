@@ -16,6 +16,10 @@ void registerQuantOps(OpTable& table);        // quant_ops.cpp: QuantizeLinear, 
 void registerTensorOps(OpTable& table);       // tensor_ops.cpp: Concat, Split, Slice, Gather, Transpose, Pad, Tile, Expand, ...
 void registerShapeOps(OpTable& table);        // shape_ops.cpp: Reshape, Flatten, Squeeze, Unsqueeze, Shape, Size, Range, ConstantOfShape
 void registerResizeOps(OpTable& table);       // resize_ops.cpp: Resize, Upsample, DepthToSpace, SpaceToDepth
+// quantized_ops.cpp: internal Quantize / Dequantize and the integer variants (OpDef::quantInfer /
+// quantKernel) of Conv, Gemm, MatMul, Add, Mul, Relu, Clip, Concat, Reshape, Flatten, Transpose,
+// MaxPool, AveragePool, GlobalAveragePool. Runs after every family has registered.
+void registerQuantizedKernels(OpTable& table);
 
 inline void registerAllOps(OpTable& table) {
   registerElementwiseOps(table);
@@ -30,6 +34,7 @@ inline void registerAllOps(OpTable& table) {
   registerTensorOps(table);
   registerShapeOps(table);
   registerResizeOps(table);
+  registerQuantizedKernels(table);
 }
 
 }  // namespace nest

@@ -1,0 +1,137 @@
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "app/cli/commands.h"
+#include "app/cli/quant_options.h"
+#include "app/cli/validation_options.h"
+#include "backends/quant_sensitivity.h"
+#include "core/error.h"
+#include "core/model_loader.h"
+#include "core/project_file.h"
+
+namespace nest::cli {
+
+namespace {
+
+double numberOption(const ParsedArgs& args, const std::string& opt) {
+  const std::string s = args.get(opt);
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(s, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (s.empty() || used != s.size() || !std::isfinite(v)) failBadInput(opt + " must be a number, not '" + s + "'");
+  return v;
+}
+
+std::string figures(const QualityFigures& f) {
+  char buf[200];
+  if (f.labelled)
+    std::snprintf(buf, sizeof buf, "accuracy %.2f%% (float %.2f%%, drop %.2f points), top-1 agreement %.2f%%",
+                  f.quantAccuracy, f.floatAccuracy, f.drop(), f.top1Agreement);
+  else
+    std::snprintf(buf, sizeof buf, "top-1 agreement %.2f%% (drop %.2f points)", f.top1Agreement, f.drop());
+  return std::string(buf) + ", output SQNR " + (std::isfinite(f.outputSqnrDb) ? std::to_string(f.outputSqnrDb) : "inf") +
+         " dB";
+}
+
+// The project to write: the one given with --project (its other settings kept) or a new one for
+// the model, with the effective quantization settings and the chosen keepFloat overrides.
+ProjectFile projectWithChoice(const ParsedArgs& args, const QuantRequest& request, const SensitivityResult& result) {
+  ProjectFile p;
+  if (args.has("--project")) {
+    p = readProjectFile(args.get("--project"));
+  } else {
+    p.model = std::filesystem::absolute(args.positional[0]).lexically_normal();
+    p.level = request.level;
+    p.passes = request.passes;
+  }
+  const QuantSettings& s = request.config.defaults;
+  p.quantization["schema"] = quantSchemaName(s.schema);
+  p.quantization["calibration"] = calibrationName(s.calibration);
+  p.quantization["precision"] = quantPrecisionName(s.precision);
+  p.quantization["perChannel"] = request.config.perChannel;
+  for (const std::string& node : result.keptFloat) p.nodes[node]["keepFloat"] = true;
+  return p;
+}
+
+int sensitivity(const ParsedArgs& args) {
+  if (!args.has("-o")) failBadInput("-o PROJECT.nestproj is required");
+  if (args.has("--max-drop") == args.has("--min-sqnr")) failBadInput("give one target: --max-drop POINTS or --min-sqnr DB");
+  SensitivityOptions options;
+  if (args.has("--max-drop")) {
+    options.value = numberOption(args, "--max-drop");
+    if (options.value < 0) failBadInput("--max-drop must be >= 0 points");
+  } else {
+    options.target = SensitivityTarget::MinSqnr;
+    options.value = numberOption(args, "--min-sqnr");
+  }
+  options.isolated = args.has("--isolated");
+  QuantRequest request = quantRequestFrom(args);
+  const Graph model = loadModel(args.positional[0], importOptionsFrom(args));
+  const Graph f = floatPipelineGraph(model, request);
+  Validation val = validationFrom(f, args);
+  std::cerr << val.data.describe();
+  options.labels = val.labelsOrNull();
+  options.onProgress = [](const std::string& line) { std::cerr << line << "\n"; };
+
+  const SensitivityResult result = analyzeSensitivity(f, *request.profile, request.config, val.data, options);
+
+  std::printf("%-4s %-40s %-18s %12s %10s %12s\n", "rank", "node (most damaging first)", "op",
+              options.isolated ? "damage" : "noise added", "SQNR dB", "weight SQNR");
+  for (size_t i = 0; i < result.ranking.size(); ++i) {
+    const NodeSensitivity& n = result.ranking[i];
+    std::printf("%-4zu %-40s %-18s %12.4g %10.2f %12s\n", i + 1, n.node.c_str(), n.op.c_str(), n.score, n.sqnrDb,
+                std::isnan(n.weightSqnrDb) ? "-" : std::to_string(n.weightSqnrDb).substr(0, 6).c_str());
+  }
+  if (!result.unnamed.empty())
+    std::printf("%zu quantized values come from unnamed nodes, which a project file cannot keep float\n",
+                result.unnamed.size());
+  std::printf("\nfully quantized: %s\n", figures(result.fullyQuantized).c_str());
+  std::printf("kept float (%zu): ", result.keptFloat.size());
+  for (size_t i = 0; i < result.keptFloat.size(); ++i) std::printf("%s%s", i ? ", " : "", result.keptFloat[i].c_str());
+  std::printf("%s\nresult: %s\n", result.keptFloat.empty() ? "none" : "", figures(result.chosen).c_str());
+  std::printf("%d verification runs over the set\n", result.evaluations);
+
+  const std::string out = args.get("-o");
+  writeProjectFile(out, projectWithChoice(args, request, result));
+  std::printf("wrote %s\n", out.c_str());
+  if (!result.met) {
+    std::fprintf(stderr, "error: the target is not met even with every ranked node kept float\n");
+    return kExitWrongResults;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command sensitivityCommand() {
+  std::vector<OptionSpec> options = quantOptions(true);
+  for (OptionSpec& o : validationOptions()) options.push_back(o);
+  options.push_back({"--max-drop", "POINTS", "target: accuracy drop (with --labels) or top-1-agreement drop, in points"});
+  options.push_back({"--min-sqnr", "DB", "target instead: output SQNR of the first output, in dB"});
+  options.push_back({"--isolated", "", "rank by quantizing each node alone (one run of the set per node)"});
+  options.push_back({"-o", "PROJECT.nestproj", "project file to write (required)"});
+  options.push_back(inputShapeOption());
+  return {{"sensitivity", "MODEL --profile PROFILE.yaml [options] --input VAL... (--max-drop P | --min-sqnr DB) -o P.nestproj",
+           "choose the nodes to keep in float (mixed precision) for a quality target",
+           "Ranks the quantized nodes by damage, then keeps the most damaging ones in float, one\n"
+           "at a time, until the target is met, verifying each set with a real run of the integer\n"
+           "graph over the validation data; nodes the final set does not need are dropped again.\n"
+           "Damage is by default the noise a node adds itself (noise/signal of its result minus that\n"
+           "of its operands, from one float and one fully quantized run, as QuantuneV2's local\n"
+           "metrics); --isolated measures the target metric with each node alone quantized.\n"
+           "Targets: --max-drop POINTS (accuracy drop with --labels, else 100 - top-1 agreement with\n"
+           "float) or --min-sqnr DB. The choice is written as per-node keepFloat overrides into the\n"
+           "project file (-o), with the quantization settings used; --project P starts from P and\n"
+           "keeps its other settings. `nestc quantize MODEL --profile ... --project OUT` applies it.\n"
+           "Exit 1 when the target cannot be met. Progress goes to stderr. See docs/quantization.md.",
+           options, 1, 1},
+          sensitivity};
+}
+
+}  // namespace nest::cli

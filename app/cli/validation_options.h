@@ -1,0 +1,32 @@
+// Options of the commands that compare a quantized model with its float original over a
+// validation set (quant-report, sensitivity): --input, --labels, --preprocess, --skip, --limit.
+// The data is read exactly as `nestc profile` reads calibration data (core/calibration_data.h).
+#pragma once
+#include <optional>
+#include <vector>
+
+#include "app/cli/cli_args.h"
+#include "app/cli/quant_options.h"
+#include "core/calibration_data.h"
+#include "core/graph.h"
+
+namespace nest::cli {
+
+std::vector<OptionSpec> validationOptions();
+
+struct Validation {
+  CalibrationSet data;
+  std::optional<std::vector<int64_t>> labels;  // from --labels, starting at the first sample used
+  const std::vector<int64_t>* labelsOrNull() const { return labels ? &*labels : nullptr; }
+};
+
+// Opens --input for `g` (after --skip / --limit) and --labels. BadInput names the option.
+Validation validationFrom(const Graph& g, const ParsedArgs& args);
+
+// A count option (--skip, --limit, --top): an integer >= minimum, `def` when absent.
+int64_t countOption(const ParsedArgs& args, const std::string& opt, int64_t def, int64_t minimum);
+
+// The graph the profile was recorded on: `model` after the request's float pipeline.
+Graph floatPipelineGraph(const Graph& model, const QuantRequest& request);
+
+}  // namespace nest::cli

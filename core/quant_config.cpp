@@ -1,0 +1,92 @@
+#include "core/quant_config.h"
+
+#include "core/error.h"
+
+namespace nest {
+
+namespace {
+
+const QuantOverride* findOverride(const std::map<std::string, QuantOverride>& m, const std::string& key) {
+  auto it = m.find(key);
+  return it == m.end() ? nullptr : &it->second;
+}
+
+void apply(QuantSettings& s, const QuantOverride* o) {
+  if (!o) return;
+  if (o->schema) s.schema = *o->schema;
+  if (o->calibration) s.calibration = *o->calibration;
+  if (o->precision) s.precision = *o->precision;
+}
+
+std::string stringField(const nlohmann::json& j, const char* key, const std::string& where) {
+  if (!j[key].is_string()) failBadInput(where + "." + key + " must be a string");
+  return j[key].get<std::string>();
+}
+
+QuantOverride parseOverride(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_object()) failBadInput(where + " must be an object");
+  QuantOverride o;
+  if (j.contains("keepFloat")) {
+    if (!j["keepFloat"].is_boolean()) failBadInput(where + ".keepFloat must be true or false");
+    o.keepFloat = j["keepFloat"].get<bool>();
+  }
+  if (j.contains("schema")) o.schema = parseQuantSchema(stringField(j, "schema", where), where + ".schema");
+  if (j.contains("calibration"))
+    o.calibration = parseCalibration(stringField(j, "calibration", where), where + ".calibration");
+  if (j.contains("precision"))
+    o.precision = parseQuantPrecision(stringField(j, "precision", where), where + ".precision");
+  return o;
+}
+
+std::map<std::string, QuantOverride> parseOverrides(const nlohmann::json& j, const std::string& where) {
+  std::map<std::string, QuantOverride> m;
+  if (j.is_null()) return m;
+  if (!j.is_object()) failBadInput(where + " must be an object (name -> overrides)");
+  for (const auto& [name, entry] : j.items()) m[name] = parseOverride(entry, where + "." + name);
+  return m;
+}
+
+}  // namespace
+
+bool QuantConfig::keepsFloat(const Node& node) const {
+  if (const QuantOverride* o = node.name.empty() ? nullptr : findOverride(nodes, node.name)) return o->keepFloat;
+  if (const QuantOverride* o = findOverride(opTypes, node.op)) return o->keepFloat;
+  return false;
+}
+
+QuantSettings QuantConfig::settingsFor(const Node& node) const {
+  QuantSettings s = defaults;
+  apply(s, findOverride(opTypes, node.op));
+  if (!node.name.empty()) apply(s, findOverride(nodes, node.name));
+  return s;
+}
+
+QuantConfig parseQuantConfig(const nlohmann::json& quantization, const nlohmann::json& opTypes,
+                             const nlohmann::json& nodes, const std::string& source) {
+  QuantConfig c;
+  if (!quantization.is_null()) {
+    const std::string where = source + ": quantization";
+    if (!quantization.is_object()) failBadInput(where + " must be an object");
+    QuantOverride d = parseOverride(quantization, where);
+    if (d.keepFloat) failBadInput(where + ".keepFloat belongs to nodes or opTypes entries");
+    apply(c.defaults, &d);
+    if (quantization.contains("perChannel")) {
+      if (!quantization["perChannel"].is_boolean()) failBadInput(where + ".perChannel must be true or false");
+      c.perChannel = quantization["perChannel"].get<bool>();
+    }
+  }
+  c.opTypes = parseOverrides(opTypes, source + ": opTypes");
+  c.nodes = parseOverrides(nodes, source + ": nodes");
+  return c;
+}
+
+nlohmann::json quantOverrideToJson(const QuantOverride& o) {
+  nlohmann::json j = nlohmann::json::object();
+  if (o.keepFloat) j["keepFloat"] = true;
+  if (o.schema) j["schema"] = quantSchemaName(*o.schema);
+  if (o.calibration) j["calibration"] = calibrationName(*o.calibration);
+  if (o.precision) j["precision"] = quantPrecisionName(*o.precision);
+  return j;
+}
+
+}  // namespace nest

@@ -1,0 +1,216 @@
+#include "core/quant_profile.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <variant>
+
+#include "core/error.h"
+
+namespace nest {
+
+namespace {
+
+// FNV-1a, 64 bit, fed field by field.
+struct Fnv1a {
+  uint64_t h = 1469598103934665603ull;
+  void bytes(const void* p, size_t n) {
+    const auto* b = static_cast<const unsigned char*>(p);
+    for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+  }
+  // Every field ends with a separator so that "ab"+"c" and "a"+"bc" differ.
+  void str(const std::string& s) { bytes(s.data(), s.size()); bytes("\x1f", 1); }
+  void u64(uint64_t v) { bytes(&v, sizeof v); }
+};
+
+void hashAttribute(Fnv1a& f, const Attribute& a) {
+  f.u64(a.index());
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, float>) f.bytes(&v, sizeof v);
+        else if constexpr (std::is_same_v<T, std::string>) f.str(v);
+        else if constexpr (std::is_same_v<T, Strings>) {
+          f.u64(v.size());
+          for (const auto& s : v) f.str(s);
+        } else if constexpr (std::is_same_v<T, Tensor>) {
+          f.str(typeToString(v.type()));
+          f.u64(v.contentHash());
+        } else {  // Ints, Floats
+          f.u64(v.size());
+          f.bytes(v.data(), v.size() * sizeof(v[0]));
+        }
+      },
+      a);
+}
+
+std::string hex16(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
+  return buf;
+}
+
+// Shortest text that reads back as the same float (Glow prints all digits for the same reason:
+// power-of-two scales must survive the round trip).
+std::string floatText(float v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+// YAML single-quoted scalar: every printable character stands for itself, '' is a quote.
+std::string quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+[[noreturn]] void failAt(const std::string& source, const YAML::Mark& mark, const std::string& what) {
+  std::string where = source;
+  if (mark.line >= 0) where += ":" + std::to_string(mark.line + 1);
+  failBadInput("profile " + where + ": " + what);
+}
+
+float readFloat(const YAML::Node& n, const std::string& source, const std::string& what) {
+  if (!n.IsScalar()) failAt(source, n.Mark(), what + " must be a number");
+  const std::string& s = n.Scalar();
+  float v = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size()) failAt(source, n.Mark(), what + " '" + s + "' is not a number");
+  return v;
+}
+
+}  // namespace
+
+const ValueProfile* QuantProfile::find(const std::string& name) const {
+  for (const ValueProfile& v : values)
+    if (v.name == name) return &v;
+  return nullptr;
+}
+
+std::string graphHash(const Graph& g) {
+  Fnv1a f;
+  auto valueWithType = [&](const std::string& v) {
+    f.str(v);
+    const TensorType* t = g.findType(v);
+    f.str(t ? typeToString(*t) : std::string("?"));
+  };
+  f.u64(g.inputs.size());
+  for (const auto& v : g.inputs) valueWithType(v);
+  f.u64(g.outputs.size());
+  for (const auto& v : g.outputs) f.str(v);
+  f.u64(g.constants().size());
+  for (const auto& [name, t] : g.constants()) {
+    valueWithType(name);
+    f.u64(t.contentHash());
+  }
+  f.u64(g.nodes.size());
+  for (const Node& n : g.nodes) {
+    f.str(n.op);
+    f.u64(n.attrs.all().size());
+    for (const auto& [key, a] : n.attrs.all()) {
+      f.str(key);
+      hashAttribute(f, a);
+    }
+    f.u64(n.inputs.size());
+    for (const auto& v : n.inputs) f.str(v);
+    f.u64(n.outputs.size());
+    for (const auto& v : n.outputs) valueWithType(v);
+  }
+  return hex16(f.h);
+}
+
+std::string profileToYaml(const QuantProfile& profile) {
+  std::string out = "---\nGraphPreLowerHash: 0x" + profile.graphHash + "\n...\n---\n";
+  if (profile.values.empty()) out += "[]\n";
+  for (const ValueProfile& v : profile.values) {
+    out += "- NodeOutputName:  " + quoted(v.name) + "\n";
+    out += "  Min:             " + floatText(v.min) + "\n";
+    out += "  Max:             " + floatText(v.max) + "\n";
+    out += "  Histogram:       [";
+    for (size_t i = 0; i < v.histogram.size(); ++i) out += (i ? ", " : " ") + floatText(v.histogram[i]);
+    out += v.histogram.empty() ? "]\n" : " ]\n";
+  }
+  return out + "...\n";
+}
+
+QuantProfile parseProfileYaml(const std::string& text, const std::string& source) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    failAt(source, e.mark, "not valid YAML: " + e.msg);
+  }
+  QuantProfile profile;
+  // Glow writes [GlowToolsVersion,] GraphPreLowerHash, then the list; read all three forms.
+  size_t d = 0;
+  if (d < docs.size() && docs[d].IsMap() && docs[d]["GlowToolsVersion"]) ++d;
+  if (d < docs.size() && docs[d].IsMap()) {
+    YAML::Node hash = docs[d]["GraphPreLowerHash"];
+    if (!hash || !hash.IsScalar()) failAt(source, docs[d].Mark(), "expected a document 'GraphPreLowerHash: 0x...'");
+    std::string h = hash.Scalar();
+    if (h.size() > 2 && h[0] == '0' && (h[1] == 'x' || h[1] == 'X')) h = h.substr(2);
+    if (h.empty() || h.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+      failAt(source, hash.Mark(), "GraphPreLowerHash '" + hash.Scalar() + "' is not a hex number");
+    for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    profile.graphHash = h;
+    ++d;
+  }
+  if (d >= docs.size()) failBadInput("profile " + source + ": no list of NodeOutputName/Min/Max/Histogram entries");
+  const YAML::Node& list = docs[d];
+  if (!list.IsSequence()) failAt(source, list.Mark(), "expected a list of NodeOutputName/Min/Max/Histogram entries");
+  if (d + 1 < docs.size()) failAt(source, docs[d + 1].Mark(), "unexpected document after the profile list");
+  for (const YAML::Node& e : list) {
+    if (!e.IsMap()) failAt(source, e.Mark(), "a profile entry must be a map with NodeOutputName, Min, Max, Histogram");
+    for (const char* key : {"NodeOutputName", "Min", "Max", "Histogram"})
+      if (!e[key]) failAt(source, e.Mark(), std::string("profile entry without '") + key + "'");
+    ValueProfile v;
+    if (!e["NodeOutputName"].IsScalar()) failAt(source, e["NodeOutputName"].Mark(), "NodeOutputName must be a string");
+    v.name = e["NodeOutputName"].Scalar();
+    v.min = readFloat(e["Min"], source, "Min of '" + v.name + "'");
+    v.max = readFloat(e["Max"], source, "Max of '" + v.name + "'");
+    if (v.min > v.max) failAt(source, e["Min"].Mark(), "Min > Max for '" + v.name + "'");
+    const YAML::Node& hist = e["Histogram"];
+    if (!hist.IsSequence()) failAt(source, hist.Mark(), "Histogram of '" + v.name + "' must be a list of counts");
+    for (const YAML::Node& c : hist) {
+      float count = readFloat(c, source, "histogram count of '" + v.name + "'");
+      if (count < 0) failAt(source, c.Mark(), "negative histogram count for '" + v.name + "'");
+      v.histogram.push_back(count);
+    }
+    if (profile.find(v.name)) failAt(source, e.Mark(), "value '" + v.name + "' is profiled twice");
+    profile.values.push_back(std::move(v));
+  }
+  return profile;
+}
+
+QuantProfile readProfile(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) failBadInput("cannot read profile " + file.string() + ": no such file or not readable");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parseProfileYaml(ss.str(), file.string());
+}
+
+void writeProfile(const std::filesystem::path& file, const QuantProfile& profile) {
+  std::ofstream out(file, std::ios::binary);
+  if (!out) failBadInput("cannot write profile " + file.string());
+  out << profileToYaml(profile);
+  if (!out.flush()) failBadInput("writing profile " + file.string() + " failed");
+}
+
+void requireMatchingProfile(const QuantProfile& profile, const Graph& graph, const std::string& profileSource) {
+  std::string mine = graphHash(graph);
+  if (profile.graphHash == mine) return;
+  failBadInput("profile " + profileSource + " was recorded for a different graph (hash " +
+               (profile.graphHash.empty() ? std::string("none") : profile.graphHash) + ", this graph " + mine +
+               "): re-run nestc profile");
+}
+
+}  // namespace nest

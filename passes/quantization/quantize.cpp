@@ -1,0 +1,311 @@
+#include "passes/quantization/quantize.h"
+
+#include <cmath>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/error.h"
+#include "core/op_table.h"
+#include "core/ops/fused_activation.h"
+#include "passes/rewrite.h"
+
+namespace nest {
+
+namespace {
+
+// Ops whose integer result gets its own parameters (from the profile) and those that keep their
+// operand's parameters.
+const std::set<std::string> kRequantizingOps = {"Conv", "Gemm", "MatMul", "Add", "Mul", "Concat"};
+const std::set<std::string> kKeepParamsOps = {"Relu",      "Clip",    "MaxPool",  "AveragePool",
+                                              "GlobalAveragePool", "Reshape", "Flatten", "Transpose"};
+
+bool isF32(const Graph& g, const std::string& v) { return g.typeOf(v).elem == ElemType::F32; }
+
+bool integerActivationOk(const Node& n) {
+  auto act = ops::fusedActivationOf(n);
+  return !act || act->kind == ops::FusedActivationKind::Relu || act->kind == ops::FusedActivationKind::Clip;
+}
+
+// Whether the integer kernel supports this node's form (operands, attributes); the data
+// operands must be f32.
+bool integerFormSupported(const Graph& g, const Node& n) {
+  if (n.outputs.size() != 1 || !isF32(g, n.outputs[0])) return false;
+  for (const std::string& in : n.inputs)
+    if (!in.empty() && !isF32(g, in)) return false;
+  if (n.op == "Conv") {
+    if (!g.isConstant(n.inputs.at(1)) || (n.hasInput(2) && !g.isConstant(n.inputs[2]))) return false;
+    return integerActivationOk(n);
+  }
+  if (n.op == "Gemm") {
+    if (n.attrs.getInt("transA", 0) != 0 || n.attrs.getFloat("alpha", 1) != 1 || n.attrs.getFloat("beta", 1) != 1)
+      return false;
+    if (!g.isConstant(n.inputs.at(1))) return false;
+    if (n.hasInput(2)) {
+      const TensorType& b = g.typeOf(n.inputs[1]);
+      const int64_t cols = n.attrs.getInt("transB", 0) ? b.shape[0] : b.shape[1];
+      const TensorType& c = g.typeOf(n.inputs[2]);
+      if (!g.isConstant(n.inputs[2]) || c.numElements() != cols || (c.rank() == 2 && c.shape[0] != 1)) return false;
+    }
+    return integerActivationOk(n);
+  }
+  if (n.op == "Add") return integerActivationOk(n);
+  if (n.op == "MaxPool") return n.outputs.size() == 1;
+  if (n.op == "Clip") {
+    for (const char* b : {"min", "max"}) {
+      auto it = n.attrs.all().find(b);
+      if (it == n.attrs.all().end()) continue;
+      const Tensor* t = std::get_if<Tensor>(&it->second);
+      if (t && t->elem() != ElemType::F32) return false;
+    }
+    return true;
+  }
+  return true;
+}
+
+struct Planner {
+  Graph& g;
+  const QuantProfile& profile;
+  const QuantConfig& config;
+  std::unordered_map<std::string, TensorType> valueType;  // quantized type of each activation that gets one
+
+  // The quantized type of a profiled value with `settings`, or nullopt when it was not profiled.
+  std::optional<TensorType> fromProfile(const std::string& v, const QuantSettings& s) const {
+    const ValueProfile* p = profile.find(v);
+    if (!p) return std::nullopt;
+    FloatRange r = calibrateRange(p->min, p->max, p->histogram, s.calibration, s.schema, s.precision);
+    QuantChoice c = chooseQuantParams(r.min, r.max, s.schema, s.precision);
+    TensorType t(c.elem, g.typeOf(v).shape);
+    t.quant = c.params();
+    return t;
+  }
+};
+
+// Quantized weights of a Conv (axis 0) or Gemm B (the output axis) with output_scale folded.
+Tensor quantizedWeights(const Graph& g, const Node& n, const QuantSettings& s, bool perChannel) {
+  Tensor w = *g.constant(n.inputs[1]);
+  std::optional<int64_t> axis;
+  if (n.op == "Conv") {
+    if (n.attrs.has("output_scale")) {
+      // y = conv(x, W) * s + b  ==  conv(x, W * s) + b: scale each output channel's weights.
+      const Floats scale = n.attrs.getFloats("output_scale");
+      Tensor scaled = convertTensor(w, ElemType::F32);
+      Tensor copy(scaled.type(), scaled.raw());
+      float* p = copy.mutableData<float>();
+      const int64_t per = copy.numElements() / static_cast<int64_t>(scale.size());
+      for (int64_t i = 0; i < copy.numElements(); ++i) p[i] *= scale[static_cast<size_t>(i / per)];
+      w = copy;
+    }
+    if (perChannel) axis = 0;
+  } else if (perChannel) {
+    axis = n.attrs.getInt("transB", 0) ? 0 : 1;
+  }
+  ElemType elem = ElemType::I8;
+  QuantParams p = weightParams(w, s.schema, s.precision, axis, elem);
+  return quantizeTensor(w, elem, p);
+}
+
+// A per-tensor quantized constant operand (Add / Mul / MatMul / Concat).
+Tensor quantizedConstant(const Tensor& c, const QuantSettings& s) {
+  ElemType elem = ElemType::I8;
+  QuantParams p = weightParams(c, s.schema, s.precision, std::nullopt, elem);
+  return quantizeTensor(c, elem, p);
+}
+
+// Bias real b[c] as integers with scale s_in * s_w[c] (zero point 0).
+Tensor quantizedBias(const Tensor& bias, const QuantParams& in, const QuantParams& w, QuantPrecision precision) {
+  const ElemType elem = precision == QuantPrecision::Int8 ? ElemType::I32 : ElemType::I64;
+  int64_t qmin, qmax;
+  quantizedRange(elem, qmin, qmax);
+  QuantParams p;
+  for (float sw : w.scales) p.scales.push_back(in.scales.at(0) * sw);
+  p.zeroPoints.assign(p.scales.size(), 0);
+  if (w.perChannel()) p.axis = bias.shape().size() == 2 ? 1 : 0;
+  TensorType t(elem, bias.shape());
+  t.quant = p;
+  Tensor q(t);
+  const std::vector<double> b = bias.toDoubles();
+  for (size_t i = 0; i < b.size(); ++i) {
+    const double scale = static_cast<double>(in.scales[0]) * w.scales[w.perChannel() ? i : 0];
+    const double v = std::nearbyint(b[i] / scale);
+    const int64_t iv = v <= static_cast<double>(qmin) ? qmin : (v >= static_cast<double>(qmax) ? qmax : static_cast<int64_t>(v));
+    if (elem == ElemType::I32) q.mutableData<int32_t>()[i] = static_cast<int32_t>(iv);
+    else q.mutableData<int64_t>()[i] = iv;
+  }
+  return q;
+}
+
+Attributes withOutQuant(Attributes a, const TensorType& t) {
+  a.set("out_type", std::string(elemTypeName(t.elem)));
+  a.set("out_scale", t.quant->scales.at(0));
+  a.set("out_zero_point", t.quant->zeroPoints.at(0));
+  return a;
+}
+
+}  // namespace
+
+bool quantizeGraph(Graph& g, const QuantProfile& profile, const QuantConfig& config, const std::string& profileSource) {
+  requireMatchingProfile(profile, g, profileSource);
+  Planner plan{g, profile, config, {}};
+
+  // 1. Decide which nodes become integer nodes and the quantized type of every value involved.
+  std::unordered_set<NodeId> integerNodes;
+  std::unordered_set<std::string> integerResults;                        // values produced by integer nodes
+  std::unordered_map<std::string, TensorType> quantizeAt;                // float value -> type of its Quantize
+  std::unordered_map<NodeId, std::unordered_map<std::string, TensorType>> operandTypes;  // per node: float operand -> type
+  for (const Node& n : g.nodes) {
+    const bool requantizing = kRequantizingOps.count(n.op) != 0;
+    if (!requantizing && !kKeepParamsOps.count(n.op)) continue;
+    if (config.keepsFloat(n) || !integerFormSupported(g, n)) continue;
+    const QuantSettings s = config.settingsFor(n);
+    if (!requantizing) {
+      if (!integerResults.count(n.inputs.at(0))) continue;  // only continues an integer region
+      integerNodes.insert(n.id);
+      integerResults.insert(n.outputs[0]);
+      continue;
+    }
+    // Activation operands: integer already, or quantizable from the profile.
+    std::unordered_map<std::string, TensorType> needed;
+    bool ok = true;
+    const size_t activationOperands = (n.op == "Conv" || n.op == "Gemm") ? 1 : n.inputs.size();
+    for (size_t k = 0; k < activationOperands && ok; ++k) {
+      const std::string& v = n.inputs[k];
+      if (v.empty() || g.isConstant(v) || integerResults.count(v)) continue;
+      if (auto it = quantizeAt.find(v); it != quantizeAt.end()) {
+        needed[v] = it->second;
+        continue;
+      }
+      auto t = plan.fromProfile(v, s);
+      if (t) needed[v] = *t;
+      else ok = false;
+    }
+    auto out = ok ? plan.fromProfile(n.outputs[0], s) : std::nullopt;
+    if (!out) continue;
+    for (auto& [v, t] : needed) quantizeAt.emplace(v, t);
+    operandTypes[n.id] = std::move(needed);
+    plan.valueType[n.outputs[0]] = *out;
+    integerNodes.insert(n.id);
+    integerResults.insert(n.outputs[0]);
+  }
+  if (integerNodes.empty()) return false;
+
+  // 2. Which integer results a float node or a graph output reads (they need a Dequantize).
+  std::unordered_set<std::string> readAsFloat;
+  for (const Node& n : g.nodes)
+    if (!integerNodes.count(n.id))
+      for (const std::string& in : n.inputs)
+        if (integerResults.count(in)) readAsFloat.insert(in);
+  for (const std::string& out : g.outputs)
+    if (integerResults.count(out)) readAsFloat.insert(out);
+
+  // 3. Rewrite in order.
+  const OpTable& table = OpTable::instance();
+  std::vector<Node> old = std::move(g.nodes);
+  g.nodes.clear();
+  std::unordered_map<std::string, std::string> quantizedName;  // float value -> its Quantize result
+  std::unordered_map<std::string, std::string> floatName;      // integer value -> its Dequantize result
+  std::unordered_map<std::string, std::string> renamed;        // integer graph-output results renamed
+  auto emit = [&](Node n) {
+    std::vector<const TensorType*> ins;
+    for (const std::string& in : n.inputs) ins.push_back(in.empty() ? nullptr : &g.typeOf(in));
+    std::vector<TensorType> outs = inferNodeTypes(*table.find(n.op), n, ins);
+    for (size_t k = 0; k < n.outputs.size(); ++k) g.setType(n.outputs[k], outs[k]);
+    g.nodes.push_back(std::move(n));
+  };
+  auto newNode = [&](const std::string& op, const std::string& name, std::vector<std::string> ins,
+                     std::vector<std::string> outs, Attributes attrs, NodeId from) {
+    Node n;
+    n.id = g.nextId();
+    g.reserveId(n.id);
+    n.op = op;
+    n.name = name;
+    n.inputs = std::move(ins);
+    n.outputs = std::move(outs);
+    n.attrs = std::move(attrs);
+    n.origin = {from};
+    return n;
+  };
+
+  for (Node& n : old) {
+    if (!integerNodes.count(n.id)) {
+      for (std::string& in : n.inputs)
+        if (auto it = floatName.find(in); it != floatName.end()) in = it->second;
+      emit(std::move(n));
+      continue;
+    }
+    const QuantSettings s = config.settingsFor(n);
+    // Activation operands.
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      std::string& v = n.inputs[k];
+      if (v.empty() || g.isConstant(v)) continue;
+      if (auto r = renamed.find(v); r != renamed.end()) {
+        v = r->second;
+        continue;
+      }
+      if (integerResults.count(v)) continue;
+      auto q = quantizedName.find(v);
+      if (q == quantizedName.end()) {
+        const TensorType& t = quantizeAt.at(v);
+        const std::string qv = g.freshValueName(v + "_q");
+        g.setType(qv, t);  // reserves the name
+        Attributes a = withOutQuant({}, t);
+        emit(newNode("Quantize", n.name.empty() ? "" : n.name + "_quantize_" + std::to_string(k), {v}, {qv}, a, n.id));
+        q = quantizedName.emplace(v, qv).first;
+      }
+      v = q->second;
+    }
+    // Constant operands.
+    if (n.op == "Conv" || n.op == "Gemm") {
+      Tensor w = quantizedWeights(g, n, s, config.perChannel);
+      const std::string wName = rewrite::addConstant(g, n.inputs[1] + "_q", w);
+      if (n.hasInput(2)) {
+        Tensor b = quantizedBias(*g.constant(n.inputs[2]), *g.typeOf(n.inputs[0]).quant, *w.type().quant, s.precision);
+        n.inputs[2] = rewrite::addConstant(g, n.inputs[2] + "_q", b);
+      }
+      n.inputs[1] = wName;
+      n.attrs.erase("output_scale");
+    } else if (kRequantizingOps.count(n.op)) {
+      for (std::string& v : n.inputs)
+        if (!v.empty() && g.isConstant(v) && isF32(g, v)) v = rewrite::addConstant(g, v + "_q", quantizedConstant(*g.constant(v), s));
+    }
+    if (kRequantizingOps.count(n.op)) n.attrs = withOutQuant(n.attrs, plan.valueType.at(n.outputs[0]));
+    // Result: an integer graph output is renamed, its Dequantize keeps the output's name.
+    const std::string result = n.outputs[0];
+    const bool isOutput = rewrite::isGraphOutput(g, result);
+    if (isOutput) {
+      n.outputs[0] = g.freshValueName(result + "_q");
+      g.setType(n.outputs[0], g.typeOf(result));
+      renamed[result] = n.outputs[0];
+    }
+    const NodeId id = n.id;
+    const std::string name = n.name, produced = n.outputs[0];
+    emit(std::move(n));
+    if (readAsFloat.count(result)) {
+      const std::string fv = isOutput ? result : g.freshValueName(result + "_dq");
+      g.setType(fv, TensorType(ElemType::F32, g.typeOf(produced).shape));
+      emit(newNode("Dequantize", name.empty() ? "" : name + "_dequantize", {produced}, {fv}, {}, id));
+      if (!isOutput) floatName[result] = fv;
+    }
+  }
+  rewrite::removeUnusedConstants(g);
+  return true;
+}
+
+PassInfo quantizePass(std::shared_ptr<const QuantProfile> profile, QuantConfig config, std::string profileSource) {
+  PassInfo p;
+  p.name = "quantize";
+  p.summary = "quantize weights and activations from a calibration profile (integer kernels, Q/DQ at precision changes)";
+  p.run = [profile = std::move(profile), config = std::move(config), source = std::move(profileSource)](
+              Graph& g, const PassOptions&) { return quantizeGraph(g, *profile, config, source); };
+  return p;
+}
+
+Pipeline quantizationPipeline(const std::string& level, const std::vector<std::string>& passes,
+                              std::shared_ptr<const QuantProfile> profile, QuantConfig config,
+                              std::string profileSource) {
+  Pipeline p = passes.empty() ? namedPipeline(level) : explicitPipeline(passes);
+  p.push_back(boundPassStage(quantizePass(std::move(profile), std::move(config), std::move(profileSource))));
+  return p;
+}
+
+}  // namespace nest

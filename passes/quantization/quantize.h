@@ -1,0 +1,44 @@
+// The quantize pass: rewrites a float graph into its integer form from a calibration profile
+// (core/quant_profile.h) and a QuantConfig (core/quant_config.h). Representation and formulas:
+// docs/quantization.md, "Quantization".
+//
+// * Nodes with an integer kernel (Conv, Gemm, MatMul, Add, Mul, Concat, Relu, Clip, MaxPool,
+//   AveragePool, GlobalAveragePool, Reshape, Flatten, Transpose) whose form the kernel supports
+//   become integer nodes unless an override keeps them float. Conv, Gemm, MatMul, Add, Mul and
+//   Concat need a profile of their result (its parameters come from it, with the node's schema,
+//   calibration and precision); the others keep their operand's parameters and are quantized
+//   only when that operand already is.
+// * Weights (constants) are quantized in place of the float ones: Conv per output channel (axis
+//   0) and Gemm per output column when perChannel is set, else per tensor; Conv's output_scale is
+//   folded into the weights first; biases become i32 (i64 with int16) with scale s_in * s_w.
+// * Quantize is inserted where a float value enters an integer node, Dequantize where an integer
+//   value reaches a float node or a graph output (which keeps its name and stays float): only
+//   where precision changes. A quantized node keeps its result name; the float copy a float
+//   consumer reads is "<name>_dq".
+// * A profile recorded on another graph is refused (requireMatchingProfile).
+#pragma once
+#include <memory>
+#include <string>
+
+#include "core/graph.h"
+#include "core/quant_config.h"
+#include "core/quant_profile.h"
+#include "passes/pass.h"
+#include "passes/pass_registry.h"
+
+namespace nest {
+
+// Returns true when it changed the graph.
+bool quantizeGraph(Graph& graph, const QuantProfile& profile, const QuantConfig& config,
+                   const std::string& profileSource);
+
+// The pass "quantize" bound to a profile and a config, for a pipeline stage (boundPassStage).
+PassInfo quantizePass(std::shared_ptr<const QuantProfile> profile, QuantConfig config, std::string profileSource);
+
+// The float pipeline the profile was recorded after (`level`, or an explicit pass list when
+// `passes` is non-empty), then the quantize pass.
+Pipeline quantizationPipeline(const std::string& level, const std::vector<std::string>& passes,
+                              std::shared_ptr<const QuantProfile> profile, QuantConfig config,
+                              std::string profileSource);
+
+}  // namespace nest
