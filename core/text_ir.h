@@ -24,6 +24,8 @@ namespace nest {
 constexpr int64_t kInlineElements = 16;
 
 std::string printGraph(const Graph& graph);
+// One attribute value as the text IR spells it (also used by the low-level IR dump).
+std::string attributeText(const Attribute& value);
 
 // Blobs by content hash (the text's blob<fnv1a:...> key).
 using BlobStore = std::map<uint64_t, Tensor>;

@@ -38,6 +38,8 @@ std::string denseValues(const Tensor& t) {
   return s + "]";
 }
 
+}  // namespace
+
 std::string attributeText(const Attribute& a) {
   return std::visit(
       [](const auto& v) -> std::string {
@@ -65,8 +67,6 @@ std::string attributeText(const Attribute& a) {
       },
       a);
 }
-
-}  // namespace
 
 std::string printGraph(const Graph& g) {
   std::string s = "graph " + quoteString(g.name) + " {\n";

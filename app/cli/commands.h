@@ -24,6 +24,7 @@ Command quantizeCommand();
 Command profileCommand();
 Command quantReportCommand();
 Command sensitivityCommand();
+Command compileCommand();
 
 // Options every model-reading command shares.
 OptionSpec inputShapeOption();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/ops/op_helpers.h"
+#include "core/ops/resize_taps.h"
 #include "core/ops/strided_copy.h"
 #include "core/ops/register_ops.h"
 
@@ -459,6 +460,16 @@ void kernelSpaceToDepth(KernelContext& ctx) {
 }
 
 }  // namespace
+
+std::vector<ops::ResizeAxisTaps> ops::resizeAxisTaps(const Node& node, const Shape& in) {
+  const ResizePlan p = node.op == "Upsample" ? upsamplePlan(node.attrs, in, node) : resizePlan(node.attrs, in, node);
+  std::vector<ResizeAxisTaps> out;
+  for (size_t d = 0; d < in.size(); ++d) {
+    AxisTaps t = axisTaps(p, d, in[d]);
+    out.push_back({t.k, std::move(t.idx), std::move(t.w), t.identity, t.anyExtrap});
+  }
+  return out;
+}
 
 void registerResizeOps(OpTable& t) {
   using K = AttrKind;

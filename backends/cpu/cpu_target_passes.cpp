@@ -1,0 +1,104 @@
+// The CPU target's LIR passes: pack-weights and scratch (see cpu_backend.h). They call the C
+// runtime (compiled into nest_backends) so that packing at compile time uses the very code the
+// bundle is built from.
+#include "backends/cpu/cpu_backend.h"
+#include "backends/cpu/kernel_descs.h"
+#include "core/error.h"
+
+namespace nest::cpu {
+
+using lir::Buffer;
+using lir::BufferId;
+using lir::BufferKind;
+using lir::Function;
+using lir::Instr;
+
+namespace {
+
+// The weight tensor behind an operand (through views), or nullptr when it is not a weight.
+const Tensor* weightData(const Function& f, BufferId id) {
+  if (id < 0) return nullptr;
+  const Buffer& root = f.buffer(f.root(id));
+  return root.kind == BufferKind::Weight && root.data.valid() ? &root.data : nullptr;
+}
+
+// A new weight buffer of `floats` floats for the packed form of `original`; pack into its data.
+BufferId addPacked(Function& f, BufferId original, size_t floats) {
+  const std::string name = f.buffer(original).name + "#packed";
+  TensorType type(ElemType::F32, {static_cast<int64_t>(floats)});
+  BufferId b = f.addBuffer(name, BufferKind::Weight, type);
+  f.buffer(b).data = Tensor(type);
+  return b;
+}
+
+bool packWeightsPass(Function& f) {
+  bool changed = false;
+  for (size_t i = 0; i < f.instrs.size(); ++i) {
+    Instr& in = f.instrs[i];
+    if (in.params.getInt("packed", 0)) continue;
+    const Tensor* wp = in.inputs.size() > 1 ? weightData(f, in.inputs[1]) : nullptr;
+    if (!wp) continue;
+    const Tensor weight = *wp;  // shares the bytes; `wp` dies when a buffer is added
+    const Tensor* w = &weight;
+    if (in.kernel == "conv2d") {
+      nest_conv2d_desc d = convDesc(f, in);
+      if (const char* bad = nest_conv2d_check(&d)) failInternal("conv2d instruction " + std::to_string(i) + ": " + bad);
+      BufferId p = addPacked(f, in.inputs[1], nest_conv2d_f32_packed_size(&d));
+      Floats scale = in.params.getFloats("output_scale");
+      nest_conv2d_f32_pack(&d, w->data<float>(), scale.empty() ? nullptr : scale.data(), f.buffer(p).data.mutableData<float>());
+      in.inputs[1] = p;
+      in.params.erase("output_scale");
+    } else if (in.kernel == "gemm" || (in.kernel == "matmul" && matmulFlattens(f, in))) {
+      nest_gemm_desc d = gemmDesc(f, in);
+      BufferId p = addPacked(f, in.inputs[1], nest_gemm_f32_packed_b_size(&d));
+      nest_gemm_f32_pack_b(&d, w->data<float>(), f.buffer(p).data.mutableData<float>());
+      in.params.set("b_shape", f.buffer(in.inputs[1]).type.shape);
+      in.inputs[1] = p;
+    } else {
+      continue;
+    }
+    in.params.set("packed", int64_t{1});
+    changed = true;
+  }
+  return changed;
+}
+
+size_t scratchBytes(const Function& f, const Instr& in) {
+  const bool packed = in.params.getInt("packed", 0) != 0;
+  if (in.kernel == "conv2d") {
+    nest_conv2d_desc d = convDesc(f, in);
+    if (const char* bad = nest_conv2d_check(&d)) failInternal(std::string("conv2d: ") + bad);
+    size_t bytes = nest_conv2d_f32_scratch_size(&d);
+    if (!packed) bytes += lir::alignUp(nest_conv2d_f32_packed_size(&d) * sizeof(float));  // packed at run time
+    return bytes;
+  }
+  if (in.kernel == "gemm" || in.kernel == "matmul") {
+    nest_gemm_desc d = gemmDesc(f, in);
+    return packed ? nest_gemm_f32_packed_scratch_size(&d) : nest_gemm_f32_scratch_size(&d);
+  }
+  if (in.kernel == "maxpool2d" || in.kernel == "avgpool2d") {
+    nest_pool2d_desc d = poolDesc(f, in);
+    return nest_pool2d_f32_scratch_size(&d);
+  }
+  return 0;
+}
+
+bool scratchPass(Function& f) {
+  bool changed = false;
+  for (size_t i = 0; i < f.instrs.size(); ++i) {
+    if (f.instrs[i].scratch >= 0) continue;
+    const size_t bytes = scratchBytes(f, f.instrs[i]);
+    if (bytes == 0) continue;
+    BufferId s = f.addBuffer("scratch" + std::to_string(i), BufferKind::Scratch,
+                             TensorType(ElemType::U8, {static_cast<int64_t>(bytes)}));
+    f.instrs[i].scratch = s;
+    changed = true;
+  }
+  return changed;
+}
+
+}  // namespace
+
+std::vector<lir::LirPass> targetPasses() { return {{"pack-weights", packWeightsPass}, {"scratch", scratchPass}}; }
+
+}  // namespace nest::cpu

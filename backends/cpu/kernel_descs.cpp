@@ -1,0 +1,99 @@
+#include "backends/cpu/kernel_descs.h"
+
+#include "core/error.h"
+#include "core/ops/op_helpers.h"
+
+namespace nest::cpu {
+
+nest_act activationOf(const lir::Instr& in) {
+  nest_act a{NEST_ACT_NONE, {0.0f, 0.0f}};
+  const std::string name = in.params.getString("activation", "");
+  if (name.empty()) return a;
+  if (name == "Relu") a.kind = NEST_ACT_RELU;
+  else if (name == "Clip") a.kind = NEST_ACT_CLIP;
+  else if (name == "LeakyRelu") a.kind = NEST_ACT_LEAKY_RELU;
+  else if (name == "Sigmoid") a.kind = NEST_ACT_SIGMOID;
+  else if (name == "HardSwish") a.kind = NEST_ACT_HARD_SWISH;
+  else failInternal("CPU codegen: no runtime activation for '" + name + "'");
+  Floats p = in.params.getFloats("activation_params");
+  for (size_t i = 0; i < p.size() && i < 2; ++i) a.params[i] = p[i];
+  return a;
+}
+
+nest_conv2d_desc convDesc(const lir::Function& f, const lir::Instr& in) {
+  const Shape& x = f.buffer(in.inputs[0]).type.shape;
+  const Shape& y = f.buffer(in.outputs[0]).type.shape;
+  Ints k = in.params.getInts("kernel"), s = in.params.getInts("strides"), d = in.params.getInts("dilations");
+  Ints p = in.params.getInts("pads");
+  nest_conv2d_desc c{};
+  const bool oneD = x.size() == 3;  // lowered as height 1
+  c.N = x[0]; c.C = x[1]; c.H = oneD ? 1 : x[2]; c.W = x.back();
+  c.M = y[1]; c.OH = oneD ? 1 : y[2]; c.OW = y.back();
+  c.KH = k[0]; c.KW = k[1];
+  c.stride_h = s[0]; c.stride_w = s[1];
+  c.dilation_h = d[0]; c.dilation_w = d[1];
+  c.pad_top = p[0]; c.pad_left = p[1]; c.pad_bottom = p[2]; c.pad_right = p[3];
+  c.group = in.params.getInt("group", 1);
+  c.act = activationOf(in);
+  return c;
+}
+
+nest_pool2d_desc poolDesc(const lir::Function& f, const lir::Instr& in) {
+  const Shape& x = f.buffer(in.inputs[0]).type.shape;
+  const Shape& y = f.buffer(in.outputs[0]).type.shape;
+  Ints k = in.params.getInts("kernel"), s = in.params.getInts("strides"), d = in.params.getInts("dilations");
+  Ints p = in.params.getInts("pads");
+  nest_pool2d_desc c{};
+  const bool oneD = x.size() == 3;  // lowered as height 1
+  c.N = x[0]; c.C = x[1]; c.H = oneD ? 1 : x[2]; c.W = x.back();
+  c.OH = oneD ? 1 : y[2]; c.OW = y.back();
+  c.KH = k[0]; c.KW = k[1];
+  c.stride_h = s[0]; c.stride_w = s[1];
+  c.dilation_h = d[0]; c.dilation_w = d[1];
+  c.pad_top = p[0]; c.pad_left = p[1]; c.pad_bottom = p[2]; c.pad_right = p[3];
+  c.count_include_pad = static_cast<int32_t>(in.params.getInt("count_include_pad", 0));
+  return c;
+}
+
+// B's logical shape: packing replaces the operand by a flat buffer and records the shape.
+static Shape bShape(const lir::Function& f, const lir::Instr& in) {
+  return in.params.has("b_shape") ? in.params.getInts("b_shape") : f.buffer(in.inputs[1]).type.shape;
+}
+
+bool matmulFlattens(const lir::Function& f, const lir::Instr& in) {
+  return in.kernel == "matmul" && bShape(f, in).size() == 2 && f.buffer(in.inputs[0]).type.rank() >= 2;
+}
+
+nest_gemm_desc gemmDesc(const lir::Function& f, const lir::Instr& in) {
+  nest_gemm_desc g{};
+  const Shape& a = f.buffer(in.inputs[0]).type.shape;
+  const Shape b = bShape(f, in);
+  if (in.kernel == "gemm") {
+    g.trans_a = static_cast<int32_t>(in.params.getInt("trans_a", 0));
+    g.trans_b = static_cast<int32_t>(in.params.getInt("trans_b", 0));
+    g.M = g.trans_a ? a[1] : a[0];
+    g.K = g.trans_a ? a[0] : a[1];
+    g.N = g.trans_b ? b[0] : b[1];
+    g.alpha = in.params.getFloat("alpha", 1.0f);
+    g.beta = in.params.getFloat("beta", 1.0f);
+    if (in.inputs.size() > 2 && in.inputs[2] >= 0) {
+      std::vector<int64_t> st = ops::broadcastStrides(f.buffer(in.inputs[2]).type.shape, {g.M, g.N});
+      g.c_stride_m = st[0];
+      g.c_stride_n = st[1];
+    }
+    g.act = activationOf(in);
+    return g;
+  }
+  // matmul: numpy semantics; a 1-D operand is a row (A) or column (B) vector.
+  const int64_t ra = static_cast<int64_t>(a.size()), rb = static_cast<int64_t>(b.size());
+  g.K = a[ra - 1];
+  g.M = ra >= 2 ? a[ra - 2] : 1;
+  g.N = rb >= 2 ? b[rb - 1] : 1;
+  if (matmulFlattens(f, in)) g.M = numElements(a) / std::max<int64_t>(g.K, 1);
+  g.alpha = 1.0f;
+  g.beta = 0.0f;
+  g.act = {NEST_ACT_NONE, {0.0f, 0.0f}};
+  return g;
+}
+
+}  // namespace nest::cpu

@@ -1,0 +1,19 @@
+// Runtime descriptors (backends/cpu/runtime/nest_runtime.h) for LIR instructions, shared by the
+// target passes (packing, scratch sizes at compile time) and the code generator (which prints
+// the same descriptors into the bundle), so both always agree.
+#pragma once
+#include "backends/cpu/runtime/nest_runtime.h"
+#include "core/low_ir.h"
+
+namespace nest::cpu {
+
+nest_act activationOf(const lir::Instr& in);
+nest_conv2d_desc convDesc(const lir::Function& f, const lir::Instr& in);
+nest_pool2d_desc poolDesc(const lir::Function& f, const lir::Instr& in);
+
+// Gemm (kernel "gemm") or MatMul (kernel "matmul"). For matmul, M is the rows of one matrix of
+// A, or of all of A when B is one 2-D matrix (matmulFlattens), and the descriptor has no C.
+nest_gemm_desc gemmDesc(const lir::Function& f, const lir::Instr& in);
+bool matmulFlattens(const lir::Function& f, const lir::Instr& in);
+
+}  // namespace nest::cpu

@@ -1,0 +1,197 @@
+/* Conv2d entry points: validation, weight packing and the im2col + packed-GEMM driver.
+ * Per image and group, the output is Y[Mg x P] (P = OH*OW pixels, NCHW rows) = W[Mg x Kg] *
+ * col[Kg x P], Kg = Cg*KH*KW in OIHW order. Weights are packed at compile time into NEST_RT_MR-row
+ * panels, k-major (panel[k * MR + r]); the right-hand side is im2col-packed one NR-pixel tile at a
+ * time into scratch, then every weight panel sweeps over it one K-block at a time. Packed weights
+ * are stored in the order the kernels read them: K-block by K-block, and inside a K-block panel by
+ * panel (kc x MR floats each), so a sweep over all weights is one sequential stream. Depthwise convolutions go to nest_rt_conv_dw.c. */
+#include <string.h>
+
+#include "nest_rt_conv_internal.h"
+#include "nest_rt_gemm_internal.h"
+
+const char *nest_conv2d_check(const nest_conv2d_desc *d) {
+  if (d->N <= 0 || d->C <= 0 || d->H <= 0 || d->W <= 0) return "input sizes N, C, H, W must be positive";
+  if (d->M <= 0 || d->OH <= 0 || d->OW <= 0) return "output sizes M, OH, OW must be positive";
+  if (d->KH <= 0 || d->KW <= 0) return "kernel sizes KH, KW must be positive";
+  if (d->stride_h <= 0 || d->stride_w <= 0) return "strides must be positive";
+  if (d->dilation_h <= 0 || d->dilation_w <= 0) return "dilations must be positive";
+  if (d->pad_top < 0 || d->pad_left < 0 || d->pad_bottom < 0 || d->pad_right < 0) return "pads must be >= 0";
+  if (d->group <= 0 || d->C % d->group != 0 || d->M % d->group != 0) return "group must divide C and M";
+  const int64_t oh = (d->H + d->pad_top + d->pad_bottom - d->dilation_h * (d->KH - 1) - 1) / d->stride_h + 1;
+  const int64_t ow = (d->W + d->pad_left + d->pad_right - d->dilation_w * (d->KW - 1) - 1) / d->stride_w + 1;
+  if (oh != d->OH || ow != d->OW) return "OH/OW do not match the input size, kernel, strides, dilations and pads";
+  if (d->act.kind < NEST_ACT_NONE || d->act.kind > NEST_ACT_TANH) return "unknown activation kind";
+  return 0;
+}
+
+int nest_rt_conv_is_depthwise(const nest_conv2d_desc *d) {
+  return d->group > 1 && d->group == d->C && d->group == d->M;
+}
+
+#define conv_kg nest_rt_conv_kg
+#define conv_panels nest_rt_conv_panels
+
+size_t nest_conv2d_f32_packed_size(const nest_conv2d_desc *d) {
+  if (nest_rt_conv_is_depthwise(d)) return (size_t)(d->C * d->KH * d->KW);
+  return (size_t)(d->group * conv_panels(d) * NEST_RT_MR * conv_kg(d));
+}
+
+void nest_conv2d_f32_pack(const nest_conv2d_desc *d, const float *w, const float *scale, float *packed) {
+  const int64_t kg = conv_kg(d);
+  if (nest_rt_conv_is_depthwise(d)) {
+    for (int64_t c = 0; c < d->C; ++c)
+      for (int64_t k = 0; k < kg; ++k) packed[c * kg + k] = w[c * kg + k] * (scale ? scale[c] : 1.0f);
+    return;
+  }
+  const int64_t mg = d->M / d->group, panels = conv_panels(d);
+  for (int64_t g = 0; g < d->group; ++g)
+    for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
+      const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
+      for (int64_t p = 0; p < panels; ++p) {
+        float *dst = nest_rt_conv_panel(packed + g * panels * NEST_RT_MR * kg, panels, pc, kc, p);
+        for (int64_t r = 0; r < NEST_RT_MR; ++r) {
+          const int64_t m = p * NEST_RT_MR + r; /* row inside the group */
+          for (int64_t k = 0; k < kc; ++k)
+            dst[k * NEST_RT_MR + r] =
+                m < mg ? w[(g * mg + m) * kg + pc + k] * (scale ? scale[g * mg + m] : 1.0f) : 0.0f;
+        }
+      }
+    }
+}
+
+/* Pixels per packed block. Weights that fit comfortably in L2 are swept once per NR_MAX-pixel tile
+ * (the freshly packed tile is still in L1 for every panel). Larger weights are swept once per block
+ * of as many tiles as fit the L2 budget (never more than the plane needs), so multi-megabyte
+ * weights stream through the cache only a few times per image. */
+#ifndef NEST_RT_PACK_BUDGET
+#define NEST_RT_PACK_BUDGET (1536 * 1024)
+#endif
+#ifndef NEST_RT_SMALL_WEIGHTS
+#define NEST_RT_SMALL_WEIGHTS (512 * 1024)
+#endif
+static int64_t block_cols(const nest_conv2d_desc *d) {
+  if (conv_panels(d) * NEST_RT_MR * conv_kg(d) * (int64_t)sizeof(float) <= NEST_RT_SMALL_WEIGHTS)
+    return NEST_RT_NR_MAX;
+  const int64_t tiles = (d->OH * d->OW + NEST_RT_NR_MAX - 1) / NEST_RT_NR_MAX;
+  int64_t fit = NEST_RT_PACK_BUDGET / (conv_kg(d) * NEST_RT_NR_MAX * (int64_t)sizeof(float));
+  if (fit < 1) fit = 1;
+  return (fit < tiles ? fit : tiles) * NEST_RT_NR_MAX;
+}
+
+size_t nest_conv2d_f32_scratch_size(const nest_conv2d_desc *d) {
+  if (nest_rt_conv_is_depthwise(d)) return nest_rt_conv_dw_scratch_size(d);
+  if (nest_rt_conv_is_s1(d)) return nest_rt_conv_s1_scratch_size(d);
+  return (size_t)(conv_kg(d) * block_cols(d)) * sizeof(float);
+}
+
+/* A tile's pixels, cut into runs inside one output row. */
+typedef struct pixel_run {
+  int64_t j;   /* first column of the run in the tile */
+  int64_t len; /* pixels */
+  int64_t ih0; /* input row of tap (0, 0) */
+  int64_t iw0; /* input column of tap (0, 0) for the run's first pixel */
+} pixel_run;
+
+static int64_t tile_runs(const nest_conv2d_desc *d, int64_t p0, int64_t cols, pixel_run *runs) {
+  int64_t n = 0, j = 0;
+  while (j < cols) {
+    const int64_t p = p0 + j, oh = p / d->OW, ow = p % d->OW;
+    int64_t len = d->OW - ow;
+    if (len > cols - j) len = cols - j;
+    runs[n].j = j;
+    runs[n].len = len;
+    runs[n].ih0 = oh * d->stride_h - d->pad_top;
+    runs[n].iw0 = ow * d->stride_w - d->pad_left;
+    ++n;
+    j += len;
+  }
+  return n;
+}
+
+/* col[k * NR + j] for k < Kg of group g and the tile's pixels; columns >= cols are zero. */
+static void pack_tile(const nest_conv2d_desc *d, const float *xg, int64_t p0, int64_t cols, float *col) {
+  pixel_run runs[NEST_RT_NR];
+  const int64_t nruns = tile_runs(d, p0, cols, runs);
+  const int64_t cg = d->C / d->group, sw = d->stride_w;
+  int64_t k = 0;
+  for (int64_t c = 0; c < cg; ++c) {
+    const float *xc = xg + c * d->H * d->W;
+    for (int64_t kh = 0; kh < d->KH; ++kh)
+      for (int64_t kw = 0; kw < d->KW; ++kw, ++k) {
+        float *dst = col + k * NEST_RT_NR;
+        for (int64_t r = 0; r < nruns; ++r) {
+          const pixel_run *run = &runs[r];
+          float *o = dst + run->j;
+          const int64_t ih = run->ih0 + kh * d->dilation_h;
+          if (ih < 0 || ih >= d->H) {
+            memset(o, 0, (size_t)run->len * sizeof(float));
+            continue;
+          }
+          const float *row = xc + ih * d->W;
+          const int64_t iw = run->iw0 + kw * d->dilation_w;
+          /* valid t: 0 <= iw + t*sw < W */
+          int64_t t0 = iw < 0 ? (-iw + sw - 1) / sw : 0;
+          int64_t t1 = iw < d->W ? (d->W - 1 - iw) / sw + 1 : 0;
+          if (t1 > run->len) t1 = run->len;
+          if (t0 > t1) t0 = t1;
+          for (int64_t t = 0; t < t0; ++t) o[t] = 0.0f;
+          if (sw == 1) {
+            memcpy(o + t0, row + iw + t0, (size_t)(t1 - t0) * sizeof(float));
+          } else {
+            const float *s = row + iw;
+            int64_t t = t0;
+            if (sw == 2) /* 16 outputs from a 32-float pair, while the pair stays inside the row */
+              for (; t + NEST_VL <= t1 && iw + 2 * (t + NEST_VL) <= d->W; t += NEST_VL)
+                nest_vstore(o + t, nest_vload_even(s + 2 * t));
+            for (; t < t1; ++t) o[t] = s[t * sw];
+          }
+          for (int64_t t = t1; t < run->len; ++t) o[t] = 0.0f;
+        }
+        if (cols < NEST_RT_NR) memset(dst + cols, 0, (size_t)(NEST_RT_NR - cols) * sizeof(float));
+      }
+  }
+}
+
+void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
+                     float *y, void *scratch) {
+  if (nest_rt_conv_is_depthwise(d)) {
+    nest_rt_conv_dw_f32(d, x, packed_w, bias, y, scratch);
+    return;
+  }
+  if (nest_rt_conv_is_s1(d)) {
+    nest_rt_conv_s1_f32(d, x, packed_w, bias, y, scratch);
+    return;
+  }
+  const int64_t kg = conv_kg(d), mg = d->M / d->group, cg = d->C / d->group, panels = conv_panels(d);
+  const int64_t P = d->OH * d->OW, HW = d->H * d->W;
+  const int64_t bcols = block_cols(d);
+  float *col = (float *)scratch;
+  for (int64_t n = 0; n < d->N; ++n)
+    for (int64_t g = 0; g < d->group; ++g) {
+      const float *xg = x + (n * d->C + g * cg) * HW;
+      float *yg = y + (n * d->M + g * mg) * P;
+      const float *wg = packed_w + g * panels * NEST_RT_MR * kg;
+      const float *bg = bias ? bias + g * mg : 0;
+      for (int64_t b0 = 0; b0 < P; b0 += bcols) {
+        const int64_t bend = P - b0 < bcols ? P : b0 + bcols;
+        /* tile t of the block (pixels b0 + t*NR ...) is packed at col + t * kg * NR */
+        for (int64_t p0 = b0, t = 0, cols; p0 < bend; p0 += cols, ++t) {
+          cols = nest_rt_tile_cols(bend - p0);
+          pack_tile(d, xg, p0, cols, col + t * kg * NEST_RT_NR);
+        }
+        for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
+          const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
+          for (int64_t ip = 0; ip < panels; ++ip) {
+            const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
+            const float *a = nest_rt_conv_panel(wg, panels, pc, kc, ip);
+            for (int64_t p0 = b0, t = 0, cols; p0 < bend; p0 += cols, ++t) {
+              cols = nest_rt_tile_cols(bend - p0);
+              nest_rt_gemm_tile(kc, a, col + (t * kg + pc) * NEST_RT_NR, NEST_RT_NR, 0, yg + ip * NEST_RT_MR * P + p0, P,
+                                rows, cols, pc == 0, pc + kc >= kg, bg ? bg + ip * NEST_RT_MR : 0, &d->act);
+            }
+          }
+        }
+      }
+    }
+}

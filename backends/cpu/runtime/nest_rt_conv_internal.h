@@ -1,0 +1,72 @@
+/* Internals of the conv kernels: the depthwise path (nest_rt_conv_dw.c) and the padded
+ * phase-plane builder it shares with pooling (nest_rt_conv_plane.c). */
+#ifndef NEST_RT_CONV_INTERNAL_H
+#define NEST_RT_CONV_INTERNAL_H
+
+#include "nest_runtime.h"
+
+int nest_rt_conv_is_depthwise(const nest_conv2d_desc *d);
+
+/* GEMM view of a (non-depthwise) conv: Kg = C/group*KH*KW, weight panels per group. */
+static inline int64_t nest_rt_conv_kg(const nest_conv2d_desc *d) { return d->C / d->group * d->KH * d->KW; }
+static inline int64_t nest_rt_conv_panels(const nest_conv2d_desc *d) { return (d->M / d->group + 7) / 8; }
+/* Panel ip of K-block [pc, pc + kc) in a group's packed weights: K-blocks of NEST_RT_KC (the last one
+ * shorter), each holding all panels, each panel kc x NEST_RT_MR floats k-major. */
+static inline float *nest_rt_conv_panel(const float *wg, int64_t panels, int64_t pc, int64_t kc, int64_t ip) {
+  return (float *)wg + pc * panels * 8 + ip * kc * 8;
+}
+
+/* Stride-1 convs: implicit GEMM straight from the (padded) input (nest_rt_conv_s1.c). */
+int nest_rt_conv_is_s1(const nest_conv2d_desc *d);
+size_t nest_rt_conv_s1_scratch_size(const nest_conv2d_desc *d);
+void nest_rt_conv_s1_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
+                         const float *bias, float *y, void *scratch);
+size_t nest_rt_conv_dw_scratch_size(const nest_conv2d_desc *d);
+void nest_rt_conv_dw_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
+                         const float *bias, float *y, void *scratch);
+
+/* A padded copy of one H x W plane, split by column phase so that a strided window tap reads
+ * consecutive floats: padded element (r, col) lives at
+ *   buf[r * pitch + (col % stride_w) * phase_w + col / stride_w]
+ * Output column ow of tap column offset t (= kw * dilation_w) is at phase t % stride_w, index
+ * ow + t / stride_w, so NEST_VL consecutive output columns are one vector load. Padded rows and
+ * columns outside the input hold `fill`. */
+typedef struct nest_rt_plane {
+  int64_t rows;    /* padded rows: (OH-1)*stride_h + (KH-1)*dilation_h + 1 */
+  int64_t phase_w; /* floats per phase row: output width rounded up + taps, a multiple of NEST_RT_VL_MAX */
+  int64_t pitch;   /* stride_w * phase_w */
+} nest_rt_plane;
+
+/* Largest vector width on any target: planes are sized with it so scratch sizes do not depend
+ * on the target. */
+#define NEST_RT_VL_MAX 16
+
+nest_rt_plane nest_rt_plane_geometry(int64_t OH, int64_t OW, int64_t KH, int64_t KW, int64_t sh,
+                                     int64_t sw, int64_t dh, int64_t dw);
+/* Floats needed for the plane (and its staging row). */
+size_t nest_rt_plane_floats(const nest_rt_plane *p);
+void nest_rt_plane_fill(const nest_rt_plane *p, const float *x, int64_t H, int64_t W, int64_t pad_top,
+                        int64_t pad_left, int64_t sw, float fill, float *buf);
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+/* Direct window taps for depthwise conv and pooling (stride 1 or 2, kernels up to 16 wide, output
+ * rows up to 16 * NEST_RT_MAX_CHUNKS): a 16-lane tap is a masked load at input column `base` of
+ * the row; lanes outside [0, W) are masked (they never fault) and take a fill value. */
+#define NEST_RT_MAX_CHUNKS 64
+#define NEST_RT_MAX_TAPS_W 16
+static inline __mmask16 nest_rt_lanes_inside(int64_t base, int64_t W) {
+  const int64_t lo = base < 0 ? -base : 0, hi = W - base; /* valid lanes [lo, hi) */
+  if (lo >= 16 || hi <= 0 || lo >= hi) return 0;
+  const uint32_t upto = hi >= 16 ? 0xFFFFu : ((1u << hi) - 1u);
+  return (__mmask16)(upto & ~((1u << lo) - 1u));
+}
+/* Input columns base + j*s for lanes j (s = 1 or 2); m0/m1: lanes_inside(base), (base + 16). */
+static inline __m512 nest_rt_load_taps(const float *at, int64_t s, __mmask16 m0, __mmask16 m1, __m512 fill) {
+  if (s == 1) return _mm512_mask_loadu_ps(fill, m0, at);
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  return _mm512_permutex2var_ps(_mm512_mask_loadu_ps(fill, m0, at), even, _mm512_mask_loadu_ps(fill, m1, at + 16));
+}
+#endif
+
+#endif /* NEST_RT_CONV_INTERNAL_H */

@@ -1,0 +1,61 @@
+/* The padded, phase-split input plane used by the direct depthwise conv and by pooling. */
+#include <string.h>
+
+#include "nest_rt_conv_internal.h"
+#include "nest_rt_simd.h"
+
+nest_rt_plane nest_rt_plane_geometry(int64_t OH, int64_t OW, int64_t KH, int64_t KW, int64_t sh,
+                                     int64_t sw, int64_t dh, int64_t dw) {
+  nest_rt_plane p;
+  p.rows = (OH - 1) * sh + (KH - 1) * dh + 1;
+  /* a multiple of the widest vector, so phase rows are whole vectors */
+  p.phase_w = NEST_RT_ALIGN_UP(NEST_RT_ALIGN_UP(OW, NEST_RT_VL_MAX) + (KW - 1) * dw / sw + 1, NEST_RT_VL_MAX);
+  p.pitch = sw * p.phase_w;
+  return p;
+}
+
+/* The plane plus one padded row of staging (stride 2 splits it into the two phases). */
+size_t nest_rt_plane_floats(const nest_rt_plane *p) {
+  return (size_t)((p->rows + 1) * p->pitch + 2 * NEST_RT_VL_MAX);
+}
+
+/* dst[0, n) = the input row seen through the padding: dst[c] = src[c - pad_left] inside [0, W). */
+static void padded_row(float *dst, int64_t n, const float *src, int64_t W, int64_t pad_left, float fill) {
+  const int64_t c0 = pad_left < n ? pad_left : n;
+  const int64_t c1 = pad_left + W < n ? pad_left + W : n;
+  for (int64_t c = 0; c < c0; ++c) dst[c] = fill;
+  if (c1 > c0) memcpy(dst + c0, src, (size_t)(c1 - c0) * sizeof(float));
+  for (int64_t c = c1 > c0 ? c1 : c0; c < n; ++c) dst[c] = fill;
+}
+
+void nest_rt_plane_fill(const nest_rt_plane *p, const float *x, int64_t H, int64_t W, int64_t pad_top,
+                        int64_t pad_left, int64_t sw, float fill, float *buf) {
+  float *stage = buf + p->rows * p->pitch; /* pitch + 2*VL_MAX floats */
+  for (int64_t r = 0; r < p->rows; ++r) {
+    float *dst = buf + r * p->pitch;
+    const int64_t ih = r - pad_top;
+    if (ih < 0 || ih >= H) {
+      for (int64_t i = 0; i < p->pitch; ++i) dst[i] = fill;
+      continue;
+    }
+    if (sw == 1) {
+      padded_row(dst, p->pitch, x + ih * W, W, pad_left, fill);
+    } else if (sw == 2) {
+      padded_row(stage, p->pitch + 2 * NEST_VL, x + ih * W, W, pad_left, fill);
+      float *even = dst, *odd = dst + p->phase_w;
+      for (int64_t j = 0; j < p->phase_w; j += NEST_VL) {
+        nest_vstore(even + j, nest_vload_even(stage + 2 * j));
+        nest_vstore(odd + j, nest_vload_even(stage + 2 * j + 1));
+      }
+    } else {
+      const float *src = x + ih * W;
+      for (int64_t t = 0; t < sw; ++t) {
+        float *ph = dst + t * p->phase_w;
+        for (int64_t j = 0; j < p->phase_w; ++j) {
+          const int64_t iw = j * sw + t - pad_left;
+          ph[j] = iw >= 0 && iw < W ? src[iw] : fill;
+        }
+      }
+    }
+  }
+}

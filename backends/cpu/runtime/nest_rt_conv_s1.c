@@ -1,0 +1,161 @@
+/* Stride-1 convs as an implicit GEMM: no im2col. The input plane is seen through its padding in a
+ * "wide" layout of Wp = W + pad_left + pad_right columns; output pixel (oh, ow) sits at wide
+ * position q = oh * Wp + ow, and the right-hand-side row of tap (c, kh, kw) is the padded input
+ * shifted by off[k] = c*Hp*Wp + kh*dh*Wp + kw*dw, i.e. contiguous floats the micro-kernel loads
+ * directly (B row k at src + q0 + off[k]). The Wp - OW columns per row past the output are
+ * computed and dropped when a tile is stored. With no padding the input itself is the source
+ * (a 1x1 conv reads its input rows as they are); otherwise one zero-padded copy per group is made
+ * in scratch. The last tile of a plane, whose vectors would read past the source, is copied first.
+ * Weights up to 512 KB are swept once per tile; larger ones once per block of tiles whose outputs
+ * fit 1 MB of scratch (ResNet's last stages: 2-9 MB of weights, few pixels), so they are read
+ * from memory about once per image. */
+#include <string.h>
+
+#include "nest_rt_conv_internal.h"
+#include "nest_rt_gemm_internal.h"
+
+int nest_rt_conv_is_s1(const nest_conv2d_desc *d) { return d->stride_h == 1 && d->stride_w == 1; }
+
+static int has_pads(const nest_conv2d_desc *d) {
+  return d->pad_top || d->pad_left || d->pad_bottom || d->pad_right;
+}
+
+typedef struct s1_layout {
+  int64_t Hp, Wp, Q; /* padded plane, wide output positions */
+  int64_t bcols;     /* wide positions per block, a multiple of NEST_RT_NR_MAX */
+  size_t pad_off, off_off, tile_off, ctile_off, bias_off, total; /* scratch sections (bytes) */
+} s1_layout;
+
+#ifndef NEST_RT_S1_SMALL_WEIGHTS
+#define NEST_RT_S1_SMALL_WEIGHTS (512 * 1024)
+#endif
+#ifndef NEST_RT_S1_BLOCK_BYTES
+#define NEST_RT_S1_BLOCK_BYTES (1024 * 1024)
+#endif
+
+static s1_layout s1_plan(const nest_conv2d_desc *d) {
+  s1_layout l;
+  const int64_t kg = nest_rt_conv_kg(d), rows = nest_rt_conv_panels(d) * NEST_RT_MR;
+  l.Hp = d->H + d->pad_top + d->pad_bottom;
+  l.Wp = d->W + d->pad_left + d->pad_right;
+  /* up to the last output pixel: then only the last tile's vector rounding can read past the source */
+  l.Q = (d->OH - 1) * l.Wp + d->OW;
+  const int64_t tiles = (l.Q + NEST_RT_NR_MAX - 1) / NEST_RT_NR_MAX;
+  int64_t per_block = 1;
+  if ((int64_t)(rows * kg * sizeof(float)) > NEST_RT_S1_SMALL_WEIGHTS) {
+    per_block = NEST_RT_S1_BLOCK_BYTES / (int64_t)(rows * NEST_RT_NR_MAX * sizeof(float));
+    if (per_block < 1) per_block = 1;
+    if (per_block > tiles) per_block = tiles;
+  }
+  l.bcols = per_block * NEST_RT_NR_MAX;
+  size_t at = 0;
+  l.pad_off = at;
+  if (has_pads(d)) at += NEST_RT_ALIGN_UP((size_t)(d->C / d->group * l.Hp * l.Wp) * sizeof(float), 64);
+  l.off_off = at;
+  at += NEST_RT_ALIGN_UP((size_t)kg * sizeof(int64_t), 64);
+  l.tile_off = at;
+  at += (size_t)kg * NEST_RT_NR_MAX * sizeof(float);
+  l.ctile_off = at;
+  at += (size_t)(rows * l.bcols) * sizeof(float);
+  l.bias_off = at;
+  at += (size_t)rows * sizeof(float);
+  l.total = at;
+  return l;
+}
+
+size_t nest_rt_conv_s1_scratch_size(const nest_conv2d_desc *d) { return s1_plan(d).total; }
+
+/* The group's input planes with zero padding, Hp x Wp each. */
+static void pad_planes(const nest_conv2d_desc *d, const s1_layout *l, const float *xg, float *dst) {
+  const int64_t cg = d->C / d->group;
+  for (int64_t c = 0; c < cg; ++c) {
+    const float *src = xg + c * d->H * d->W;
+    float *p = dst + c * l->Hp * l->Wp;
+    memset(p, 0, (size_t)(d->pad_top * l->Wp) * sizeof(float));
+    p += d->pad_top * l->Wp;
+    for (int64_t h = 0; h < d->H; ++h, p += l->Wp, src += d->W) {
+      for (int64_t i = 0; i < d->pad_left; ++i) p[i] = 0.0f;
+      memcpy(p + d->pad_left, src, (size_t)d->W * sizeof(float));
+      for (int64_t i = d->pad_left + d->W; i < l->Wp; ++i) p[i] = 0.0f;
+    }
+    memset(p, 0, (size_t)(d->pad_bottom * l->Wp) * sizeof(float));
+  }
+}
+
+void nest_rt_conv_s1_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
+                         const float *bias, float *y, void *scratch) {
+  const s1_layout l = s1_plan(d);
+  const int64_t kg = nest_rt_conv_kg(d), panels = nest_rt_conv_panels(d), mg = d->M / d->group;
+  const int64_t cg = d->C / d->group, P = d->OH * d->OW, OW = d->OW, Wp = l.Wp;
+  char *s = (char *)scratch;
+  float *padded = (float *)(s + l.pad_off), *tile = (float *)(s + l.tile_off);
+  float *ctile = (float *)(s + l.ctile_off), *bias_p = (float *)(s + l.bias_off);
+  int64_t *off = (int64_t *)(s + l.off_off);
+  for (int64_t c = 0, k = 0; c < cg; ++c)
+    for (int64_t kh = 0; kh < d->KH; ++kh)
+      for (int64_t kw = 0; kw < d->KW; ++kw, ++k) off[k] = c * l.Hp * Wp + kh * d->dilation_h * Wp + kw * d->dilation_w;
+  const int64_t src_size = cg * l.Hp * Wp, off_max = off[kg - 1];
+  for (int64_t n = 0; n < d->N; ++n)
+    for (int64_t g = 0; g < d->group; ++g) {
+      const float *xg = x + (n * d->C + g * cg) * d->H * d->W;
+      float *yg = y + (n * d->M + g * mg) * P;
+      const float *wg = packed_w + g * panels * NEST_RT_MR * kg;
+      for (int64_t m = 0; m < panels * NEST_RT_MR; ++m) bias_p[m] = bias && m < mg ? bias[g * mg + m] : 0.0f;
+      const float *src = xg;
+      if (has_pads(d)) {
+        pad_planes(d, &l, xg, padded);
+        src = padded;
+      }
+      /* the last tile reads past the source when its vectors overhang: copy it, zeros past the end */
+      int64_t q_last = (l.Q - 1) / l.bcols * l.bcols; /* start of the plane's last tile */
+      while (q_last + nest_rt_tile_cols(l.Q - q_last) < l.Q) q_last += nest_rt_tile_cols(l.Q - q_last);
+      const int64_t w_last = (l.Q - q_last + NEST_VL - 1) / NEST_VL * NEST_VL;
+      const int tail_copied = off_max + q_last + w_last > src_size;
+      if (tail_copied)
+        for (int64_t k = 0; k < kg; ++k) {
+          const float *r = src + off[k] + q_last;
+          const int64_t avail = src_size - off[k] - q_last;
+          for (int64_t j = 0; j < w_last; ++j) tile[k * NEST_RT_NR + j] = j < avail ? r[j] : 0.0f;
+        }
+      const int direct_out = Wp == OW; /* 1x1 without horizontal padding: wide positions are pixels */
+      for (int64_t b0 = 0; b0 < l.Q; b0 += l.bcols) {
+        const int64_t bend = l.Q - b0 < l.bcols ? l.Q : b0 + l.bcols;
+        for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
+          const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
+          for (int64_t ip = 0; ip < panels; ++ip) {
+            const float *a = nest_rt_conv_panel(wg, panels, pc, kc, ip);
+            const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
+            for (int64_t q0 = b0, cols; q0 < bend; q0 += cols) {
+              cols = nest_rt_tile_cols(bend - q0);
+              const int64_t width = (cols + NEST_VL - 1) / NEST_VL * NEST_VL; /* columns the kernel reads */
+              const int tail = tail_copied && q0 == q_last;
+              const float *b = tail ? tile + pc * NEST_RT_NR : src + q0;
+              const int64_t *boff = tail ? 0 : off + pc;
+              if (direct_out)
+                nest_rt_gemm_tile(kc, a, b, NEST_RT_NR, boff, yg + ip * NEST_RT_MR * P + q0, P, rows, cols, pc == 0,
+                                  pc + kc >= kg, bias_p + ip * NEST_RT_MR, &d->act);
+              else
+                nest_rt_gemm_tile(kc, a, b, NEST_RT_NR, boff, ctile + ip * NEST_RT_MR * l.bcols + (q0 - b0), l.bcols,
+                                  NEST_RT_MR, width, pc == 0, pc + kc >= kg, bias_p + ip * NEST_RT_MR, &d->act);
+            }
+          }
+        }
+        if (direct_out) continue;
+        const int64_t q0 = b0, cols = bend - b0;
+        /* store the tile's real output pixels: runs of one output row each */
+        for (int64_t j = 0; j < cols;) {
+          const int64_t q = q0 + j, oh = q / Wp, ow = q % Wp;
+          int64_t len = Wp - ow < cols - j ? Wp - ow : cols - j;
+          if (ow < OW) {
+            const int64_t n_out = OW - ow < len ? OW - ow : len;
+            for (int64_t m = 0; m < mg; ++m) {
+              float *dst = yg + m * P + oh * OW + ow;
+              const float *from = ctile + m * l.bcols + j;
+              for (int64_t i = 0; i < n_out; ++i) dst[i] = from[i];
+            }
+          }
+          j += len;
+        }
+      }
+    }
+}

@@ -1,0 +1,91 @@
+/* Gemm / MatMul on the shared micro-kernel. Constant B is packed at compile time into
+ * NEST_RT_NR_MAX-column panels, k-major (panel[k * NR_MAX + j], alpha folded in, zero padded);
+ * the kernel packs op(A) into NEST_RT_MR-row panels in scratch, then each target-width column
+ * tile of a B panel is swept by every A panel one K-block at a time. */
+#include <string.h>
+
+#include "nest_rt_gemm_internal.h"
+
+static int64_t b_panels(const nest_gemm_desc *d) { return (d->N + NEST_RT_NR_MAX - 1) / NEST_RT_NR_MAX; }
+static int64_t a_panels(const nest_gemm_desc *d) { return (d->M + NEST_RT_MR - 1) / NEST_RT_MR; }
+
+size_t nest_gemm_f32_packed_b_size(const nest_gemm_desc *d) {
+  return (size_t)(b_panels(d) * NEST_RT_NR_MAX * d->K);
+}
+
+void nest_gemm_f32_pack_b(const nest_gemm_desc *d, const float *b, float *packed) {
+  const int64_t K = d->K, N = d->N;
+  for (int64_t jp = 0; jp < b_panels(d); ++jp)
+    for (int64_t k = 0; k < K; ++k) {
+      float *dst = packed + (jp * K + k) * NEST_RT_NR_MAX;
+      for (int64_t j = 0; j < NEST_RT_NR_MAX; ++j) {
+        const int64_t n = jp * NEST_RT_NR_MAX + j;
+        dst[j] = n < N ? d->alpha * (d->trans_b ? b[n * K + k] : b[k * N + n]) : 0.0f;
+      }
+    }
+}
+
+size_t nest_gemm_f32_packed_scratch_size(const nest_gemm_desc *d) {
+  return (size_t)(a_panels(d) * NEST_RT_MR * d->K) * sizeof(float);
+}
+
+size_t nest_gemm_f32_scratch_size(const nest_gemm_desc *d) {
+  return nest_gemm_f32_packed_scratch_size(d) + nest_gemm_f32_packed_b_size(d) * sizeof(float);
+}
+
+static void pack_a(const nest_gemm_desc *d, const float *a, float *packed) {
+  const int64_t M = d->M, K = d->K;
+  for (int64_t ip = 0; ip < a_panels(d); ++ip) {
+    float *dst = packed + ip * NEST_RT_MR * K;
+    for (int64_t r = 0; r < NEST_RT_MR; ++r) {
+      const int64_t m = ip * NEST_RT_MR + r;
+      if (m >= M) {
+        for (int64_t k = 0; k < K; ++k) dst[k * NEST_RT_MR + r] = 0.0f;
+      } else if (d->trans_a) {
+        for (int64_t k = 0; k < K; ++k) dst[k * NEST_RT_MR + r] = a[k * M + m];
+      } else {
+        const float *row = a + m * K;
+        for (int64_t k = 0; k < K; ++k) dst[k * NEST_RT_MR + r] = row[k];
+      }
+    }
+  }
+}
+
+void nest_gemm_f32_packed(const nest_gemm_desc *d, const float *a, const float *packed_b, const float *c,
+                          float *y, void *scratch) {
+  const int64_t M = d->M, N = d->N, K = d->K;
+  const int has_c = c != 0 && d->beta != 0.0f;
+  if (has_c)
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) y[i * N + j] = d->beta * c[i * d->c_stride_m + j * d->c_stride_n];
+  if (K == 0) {
+    if (!has_c) memset(y, 0, (size_t)(M * N) * sizeof(float));
+    nest_act_apply_f32(&d->act, y, M * N);
+    return;
+  }
+  float *ap = (float *)scratch;
+  pack_a(d, a, ap);
+  for (int64_t jp = 0; jp < b_panels(d); ++jp)
+    for (int64_t s = 0; s < NEST_RT_NR_MAX; s += NEST_RT_NR) {
+      const int64_t col0 = jp * NEST_RT_NR_MAX + s;
+      if (col0 >= N) break;
+      const int64_t cols = N - col0 < NEST_RT_NR ? N - col0 : NEST_RT_NR;
+      const float *bp = packed_b + jp * NEST_RT_NR_MAX * K + s;
+      for (int64_t pc = 0; pc < K; pc += NEST_RT_KC) {
+        const int64_t kc = K - pc < NEST_RT_KC ? K - pc : NEST_RT_KC;
+        for (int64_t ip = 0; ip < a_panels(d); ++ip) {
+          const int64_t rows = M - ip * NEST_RT_MR < NEST_RT_MR ? M - ip * NEST_RT_MR : NEST_RT_MR;
+          nest_rt_gemm_tile(kc, ap + (ip * K + pc) * NEST_RT_MR, bp + pc * NEST_RT_NR_MAX, NEST_RT_NR_MAX, 0,
+                            y + ip * NEST_RT_MR * N + col0, N, rows, cols, !has_c && pc == 0, pc + kc >= K, 0,
+                            &d->act);
+        }
+      }
+    }
+}
+
+void nest_gemm_f32(const nest_gemm_desc *d, const float *a, const float *b, const float *c, float *y,
+                   void *scratch) {
+  float *packed_b = (float *)((char *)scratch + nest_gemm_f32_packed_scratch_size(d));
+  nest_gemm_f32_pack_b(d, b, packed_b);
+  nest_gemm_f32_packed(d, a, packed_b, c, y, scratch);
+}

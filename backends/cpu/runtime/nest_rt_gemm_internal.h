@@ -1,0 +1,34 @@
+/* Internals shared by the conv and gemm drivers: the register-tiled micro-kernel on MR-row
+ * packed panels and the fused epilogue. Not part of the bundle API. */
+#ifndef NEST_RT_GEMM_INTERNAL_H
+#define NEST_RT_GEMM_INTERNAL_H
+
+#include "nest_runtime.h"
+#include "nest_rt_simd.h"
+
+/* K-block: one kc x NR slice of the packed right-hand side stays in L1 while every MR-row
+ * weight panel sweeps over it. */
+#ifndef NEST_RT_KC
+#define NEST_RT_KC 128
+#endif
+
+/* C[rows x cols] (row pitch ldc) op= A_panel[kc x MR] * B[kc x NR], B row k at b + k * ldb, or at
+ * b + boff[k] when boff is not NULL (every row must have ceil(cols / NEST_VL) vectors readable), where
+ * rows <= NEST_RT_MR, cols <= NEST_RT_NR and A_panel is k-major with NEST_RT_MR floats per k.
+ * first: C is overwritten (with bias[r] per row when bias != NULL, else 0) instead of added to.
+ * last: the activation is applied after the update. B columns past `cols` may hold anything. */
+void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t ldb, const int64_t *boff,
+                       float *c, int64_t ldc, int64_t rows, int64_t cols, int first, int last,
+                       const float *bias, const nest_act *act);
+
+/* Width of the next tile when `rem` columns are left: NEST_RT_NR, except that a full tile plus one
+ * vector or less is split into two tiles of at most 2 vectors each (instead of a 3-vector tile and
+ * a much less efficient 1-vector one: a 7x7 plane). */
+static inline int64_t nest_rt_tile_cols(int64_t rem) {
+  if (rem <= NEST_RT_NR) return rem;
+  if (rem > NEST_RT_NR + NEST_VL || NEST_RT_NRV != 3) return NEST_RT_NR;
+  const int64_t half = (rem + 1) / 2;
+  return (half + NEST_VL - 1) / NEST_VL * NEST_VL;
+}
+
+#endif /* NEST_RT_GEMM_INTERNAL_H */

@@ -1,0 +1,124 @@
+/* The register-tiled micro-kernel (broadcast-FMA: one weight broadcast per row, NEST_RT_NRV
+ * vectors of output pixels per row) and the fused activations. */
+#include <math.h>
+#include <string.h>
+
+#include "nest_rt_gemm_internal.h"
+
+/* Same arithmetic as core/ops/fused_activation.cpp (float). */
+static float act_one(const nest_act *a, float x) {
+  switch (a->kind) {
+    case NEST_ACT_RELU: return x > 0.0f ? x : 0.0f;
+    case NEST_ACT_CLIP: {
+      const float v = x < a->params[0] ? a->params[0] : x;
+      return a->params[1] < v ? a->params[1] : v;
+    }
+    case NEST_ACT_LEAKY_RELU: return x < 0.0f ? a->params[0] * x : x;
+    case NEST_ACT_SIGMOID: {
+      if (x >= 0.0f) return 1.0f / (1.0f + expf(-x));
+      const float e = expf(x);
+      return e / (1.0f + e);
+    }
+    case NEST_ACT_HARD_SWISH: {
+      float t = x / 6.0f + 0.5f;
+      t = t < 0.0f ? 0.0f : (t > 1.0f ? 1.0f : t);
+      return x * t;
+    }
+    case NEST_ACT_TANH: return tanhf(x);
+    default: return x;
+  }
+}
+
+void nest_act_apply_f32(const nest_act *act, float *x, int64_t n) {
+  if (!act || act->kind == NEST_ACT_NONE) return;
+  if (act->kind == NEST_ACT_RELU) {
+    for (int64_t i = 0; i < n; ++i) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) x[i] = act_one(act, x[i]);
+}
+
+/* Relu and Clip run inside the kernel on registers; the rest afterwards on the stored tile. */
+static int act_in_registers(const nest_act *act) {
+  return act && (act->kind == NEST_ACT_RELU || act->kind == NEST_ACT_CLIP);
+}
+
+/* One tile: NEST_UK_ROWS rows x NV vectors of columns, written to c with pitch ldc. Generated for
+ * NV = NEST_RT_NRV (full tiles) and narrower widths (the last tile of a row of pixels, so that a
+ * 49-pixel 7x7 plane costs 48 + 16 columns, not 2 x 48). */
+#define NEST_RT_DEFINE_MICRO_KERNEL(name, NV, BROW)                                                      \
+  static void name(int64_t kc, const float *a, const float *b, int64_t ldb, const int64_t *boff, float *c,  \
+                   int64_t ldc, int first, int last, const float *bias, const nest_act *act) {           \
+    nest_vf acc[NEST_UK_ROWS][NV];                                                                       \
+    (void)ldb, (void)boff; /* one of the two addressing modes */                                         \
+    _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r) {                                    \
+      const nest_vf init = first && bias ? nest_vset1(bias[r]) : nest_vzero();                           \
+      _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) acc[r][j] =                                   \
+          first ? init : nest_vload(c + r * ldc + j * NEST_VL);                                          \
+    }                                                                                                    \
+    for (int64_t k = 0; k < kc; ++k) {                                                                   \
+      nest_vf bv[NV];                                                                                    \
+      const float *bk = BROW;                                                                            \
+      _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) bv[j] = nest_vload(bk + j * NEST_VL);         \
+      _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r) {                                  \
+        const nest_vf av = nest_vset1(a[r]);                                                             \
+        _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) acc[r][j] = nest_vfma(av, bv[j], acc[r][j]); \
+      }                                                                                                  \
+      a += NEST_RT_MR;                                                                                   \
+    }                                                                                                    \
+    if (last && act_in_registers(act)) {                                                                 \
+      const nest_vf lo = nest_vset1(act->kind == NEST_ACT_RELU ? 0.0f : act->params[0]);                 \
+      const nest_vf hi = nest_vset1(act->kind == NEST_ACT_CLIP ? act->params[1] : 0.0f);                 \
+      _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r)                                    \
+          _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) {                                         \
+        acc[r][j] = nest_vmax(acc[r][j], lo);                                                            \
+        if (act->kind == NEST_ACT_CLIP) acc[r][j] = nest_vmin(acc[r][j], hi);                            \
+      }                                                                                                  \
+    }                                                                                                    \
+    _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r)                                      \
+        _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) nest_vstore(c + r * ldc + j * NEST_VL, acc[r][j]); \
+  }
+
+/* B row k at b + k * ldb (packed panels) or at b + boff[k] (implicit GEMM on a padded input) */
+NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_1, 1, b + k * ldb)
+NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_2, 2, b + k * ldb)
+NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_3, 3, b + k * ldb)
+NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_off_1, 1, b + boff[k])
+NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_off_2, 2, b + boff[k])
+NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_off_3, 3, b + boff[k])
+
+typedef void (*micro_kernel_fn)(int64_t, const float *, const float *, int64_t, const int64_t *, float *, int64_t,
+                                int, int, const float *, const nest_act *);
+static const micro_kernel_fn micro_kernels[NEST_RT_NRV] = {micro_kernel_1, micro_kernel_2, micro_kernel_3};
+static const micro_kernel_fn micro_kernels_off[NEST_RT_NRV] = {micro_kernel_off_1, micro_kernel_off_2,
+                                                               micro_kernel_off_3};
+
+void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t ldb, const int64_t *boff,
+                       float *c, int64_t ldc, int64_t rows, int64_t cols, int first, int last,
+                       const float *bias, const nest_act *act) {
+  const int64_t nv = (cols + NEST_VL - 1) / NEST_VL; /* vectors of columns computed */
+  const micro_kernel_fn kernel = (boff ? micro_kernels_off : micro_kernels)[nv - 1];
+  const int full = rows == NEST_RT_MR && cols == nv * NEST_VL;
+  float tmp[NEST_RT_MR * NEST_RT_NR];
+  float *dst = c;
+  int64_t ld = ldc;
+  if (!full) { /* partial tile: run the full kernel on a copy, store only the valid part */
+    dst = tmp;
+    ld = NEST_RT_NR;
+    if (!first)
+      for (int64_t r = 0; r < rows; ++r) memcpy(tmp + r * ld, c + r * ldc, (size_t)cols * sizeof(float));
+  }
+  for (int64_t r0 = 0; r0 < rows; r0 += NEST_UK_ROWS) {
+    const float *bias_r = bias ? bias + r0 : 0;
+    float bias_pad[NEST_UK_ROWS];
+    if (bias_r && r0 + NEST_UK_ROWS > rows) { /* do not read bias past the last real row */
+      for (int r = 0; r < NEST_UK_ROWS; ++r) bias_pad[r] = r0 + r < rows ? bias_r[r] : 0.0f;
+      bias_r = bias_pad;
+    }
+    kernel(kc, a_panel + r0, b, ldb, boff, dst + r0 * ld, ld, first, last, bias_r, act);
+  }
+  if (!full)
+    for (int64_t r = 0; r < rows; ++r) memcpy(c + r * ldc, tmp + r * ld, (size_t)cols * sizeof(float));
+  if (last && act && act->kind != NEST_ACT_NONE && !act_in_registers(act))
+    for (int64_t r = 0; r < rows; ++r) nest_act_apply_f32(act, c + r * ldc, cols);
+}

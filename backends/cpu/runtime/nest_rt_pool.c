@@ -1,0 +1,163 @@
+/* MaxPool / AveragePool / GlobalAveragePool on NCHW float32. With AVX-512 (stride 1 or 2) every
+ * window tap of 16 output columns is a masked load straight from the input (lanes outside the row
+ * take -inf or 0); otherwise max and average pooling read a padded phase-split copy of each input
+ * plane (nest_rt_conv_internal.h; -inf or 0 fill), so a tap is one plain vector load. */
+#include <math.h>
+
+#include "nest_rt_conv_internal.h"
+#include "nest_rt_simd.h"
+
+static nest_rt_plane pool_plane(const nest_pool2d_desc *d) {
+  return nest_rt_plane_geometry(d->OH, d->OW, d->KH, d->KW, d->stride_h, d->stride_w, d->dilation_h,
+                                d->dilation_w);
+}
+
+size_t nest_pool2d_f32_scratch_size(const nest_pool2d_desc *d) {
+  const nest_rt_plane p = pool_plane(d);
+  /* plane + per-row and per-column window counts (average pooling) */
+  return (nest_rt_plane_floats(&p) + (size_t)d->OH + NEST_RT_ALIGN_UP((size_t)d->OW, NEST_RT_VL_MAX)) *
+         sizeof(float);
+}
+
+static void store_row_part(float *yrow, int64_t ow, int64_t OW, nest_vf v) {
+  if (ow + NEST_VL <= OW)
+    nest_vstore(yrow + ow, v);
+  else
+    nest_vstore_part(yrow + ow, v, OW - ow);
+}
+
+#if defined(__AVX512F__)
+static int pool_masked_ok(const nest_pool2d_desc *d) {
+  return (d->stride_w == 1 || d->stride_w == 2) && d->KW <= NEST_RT_MAX_TAPS_W &&
+         (d->OW + 15) / 16 <= NEST_RT_MAX_CHUNKS;
+}
+
+/* Max (is_max) or sum of each window, 16 output columns at a time; sums are divided by
+ * count_h[oh] * count_w[ow]. */
+static void pool_masked(const nest_pool2d_desc *d, int is_max, const float *x, float *y, const float *count_h,
+                        const float *count_w) {
+  const int64_t KH = d->KH, KW = d->KW, OH = d->OH, OW = d->OW, W = d->W, s = d->stride_w;
+  const int64_t chunks = (OW + 15) / 16;
+  const __m512 fill = _mm512_set1_ps(is_max ? -INFINITY : 0.0f);
+  int64_t base[NEST_RT_MAX_CHUNKS][NEST_RT_MAX_TAPS_W];
+  __mmask16 m0[NEST_RT_MAX_CHUNKS][NEST_RT_MAX_TAPS_W], m1[NEST_RT_MAX_CHUNKS][NEST_RT_MAX_TAPS_W];
+  for (int64_t ch = 0; ch < chunks; ++ch)
+    for (int64_t kw = 0; kw < KW; ++kw) {
+      base[ch][kw] = ch * 16 * s - d->pad_left + kw * d->dilation_w;
+      m0[ch][kw] = nest_rt_lanes_inside(base[ch][kw], W);
+      m1[ch][kw] = nest_rt_lanes_inside(base[ch][kw] + 16, W);
+    }
+  for (int64_t plane = 0; plane < d->N * d->C; ++plane) {
+    const float *xp = x + plane * d->H * W;
+    float *yp = y + plane * OH * OW;
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      float *yrow = yp + oh * OW;
+      for (int64_t ch = 0; ch < chunks; ++ch) {
+        __m512 acc = fill;
+        for (int64_t kh = 0; kh < KH; ++kh) {
+          const int64_t ih = oh * d->stride_h - d->pad_top + kh * d->dilation_h;
+          if (ih < 0 || ih >= d->H) continue;
+          const float *row = xp + ih * W;
+          for (int64_t kw = 0; kw < KW; ++kw) {
+            const __m512 v = nest_rt_load_taps(row + base[ch][kw], s, m0[ch][kw], m1[ch][kw], fill);
+            acc = is_max ? _mm512_max_ps(v, acc) : _mm512_add_ps(acc, v);
+          }
+        }
+        const int64_t ow = ch * 16;
+        if (!is_max)
+          acc = _mm512_div_ps(acc, _mm512_mul_ps(_mm512_set1_ps(count_h[oh]), _mm512_loadu_ps(count_w + ow)));
+        store_row_part(yrow, ow, OW, acc);
+      }
+    }
+  }
+}
+#endif
+
+void nest_maxpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y, void *scratch) {
+#if defined(__AVX512F__)
+  if (pool_masked_ok(d)) {
+    pool_masked(d, 1, x, y, 0, 0);
+    return;
+  }
+#endif
+  const nest_rt_plane p = pool_plane(d);
+  float *buf = (float *)scratch;
+  const int64_t sw = d->stride_w;
+  for (int64_t plane = 0; plane < d->N * d->C; ++plane) {
+    nest_rt_plane_fill(&p, x + plane * d->H * d->W, d->H, d->W, d->pad_top, d->pad_left, sw, -INFINITY, buf);
+    float *yp = y + plane * d->OH * d->OW;
+    for (int64_t oh = 0; oh < d->OH; ++oh)
+      for (int64_t ow = 0; ow < d->OW; ow += NEST_VL) {
+        nest_vf m = nest_vset1(-INFINITY);
+        for (int64_t kh = 0; kh < d->KH; ++kh) {
+          const float *row = buf + (oh * d->stride_h + kh * d->dilation_h) * p.pitch + ow;
+          for (int64_t kw = 0; kw < d->KW; ++kw) {
+            const int64_t t = kw * d->dilation_w;
+            m = nest_vmax(nest_vload(row + (t % sw) * p.phase_w + t / sw), m);
+          }
+        }
+        store_row_part(yp + oh * d->OW, ow, d->OW, m);
+      }
+  }
+}
+
+/* Window taps of output position o along one axis that count towards the divisor. */
+static float window_count(int64_t o, int64_t stride, int64_t pad_begin, int64_t pad_end, int64_t in, int64_t k,
+                          int64_t dil, int include_pad) {
+  const int64_t s = o * stride - pad_begin;
+  const int64_t lo = include_pad ? -pad_begin : 0, hi = include_pad ? in + pad_end : in;
+  int64_t n = 0;
+  for (int64_t i = 0; i < k; ++i) n += s + i * dil >= lo && s + i * dil < hi;
+  return n > 0 ? (float)n : 1.0f; /* empty window: the sum is 0 and so is the result */
+}
+
+void nest_avgpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y, void *scratch) {
+  const nest_rt_plane p = pool_plane(d);
+  float *buf = (float *)scratch;
+  float *count_h = buf + nest_rt_plane_floats(&p), *count_w = count_h + d->OH;
+  const int64_t sw = d->stride_w;
+  for (int64_t oh = 0; oh < d->OH; ++oh)
+    count_h[oh] = window_count(oh, d->stride_h, d->pad_top, d->pad_bottom, d->H, d->KH, d->dilation_h,
+                               d->count_include_pad);
+  for (int64_t ow = 0; ow < NEST_RT_ALIGN_UP(d->OW, NEST_RT_VL_MAX); ++ow)
+    count_w[ow] = ow < d->OW ? window_count(ow, d->stride_w, d->pad_left, d->pad_right, d->W, d->KW,
+                                            d->dilation_w, d->count_include_pad)
+                             : 1.0f;
+#if defined(__AVX512F__)
+  if (pool_masked_ok(d)) {
+    pool_masked(d, 0, x, y, count_h, count_w);
+    return;
+  }
+#endif
+  for (int64_t plane = 0; plane < d->N * d->C; ++plane) {
+    nest_rt_plane_fill(&p, x + plane * d->H * d->W, d->H, d->W, d->pad_top, d->pad_left, sw, 0.0f, buf);
+    float *yp = y + plane * d->OH * d->OW;
+    for (int64_t oh = 0; oh < d->OH; ++oh)
+      for (int64_t ow = 0; ow < d->OW; ow += NEST_VL) {
+        nest_vf s = nest_vzero();
+        for (int64_t kh = 0; kh < d->KH; ++kh) {
+          const float *row = buf + (oh * d->stride_h + kh * d->dilation_h) * p.pitch + ow;
+          for (int64_t kw = 0; kw < d->KW; ++kw) {
+            const int64_t t = kw * d->dilation_w;
+            s = nest_vadd(s, nest_vload(row + (t % sw) * p.phase_w + t / sw));
+          }
+        }
+        const nest_vf div = nest_vmul(nest_vset1(count_h[oh]), nest_vload(count_w + ow));
+        store_row_part(yp + oh * d->OW, ow, d->OW, nest_vdiv(s, div));
+      }
+  }
+}
+
+void nest_global_avgpool_f32(int64_t N, int64_t C, int64_t HW, const float *x, float *y) {
+  for (int64_t i = 0; i < N * C; ++i) {
+    const float *xp = x + i * HW;
+    nest_vf acc = nest_vzero();
+    int64_t j = 0;
+    for (; j + NEST_VL <= HW; j += NEST_VL) acc = nest_vadd(acc, nest_vload(xp + j));
+    float lanes[NEST_VL], sum = 0.0f;
+    nest_vstore(lanes, acc);
+    for (int l = 0; l < NEST_VL; ++l) sum += lanes[l];
+    for (; j < HW; ++j) sum += xp[j];
+    y[i] = sum / (float)HW;
+  }
+}

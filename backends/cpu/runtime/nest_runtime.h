@@ -1,0 +1,124 @@
+/* NEST CPU runtime: the C99 kernels that compiled bundles call (and that nestc calls at compile
+ * time to pre-pack constant weights). No dependencies beyond libc/libm, no allocation: every
+ * buffer, scratch included, comes from the caller (the planner puts scratch in the activations
+ * arena). Activations are NCHW float32, exactly the graph IR's layout. Sizes are int64_t.
+ *
+ * Packed weight layouts are the same on every target (x86 AVX-512/AVX2, aarch64 NEON, scalar),
+ * so nestc on x86 can pack for a cross-compiled aarch64 bundle. See docs/cpu-runtime.md. */
+#ifndef NEST_RUNTIME_H
+#define NEST_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Fused activation (graph IR attributes `activation` + `activation_params`,
+ *      core/ops/fused_activation.h; same arithmetic as the interpreter). ---- */
+typedef enum nest_act_kind {
+  NEST_ACT_NONE = 0,
+  NEST_ACT_RELU = 1,
+  NEST_ACT_CLIP = 2,       /* min(max(x, p0), p1) */
+  NEST_ACT_LEAKY_RELU = 3, /* x < 0 ? p0 * x : x */
+  NEST_ACT_SIGMOID = 4,
+  NEST_ACT_HARD_SWISH = 5, /* x * clamp(x / 6 + 0.5, 0, 1) */
+  NEST_ACT_TANH = 6
+} nest_act_kind;
+
+typedef struct nest_act {
+  int32_t kind;    /* nest_act_kind */
+  float params[2]; /* Clip: {min, max}; LeakyRelu: {alpha, unused}; others unused */
+} nest_act;
+
+/* Applies `act` in place to n floats. */
+void nest_act_apply_f32(const nest_act *act, float *x, int64_t n);
+
+/* ---- Conv2d (ONNX Conv, NCHW, weights OIHW = [M, C/group, KH, KW]) ----
+ * All groups, depthwise (group == C == M) included, go through the same entry points; the
+ * kernel chooses im2col + packed GEMM (1x1 stride 1 without im2col) or a direct depthwise kernel.
+ * Output size OH/OW is given (shape inference computed it, auto_pad resolved into pads). */
+typedef struct nest_conv2d_desc {
+  int64_t N, C, H, W; /* input */
+  int64_t M, OH, OW;  /* output channels and spatial size */
+  int64_t KH, KW;
+  int64_t stride_h, stride_w;
+  int64_t dilation_h, dilation_w;
+  int64_t pad_top, pad_left, pad_bottom, pad_right;
+  int64_t group;
+  nest_act act;
+} nest_conv2d_desc;
+
+/* Returns 0 when the descriptor is consistent (positive sizes, C and M divisible by group, OH/OW
+ * matching the ONNX formula); otherwise a static message naming the bad field. */
+const char *nest_conv2d_check(const nest_conv2d_desc *d);
+
+/* Packed weight buffer size in floats (not bytes). */
+size_t nest_conv2d_f32_packed_size(const nest_conv2d_desc *d);
+/* Packs OIHW weights; output_scale (per output channel, length M) is multiplied into the weights
+ * when not NULL (folded BatchNorm / quantization scales). `packed` has packed_size floats. */
+void nest_conv2d_f32_pack(const nest_conv2d_desc *d, const float *w_oihw, const float *output_scale,
+                          float *packed);
+/* Scratch size in bytes (64-byte aligned scratch expected; may be 0). */
+size_t nest_conv2d_f32_scratch_size(const nest_conv2d_desc *d);
+/* y[N, M, OH, OW] = act(conv(x, w) + bias). bias has M floats or is NULL. */
+void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
+                     const float *bias, float *y, void *scratch);
+
+/* ---- Gemm / MatMul: Y[M,N] = act(alpha * op(A) * op(B) + beta * C) ----
+ * op(A) is M x K (A stored M x K, or K x M when trans_a); op(B) is K x N (B stored K x N, or
+ * N x K when trans_b). C is broadcast through its strides: element (i, j) is
+ * c[i * c_stride_m + j * c_stride_n] (scalar: 0,0; row vector [N]: 0,1; column [M,1]: 1,0;
+ * full [M,N]: N,1). C may be NULL (then beta is ignored). MatMul: alpha 1, no C; batched
+ * MatMul calls the kernel once per matrix. */
+typedef struct nest_gemm_desc {
+  int64_t M, N, K;
+  int32_t trans_a, trans_b;
+  float alpha, beta;
+  int64_t c_stride_m, c_stride_n;
+  nest_act act;
+} nest_gemm_desc;
+
+/* Constant B, packed at compile time (alpha folded in): size in floats, pack, run. */
+size_t nest_gemm_f32_packed_b_size(const nest_gemm_desc *d);
+void nest_gemm_f32_pack_b(const nest_gemm_desc *d, const float *b, float *packed_b);
+size_t nest_gemm_f32_packed_scratch_size(const nest_gemm_desc *d); /* bytes */
+void nest_gemm_f32_packed(const nest_gemm_desc *d, const float *a, const float *packed_b,
+                          const float *c, float *y, void *scratch);
+/* Non-constant B (both operands are activations). */
+size_t nest_gemm_f32_scratch_size(const nest_gemm_desc *d); /* bytes */
+void nest_gemm_f32(const nest_gemm_desc *d, const float *a, const float *b, const float *c, float *y,
+                   void *scratch);
+
+/* ---- Pooling (NCHW). Output size is given: ceil_mode / auto_pad are resolved by the caller. ---- */
+typedef struct nest_pool2d_desc {
+  int64_t N, C, H, W;
+  int64_t OH, OW;
+  int64_t KH, KW;
+  int64_t stride_h, stride_w;
+  int64_t dilation_h, dilation_w; /* MaxPool only; AveragePool uses 1 */
+  int64_t pad_top, pad_left, pad_bottom, pad_right;
+  int32_t count_include_pad; /* AveragePool */
+} nest_pool2d_desc;
+
+/* Scratch in bytes for either pool (a padded copy of one input plane; 64-byte aligned). */
+size_t nest_pool2d_f32_scratch_size(const nest_pool2d_desc *d);
+/* MaxPool: padding never wins (-inf). A window entirely in padding yields -inf. */
+void nest_maxpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y, void *scratch);
+/* AveragePool: divisor is the window part inside [0,H)x[0,W) (count_include_pad = 0), or the
+ * window part inside the padded input [−pad, H+pad_end) (count_include_pad = 1, ONNX semantics:
+ * ceil-mode overhang past the end padding is not counted). A window with no element yields 0. */
+void nest_avgpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y, void *scratch);
+/* GlobalAveragePool: y[n, c] = mean over HW of x[n, c]. */
+void nest_global_avgpool_f32(int64_t N, int64_t C, int64_t HW, const float *x, float *y);
+
+/* ---- Section owned by the codegen (H3): declarations of the simple kernels ---- */
+/* NEST_RUNTIME_MISC_BEGIN */
+/* NEST_RUNTIME_MISC_END */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NEST_RUNTIME_H */

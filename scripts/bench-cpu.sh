@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# CPU backend figures (on demand, not ctest): for each seed model at 1x3x224x224, `nestc compile`
+# time, bundle build time (make), bundle latency (run --repeat N: median and min after a warm-up
+# run, single thread), onnxruntime-node latency with intraOpNumThreads 1 (same warm-up and
+# repeats), bundle size (weights file and run binary), and the ratio ours/onnxruntime of medians
+# and of minimums (the minimum is the figure least disturbed by other load on the machine).
+# Usage: scripts/bench-cpu.sh [MODEL...]      (default: squeezenet1_1 resnet18 resnet50 mobilenet_v2 googlenet)
+# Environment: BUILD_DIR (default build; needs bin/nestc), MODELS_DIR (default $BUILD_DIR/models,
+#   generated with scripts/make_seed_models.py when missing), REPEAT (default 20),
+#   ROUNDS (default 3), ORT_DIR (default $BUILD_DIR/ort; onnxruntime-node is installed there when missing),
+#   OUT_DIR (default $BUILD_DIR/bench-cpu).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="$(cd "${BUILD_DIR:-$root/build}" && pwd)"
+models_dir="${MODELS_DIR:-$build/models}"
+out="${OUT_DIR:-$build/bench-cpu}"
+ort="${ORT_DIR:-$build/ort}"
+repeat="${REPEAT:-20}"
+rounds="${ROUNDS:-3}"
+nestc="$build/bin/nestc"
+models=("$@")
+[ ${#models[@]} -eq 0 ] && models=(squeezenet1_1 resnet18 resnet50 mobilenet_v2 googlenet)
+
+if [ ! -x "$nestc" ]; then echo "bench-cpu: $nestc not built (cmake --build $build --target nestc)" >&2; exit 2; fi
+if ! [ "$repeat" -ge 15 ] 2>/dev/null; then echo "bench-cpu: REPEAT must be a number >= 15" >&2; exit 2; fi
+if ! [ "$rounds" -ge 1 ] 2>/dev/null; then echo "bench-cpu: ROUNDS must be a number >= 1" >&2; exit 2; fi
+for m in "${models[@]}"; do
+  if [ ! -f "$models_dir/$m/model.onnx" ]; then
+    echo "generating the seed models into $models_dir" >&2
+    /usr/bin/python3 "$root/scripts/make_seed_models.py" "$models_dir" >&2
+    break
+  fi
+done
+if [ ! -d "$ort/node_modules/onnxruntime-node" ]; then
+  echo "installing onnxruntime-node into $ort" >&2
+  mkdir -p "$ort"
+  ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node --prefix "$ort" >&2
+fi
+mkdir -p "$out"
+input="$out/input_1x3x224x224.npy"
+/usr/bin/python3 -c "import numpy as np, sys; np.save(sys.argv[1], np.random.default_rng(1).uniform(-1, 1, (1, 3, 224, 224)).astype(np.float32))" "$input"
+
+ms() { echo $(( ($2 - $1) / 1000000 )); }
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" | tail -n 1; }
+best() { if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc -l)" = 1 ]; then echo "$2"; else echo "$1"; fi; }
+rows=()
+for m in "${models[@]}"; do
+  onnx="$models_dir/$m/model.onnx"
+  dir="$out/$m"
+  rm -rf "$dir"
+  echo "== $m" >&2
+  t0=$(date +%s%N)
+  "$nestc" compile "$onnx" --target cpu -o "$dir" >"$out/$m.compile.log" 2>&1 || { echo "bench-cpu: nestc compile failed for $m (see $out/$m.compile.log)" >&2; exit 1; }
+  t1=$(date +%s%N)
+  make -C "$dir" >"$out/$m.make.log" 2>&1 || { echo "bench-cpu: make failed for $m (see $out/$m.make.log)" >&2; exit 1; }
+  t2=$(date +%s%N)
+  om=""; on=""; tm=""; tn=""
+  for ((r = 0; r < rounds; ++r)); do
+    ours=$("$dir/run" --input "$input" --output-dir "$dir/out" --repeat "$repeat" | tail -n 1)
+    theirs=$(ORT_NODE_DIR="$ort/node_modules/onnxruntime-node" node "$root/scripts/ort_bench.js" "$onnx" --repeat "$repeat" | tail -n 1)
+    om=$(best "$om" "$(echo "$ours" | field median)"); on=$(best "$on" "$(echo "$ours" | field min)")
+    tm=$(best "$tm" "$(echo "$theirs" | field median)"); tn=$(best "$tn" "$(echo "$theirs" | field min)")
+  done
+  weights=$(find "$dir" -maxdepth 1 -name '*.weights.bin' -printf '%s\n' | head -n 1)
+  binary=$(stat -c %s "$dir/run")
+  rows+=("$(printf '%-14s %9s %7s %10.2f %10.2f %10.2f %10.2f %8.2f %8.2f %9.1f %8.1f' "$m" "$(ms "$t0" "$t1")" \
+    "$(ms "$t1" "$t2")" "$om" "$on" "$tm" "$tn" "$(echo "$om / $tm" | bc -l)" "$(echo "$on / $tn" | bc -l)" \
+    "$(echo "${weights:-0} / 1048576" | bc -l)" "$(echo "$binary / 1024" | bc -l)")")
+done
+echo
+echo "CPU bundle vs onnxruntime-node, single thread, $repeat runs after a warm-up, best of $rounds rounds ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
+printf '%-14s %9s %7s %10s %10s %10s %10s %8s %8s %9s %8s\n' model compile_ms make_ms ours_med ours_min ort_med ort_min \
+  ratio_med ratio_min weights_MB run_KB
+for r in "${rows[@]}"; do echo "$r"; done

@@ -1,0 +1,50 @@
+// Times one ONNX model in onnxruntime (node), single thread: one warm-up run, then N timed runs
+// on a deterministic random input; the last line is "latency_ms median=X min=Y runs=N", the same
+// format as a CPU bundle's `run --repeat N`.
+// Usage: node ort_bench.js MODEL.onnx [--shape 1x3x224x224] [--repeat 20]
+'use strict';
+const path = require('path');
+
+const ortDir = process.env.ORT_NODE_DIR || path.join(__dirname, '..', 'build', 'ort', 'node_modules', 'onnxruntime-node');
+const ort = require(ortDir);
+
+function usage(msg) {
+  console.error(msg + '\nusage: node ort_bench.js MODEL.onnx [--shape DIMS] [--repeat N]');
+  process.exit(2);
+}
+
+const args = process.argv.slice(2);
+let model = null, shape = [1, 3, 224, 224], repeat = 20;
+for (let i = 0; i < args.length; ++i) {
+  const a = args[i];
+  const next = () => (i + 1 < args.length ? args[++i] : usage(a + ' needs a value'));
+  if (a === '--shape') shape = next().split('x').map(Number);
+  else if (a === '--repeat') repeat = Number(next());
+  else if (a.startsWith('--')) usage('unknown option ' + a);
+  else if (model === null) model = a;
+  else usage('expected one model');
+}
+if (model === null) usage('expected a model');
+if (!(repeat >= 1) || shape.some((d) => !(d >= 1))) usage('--repeat and --shape need positive numbers');
+
+async function main() {
+  const session = await ort.InferenceSession.create(model, {
+    intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+  });
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  let s = 12345;
+  for (let i = 0; i < n; ++i) { s = (s * 1103515245 + 12345) >>> 0; data[i] = (s / 4294967296) * 2 - 1; }
+  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, shape) };
+  await session.run(feeds); // warm-up
+  const t = [];
+  for (let r = 0; r < repeat; ++r) {
+    const t0 = process.hrtime.bigint();
+    await session.run(feeds);
+    t.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  t.sort((a, b) => a - b);
+  const median = repeat % 2 ? t[(repeat - 1) / 2] : 0.5 * (t[repeat / 2 - 1] + t[repeat / 2]);
+  console.log(`latency_ms median=${median.toFixed(3)} min=${t[0].toFixed(3)} runs=${repeat}`);
+}
+main().catch((e) => { console.error('ort_bench: ' + e.message); process.exit(2); });

@@ -1,0 +1,267 @@
+/* Correctness test of the CPU runtime kernels against the naive double references on many
+ * shapes: odd sizes, padding, strides, dilation, groups, depthwise, 1x1, 7x7 stride 2, every
+ * fused activation; Gemm with transposes and C broadcasts; pools with ceil-mode overhang.
+ * Tolerance: |got - ref| <= 1e-5 * (|ref| + sum of |terms|), the float rounding bound for the
+ * sum, so an indexing or packing mistake cannot pass. Exit status 0 = all passed. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel_reference.h"
+
+static int failures = 0, checks = 0;
+
+static void *xmalloc(size_t n) {
+  void *p = NULL;
+  if (posix_memalign(&p, 64, n ? n : 64) != 0) abort();
+  return p;
+}
+
+static void compare(const char *what, const float *got, const double *ref, const double *mag, int64_t n) {
+  int64_t bad = 0, first = -1;
+  for (int64_t i = 0; i < n; ++i) {
+    const double tol = 1e-5 * (fabs(ref[i]) + (mag ? mag[i] : 0.0)) + 1e-30;
+    const int ok = isinf(ref[i]) ? got[i] == ref[i] : fabs(got[i] - ref[i]) <= tol;
+    if (!ok && bad++ == 0) first = i;
+  }
+  ++checks;
+  if (bad) {
+    ++failures;
+    printf("FAIL %s: %lld of %lld wrong, first at %lld: got %.9g want %.9g\n", what, (long long)bad,
+           (long long)n, (long long)first, got[first], ref[first]);
+  }
+}
+
+static nest_act act_of(int kind) {
+  nest_act a = {kind, {0.0f, 0.0f}};
+  if (kind == NEST_ACT_CLIP) a.params[0] = -0.25f, a.params[1] = 0.5f;
+  if (kind == NEST_ACT_LEAKY_RELU) a.params[0] = 0.1f;
+  return a;
+}
+
+static void test_conv(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, int64_t K, int64_t KW_, int64_t s,
+                      int64_t dil, int64_t pt, int64_t pl, int64_t pb, int64_t pr, int64_t group, int act,
+                      int with_bias, int with_scale) {
+  nest_conv2d_desc d;
+  memset(&d, 0, sizeof d);
+  d.N = N, d.C = C, d.H = H, d.W = W, d.M = M, d.KH = K, d.KW = KW_;
+  d.stride_h = s, d.stride_w = s == 2 && KW_ == 1 ? 1 : s; /* also one anisotropic stride */
+  d.dilation_h = dil, d.dilation_w = dil;
+  d.pad_top = pt, d.pad_left = pl, d.pad_bottom = pb, d.pad_right = pr, d.group = group;
+  d.OH = (H + pt + pb - dil * (K - 1) - 1) / d.stride_h + 1;
+  d.OW = (W + pl + pr - dil * (KW_ - 1) - 1) / d.stride_w + 1;
+  d.act = act_of(act);
+  char what[256];
+  snprintf(what, sizeof what,
+           "conv N%lld C%lld %lldx%lld M%lld k%lldx%lld s%lldx%lld d%lld pad%lld,%lld,%lld,%lld g%lld act%d b%d sc%d",
+           (long long)N, (long long)C, (long long)H, (long long)W, (long long)M, (long long)K, (long long)KW_,
+           (long long)d.stride_h, (long long)d.stride_w, (long long)dil, (long long)pt, (long long)pl,
+           (long long)pb, (long long)pr, (long long)group, act, with_bias, with_scale);
+  const char *err = nest_conv2d_check(&d);
+  if (err) {
+    printf("FAIL %s: check rejected a valid descriptor: %s\n", what, err);
+    ++failures;
+    return;
+  }
+  uint64_t st = (uint64_t)(N * 131 + C * 17 + H * 7 + M * 3 + K + act);
+  const int64_t nx = N * C * H * W, nw = M * (C / group) * K * KW_, ny = N * M * d.OH * d.OW;
+  float *x = xmalloc(nx * 4), *w = xmalloc(nw * 4), *b = xmalloc(M * 4), *sc = xmalloc(M * 4);
+  ref_fill(x, nx, &st);
+  ref_fill(w, nw, &st);
+  ref_fill(b, M, &st);
+  ref_fill(sc, M, &st);
+  float *packed = xmalloc(nest_conv2d_f32_packed_size(&d) * 4);
+  void *scratch = xmalloc(nest_conv2d_f32_scratch_size(&d));
+  float *y = xmalloc(ny * 4);
+  double *ref = xmalloc(ny * 8), *mag = xmalloc(ny * 8);
+  for (int64_t i = 0; i < ny; ++i) y[i] = NAN;
+  nest_conv2d_f32_pack(&d, w, with_scale ? sc : NULL, packed);
+  nest_conv2d_f32(&d, x, packed, with_bias ? b : NULL, y, scratch);
+  ref_conv2d(&d, x, w, with_scale ? sc : NULL, with_bias ? b : NULL, ref, mag);
+  compare(what, y, ref, mag, ny);
+  free(x), free(w), free(b), free(sc), free(packed), free(scratch), free(y), free(ref), free(mag);
+}
+
+static void test_gemm(int64_t M, int64_t N, int64_t K, int ta, int tb, float alpha, float beta, int c_kind,
+                      int act, int packed_b) {
+  nest_gemm_desc d;
+  memset(&d, 0, sizeof d);
+  d.M = M, d.N = N, d.K = K, d.trans_a = ta, d.trans_b = tb, d.alpha = alpha, d.beta = beta;
+  /* c_kind: 0 none, 1 scalar, 2 row [N], 3 column [M,1], 4 full [M,N] */
+  const int64_t sm[5] = {0, 0, 0, 1, N}, sn[5] = {0, 0, 1, 0, 1};
+  d.c_stride_m = sm[c_kind], d.c_stride_n = sn[c_kind];
+  d.act = act_of(act);
+  char what[160];
+  snprintf(what, sizeof what, "gemm M%lld N%lld K%lld tA%d tB%d alpha%g beta%g c%d act%d %s", (long long)M,
+           (long long)N, (long long)K, ta, tb, alpha, beta, c_kind, act, packed_b ? "packed" : "dynamic");
+  uint64_t st = (uint64_t)(M * 31 + N * 7 + K + act);
+  float *a = xmalloc(M * K * 4 + 4), *b = xmalloc(K * N * 4 + 4), *c = xmalloc(M * N * 4), *y = xmalloc(M * N * 4);
+  ref_fill(a, M * K, &st);
+  ref_fill(b, K * N, &st);
+  ref_fill(c, M * N, &st);
+  double *ref = xmalloc(M * N * 8), *mag = xmalloc(M * N * 8);
+  const float *cp = c_kind ? c : NULL;
+  if (packed_b) {
+    float *pb = xmalloc(nest_gemm_f32_packed_b_size(&d) * 4 + 4);
+    void *scratch = xmalloc(nest_gemm_f32_packed_scratch_size(&d));
+    nest_gemm_f32_pack_b(&d, b, pb);
+    nest_gemm_f32_packed(&d, a, pb, cp, y, scratch);
+    free(pb), free(scratch);
+  } else {
+    void *scratch = xmalloc(nest_gemm_f32_scratch_size(&d));
+    nest_gemm_f32(&d, a, b, cp, y, scratch);
+    free(scratch);
+  }
+  ref_gemm(&d, a, b, cp, ref, mag);
+  compare(what, y, ref, mag, M * N);
+  free(a), free(b), free(c), free(y), free(ref), free(mag);
+}
+
+static void test_pool(int is_max, int64_t C, int64_t H, int64_t W, int64_t K, int64_t s, int64_t dil, int64_t pad,
+                      int ceil_mode, int cip) {
+  nest_pool2d_desc d;
+  memset(&d, 0, sizeof d);
+  d.N = 2, d.C = C, d.H = H, d.W = W, d.KH = K, d.KW = K, d.stride_h = s, d.stride_w = s;
+  d.dilation_h = dil, d.dilation_w = dil;
+  d.pad_top = d.pad_left = d.pad_bottom = d.pad_right = pad;
+  d.count_include_pad = cip;
+  const int64_t span = dil * (K - 1) + 1;
+  d.OH = (H + 2 * pad - span + (ceil_mode ? s - 1 : 0)) / s + 1;
+  d.OW = (W + 2 * pad - span + (ceil_mode ? s - 1 : 0)) / s + 1;
+  /* ONNX: with ceil mode, the last window must start inside the input or left padding */
+  if (ceil_mode && (d.OH - 1) * s >= H + pad) --d.OH;
+  if (ceil_mode && (d.OW - 1) * s >= W + pad) --d.OW;
+  char what[160];
+  snprintf(what, sizeof what, "%s C%lld %lldx%lld k%lld s%lld d%lld pad%lld ceil%d cip%d", is_max ? "maxpool" : "avgpool",
+           (long long)C, (long long)H, (long long)W, (long long)K, (long long)s, (long long)dil, (long long)pad,
+           ceil_mode, cip);
+  uint64_t st = (uint64_t)(C * 5 + H + K);
+  const int64_t nx = d.N * C * H * W, ny = d.N * C * d.OH * d.OW;
+  float *x = xmalloc(nx * 4), *y = xmalloc(ny * 4);
+  double *ref = xmalloc(ny * 8), *mag = xmalloc(ny * 8);
+  void *scratch = xmalloc(nest_pool2d_f32_scratch_size(&d));
+  ref_fill(x, nx, &st);
+  if (is_max)
+    nest_maxpool2d_f32(&d, x, y, scratch);
+  else
+    nest_avgpool2d_f32(&d, x, y, scratch);
+  ref_pool2d(&d, is_max, x, ref, mag);
+  compare(what, y, ref, mag, ny);
+  free(x), free(y), free(ref), free(mag), free(scratch);
+}
+
+static void test_global_avgpool(int64_t N, int64_t C, int64_t HW) {
+  uint64_t st = 99;
+  float *x = xmalloc(N * C * HW * 4), *y = xmalloc(N * C * 4);
+  double *ref = xmalloc(N * C * 8), *mag = xmalloc(N * C * 8);
+  ref_fill(x, N * C * HW, &st);
+  for (int64_t i = 0; i < N * C; ++i) {
+    double s = 0, m = 0;
+    for (int64_t j = 0; j < HW; ++j) s += x[i * HW + j], m += fabs(x[i * HW + j]);
+    ref[i] = s / HW;
+    mag[i] = m / HW;
+  }
+  nest_global_avgpool_f32(N, C, HW, x, y);
+  char what[64];
+  snprintf(what, sizeof what, "global_avgpool N%lld C%lld HW%lld", (long long)N, (long long)C, (long long)HW);
+  compare(what, y, ref, mag, N * C);
+  free(x), free(y), free(ref), free(mag);
+}
+
+static void test_check_rejects(void) {
+  nest_conv2d_desc d;
+  memset(&d, 0, sizeof d);
+  d.N = 1, d.C = 6, d.H = 8, d.W = 8, d.M = 4, d.OH = 6, d.OW = 6, d.KH = 3, d.KW = 3;
+  d.stride_h = d.stride_w = d.dilation_h = d.dilation_w = 1, d.group = 1;
+  ++checks;
+  if (nest_conv2d_check(&d) != NULL) ++failures, printf("FAIL check rejected a valid conv\n");
+  d.OW = 7;
+  ++checks;
+  if (nest_conv2d_check(&d) == NULL) ++failures, printf("FAIL check accepted a wrong OW\n");
+  d.OW = 6, d.group = 4;
+  ++checks;
+  if (nest_conv2d_check(&d) == NULL) ++failures, printf("FAIL check accepted group not dividing C\n");
+}
+
+int main(void) {
+  /* 1x1 stride 1 (plain copy path), odd channel counts and pixel counts around the tile width */
+  test_conv(1, 16, 7, 7, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 0);
+  test_conv(1, 64, 14, 14, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_RELU, 1, 1);
+  test_conv(2, 13, 5, 11, 9, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_CLIP, 1, 0);
+  test_conv(1, 300, 6, 8, 17, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_RELU, 0, 0);  /* K > K-block */
+  test_conv(1, 520, 7, 7, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_SIGMOID, 1, 0); /* several K-blocks */
+  /* no padding, 3 wide: the wide layout ends exactly at the input's end (reads must stay inside) */
+  test_conv(1, 5, 11, 9, 6, 3, 3, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 0);
+  test_conv(1, 3, 9, 16, 4, 1, 5, 1, 2, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 0);
+  /* weights over 512 KB: stride-1 tiles in several blocks (padded and 1x1 direct-output forms) */
+  test_conv(1, 32, 24, 24, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 0);
+  test_conv(1, 160, 24, 23, 1024, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 1);
+  /* 1x1 stride 2 (ResNet downsample) and anisotropic stride */
+  test_conv(1, 32, 14, 14, 40, 1, 1, 2, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 0);
+  /* 3x3 pad 1, strides, dilation, asymmetric pads */
+  test_conv(1, 8, 9, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 1);
+  test_conv(1, 5, 13, 10, 7, 3, 3, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_LEAKY_RELU, 1, 0);
+  test_conv(2, 3, 17, 15, 11, 3, 3, 1, 2, 2, 2, 2, 2, 1, NEST_ACT_HARD_SWISH, 1, 0);
+  test_conv(1, 4, 10, 12, 6, 3, 2, 1, 1, 0, 1, 2, 0, 1, NEST_ACT_TANH, 0, 1);
+  test_conv(1, 64, 28, 28, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 0);
+  /* 7x7 stride 2 pad 3 (ResNet stem), 5x5 */
+  test_conv(1, 3, 37, 41, 16, 7, 7, 2, 1, 3, 3, 3, 3, 1, NEST_ACT_RELU, 1, 1);
+  test_conv(1, 6, 15, 15, 10, 5, 5, 3, 1, 2, 2, 1, 1, 1, NEST_ACT_NONE, 1, 0);
+  /* grouped (non-depthwise), channel multiplier, depthwise incl. stride 2, dilation, 5x5 */
+  test_conv(1, 8, 9, 9, 12, 3, 3, 1, 1, 1, 1, 1, 1, 4, NEST_ACT_RELU, 1, 0);
+  test_conv(1, 4, 9, 9, 8, 3, 3, 1, 1, 1, 1, 1, 1, 4, NEST_ACT_NONE, 1, 0);
+  test_conv(1, 32, 19, 23, 32, 3, 3, 1, 1, 1, 1, 1, 1, 32, NEST_ACT_CLIP, 1, 1);
+  test_conv(2, 24, 20, 17, 24, 3, 3, 2, 1, 1, 1, 1, 1, 24, NEST_ACT_RELU, 1, 0);
+  test_conv(1, 7, 33, 40, 7, 3, 3, 2, 1, 0, 1, 1, 0, 7, NEST_ACT_NONE, 0, 0);
+  test_conv(1, 5, 12, 12, 5, 3, 3, 1, 2, 2, 2, 2, 2, 5, NEST_ACT_SIGMOID, 1, 0);
+  test_conv(1, 6, 14, 14, 6, 5, 5, 2, 1, 2, 2, 2, 2, 6, NEST_ACT_HARD_SWISH, 1, 0);
+  test_conv(1, 3, 1, 1, 3, 1, 1, 1, 1, 0, 0, 0, 0, 3, NEST_ACT_NONE, 1, 0);
+  test_conv(1, 4, 40, 50, 4, 3, 3, 3, 1, 1, 1, 1, 1, 4, NEST_ACT_RELU, 1, 0); /* stride 3: plane path */
+  test_conv(1, 3, 9, 70, 3, 1, 17, 1, 1, 0, 8, 0, 8, 3, NEST_ACT_NONE, 1, 0);  /* 17 wide: plane path */
+  test_conv(1, 16, 30, 36, 16, 3, 3, 1, 1, 1, 1, 1, 1, 16, NEST_ACT_NONE, 1, 0);
+  /* kernel bigger than the input, all outputs touching padding */
+  test_conv(1, 2, 2, 3, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 0);
+
+  for (int ta = 0; ta < 2; ++ta)
+    for (int tb = 0; tb < 2; ++tb) {
+      test_gemm(1, 1000, 64, ta, tb, 1.0f, 1.0f, 2, NEST_ACT_NONE, 1);
+      test_gemm(13, 50, 37, ta, tb, 0.5f, 2.0f, 4, NEST_ACT_RELU, 1);
+      test_gemm(9, 97, 300, ta, tb, 1.0f, 0.0f, 0, NEST_ACT_NONE, 0);
+    }
+  test_gemm(3, 7, 5, 0, 0, 1.0f, 1.5f, 1, NEST_ACT_CLIP, 0);
+  test_gemm(17, 49, 520, 0, 1, 1.0f, 1.0f, 3, NEST_ACT_SIGMOID, 1);
+  test_gemm(8, 48, 16, 0, 0, -1.0f, 1.0f, 2, NEST_ACT_LEAKY_RELU, 1);
+  test_gemm(4, 6, 0, 0, 0, 1.0f, 1.0f, 4, NEST_ACT_RELU, 0); /* K = 0: beta * C only */
+
+  test_pool(1, 3, 112, 112, 3, 2, 1, 1, 0, 0); /* ResNet */
+  test_pool(1, 5, 13, 13, 3, 2, 1, 0, 1, 0);   /* SqueezeNet ceil mode */
+  test_pool(1, 4, 9, 11, 2, 2, 1, 0, 1, 0);
+  test_pool(1, 2, 10, 10, 3, 1, 2, 2, 0, 0);   /* dilation */
+  test_pool(1, 3, 7, 7, 3, 3, 1, 1, 1, 0);
+  test_pool(1, 4, 28, 28, 3, 1, 1, 1, 0, 0);  /* GoogLeNet branch pool */
+  test_pool(1, 3, 57, 57, 3, 2, 1, 0, 1, 0);  /* ceil mode, odd width over several vectors */
+  test_pool(0, 3, 9, 9, 3, 1, 1, 1, 0, 0);
+  test_pool(0, 3, 9, 9, 3, 1, 1, 1, 0, 1);
+  test_pool(0, 4, 10, 13, 3, 2, 1, 1, 1, 1); /* ceil overhang past padding, count_include_pad */
+  test_pool(0, 4, 10, 13, 3, 2, 1, 1, 1, 0);
+  test_pool(0, 2, 7, 7, 7, 1, 1, 0, 0, 0);
+  test_pool(0, 3, 28, 28, 5, 3, 1, 0, 1, 1);
+  test_global_avgpool(2, 3, 49);
+  test_global_avgpool(1, 5, 1);
+  test_global_avgpool(1, 4, 3137);
+  test_check_rejects();
+
+  printf("%d of %d kernel checks passed (%s, vector width %s)\n", checks - failures, checks,
+#if defined(__AVX512F__)
+         "AVX-512", "16"
+#elif defined(__AVX2__)
+         "AVX2", "8"
+#elif defined(__ARM_NEON)
+         "NEON", "4"
+#else
+         "portable C", "1"
+#endif
+  );
+  return failures ? 1 : 0;
+}

@@ -1,0 +1,313 @@
+// The low-level IR and the CPU backend: lowering, in-place execution, views, memory planning and
+// the verifier on hand-written graphs; every ONNX conformance test on the CPU backend (outputs
+// match their references, unsupported ones exactly as listed in tests/cpu_backend_unsupported.txt);
+// mnist-8 and the seven seed models; a bundle built with its own Makefile and run; the same bundle
+// cross-compiled for aarch64 and run under qemu-user.
+#include <QProcess>
+#include <QRegularExpression>
+
+#include <fstream>
+#include <map>
+
+#include "backends/backend_runner.h"
+#include "backends/cpu/bundle_writer.h"
+#include "backends/cpu/cpu_backend.h"
+#include "backends/interpreter/interpreter.h"
+#include "backends/onnx_test_case.h"
+#include "core/model_loader.h"
+#include "core/npy.h"
+#include "core/onnx_tensor.h"
+#include "passes/lowering/lir_passes.h"
+#include "passes/lowering/lower_to_lir.h"
+#include "tests/cpu_backend_graphs.h"
+#include "tests/test_support.h"
+
+using namespace nest;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::map<std::string, std::string> readList(const fs::path& file) {
+  std::map<std::string, std::string> list;
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    auto tab = line.find('\t');
+    list[line.substr(0, tab)] = tab == std::string::npos ? "" : line.substr(tab + 1);
+  }
+  return list;
+}
+
+struct ProcessResult {
+  int code = -1;
+  std::string out;
+};
+
+ProcessResult runProcess(const QString& program, const QStringList& args, int timeoutMs = 300000,
+                         const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
+  QProcess p;
+  p.setProcessEnvironment(env);
+  p.setProcessChannelMode(QProcess::MergedChannels);
+  p.start(program, args);
+  ProcessResult r;
+  if (!p.waitForStarted(30000)) {
+    r.out = program.toStdString() + " did not start: " + p.errorString().toStdString();
+    return r;
+  }
+  if (!p.waitForFinished(timeoutMs)) {
+    p.kill();
+    p.waitForFinished();
+    r.out = program.toStdString() + " did not finish in time";
+    return r;
+  }
+  r.out = p.readAll().toStdString();
+  r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+  return r;
+}
+
+QString q(const fs::path& p) { return QString::fromStdString(p.string()); }
+
+lir::LirPipelineRun lowerAndPlan(const Graph& g) {
+  return lir::runLirPipeline(lowerToLir(g), lir::defaultLirPipeline(cpu::targetPasses()));
+}
+
+// A fresh temporary folder for a bundle.
+fs::path tempDir(const std::string& stem) {
+  fs::path d = fs::temp_directory_path() / ("nest-test-cpu-" + stem + "-" + std::to_string(QCoreApplication::applicationPid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+// Compiles mnist-8 into `dir` with the CPU backend and writes the bundle.
+void writeMnistBundle(const fs::path& dir) {
+  Graph g = loadModel(testing::testdata() / "models" / "mnist-8" / "model.onnx");
+  cpu::CompileOptions opts;
+  opts.name = "mnist";
+  cpu::writeBundle(cpu::compile(g, opts), dir);
+}
+
+// Runs DIR/run (through `launcher` when given) on mnist-8's first data set and checks the output
+// against the reference and the --repeat line.
+void checkMnistRun(const fs::path& dir, const QStringList& launcher) {
+  const fs::path data = testing::testdata() / "models" / "mnist-8" / "test_data_set_0";
+  // The input by name, as .npy (the other form, positional .pb, is covered by --input order below).
+  const fs::path npyInput = dir / "input.npy";
+  writeNpy(readTensorPb(data / "input_0.pb"), npyInput);
+  const fs::path out = dir / "out";
+  QStringList args = launcher;
+  args << q(dir / "run") << "--input" << q(fs::path("Input3=" + npyInput.string())) << "--output-dir" << q(out)
+       << "--repeat" << "3";
+  const QString program = args.takeFirst();
+  ProcessResult r = runProcess(program, args);
+  NEST_VERIFY(r.code == 0, "run failed: " + r.out);
+  QString text = QString::fromStdString(r.out).trimmed();
+  QString last = text.section('\n', -1);
+  NEST_VERIFY(QRegularExpression("^latency_ms median=[0-9.]+ min=[0-9.]+ runs=3$").match(last).hasMatch(),
+              "last line: " + last.toStdString());
+  Tensor expected = readTensorPb(data / "output_0.pb");
+  Tensor got = readNpy(out / "output_0.npy");
+  std::optional<std::string> diff = compareTensors(expected, got);
+  NEST_VERIFY(!diff, "bundle output differs from the reference: " + diff.value_or(""));
+  // Positional .pb input gives the same bytes.
+  QStringList args2 = launcher;
+  args2 << q(dir / "run") << "--input" << q(data / "input_0.pb") << "--output-dir" << q(dir / "out2");
+  const QString program2 = args2.takeFirst();
+  ProcessResult r2 = runProcess(program2, args2);
+  NEST_VERIFY(r2.code == 0, "run with a .pb input failed: " + r2.out);
+  QVERIFY(readNpy(dir / "out2" / "output_0.npy").sameBytes(got));
+  // A wrong input shape is refused with exit code 2 and a message naming the input.
+  Tensor wrong(TensorType(ElemType::F32, {1, 28, 28}));
+  writeNpy(wrong, dir / "wrong.npy");
+  QStringList args3 = launcher;
+  args3 << q(dir / "run") << "--input" << q(dir / "wrong.npy");
+  const QString program3 = args3.takeFirst();
+  ProcessResult r3 = runProcess(program3, args3);
+  QCOMPARE(r3.code, 2);
+  NEST_VERIFY(r3.out.find("Input3") != std::string::npos, r3.out);
+}
+
+}  // namespace
+
+class CpuBackendTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  // Relu and Sigmoid overwrite their dying inputs; Flatten is an alias without an instruction.
+  void lowersWithViewsAndInPlace() {
+    Graph g = testing::graphFromText(kInplaceGraph);
+    lir::LirPipelineRun run = lowerAndPlan(g);
+    const lir::Function& f = run.result;
+    std::vector<std::string> kernels;
+    for (const lir::Instr& in : f.instrs)
+      if (!in.isMemoryOp()) kernels.push_back(in.kernel);
+    QCOMPARE(kernels, (std::vector<std::string>{"conv2d", "unary", "unary", "unary"}));
+    auto bufferNamed = [&](const std::string& name) {
+      for (const lir::Buffer& b : f.buffers)
+        if (b.name == name) return b.id;
+      return lir::BufferId{-1};
+    };
+    const lir::BufferId c = bufferNamed("c"), r = bufferNamed("r"), s = bufferNamed("s"), fl = bufferNamed("f");
+    QVERIFY(c >= 0 && r >= 0 && s >= 0 && fl >= 0);
+    QVERIFY(!f.buffer(c).isAlias());
+    QCOMPARE(f.root(r), c);   // in place
+    QCOMPARE(f.root(s), c);   // in place
+    QCOMPARE(f.root(fl), c);  // view
+    QCOMPARE(f.buffer(f.outputs[0]).kind, lir::BufferKind::Output);
+    // The dump shows aliases, placement and per-pass records.
+    const std::string dump = printFunction(f);
+    NEST_VERIFY(dump.find("\"f\" alias %") != std::string::npos, dump);
+    NEST_VERIFY(dump.find("= conv2d(") != std::string::npos && dump.find("alloc %") != std::string::npos, dump);
+    std::vector<std::string> passes;
+    for (const auto& rec : run.records) {
+      passes.push_back(rec.pass);
+      QVERIFY(!rec.dump.empty());
+      QVERIFY(rec.milliseconds >= 0);
+    }
+    QCOMPARE(passes, (std::vector<std::string>{"inplace", "copy-elimination", "pack-weights", "scratch", "alloc-dealloc",
+                                               "plan-memory"}));
+    QVERIFY(run.records[0].changed);  // inplace changed something
+    // Same results as the interpreter.
+    std::vector<Tensor> inputs = testing::randomInputs(g, 7);
+    std::vector<Tensor> want = Interpreter(g).run(inputs);
+    std::vector<Tensor> got = runnerForBackend("cpu")(g, inputs);
+    std::optional<std::string> diff = compareTensors(want[0], got[0], Tolerance{1e-5, 1e-6});
+    NEST_VERIFY(!diff, diff.value_or(""));
+  }
+
+  // Liveness-based planning reuses the first transpose's memory for the third.
+  void plansMemoryWithReuse() {
+    Graph g = testing::graphFromText(kChainGraph);
+    const lir::Function f = lowerAndPlan(g).result;
+    QCOMPARE(f.naiveActivationBytes(), size_t{3 * 2048});
+    QCOMPARE(f.activationBytes, size_t{2 * 2048});
+    for (const lir::Buffer& b : f.buffers)
+      if (b.offset >= 0) QCOMPARE(b.offset % 64, int64_t{0});
+    std::vector<Tensor> inputs = testing::randomInputs(g, 3);
+    QVERIFY(Interpreter(g).run(inputs)[0].sameBytes(runnerForBackend("cpu")(g, inputs)[0]));
+  }
+
+  // The verifier catches two live buffers placed on the same bytes and a use before alloc.
+  void verifierCatchesBrokenPlans() {
+    Graph g = testing::graphFromText(kChainGraph);
+    lir::Function f = lowerAndPlan(g).result;
+    lir::Function overlap = f;
+    for (lir::Buffer& b : overlap.buffers)
+      if (b.kind == lir::BufferKind::Activation && !b.isAlias()) b.offset = 0;
+    ErrorKind kind{};
+    std::string msg = testing::errorOf([&] { lir::verifyFunction(overlap); }, &kind);
+    QCOMPARE(kind, ErrorKind::Internal);
+    NEST_VERIFY(msg.find("overlap while both are live") != std::string::npos, msg);
+    lir::Function early = f;
+    early.instrs.erase(early.instrs.begin());  // drop the first alloc
+    msg = testing::errorOf([&] { lir::verifyFunction(early); });
+    NEST_VERIFY(msg.find("not allocated") != std::string::npos, msg);
+  }
+
+  // Every unsupported node is reported, with its reason, before any code is generated.
+  void reportsAllUnsupportedNodes() {
+    Graph g = testing::graphFromText(kUnsupportedGraph);
+    std::vector<UnsupportedNode> bad = cpu::unsupportedNodes(g);
+    QCOMPARE(bad.size(), size_t{2});
+    QCOMPARE(bad[0].node, std::string("node 'argmax' (ArgMax)"));
+    QCOMPARE(bad[1].node, std::string("node 'equal' (Equal)"));
+    ErrorKind kind{};
+    std::string msg = testing::errorOf([&] { cpu::compile(g, {}); }, &kind);
+    QCOMPARE(kind, ErrorKind::Unsupported);
+    NEST_VERIFY(msg.find("2 node(s)") != std::string::npos && msg.find("'argmax'") != std::string::npos &&
+                    msg.find("'equal'") != std::string::npos,
+                msg);
+    // nestc compile: exit 2, every node named, no bundle written.
+    fs::path dir = tempDir("unsupported");
+    fs::remove_all(dir);
+    ProcessResult r = runProcess(q(testing::binDir() / "nestc"),
+                                 {"compile", q(testing::testdata() / "onnx-pytorch-converted" / "test_Conv3d" / "model.onnx"), "-o", q(dir)});
+    QCOMPARE(r.code, 2);
+    NEST_VERIFY(r.out.find("(Conv): only 1-D and 2-D Conv are supported (got 3-D)") != std::string::npos, r.out);
+    QVERIFY(!fs::exists(dir / "model.c"));
+  }
+
+  void allConformanceTests() {
+    auto interpreterFailures = readList(testing::sourceDir() / "tests" / "conformance_expected_failures.txt");
+    auto unsupported = readList(testing::sourceDir() / "tests" / "cpu_backend_unsupported.txt");
+    QVERIFY(!unsupported.empty());
+    GraphRunner runner = runnerForBackend("cpu");
+    int total = 0, passed = 0;
+    std::string unexpected;
+    for (const char* suite : {"onnx-node", "onnx-pytorch-converted"}) {
+      for (const fs::path& dir : findTestCases(testing::testdata() / suite)) {
+        TestCaseResult r = runOnnxTestCase(dir, runner);
+        ++total;
+        if (r.passed) ++passed;
+        const bool failsInInterpreter = interpreterFailures.count(r.name) != 0;
+        const bool listed = unsupported.count(r.name) != 0;
+        if (r.passed && (listed || failsInInterpreter))
+          unexpected += "\n  now passes, remove it from the list: " + r.name;
+        else if (!r.passed && listed && !r.unsupported)
+          unexpected += "\n  listed as unsupported but fails otherwise: " + r.name + ": " + r.message;
+        else if (!r.passed && !listed && !failsInInterpreter)
+          unexpected += "\n  " + std::string(r.unsupported ? "UNSUPPORTED " : "FAIL ") + r.name + ": " + r.message;
+      }
+    }
+    qInfo("CPU backend conformance: %d of %d tests pass (%d unsupported by the CPU backend)", passed, total,
+          static_cast<int>(unsupported.size()));
+    NEST_VERIFY(unexpected.empty(), "CPU conformance results differ from the expected lists:" + unexpected);
+    QCOMPARE(total, 415);
+    QCOMPARE(passed, total - static_cast<int>(unsupported.size() + interpreterFailures.size()));
+  }
+
+  void mnistMatchesInterpreter() {
+    const fs::path model = testing::testdata() / "models" / "mnist-8";
+    TestCaseResult r = runOnnxTestCase(model, runnerForBackend("cpu"));
+    NEST_VERIFY(r.passed, r.message);
+    QCOMPARE(r.dataSets, 3);
+    Graph g = loadModel(model / "model.onnx");
+    std::vector<Tensor> inputs = {readTensorPb(model / "test_data_set_1" / "input_0.pb")};
+    std::optional<std::string> diff =
+        compareTensors(Interpreter(g).run(inputs)[0], runnerForBackend("cpu")(g, inputs)[0], Tolerance{1e-4, 1e-4});
+    NEST_VERIFY(!diff, diff.value_or(""));
+  }
+
+  void seedModelsMatchTorch_data() {
+    QTest::addColumn<QString>("model");
+    for (const char* m : {"lenet5", "squeezenet1_1", "resnet18", "resnet50", "googlenet", "resnext50_32x4d", "mobilenet_v2"})
+      QTest::newRow(m) << QString(m);
+  }
+
+  // The same check and tolerance as the interpreter's (test_seed_models): torch's outputs.
+  void seedModelsMatchTorch() {
+    QFETCH(QString, model);
+    TestCaseResult r = runOnnxTestCase(testing::seedModels() / model.toStdString(), runnerForBackend("cpu"));
+    NEST_VERIFY(r.passed, r.message);
+  }
+
+  // nestc's bundle, built by its own Makefile, run by its own runner.
+  void bundleBuildsWithMakeAndRuns() {
+    fs::path dir = tempDir("bundle");
+    writeMnistBundle(dir);
+    for (const char* f : {"mnist.h", "mnist.c", "mnist.weights.bin", "main.c", "Makefile", "CMakeLists.txt",
+                          "nest_runtime.h", "nest_rt_misc.c"})
+      NEST_VERIFY(fs::exists(dir / f), std::string("missing ") + f);
+    ProcessResult make = runProcess("make", {"-s", "-C", q(dir)});
+    NEST_VERIFY(make.code == 0, "make failed: " + make.out);
+    checkMnistRun(dir, {});
+    fs::remove_all(dir);
+  }
+
+  // The same bundle cross-compiled for aarch64 (Debian gcc-aarch64-linux-gnu, scripts/setup.sh)
+  // runs under qemu-user with the same results.
+  void bundleCrossCompilesForAarch64() {
+    fs::path dir = tempDir("aarch64");
+    writeMnistBundle(dir);
+    ProcessResult make = runProcess("make", {"-s", "-C", q(dir), "CC=aarch64-linux-gnu-gcc", "CFLAGS=-O2"});
+    NEST_VERIFY(make.code == 0, "cross build failed (scripts/setup.sh installs gcc-aarch64-linux-gnu): " + make.out);
+    ProcessResult file = runProcess("file", {q(dir / "run")});
+    if (file.code == 0) NEST_VERIFY(file.out.find("aarch64") != std::string::npos, file.out);
+    checkMnistRun(dir, {"qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"});
+    fs::remove_all(dir);
+  }
+};
+
+QTEST_APPLESS_MAIN(CpuBackendTest)
+#include "test_cpu_backend.moc"
