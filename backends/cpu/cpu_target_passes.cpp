@@ -3,6 +3,7 @@
 // bundle is built from.
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/kernel_descs.h"
+#include "backends/cpu/quant_kernels.h"
 #include "core/error.h"
 
 namespace nest::cpu {
@@ -99,6 +100,10 @@ bool scratchPass(Function& f) {
 
 }  // namespace
 
-std::vector<lir::LirPass> targetPasses() { return {{"pack-weights", packWeightsPass}, {"scratch", scratchPass}}; }
+std::vector<lir::LirPass> targetPasses() {
+  std::vector<lir::LirPass> passes = {{"pack-weights", packWeightsPass}, {"scratch", scratchPass}};
+  for (lir::LirPass& p : quantTargetPasses()) passes.push_back(std::move(p));  // quant_kernels.h
+  return passes;
+}
 
 }  // namespace nest::cpu

@@ -1,0 +1,276 @@
+/* Int8 conv2d (nest_rt_q8.h): im2col into 4-channel interleaved columns + an integer GEMM whose
+ * inner step is vpdpbusd (u8 x s8 -> i32, four products per lane) on AVX-512 VNNI.
+ *
+ * Activations enter as u = q + 128 (i8) or q (u8), so the unsigned operand of vpdpbusd is the
+ * activation; with zu = x_zp (+128) and K = Cg*KH*KW:
+ *   sum (u - zu)(w - zw) = sum u*w - zw * sum u - zu * sum w + K * zu * zw
+ * The last two terms and the bias are a per-channel constant folded at pack time ("corr"); the
+ * second needs the per-pixel column sum, computed only when some zw != 0. All sums fit int32
+ * (|u| <= 255, |w| <= 128), so the result equals the interpreter's int32 accumulator exactly.
+ *
+ * Per image and group: (1) the input is copied to xi[C4][Hp][Wp][4] (channels in fours,
+ * zero-padded spatially with zu, channels past Cg zero); (2) col[pixel block of 16][k step][16][4]
+ * gathers, for every pixel and tap (c4, kh, kw), four bytes of xi; (3) each 8-channel x 32-pixel
+ * tile accumulates over the k steps; (4) requantize, add the zero point, clamp, store NCHW. */
+#include <string.h>
+
+#include "nest_rt_q8.h"
+
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__) && !defined(NEST_NO_SIMD)
+#include <immintrin.h>
+#define NEST_Q8_VNNI 1
+#endif
+
+#define Q8_PB 16 /* pixels per column block */
+#define Q8_MR 8  /* channels per register tile */
+
+typedef struct q8_geom {
+  int64_t Cg, Mg, C4, KS, K4, P, PB, Hp, Wp;
+} q8_geom;
+
+static q8_geom geom(const nest_q8_conv2d_desc *d) {
+  q8_geom g;
+  g.Cg = d->C / d->group;
+  g.Mg = d->M / d->group;
+  g.C4 = (g.Cg + 3) / 4;
+  g.KS = g.C4 * d->KH * d->KW; /* k steps of 4 bytes */
+  g.K4 = g.KS * 4;
+  g.P = d->OH * d->OW;
+  g.PB = (g.P + Q8_PB - 1) / Q8_PB;
+  g.Hp = d->H + d->pad_top + d->pad_bottom;
+  g.Wp = d->W + d->pad_left + d->pad_right;
+  return g;
+}
+
+static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
+
+size_t nest_q8_conv2d_packed_size(const nest_q8_conv2d_desc *d) {
+  const q8_geom g = geom(d);
+  return align64((size_t)(d->M * g.K4)) + (size_t)d->M * sizeof(int32_t);
+}
+
+/* Packed: per output channel m (all groups in order) K4 bytes in k-step order (c4, kh, kw, c%4). */
+void nest_q8_conv2d_pack(const nest_q8_conv2d_desc *d, const int8_t *w, const int32_t *bias, void *packed) {
+  const q8_geom g = geom(d);
+  int8_t *pw = (int8_t *)packed;
+  int32_t *corr = (int32_t *)((uint8_t *)packed + align64((size_t)(d->M * g.K4)));
+  const int32_t zu = d->x_zp + (d->x_signed ? 128 : 0);
+  const int64_t K = g.Cg * d->KH * d->KW;
+  int64_t m, c, kh, kw;
+  memset(packed, 0, nest_q8_conv2d_packed_size(d));
+  for (m = 0; m < d->M; ++m) {
+    int32_t wsum = 0;
+    for (c = 0; c < g.Cg; ++c)
+      for (kh = 0; kh < d->KH; ++kh)
+        for (kw = 0; kw < d->KW; ++kw) {
+          const int8_t v = w[((m * g.Cg + c) * d->KH + kh) * d->KW + kw];
+          pw[m * g.K4 + (((c / 4) * d->KH + kh) * d->KW + kw) * 4 + c % 4] = v;
+          wsum += v;
+        }
+    corr[m] = (bias ? bias[m] : 0) - zu * wsum + (int32_t)K * zu * d->w_zp[m];
+  }
+}
+
+static size_t xi_bytes(const q8_geom *g) { return align64((size_t)(g->C4 * g->Hp * g->Wp * 4)); }
+static size_t col_bytes(const q8_geom *g) { return align64((size_t)(g->PB * Q8_PB * g->K4)); }
+
+size_t nest_q8_conv2d_scratch_size(const nest_q8_conv2d_desc *d) {
+  const q8_geom g = geom(d);
+  return xi_bytes(&g) + col_bytes(&g) + align64((size_t)(g.PB * Q8_PB) * sizeof(int32_t));
+}
+
+/* xi[c4][hp][wp][c%4] = u of channel c of the group, zu in the padding, 0 past Cg. */
+static void interleave(const nest_q8_conv2d_desc *d, const q8_geom *g, const uint8_t *x, uint8_t *xi) {
+  const uint8_t flip = d->x_signed ? 0x80 : 0; /* q + 128 for i8 is the bit pattern xor 0x80 */
+  const uint8_t zu = (uint8_t)(d->x_zp + (d->x_signed ? 128 : 0));
+  int64_t c, h, w;
+  for (c = 0; c < g->C4 * 4; ++c) {
+    uint8_t *plane = xi + (c / 4) * g->Hp * g->Wp * 4 + c % 4;
+    const uint8_t fill = c < g->Cg ? zu : 0;
+    for (h = 0; h < g->Hp; ++h) {
+      const int64_t ih = h - d->pad_top;
+      uint8_t *row = plane + h * g->Wp * 4;
+      if (c >= g->Cg || ih < 0 || ih >= d->H) {
+        for (w = 0; w < g->Wp; ++w) row[w * 4] = fill;
+        continue;
+      }
+      {
+        const uint8_t *src = x + (c * d->H + ih) * d->W;
+        for (w = 0; w < d->pad_left; ++w) row[w * 4] = fill;
+        for (w = 0; w < d->W; ++w) row[(w + d->pad_left) * 4] = (uint8_t)(src[w] ^ flip);
+        for (w = d->pad_left + d->W; w < g->Wp; ++w) row[w * 4] = fill;
+      }
+    }
+  }
+}
+
+/* col[pb][s][p % 16][4]: four bytes of xi per pixel and k step; pixels past P are zero. */
+static void im2col(const nest_q8_conv2d_desc *d, const q8_geom *g, const uint8_t *xi, uint8_t *col) {
+  const int64_t plane = g->Hp * g->Wp;
+  int64_t p, c4, kh, kw;
+  for (p = 0; p < g->PB * Q8_PB; ++p) {
+    uint32_t *dst = (uint32_t *)(col + (p / Q8_PB) * Q8_PB * g->K4) + p % Q8_PB;
+    if (p >= g->P) {
+      int64_t s;
+      for (s = 0; s < g->KS; ++s) dst[s * Q8_PB] = 0;
+      continue;
+    }
+    {
+      const int64_t oh = p / d->OW, ow = p % d->OW;
+      const int64_t h0 = oh * d->stride_h, w0 = ow * d->stride_w;
+      int64_t s = 0;
+      for (c4 = 0; c4 < g->C4; ++c4)
+        for (kh = 0; kh < d->KH; ++kh) {
+          const uint32_t *src = (const uint32_t *)xi + c4 * plane + (h0 + kh * d->dilation_h) * g->Wp + w0;
+          for (kw = 0; kw < d->KW; ++kw, ++s) dst[s * Q8_PB] = src[kw * d->dilation_w];
+        }
+    }
+  }
+}
+
+static void column_sums(const q8_geom *g, const uint8_t *col, int32_t *sums) {
+  int64_t pb, s, j, b;
+  for (pb = 0; pb < g->PB; ++pb)
+    for (j = 0; j < Q8_PB; ++j) {
+      int32_t t = 0;
+      const uint8_t *c = col + pb * Q8_PB * g->K4 + j * 4;
+      for (s = 0; s < g->KS; ++s)
+        for (b = 0; b < 4; ++b) t += c[s * Q8_PB * 4 + b];
+      sums[pb * Q8_PB + j] = t;
+    }
+}
+
+/* y = clamp(zp + requantize(acc), lo, hi) for one channel, n pixels. */
+static void finish_scalar(const nest_q8_out *o, int64_t ch, const int32_t *acc, int64_t n, void *y) {
+  const int64_t k = o->channels == 1 ? 0 : ch;
+  int64_t i;
+  for (i = 0; i < n; ++i) {
+    int64_t v = o->zp + nest_q8_requantize(acc[i], o->mult[k], o->shift[k]);
+    v = v < o->lo ? o->lo : (v > o->hi ? o->hi : v);
+    if (o->is_signed) ((int8_t *)y)[i] = (int8_t)v;
+    else ((uint8_t *)y)[i] = (uint8_t)v;
+  }
+}
+
+#ifdef NEST_Q8_VNNI
+/* Requantize 16 int32 lanes: round(v * mult / 2^n), ties away from zero, saturated to int32. */
+static inline __m512i rq16(__m512i v, int32_t mult, int n) {
+  const __m512i m = _mm512_set1_epi64(mult), zero = _mm512_setzero_si512();
+  const __m512i half = _mm512_set1_epi64((long long)1 << (n - 1));
+  const __m128i cnt = _mm_cvtsi32_si128(n);
+  const __m512i lo32 = _mm512_set1_epi64(INT32_MIN), hi32 = _mm512_set1_epi64(INT32_MAX);
+  __m512i pe = _mm512_mul_epi32(v, m);
+  __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), m);
+  __m512i re = _mm512_srl_epi64(_mm512_add_epi64(_mm512_abs_epi64(pe), half), cnt);
+  __m512i ro = _mm512_srl_epi64(_mm512_add_epi64(_mm512_abs_epi64(po), half), cnt);
+  re = _mm512_mask_sub_epi64(re, _mm512_cmplt_epi64_mask(pe, zero), zero, re);
+  ro = _mm512_mask_sub_epi64(ro, _mm512_cmplt_epi64_mask(po, zero), zero, ro);
+  re = _mm512_min_epi64(_mm512_max_epi64(re, lo32), hi32);
+  ro = _mm512_min_epi64(_mm512_max_epi64(ro, lo32), hi32);
+  return _mm512_mask_blend_epi32((__mmask16)0xAAAA, re, _mm512_slli_epi64(ro, 32));
+}
+
+static inline void finish16(const nest_q8_out *o, int64_t ch, __m512i acc, int64_t n, void *y) {
+  const int64_t k = o->channels == 1 ? 0 : ch;
+  const int n_shift = 31 - o->shift[k];
+  __m512i v;
+  __m128i b;
+  if (n_shift < 1 || n_shift > 62) {
+    int32_t tmp[16];
+    _mm512_storeu_si512(tmp, acc);
+    finish_scalar(o, ch, tmp, n, y);
+    return;
+  }
+  v = rq16(acc, o->mult[k], n_shift);
+  v = _mm512_add_epi32(v, _mm512_set1_epi32(o->zp));
+  v = _mm512_min_epi32(_mm512_max_epi32(v, _mm512_set1_epi32(o->lo)), _mm512_set1_epi32(o->hi));
+  b = _mm512_cvtepi32_epi8(v);
+  _mm_mask_storeu_epi8(y, (__mmask16)(n >= 16 ? 0xFFFF : (1u << n) - 1u), b);
+}
+
+/* R channels (R <= 8) x NV (1 or 2) pixel blocks. */
+static inline __attribute__((always_inline)) void tile(const q8_geom *g, int R, int NV, const int8_t *w, const uint8_t *col, const int32_t *corr,
+                        const int32_t *wzp, const int32_t *csum, const nest_q8_out *o, int64_t m0, int64_t p0,
+                        uint8_t *y) {
+  __m512i acc[Q8_MR][2];
+  int r, v;
+  int64_t s;
+  for (r = 0; r < R; ++r)
+    for (v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_si512();
+  for (s = 0; s < g->KS; ++s) {
+    __m512i a0 = _mm512_loadu_si512(col + s * 64), a1 = a0;
+    if (NV > 1) a1 = _mm512_loadu_si512(col + Q8_PB * g->K4 + s * 64);
+    for (r = 0; r < R; ++r) {
+      const __m512i b = _mm512_set1_epi32(*(const int32_t *)(w + r * g->K4 + s * 4));
+      acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], a0, b);
+      if (NV > 1) acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], a1, b);
+    }
+  }
+  for (r = 0; r < R; ++r)
+    for (v = 0; v < NV; ++v) {
+      const int64_t p = p0 + v * Q8_PB, n = g->P - p < Q8_PB ? g->P - p : Q8_PB;
+      __m512i a = _mm512_add_epi32(acc[r][v], _mm512_set1_epi32(corr[r]));
+      if (csum) a = _mm512_sub_epi32(a, _mm512_mullo_epi32(_mm512_set1_epi32(wzp[r]), _mm512_loadu_si512(csum + p)));
+      finish16(o, m0 + r, a, n, y + r * g->P + p);
+    }
+}
+
+static void gemm_group(const q8_geom *g, const int8_t *w, const uint8_t *col, const int32_t *corr, const int32_t *wzp,
+                       const int32_t *csum, const nest_q8_out *o, int64_t m_base, uint8_t *y) {
+  int64_t pb, m;
+  for (pb = 0; pb < g->PB; pb += 2) {
+    const int NV = pb + 1 < g->PB ? 2 : 1;
+    const uint8_t *c = col + pb * Q8_PB * g->K4;
+    const int64_t p0 = pb * Q8_PB;
+    for (m = 0; m + Q8_MR <= g->Mg; m += Q8_MR) {
+      if (NV == 2) tile(g, Q8_MR, 2, w + m * g->K4, c, corr + m, wzp + m, csum, o, m_base + m, p0, y + m * g->P);
+      else tile(g, Q8_MR, 1, w + m * g->K4, c, corr + m, wzp + m, csum, o, m_base + m, p0, y + m * g->P);
+    }
+    for (; m < g->Mg; ++m) {
+      if (NV == 2) tile(g, 1, 2, w + m * g->K4, c, corr + m, wzp + m, csum, o, m_base + m, p0, y + m * g->P);
+      else tile(g, 1, 1, w + m * g->K4, c, corr + m, wzp + m, csum, o, m_base + m, p0, y + m * g->P);
+    }
+  }
+}
+#else
+static void gemm_group(const q8_geom *g, const int8_t *w, const uint8_t *col, const int32_t *corr, const int32_t *wzp,
+                       const int32_t *csum, const nest_q8_out *o, int64_t m_base, uint8_t *y) {
+  int32_t acc[Q8_PB];
+  int64_t pb, m, s, j, b;
+  for (pb = 0; pb < g->PB; ++pb) {
+    const uint8_t *c = col + pb * Q8_PB * g->K4;
+    const int64_t p0 = pb * Q8_PB, n = g->P - p0 < Q8_PB ? g->P - p0 : Q8_PB;
+    for (m = 0; m < g->Mg; ++m) {
+      const int8_t *wr = w + m * g->K4;
+      for (j = 0; j < Q8_PB; ++j) acc[j] = 0;
+      for (s = 0; s < g->KS; ++s)
+        for (j = 0; j < Q8_PB; ++j)
+          for (b = 0; b < 4; ++b) acc[j] += (int32_t)c[(s * Q8_PB + j) * 4 + b] * wr[s * 4 + b];
+      for (j = 0; j < n; ++j) acc[j] += corr[m] - (csum ? wzp[m] * csum[p0 + j] : 0);
+      finish_scalar(o, m_base + m, acc, n, y + m * g->P + p0);
+    }
+  }
+}
+#endif
+
+void nest_q8_conv2d(const nest_q8_conv2d_desc *d, const void *x, const void *packed, void *y, void *scratch) {
+  const q8_geom g = geom(d);
+  const int8_t *pw = (const int8_t *)packed;
+  const int32_t *corr = (const int32_t *)((const uint8_t *)packed + align64((size_t)(d->M * g.K4)));
+  uint8_t *xi = (uint8_t *)scratch;
+  uint8_t *col = xi + xi_bytes(&g);
+  int32_t *csum = (int32_t *)(col + col_bytes(&g));
+  int any_wzp = 0;
+  int64_t n, grp, m;
+  for (m = 0; m < d->M; ++m) any_wzp |= d->w_zp[m] != 0;
+  for (n = 0; n < d->N; ++n)
+    for (grp = 0; grp < d->group; ++grp) {
+      const uint8_t *xg = (const uint8_t *)x + (n * d->C + grp * g.Cg) * d->H * d->W;
+      uint8_t *yg = (uint8_t *)y + (n * d->M + grp * g.Mg) * g.P;
+      interleave(d, &g, xg, xi);
+      im2col(d, &g, xi, col);
+      if (any_wzp) column_sums(&g, col, csum);
+      gemm_group(&g, pw + grp * g.Mg * g.K4, col, corr + grp * g.Mg, d->w_zp + grp * g.Mg, any_wzp ? csum : NULL,
+                 &d->out, grp * g.Mg, yg);
+    }
+}
