@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "nest_rt_q8.h"
+#include "nest_rt_q8_simd.h"
 
 int64_t nest_q8_requantize(int64_t acc, int32_t mult, int32_t shift) {
   const int64_t p = acc * (int64_t)mult; /* |acc| < 2^31, mult < 2^31: fits */
@@ -90,8 +91,57 @@ void nest_q8_gemm(const nest_q8_gemm_desc *d, const void *a, const void *b, cons
 
 #define NEST_Q8_ADD_SHIFT 20
 
+/* True when strides `st` walk `shape` contiguously (no broadcasting). */
+static int contiguous(int32_t rank, const int64_t *shape, const int64_t *st) {
+  int64_t e = 1;
+  int32_t d;
+  for (d = rank - 1; d >= 0; --d) {
+    if (shape[d] != 1 && st[d] != e) return 0;
+    e *= shape[d];
+  }
+  return 1;
+}
+
+#ifdef NEST_Q8_VNNI
+static inline __m512i load16(const void *p, int64_t i, int32_t is_signed, __mmask16 m) {
+  const __m128i b = _mm_maskz_loadu_epi8(m, (const uint8_t *)p + i);
+  return is_signed ? _mm512_cvtepi8_epi32(b) : _mm512_cvtepu8_epi32(b);
+}
+
+/* Same-shape Add, 16 elements at a time; 0 when a shift is outside the vector path's range. */
+static int add_vnni(int64_t n, const void *a, const nest_q8_operand *qa, const void *b, const nest_q8_operand *qb,
+                    const nest_q8_out *out, void *y) {
+  const int na = 31 - qa->shift, nb = 31 - qb->shift, no = 31 - out->shift[0];
+  const __m512i za = _mm512_set1_epi32(qa->zp), zb = _mm512_set1_epi32(qb->zp), zy = _mm512_set1_epi32(out->zp);
+  const __m512i lo = _mm512_set1_epi32(out->lo), hi = _mm512_set1_epi32(out->hi);
+  int64_t i;
+  if (na < 1 || na > 62 || nb < 1 || nb > 62 || no < 1 || no > 62) return 0;
+  for (i = 0; i < n; i += 16) {
+    const __mmask16 m = (__mmask16)(n - i >= 16 ? 0xFFFF : (1u << (n - i)) - 1u);
+    const __m512i x = rq16(_mm512_slli_epi32(_mm512_sub_epi32(load16(a, i, qa->is_signed, m), za), NEST_Q8_ADD_SHIFT),
+                           qa->mult, na);
+    const __m512i z = rq16(_mm512_slli_epi32(_mm512_sub_epi32(load16(b, i, qb->is_signed, m), zb), NEST_Q8_ADD_SHIFT),
+                           qb->mult, nb);
+    __m512i v = _mm512_add_epi32(rq16(_mm512_add_epi32(x, z), out->mult[0], no), zy);
+    v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
+    _mm_mask_storeu_epi8((uint8_t *)y + i, m, _mm512_cvtepi32_epi8(v));
+  }
+  return 1;
+}
+#endif
+
 void nest_q8_add(int32_t rank, const int64_t *shape, const void *a, const int64_t *sa, const nest_q8_operand *qa,
                  const void *b, const int64_t *sb, const nest_q8_operand *qb, const nest_q8_out *out, void *y) {
+#ifdef NEST_Q8_VNNI
+  if (contiguous(rank, shape, sa) && contiguous(rank, shape, sb)) {
+    int64_t n = 1;
+    int32_t d;
+    for (d = 0; d < rank; ++d) n *= shape[d];
+    if (add_vnni(n, a, qa, b, qb, out, y)) return;
+  }
+#else
+  (void)contiguous;
+#endif
   NEST_Q8_FOR_BROADCAST(rank, shape, sa, sb, {
     const int64_t x = nest_q8_requantize((int64_t)(load_q(a, OA, qa->is_signed) - qa->zp) * (1 << NEST_Q8_ADD_SHIFT),
                                          qa->mult, qa->shift);
@@ -187,7 +237,33 @@ static void pool(const nest_q8_pool2d_desc *d, const void *x, void *y, int is_ma
   }
 }
 
-void nest_q8_maxpool2d(const nest_q8_pool2d_desc *d, const void *x, void *y) { pool(d, x, y, 1); }
+/* MaxPool on the bytes: i8 values xor 0x80 order like u8 ones, so one unsigned loop serves both.
+ * An empty window gives the element type's lowest value (padding never wins). */
+void nest_q8_maxpool2d(const nest_q8_pool2d_desc *d, const void *x, void *y) {
+  const uint8_t flip = d->is_signed ? 0x80 : 0;
+  int64_t plane, oh, ow, kh, kw;
+  for (plane = 0; plane < d->N * d->C; ++plane) {
+    const uint8_t *xp = (const uint8_t *)x + plane * d->H * d->W;
+    uint8_t *yp = (uint8_t *)y + plane * d->OH * d->OW;
+    for (oh = 0; oh < d->OH; ++oh) {
+      int64_t sh, hlo, hhi;
+      window(oh, d->stride_h, d->pad_top, d->dilation_h, d->KH, d->H, d->pad_bottom, &sh, &hlo, &hhi);
+      for (ow = 0; ow < d->OW; ++ow) {
+        int64_t sw, wlo, whi;
+        uint8_t best = 0;
+        window(ow, d->stride_w, d->pad_left, d->dilation_w, d->KW, d->W, d->pad_right, &sw, &wlo, &whi);
+        for (kh = hlo; kh < hhi; ++kh) {
+          const uint8_t *row = xp + (sh + kh * d->dilation_h) * d->W + sw;
+          for (kw = wlo; kw < whi; ++kw) {
+            const uint8_t v = (uint8_t)(row[kw * d->dilation_w] ^ flip);
+            best = v > best ? v : best;
+          }
+        }
+        yp[oh * d->OW + ow] = (uint8_t)(best ^ flip);
+      }
+    }
+  }
+}
 void nest_q8_avgpool2d(const nest_q8_pool2d_desc *d, const void *x, void *y) { pool(d, x, y, 0); }
 
 void nest_q8_global_avgpool(int32_t is_signed, int32_t zp, int64_t NC, int64_t HW, const void *x, void *y) {

@@ -16,10 +16,7 @@
 
 #include "nest_rt_q8.h"
 
-#if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__) && !defined(NEST_NO_SIMD)
-#include <immintrin.h>
-#define NEST_Q8_VNNI 1
-#endif
+#include "nest_rt_q8_simd.h"
 
 #define Q8_PB 16 /* pixels per column block */
 #define Q8_MR 8  /* channels per register tile */
@@ -104,6 +101,7 @@ static void interleave(const nest_q8_conv2d_desc *d, const q8_geom *g, const uin
   }
 }
 
+#ifndef NEST_Q8_VNNI
 /* col[pb][s][p % 16][4]: four bytes of xi per pixel and k step; pixels past P are zero. */
 static void im2col(const nest_q8_conv2d_desc *d, const q8_geom *g, const uint8_t *xi, uint8_t *col) {
   const int64_t plane = g->Hp * g->Wp;
@@ -140,6 +138,41 @@ static void column_sums(const q8_geom *g, const uint8_t *col, int32_t *sums) {
     }
 }
 
+#else
+/* im2col with one 16-lane gather per pixel block and k step; the column sums by vpdpbusd with
+ * ones (only when `sums`). Pixels past P gather nothing (zero). */
+static void im2col_vnni(const nest_q8_conv2d_desc *d, const q8_geom *g, const uint8_t *xi, uint8_t *col, int32_t *sums) {
+  const int64_t plane = g->Hp * g->Wp;
+  const __m512i ones = _mm512_set1_epi8(1), zero = _mm512_setzero_si512();
+  int64_t pb, c4, kh, kw, j;
+  for (pb = 0; pb < g->PB; ++pb) {
+    int32_t off[Q8_PB];
+    __mmask16 valid = 0;
+    __m512i voff, sum = zero;
+    uint8_t *dst = col + pb * Q8_PB * g->K4;
+    for (j = 0; j < Q8_PB; ++j) {
+      const int64_t p = pb * Q8_PB + j;
+      off[j] = 0;
+      if (p < g->P) {
+        off[j] = (int32_t)((p / d->OW) * d->stride_h * g->Wp + (p % d->OW) * d->stride_w);
+        valid |= (__mmask16)(1u << j);
+      }
+    }
+    voff = _mm512_loadu_si512(off);
+    for (c4 = 0; c4 < g->C4; ++c4)
+      for (kh = 0; kh < d->KH; ++kh)
+        for (kw = 0; kw < d->KW; ++kw) {
+          const int32_t tap = (int32_t)(c4 * plane + kh * d->dilation_h * g->Wp + kw * d->dilation_w);
+          const __m512i v = _mm512_mask_i32gather_epi32(zero, valid, _mm512_add_epi32(voff, _mm512_set1_epi32(tap)), xi, 4);
+          _mm512_storeu_si512(dst, v);
+          dst += 64;
+          if (sums) sum = _mm512_dpbusd_epi32(sum, v, ones);
+        }
+    if (sums) _mm512_storeu_si512(sums + pb * Q8_PB, sum);
+  }
+}
+#endif
+
 /* y = clamp(zp + requantize(acc), lo, hi) for one channel, n pixels. */
 static void finish_scalar(const nest_q8_out *o, int64_t ch, const int32_t *acc, int64_t n, void *y) {
   const int64_t k = o->channels == 1 ? 0 : ch;
@@ -153,23 +186,6 @@ static void finish_scalar(const nest_q8_out *o, int64_t ch, const int32_t *acc, 
 }
 
 #ifdef NEST_Q8_VNNI
-/* Requantize 16 int32 lanes: round(v * mult / 2^n), ties away from zero, saturated to int32. */
-static inline __m512i rq16(__m512i v, int32_t mult, int n) {
-  const __m512i m = _mm512_set1_epi64(mult), zero = _mm512_setzero_si512();
-  const __m512i half = _mm512_set1_epi64((long long)1 << (n - 1));
-  const __m128i cnt = _mm_cvtsi32_si128(n);
-  const __m512i lo32 = _mm512_set1_epi64(INT32_MIN), hi32 = _mm512_set1_epi64(INT32_MAX);
-  __m512i pe = _mm512_mul_epi32(v, m);
-  __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), m);
-  __m512i re = _mm512_srl_epi64(_mm512_add_epi64(_mm512_abs_epi64(pe), half), cnt);
-  __m512i ro = _mm512_srl_epi64(_mm512_add_epi64(_mm512_abs_epi64(po), half), cnt);
-  re = _mm512_mask_sub_epi64(re, _mm512_cmplt_epi64_mask(pe, zero), zero, re);
-  ro = _mm512_mask_sub_epi64(ro, _mm512_cmplt_epi64_mask(po, zero), zero, ro);
-  re = _mm512_min_epi64(_mm512_max_epi64(re, lo32), hi32);
-  ro = _mm512_min_epi64(_mm512_max_epi64(ro, lo32), hi32);
-  return _mm512_mask_blend_epi32((__mmask16)0xAAAA, re, _mm512_slli_epi64(ro, 32));
-}
-
 static inline void finish16(const nest_q8_out *o, int64_t ch, __m512i acc, int64_t n, void *y) {
   const int64_t k = o->channels == 1 ? 0 : ch;
   const int n_shift = 31 - o->shift[k];
@@ -268,8 +284,12 @@ void nest_q8_conv2d(const nest_q8_conv2d_desc *d, const void *x, const void *pac
       const uint8_t *xg = (const uint8_t *)x + (n * d->C + grp * g.Cg) * d->H * d->W;
       uint8_t *yg = (uint8_t *)y + (n * d->M + grp * g.Mg) * g.P;
       interleave(d, &g, xg, xi);
+#ifdef NEST_Q8_VNNI
+      im2col_vnni(d, &g, xi, col, any_wzp ? csum : NULL);
+#else
       im2col(d, &g, xi, col);
       if (any_wzp) column_sums(&g, col, csum);
+#endif
       gemm_group(&g, pw + grp * g.Mg * g.K4, col, corr + grp * g.Mg, d->w_zp + grp * g.Mg, any_wzp ? csum : NULL,
                  &d->out, grp * g.Mg, yg);
     }
