@@ -237,33 +237,70 @@ static void pool(const nest_q8_pool2d_desc *d, const void *x, void *y, int is_ma
   }
 }
 
+/* best[i] = max(best[i], row[i * stride] ^ flip); inlined with a constant stride so the compiler
+ * vectorizes the common strides. */
+static inline void max_into(uint8_t *best, const uint8_t *row, int64_t n, int64_t stride, uint8_t flip) {
+  int64_t i;
+  for (i = 0; i < n; ++i) {
+    const uint8_t v = (uint8_t)(row[i * stride] ^ flip);
+    best[i] = v > best[i] ? v : best[i];
+  }
+}
+
 /* MaxPool on the bytes: i8 values xor 0x80 order like u8 ones, so one unsigned loop serves both.
- * An empty window gives the element type's lowest value (padding never wins). */
+ * An empty window gives the element type's lowest value (padding never wins). Output columns
+ * whose window lies inside the row are done a row of taps at a time (vectorized), the edges one
+ * window at a time. */
 void nest_q8_maxpool2d(const nest_q8_pool2d_desc *d, const void *x, void *y) {
   const uint8_t flip = d->is_signed ? 0x80 : 0;
+  const int64_t sw_ = d->stride_w, dw = d->dilation_w;
+  /* interior columns: ow*sw - pad_left >= 0 and ow*sw - pad_left + (KW-1)*dw < W */
+  int64_t ow_lo = (d->pad_left + sw_ - 1) / sw_, ow_hi = d->W - 1 - (d->KW - 1) * dw + d->pad_left;
   int64_t plane, oh, ow, kh, kw;
+  ow_hi = ow_hi < 0 ? 0 : ow_hi / sw_ + 1;
+  if (ow_hi > d->OW) ow_hi = d->OW;
+  if (ow_lo > ow_hi) ow_lo = ow_hi;
   for (plane = 0; plane < d->N * d->C; ++plane) {
     const uint8_t *xp = (const uint8_t *)x + plane * d->H * d->W;
     uint8_t *yp = (uint8_t *)y + plane * d->OH * d->OW;
     for (oh = 0; oh < d->OH; ++oh) {
-      int64_t sh, hlo, hhi;
+      int64_t sh, hlo, hhi, c;
+      uint8_t *out = yp + oh * d->OW;
       window(oh, d->stride_h, d->pad_top, d->dilation_h, d->KH, d->H, d->pad_bottom, &sh, &hlo, &hhi);
       for (ow = 0; ow < d->OW; ++ow) {
         int64_t sw, wlo, whi;
         uint8_t best = 0;
+        if (ow == ow_lo && ow_lo < ow_hi) ow = ow_hi; /* interior below */
+        if (ow >= d->OW) break;
         window(ow, d->stride_w, d->pad_left, d->dilation_w, d->KW, d->W, d->pad_right, &sw, &wlo, &whi);
         for (kh = hlo; kh < hhi; ++kh) {
           const uint8_t *row = xp + (sh + kh * d->dilation_h) * d->W + sw;
           for (kw = wlo; kw < whi; ++kw) {
-            const uint8_t v = (uint8_t)(row[kw * d->dilation_w] ^ flip);
+            const uint8_t v = (uint8_t)(row[kw * dw] ^ flip);
             best = v > best ? v : best;
           }
         }
-        yp[oh * d->OW + ow] = (uint8_t)(best ^ flip);
+        out[ow] = (uint8_t)(best ^ flip);
+      }
+      for (c = ow_lo; c < ow_hi; c += 256) {
+        uint8_t best[256];
+        const int64_t n = ow_hi - c < 256 ? ow_hi - c : 256;
+        int64_t i;
+        for (i = 0; i < n; ++i) best[i] = 0;
+        for (kh = hlo; kh < hhi; ++kh) {
+          const uint8_t *row = xp + (sh + kh * d->dilation_h) * d->W + c * sw_ - d->pad_left;
+          for (kw = 0; kw < d->KW; ++kw) {
+            if (sw_ == 1) max_into(best, row + kw * dw, n, 1, flip);
+            else if (sw_ == 2) max_into(best, row + kw * dw, n, 2, flip);
+            else max_into(best, row + kw * dw, n, sw_, flip);
+          }
+        }
+        for (i = 0; i < n; ++i) out[c + i] = (uint8_t)(best[i] ^ flip);
       }
     }
   }
 }
+
 void nest_q8_avgpool2d(const nest_q8_pool2d_desc *d, const void *x, void *y) { pool(d, x, y, 0); }
 
 void nest_q8_global_avgpool(int32_t is_signed, int32_t zp, int64_t NC, int64_t HW, const void *x, void *y) {
