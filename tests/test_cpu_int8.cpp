@@ -3,7 +3,7 @@
 // Gemm both ways, MatMul, Add and Mul with and without broadcasting, pools, Concat, Clip,
 // Transpose, Flatten) under three quantization settings (i8 asymmetric per channel, u8
 // symmetric, i8 symmetric per tensor), bit for bit, with the runtime's SIMD path and its portable
-// path (-DNEST_NO_SIMD); quantized mnist-8 (profiled on 500 MNIST images) and the seed models
+// path (-DNEST_NO_SIMD) and its AVX2 path (-mno-avx512f); quantized mnist-8 (profiled on 500 MNIST images) and the seed models
 // ResNet-18, SqueezeNet and MobileNetV2 (per channel) compiled and run with outputs identical to
 // the interpreter's; unsupported quantized forms named before code generation.
 #include <QProcess>
@@ -223,12 +223,20 @@ class TestCpuInt8 : public QObject {
  private slots:
   void kernelsMatchInterpreter() { checkKernels(); }
 
-  // The same checks in a child process whose bundles are compiled with -DNEST_NO_SIMD (the
-  // runner builds its runtime objects once per process, so the compiler must be set at start).
-  void portableKernelsMatchInterpreter() {
+  // The same checks in a child process whose bundles are compiled for another runtime path (the
+  // runner builds its runtime objects once per process, so the compiler must be set at start):
+  // portable C (-DNEST_NO_SIMD) and AVX2 without AVX-512 (-mno-avx512f overrides -march=native).
+  void otherPathsMatchInterpreter_data() {
+    QTest::addColumn<QString>("flag");
+    QTest::newRow("portable") << "-DNEST_NO_SIMD";
+    QTest::newRow("avx2") << "-mno-avx512f";
+  }
+
+  void otherPathsMatchInterpreter() {
+    QFETCH(QString, flag);
     if (qEnvironmentVariableIsSet("NEST_INT8_PORTABLE_CHILD")) QSKIP("this is the child");
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("CC", env.value("CC", "cc") + " -DNEST_NO_SIMD");
+    env.insert("CC", env.value("CC", "cc") + " " + flag);
     env.insert("NEST_INT8_PORTABLE_CHILD", "1");
     QProcess p;
     p.setProcessEnvironment(env);

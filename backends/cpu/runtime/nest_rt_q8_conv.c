@@ -248,6 +248,51 @@ static void gemm_group(const q8_geom *g, const int8_t *w, const uint8_t *col, co
     }
   }
 }
+#elif defined(NEST_Q8_AVX2)
+/* One channel x 16 pixels: four accumulators of 4 pixels x 2 partial sums (k pairs) each. */
+static void gemm_group(const q8_geom *g, const int8_t *w, const uint8_t *col, const int32_t *corr, const int32_t *wzp,
+                       const int32_t *csum, const nest_q8_out *o, int64_t m_base, uint8_t *y) {
+  enum { R = 4 };
+  int32_t acc[Q8_PB];
+  int64_t pb, m, s, j;
+  int r;
+  for (pb = 0; pb < g->PB; ++pb) {
+    const uint8_t *c = col + pb * Q8_PB * g->K4;
+    const int64_t p0 = pb * Q8_PB, n = g->P - p0 < Q8_PB ? g->P - p0 : Q8_PB;
+    for (m = 0; m < g->Mg; m += R) {
+      const int rows = g->Mg - m < R ? (int)(g->Mg - m) : R;
+      __m256i a[R][4];
+      for (r = 0; r < R; ++r)
+        for (j = 0; j < 4; ++j) a[r][j] = _mm256_setzero_si256();
+      for (s = 0; s < g->KS; ++s) {
+        const uint8_t *cs = c + s * 64;
+        const __m256i x0 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)cs));
+        const __m256i x1 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(cs + 16)));
+        const __m256i x2 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(cs + 32)));
+        const __m256i x3 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(cs + 48)));
+        for (r = 0; r < rows; ++r) {
+          int32_t w4;
+          __m256i b;
+          memcpy(&w4, w + (m + r) * g->K4 + s * 4, 4);
+          b = _mm256_cvtepi8_epi16(_mm_set1_epi32(w4));
+          a[r][0] = _mm256_add_epi32(a[r][0], _mm256_madd_epi16(x0, b));
+          a[r][1] = _mm256_add_epi32(a[r][1], _mm256_madd_epi16(x1, b));
+          a[r][2] = _mm256_add_epi32(a[r][2], _mm256_madd_epi16(x2, b));
+          a[r][3] = _mm256_add_epi32(a[r][3], _mm256_madd_epi16(x3, b));
+        }
+      }
+      for (r = 0; r < rows; ++r) {
+        /* hadd pairs: [p0 p1 p4 p5 | p2 p3 p6 p7] -> pixel order */
+        const __m256i lo = _mm256_permute4x64_epi64(_mm256_hadd_epi32(a[r][0], a[r][1]), 0xD8);
+        const __m256i hi = _mm256_permute4x64_epi64(_mm256_hadd_epi32(a[r][2], a[r][3]), 0xD8);
+        _mm256_storeu_si256((__m256i *)acc, lo);
+        _mm256_storeu_si256((__m256i *)(acc + 8), hi);
+        for (j = 0; j < n; ++j) acc[j] += corr[m + r] - (csum ? wzp[m + r] * csum[p0 + j] : 0);
+        finish_scalar(o, m_base + m + r, acc, n, y + (m + r) * g->P + p0);
+      }
+    }
+  }
+}
 #else
 static void gemm_group(const q8_geom *g, const int8_t *w, const uint8_t *col, const int32_t *corr, const int32_t *wzp,
                        const int32_t *csum, const nest_q8_out *o, int64_t m_base, uint8_t *y) {

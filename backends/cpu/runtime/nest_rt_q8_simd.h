@@ -28,6 +28,10 @@ static inline __m512i rq16(__m512i v, int32_t mult, int n) {
   return _mm512_mask_blend_epi32((__mmask16)0xAAAA, re, _mm512_slli_epi64(ro, 32));
 }
 
+#elif defined(__AVX2__) && !defined(NEST_NO_SIMD)
+#include <immintrin.h>
+/* AVX2 without VNNI: u8 and s8 widened to int16, vpmaddwd (exact: no saturation). */
+#define NEST_Q8_AVX2 1
 #endif
 
 #endif /* NEST_RT_Q8_SIMD_H */
