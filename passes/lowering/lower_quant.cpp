@@ -200,6 +200,8 @@ std::string quantLoweringUnsupportedReason(const Graph& g, const Node& n) {
   if (op == "Conv" || op == "MaxPool" || op == "AveragePool") {
     if (g.typeOf(n.inputs[0]).rank() != 4) return "only 2-D integer " + op + " is supported";
     if (op == "Conv" && !g.isConstant(n.inputs[1])) return "an integer Conv needs constant weights";
+    if (op == "Conv" && numElements(g.typeOf(n.inputs[1]).shape) / g.typeOf(n.inputs[1]).shape[0] >= 65536)
+      return "an integer Conv with 2^16 or more taps per output (C/group*KH*KW) could overflow int32";
     if (op == "AveragePool")
       for (int64_t d : n.attrs.getInts("dilations", {}))
         if (d != 1) return "dilated AveragePool is not supported by the CPU runtime";
