@@ -5,8 +5,11 @@
 // symmetric, i8 symmetric per tensor), bit for bit, with the runtime's SIMD path and its portable
 // path (-DNEST_NO_SIMD) and its AVX2 path (-mno-avx512f); quantized mnist-8 (profiled on 500 MNIST images) and the seed models
 // ResNet-18, SqueezeNet and MobileNetV2 (per channel) compiled and run with outputs identical to
-// the interpreter's; unsupported quantized forms named before code generation.
+// the interpreter's; nestc compile / run with --profile; unsupported quantized forms named before code
+// generation.
+#include <QFile>
 #include <QProcess>
+#include <QTemporaryDir>
 
 #include <filesystem>
 #include <random>
@@ -283,6 +286,38 @@ class TestCpuInt8 : public QObject {
     QVERIFY(integerNodes(q) > 20);
     const std::string diff = compareExact(q, testing::randomInputs(g, 99));
     QVERIFY2(diff.empty(), diff.c_str());
+  }
+
+  // nestc compile --profile writes an int8 bundle; nestc run --backend cpu --profile gives the
+  // interpreter's numbers; a missing profile is bad input (exit 2).
+  void cliCompilesAndRunsInt8() {
+    const QString model = QString::fromStdString((testing::testdata() / "models" / "mnist-8" / "model.onnx").string());
+    const QString images = QString::fromStdString((testing::testdata() / "mnist" / "t10k-images-idx3-ubyte.gz").string());
+    QTemporaryDir tmp;
+    const QString profile = tmp.filePath("mnist.yaml");
+    testing::NestcResult r = testing::runNestc({"profile", model, "--input", images, "--limit", "500", "-o", profile});
+    QVERIFY2(r.code == 0, r.all().c_str());
+    r = testing::runNestc({"compile", model, "--target", "cpu", "--profile", profile, "--per-channel", "-o", tmp.filePath("bundle")});
+    QVERIFY2(r.code == 0, r.all().c_str());
+    QVERIFY(QFile::exists(tmp.filePath("bundle/nest_rt_q8_conv.c")));
+    QFile source(tmp.filePath("bundle/model.c"));
+    QVERIFY(source.open(QIODevice::ReadOnly));
+    const QString code = QString::fromUtf8(source.readAll());
+    QCOMPARE(code.count("nest_q8_conv2d("), 2);
+    QCOMPARE(code.count("nest_q8_gemm("), 1);
+    const QString input =
+        QString::fromStdString((testing::testdata() / "models" / "mnist-8" / "test_data_set_0" / "input_0.pb").string());
+    for (const char* backend : {"interpreter", "cpu"}) {
+      r = testing::runNestc({"run", model, "--backend", backend, "--profile", profile, "--per-channel", "--input", input,
+                             "--output-dir", tmp.filePath(backend), "--format", "npy"});
+      QVERIFY2(r.code == 0, r.all().c_str());
+    }
+    QFile a(tmp.filePath("interpreter/output_0.npy")), b(tmp.filePath("cpu/output_0.npy"));
+    QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+    QCOMPARE(a.readAll(), b.readAll());
+    r = testing::runNestc({"compile", model, "--target", "cpu", "--profile", tmp.filePath("missing.yaml"), "-o", tmp.filePath("x")});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.find("missing.yaml") != std::string::npos, r.all().c_str());
   }
 
   void int16IsReportedUnsupported() {
