@@ -123,7 +123,9 @@ Command compileCommand() {
            "With --profile the model is quantized first (as nestc quantize, same options) and the\n"
            "bundle runs the integer graph (int8 / uint8 kernels, AVX-512 VNNI where the compiler\n"
            "enables it; docs/cpu-runtime.md \"Int8\"). The input/output table gives each tensor's\n"
-           "quantization; graph inputs and outputs stay float (Quantize / Dequantize inside).\n"
+           "quantization; graph inputs and outputs stay float (Quantize / Dequantize inside), e.g.\n"
+           "  nestc profile m.onnx --input images/ --preprocess SPEC -o m.yaml\n"
+           "  nestc compile m.onnx --target cpu --profile m.yaml --per-channel -o m_int8\n"
            "See docs/cpu-bundle.md and docs/low-level-ir.md.",
            options, 0, 1},
           compile};
