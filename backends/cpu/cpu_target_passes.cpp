@@ -101,9 +101,14 @@ bool scratchPass(Function& f) {
 }  // namespace
 
 std::vector<lir::LirPass> targetPasses() {
-  std::vector<lir::LirPass> passes = {{"pack-weights", packWeightsPass}, {"scratch", scratchPass}};
-  for (lir::LirPass& p : quantTargetPasses()) passes.push_back(std::move(p));  // quant_kernels.h
-  return passes;
+  // The int8 kernels' packing and scratch run inside the same passes (quant_kernels.h).
+  auto both = [](bool (*a)(Function&), bool (*b)(Function&)) {
+    return [a, b](Function& f) {
+      const bool changed = a(f);
+      return b(f) || changed;
+    };
+  };
+  return {{"pack-weights", both(packWeightsPass, packQuantWeights)}, {"scratch", both(scratchPass, sizeQuantScratch)}};
 }
 
 }  // namespace nest::cpu

@@ -1,6 +1,7 @@
-// The CPU backend's int8 part (docs/cpu-runtime.md, "Int8"): target passes that pack the weights
-// of integer convolutions (qconv2d) with the runtime's own nest_q8_conv2d_pack and size their
-// scratch, runtime descriptors for the integer LIR kernels, and their C code.
+// The CPU backend's int8 part (docs/cpu-runtime.md, "Int8"): packing the weights of integer
+// convolutions (qconv2d) with the runtime's own nest_q8_conv2d_pack and sizing their scratch (run
+// inside the target passes pack-weights and scratch), runtime descriptors for the integer LIR
+// kernels, and their C code.
 #pragma once
 #include <functional>
 #include <string>
@@ -12,8 +13,10 @@
 
 namespace nest::cpu {
 
-// pack-quant-weights and quant-scratch (run after pack-weights / scratch).
-std::vector<lir::LirPass> quantTargetPasses();
+// The int8 parts of the CPU target passes pack-weights and scratch: qconv2d weights packed (bias
+// folded in) and qconv2d scratch sized. Each returns true when it changed the function.
+bool packQuantWeights(lir::Function& f);
+bool sizeQuantScratch(lir::Function& f);
 
 // A conv descriptor with the storage its pointers refer to (w_zp, mult, shift).
 struct Q8ConvDesc {

@@ -1,6 +1,6 @@
-// CPU target passes for integer convolutions (quant_kernels.h): qconv2d weights (and bias, folded
-// into the per-channel corrections) packed at compile time with the runtime's own pack function;
-// scratch buffers sized by nest_q8_conv2d_scratch_size.
+// The int8 parts of the CPU target passes (quant_kernels.h): qconv2d weights (and bias, folded
+// into the per-channel corrections) packed at compile time with the runtime's own pack function
+// (in pack-weights); scratch buffers sized by nest_q8_conv2d_scratch_size (in scratch).
 #include "backends/cpu/quant_kernels.h"
 
 #include "core/error.h"
@@ -23,7 +23,9 @@ const Tensor* weightData(const Function& f, BufferId id) {
   return root.kind == BufferKind::Weight && root.data.valid() ? &root.data : nullptr;
 }
 
-bool packQuantWeightsPass(Function& f) {
+}  // namespace
+
+bool packQuantWeights(Function& f) {
   bool changed = false;
   for (size_t i = 0; i < f.instrs.size(); ++i) {
     if (f.instrs[i].kernel != "qconv2d" || f.instrs[i].params.getInt("packed", 0)) continue;
@@ -52,7 +54,7 @@ bool packQuantWeightsPass(Function& f) {
   return changed;
 }
 
-bool quantScratchPass(Function& f) {
+bool sizeQuantScratch(Function& f) {
   bool changed = false;
   for (size_t i = 0; i < f.instrs.size(); ++i) {
     if (f.instrs[i].kernel != "qconv2d" || f.instrs[i].scratch >= 0) continue;
@@ -65,8 +67,6 @@ bool quantScratchPass(Function& f) {
   }
   return changed;
 }
-
-}  // namespace
 
 Q8ConvDesc q8ConvDesc(const Function& f, const Instr& in) {
   const TensorType& xt = f.buffer(in.inputs[0]).type;
@@ -98,10 +98,6 @@ Q8ConvDesc q8ConvDesc(const Function& f, const Instr& in) {
   c.out.mult = q.mult.data();
   c.out.shift = q.shift.data();
   return q;
-}
-
-std::vector<lir::LirPass> quantTargetPasses() {
-  return {{"pack-quant-weights", packQuantWeightsPass}, {"quant-scratch", quantScratchPass}};
 }
 
 }  // namespace nest::cpu
