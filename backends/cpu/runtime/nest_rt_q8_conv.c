@@ -227,6 +227,31 @@ static inline void finish16(const nest_q8_out *o, int64_t ch, __m512i acc, int64
   _mm_mask_storeu_epi8(y, (__mmask16)(n >= 16 ? 0xFFFF : (1u << n) - 1u), b);
 }
 
+/* The full tile, 8 channels x 2 pixel blocks, with 16 named accumulators (an array of them makes
+ * the compiler shuffle registers every step). */
+#define Q8_DOT(r)                                                                 \
+  {                                                                               \
+    const __m512i b = _mm512_set1_epi32(*(const int32_t *)(w + (r) * K4 + s4));   \
+    c##r##0 = _mm512_dpbusd_epi32(c##r##0, a0, b);                                \
+    c##r##1 = _mm512_dpbusd_epi32(c##r##1, a1, b);                                \
+  }
+static void dot8x2(int64_t KS, int64_t K4, const int8_t *w, const uint8_t *col0, const uint8_t *col1,
+                   __m512i acc[Q8_MR][2]) {
+  __m512i c00 = _mm512_setzero_si512(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  __m512i c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+  int64_t s;
+  for (s = 0; s < KS; ++s) {
+    const __m512i a0 = _mm512_loadu_si512(col0 + s * 64), a1 = _mm512_loadu_si512(col1 + s * 64);
+    const int64_t s4 = s * 4;
+    Q8_DOT(0) Q8_DOT(1) Q8_DOT(2) Q8_DOT(3) Q8_DOT(4) Q8_DOT(5) Q8_DOT(6) Q8_DOT(7)
+  }
+  acc[0][0] = c00; acc[0][1] = c01; acc[1][0] = c10; acc[1][1] = c11;
+  acc[2][0] = c20; acc[2][1] = c21; acc[3][0] = c30; acc[3][1] = c31;
+  acc[4][0] = c40; acc[4][1] = c41; acc[5][0] = c50; acc[5][1] = c51;
+  acc[6][0] = c60; acc[6][1] = c61; acc[7][0] = c70; acc[7][1] = c71;
+}
+#undef Q8_DOT
+
 /* R channels (R <= 8) x NV (1 or 2) pixel blocks. */
 static inline __attribute__((always_inline)) void tile(const q8_geom *g, int R, int NV, const int8_t *w, const uint8_t *col, const int32_t *corr,
                         const int32_t *wzp, const int32_t *csum, const nest_q8_out *o, int64_t m0, int64_t p0,
@@ -234,15 +259,19 @@ static inline __attribute__((always_inline)) void tile(const q8_geom *g, int R, 
   __m512i acc[Q8_MR][2];
   int r, v;
   int64_t s;
-  for (r = 0; r < R; ++r)
-    for (v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_si512();
-  for (s = 0; s < g->KS; ++s) {
-    __m512i a0 = _mm512_loadu_si512(col + s * 64), a1 = a0;
-    if (NV > 1) a1 = _mm512_loadu_si512(col + Q8_PB * g->K4 + s * 64);
-    for (r = 0; r < R; ++r) {
-      const __m512i b = _mm512_set1_epi32(*(const int32_t *)(w + r * g->K4 + s * 4));
-      acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], a0, b);
-      if (NV > 1) acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], a1, b);
+  if (R == Q8_MR && NV == 2) {
+    dot8x2(g->KS, g->K4, w, col, col + Q8_PB * g->K4, acc);
+  } else {
+    for (r = 0; r < R; ++r)
+      for (v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_si512();
+    for (s = 0; s < g->KS; ++s) {
+      __m512i a0 = _mm512_loadu_si512(col + s * 64), a1 = a0;
+      if (NV > 1) a1 = _mm512_loadu_si512(col + Q8_PB * g->K4 + s * 64);
+      for (r = 0; r < R; ++r) {
+        const __m512i b = _mm512_set1_epi32(*(const int32_t *)(w + r * g->K4 + s * 4));
+        acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], a0, b);
+        if (NV > 1) acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], a1, b);
+      }
     }
   }
   for (r = 0; r < R; ++r)
