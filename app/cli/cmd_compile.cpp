@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "app/cli/commands.h"
+#include "app/cli/quant_options.h"
 #include "backends/cpu/bundle_writer.h"
 #include "backends/cpu/cpu_backend.h"
 #include "core/error.h"
@@ -55,6 +56,7 @@ int compile(const ParsedArgs& args) {
   auto t0 = std::chrono::steady_clock::now();
   Graph g = loadModel(modelPath, importOptions);
   double importMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (args.has("--profile")) g = quantizeModel(g, quantRequestFrom(args)).result();  // an int8 bundle
   cpu::CompiledModel m = cpu::compile(g, options);  // throws Unsupported listing every unsupported node
   auto t1 = std::chrono::steady_clock::now();
   fs::path dir = args.get("-o");
@@ -94,6 +96,22 @@ int compile(const ParsedArgs& args) {
 }  // namespace
 
 Command compileCommand() {
+  std::vector<OptionSpec> options = {
+      {"--target", "cpu", "code generator (default cpu)"},
+      {"-o", "DIR", "bundle folder (created if missing)"},
+      {"--name", "NAME", "C name of the bundle: entry function and file names (default model)"},
+      {"--project", "P", "take model, pipeline, input shapes (and quantization overrides) from a .nestproj file"},
+      {"-O0", "", "no graph optimization"},
+      {"-O1", "", "standard graph optimizations (default)"},
+      {"-O2", "", "-O1 plus layout optimizations"},
+      {"--print-lir", "", "print the final low-level IR"},
+      {"--dump-lir", "DIR", "write the LIR after lowering and after each LIR pass into DIR"},
+      inputShapeOption()};
+  for (const OptionSpec& o : quantOptions(false)) {  // --profile etc.; --project and -O are above
+    bool known = false;
+    for (const OptionSpec& have : options) known |= have.name == o.name;
+    if (!known) options.push_back(o);
+  }
   return {{"compile", "MODEL --target cpu -o DIR [options]", "compile a model into a self-contained C bundle",
            "Optimizes the graph (-O1 by default), lowers it to the low-level IR (one kernel call per\n"
            "instruction, views without copies, in-place elementwise ops, activation memory planned\n"
@@ -102,18 +120,14 @@ Command compileCommand() {
            "main.c, a Makefile and a CMakeLists.txt. `make -C DIR` builds DIR/run:\n"
            "  DIR/run --input FILE... --output-dir OUT [--repeat N]\n"
            "Nodes the CPU backend cannot compile are all listed before any code is generated (exit 2).\n"
+           "With --profile the model is quantized first (as nestc quantize, same options) and the\n"
+           "bundle runs the integer graph (int8 / uint8 kernels, AVX-512 VNNI where the compiler\n"
+           "enables it; docs/cpu-runtime.md \"Int8\"). The input/output table gives each tensor's\n"
+           "quantization; graph inputs and outputs stay float (Quantize / Dequantize inside), e.g.\n"
+           "  nestc profile m.onnx --input images/ --preprocess SPEC -o m.yaml\n"
+           "  nestc compile m.onnx --target cpu --profile m.yaml --per-channel -o m_int8\n"
            "See docs/cpu-bundle.md and docs/low-level-ir.md.",
-           {{"--target", "cpu", "code generator (default cpu)"},
-            {"-o", "DIR", "bundle folder (created if missing)"},
-            {"--name", "NAME", "C name of the bundle: entry function and file names (default model)"},
-            {"--project", "P", "take model, pipeline and input shapes from a .nestproj file"},
-            {"-O0", "", "no graph optimization"},
-            {"-O1", "", "standard graph optimizations (default)"},
-            {"-O2", "", "-O1 plus layout optimizations"},
-            {"--print-lir", "", "print the final low-level IR"},
-            {"--dump-lir", "DIR", "write the LIR after lowering and after each LIR pass into DIR"},
-            inputShapeOption()},
-           0, 1},
+           options, 0, 1},
           compile};
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/error.h"
+#include "passes/lowering/lower_quant.h"
 #include "passes/pass_manager.h"
 
 namespace nest::cpu {
@@ -34,7 +35,8 @@ CompiledModel compile(const Graph& graph, const CompileOptions& options) {
   CompiledModel m;
   m.name = options.name;
   auto t0 = std::chrono::steady_clock::now();
-  PipelineRun run = runPipeline(graph, options.pipeline);
+  // A quantized graph had its float pipeline before the quantize pass: no graph passes again.
+  PipelineRun run = runPipeline(graph, hasQuantizedValues(graph) ? Pipeline{} : options.pipeline);
   m.graph = run.result();
   m.graphMs = msSince(t0);
 

@@ -3,6 +3,7 @@
 // bundle is built from.
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/kernel_descs.h"
+#include "backends/cpu/quant_kernels.h"
 #include "core/error.h"
 
 namespace nest::cpu {
@@ -99,6 +100,15 @@ bool scratchPass(Function& f) {
 
 }  // namespace
 
-std::vector<lir::LirPass> targetPasses() { return {{"pack-weights", packWeightsPass}, {"scratch", scratchPass}}; }
+std::vector<lir::LirPass> targetPasses() {
+  // The int8 kernels' packing and scratch run inside the same passes (quant_kernels.h).
+  auto both = [](bool (*a)(Function&), bool (*b)(Function&)) {
+    return [a, b](Function& f) {
+      const bool changed = a(f);
+      return b(f) || changed;
+    };
+  };
+  return {{"pack-weights", both(packWeightsPass, packQuantWeights)}, {"scratch", both(scratchPass, sizeQuantScratch)}};
+}
 
 }  // namespace nest::cpu

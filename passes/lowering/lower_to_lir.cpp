@@ -21,6 +21,7 @@
 #include "core/ops/fused_activation.h"
 #include "core/ops/op_helpers.h"
 #include "core/ops/resize_taps.h"
+#include "passes/lowering/lower_quant.h"
 
 namespace nest {
 
@@ -58,7 +59,7 @@ bool anyQuantized(const Graph& g, const Node& n) {
 }  // namespace
 
 std::string loweringUnsupportedReason(const Graph& g, const Node& n) {
-  if (anyQuantized(g, n)) return "quantized tensors are not supported by the low-level IR yet";
+  if (anyQuantized(g, n)) return quantLoweringUnsupportedReason(g, n);  // lower_quant.h
   const std::string& op = n.op;
   const bool f32 = allF32(g, n.inputs) && allF32(g, n.outputs);
   auto needF32 = [&]() -> std::string { return f32 ? "" : "only float32 operands are supported"; };
@@ -226,6 +227,13 @@ class Lowering {
   void lowerNode(const Node& n) {
     if (std::string r = loweringUnsupportedReason(g_, n); !r.empty()) failUnsupported(n.describe() + ": " + r);
     const std::string& op = n.op;
+    if (anyQuantized(g_, n) && quantNodeHasKernel(n)) {  // integer kernels: lower_quant.h
+      QuantInstr q = lowerQuantNode(g_, n);
+      std::vector<BufferId> ins;
+      for (const std::string& v : n.inputs) ins.push_back(bufferOf(v));
+      emit(n, q.kernel, ins, {resultBuffer(n.outputs[0])}).params = std::move(q.params);
+      return;
+    }
     if (kViewOps.count(op)) return lowerView(n);
     if ((op == "Conv" || op == "MaxPool" || op == "AveragePool") && g_.typeOf(n.inputs[0]).rank() == 5)
       return lowerDirectNd(n);

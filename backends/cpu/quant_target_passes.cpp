@@ -1,0 +1,103 @@
+// The int8 parts of the CPU target passes (quant_kernels.h): qconv2d weights (and bias, folded
+// into the per-channel corrections) packed at compile time with the runtime's own pack function
+// (in pack-weights); scratch buffers sized by nest_q8_conv2d_scratch_size (in scratch).
+#include "backends/cpu/quant_kernels.h"
+
+#include "core/error.h"
+
+namespace nest::cpu {
+
+using lir::Buffer;
+using lir::BufferId;
+using lir::BufferKind;
+using lir::Function;
+using lir::Instr;
+
+namespace {
+
+std::vector<int32_t> int32s(const Ints& v) { return std::vector<int32_t>(v.begin(), v.end()); }
+
+const Tensor* weightData(const Function& f, BufferId id) {
+  if (id < 0) return nullptr;
+  const Buffer& root = f.buffer(f.root(id));
+  return root.kind == BufferKind::Weight && root.data.valid() ? &root.data : nullptr;
+}
+
+}  // namespace
+
+bool packQuantWeights(Function& f) {
+  bool changed = false;
+  for (size_t i = 0; i < f.instrs.size(); ++i) {
+    if (f.instrs[i].kernel != "qconv2d" || f.instrs[i].params.getInt("packed", 0)) continue;
+    const Tensor* wp = weightData(f, f.instrs[i].inputs[1]);
+    if (!wp) failInternal("qconv2d instruction " + std::to_string(i) + ": the weights are not constant");
+    const Tensor weight = *wp;
+    std::vector<int32_t> bias;
+    if (f.instrs[i].inputs.size() > 2 && f.instrs[i].inputs[2] >= 0) {
+      const Tensor* b = weightData(f, f.instrs[i].inputs[2]);
+      if (!b) failInternal("qconv2d instruction " + std::to_string(i) + ": the bias is not constant");
+      for (int64_t v : b->toInts()) bias.push_back(static_cast<int32_t>(v));
+    }
+    const Q8ConvDesc d = q8ConvDesc(f, f.instrs[i]);
+    const size_t bytes = nest_q8_conv2d_packed_size(&d.d);
+    TensorType type(ElemType::U8, {static_cast<int64_t>(bytes)});
+    BufferId p = f.addBuffer(f.buffer(f.instrs[i].inputs[1]).name + "#q8packed", BufferKind::Weight, type);
+    f.buffer(p).data = Tensor(type);
+    nest_q8_conv2d_pack(&d.d, weight.data<int8_t>(), bias.empty() ? nullptr : bias.data(),
+                        f.buffer(p).data.rawMutable());
+    Instr& in = f.instrs[i];
+    in.params.set("w_shape", f.buffer(in.inputs[1]).type.shape);
+    in.inputs = {in.inputs[0], p};  // the bias lives in the packed corrections
+    in.params.set("packed", int64_t{1});
+    changed = true;
+  }
+  return changed;
+}
+
+bool sizeQuantScratch(Function& f) {
+  bool changed = false;
+  for (size_t i = 0; i < f.instrs.size(); ++i) {
+    if (f.instrs[i].kernel != "qconv2d" || f.instrs[i].scratch >= 0) continue;
+    const Q8ConvDesc d = q8ConvDesc(f, f.instrs[i]);
+    const size_t bytes = nest_q8_conv2d_scratch_size(&d.d);
+    BufferId s = f.addBuffer("scratch" + std::to_string(i), BufferKind::Scratch,
+                             TensorType(ElemType::U8, {static_cast<int64_t>(bytes)}));
+    f.instrs[i].scratch = s;
+    changed = true;
+  }
+  return changed;
+}
+
+Q8ConvDesc q8ConvDesc(const Function& f, const Instr& in) {
+  const TensorType& xt = f.buffer(in.inputs[0]).type;
+  const TensorType& yt = f.buffer(in.outputs[0]).type;
+  const Shape& x = xt.shape;
+  const Shape& y = yt.shape;
+  Ints k = in.params.getInts("kernel"), s = in.params.getInts("strides"), dl = in.params.getInts("dilations");
+  Ints p = in.params.getInts("pads");
+  Q8ConvDesc q;
+  nest_q8_conv2d_desc& c = q.d;
+  c.N = x[0]; c.C = x[1]; c.H = x[2]; c.W = x[3];
+  c.M = y[1]; c.OH = y[2]; c.OW = y[3];
+  c.KH = k[0]; c.KW = k[1];
+  c.stride_h = s[0]; c.stride_w = s[1];
+  c.dilation_h = dl[0]; c.dilation_w = dl[1];
+  c.pad_top = p[0]; c.pad_left = p[1]; c.pad_bottom = p[2]; c.pad_right = p[3];
+  c.group = in.params.getInt("group", 1);
+  c.x_signed = xt.elem == ElemType::I8;
+  c.x_zp = static_cast<int32_t>(xt.quant->zeroPoints.at(0));
+  q.wzp = int32s(in.params.getInts("w_zp"));
+  q.mult = int32s(in.params.getInts("mult"));
+  q.shift = int32s(in.params.getInts("shift"));
+  c.w_zp = q.wzp.data();
+  c.out.is_signed = yt.elem == ElemType::I8;
+  c.out.zp = static_cast<int32_t>(yt.quant->zeroPoints.at(0));
+  c.out.lo = static_cast<int32_t>(in.params.getInt("lo"));
+  c.out.hi = static_cast<int32_t>(in.params.getInt("hi"));
+  c.out.channels = static_cast<int32_t>(q.mult.size());
+  c.out.mult = q.mult.data();
+  c.out.shift = q.shift.data();
+  return q;
+}
+
+}  // namespace nest::cpu

@@ -1,0 +1,336 @@
+/* Int8 runtime: requantization, gemm, element-wise ops, pools, Quantize / Dequantize
+ * (nest_rt_q8.h; the conv kernel is in nest_rt_q8_conv.c). Scalar C: these ops are a small share
+ * of a CNN's time, and the compiler vectorizes the gemm's inner dot product. */
+#include <math.h>
+
+#include "nest_rt_q8.h"
+#include "nest_rt_q8_simd.h"
+
+int64_t nest_q8_requantize(int64_t acc, int32_t mult, int32_t shift) {
+  const int64_t p = acc * (int64_t)mult; /* |acc| < 2^31, mult < 2^31: fits */
+  const int n = 31 - shift;
+  if (n <= 0) {
+    const int s = -n;
+    if (p == 0) return 0;
+    if (s > 62) return p > 0 ? INT64_MAX : INT64_MIN;
+    if (p > 0) return p > (INT64_MAX >> s) ? INT64_MAX : p * ((int64_t)1 << s);
+    return p < (INT64_MIN >> s) ? INT64_MIN : p * ((int64_t)1 << s);
+  }
+  if (n >= 63) return 0; /* |p| < 2^62 <= 2^(n-1): rounds to 0 */
+  {
+    const uint64_t half = (uint64_t)1 << (n - 1);
+    const uint64_t mag = p >= 0 ? (uint64_t)p : (uint64_t)0 - (uint64_t)p;
+    const int64_t r = (int64_t)((mag + half) >> n);
+    return p >= 0 ? r : -r;
+  }
+}
+
+static inline int32_t load_q(const void *p, int64_t i, int32_t is_signed) {
+  return is_signed ? (int32_t)((const int8_t *)p)[i] : (int32_t)((const uint8_t *)p)[i];
+}
+
+static inline void store_q(void *p, int64_t i, int32_t is_signed, int64_t v) {
+  if (is_signed) ((int8_t *)p)[i] = (int8_t)v;
+  else ((uint8_t *)p)[i] = (uint8_t)v;
+}
+
+static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+static inline int64_t finish(const nest_q8_out *o, int64_t acc, int64_t c) {
+  const int64_t k = o->channels == 1 ? 0 : c;
+  return clamp64(o->zp + nest_q8_requantize(acc, o->mult[k], o->shift[k]), o->lo, o->hi);
+}
+
+void nest_q8_gemm(const nest_q8_gemm_desc *d, const void *a, const void *b, const int32_t *bias, void *y) {
+  const int64_t M = d->M, N = d->N, K = d->K;
+  int64_t i, j, k;
+  for (i = 0; i < M; ++i) {
+    for (j = 0; j < N; ++j) {
+      const int32_t bz = d->b_zp[j];
+      int32_t acc = bias ? bias[j] : 0;
+      if (d->trans_b) { /* B [N,K]: contiguous dot product */
+        if (d->a_signed && d->b_signed) {
+          const int8_t *ar = (const int8_t *)a + i * K, *br = (const int8_t *)b + j * K;
+          for (k = 0; k < K; ++k) acc += ((int32_t)ar[k] - d->a_zp) * ((int32_t)br[k] - bz);
+        } else if (!d->a_signed && d->b_signed) {
+          const uint8_t *ar = (const uint8_t *)a + i * K;
+          const int8_t *br = (const int8_t *)b + j * K;
+          for (k = 0; k < K; ++k) acc += ((int32_t)ar[k] - d->a_zp) * ((int32_t)br[k] - bz);
+        } else {
+          for (k = 0; k < K; ++k)
+            acc += (load_q(a, i * K + k, d->a_signed) - d->a_zp) * (load_q(b, j * K + k, d->b_signed) - bz);
+        }
+      } else {
+        for (k = 0; k < K; ++k)
+          acc += (load_q(a, i * K + k, d->a_signed) - d->a_zp) * (load_q(b, k * N + j, d->b_signed) - bz);
+      }
+      store_q(y, i * N + j, d->out.is_signed, finish(&d->out, acc, j));
+    }
+  }
+}
+
+/* Calls f(i, offset_a, offset_b) over a broadcast shape of up to 8 dimensions. */
+#define NEST_Q8_FOR_BROADCAST(rank, shape, sa, sb, BODY)                             \
+  do {                                                                               \
+    int64_t idx_[8] = {0}, oa_ = 0, ob_ = 0, total_ = 1, i_;                         \
+    int32_t d_;                                                                      \
+    for (d_ = 0; d_ < (rank); ++d_) total_ *= (shape)[d_];                           \
+    for (i_ = 0; i_ < total_; ++i_) {                                                \
+      const int64_t I = i_, OA = oa_, OB = ob_;                                      \
+      BODY;                                                                          \
+      for (d_ = (rank)-1; d_ >= 0; --d_) {                                           \
+        oa_ += (sa)[d_];                                                             \
+        ob_ += (sb)[d_];                                                             \
+        if (++idx_[d_] < (shape)[d_]) break;                                         \
+        oa_ -= (sa)[d_] * (shape)[d_];                                               \
+        ob_ -= (sb)[d_] * (shape)[d_];                                               \
+        idx_[d_] = 0;                                                                \
+      }                                                                              \
+    }                                                                                \
+  } while (0)
+
+#define NEST_Q8_ADD_SHIFT 20
+
+/* True when strides `st` walk `shape` contiguously (no broadcasting). */
+static int contiguous(int32_t rank, const int64_t *shape, const int64_t *st) {
+  int64_t e = 1;
+  int32_t d;
+  for (d = rank - 1; d >= 0; --d) {
+    if (shape[d] != 1 && st[d] != e) return 0;
+    e *= shape[d];
+  }
+  return 1;
+}
+
+#ifdef NEST_Q8_VNNI
+static inline __m512i load16(const void *p, int64_t i, int32_t is_signed, __mmask16 m) {
+  const __m128i b = _mm_maskz_loadu_epi8(m, (const uint8_t *)p + i);
+  return is_signed ? _mm512_cvtepi8_epi32(b) : _mm512_cvtepu8_epi32(b);
+}
+
+/* Same-shape Add, 16 elements at a time; 0 when a shift is outside the vector path's range. */
+static int add_vnni(int64_t n, const void *a, const nest_q8_operand *qa, const void *b, const nest_q8_operand *qb,
+                    const nest_q8_out *out, void *y) {
+  const int na = 31 - qa->shift, nb = 31 - qb->shift, no = 31 - out->shift[0];
+  const __m512i za = _mm512_set1_epi32(qa->zp), zb = _mm512_set1_epi32(qb->zp), zy = _mm512_set1_epi32(out->zp);
+  const __m512i lo = _mm512_set1_epi32(out->lo), hi = _mm512_set1_epi32(out->hi);
+  int64_t i;
+  if (na < 1 || na > 62 || nb < 1 || nb > 62 || no < 1 || no > 62) return 0;
+  for (i = 0; i < n; i += 16) {
+    const __mmask16 m = (__mmask16)(n - i >= 16 ? 0xFFFF : (1u << (n - i)) - 1u);
+    const __m512i x = rq16(_mm512_slli_epi32(_mm512_sub_epi32(load16(a, i, qa->is_signed, m), za), NEST_Q8_ADD_SHIFT),
+                           qa->mult, na);
+    const __m512i z = rq16(_mm512_slli_epi32(_mm512_sub_epi32(load16(b, i, qb->is_signed, m), zb), NEST_Q8_ADD_SHIFT),
+                           qb->mult, nb);
+    __m512i v = _mm512_add_epi32(rq16(_mm512_add_epi32(x, z), out->mult[0], no), zy);
+    v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
+    _mm_mask_storeu_epi8((uint8_t *)y + i, m, _mm512_cvtepi32_epi8(v));
+  }
+  return 1;
+}
+#endif
+
+void nest_q8_add(int32_t rank, const int64_t *shape, const void *a, const int64_t *sa, const nest_q8_operand *qa,
+                 const void *b, const int64_t *sb, const nest_q8_operand *qb, const nest_q8_out *out, void *y) {
+#ifdef NEST_Q8_VNNI
+  if (contiguous(rank, shape, sa) && contiguous(rank, shape, sb)) {
+    int64_t n = 1;
+    int32_t d;
+    for (d = 0; d < rank; ++d) n *= shape[d];
+    if (add_vnni(n, a, qa, b, qb, out, y)) return;
+  }
+#else
+  (void)contiguous;
+#endif
+  NEST_Q8_FOR_BROADCAST(rank, shape, sa, sb, {
+    const int64_t x = nest_q8_requantize((int64_t)(load_q(a, OA, qa->is_signed) - qa->zp) * (1 << NEST_Q8_ADD_SHIFT),
+                                         qa->mult, qa->shift);
+    const int64_t z = nest_q8_requantize((int64_t)(load_q(b, OB, qb->is_signed) - qb->zp) * (1 << NEST_Q8_ADD_SHIFT),
+                                         qb->mult, qb->shift);
+    store_q(y, I, out->is_signed, finish(out, x + z, 0));
+  });
+}
+
+void nest_q8_mul(int32_t rank, const int64_t *shape, const void *a, const int64_t *sa, const nest_q8_operand *qa,
+                 const void *b, const int64_t *sb, const nest_q8_operand *qb, const nest_q8_out *out, void *y) {
+  NEST_Q8_FOR_BROADCAST(rank, shape, sa, sb, {
+    const int64_t p = (int64_t)(load_q(a, OA, qa->is_signed) - qa->zp) * (load_q(b, OB, qb->is_signed) - qb->zp);
+    store_q(y, I, out->is_signed, finish(out, p, 0));
+  });
+}
+
+void nest_q8_clamp(int32_t is_signed, const void *x, void *y, int64_t n, int32_t lo, int32_t hi) {
+  int64_t i;
+  if (is_signed) {
+    const int8_t *s = (const int8_t *)x;
+    int8_t *t = (int8_t *)y;
+    for (i = 0; i < n; ++i) t[i] = (int8_t)(s[i] < lo ? lo : (s[i] > hi ? hi : s[i]));
+  } else {
+    const uint8_t *s = (const uint8_t *)x;
+    uint8_t *t = (uint8_t *)y;
+    for (i = 0; i < n; ++i) t[i] = (uint8_t)(s[i] < lo ? lo : (s[i] > hi ? hi : s[i]));
+  }
+}
+
+void nest_q8_requant_rows(const void *x, const nest_q8_operand *qx, const nest_q8_out *out, void *y, int64_t dst_row,
+                          int64_t row, int64_t outer) {
+  int64_t r, i;
+  const int64_t esz = 1;
+  for (r = 0; r < outer; ++r) {
+    void *dst = (uint8_t *)y + r * dst_row * esz;
+    for (i = 0; i < row; ++i) {
+      const int64_t v = nest_q8_requantize(load_q(x, r * row + i, qx->is_signed) - qx->zp, qx->mult, qx->shift);
+      store_q(dst, i, out->is_signed, clamp64(out->zp + v, out->lo, out->hi));
+    }
+  }
+}
+
+/* ---- pools ---- */
+
+/* Window of output position o along one axis: taps k in [*klo, *khi) fall inside [0, in);
+ * returns the count of taps inside the padded input (count_include_pad). */
+static int64_t window(int64_t o, int64_t stride, int64_t pad, int64_t dil, int64_t kernel, int64_t in, int64_t pad_end,
+                      int64_t *start, int64_t *klo, int64_t *khi) {
+  const int64_t s = o * stride - pad;
+  int64_t lo = s >= 0 ? 0 : (-s + dil - 1) / dil;
+  int64_t hi = in - 1 - s < 0 ? 0 : (in - 1 - s) / dil + 1;
+  int64_t pe;
+  if (hi > kernel) hi = kernel;
+  *start = s;
+  *klo = lo < hi ? lo : hi;
+  *khi = hi;
+  pe = in + pad_end - 1 - s;
+  return pe < 0 ? 0 : (kernel < pe / dil + 1 ? kernel : pe / dil + 1);
+}
+
+static int64_t rdiv(int64_t sum, int64_t count) {
+  if (count <= 0) return 0;
+  return sum >= 0 ? (sum + count / 2) / count : -((-sum + count / 2) / count);
+}
+
+static void pool(const nest_q8_pool2d_desc *d, const void *x, void *y, int is_max) {
+  const int64_t lowest = d->is_signed ? -128 : 0, highest = d->is_signed ? 127 : 255;
+  int64_t plane, oh, ow, kh, kw;
+  for (plane = 0; plane < d->N * d->C; ++plane) {
+    const int64_t xb = plane * d->H * d->W, yb = plane * d->OH * d->OW;
+    for (oh = 0; oh < d->OH; ++oh) {
+      int64_t sh, hlo, hhi, sw, wlo, whi;
+      const int64_t ph = window(oh, d->stride_h, d->pad_top, d->dilation_h, d->KH, d->H, d->pad_bottom, &sh, &hlo, &hhi);
+      for (ow = 0; ow < d->OW; ++ow) {
+        const int64_t pw = window(ow, d->stride_w, d->pad_left, d->dilation_w, d->KW, d->W, d->pad_right, &sw, &wlo, &whi);
+        int64_t best = lowest, sum = 0, v;
+        for (kh = hlo; kh < hhi; ++kh)
+          for (kw = wlo; kw < whi; ++kw) {
+            const int64_t q = load_q(x, xb + (sh + kh * d->dilation_h) * d->W + sw + kw * d->dilation_w, d->is_signed);
+            if (q > best) best = q;
+            sum += q - d->zp;
+          }
+        if (is_max) {
+          v = best;
+        } else {
+          const int64_t count = (hhi - hlo) * (whi - wlo);
+          v = clamp64(d->zp + rdiv(sum, d->count_include_pad ? ph * pw : count), lowest, highest);
+        }
+        store_q(y, yb + oh * d->OW + ow, d->is_signed, v);
+      }
+    }
+  }
+}
+
+/* best[i] = max(best[i], row[i * stride] ^ flip); inlined with a constant stride so the compiler
+ * vectorizes the common strides. */
+static inline void max_into(uint8_t *best, const uint8_t *row, int64_t n, int64_t stride, uint8_t flip) {
+  int64_t i;
+  for (i = 0; i < n; ++i) {
+    const uint8_t v = (uint8_t)(row[i * stride] ^ flip);
+    best[i] = v > best[i] ? v : best[i];
+  }
+}
+
+/* MaxPool on the bytes: i8 values xor 0x80 order like u8 ones, so one unsigned loop serves both.
+ * An empty window gives the element type's lowest value (padding never wins). Output columns
+ * whose window lies inside the row are done a row of taps at a time (vectorized), the edges one
+ * window at a time. */
+void nest_q8_maxpool2d(const nest_q8_pool2d_desc *d, const void *x, void *y) {
+  const uint8_t flip = d->is_signed ? 0x80 : 0;
+  const int64_t sw_ = d->stride_w, dw = d->dilation_w;
+  /* interior columns: ow*sw - pad_left >= 0 and ow*sw - pad_left + (KW-1)*dw < W */
+  int64_t ow_lo = (d->pad_left + sw_ - 1) / sw_, ow_hi = d->W - 1 - (d->KW - 1) * dw + d->pad_left;
+  int64_t plane, oh, ow, kh, kw;
+  ow_hi = ow_hi < 0 ? 0 : ow_hi / sw_ + 1;
+  if (ow_hi > d->OW) ow_hi = d->OW;
+  if (ow_lo > ow_hi) ow_lo = ow_hi;
+  for (plane = 0; plane < d->N * d->C; ++plane) {
+    const uint8_t *xp = (const uint8_t *)x + plane * d->H * d->W;
+    uint8_t *yp = (uint8_t *)y + plane * d->OH * d->OW;
+    for (oh = 0; oh < d->OH; ++oh) {
+      int64_t sh, hlo, hhi, c;
+      uint8_t *out = yp + oh * d->OW;
+      window(oh, d->stride_h, d->pad_top, d->dilation_h, d->KH, d->H, d->pad_bottom, &sh, &hlo, &hhi);
+      for (ow = 0; ow < d->OW; ++ow) {
+        int64_t sw, wlo, whi;
+        uint8_t best = 0;
+        if (ow == ow_lo && ow_lo < ow_hi) ow = ow_hi; /* interior below */
+        if (ow >= d->OW) break;
+        window(ow, d->stride_w, d->pad_left, d->dilation_w, d->KW, d->W, d->pad_right, &sw, &wlo, &whi);
+        for (kh = hlo; kh < hhi; ++kh) {
+          const uint8_t *row = xp + (sh + kh * d->dilation_h) * d->W + sw;
+          for (kw = wlo; kw < whi; ++kw) {
+            const uint8_t v = (uint8_t)(row[kw * dw] ^ flip);
+            best = v > best ? v : best;
+          }
+        }
+        out[ow] = (uint8_t)(best ^ flip);
+      }
+      for (c = ow_lo; c < ow_hi; c += 256) {
+        uint8_t best[256];
+        const int64_t n = ow_hi - c < 256 ? ow_hi - c : 256;
+        int64_t i;
+        for (i = 0; i < n; ++i) best[i] = 0;
+        for (kh = hlo; kh < hhi; ++kh) {
+          const uint8_t *row = xp + (sh + kh * d->dilation_h) * d->W + c * sw_ - d->pad_left;
+          for (kw = 0; kw < d->KW; ++kw) {
+            if (sw_ == 1) max_into(best, row + kw * dw, n, 1, flip);
+            else if (sw_ == 2) max_into(best, row + kw * dw, n, 2, flip);
+            else max_into(best, row + kw * dw, n, sw_, flip);
+          }
+        }
+        for (i = 0; i < n; ++i) out[c + i] = (uint8_t)(best[i] ^ flip);
+      }
+    }
+  }
+}
+
+void nest_q8_avgpool2d(const nest_q8_pool2d_desc *d, const void *x, void *y) { pool(d, x, y, 0); }
+
+void nest_q8_global_avgpool(int32_t is_signed, int32_t zp, int64_t NC, int64_t HW, const void *x, void *y) {
+  const int64_t lowest = is_signed ? -128 : 0, highest = is_signed ? 127 : 255;
+  int64_t p, i;
+  for (p = 0; p < NC; ++p) {
+    int64_t sum = 0;
+    for (i = 0; i < HW; ++i) sum += load_q(x, p * HW + i, is_signed) - zp;
+    store_q(y, p, is_signed, clamp64(zp + rdiv(sum, HW), lowest, highest));
+  }
+}
+
+/* ---- float boundary ---- */
+
+void nest_q8_quantize(const float *x, void *y, int64_t n, int32_t is_signed, float scale, int32_t zp) {
+  const double lo = is_signed ? -128.0 : 0.0, hi = is_signed ? 127.0 : 255.0;
+  int64_t i;
+  for (i = 0; i < n; ++i) {
+    const float t = x[i] / scale;
+    double v;
+    if (t != t) {
+      store_q(y, i, is_signed, zp);
+      continue;
+    }
+    v = nearbyint((double)t) + (double)zp;
+    store_q(y, i, is_signed, v <= lo ? (int64_t)lo : (v >= hi ? (int64_t)hi : (int64_t)v));
+  }
+}
+
+void nest_q8_dequantize(const void *q, float *y, int64_t n, int32_t is_signed, float scale, int32_t zp) {
+  int64_t i;
+  for (i = 0; i < n; ++i) y[i] = (float)(load_q(q, i, is_signed) - zp) * scale;
+}

@@ -1,0 +1,393 @@
+/* Int8 conv2d (nest_rt_q8.h): im2col into 4-channel interleaved columns + an integer GEMM whose
+ * inner step is vpdpbusd (u8 x s8 -> i32, four products per lane) on AVX-512 VNNI.
+ *
+ * Activations enter as u = q + 128 (i8) or q (u8), so the unsigned operand of vpdpbusd is the
+ * activation; with zu = x_zp (+128) and K = Cg*KH*KW:
+ *   sum (u - zu)(w - zw) = sum u*w - zw * sum u - zu * sum w + K * zu * zw
+ * The last two terms and the bias are a per-channel constant folded at pack time ("corr"); the
+ * second needs the per-pixel column sum, computed only when some zw != 0. All sums fit int32
+ * (|u| <= 255, |w| <= 128), so the result equals the interpreter's int32 accumulator exactly.
+ *
+ * Per image and group: (1) the input is copied to xi[C4][Hp][Wp][4] (channels in fours,
+ * zero-padded spatially with zu, channels past Cg zero); (2) col[pixel block of 16][k step][16][4]
+ * gathers, for every pixel and tap (c4, kh, kw), four bytes of xi; (3) each 8-channel x 32-pixel
+ * tile accumulates over the k steps; (4) requantize, add the zero point, clamp, store NCHW. */
+#include <string.h>
+
+#include "nest_rt_q8.h"
+
+#include "nest_rt_q8_simd.h"
+
+#define Q8_PB 16 /* pixels per column block */
+#define Q8_MR 8  /* channels per register tile */
+
+typedef struct q8_geom {
+  int64_t Cg, Mg, C4, KS, K4, P, PB, Hp, Wp;
+} q8_geom;
+
+static q8_geom geom(const nest_q8_conv2d_desc *d) {
+  q8_geom g;
+  g.Cg = d->C / d->group;
+  g.Mg = d->M / d->group;
+  g.C4 = (g.Cg + 3) / 4;
+  g.KS = g.C4 * d->KH * d->KW; /* k steps of 4 bytes */
+  g.K4 = g.KS * 4;
+  g.P = d->OH * d->OW;
+  g.PB = (g.P + Q8_PB - 1) / Q8_PB;
+  g.Hp = d->H + d->pad_top + d->pad_bottom;
+  g.Wp = d->W + d->pad_left + d->pad_right;
+  return g;
+}
+
+static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
+
+size_t nest_q8_conv2d_packed_size(const nest_q8_conv2d_desc *d) {
+  const q8_geom g = geom(d);
+  return align64((size_t)(d->M * g.K4)) + (size_t)d->M * sizeof(int32_t);
+}
+
+/* Packed: per output channel m (all groups in order) K4 bytes in k-step order (c4, kh, kw, c%4). */
+void nest_q8_conv2d_pack(const nest_q8_conv2d_desc *d, const int8_t *w, const int32_t *bias, void *packed) {
+  const q8_geom g = geom(d);
+  int8_t *pw = (int8_t *)packed;
+  int32_t *corr = (int32_t *)((uint8_t *)packed + align64((size_t)(d->M * g.K4)));
+  const int32_t zu = d->x_zp + (d->x_signed ? 128 : 0);
+  const int64_t K = g.Cg * d->KH * d->KW;
+  int64_t m, c, kh, kw;
+  memset(packed, 0, nest_q8_conv2d_packed_size(d));
+  for (m = 0; m < d->M; ++m) {
+    int32_t wsum = 0;
+    for (c = 0; c < g.Cg; ++c)
+      for (kh = 0; kh < d->KH; ++kh)
+        for (kw = 0; kw < d->KW; ++kw) {
+          const int8_t v = w[((m * g.Cg + c) * d->KH + kh) * d->KW + kw];
+          pw[m * g.K4 + (((c / 4) * d->KH + kh) * d->KW + kw) * 4 + c % 4] = v;
+          wsum += v;
+        }
+    corr[m] = (bias ? bias[m] : 0) - zu * wsum + (int32_t)K * zu * d->w_zp[m];
+  }
+}
+
+static size_t xi_bytes(const q8_geom *g) { return align64((size_t)(g->C4 * g->Hp * g->Wp * 4)); }
+static size_t col_bytes(const q8_geom *g) { return align64((size_t)(g->PB * Q8_PB * g->K4)); }
+
+size_t nest_q8_conv2d_scratch_size(const nest_q8_conv2d_desc *d) {
+  const q8_geom g = geom(d);
+  return xi_bytes(&g) + col_bytes(&g) + align64((size_t)(g.PB * Q8_PB) * sizeof(int32_t));
+}
+
+/* xi[c4][hp][wp][c%4] = u of channel c of the group, zu in the padding, 0 past Cg. Four source
+ * rows are interleaved byte-wise, 16 pixels at a time with SSE2 unpacks on x86 SIMD paths. */
+static void interleave(const nest_q8_conv2d_desc *d, const q8_geom *g, const uint8_t *x, uint8_t *xi) {
+  const uint8_t flip = d->x_signed ? 0x80 : 0; /* q + 128 for i8 is the bit pattern xor 0x80 */
+  const uint8_t zu = (uint8_t)(d->x_zp + (d->x_signed ? 128 : 0));
+  const int64_t H = d->H, W = d->W, pt = d->pad_top, pl = d->pad_left, Hp = g->Hp, Wp = g->Wp, Cg = g->Cg;
+  int64_t c4, h, w;
+  int j;
+  for (c4 = 0; c4 < g->C4; ++c4) {
+    uint8_t *plane = xi + c4 * Hp * Wp * 4;
+    uint8_t fill[4];
+    const uint8_t *src[4];
+    for (j = 0; j < 4; ++j) fill[j] = c4 * 4 + j < Cg ? zu : 0;
+    for (h = 0; h < Hp; ++h) {
+      const int64_t ih = h - pt;
+      uint8_t *row = plane + h * Wp * 4;
+      if (ih < 0 || ih >= H) {
+        for (w = 0; w < Wp; ++w) memcpy(row + w * 4, fill, 4);
+        continue;
+      }
+      for (w = 0; w < pl; ++w) memcpy(row + w * 4, fill, 4);
+      for (w = pl + W; w < Wp; ++w) memcpy(row + w * 4, fill, 4);
+      for (j = 0; j < 4; ++j) src[j] = c4 * 4 + j < Cg ? x + ((c4 * 4 + j) * H + ih) * W : NULL;
+      row += pl * 4;
+      w = 0;
+#if defined(NEST_Q8_VNNI) || defined(NEST_Q8_AVX2)
+      {
+        const __m128i fl = _mm_set1_epi8((char)flip), zero = _mm_setzero_si128();
+        for (; w + 16 <= W; w += 16) {
+          const __m128i r0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(src[0] + w)), fl);
+          const __m128i r1 = src[1] ? _mm_xor_si128(_mm_loadu_si128((const __m128i *)(src[1] + w)), fl) : zero;
+          const __m128i r2 = src[2] ? _mm_xor_si128(_mm_loadu_si128((const __m128i *)(src[2] + w)), fl) : zero;
+          const __m128i r3 = src[3] ? _mm_xor_si128(_mm_loadu_si128((const __m128i *)(src[3] + w)), fl) : zero;
+          const __m128i t0 = _mm_unpacklo_epi8(r0, r1), t1 = _mm_unpackhi_epi8(r0, r1);
+          const __m128i t2 = _mm_unpacklo_epi8(r2, r3), t3 = _mm_unpackhi_epi8(r2, r3);
+          _mm_storeu_si128((__m128i *)(row + w * 4), _mm_unpacklo_epi16(t0, t2));
+          _mm_storeu_si128((__m128i *)(row + w * 4 + 16), _mm_unpackhi_epi16(t0, t2));
+          _mm_storeu_si128((__m128i *)(row + w * 4 + 32), _mm_unpacklo_epi16(t1, t3));
+          _mm_storeu_si128((__m128i *)(row + w * 4 + 48), _mm_unpackhi_epi16(t1, t3));
+        }
+      }
+#endif
+      for (; w < W; ++w)
+        for (j = 0; j < 4; ++j) row[w * 4 + j] = src[j] ? (uint8_t)(src[j][w] ^ flip) : 0;
+    }
+  }
+}
+
+#ifndef NEST_Q8_VNNI
+/* col[pb][s][p % 16][4]: four bytes of xi per pixel and k step; pixels past P are zero. */
+static void im2col(const nest_q8_conv2d_desc *d, const q8_geom *g, const uint8_t *xi, uint8_t *col) {
+  const int64_t plane = g->Hp * g->Wp;
+  int64_t p, c4, kh, kw;
+  for (p = 0; p < g->PB * Q8_PB; ++p) {
+    uint32_t *dst = (uint32_t *)(col + (p / Q8_PB) * Q8_PB * g->K4) + p % Q8_PB;
+    if (p >= g->P) {
+      int64_t s;
+      for (s = 0; s < g->KS; ++s) dst[s * Q8_PB] = 0;
+      continue;
+    }
+    {
+      const int64_t oh = p / d->OW, ow = p % d->OW;
+      const int64_t h0 = oh * d->stride_h, w0 = ow * d->stride_w;
+      int64_t s = 0;
+      for (c4 = 0; c4 < g->C4; ++c4)
+        for (kh = 0; kh < d->KH; ++kh) {
+          const uint32_t *src = (const uint32_t *)xi + c4 * plane + (h0 + kh * d->dilation_h) * g->Wp + w0;
+          for (kw = 0; kw < d->KW; ++kw, ++s) dst[s * Q8_PB] = src[kw * d->dilation_w];
+        }
+    }
+  }
+}
+
+static void column_sums(const q8_geom *g, const uint8_t *col, int32_t *sums) {
+  int64_t pb, s, j, b;
+  for (pb = 0; pb < g->PB; ++pb)
+    for (j = 0; j < Q8_PB; ++j) {
+      int32_t t = 0;
+      const uint8_t *c = col + pb * Q8_PB * g->K4 + j * 4;
+      for (s = 0; s < g->KS; ++s)
+        for (b = 0; b < 4; ++b) t += c[s * Q8_PB * 4 + b];
+      sums[pb * Q8_PB + j] = t;
+    }
+}
+
+#else
+/* im2col with one 16-lane gather per pixel block and k step; the column sums by vpdpbusd with
+ * ones (only when `sums`). Pixels past P gather nothing (zero). */
+static void im2col_vnni(const nest_q8_conv2d_desc *d, const q8_geom *g, const uint8_t *xi, uint8_t *col, int32_t *sums) {
+  const int64_t plane = g->Hp * g->Wp;
+  const __m512i ones = _mm512_set1_epi8(1), zero = _mm512_setzero_si512();
+  int64_t pb, c4, kh, kw, j;
+  for (pb = 0; pb < g->PB; ++pb) {
+    int32_t off[Q8_PB];
+    __mmask16 valid = 0;
+    __m512i voff, sum = zero;
+    uint8_t *dst = col + pb * Q8_PB * g->K4;
+    for (j = 0; j < Q8_PB; ++j) {
+      const int64_t p = pb * Q8_PB + j;
+      off[j] = 0;
+      if (p < g->P) {
+        off[j] = (int32_t)((p / d->OW) * d->stride_h * g->Wp + (p % d->OW) * d->stride_w);
+        valid |= (__mmask16)(1u << j);
+      }
+    }
+    voff = _mm512_loadu_si512(off);
+    for (c4 = 0; c4 < g->C4; ++c4)
+      for (kh = 0; kh < d->KH; ++kh)
+        for (kw = 0; kw < d->KW; ++kw) {
+          const int32_t tap = (int32_t)(c4 * plane + kh * d->dilation_h * g->Wp + kw * d->dilation_w);
+          const __m512i v = _mm512_mask_i32gather_epi32(zero, valid, _mm512_add_epi32(voff, _mm512_set1_epi32(tap)), xi, 4);
+          _mm512_storeu_si512(dst, v);
+          dst += 64;
+          if (sums) sum = _mm512_dpbusd_epi32(sum, v, ones);
+        }
+    if (sums) _mm512_storeu_si512(sums + pb * Q8_PB, sum);
+  }
+}
+#endif
+
+/* y = clamp(zp + requantize(acc), lo, hi) for one channel, n pixels. */
+static void finish_scalar(const nest_q8_out *o, int64_t ch, const int32_t *acc, int64_t n, void *y) {
+  const int64_t k = o->channels == 1 ? 0 : ch;
+  int64_t i;
+  for (i = 0; i < n; ++i) {
+    int64_t v = o->zp + nest_q8_requantize(acc[i], o->mult[k], o->shift[k]);
+    v = v < o->lo ? o->lo : (v > o->hi ? o->hi : v);
+    if (o->is_signed) ((int8_t *)y)[i] = (int8_t)v;
+    else ((uint8_t *)y)[i] = (uint8_t)v;
+  }
+}
+
+#ifdef NEST_Q8_VNNI
+static inline void finish16(const nest_q8_out *o, int64_t ch, __m512i acc, int64_t n, void *y) {
+  const int64_t k = o->channels == 1 ? 0 : ch;
+  const int n_shift = 31 - o->shift[k];
+  __m512i v;
+  __m128i b;
+  if (n_shift < 1 || n_shift > 62) {
+    int32_t tmp[16];
+    _mm512_storeu_si512(tmp, acc);
+    finish_scalar(o, ch, tmp, n, y);
+    return;
+  }
+  v = rq16(acc, o->mult[k], n_shift);
+  v = _mm512_add_epi32(v, _mm512_set1_epi32(o->zp));
+  v = _mm512_min_epi32(_mm512_max_epi32(v, _mm512_set1_epi32(o->lo)), _mm512_set1_epi32(o->hi));
+  b = _mm512_cvtepi32_epi8(v);
+  _mm_mask_storeu_epi8(y, (__mmask16)(n >= 16 ? 0xFFFF : (1u << n) - 1u), b);
+}
+
+/* The full tile, 8 channels x 2 pixel blocks, with 16 named accumulators (an array of them makes
+ * the compiler shuffle registers every step). */
+#define Q8_DOT(r)                                                                 \
+  {                                                                               \
+    const __m512i b = _mm512_set1_epi32(*(const int32_t *)(w + (r) * K4 + s4));   \
+    c##r##0 = _mm512_dpbusd_epi32(c##r##0, a0, b);                                \
+    c##r##1 = _mm512_dpbusd_epi32(c##r##1, a1, b);                                \
+  }
+static void dot8x2(int64_t KS, int64_t K4, const int8_t *w, const uint8_t *col0, const uint8_t *col1,
+                   __m512i acc[Q8_MR][2]) {
+  __m512i c00 = _mm512_setzero_si512(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  __m512i c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+  int64_t s;
+  for (s = 0; s < KS; ++s) {
+    const __m512i a0 = _mm512_loadu_si512(col0 + s * 64), a1 = _mm512_loadu_si512(col1 + s * 64);
+    const int64_t s4 = s * 4;
+    Q8_DOT(0) Q8_DOT(1) Q8_DOT(2) Q8_DOT(3) Q8_DOT(4) Q8_DOT(5) Q8_DOT(6) Q8_DOT(7)
+  }
+  acc[0][0] = c00; acc[0][1] = c01; acc[1][0] = c10; acc[1][1] = c11;
+  acc[2][0] = c20; acc[2][1] = c21; acc[3][0] = c30; acc[3][1] = c31;
+  acc[4][0] = c40; acc[4][1] = c41; acc[5][0] = c50; acc[5][1] = c51;
+  acc[6][0] = c60; acc[6][1] = c61; acc[7][0] = c70; acc[7][1] = c71;
+}
+#undef Q8_DOT
+
+/* R channels (R <= 8) x NV (1 or 2) pixel blocks. */
+static inline __attribute__((always_inline)) void tile(const q8_geom *g, int R, int NV, const int8_t *w, const uint8_t *col, const int32_t *corr,
+                        const int32_t *wzp, const int32_t *csum, const nest_q8_out *o, int64_t m0, int64_t p0,
+                        uint8_t *y) {
+  __m512i acc[Q8_MR][2];
+  int r, v;
+  int64_t s;
+  if (R == Q8_MR && NV == 2) {
+    dot8x2(g->KS, g->K4, w, col, col + Q8_PB * g->K4, acc);
+  } else {
+    for (r = 0; r < R; ++r)
+      for (v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_si512();
+    for (s = 0; s < g->KS; ++s) {
+      __m512i a0 = _mm512_loadu_si512(col + s * 64), a1 = a0;
+      if (NV > 1) a1 = _mm512_loadu_si512(col + Q8_PB * g->K4 + s * 64);
+      for (r = 0; r < R; ++r) {
+        const __m512i b = _mm512_set1_epi32(*(const int32_t *)(w + r * g->K4 + s * 4));
+        acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], a0, b);
+        if (NV > 1) acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], a1, b);
+      }
+    }
+  }
+  for (r = 0; r < R; ++r)
+    for (v = 0; v < NV; ++v) {
+      const int64_t p = p0 + v * Q8_PB, n = g->P - p < Q8_PB ? g->P - p : Q8_PB;
+      __m512i a = _mm512_add_epi32(acc[r][v], _mm512_set1_epi32(corr[r]));
+      if (csum) a = _mm512_sub_epi32(a, _mm512_mullo_epi32(_mm512_set1_epi32(wzp[r]), _mm512_loadu_si512(csum + p)));
+      finish16(o, m0 + r, a, n, y + r * g->P + p);
+    }
+}
+
+static void gemm_group(const q8_geom *g, const int8_t *w, const uint8_t *col, const int32_t *corr, const int32_t *wzp,
+                       const int32_t *csum, const nest_q8_out *o, int64_t m_base, uint8_t *y) {
+  int64_t pb, m;
+  for (pb = 0; pb < g->PB; pb += 2) {
+    const int NV = pb + 1 < g->PB ? 2 : 1;
+    const uint8_t *c = col + pb * Q8_PB * g->K4;
+    const int64_t p0 = pb * Q8_PB;
+    for (m = 0; m + Q8_MR <= g->Mg; m += Q8_MR) {
+      if (NV == 2) tile(g, Q8_MR, 2, w + m * g->K4, c, corr + m, wzp + m, csum, o, m_base + m, p0, y + m * g->P);
+      else tile(g, Q8_MR, 1, w + m * g->K4, c, corr + m, wzp + m, csum, o, m_base + m, p0, y + m * g->P);
+    }
+    for (; m < g->Mg; ++m) {
+      if (NV == 2) tile(g, 1, 2, w + m * g->K4, c, corr + m, wzp + m, csum, o, m_base + m, p0, y + m * g->P);
+      else tile(g, 1, 1, w + m * g->K4, c, corr + m, wzp + m, csum, o, m_base + m, p0, y + m * g->P);
+    }
+  }
+}
+#elif defined(NEST_Q8_AVX2)
+/* One channel x 16 pixels: four accumulators of 4 pixels x 2 partial sums (k pairs) each. */
+static void gemm_group(const q8_geom *g, const int8_t *w, const uint8_t *col, const int32_t *corr, const int32_t *wzp,
+                       const int32_t *csum, const nest_q8_out *o, int64_t m_base, uint8_t *y) {
+  enum { R = 4 };
+  int32_t acc[Q8_PB];
+  int64_t pb, m, s, j;
+  int r;
+  for (pb = 0; pb < g->PB; ++pb) {
+    const uint8_t *c = col + pb * Q8_PB * g->K4;
+    const int64_t p0 = pb * Q8_PB, n = g->P - p0 < Q8_PB ? g->P - p0 : Q8_PB;
+    for (m = 0; m < g->Mg; m += R) {
+      const int rows = g->Mg - m < R ? (int)(g->Mg - m) : R;
+      __m256i a[R][4];
+      for (r = 0; r < R; ++r)
+        for (j = 0; j < 4; ++j) a[r][j] = _mm256_setzero_si256();
+      for (s = 0; s < g->KS; ++s) {
+        const uint8_t *cs = c + s * 64;
+        const __m256i x0 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)cs));
+        const __m256i x1 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(cs + 16)));
+        const __m256i x2 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(cs + 32)));
+        const __m256i x3 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(cs + 48)));
+        for (r = 0; r < rows; ++r) {
+          int32_t w4;
+          __m256i b;
+          memcpy(&w4, w + (m + r) * g->K4 + s * 4, 4);
+          b = _mm256_cvtepi8_epi16(_mm_set1_epi32(w4));
+          a[r][0] = _mm256_add_epi32(a[r][0], _mm256_madd_epi16(x0, b));
+          a[r][1] = _mm256_add_epi32(a[r][1], _mm256_madd_epi16(x1, b));
+          a[r][2] = _mm256_add_epi32(a[r][2], _mm256_madd_epi16(x2, b));
+          a[r][3] = _mm256_add_epi32(a[r][3], _mm256_madd_epi16(x3, b));
+        }
+      }
+      for (r = 0; r < rows; ++r) {
+        /* hadd pairs: [p0 p1 p4 p5 | p2 p3 p6 p7] -> pixel order */
+        const __m256i lo = _mm256_permute4x64_epi64(_mm256_hadd_epi32(a[r][0], a[r][1]), 0xD8);
+        const __m256i hi = _mm256_permute4x64_epi64(_mm256_hadd_epi32(a[r][2], a[r][3]), 0xD8);
+        _mm256_storeu_si256((__m256i *)acc, lo);
+        _mm256_storeu_si256((__m256i *)(acc + 8), hi);
+        for (j = 0; j < n; ++j) acc[j] += corr[m + r] - (csum ? wzp[m + r] * csum[p0 + j] : 0);
+        finish_scalar(o, m_base + m + r, acc, n, y + (m + r) * g->P + p0);
+      }
+    }
+  }
+}
+#else
+static void gemm_group(const q8_geom *g, const int8_t *w, const uint8_t *col, const int32_t *corr, const int32_t *wzp,
+                       const int32_t *csum, const nest_q8_out *o, int64_t m_base, uint8_t *y) {
+  int32_t acc[Q8_PB];
+  int64_t pb, m, s, j, b;
+  for (pb = 0; pb < g->PB; ++pb) {
+    const uint8_t *c = col + pb * Q8_PB * g->K4;
+    const int64_t p0 = pb * Q8_PB, n = g->P - p0 < Q8_PB ? g->P - p0 : Q8_PB;
+    for (m = 0; m < g->Mg; ++m) {
+      const int8_t *wr = w + m * g->K4;
+      for (j = 0; j < Q8_PB; ++j) acc[j] = 0;
+      for (s = 0; s < g->KS; ++s)
+        for (j = 0; j < Q8_PB; ++j)
+          for (b = 0; b < 4; ++b) acc[j] += (int32_t)c[(s * Q8_PB + j) * 4 + b] * wr[s * 4 + b];
+      for (j = 0; j < n; ++j) acc[j] += corr[m] - (csum ? wzp[m] * csum[p0 + j] : 0);
+      finish_scalar(o, m_base + m, acc, n, y + m * g->P + p0);
+    }
+  }
+}
+#endif
+
+void nest_q8_conv2d(const nest_q8_conv2d_desc *d, const void *x, const void *packed, void *y, void *scratch) {
+  const q8_geom g = geom(d);
+  const int8_t *pw = (const int8_t *)packed;
+  const int32_t *corr = (const int32_t *)((const uint8_t *)packed + align64((size_t)(d->M * g.K4)));
+  uint8_t *xi = (uint8_t *)scratch;
+  uint8_t *col = xi + xi_bytes(&g);
+  int32_t *csum = (int32_t *)(col + col_bytes(&g));
+  int any_wzp = 0;
+  int64_t n, grp, m;
+  for (m = 0; m < d->M; ++m) any_wzp |= d->w_zp[m] != 0;
+  for (n = 0; n < d->N; ++n)
+    for (grp = 0; grp < d->group; ++grp) {
+      const uint8_t *xg = (const uint8_t *)x + (n * d->C + grp * g.Cg) * d->H * d->W;
+      uint8_t *yg = (uint8_t *)y + (n * d->M + grp * g.Mg) * g.P;
+      interleave(d, &g, xg, xi);
+#ifdef NEST_Q8_VNNI
+      im2col_vnni(d, &g, xi, col, any_wzp ? csum : NULL);
+#else
+      im2col(d, &g, xi, col);
+      if (any_wzp) column_sums(&g, col, csum);
+#endif
+      gemm_group(&g, pw + grp * g.Mg * g.K4, col, corr + grp * g.Mg, d->w_zp + grp * g.Mg, any_wzp ? csum : NULL,
+                 &d->out, grp * g.Mg, yg);
+    }
+}

@@ -1,0 +1,37 @@
+/* Internal SIMD helpers of the int8 runtime (nest_rt_q8*.c). NEST_Q8_VNNI when the compiler
+ * enables AVX-512 VNNI (with BW and VL), unless NEST_NO_SIMD forces the portable path. */
+#ifndef NEST_RT_Q8_SIMD_H
+#define NEST_RT_Q8_SIMD_H
+
+#include <stdint.h>
+
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__) && !defined(NEST_NO_SIMD)
+#include <immintrin.h>
+#define NEST_Q8_VNNI 1
+
+/* nest_q8_requantize on 16 int32 lanes for a total right shift n in [1, 62]: 64-bit products
+ * (even and odd lanes), round half away from zero, saturated to int32 (callers clamp further). */
+/* Requantize 16 int32 lanes: round(v * mult / 2^n), ties away from zero, saturated to int32. */
+static inline __m512i rq16(__m512i v, int32_t mult, int n) {
+  const __m512i m = _mm512_set1_epi64(mult), zero = _mm512_setzero_si512();
+  const __m512i half = _mm512_set1_epi64((long long)1 << (n - 1));
+  const __m128i cnt = _mm_cvtsi32_si128(n);
+  const __m512i lo32 = _mm512_set1_epi64(INT32_MIN), hi32 = _mm512_set1_epi64(INT32_MAX);
+  __m512i pe = _mm512_mul_epi32(v, m);
+  __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), m);
+  __m512i re = _mm512_srl_epi64(_mm512_add_epi64(_mm512_abs_epi64(pe), half), cnt);
+  __m512i ro = _mm512_srl_epi64(_mm512_add_epi64(_mm512_abs_epi64(po), half), cnt);
+  re = _mm512_mask_sub_epi64(re, _mm512_cmplt_epi64_mask(pe, zero), zero, re);
+  ro = _mm512_mask_sub_epi64(ro, _mm512_cmplt_epi64_mask(po, zero), zero, ro);
+  re = _mm512_min_epi64(_mm512_max_epi64(re, lo32), hi32);
+  ro = _mm512_min_epi64(_mm512_max_epi64(ro, lo32), hi32);
+  return _mm512_mask_blend_epi32((__mmask16)0xAAAA, re, _mm512_slli_epi64(ro, 32));
+}
+
+#elif defined(__AVX2__) && !defined(NEST_NO_SIMD)
+#include <immintrin.h>
+/* AVX2 without VNNI: u8 and s8 widened to int16, vpmaddwd (exact: no saturation). */
+#define NEST_Q8_AVX2 1
+#endif
+
+#endif /* NEST_RT_Q8_SIMD_H */
