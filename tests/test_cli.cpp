@@ -2,7 +2,6 @@
 // command prints and writes.
 #include "tests/test_support.h"
 
-#include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <fstream>
@@ -23,34 +22,8 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 #define NEST_CONTAINS(text, part) \
   NEST_VERIFY(contains((text), (part)), "output does not mention '" + std::string(part) + "':\n" + (text))
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-  std::string all() const { return out + err; }
-};
-
-// Runs nestc with `args`; code -1 when it crashed or did not finish.
-Result nestc(const QStringList& args) {
-  QProcess p;
-  p.setProgram(QString::fromStdString((nest::testing::binDir() / "nestc").string()));
-  p.setArguments(args);
-  p.start();
-  Result r;
-  if (!p.waitForStarted(30000)) {
-    r.err = "nestc did not start: " + p.errorString().toStdString();
-    return r;
-  }
-  if (!p.waitForFinished(600000)) {
-    p.kill();
-    p.waitForFinished();
-    r.err = "nestc did not finish";
-    return r;
-  }
-  r.out = p.readAllStandardOutput().toStdString();
-  r.err = p.readAllStandardError().toStdString();
-  r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-  return r;
-}
+using Result = testing::NestcResult;
+Result nestc(const QStringList& args) { return testing::runNestc(args); }
 
 QString q(const fs::path& p) { return QString::fromStdString(p.string()); }
 

@@ -30,34 +30,6 @@ using namespace nest;
 
 namespace {
 
-// Small float graphs with random weights.
-struct Builder {
-  Graph g;
-  std::mt19937 rng{5};
-
-  explicit Builder(const std::string& name) { g.name = name; }
-  std::string input(const std::string& name, Shape s) {
-    g.inputs.push_back(name);
-    g.setType(name, TensorType(ElemType::F32, std::move(s)));
-    return name;
-  }
-  std::string weight(const std::string& name, Shape s, float lo = -1, float hi = 1) {
-    std::uniform_real_distribution<float> d(lo, hi);
-    std::vector<float> v(static_cast<size_t>(numElements(s)));
-    for (float& x : v) x = d(rng);
-    g.setConstant(name, Tensor::fromVector<float>(ElemType::F32, std::move(s), v));
-    return name;
-  }
-  std::string node(const std::string& op, const std::string& name, std::vector<std::string> inputs, Attributes a = {}) {
-    rewrite::insertNode(g, g.nodes.size(), op, name, std::move(inputs), {name}, std::move(a), {});
-    return name;
-  }
-  Graph done(std::vector<std::string> outputs) {
-    g.outputs = std::move(outputs);
-    verifyGraph(g);
-    return g;
-  }
-};
 
 Attributes attrs(std::initializer_list<std::pair<const char*, Attribute>> list) {
   Attributes a;
@@ -75,39 +47,39 @@ Attributes conv(Ints kernel, Ints pads = {0, 0, 0, 0}, Ints strides = {1, 1}, in
 std::vector<Graph> kernelGraphs() {
   std::vector<Graph> out;
   {  // odd channel counts (C=3 -> one partial group of four, M=5 < one 8-channel tile), fused Relu
-    Builder b("conv_small");
+    testing::GraphBuilder b("conv_small", 5);
     b.node("Conv", "c", {b.input("x", {1, 3, 9, 11}), b.weight("w", {5, 3, 3, 3}), b.weight("b", {5})},
            conv({3, 3}, {1, 1, 1, 1}, {1, 1}, 1, {1, 1}, "Relu"));
     out.push_back(b.done({"c"}));
   }
   {  // strided with asymmetric pads, no bias, 20 channels (two tiles + 4), pixels not a multiple of 16
-    Builder b("conv_strided");
+    testing::GraphBuilder b("conv_strided", 5);
     b.node("Conv", "c", {b.input("x", {1, 16, 13, 10}), b.weight("w", {20, 16, 3, 3}, -0.3f, 0.3f)},
            conv({3, 3}, {1, 0, 2, 1}, {2, 2}));
     out.push_back(b.done({"c"}));
   }
   {  // grouped and dilated
-    Builder b("conv_grouped");
+    testing::GraphBuilder b("conv_grouped", 5);
     b.node("Conv", "c", {b.input("x", {1, 8, 12, 12}), b.weight("w", {12, 4, 3, 3}), b.weight("b", {12})},
            conv({3, 3}, {2, 2, 2, 2}, {1, 1}, 2, {2, 2}));
     out.push_back(b.done({"c"}));
   }
   {  // depthwise, then pointwise on a batch of two
-    Builder b("conv_depthwise");
+    testing::GraphBuilder b("conv_depthwise", 5);
     b.node("Conv", "dw", {b.input("x", {2, 16, 10, 10}), b.weight("w", {16, 1, 3, 3}), b.weight("b", {16})},
            conv({3, 3}, {1, 1, 1, 1}, {1, 1}, 16, {1, 1}, "Relu"));
     b.node("Conv", "pw", {"dw", b.weight("w2", {40, 16, 1, 1}, -0.4f, 0.4f), b.weight("b2", {40})}, conv({1, 1}));
     out.push_back(b.done({"pw"}));
   }
   {  // a ResNet stem: 7x7 stride 2, then MaxPool 3x3 stride 2 pad 1
-    Builder b("stem");
+    testing::GraphBuilder b("stem", 5);
     b.node("Conv", "c", {b.input("x", {1, 3, 32, 30}), b.weight("w", {16, 3, 7, 7}, -0.2f, 0.2f), b.weight("b", {16})},
            conv({7, 7}, {3, 3, 3, 3}, {2, 2}, 1, {1, 1}, "Relu"));
     b.node("MaxPool", "p", {"c"}, attrs({{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}}));
     out.push_back(b.done({"p"}));
   }
   {  // Gemm transB and not, MatMul
-    Builder b("gemm");
+    testing::GraphBuilder b("gemm", 5);
     b.node("Gemm", "g1", {b.input("x", {3, 50}), b.weight("w", {20, 50}, -0.3f, 0.3f), b.weight("b", {20})},
            attrs({{"transB", int64_t(1)}}));
     b.node("Gemm", "g2", {"g1", b.weight("w2", {20, 7}), b.weight("b2", {7})});
@@ -115,7 +87,7 @@ std::vector<Graph> kernelGraphs() {
     out.push_back(b.done({"mm"}));
   }
   {  // Add / Mul, same shape and broadcast; Relu, Clip
-    Builder b("binary");
+    testing::GraphBuilder b("binary", 5);
     const std::string x = b.input("x", {1, 4, 5, 6}), y = b.input("y", {1, 4, 5, 6}), z = b.input("z", {1, 4, 1, 1});
     b.node("Add", "s", {x, y});
     b.node("Add", "t", {"s", z});
@@ -126,7 +98,7 @@ std::vector<Graph> kernelGraphs() {
     out.push_back(b.done({"r", "cl"}));
   }
   {  // pools, Concat, Transpose, Flatten, Gemm
-    Builder b("pools");
+    testing::GraphBuilder b("pools", 5);
     const std::string x = b.input("x", {1, 4, 11, 9});
     b.node("Conv", "c", {x, b.weight("w", {6, 4, 1, 1}), b.weight("b", {6})}, conv({1, 1}));
     b.node("MaxPool", "mp", {"c"}, attrs({{"kernel_shape", Ints{2, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{0, 1, 1, 1}}}));

@@ -1,7 +1,6 @@
 // Quantization profiling (issue 4, item 1): profile YAML round trip and Glow compatibility, the
 // stale-profile refusal, the profiler's ranges and histograms against hand-computed numbers, the
 // calibration loaders, and `nestc profile` on mnist-8.
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -53,21 +52,8 @@ Graph inputGraph(const std::string& shape) {
 
 std::vector<float> floats(const Tensor& t) { return {t.data<float>(), t.data<float>() + t.numElements()}; }
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-Result nestc(const QStringList& args) {
-  QProcess p;
-  p.start(QString::fromStdString((testing::binDir() / "nestc").string()), args);
-  Result r;
-  if (!p.waitForFinished(600000)) return r;
-  r.out = p.readAllStandardOutput().toStdString();
-  r.err = p.readAllStandardError().toStdString();
-  r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-  return r;
-}
+using Result = testing::NestcResult;
+Result nestc(const QStringList& args) { return testing::runNestc(args); }
 
 QString q(const fs::path& p) { return QString::fromStdString(p.string()); }
 fs::path mnistImages() { return testing::testdata() / "mnist" / "t10k-images-idx3-ubyte.gz"; }

@@ -28,28 +28,6 @@ using namespace nest;
 
 namespace {
 
-// Builds small float graphs with random weights.
-struct Builder {
-  Graph g;
-  std::mt19937 rng{11};
-
-  std::string input(const std::string& name, Shape s) {
-    g.inputs.push_back(name);
-    g.setType(name, TensorType(ElemType::F32, std::move(s)));
-    return name;
-  }
-  std::string weight(const std::string& name, Shape s, float lo = -1, float hi = 1) {
-    std::uniform_real_distribution<float> d(lo, hi);
-    std::vector<float> v(static_cast<size_t>(numElements(s)));
-    for (float& x : v) x = d(rng);
-    g.setConstant(name, Tensor::fromVector<float>(ElemType::F32, std::move(s), v));
-    return name;
-  }
-  std::string node(const std::string& op, const std::string& name, std::vector<std::string> inputs, Attributes a = {}) {
-    rewrite::insertNode(g, g.nodes.size(), op, name, std::move(inputs), {name}, std::move(a), {});
-    return name;
-  }
-};
 
 Attributes attrs(std::initializer_list<std::pair<const char*, Attribute>> list) {
   Attributes a;
@@ -59,7 +37,7 @@ Attributes attrs(std::initializer_list<std::pair<const char*, Attribute>> list) 
 
 // Every op with an integer kernel, plus a float-only Softmax at the end.
 Graph allOpsGraph() {
-  Builder b;
+  testing::GraphBuilder b;
   const std::string x = b.input("x", {1, 3, 8, 8});
   b.node("Conv", "c1", {x, b.weight("w1", {4, 3, 3, 3}), b.weight("b1", {4})},
          attrs({{"kernel_shape", Ints{3, 3}}, {"pads", Ints{1, 1, 1, 1}}, {"activation", std::string("Relu")}}));
@@ -289,7 +267,7 @@ class QuantizePassTest : public QObject {
   }
 
   void opsWithoutIntegerKernelsStayFloat() {
-    Builder b;
+    testing::GraphBuilder b;
     b.input("x", {1, 2, 4, 4});
     b.node("Conv", "leaky", {"x", b.weight("w", {2, 2, 1, 1})},
            attrs({{"kernel_shape", Ints{1, 1}}, {"activation", std::string("LeakyRelu")}, {"activation_params", Floats{0.1f}}}));
@@ -303,7 +281,7 @@ class QuantizePassTest : public QObject {
     QCOMPARE(testing::countOp(q, "Quantize"), 1);
     QCOMPARE(testing::countOp(q, "Dequantize"), 1);
     // Nothing to quantize: the pass reports no change.
-    Builder f;
+    testing::GraphBuilder f;
     f.input("x", {1, 4});
     f.node("Softmax", "s", {"x"});
     f.g.outputs = {"s"};
@@ -403,7 +381,7 @@ class QuantizePassTest : public QObject {
   }
 
   void onnxQuantOpsMapOntoInternalForms() {
-    Builder b;
+    testing::GraphBuilder b;
     std::mt19937 rng(3);
     std::uniform_int_distribution<int> i8(-100, 100), u8(0, 255);
     auto ints = [&](ElemType e, Shape s, auto& dist) {

@@ -5,6 +5,8 @@
 
 #include "backends/interpreter/interpreter.h"
 #include "core/text_ir.h"
+#include "core/verifier.h"
+#include "passes/rewrite.h"
 
 namespace nest::testing {
 
@@ -62,6 +64,32 @@ int countOp(const Graph& g, const std::string& op) {
   int n = 0;
   for (const Node& node : g.nodes) n += node.op == op;
   return n;
+}
+
+std::string GraphBuilder::input(const std::string& name, Shape s) {
+  g.inputs.push_back(name);
+  g.setType(name, TensorType(ElemType::F32, std::move(s)));
+  return name;
+}
+
+std::string GraphBuilder::weight(const std::string& name, Shape s, float lo, float hi) {
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(static_cast<size_t>(numElements(s)));
+  for (float& x : v) x = d(rng);
+  g.setConstant(name, Tensor::fromVector<float>(ElemType::F32, std::move(s), v));
+  return name;
+}
+
+std::string GraphBuilder::node(const std::string& op, const std::string& name, std::vector<std::string> inputs,
+                               Attributes a) {
+  rewrite::insertNode(g, g.nodes.size(), op, name, std::move(inputs), {name}, std::move(a), {});
+  return name;
+}
+
+Graph GraphBuilder::done(std::vector<std::string> outputs) {
+  g.outputs = std::move(outputs);
+  verifyGraph(g);
+  return g;
 }
 
 }  // namespace nest::testing

@@ -3,6 +3,7 @@
 #include <QtTest>
 
 #include <filesystem>
+#include <random>
 #include <string>
 
 #include "core/error.h"
@@ -10,6 +11,21 @@
 #include "core/tensor_compare.h"
 
 namespace nest::testing {
+
+// Builds small float graphs with deterministic random weights, node by node.
+struct GraphBuilder {
+  Graph g;
+  std::mt19937 rng;
+
+  explicit GraphBuilder(const std::string& name = "g", unsigned seed = 11) : rng(seed) { g.name = name; }
+  std::string input(const std::string& name, Shape s);
+  // A constant uniform in [lo, hi].
+  std::string weight(const std::string& name, Shape s, float lo = -1, float hi = 1);
+  // Appends a node whose one result is named like the node.
+  std::string node(const std::string& op, const std::string& name, std::vector<std::string> inputs, Attributes a = {});
+  // Sets the outputs, verifies and returns the graph.
+  Graph done(std::vector<std::string> outputs);
+};
 
 inline std::filesystem::path testdata() { return NEST_TESTDATA_DIR; }
 inline std::filesystem::path seedModels() { return NEST_SEED_MODELS_DIR; }

@@ -26,6 +26,14 @@ QString mnistPath() { return QString::fromStdString((testing::testdata() / "mode
 
 int opNodes(const Graph& g) { return static_cast<int>(g.nodes.size()); }
 
+// Generates a chain model of `nodes` nodes (scripts/make_big_model.py) at `path`.
+bool makeBigModel(const QString& path, int nodes) {
+  QProcess make;
+  make.start("/usr/bin/python3", {QString::fromStdString((nest::testing::sourceDir() / "scripts/make_big_model.py").string()),
+                                  path, "--nodes", QString::number(nodes)});
+  return make.waitForFinished(60'000) && make.exitStatus() == QProcess::NormalExit && make.exitCode() == 0;
+}
+
 }  // namespace
 
 class TestWorkbench : public QObject {
@@ -142,11 +150,7 @@ class TestWorkbench : public QObject {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString big = dir.filePath("big.onnx");
-    QProcess make;
-    make.start("/usr/bin/python3", {QString::fromStdString((testing::sourceDir() / "scripts/make_big_model.py").string()),
-                                    big, "--nodes", "3000"});
-    QVERIFY(make.waitForFinished(60'000));
-    QCOMPARE(make.exitCode(), 0);
+    QVERIFY(makeBigModel(big, 3000));
 
     QSignalSpy errors(&w, &MainWindow::errorOccurred);
     QSignalSpy loaded(&w, &MainWindow::modelLoaded);
@@ -170,11 +174,7 @@ class TestWorkbench : public QObject {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString big = dir.filePath("big.onnx");
-    QProcess make;
-    make.start("/usr/bin/python3", {QString::fromStdString((testing::sourceDir() / "scripts/make_big_model.py").string()),
-                                    big, "--nodes", "3000"});
-    QVERIFY(make.waitForFinished(60'000));
-    QCOMPARE(make.exitCode(), 0);
+    QVERIFY(makeBigModel(big, 3000));
     MainWindow w(MainWindow::Options{.persistSettings = false, .errorDialogs = false});
     w.resize(1200, 800);
     w.show();

@@ -77,4 +77,19 @@ std::string helpText(const CommandSpec& spec) {
   return s;
 }
 
+int64_t countOption(const ParsedArgs& args, const std::string& opt, int64_t def, int64_t minimum) {
+  if (!args.has(opt)) return def;
+  const std::string s = args.get(opt);
+  size_t used = 0;
+  int64_t v = 0;
+  try {
+    v = std::stoll(s, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != s.size() || s.empty() || v < minimum)
+    failBadInput(opt + " must be an integer >= " + std::to_string(minimum) + ", not '" + s + "'");
+  return v;
+}
+
 }  // namespace nest::cli

@@ -1,5 +1,6 @@
 // A small command-line parser: options declared per command, --help generated from them.
 #pragma once
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -35,5 +36,8 @@ struct ParsedArgs {
 // Throws nest::Error(BadInput) on unknown options, missing values, wrong positional count.
 ParsedArgs parseArgs(const CommandSpec& spec, const std::vector<std::string>& args);
 std::string helpText(const CommandSpec& spec);
+// A count option (--skip, --limit, --bins, ...): an integer >= minimum, `def` when absent;
+// BadInput naming the option otherwise.
+int64_t countOption(const ParsedArgs& args, const std::string& opt, int64_t def, int64_t minimum);
 
 }  // namespace nest::cli

@@ -15,21 +15,6 @@ namespace nest::cli {
 
 namespace {
 
-int64_t countOption(const ParsedArgs& args, const std::string& opt, int64_t def, int64_t minimum) {
-  if (!args.has(opt)) return def;
-  const std::string s = args.get(opt);
-  size_t used = 0;
-  int64_t v = 0;
-  try {
-    v = std::stoll(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != s.size() || s.empty() || v < minimum)
-    failBadInput(opt + " must be an integer >= " + std::to_string(minimum) + ", not '" + s + "'");
-  return v;
-}
-
 int profile(const ParsedArgs& args) {
   if (!args.has("-o")) failBadInput("-o PROFILE.yaml is required");
   if (!args.has("--input")) failBadInput("--input CALIB is required (see nestc profile --help)");

@@ -17,21 +17,6 @@ std::vector<OptionSpec> validationOptions() {
   };
 }
 
-int64_t countOption(const ParsedArgs& args, const std::string& opt, int64_t def, int64_t minimum) {
-  if (!args.has(opt)) return def;
-  const std::string s = args.get(opt);
-  size_t used = 0;
-  int64_t v = 0;
-  try {
-    v = std::stoll(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != s.size() || s.empty() || v < minimum)
-    failBadInput(opt + " must be an integer >= " + std::to_string(minimum) + ", not '" + s + "'");
-  return v;
-}
-
 Validation validationFrom(const Graph& g, const ParsedArgs& args) {
   if (!args.has("--input")) failBadInput("--input VAL is required (the validation data)");
   CalibrationOptions options;

@@ -23,9 +23,6 @@ struct Validation {
 // Opens --input for `g` (after --skip / --limit) and --labels. BadInput names the option.
 Validation validationFrom(const Graph& g, const ParsedArgs& args);
 
-// A count option (--skip, --limit, --top): an integer >= minimum, `def` when absent.
-int64_t countOption(const ParsedArgs& args, const std::string& opt, int64_t def, int64_t minimum);
-
 // The graph the profile was recorded on: `model` after the request's float pipeline.
 Graph floatPipelineGraph(const Graph& model, const QuantRequest& request);
 
