@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PACKAGES="build-essential cmake ninja-build pkg-config \
   libprotobuf-dev protobuf-compiler libonnx-dev zlib1g-dev \
   nlohmann-json3-dev libyaml-cpp-dev libstb-dev qt6-base-dev libgl-dev libgraphviz-dev graphviz \
-  python3 python3-numpy python3-onnx python3-torch python3-torchvision gcc-aarch64-linux-gnu \
+  bc python3 python3-numpy python3-onnx python3-torch python3-torchvision gcc-aarch64-linux-gnu \
   qemu-user"
 
 missing=""
