@@ -78,6 +78,9 @@ ProjectFile parseProjectFile(const std::string& text, const std::string& source)
     (std::string(key) == "opTypes" ? p.opTypes : p.quantization) = j[key];
   }
   quantConfigOf(p, source);  // rejects bad quantization entries now, not when quantizing
+  if (p.quantization.contains("profile") &&
+      (!p.quantization["profile"].is_string() || p.quantization["profile"].get<std::string>().empty()))
+    failBadInput(source + ": quantization.profile must be the path of a profile (nestc profile)");
   return p;
 }
 
@@ -102,6 +105,13 @@ std::string projectFileToJson(const ProjectFile& project) {
 
 QuantConfig quantConfigOf(const ProjectFile& project, const std::string& source) {
   return parseQuantConfig(project.quantization, project.opTypes, project.nodes, source);
+}
+
+std::optional<std::filesystem::path> projectProfilePath(const ProjectFile& project,
+                                                        const std::filesystem::path& projectFile) {
+  if (!project.quantization.is_object() || !project.quantization.contains("profile")) return std::nullopt;
+  const std::filesystem::path profile(project.quantization["profile"].get<std::string>());
+  return profile.is_absolute() ? profile : (projectFile.parent_path() / profile).lexically_normal();
 }
 
 ProjectFile readProjectFile(const std::filesystem::path& file) {

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,11 @@ std::string projectFileToJson(const ProjectFile& project);
 // The quantize pass's configuration from the project's "quantization", "opTypes" and "nodes".
 struct QuantConfig;
 QuantConfig quantConfigOf(const ProjectFile& project, const std::string& source = "project");
+
+// The calibration profile the project names ("quantization": {"profile": PATH}), resolved like the
+// model path (relative to the project file's folder); nullopt when it names none.
+std::optional<std::filesystem::path> projectProfilePath(const ProjectFile& project,
+                                                        const std::filesystem::path& projectFile);
 
 // Read / write a .nestproj file (errors: nest::Error naming the file).
 ProjectFile readProjectFile(const std::filesystem::path& file);

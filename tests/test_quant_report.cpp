@@ -211,6 +211,11 @@ class TestQuantReport : public QObject {
     NEST_VERIFY(r.code == 0 && r.out.find("Conv 1,") != std::string::npos, r.all());
     r = testing::runNestc({"quantize", model, "--profile", q(d / "bad.yaml"), "-o", q(d / "m.nir")});
     NEST_VERIFY(r.code == 0 && r.out.find("Conv 2,") != std::string::npos, r.all());
+    // The project names the profile it was chosen with: --project alone quantizes the same way.
+    QCOMPARE(std::filesystem::path(p.quantization["profile"].get<std::string>()),
+             std::filesystem::absolute(d / "bad.yaml").lexically_normal());
+    r = testing::runNestc({"quantize", model, "--project", proj, "-o", q(d / "m.nir")});
+    NEST_VERIFY(r.code == 0 && r.out.find("Conv 1,") != std::string::npos, r.all());
 
     // --project: an existing project is updated, its other settings kept. (With labels the
     // accuracy on these 300 images does not drop at all, so the target here is output SQNR.)

@@ -201,6 +201,42 @@ class TestWorkbench : public QObject {
     QVERIFY(countColour(selection) > 0);
   }
 
+  // A project whose quantization names a profile opens with the quantize pass at the end of its
+  // pipeline; a profile recorded on another graph is refused with the quantizer's message.
+  void projectWithProfileShowsQuantizePass() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString images = QString::fromStdString((testing::testdata() / "mnist/t10k-images-idx3-ubyte.gz").string());
+    for (const char* level : {"-O1", "-O0"}) {
+      const auto r = testing::runNestc({"profile", mnistPath(), "--input", images, "--limit", "20", level, "-o",
+                                        dir.filePath(QString(level) + ".yaml")});
+      QVERIFY2(r.code == 0, r.err.c_str());
+    }
+    auto writeProject = [&](const QString& name, const QString& profile) {
+      const QString path = dir.filePath(name);
+      QFile f(path);
+      if (!f.open(QIODevice::WriteOnly)) return QString();
+      f.write(QStringLiteral(R"({"format": "nest-project", "version": 1, "model": "%1", "quantization": {"profile": "%2"}})")
+                  .arg(mnistPath(), profile).toUtf8());
+      return path;
+    };
+    MainWindow w(MainWindow::Options{.persistSettings = false, .errorDialogs = false});
+    QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+    w.openFile(writeProject("q.nestproj", "-O1.yaml"));  // relative to the project's folder
+    QTRY_VERIFY_WITH_TIMEOUT(loaded.count() == 1 && !w.isBusy(), kLoadTimeoutMs);
+    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    QCOMPARE(w.model()->run.records.back().pass, std::string("quantize"));
+    QCOMPARE(testing::countOp(*w.displayedGraph(), "Quantize"), 1);
+    QCOMPARE(testing::countOp(*w.displayedGraph(), "Dequantize"), 1);
+
+    const auto quantized = w.model();
+    QSignalSpy errors(&w, &MainWindow::errorOccurred);
+    w.openFile(writeProject("stale.nestproj", "-O0.yaml"));
+    QTRY_VERIFY_WITH_TIMEOUT(errors.count() == 1 && !w.isBusy(), kLoadTimeoutMs);
+    QVERIFY2(w.lastError().contains("different graph"), qPrintable(w.lastError()));
+    QCOMPARE(w.model(), quantized);
+  }
+
   void opensAndSavesProjects() {
     MainWindow w(MainWindow::Options{.persistSettings = false, .errorDialogs = false});
     QTemporaryDir dir;

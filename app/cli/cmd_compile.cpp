@@ -56,7 +56,7 @@ int compile(const ParsedArgs& args) {
   auto t0 = std::chrono::steady_clock::now();
   Graph g = loadModel(modelPath, importOptions);
   double importMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  if (args.has("--profile")) g = quantizeModel(g, quantRequestFrom(args)).result();  // an int8 bundle
+  if (quantizationRequested(args)) g = quantizeModel(g, quantRequestFrom(args)).result();  // an int8 bundle
   cpu::CompiledModel m = cpu::compile(g, options);  // throws Unsupported listing every unsupported node
   auto t1 = std::chrono::steady_clock::now();
   fs::path dir = args.get("-o");

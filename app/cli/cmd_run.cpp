@@ -54,7 +54,7 @@ int run(const ParsedArgs& args) {
   if (!args.has("--output-dir")) failBadInput("--output-dir DIR is required");
   GraphRunner runner = runnerForBackend(args.get("--backend", "interpreter"));
   Graph g = loadModel(args.positional[0], importOptionsFrom(args));
-  if (args.has("--profile")) {
+  if (quantizationRequested(args)) {
     PipelineRun quantized = quantizeModel(g, quantRequestFrom(args));
     g = quantized.result();
   }

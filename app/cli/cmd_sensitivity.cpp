@@ -55,6 +55,7 @@ ProjectFile projectWithChoice(const ParsedArgs& args, const QuantRequest& reques
   p.quantization["calibration"] = calibrationName(s.calibration);
   p.quantization["precision"] = quantPrecisionName(s.precision);
   p.quantization["perChannel"] = request.config.perChannel;
+  p.quantization["profile"] = std::filesystem::absolute(request.profileSource).lexically_normal().string();
   for (const std::string& node : result.keptFloat) p.nodes[node]["keepFloat"] = true;
   return p;
 }

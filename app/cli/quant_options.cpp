@@ -24,16 +24,24 @@ std::vector<OptionSpec> quantOptions(bool profileRequired) {
 
 QuantRequest quantRequestFrom(const ParsedArgs& args) {
   QuantRequest r;
-  if (!args.has("--profile")) failBadInput("--profile PROFILE.yaml is required (record one with nestc profile)");
-  r.profileSource = args.get("--profile");
-  r.profile = std::make_shared<const QuantProfile>(readProfile(r.profileSource));
+  std::optional<std::filesystem::path> projectProfile;
   if (args.has("--project")) {
     const std::string file = args.get("--project");
     ProjectFile project = readProjectFile(file);
     r.config = quantConfigOf(project, file);
     r.level = project.level;
     r.passes = project.passes;
+    projectProfile = projectProfilePath(project, file);
   }
+  if (args.has("--profile")) {
+    r.profileSource = args.get("--profile");
+  } else if (projectProfile) {
+    r.profileSource = projectProfile->string();
+  } else {
+    failBadInput("--profile PROFILE.yaml is required (record one with nestc profile), or a --project whose "
+                 "quantization names a profile");
+  }
+  r.profile = std::make_shared<const QuantProfile>(readProfile(r.profileSource));
   if (args.has("--schema")) r.config.defaults.schema = parseQuantSchema(args.get("--schema"), "--schema");
   if (args.has("--calibration"))
     r.config.defaults.calibration = parseCalibration(args.get("--calibration"), "--calibration");
@@ -47,6 +55,11 @@ QuantRequest quantRequestFrom(const ParsedArgs& args) {
     r.passes.clear();
   }
   return r;
+}
+
+bool quantizationRequested(const ParsedArgs& args) {
+  return args.has("--profile") ||
+         (args.has("--project") && projectProfilePath(readProjectFile(args.get("--project")), args.get("--project")));
 }
 
 PipelineRun quantizeModel(const Graph& g, const QuantRequest& request) {

@@ -26,10 +26,15 @@ struct QuantRequest {
   std::vector<std::string> passes;  // or an explicit pass list (from the project file)
 };
 
-// Reads the profile and the project file (if any); command-line settings override the
-// project's "quantization" defaults, its per-node and per-op-type overrides stay. BadInput on
-// a missing --profile, a bad option value or an unreadable file.
+// Reads the profile (--profile, else the one the --project file names) and the project file (if
+// any); command-line settings override the project's "quantization" defaults, its per-node and
+// per-op-type overrides stay. BadInput on a missing profile, a bad option value or an unreadable
+// file.
 QuantRequest quantRequestFrom(const ParsedArgs& args);
+
+// Whether a command that quantizes only on request (run, compile) should: --profile is given, or
+// --project names a profile.
+bool quantizationRequested(const ParsedArgs& args);
 
 // Runs the float pipeline and the quantize pass on `g` (stale profile: BadInput).
 PipelineRun quantizeModel(const Graph& g, const QuantRequest& request);

@@ -4,9 +4,28 @@
 
 #include "core/error.h"
 #include "core/model_loader.h"
+#include "core/quant_config.h"
+#include "core/quant_profile.h"
 #include "passes/pass_registry.h"
+#include "passes/quantization/quantize.h"
 
 namespace nest::gui {
+
+namespace {
+
+// The project's float pipeline, then the quantize pass when its "quantization" names a profile.
+Pipeline projectPipeline(const LoadedModel& model) {
+  const ProjectFile& project = model.project;
+  const std::string source = model.projectPath.toStdString();
+  const auto profilePath = model.projectPath.isEmpty() ? std::nullopt : projectProfilePath(project, source);
+  if (!profilePath)
+    return project.passes.empty() ? namedPipeline(project.level) : explicitPipeline(project.passes);
+  auto profile = std::make_shared<const QuantProfile>(readProfile(*profilePath));
+  return quantizationPipeline(project.level, project.passes, std::move(profile), quantConfigOf(project, source),
+                              profilePath->string());
+}
+
+}  // namespace
 
 LoadOutcome loadModelJob(const QString& path, Cancel cancel) {
   LoadOutcome out;
@@ -22,8 +41,10 @@ LoadOutcome loadModelJob(const QString& path, Cancel cancel) {
     model->project.model = file;
     ImportOptions importOptions;
     importOptions.inputShapes = model->project.inputShapes;
-    const Pipeline pipeline = model->project.passes.empty() ? namedPipeline(model->project.level)
-                                                            : explicitPipeline(model->project.passes);
+    const Pipeline pipeline = projectPipeline(*model);
+    if (auto profile = model->projectPath.isEmpty() ? std::nullopt
+                                                    : projectProfilePath(model->project, model->projectPath.toStdString()))
+      model->project.quantization["profile"] = std::filesystem::absolute(*profile).string();  // as the model path
     Graph graph = loadModel(file, importOptions);
     if (*cancel) return out;
     PassManagerOptions options;

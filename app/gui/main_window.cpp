@@ -220,9 +220,16 @@ bool MainWindow::saveProject(const QString& path) {
     try {
       ProjectFile project = model_->project;
       const std::filesystem::path file = QFileInfo(path).absoluteFilePath().toStdString();
-      const std::filesystem::path modelFile = QFileInfo(model_->path).absoluteFilePath().toStdString();
-      const std::filesystem::path relative = modelFile.lexically_relative(file.parent_path());
-      project.model = relative.empty() ? modelFile : relative;
+      // Paths in the project are written relative to its folder where they can be.
+      auto relativeToProject = [&](const QString& target) {
+        const std::filesystem::path absolute = QFileInfo(target).absoluteFilePath().toStdString();
+        const std::filesystem::path relative = absolute.lexically_relative(file.parent_path());
+        return relative.empty() ? absolute : relative;
+      };
+      project.model = relativeToProject(model_->path);
+      if (project.quantization.contains("profile"))
+        project.quantization["profile"] =
+            relativeToProject(QString::fromStdString(project.quantization["profile"].get<std::string>())).string();
       writeProjectFile(file, project);
     } catch (const Error& e) {
       error = QString::fromStdString(e.what());
