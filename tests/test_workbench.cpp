@@ -10,6 +10,7 @@
 
 #include "app/gui/graph_view.h"
 #include "app/gui/inspector.h"
+#include "app/gui/lir_view.h"
 #include "app/gui/main_window.h"
 #include "app/gui/overview_picture.h"
 #include "core/project_file.h"
@@ -235,6 +236,24 @@ class TestWorkbench : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(errors.count() == 1 && !w.isBusy(), kLoadTimeoutMs);
     QVERIFY2(w.lastError().contains("different graph"), qPrintable(w.lastError()));
     QCOMPARE(w.model(), quantized);
+  }
+
+  // The Low-level IR tab lowers the final graph off the UI thread: one row per LIR pass (plus the
+  // lowered function), the dump of the selected one, the memory plan's figures.
+  void lowLevelIrTab() {
+    MainWindow w(MainWindow::Options{.persistSettings = false, .errorDialogs = false});
+    w.show();
+    w.openFile(mnistPath());
+    QTRY_VERIFY_WITH_TIMEOUT(w.model() && !w.isBusy(), kLoadTimeoutMs);
+    gui::LirView* lir = w.lirView();
+    QSignalSpy lowered(lir, &gui::LirView::lowered);
+    w.tabs()->setCurrentWidget(lir);
+    QTRY_VERIFY_WITH_TIMEOUT(lowered.count() == 1 && !lir->isBusy(), kLoadTimeoutMs);
+    QVERIFY2(lir->summaryText().contains("planned vs"), qPrintable(lir->summaryText()));
+    QVERIFY(lir->passCount() >= 6);
+    QVERIFY2(lir->dumpText().contains("conv2d"), qPrintable(lir->dumpText().left(400)));
+    lir->selectPass(0);  // right after lowering: no memory plan yet
+    QVERIFY(!lir->dumpText().isEmpty());
   }
 
   void opensAndSavesProjects() {

@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "backends/cpu/cpu_backend.h"
 #include "core/error.h"
 #include "core/model_loader.h"
 #include "core/quant_config.h"
@@ -81,6 +82,30 @@ LayoutOutcome layoutJob(std::shared_ptr<const Graph> graph, Cancel cancel) {
     out.error = QStringLiteral("internal error: %1").arg(QString::fromStdString(e.what()));
   }
   if (*cancel) out.layout.reset();
+  return out;
+}
+
+LirOutcome lirJob(std::shared_ptr<const Graph> graph) {
+  LirOutcome out;
+  out.graph = graph;
+  try {
+    cpu::CompileOptions options;
+    options.pipeline = {};
+    options.keepDumps = true;
+    cpu::CompiledModel compiled = cpu::compile(*graph, options);
+    out.initialDump = std::move(compiled.lir.initialDump);
+    out.records = std::move(compiled.lir.records);
+    const lir::Function& f = compiled.lir.result;
+    for (const lir::Instr& in : f.instrs) out.kernelCalls += !in.isMemoryOp();
+    out.buffers = f.buffers.size();
+    out.weightBytes = f.weightBytes;
+    out.activationBytes = f.activationBytes;
+    out.naiveActivationBytes = f.naiveActivationBytes();
+  } catch (const Error& e) {
+    out.error = QString::fromStdString(e.what());
+  } catch (const std::exception& e) {
+    out.error = QStringLiteral("internal error: %1").arg(QString::fromStdString(e.what()));
+  }
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include "app/render/graph_layout.h"
 #include "core/graph_stats.h"
 #include "core/project_file.h"
+#include "passes/lowering/lir_passes.h"
 #include "passes/pass_manager.h"
 
 namespace nest::gui {
@@ -39,9 +40,22 @@ struct LayoutOutcome {
   QString error;
 };
 
+// The low-level IR of a graph as the CPU backend lowers it: the dump after lowering and after
+// each LIR pass (with its time), and the memory figures after planning.
+struct LirOutcome {
+  std::shared_ptr<const Graph> graph;  // the graph lowered
+  std::string initialDump;
+  std::vector<lir::LirPassRecord> records;
+  size_t kernelCalls = 0, buffers = 0;
+  size_t weightBytes = 0, activationBytes = 0, naiveActivationBytes = 0;
+  QString error;  // unsupported nodes or another nest::Error message (empty on success)
+};
+
 // `path` is a model file or a .nestproj project (see isProjectFile).
 LoadOutcome loadModelJob(const QString& path, Cancel cancel);
 bool isProjectFile(const QString& path);
 LayoutOutcome layoutJob(std::shared_ptr<const Graph> graph, Cancel cancel);
+// Lowers an already optimized (or quantized) graph with the CPU backend, no graph passes again.
+LirOutcome lirJob(std::shared_ptr<const Graph> graph);
 
 }  // namespace nest::gui

@@ -30,6 +30,7 @@
 #include "app/gui/ir_diff_view.h"
 #include "app/gui/pass_explorer.h"
 #include "app/gui/legend.h"
+#include "app/gui/lir_view.h"
 #include "app/gui/minimap.h"
 #include "app/gui/search_panel.h"
 #include "app/gui/view_export.h"
@@ -77,11 +78,13 @@ MainWindow::MainWindow(Options options, QWidget* parent)
   view_ = new GraphView(this);
   explorer_ = new PassExplorer(this);
   diffView_ = new IrDiffView(this);
+  lirView_ = new LirView(this);
   tabs_ = new QTabWidget(this);
   tabs_->setDocumentMode(true);
   tabs_->addTab(view_, tr("Graph"));
   tabs_->addTab(explorer_, tr("Before | After"));
   tabs_->addTab(diffView_, tr("Text diff"));
+  tabs_->addTab(lirView_, tr("Low-level IR"));
   setCentralWidget(tabs_);
   buildDocks();
   buildToolDocks();
@@ -349,6 +352,7 @@ void MainWindow::onLoadFinished() {
   setWindowTitle(tr("%1 — NEST Workbench").arg(displayName(model_->path)));
   addRecentFile(model_->path);
   explorer_->setModel(model_);
+  lirView_->setGraph(snapshot(last));
   emit modelLoaded(model_->path);
 }
 

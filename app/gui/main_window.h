@@ -22,6 +22,7 @@ namespace nest::gui {
 class GraphView;
 class Inspector;
 class IrDiffView;
+class LirView;
 class PassExplorer;
 class Legend;
 class Minimap;
@@ -68,6 +69,7 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs() const { return tabs_; }
   PassExplorer* passExplorer() const { return explorer_; }
   IrDiffView* irDiffView() const { return diffView_; }
+  LirView* lirView() const { return lirView_; }
   SearchPanel* searchPanel() const { return search_; }
   Legend* legend() const { return legend_; }
   Minimap* minimap() const { return minimap_; }
@@ -117,6 +119,7 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs_ = nullptr;
   PassExplorer* explorer_ = nullptr;
   IrDiffView* diffView_ = nullptr;
+  LirView* lirView_ = nullptr;
   QListWidget* passes_ = nullptr;
   Inspector* inspector_ = nullptr;
   SearchPanel* search_ = nullptr;
