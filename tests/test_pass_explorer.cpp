@@ -81,8 +81,9 @@ class TestPassExplorer : public QObject {
     const PipelineRun& run = w.model()->run;
     PassExplorer* px = w.passExplorer();
     QVERIFY(px);
-    QCOMPARE(w.tabs()->count(), 3);
+    QCOMPARE(w.tabs()->count(), 4);
     QCOMPARE(w.tabs()->tabText(0), QStringLiteral("Graph"));
+    QCOMPARE(w.tabs()->tabText(3), QStringLiteral("Low-level IR"));
 
     const int record = changingRecord(run);
     QVERIFY2(record >= 0, "mnist-8 -O1 should have a pass that changes the graph");

@@ -91,6 +91,8 @@ class TestWorkbench : public QObject {
     QCOMPARE(w.inspector()->property("op"), QString::fromStdString(first.op));
     QCOMPARE(w.inspector()->property("id"), QString::number(first.id));
     QVERIFY(!w.inspector()->property("MACs").isEmpty());
+    QCOMPARE(w.inspector()->property("precision"), QString("f32"));
+    QVERIFY2(w.inspector()->property("memory").startsWith("results "), qPrintable(w.inspector()->property("memory")));
     w.graphView()->selectNode(0);
     QCOMPARE(w.inspector()->topLevelItemCount(), 0);
 
@@ -229,6 +231,12 @@ class TestWorkbench : public QObject {
     QCOMPARE(w.model()->run.records.back().pass, std::string("quantize"));
     QCOMPARE(testing::countOp(*w.displayedGraph(), "Quantize"), 1);
     QCOMPARE(testing::countOp(*w.displayedGraph(), "Dequantize"), 1);
+    for (const Node& n : w.displayedGraph()->nodes)
+      if (n.op == "Conv") {
+        w.graphView()->selectNode(n.id);
+        QCOMPARE(w.inspector()->property("precision"), QString("i8, quantized per tensor"));
+        break;
+      }
 
     const auto quantized = w.model();
     QSignalSpy errors(&w, &MainWindow::errorOccurred);

@@ -65,6 +65,26 @@ Inspector::Inspector(QWidget* parent) : QTreeWidget(parent) {
   setUniformRowHeights(true);
 }
 
+// Precision (of the first result: float, or integer with its quantization) and memory (result
+// and constant-operand bytes), read off the types.
+static void addPrecisionAndMemory(QTreeWidgetItem* root, const Graph& graph, const Node& node) {
+  const QLocale locale = QLocale::c();
+  qint64 resultBytes = 0, constantBytes = 0;
+  for (const std::string& out : node.outputs)
+    if (const TensorType* t = graph.findType(out)) resultBytes += static_cast<qint64>(t->byteSize());
+  for (const std::string& in : node.inputs)
+    if (!in.empty() && graph.isConstant(in))
+      if (const TensorType* t = graph.findType(in)) constantBytes += static_cast<qint64>(t->byteSize());
+  const TensorType* first = node.outputs.empty() ? nullptr : graph.findType(node.outputs.front());
+  QString precision = first ? QString::fromUtf8(elemTypeName(first->elem).data(), static_cast<qsizetype>(elemTypeName(first->elem).size()))
+                            : QObject::tr("?");
+  if (first && first->quant)
+    precision += first->quant->perChannel() ? QObject::tr(", quantized per channel") : QObject::tr(", quantized per tensor");
+  add(root, QObject::tr("precision"), precision);
+  add(root, QObject::tr("memory"), QObject::tr("results %1, constants %2")
+                              .arg(locale.formattedDataSize(resultBytes), locale.formattedDataSize(constantBytes)));
+}
+
 void Inspector::showNode(const Graph* graph, NodeId id) {
   clear();
   const Node* node = graph && id ? graph->findNode(id) : nullptr;
@@ -110,6 +130,7 @@ void Inspector::showNode(const Graph* graph, NodeId id) {
   }
   addConstantStatsItems(this, root, *graph, *node);
   add(root, tr("MACs"), locale.toString(static_cast<qlonglong>(nodeMacs(*graph, *node))));
+  addPrecisionAndMemory(root, *graph, *node);
   expandAll();
 }
 
