@@ -27,18 +27,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::map<std::string, std::string> readList(const fs::path& file) {
-  std::map<std::string, std::string> list;
-  std::ifstream in(file);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    auto tab = line.find('\t');
-    list[line.substr(0, tab)] = tab == std::string::npos ? "" : line.substr(tab + 1);
-  }
-  return list;
-}
-
 struct ProcessResult {
   int code = -1;
   std::string out;
@@ -257,26 +245,22 @@ class CpuBackendTest : public QObject {
   }
 
   void allConformanceTests() {
-    auto interpreterFailures = readList(testing::sourceDir() / "tests" / "conformance_expected_failures.txt");
-    auto unsupported = readList(testing::sourceDir() / "tests" / "cpu_backend_unsupported.txt");
+    auto interpreterFailures = testing::readTestList(testing::sourceDir() / "tests" / "conformance_expected_failures.txt");
+    auto unsupported = testing::readTestList(testing::sourceDir() / "tests" / "cpu_backend_unsupported.txt");
     QVERIFY(!unsupported.empty());
-    GraphRunner runner = runnerForBackend("cpu");
     int total = 0, passed = 0;
     std::string unexpected;
-    for (const char* suite : {"onnx-node", "onnx-pytorch-converted"}) {
-      for (const fs::path& dir : findTestCases(testing::testdata() / suite)) {
-        TestCaseResult r = runOnnxTestCase(dir, runner);
-        ++total;
-        if (r.passed) ++passed;
-        const bool failsInInterpreter = interpreterFailures.count(r.name) != 0;
-        const bool listed = unsupported.count(r.name) != 0;
-        if (r.passed && (listed || failsInInterpreter))
-          unexpected += "\n  now passes, remove it from the list: " + r.name;
-        else if (!r.passed && listed && !r.unsupported)
-          unexpected += "\n  listed as unsupported but fails otherwise: " + r.name + ": " + r.message;
-        else if (!r.passed && !listed && !failsInInterpreter)
-          unexpected += "\n  " + std::string(r.unsupported ? "UNSUPPORTED " : "FAIL ") + r.name + ": " + r.message;
-      }
+    for (const TestCaseResult& r : testing::runConformanceSuites(runnerForBackend("cpu"))) {
+      ++total;
+      if (r.passed) ++passed;
+      const bool failsInInterpreter = interpreterFailures.count(r.name) != 0;
+      const bool listed = unsupported.count(r.name) != 0;
+      if (r.passed && (listed || failsInInterpreter))
+        unexpected += "\n  now passes, remove it from the list: " + r.name;
+      else if (!r.passed && listed && !r.unsupported)
+        unexpected += "\n  listed as unsupported but fails otherwise: " + r.name + ": " + r.message;
+      else if (!r.passed && !listed && !failsInInterpreter)
+        unexpected += "\n  " + std::string(r.unsupported ? "UNSUPPORTED " : "FAIL ") + r.name + ": " + r.message;
     }
     qInfo("CPU backend conformance: %d of %d tests pass (%d unsupported by the CPU backend)", passed, total,
           static_cast<int>(unsupported.size()));

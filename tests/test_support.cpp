@@ -1,6 +1,7 @@
 #include "tests/test_support.h"
 
 #include <QProcess>
+#include <fstream>
 #include <random>
 
 #include "backends/interpreter/interpreter.h"
@@ -90,6 +91,25 @@ Graph GraphBuilder::done(std::vector<std::string> outputs) {
   g.outputs = std::move(outputs);
   verifyGraph(g);
   return g;
+}
+
+std::map<std::string, std::string> readTestList(const std::filesystem::path& file) {
+  std::map<std::string, std::string> list;
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    auto tab = line.find('\t');
+    list[line.substr(0, tab)] = tab == std::string::npos ? "" : line.substr(tab + 1);
+  }
+  return list;
+}
+
+std::vector<TestCaseResult> runConformanceSuites(const GraphRunner& runner) {
+  std::vector<TestCaseResult> results;
+  for (const char* suite : {"onnx-node", "onnx-pytorch-converted"})
+    for (const std::filesystem::path& dir : findTestCases(testdata() / suite)) results.push_back(runOnnxTestCase(dir, runner));
+  return results;
 }
 
 }  // namespace nest::testing

@@ -3,9 +3,11 @@
 #include <QtTest>
 
 #include <filesystem>
+#include <map>
 #include <random>
 #include <string>
 
+#include "backends/onnx_test_case.h"
 #include "core/error.h"
 #include "core/graph.h"
 #include "core/tensor_compare.h"
@@ -31,6 +33,11 @@ inline std::filesystem::path testdata() { return NEST_TESTDATA_DIR; }
 inline std::filesystem::path seedModels() { return NEST_SEED_MODELS_DIR; }
 inline std::filesystem::path sourceDir() { return NEST_SOURCE_DIR; }
 inline std::filesystem::path binDir() { return NEST_BIN_DIR; }
+
+// A list of test names (tests/*.txt): one "name<TAB>reason" per line, '#' starts a comment line.
+std::map<std::string, std::string> readTestList(const std::filesystem::path& file);
+// Runs every shared ONNX conformance test (onnx-node, onnx-pytorch-converted) with `runner`.
+std::vector<TestCaseResult> runConformanceSuites(const GraphRunner& runner);
 
 // Parses text IR (throws on error).
 Graph graphFromText(const std::string& text);
