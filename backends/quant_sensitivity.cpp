@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "backends/quant_report.h"
 #include "core/error.h"
@@ -120,25 +121,27 @@ SensitivityResult analyzeSensitivity(const Graph& floatGraph, const QuantProfile
 
   std::unordered_map<std::string, const NodeQuality*> quality;
   for (const NodeQuality& nq : report.nodes) quality[nq.value] = &nq;
-  std::unordered_map<std::string, const Node*> floatByName;
+  // Nodes are matched, and kept float, by their stable key (core/node_keys.h).
+  std::unordered_map<std::string, const Node*> floatByKey;
   for (const Node& n : floatGraph.nodes)
-    if (!n.name.empty()) floatByName[n.name] = &n;
+    if (!n.key.empty()) floatByKey.emplace(n.key, &n);
 
   std::vector<const Node*> candidates;
+  std::unordered_set<std::string> candidateKeys;
   for (const Node& n : full.nodes) {
     if (!isIntegerNode(full, n)) continue;
-    if (n.name.empty() || !floatByName.count(n.name)) result.unnamed.push_back(n.outputs[0]);
-    else candidates.push_back(&n);
+    if (n.key.empty() || !floatByKey.count(n.key)) result.unkeyed.push_back(n.outputs[0]);
+    else if (candidateKeys.insert(n.key).second) candidates.push_back(&n);
   }
 
   // 2. Ranking.
   for (const Node* n : candidates) {
     NodeSensitivity s;
-    s.node = n->name;
+    s.node = n->key;
     s.op = n->op;
     auto out = quality.find(n->outputs[0]);
     s.sqnrDb = out != quality.end() ? out->second->error.sqnrDb() : std::numeric_limits<double>::quiet_NaN();
-    s.weightSqnrDb = weightSqnr(floatGraph, *floatByName.at(n->name), full, *n);
+    s.weightSqnrDb = weightSqnr(floatGraph, *floatByKey.at(n->key), full, *n);
     if (!options.isolated) {
       double in = 0;
       for (const std::string& v : n->inputs)

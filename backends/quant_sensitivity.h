@@ -43,7 +43,7 @@ struct QualityFigures {
 };
 
 struct NodeSensitivity {
-  std::string node, op;
+  std::string node, op;      // node: its stable key (core/node_keys.h), as project files name it
   double score = 0;          // damage: noise/signal added (local) or metric drop (isolated)
   double sqnrDb = 0;         // of its result in the fully quantized graph
   double weightSqnrDb = 0;   // Conv / Gemm weights (NaN for others)
@@ -51,7 +51,7 @@ struct NodeSensitivity {
 
 struct SensitivityResult {
   std::vector<NodeSensitivity> ranking;      // most damaging first
-  std::vector<std::string> unnamed;          // quantized nodes without a name (cannot be overridden)
+  std::vector<std::string> unkeyed;          // quantized nodes without a key (graphs not from a loader)
   std::vector<std::string> keptFloat;        // the chosen nodes, in ranking order
   QualityFigures fullyQuantized, chosen;
   bool met = false;

@@ -24,6 +24,10 @@ struct Node {
   std::vector<std::string> inputs;   // value names; "" marks an absent optional operand
   std::vector<std::string> outputs;  // value names, each defined exactly once in the graph
   std::vector<NodeId> origin;        // provenance: ids of the nodes this one was derived from
+  // Stable key of the imported node this one stands for (core/node_keys.h): set at load, kept by
+  // passes (a node a pass creates takes the key of the node it came from). Per-node assignments
+  // (device, precision) in a project file are keyed by it.
+  std::string key;
 
   bool hasInput(size_t i) const { return i < inputs.size() && !inputs[i].empty(); }
   // "node 'conv1' (Conv)" — how every message refers to a node.

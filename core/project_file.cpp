@@ -69,8 +69,14 @@ ProjectFile parseProjectFile(const std::string& text, const std::string& source)
   }
 
   if (j.contains("nodes")) {
-    if (!j["nodes"].is_object()) bad("\"nodes\" must be an object (node name -> overrides)");
+    if (!j["nodes"].is_object()) bad("\"nodes\" must be an object (node key -> assignment)");
     p.nodes = j["nodes"];
+  }
+  if (j.contains("devices")) p.devices = parseDeviceList(j["devices"], source);
+  if (j.contains("defaultDevice")) {
+    if (!j["defaultDevice"].is_string() || j["defaultDevice"].get<std::string>().empty())
+      bad("\"defaultDevice\" must be a device name");
+    p.defaultDevice = j["defaultDevice"].get<std::string>();
   }
   for (const char* key : {"opTypes", "quantization"}) {
     if (!j.contains(key)) continue;
@@ -78,6 +84,7 @@ ProjectFile parseProjectFile(const std::string& text, const std::string& source)
     (std::string(key) == "opTypes" ? p.opTypes : p.quantization) = j[key];
   }
   quantConfigOf(p, source);  // rejects bad quantization entries now, not when quantizing
+  assignmentsOf(p, source);
   if (p.quantization.contains("profile") &&
       (!p.quantization["profile"].is_string() || p.quantization["profile"].get<std::string>().empty()))
     failBadInput(source + ": quantization.profile must be the path of a profile (nestc profile)");
@@ -97,10 +104,16 @@ std::string projectFileToJson(const ProjectFile& project) {
   json shapes = json::object();
   for (const auto& [name, shape] : project.inputShapes) shapes[name] = shape;
   j["inputShapes"] = shapes;
+  if (!project.devices.empty()) j["devices"] = deviceListToJson(project.devices);
+  if (!project.defaultDevice.empty()) j["defaultDevice"] = project.defaultDevice;
   j["nodes"] = project.nodes.is_object() ? project.nodes : json::object();
   if (project.opTypes.is_object() && !project.opTypes.empty()) j["opTypes"] = project.opTypes;
   if (project.quantization.is_object() && !project.quantization.empty()) j["quantization"] = project.quantization;
   return j.dump(2) + "\n";
+}
+
+Assignments assignmentsOf(const ProjectFile& project, const std::string& source) {
+  return parseAssignments(project.nodes, source);
 }
 
 QuantConfig quantConfigOf(const ProjectFile& project, const std::string& source) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/assignment.h"
 #include "core/tensor_type.h"
 
 namespace nest {
@@ -18,7 +19,12 @@ struct ProjectFile {
   std::string level = "O1";           // "O0", "O1" or "O2" when passes is empty
   std::vector<std::string> passes;    // an explicit pass list (used when non-empty)
   std::map<std::string, Shape> inputShapes;
-  // Per-node entries (node name -> {keepFloat, precision, schema, calibration, ...}), per op type
+  // Devices the assignments may name (empty: one device per registered backend, named after it)
+  // and the device of nodes without one (empty: the target the command is given).
+  std::vector<DeviceSpec> devices;
+  std::string defaultDevice;
+  // Per-node assignments (stable node key -> {device, precision, keepFloat, schema, calibration,
+  // name, glowName}: core/assignment.h, read with assignmentsOf), per op type
   // entries and the project-wide quantization settings; core/quant_config.h reads them
   // (quantConfigOf). Kept as JSON so keys owned by other features survive a round trip.
   nlohmann::json nodes = nlohmann::json::object();
@@ -32,6 +38,9 @@ struct ProjectFile {
 // quantization (including unknown schema, calibration or precision names).
 ProjectFile parseProjectFile(const std::string& text, const std::string& source = "project");
 std::string projectFileToJson(const ProjectFile& project);
+
+// The per-node assignments of the project's "nodes".
+Assignments assignmentsOf(const ProjectFile& project, const std::string& source = "project");
 
 // The quantize pass's configuration from the project's "quantization", "opTypes" and "nodes".
 struct QuantConfig;

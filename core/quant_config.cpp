@@ -23,7 +23,17 @@ std::string stringField(const nlohmann::json& j, const char* key, const std::str
   return j[key].get<std::string>();
 }
 
-QuantOverride parseOverride(const nlohmann::json& j, const std::string& where) {
+std::map<std::string, QuantOverride> parseOverrides(const nlohmann::json& j, const std::string& where) {
+  std::map<std::string, QuantOverride> m;
+  if (j.is_null()) return m;
+  if (!j.is_object()) failBadInput(where + " must be an object (name -> overrides)");
+  for (const auto& [name, entry] : j.items()) m[name] = parseQuantOverride(entry, where + "." + name);
+  return m;
+}
+
+}  // namespace
+
+QuantOverride parseQuantOverride(const nlohmann::json& j, const std::string& where) {
   if (!j.is_object()) failBadInput(where + " must be an object");
   QuantOverride o;
   if (j.contains("keepFloat")) {
@@ -33,23 +43,21 @@ QuantOverride parseOverride(const nlohmann::json& j, const std::string& where) {
   if (j.contains("schema")) o.schema = parseQuantSchema(stringField(j, "schema", where), where + ".schema");
   if (j.contains("calibration"))
     o.calibration = parseCalibration(stringField(j, "calibration", where), where + ".calibration");
-  if (j.contains("precision"))
-    o.precision = parseQuantPrecision(stringField(j, "precision", where), where + ".precision");
+  if (j.contains("precision")) {
+    const std::string p = stringField(j, "precision", where);
+    if (p == "fp32") {
+      if (j.contains("keepFloat") && !o.keepFloat)
+        failBadInput(where + ": precision fp32 contradicts keepFloat false");
+      o.keepFloat = true;  // fp32 is how a device assignment spells "keep float"
+    } else {
+      o.precision = parseQuantPrecision(p, where + ".precision");
+    }
+  }
   return o;
 }
 
-std::map<std::string, QuantOverride> parseOverrides(const nlohmann::json& j, const std::string& where) {
-  std::map<std::string, QuantOverride> m;
-  if (j.is_null()) return m;
-  if (!j.is_object()) failBadInput(where + " must be an object (name -> overrides)");
-  for (const auto& [name, entry] : j.items()) m[name] = parseOverride(entry, where + "." + name);
-  return m;
-}
-
-}  // namespace
-
 bool QuantConfig::keepsFloat(const Node& node) const {
-  if (const QuantOverride* o = node.name.empty() ? nullptr : findOverride(nodes, node.name)) return o->keepFloat;
+  if (const QuantOverride* o = node.key.empty() ? nullptr : findOverride(nodes, node.key)) return o->keepFloat;
   if (const QuantOverride* o = findOverride(opTypes, node.op)) return o->keepFloat;
   return false;
 }
@@ -57,7 +65,7 @@ bool QuantConfig::keepsFloat(const Node& node) const {
 QuantSettings QuantConfig::settingsFor(const Node& node) const {
   QuantSettings s = defaults;
   apply(s, findOverride(opTypes, node.op));
-  if (!node.name.empty()) apply(s, findOverride(nodes, node.name));
+  if (!node.key.empty()) apply(s, findOverride(nodes, node.key));
   return s;
 }
 
@@ -67,7 +75,7 @@ QuantConfig parseQuantConfig(const nlohmann::json& quantization, const nlohmann:
   if (!quantization.is_null()) {
     const std::string where = source + ": quantization";
     if (!quantization.is_object()) failBadInput(where + " must be an object");
-    QuantOverride d = parseOverride(quantization, where);
+    QuantOverride d = parseQuantOverride(quantization, where);
     if (d.keepFloat) failBadInput(where + ".keepFloat belongs to nodes or opTypes entries");
     apply(c.defaults, &d);
     if (quantization.contains("perChannel")) {

@@ -25,12 +25,13 @@ struct QuantOverride {
   std::optional<QuantSchema> schema;
   std::optional<Calibration> calibration;
   std::optional<QuantPrecision> precision;
+  bool operator==(const QuantOverride&) const = default;
 };
 
 struct QuantConfig {
   QuantSettings defaults;
   bool perChannel = false;                        // per-channel weights for Conv and Gemm
-  std::map<std::string, QuantOverride> nodes;     // by node name
+  std::map<std::string, QuantOverride> nodes;     // by stable node key (Node::key, core/node_keys.h)
   std::map<std::string, QuantOverride> opTypes;   // by op name ("Gemm")
 
   // A node override wins over its op type's, which wins over the defaults.
@@ -39,11 +40,14 @@ struct QuantConfig {
 };
 
 // The project file's pieces: "quantization" {schema, calibration, precision, perChannel},
-// "opTypes" and "nodes" (name -> {keepFloat, schema, calibration, precision}; other keys of a
+// "opTypes" and "nodes" (node key -> {keepFloat, schema, calibration, precision}; other keys of a
 // node entry, such as a device, are left to their owners). Throws BadInput naming `source` and
 // the entry for a wrong key type or value.
 QuantConfig parseQuantConfig(const nlohmann::json& quantization, const nlohmann::json& opTypes,
                              const nlohmann::json& nodes, const std::string& source);
+// One override entry: keepFloat (bool), precision ("fp32" = keep float, "int8", "int16"), schema,
+// calibration. Other keys are ignored. BadInput naming `where` on a malformed entry.
+QuantOverride parseQuantOverride(const nlohmann::json& entry, const std::string& where);
 nlohmann::json quantOverrideToJson(const QuantOverride& o);
 
 }  // namespace nest

@@ -19,6 +19,7 @@ enum class QuantPrecision { Int8, Int16 };
 struct Calibration {
   CalibrationMethod method = CalibrationMethod::MinMax;
   double percentile = 99.99;  // for Percentile: keep this share (in %) of the values inside the range
+  bool operator==(const Calibration&) const = default;
 };
 
 // Spellings used by the CLI and the project file: "asymmetric", "symmetric", "symmetric_uint8",

@@ -82,7 +82,7 @@ std::string nodeKey(const Node& n) {
 }
 
 // One sweep; returns the number of nodes merged.
-size_t mergeNodesOnce(Graph& g) {
+size_t mergeNodesOnce(Graph& g, const PassOptions& opt) {
   std::unordered_map<std::string, std::vector<size_t>> seen;  // key -> indices of kept nodes
   std::unordered_set<NodeId> merged;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -90,7 +90,7 @@ size_t mergeNodesOnce(Graph& g) {
     std::vector<size_t>& candidates = seen[nodeKey(n)];
     std::optional<size_t> match;
     for (size_t c : candidates)
-      if (g.nodes[c].attrs == n.attrs) {
+      if (g.nodes[c].attrs == n.attrs && rewrite::mayMerge(opt, g.nodes[c], n)) {
         match = c;
         break;
       }
@@ -126,7 +126,7 @@ bool commonSubexpressionElimination(Graph& g, const PassOptions& opt) {
   bool changed = mergeConstants(g, opt);
   // A merge may rename the kept node's result (when the merged one was a graph output), which
   // leaves keys recorded earlier in the sweep stale: repeat until a sweep merges nothing.
-  while (mergeNodesOnce(g) > 0) changed = true;
+  while (mergeNodesOnce(g, opt) > 0) changed = true;
   return changed;
 }
 

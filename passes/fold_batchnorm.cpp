@@ -33,7 +33,7 @@ namespace nest {
 
 namespace {
 
-bool foldOne(Graph& g) {
+bool foldOne(Graph& g, const PassOptions& opt) {
   auto uses = rewrite::useCounts(g);
   auto prod = rewrite::producers(g);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -48,6 +48,7 @@ bool foldOne(Graph& g) {
     if (pit == prod.end() || uses[x] != 1 || rewrite::isGraphOutput(g, x)) continue;
     const int64_t channels = g.typeOf(x).rank() >= 2 ? g.typeOf(x).shape[1] : -1;
     if (channels < 0 || !affine::foldable(g, g.nodes[pit->second], channels)) continue;
+    if (!rewrite::mayMerge(opt, g.nodes[pit->second], bn)) continue;  // assigned apart: keep both
 
     const double eps = bn.attrs.getFloat("epsilon", 1e-5f);
     const std::vector<double> gamma = g.constant(bn.inputs[1])->toDoubles(), beta = g.constant(bn.inputs[2])->toDoubles();
@@ -63,8 +64,8 @@ bool foldOne(Graph& g) {
   return false;
 }
 
-bool run(Graph& g, const PassOptions&) {
-  const bool changed = rewrite::repeatWhileChanging(g, foldOne);
+bool run(Graph& g, const PassOptions& opt) {
+  const bool changed = rewrite::repeatWhileChanging(g, [&](Graph& x) { return foldOne(x, opt); });
   if (changed) rewrite::removeUnusedConstants(g);
   return changed;
 }

@@ -47,7 +47,7 @@ std::optional<std::vector<double>> perChannel(const Tensor& c, const Shape& y) {
   return out;
 }
 
-bool foldOne(Graph& g) {
+bool foldOne(Graph& g, const PassOptions& opt) {
   auto uses = rewrite::useCounts(g);
   auto prod = rewrite::producers(g);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -63,6 +63,7 @@ bool foldOne(Graph& g) {
       const TensorType& yt = g.typeOf(x);
       if (g.typeOf(n.outputs[0]) != yt) continue;  // the constant must not enlarge the result
       if (yt.rank() < 2 || !affine::foldable(g, g.nodes[pit->second], yt.shape[1])) continue;
+      if (!rewrite::mayMerge(opt, g.nodes[pit->second], n)) continue;
       const Tensor& c = *g.constant(cName);
       if (c.elem() != yt.elem || c.type().quant) continue;
       std::optional<std::vector<double>> v = perChannel(c, yt.shape);
@@ -76,8 +77,8 @@ bool foldOne(Graph& g) {
   return false;
 }
 
-bool run(Graph& g, const PassOptions&) {
-  const bool changed = rewrite::repeatWhileChanging(g, foldOne);
+bool run(Graph& g, const PassOptions& opt) {
+  const bool changed = rewrite::repeatWhileChanging(g, [&](Graph& x) { return foldOne(x, opt); });
   if (changed) rewrite::removeUnusedConstants(g);
   return changed;
 }

@@ -64,7 +64,7 @@ std::optional<Floats> fusedParams(const Node& a) {
 // independent (the producer's result has the activation as its only user, and a producer that
 // received an activation cannot take another), so they are collected first and the graph is
 // rewritten once — linear in the graph size, not one rescan per fusion.
-bool run(Graph& g, const PassOptions&) {
+bool run(Graph& g, const PassOptions& opt) {
   auto uses = rewrite::useCounts(g);
   auto prod = rewrite::producers(g);
   std::unordered_map<std::string, std::string> rename;  // activation result -> producer result
@@ -84,6 +84,8 @@ bool run(Graph& g, const PassOptions&) {
     if (!params) continue;
     q.attrs.set("activation", a.op);
     if (!params->empty()) q.attrs.set("activation_params", *params);
+    if (!rewrite::mayMerge(opt, q, a))
+      rewrite::note(opt, a.describe() + " is fused into " + q.describe() + " and follows its device and precision");
     rewrite::absorb(q, a);
     if (rewrite::isGraphOutput(g, a.outputs[0])) {
       // The graph output keeps its name: the producer now defines it (x had no other user).

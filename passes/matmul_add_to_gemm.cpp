@@ -22,7 +22,7 @@ namespace nest {
 
 namespace {
 
-bool rewriteOne(Graph& g) {
+bool rewriteOne(Graph& g, const PassOptions& opt) {
   auto uses = rewrite::useCounts(g);
   auto prod = rewrite::producers(g);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -35,6 +35,7 @@ bool rewriteOne(Graph& g) {
       if (pit == prod.end() || uses[x] != 1 || rewrite::isGraphOutput(g, x)) continue;
       const Node& mm = g.nodes[pit->second];
       if (mm.op != "MatMul" || mm.inputs.size() != 2 || !g.isConstant(mm.inputs[1])) continue;
+      if (!rewrite::mayMerge(opt, mm, add)) continue;
       const TensorType& at = g.typeOf(mm.inputs[0]);
       const TensorType& bt = g.typeOf(mm.inputs[1]);
       const TensorType& yt = g.typeOf(x);
@@ -64,8 +65,8 @@ bool rewriteOne(Graph& g) {
   return false;
 }
 
-bool run(Graph& g, const PassOptions&) {
-  const bool changed = rewrite::repeatWhileChanging(g, rewriteOne);
+bool run(Graph& g, const PassOptions& opt) {
+  const bool changed = rewrite::repeatWhileChanging(g, [&](Graph& x) { return rewriteOne(x, opt); });
   return changed;
 }
 

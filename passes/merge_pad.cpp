@@ -56,7 +56,7 @@ std::optional<std::pair<Ints, Ints>> zeroPadAmounts(const Node& pad, int64_t ran
   return std::make_pair(begin, end);
 }
 
-bool mergeOne(Graph& g) {
+bool mergeOne(Graph& g, const PassOptions& opt) {
   auto uses = rewrite::useCounts(g);
   auto prod = rewrite::producers(g);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -71,6 +71,7 @@ bool mergeOne(Graph& g) {
     if (pit == prod.end() || uses[x] != 1 || rewrite::isGraphOutput(g, x)) continue;
     const Node& pad = g.nodes[pit->second];
     if (pad.op != "Pad" || pad.inputs.size() != 1 || pad.outputs.size() != 1) continue;
+    if (!rewrite::mayMerge(opt, pad, c)) continue;
     const int64_t rank = g.typeOf(pad.inputs[0]).rank();
     if (rank < 3) continue;
     auto amounts = zeroPadAmounts(pad, rank);
@@ -110,8 +111,8 @@ bool mergeOne(Graph& g) {
   return false;
 }
 
-bool run(Graph& g, const PassOptions&) {
-  const bool changed = rewrite::repeatWhileChanging(g, mergeOne);
+bool run(Graph& g, const PassOptions& opt) {
+  const bool changed = rewrite::repeatWhileChanging(g, [&](Graph& x) { return mergeOne(x, opt); });
   return changed;
 }
 

@@ -26,7 +26,7 @@ namespace {
 
 bool isView(const Node& n) { return (n.op == "Reshape" || n.op == "Flatten") && n.inputs.size() == 1 && n.outputs.size() == 1; }
 
-bool mergeOne(Graph& g) {
+bool mergeOne(Graph& g, const PassOptions& opt) {
   auto uses = rewrite::useCounts(g);
   auto prod = rewrite::producers(g);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -36,7 +36,7 @@ bool mergeOne(Graph& g) {
     auto pit = prod.find(x);
     if (pit == prod.end() || uses[x] != 1 || rewrite::isGraphOutput(g, x)) continue;
     const Node& first = g.nodes[pit->second];
-    if (!isView(first)) continue;
+    if (!isView(first) || !rewrite::mayMerge(opt, first, second)) continue;
     const TensorType& outType = g.typeOf(second.outputs[0]);
     Attributes attrs;
     attrs.set("shape", Ints(outType.shape.begin(), outType.shape.end()));
@@ -80,8 +80,8 @@ bool mergeOne(Graph& g) {
   return false;
 }
 
-bool run(Graph& g, const PassOptions&) {
-  const bool changed = rewrite::repeatWhileChanging(g, mergeOne);
+bool run(Graph& g, const PassOptions& opt) {
+  const bool changed = rewrite::repeatWhileChanging(g, [&](Graph& x) { return mergeOne(x, opt); });
   return changed;
 }
 

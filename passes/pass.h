@@ -3,8 +3,11 @@
 // derives what changed.
 #pragma once
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "core/assignment.h"
 #include "core/graph.h"
 
 namespace nest {
@@ -13,6 +16,13 @@ struct PassOptions {
   // Constant folding never creates a constant larger than this many bytes, nor one larger than
   // the sum of the constants it replaces by more than this (so folding never bloats the model).
   size_t foldSizeLimitBytes = 1 << 20;
+  // Per-node assignments (device, precision) by node key. A pass never merges two nodes the
+  // assignments tell apart (rewrite::mayMerge); fusing an activation into its producer is the one
+  // exception: the activation follows its producer, and the pass says so in `notes`.
+  std::shared_ptr<const Assignments> assignments;
+  // Where a pass records what the user should know about its result (the pass manager moves
+  // them into the PassRecord). May be null.
+  std::vector<std::string>* notes = nullptr;
 };
 
 // Returns true when it changed the graph. A pass keeps the graph valid (the verifier runs after

@@ -90,6 +90,25 @@ std::vector<NodeId> PipelineRun::traceForward(NodeId initialId) const {
   return result;
 }
 
+namespace {
+
+// A node a pass created without a key takes the key of the first node it came from.
+void inheritKeys(const Graph& before, Graph& after) {
+  for (Node& n : after.nodes) {
+    if (!n.key.empty()) continue;
+    for (NodeId o : n.origin) {
+      const Node* from = before.findNode(o);
+      if (!from) from = after.findNode(o);
+      if (from && !from->key.empty()) {
+        n.key = from->key;
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
 PipelineRun runPipeline(const Graph& graph, const Pipeline& pipeline, const PassManagerOptions& options) {
   PipelineRun run;
   run.initial = std::make_shared<const Graph>(graph);
@@ -103,8 +122,12 @@ PipelineRun runPipeline(const Graph& graph, const Pipeline& pipeline, const Pass
         Graph g = *current;  // the snapshot before stays untouched
         auto t0 = std::chrono::steady_clock::now();
         bool changed;
+        std::vector<std::string> notes;
+        PassOptions passOptions = options.passOptions;
+        passOptions.notes = &notes;
         try {
-          changed = pass.run(g, options.passOptions);
+          changed = pass.run(g, passOptions);
+          inheritKeys(*current, g);
           if (options.verifyEachPass) verifyGraph(g);
         } catch (const Error& e) {
           throw Error(e.kind(), "pass " + name + ": " + e.what());
@@ -117,6 +140,7 @@ PipelineRun runPipeline(const Graph& graph, const Pipeline& pipeline, const Pass
         r.nodesBefore = current->nodes.size();
         r.nodesAfter = g.nodes.size();
         r.changes = diffGraphs(*current, g);
+        r.notes = std::move(notes);
         r.changed = changed || !r.changes.empty();
         r.after = r.changed ? std::make_shared<const Graph>(std::move(g)) : current;
         current = r.after;

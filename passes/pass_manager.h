@@ -32,6 +32,7 @@ struct PassRecord {
   size_t nodesBefore = 0, nodesAfter = 0;
   bool changed = false;
   ChangeRecord changes;
+  std::vector<std::string> notes;  // what the pass says the user should know (PassOptions::notes)
   std::shared_ptr<const Graph> after;  // snapshot
 };
 

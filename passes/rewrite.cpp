@@ -93,6 +93,11 @@ NodeId insertNode(Graph& g, size_t index, const std::string& op, const std::stri
   n.outputs = std::move(outputs);
   n.attrs = std::move(attrs);
   n.origin = std::move(origin);
+  for (NodeId o : n.origin)
+    if (const Node* from = g.findNode(o); from && !from->key.empty()) {
+      n.key = from->key;
+      break;
+    }
   std::vector<const TensorType*> inTypes;
   for (const std::string& in : n.inputs) inTypes.push_back(in.empty() ? nullptr : &g.typeOf(in));
   std::vector<TensorType> outTypes = inferNodeTypes(*def, n, inTypes);
@@ -100,6 +105,14 @@ NodeId insertNode(Graph& g, size_t index, const std::string& op, const std::stri
   NodeId id = n.id;
   g.nodes.insert(g.nodes.begin() + static_cast<std::ptrdiff_t>(index), std::move(n));
   return id;
+}
+
+bool mayMerge(const PassOptions& options, const Node& a, const Node& b) {
+  return !options.assignments || options.assignments->mergeable(a, b);
+}
+
+void note(const PassOptions& options, std::string text) {
+  if (options.notes) options.notes->push_back(std::move(text));
 }
 
 void reinferNode(Graph& g, size_t index) {
@@ -126,7 +139,7 @@ void absorb(Node& into, const Node& absorbed) {
   for (NodeId id : absorbed.origin) add(id);
 }
 
-bool repeatWhileChanging(Graph& g, bool (*rewriteOnce)(Graph&)) {
+bool repeatWhileChanging(Graph& g, const std::function<bool(Graph&)>& rewriteOnce) {
   bool changed = false;
   while (rewriteOnce(g)) changed = true;
   return changed;

@@ -1,6 +1,7 @@
 // Helpers for writing passes: use counts, producers, replacing values, creating and erasing
 // nodes while keeping ids, topological order and provenance right.
 #pragma once
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -9,6 +10,7 @@
 
 #include "core/graph.h"
 #include "core/op_table.h"
+#include "passes/pass.h"
 
 namespace nest::rewrite {
 
@@ -32,11 +34,17 @@ bool replaceAllUses(Graph& g, std::string from, std::string to);  // by value: c
 // used (callers have rerouted the uses first).
 void eraseNodes(Graph& g, const std::unordered_set<NodeId>& ids);
 
-// Inserts a node at position `index` of g.nodes with a fresh id, the given provenance, and result
-// types computed by the op's inference (which also verifies it). Returns the new node's id.
+// Inserts a node at position `index` of g.nodes with a fresh id, the given provenance (and the
+// stable key of the first origin node still in `g`), and result types computed by the op's
+// inference (which also verifies it). Returns the new node's id.
 NodeId insertNode(Graph& g, size_t index, const std::string& op, const std::string& name,
                   std::vector<std::string> inputs, std::vector<std::string> outputs, Attributes attrs,
                   std::vector<NodeId> origin);
+
+// Whether the assignments allow merging `a` and `b` into one node (always, without assignments).
+bool mayMerge(const PassOptions& options, const Node& a, const Node& b);
+// Records a note for the user (PassOptions::notes) when there is a sink.
+void note(const PassOptions& options, std::string text);
 
 // Re-infers the result types of node `index` after its operands or attributes changed.
 void reinferNode(Graph& g, size_t index);
@@ -49,7 +57,7 @@ void absorb(Node& into, const Node& absorbed);
 
 // Applies `rewriteOnce` (which makes one rewrite and returns true, or returns false when nothing
 // is left to rewrite) until it returns false; true when it rewrote anything.
-bool repeatWhileChanging(Graph& g, bool (*rewriteOnce)(Graph&));
+bool repeatWhileChanging(Graph& g, const std::function<bool(Graph&)>& rewriteOnce);
 
 // Removes constants no node or output uses.
 void removeUnusedConstants(Graph& g);

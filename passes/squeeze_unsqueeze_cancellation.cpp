@@ -30,7 +30,7 @@ namespace {
 bool isSqueezeLike(const Node& n) { return n.op == "Squeeze" || n.op == "Unsqueeze"; }
 
 // Finds one chain (node indexes, first to last) of length >= 2, or an empty vector.
-std::vector<size_t> findChain(const Graph& g) {
+std::vector<size_t> findChain(const Graph& g, const PassOptions& opt) {
   auto uses = rewrite::useCounts(g);
   auto prod = rewrite::producers(g);
   auto singleUse = [&](const std::string& v) { return uses[v] == 1 && !rewrite::isGraphOutput(g, v); };
@@ -42,6 +42,7 @@ std::vector<size_t> findChain(const Graph& g) {
       const Node& first = g.nodes[chain.front()];
       auto it = prod.find(first.inputs[0]);
       if (it == prod.end() || !isSqueezeLike(g.nodes[it->second]) || !singleUse(first.inputs[0])) break;
+      if (!rewrite::mayMerge(opt, g.nodes[it->second], first)) break;
       chain.insert(chain.begin(), it->second);
     }
     if (chain.size() >= 2) return chain;
@@ -49,10 +50,10 @@ std::vector<size_t> findChain(const Graph& g) {
   return {};
 }
 
-bool run(Graph& g, const PassOptions&) {
+bool run(Graph& g, const PassOptions& opt) {
   bool changed = false;
   while (true) {
-    std::vector<size_t> chain = findChain(g);
+    std::vector<size_t> chain = findChain(g, opt);
     if (chain.empty()) break;
     const Node& first = g.nodes[chain.front()];
     const Node& last = g.nodes[chain.back()];

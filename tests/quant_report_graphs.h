@@ -13,7 +13,7 @@ const char* kScaleByOneGraph = R"(graph "scale_by_one" {
 }
 )";
 
-// The same with an unnamed Mul: a project file cannot keep it float.
+// The same with an unnamed Mul: a project file names it by its stable key, Mul:y.
 const char* kUnnamedMulGraph = R"(graph "unnamed" {
   input %x: f32[1,4]
   const %c: f32[1] = dense<[1.0]>

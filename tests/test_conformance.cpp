@@ -3,7 +3,7 @@
 #include <fstream>
 #include <map>
 
-#include "backends/backend_runner.h"
+#include "driver/driver.h"
 #include "backends/onnx_test_case.h"
 #include "tests/test_support.h"
 
@@ -19,7 +19,7 @@ class ConformanceTest : public QObject {
     QVERIFY(!expected.empty());
     int total = 0, passed = 0;
     std::string unexpected;
-    for (const TestCaseResult& r : testing::runConformanceSuites(runnerForBackend("interpreter"))) {
+    for (const TestCaseResult& r : testing::runConformanceSuites(driver::graphRunner("interpreter", "O0"))) {
       ++total;
       if (r.passed) ++passed;
       bool listed = expected.count(r.name) != 0;

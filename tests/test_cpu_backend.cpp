@@ -9,7 +9,7 @@
 #include <fstream>
 #include <map>
 
-#include "backends/backend_runner.h"
+#include "driver/driver.h"
 #include "backends/cpu/bundle_writer.h"
 #include "backends/cpu/cpu_backend.h"
 #include "backends/interpreter/interpreter.h"
@@ -73,7 +73,7 @@ void writeMnistBundle(const fs::path& dir) {
   Graph g = loadModel(testing::testdata() / "models" / "mnist-8" / "model.onnx");
   cpu::CompileOptions opts;
   opts.name = "mnist";
-  cpu::writeBundle(cpu::compile(g, opts), dir);
+  cpu::writeBundle(cpu::compile(runPipeline(g, namedPipeline("O1")).result(), opts), dir);
 }
 
 // Runs DIR/run (through `launcher` when given) on mnist-8's first data set and checks the output
@@ -159,7 +159,7 @@ class CpuBackendTest : public QObject {
     // Same results as the interpreter.
     std::vector<Tensor> inputs = testing::randomInputs(g, 7);
     std::vector<Tensor> want = Interpreter(g).run(inputs);
-    std::vector<Tensor> got = runnerForBackend("cpu")(g, inputs);
+    std::vector<Tensor> got = driver::graphRunner("cpu", "O1")(g, inputs);
     std::optional<std::string> diff = compareTensors(want[0], got[0], Tolerance{1e-5, 1e-6});
     NEST_VERIFY(!diff, diff.value_or(""));
   }
@@ -173,7 +173,7 @@ class CpuBackendTest : public QObject {
     for (const lir::Buffer& b : f.buffers)
       if (b.offset >= 0) QCOMPARE(b.offset % 64, int64_t{0});
     std::vector<Tensor> inputs = testing::randomInputs(g, 3);
-    QVERIFY(Interpreter(g).run(inputs)[0].sameBytes(runnerForBackend("cpu")(g, inputs)[0]));
+    QVERIFY(Interpreter(g).run(inputs)[0].sameBytes(driver::graphRunner("cpu", "O1")(g, inputs)[0]));
   }
 
   // Concat operands that die at the concat are written by their producers into their slices.
@@ -192,15 +192,13 @@ class CpuBackendTest : public QObject {
     QCOMPARE(f.offsetInRoot(named("b").id), f.offsetInRoot(c.id) + int64_t{3 * 16 * 4});
     QVERIFY(named("x").kind == lir::BufferKind::Input && !named("x").isAlias());
     // Only the graph input is copied into the result.
-    cpu::CompileOptions opts;
-    opts.pipeline = namedPipeline("O0");
-    cpu::CompiledModel m = cpu::compile(g, opts);
+    cpu::CompiledModel m = cpu::compile(g, {});  // as it is: the CPU backend runs no graph passes
     size_t copies = 0;
     for (size_t pos = 0; (pos = m.source.find("nest_copy_rows(", pos)) != std::string::npos; ++pos) ++copies;
     QCOMPARE(copies, size_t{1});
     std::vector<Tensor> inputs = testing::randomInputs(g, 5);
     std::optional<std::string> diff =
-        compareTensors(Interpreter(g).run(inputs)[0], runnerForBackend("cpu")(g, inputs)[0], Tolerance{1e-5, 1e-6});
+        compareTensors(Interpreter(g).run(inputs)[0], driver::graphRunner("cpu", "O1")(g, inputs)[0], Tolerance{1e-5, 1e-6});
     NEST_VERIFY(!diff, diff.value_or(""));
   }
 
@@ -250,7 +248,7 @@ class CpuBackendTest : public QObject {
     QVERIFY(!unsupported.empty());
     int total = 0, passed = 0;
     std::string unexpected;
-    for (const TestCaseResult& r : testing::runConformanceSuites(runnerForBackend("cpu"))) {
+    for (const TestCaseResult& r : testing::runConformanceSuites(driver::graphRunner("cpu", "O1"))) {
       ++total;
       if (r.passed) ++passed;
       const bool failsInInterpreter = interpreterFailures.count(r.name) != 0;
@@ -289,7 +287,7 @@ class CpuBackendTest : public QObject {
       }
       std::vector<Tensor> got;
       try {
-        got = runnerForBackend("cpu")(g, inputs);
+        got = driver::graphRunner("cpu", "O1")(g, inputs);
       } catch (const Error& err) {
         if (err.kind() == ErrorKind::Unsupported) {
           ++skipped;
@@ -310,13 +308,13 @@ class CpuBackendTest : public QObject {
 
   void mnistMatchesInterpreter() {
     const fs::path model = testing::testdata() / "models" / "mnist-8";
-    TestCaseResult r = runOnnxTestCase(model, runnerForBackend("cpu"));
+    TestCaseResult r = runOnnxTestCase(model, driver::graphRunner("cpu", "O1"));
     NEST_VERIFY(r.passed, r.message);
     QCOMPARE(r.dataSets, 3);
     Graph g = loadModel(model / "model.onnx");
     std::vector<Tensor> inputs = {readTensorPb(model / "test_data_set_1" / "input_0.pb")};
     std::optional<std::string> diff =
-        compareTensors(Interpreter(g).run(inputs)[0], runnerForBackend("cpu")(g, inputs)[0], Tolerance{1e-4, 1e-4});
+        compareTensors(Interpreter(g).run(inputs)[0], driver::graphRunner("cpu", "O1")(g, inputs)[0], Tolerance{1e-4, 1e-4});
     NEST_VERIFY(!diff, diff.value_or(""));
   }
 
@@ -329,7 +327,7 @@ class CpuBackendTest : public QObject {
   // The same check and tolerance as the interpreter's (test_seed_models): torch's outputs.
   void seedModelsMatchTorch() {
     QFETCH(QString, model);
-    TestCaseResult r = runOnnxTestCase(testing::seedModels() / model.toStdString(), runnerForBackend("cpu"));
+    TestCaseResult r = runOnnxTestCase(testing::seedModels() / model.toStdString(), driver::graphRunner("cpu", "O1"));
     NEST_VERIFY(r.passed, r.message);
   }
 
@@ -362,7 +360,7 @@ class CpuBackendTest : public QObject {
     fs::path sq = tempDir("aarch64-squeezenet");
     cpu::CompileOptions opts;
     opts.name = "squeezenet";
-    cpu::writeBundle(cpu::compile(loadModel(model / "model.onnx"), opts), sq);
+    cpu::writeBundle(cpu::compile(runPipeline(loadModel(model / "model.onnx"), namedPipeline("O1")).result(), opts), sq);
     make = runProcess("make", {"-s", "-C", q(sq), "CC=aarch64-linux-gnu-gcc", "CFLAGS=-O2"});
     NEST_VERIFY(make.code == 0, "cross build failed: " + make.out);
     ProcessResult run = runProcess("qemu-aarch64", {"-L", "/usr/aarch64-linux-gnu", q(sq / "run"), "--input",

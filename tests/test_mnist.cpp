@@ -1,6 +1,6 @@
 // mnist-8 (ONNX Model Zoo, real weights): its three reference sets, and top-1 accuracy over the
 // full MNIST test set read from the idx .gz files.
-#include "backends/backend_runner.h"
+#include "driver/driver.h"
 #include "backends/interpreter/interpreter.h"
 #include "backends/onnx_test_case.h"
 #include "core/idx_file.h"
@@ -14,7 +14,7 @@ class MnistTest : public QObject {
 
  private slots:
   void referenceSets() {
-    TestCaseResult r = runOnnxTestCase(testing::testdata() / "models" / "mnist-8", runnerForBackend("interpreter"));
+    TestCaseResult r = runOnnxTestCase(testing::testdata() / "models" / "mnist-8", driver::graphRunner("interpreter", "O0"));
     NEST_VERIFY(r.passed, r.message);
     QCOMPARE(r.dataSets, 3);
   }

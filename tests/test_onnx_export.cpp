@@ -8,7 +8,7 @@
 #include <QTemporaryDir>
 #include <random>
 
-#include "backends/backend_runner.h"
+#include "driver/driver.h"
 #include "backends/interpreter/interpreter.h"
 #include "backends/onnx_test_case.h"
 #include "core/onnx_export.h"
@@ -232,7 +232,7 @@ class OnnxExportTest : public QObject {
   // Every conformance test that passes in the interpreter also passes when its model goes
   // through export and re-import first (same reference outputs, same tolerance).
   void conformanceModelsRoundTrip() {
-    GraphRunner direct = runnerForBackend("interpreter");
+    GraphRunner direct = driver::graphRunner("interpreter", "O0");
     int index = 0;
     GraphRunner viaExport = [&](const Graph& g, const std::vector<Tensor>& inputs) {
       Graph back = roundTrip(g, tmpFile("case" + std::to_string(index++) + ".onnx"));

@@ -246,8 +246,8 @@ class TestQuantReport : public QObject {
     NEST_VERIFY(r.code == 2 && r.err.find("one target") != std::string::npos, r.all());
     r = testing::runNestc({"sensitivity", model, "--profile", q(d / "bad.yaml"), "--input", images, "--max-drop", "1"});
     NEST_VERIFY(r.code == 2 && r.err.find("-o") != std::string::npos, r.all());
-    // An unreachable target (the only integer node has no name, so nothing can be kept float):
-    // exit 1, the project is still written.
+    // The only integer node has no name: its stable key (OP:OUTPUT) still lets the project keep
+    // it float, which meets even a 100 dB target.
     const Graph unnamed = testing::graphFromText(kUnnamedMulGraph);
     writeTextIrFile(unnamed, d / "unnamed.nir");
     QuantProfile up;
@@ -257,9 +257,9 @@ class TestQuantReport : public QObject {
     writeNpy(Tensor::fromVector<float>(ElemType::F32, {1, 4}, {0.004f, 1.f, 2.f, 3.f}), d / "x.npy");
     r = testing::runNestc({"sensitivity", q(d / "unnamed.nir"), "--profile", q(d / "unnamed.yaml"), "--input",
                            q(d / "x.npy"), "--min-sqnr", "100", "-o", q(d / "all.nestproj")});
-    NEST_VERIFY(r.code == 1 && r.err.find("not met") != std::string::npos &&
-                    r.out.find("1 quantized values come from unnamed nodes") != std::string::npos,
-                r.all());
+    NEST_VERIFY(r.code == 0 && r.out.find("kept float (1): Mul:y") != std::string::npos, r.all());
+    const ProjectFile kept = readProjectFile(d / "all.nestproj");
+    NEST_VERIFY(kept.nodes.dump() == R"({"Mul:y":{"glowName":"Mul_y","keepFloat":true}})", kept.nodes.dump());
     QVERIFY(std::filesystem::exists(d / "all.nestproj"));
     r = testing::runNestc({"sensitivity", "--help"});
     NEST_VERIFY(r.code == 0 && r.out.find("--max-drop") != std::string::npos, r.all());

@@ -1,6 +1,6 @@
 // Each seed model (torchvision architectures exported by scripts/make_seed_models.py) matches
 // torch's output within rtol 1e-3.
-#include "backends/backend_runner.h"
+#include "driver/driver.h"
 #include "backends/onnx_test_case.h"
 #include "tests/test_support.h"
 
@@ -19,7 +19,7 @@ class SeedModelsTest : public QObject {
   void matchesTorch() {
     QFETCH(QString, model);
     Tolerance tol;  // ONNX backend-test defaults: rtol 1e-3, atol 1e-7
-    TestCaseResult r = runOnnxTestCase(testing::seedModels() / model.toStdString(), runnerForBackend("interpreter"), tol);
+    TestCaseResult r = runOnnxTestCase(testing::seedModels() / model.toStdString(), driver::graphRunner("interpreter", "O0"), tol);
     NEST_VERIFY(r.passed, r.message);
   }
 };

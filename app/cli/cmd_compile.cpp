@@ -5,12 +5,12 @@
 #include <sstream>
 
 #include "app/cli/commands.h"
-#include "app/cli/quant_options.h"
-#include "backends/cpu/bundle_writer.h"
+#include "app/cli/job_options.h"
+#include "backends/backend_registry.h"
 #include "backends/cpu/cpu_backend.h"
+#include "backends/cpu/cpu_backend_entry.h"
 #include "core/error.h"
-#include "core/model_loader.h"
-#include "core/project_file.h"
+#include "driver/driver.h"
 
 namespace nest::cli {
 
@@ -31,37 +31,33 @@ void writeText(const fs::path& file, const std::string& text) {
 }
 
 int compile(const ParsedArgs& args) {
-  if (args.get("--target", "cpu") != "cpu") failBadInput("--target must be cpu (the only code generator so far), not '" + args.get("--target") + "'");
   if (!args.has("-o")) failBadInput("-o DIR is required: the folder the bundle is written into");
-  ImportOptions importOptions = importOptionsFrom(args);
-  cpu::CompileOptions options;
-  options.name = args.get("--name", "model");
-  if (!cpu::isCIdentifier(options.name))
-    failBadInput("--name " + options.name + ": must be a C identifier (letters, digits, '_', not a C keyword)");
-  options.keepDumps = args.has("--dump-lir") || args.has("--print-lir");
-  fs::path modelPath;
-  if (args.has("--project")) {
-    fs::path projectFile = args.get("--project");
-    ProjectFile project = readProjectFile(projectFile);
-    modelPath = resolveModelPath(project, projectFile);
-    for (const auto& [name, shape] : project.inputShapes) importOptions.inputShapes.emplace(name, shape);
-    options.pipeline = project.passes.empty() ? namedPipeline(project.level) : explicitPipeline(project.passes);
-  }
-  if (!args.positional.empty()) modelPath = args.positional[0];
-  if (modelPath.empty()) failBadInput("nestc compile: expected MODEL or --project P (see nestc compile --help)");
-  int levels = args.has("-O0") + args.has("-O1") + args.has("-O2");
-  if (levels > 1) failBadInput("give one of -O0, -O1, -O2");
-  if (levels) options.pipeline = namedPipeline(args.has("-O0") ? "O0" : args.has("-O2") ? "O2" : "O1");
+  driver::Job job = jobFrom(args, Quantize::IfRequested);  // quantized (an int8 bundle) with --profile
+  job.target = args.get("--target", "cpu");
+  const Backend& target = findBackend(job.target);
+  CompileRequest request;
+  request.name = args.get("--name", "model");
+  if (!cpu::isCIdentifier(request.name))
+    failBadInput("--name " + request.name + ": must be a C identifier (letters, digits, '_', not a C keyword)");
+  request.keepDumps = args.has("--dump-lir") || args.has("--print-lir");
 
-  auto t0 = std::chrono::steady_clock::now();
-  Graph g = loadModel(modelPath, importOptions);
-  double importMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  if (quantizationRequested(args)) g = quantizeModel(g, quantRequestFrom(args)).result();  // an int8 bundle
-  cpu::CompiledModel m = cpu::compile(g, options);  // throws Unsupported listing every unsupported node
+  const driver::Prepared prepared = driver::prepare(job);
+  for (const std::string& n : prepared.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
+  // Throws Unsupported listing every unsupported node before generating code.
+  const driver::Compiled compiled = driver::compile(job, prepared, request);
   auto t1 = std::chrono::steady_clock::now();
   fs::path dir = args.get("-o");
-  std::vector<std::string> files = cpu::writeBundle(m, dir);
+  std::vector<std::string> files = compiled.artifact->write(dir);
   double writeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
+  size_t bundleBytes = 0;
+  for (const std::string& name : files) bundleBytes += fs::file_size(dir / name);
+  if (target.name() != "cpu") {
+    std::printf("bundle: %s (%zu files, %s)\nimport %.1f ms; graph passes %.1f ms; compile %.1f ms; write %.1f ms\n",
+                dir.string().c_str(), files.size(), megabytes(bundleBytes).c_str(), prepared.importMs,
+                prepared.pipelineMs, compiled.ms, writeMs);
+    return kExitOk;
+  }
+  const cpu::CompiledModel& m = cpu::compiledModelOf(*compiled.artifact);
 
   const lir::Function& f = m.lir.result;
   size_t instrs = 0;
@@ -73,12 +69,11 @@ int compile(const ParsedArgs& args) {
   std::printf("memory: weights %s, inputs+outputs %s, activations %s planned vs %s naive (%.1f%% of naive)\n",
               megabytes(f.weightBytes).c_str(), megabytes(f.mutableBytes).c_str(), megabytes(f.activationBytes).c_str(),
               megabytes(naive).c_str(), naive ? 100.0 * static_cast<double>(f.activationBytes) / static_cast<double>(naive) : 0.0);
-  size_t bundleBytes = 0;
-  for (const std::string& name : files) bundleBytes += fs::file_size(dir / name);
   std::printf("bundle: %s (%zu files, %s; %s.weights.bin %s)\n", dir.string().c_str(), files.size(),
               megabytes(bundleBytes).c_str(), m.name.c_str(), megabytes(f.weightBytes).c_str());
   std::printf("import %.1f ms; compile %.1f ms (graph passes %.1f, lowering %.1f, LIR passes %.1f, codegen %.1f, write %.1f); C compiler not run\n",
-              importMs, m.totalMs() + writeMs, m.graphMs, m.lowerMs, m.lirMs, m.codegenMs, writeMs);
+              prepared.importMs, prepared.pipelineMs + m.totalMs() + writeMs, prepared.pipelineMs, m.lowerMs, m.lirMs,
+              m.codegenMs, writeMs);
   if (args.has("--print-lir")) std::printf("%s", m.lir.records.empty() ? m.lir.initialDump.c_str() : m.lir.records.back().dump.c_str());
   if (args.has("--dump-lir")) {
     fs::path d = args.get("--dump-lir");
@@ -97,22 +92,14 @@ int compile(const ParsedArgs& args) {
 
 Command compileCommand() {
   std::vector<OptionSpec> options = {
-      {"--target", "cpu", "code generator (default cpu)"},
+      {"--target", "NAME", "backend that compiles: " + backendNameList() + " (default cpu; `nestc backends`)"},
       {"-o", "DIR", "bundle folder (created if missing)"},
       {"--name", "NAME", "C name of the bundle: entry function and file names (default model)"},
-      {"--project", "P", "take model, pipeline, input shapes (and quantization overrides) from a .nestproj file"},
-      {"-O0", "", "no graph optimization"},
-      {"-O1", "", "standard graph optimizations (default)"},
-      {"-O2", "", "-O1 plus layout optimizations"},
       {"--print-lir", "", "print the final low-level IR"},
       {"--dump-lir", "DIR", "write the LIR after lowering and after each LIR pass into DIR"},
       inputShapeOption()};
-  for (const OptionSpec& o : quantOptions(false)) {  // --profile etc.; --project and -O are above
-    bool known = false;
-    for (const OptionSpec& have : options) known |= have.name == o.name;
-    if (!known) options.push_back(o);
-  }
-  return {{"compile", "MODEL --target cpu -o DIR [options]", "compile a model into a self-contained C bundle",
+  for (const OptionSpec& o : quantOptions(false)) options.push_back(o);  // --profile, --project, -O0/1/2, ...
+  return {{"compile", "MODEL [--target NAME] -o DIR [options]", "compile a model into a bundle (a C99 bundle for cpu)",
            "Optimizes the graph (-O1 by default), lowers it to the low-level IR (one kernel call per\n"
            "instruction, views without copies, in-place elementwise ops, activation memory planned\n"
            "into one arena), packs the weights and writes a bundle folder: NAME.h (API: memory sizes,\n"
@@ -126,6 +113,9 @@ Command compileCommand() {
            "quantization; graph inputs and outputs stay float (Quantize / Dequantize inside), e.g.\n"
            "  nestc profile m.onnx --input images/ --preprocess SPEC -o m.yaml\n"
            "  nestc compile m.onnx --target cpu --profile m.yaml --per-channel -o m_int8\n"
+           "With --project the project's per-node assignments apply: a node assigned to a device of\n"
+           "another backend than the target is refused (one model across devices is not compiled\n"
+           "yet). --target interpreter writes the optimized graph as text IR (NAME.nir).\n"
            "See docs/cpu-bundle.md and docs/low-level-ir.md.",
            options, 0, 1},
           compile};

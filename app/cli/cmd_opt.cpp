@@ -4,17 +4,18 @@
 
 #include "app/cli/commands.h"
 #include "core/error.h"
-#include "core/model_loader.h"
 #include "core/onnx_export.h"
 #include "core/text_ir.h"
-#include "passes/pass_manager.h"
+#include "driver/driver.h"
+#include "passes/pass_registry.h"
 #include "passes/pipeline_dump.h"
 
 namespace nest::cli {
 
 namespace {
 
-Pipeline pipelineFrom(const ParsedArgs& args) {
+// The job's pipeline: a level or an explicit --passes list.
+void setPipeline(driver::Job& job, const ParsedArgs& args) {
   int levels = args.has("-O0") + args.has("-O1") + args.has("-O2");
   if (levels > 1 || (levels && args.has("--passes"))) failBadInput("give one of -O0, -O1, -O2 or --passes");
   if (args.has("--passes")) {
@@ -23,9 +24,11 @@ Pipeline pipelineFrom(const ParsedArgs& args) {
     for (std::string name; std::getline(ss, name, ',');)
       if (!name.empty()) names.push_back(name);
     if (names.empty()) failBadInput("--passes needs a comma-separated list of passes (see --list-passes)");
-    return explicitPipeline(names);
+    for (const std::string& name : names) findPass(name);  // an unknown pass fails before the import
+    job.passes = names;
+    return;
   }
-  return namedPipeline(args.has("-O0") ? "O0" : args.has("-O2") ? "O2" : "O1");
+  job.level = args.has("-O0") ? "O0" : args.has("-O2") ? "O2" : "O1";
 }
 
 void printRow(size_t index, const PassRecord& r) {
@@ -40,21 +43,22 @@ int opt(const ParsedArgs& args) {
     return kExitOk;
   }
   if (args.positional.empty()) failBadInput("nestc opt: expected MODEL (see nestc opt --help)");
-  Pipeline pipeline = pipelineFrom(args);
+  driver::Job job;
+  job.model = args.positional[0];
+  job.import = importOptionsFrom(args);
+  setPipeline(job, args);
+  job.verifyEachPass = args.has("--verify-each");
   DumpFormat format = parseDumpFormat(args.get("--format", "text"));
-  Graph g = loadModel(args.positional[0], importOptionsFrom(args));
-  PassManagerOptions options;
-  options.verifyEachPass = args.has("--verify-each");
   bool printAfterAll = args.has("--print-after-all");
   std::printf("%3s  %-26s %8s  %16s %5s %5s %5s %5s\n", "#", "pass", "ms", "nodes", "delta", "added", "rem", "mod");
   size_t index = 0;
-  options.onPass = [&](const PassRecord& r) {
+  driver::Progress progress;
+  progress.onPass = [&](const PassRecord& r) {
     printRow(++index, r);
     if (printAfterAll) std::cout << "// after " << r.pass << "\n" << printGraph(*r.after);
     std::fflush(stdout);
-    return true;
   };
-  PipelineRun run = runPipeline(g, pipeline, options);
+  const PipelineRun run = driver::prepare(job, progress).run;
   double total = 0;
   for (const PassRecord& r : run.records) total += r.milliseconds;
   std::printf("%zu passes, %.2f ms; nodes %zu -> %zu\n", run.records.size(), total, run.initial->nodes.size(),

@@ -3,10 +3,10 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
+#include "driver/driver.h"
 #include "backends/profiler.h"
 #include "core/calibration_data.h"
 #include "core/error.h"
-#include "core/model_loader.h"
 #include "core/project_file.h"
 #include "core/quant_profile.h"
 #include "passes/pass_manager.h"
@@ -43,10 +43,14 @@ int profile(const ParsedArgs& args) {
   calib.limit = countOption(args, "--limit", -1, 1);
   const size_t bins = static_cast<size_t>(countOption(args, "--bins", 2000, 1));
 
-  Graph model = loadModel(args.positional[0], importOptionsFrom(args));
   // The quantize pass runs after the float pipeline, so that is the graph to profile.
-  PipelineRun pipeline = runPipeline(model, passes.empty() ? namedPipeline(level) : explicitPipeline(passes));
-  const Graph& g = pipeline.result();
+  driver::Job job;
+  job.model = args.positional[0];
+  job.import = importOptionsFrom(args);
+  job.level = level;
+  job.passes = passes;
+  const driver::Prepared prepared = driver::prepare(job);
+  const Graph& g = prepared.graph();
   CalibrationSet data = openCalibrationSet(g, args.all("--input"), calib);
   std::cerr << data.describe();
 

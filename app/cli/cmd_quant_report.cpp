@@ -5,11 +5,10 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
-#include "app/cli/quant_options.h"
+#include "app/cli/job_options.h"
 #include "app/cli/validation_options.h"
 #include "backends/quant_report.h"
 #include "core/error.h"
-#include "core/model_loader.h"
 #include "passes/quantization/quantize.h"
 
 namespace nest::cli {
@@ -24,12 +23,12 @@ std::string db(double v) {
 }
 
 int runQuantReport(const ParsedArgs& args) {
-  QuantRequest request = quantRequestFrom(args);
+  const driver::Job job = jobFrom(args, Quantize::Required);
+  const driver::Quantization& quant = *job.quantization;
   const int64_t top = countOption(args, "--top", 20, 0);
-  const Graph model = loadModel(args.positional[0], importOptionsFrom(args));
-  const Graph f = floatPipelineGraph(model, request);
+  const Graph f = floatPipelineGraph(job);
   Graph q = f;
-  quantizeGraph(q, *request.profile, request.config, request.profileSource);
+  quantizeGraph(q, *quant.profile, quant.config, quant.profileSource);
   Validation val = validationFrom(f, args);
   std::cerr << val.data.describe();
 

@@ -2,11 +2,11 @@
 #include <map>
 
 #include "app/cli/commands.h"
-#include "app/cli/quant_options.h"
+#include "app/cli/job_options.h"
 #include "core/error.h"
-#include "core/model_loader.h"
 #include "core/onnx_export_qdq.h"
 #include "core/text_ir.h"
+#include "driver/driver.h"
 #include "passes/pipeline_dump.h"
 
 namespace nest::cli {
@@ -18,9 +18,8 @@ int quantize(const ParsedArgs& args) {
   const std::filesystem::path out = args.get("-o");
   if (out.extension() != ".nir" && out.extension() != ".onnx")
     failBadInput("-o " + out.string() + ": the output must end in .nir (text IR) or .onnx (QDQ ONNX)");
-  QuantRequest request = quantRequestFrom(args);
-  Graph g = loadModel(args.positional[0], importOptionsFrom(args));
-  PipelineRun run = quantizeModel(g, request);
+  const driver::Prepared prepared = driver::prepare(jobFrom(args, Quantize::Required));
+  const PipelineRun& run = prepared.run;
   const Graph& q = run.result();
   std::map<std::string, int> integerOps;
   int quantize = 0, dequantize = 0, floatOps = 0;

@@ -8,8 +8,8 @@
 #include "app/cli/commands.h"
 #include "app/render/graph_layout.h"
 #include "core/error.h"
-#include "core/model_loader.h"
-#include "passes/pass_manager.h"
+#include "driver/driver.h"
+#include "passes/pass_registry.h"
 
 namespace nest::cli {
 
@@ -18,7 +18,8 @@ namespace {
 // The pipeline to run before drawing (`run` false: draw the graph as imported).
 struct RenderPipeline {
   bool run = false;
-  Pipeline pipeline;
+  std::string level = "O1";
+  std::vector<std::string> passes;  // an explicit list instead of the level
 };
 
 RenderPipeline renderPipelineFrom(const ParsedArgs& args) {
@@ -31,10 +32,11 @@ RenderPipeline renderPipelineFrom(const ParsedArgs& args) {
     for (std::string name; std::getline(ss, name, ',');)
       if (!name.empty()) names.push_back(name);
     if (names.empty()) failBadInput("--passes needs a comma-separated list of passes (see nestc opt --list-passes)");
-    r.pipeline = explicitPipeline(names);  // throws BadInput on an unknown pass
+    explicitPipeline(names);  // throws BadInput on an unknown pass
+    r.passes = names;
     r.run = true;
   } else if (levels || args.has("--after")) {
-    r.pipeline = namedPipeline(args.has("-O2") ? "O2" : "O1");
+    r.level = args.has("-O2") ? "O2" : "O1";
     r.run = true;
   }
   return r;
@@ -49,11 +51,17 @@ int render(const ParsedArgs& args) {
   std::string after = args.get("--after");
   if (!after.empty()) findPass(after);  // unknown pass: BadInput naming the known ones
 
-  Graph g = loadModel(args.positional[0], importOptionsFrom(args));
+  driver::Job job;
+  job.model = args.positional[0];
+  job.import = importOptionsFrom(args);
+  job.level = rp.run ? rp.level : "O0";
+  job.passes = rp.passes;
+  const driver::Prepared prepared = driver::prepare(job);
+  const Graph& g = *prepared.imported;
   std::shared_ptr<const Graph> snapshot;
   std::string stage = "as imported";
   if (rp.run) {
-    PipelineRun run = runPipeline(g, rp.pipeline);
+    const PipelineRun& run = prepared.run;
     if (!after.empty()) {
       for (const PassRecord& r : run.records)
         if (r.pass == after) snapshot = r.after;  // the last run of the pass wins

@@ -3,11 +3,10 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
-#include "app/cli/quant_options.h"
-#include "backends/backend_runner.h"
-#include "backends/interpreter/interpreter.h"
+#include "app/cli/job_options.h"
+#include "backends/backend_registry.h"
 #include "core/error.h"
-#include "core/model_loader.h"
+#include "driver/driver.h"
 #include "core/npy.h"
 #include "core/onnx_tensor.h"
 
@@ -52,15 +51,15 @@ int run(const ParsedArgs& args) {
   std::string format = args.get("--format", "pb");
   if (format != "pb" && format != "npy") failBadInput("--format must be pb or npy, not '" + format + "'");
   if (!args.has("--output-dir")) failBadInput("--output-dir DIR is required");
-  GraphRunner runner = runnerForBackend(args.get("--backend", "interpreter"));
-  Graph g = loadModel(args.positional[0], importOptionsFrom(args));
-  if (quantizationRequested(args)) {
-    PipelineRun quantized = quantizeModel(g, quantRequestFrom(args));
-    g = quantized.result();
-  }
+  driver::Job job = jobFrom(args, Quantize::IfRequested);
+  job.target = args.get("--backend", "interpreter");
+  findBackend(job.target);  // an unknown name fails before any work
+  const driver::Prepared prepared = driver::prepare(job);
+  const Graph& g = prepared.graph();
   std::vector<Tensor> inputs = readInputs(g, args.all("--input"));
+  const driver::Compiled compiled = driver::compile(job, prepared, CompileRequest{});
   auto start = std::chrono::steady_clock::now();
-  std::vector<Tensor> outputs = runInSlices(g, inputs, [&](const std::vector<Tensor>& in) { return runner(g, in); });
+  std::vector<Tensor> outputs = driver::run(compiled, inputs);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   fs::path dir = args.get("--output-dir");
   fs::create_directories(dir);
@@ -81,7 +80,7 @@ Command runCommand() {
       {"--input", "FILE", "input tensor file, positional or NAME=FILE (repeatable)", true},
       {"--output-dir", "DIR", "folder for output_K files (created if missing)"},
       {"--format", "pb|npy", "output file format (default pb)"},
-      {"--backend", "NAME", "backend that runs the model (default interpreter)"},
+      {"--backend", "NAME", "backend that runs the model: " + backendNameList() + " (default interpreter; `nestc backends`)"},
       inputShapeOption()};
   for (const OptionSpec& o : quantOptions(false)) options.push_back(o);
   return {{"run", "MODEL --input FILE... --output-dir DIR [options]", "run a model on input tensors",
@@ -90,7 +89,8 @@ Command runCommand() {
            "When an input's leading dimension is k times the model's (e.g. 10000x1x28x28 for a\n"
            "1x1x28x28 model), the model runs k times over slices and the outputs are concatenated.\n"
            "With --profile the model is quantized first (as nestc quantize, same options) and the\n"
-           "integer graph runs; its outputs are dequantized to float.",
+           "integer graph runs; its outputs are dequantized to float. The graph gets the -O1\n"
+           "pipeline (-O0 / -O2 to change it) on every backend, so all backends run the same graph.",
            options, 1, 1},
           run};
 }

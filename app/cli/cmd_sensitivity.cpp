@@ -4,11 +4,11 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
-#include "app/cli/quant_options.h"
+#include "app/cli/job_options.h"
 #include "app/cli/validation_options.h"
 #include "backends/quant_sensitivity.h"
 #include "core/error.h"
-#include "core/model_loader.h"
+#include "core/node_keys.h"
 #include "core/project_file.h"
 
 namespace nest::cli {
@@ -41,22 +41,32 @@ std::string figures(const QualityFigures& f) {
 
 // The project to write: the one given with --project (its other settings kept) or a new one for
 // the model, with the effective quantization settings and the chosen keepFloat overrides.
-ProjectFile projectWithChoice(const ParsedArgs& args, const QuantRequest& request, const SensitivityResult& result) {
+ProjectFile projectWithChoice(const ParsedArgs& args, const driver::Job& job, const Graph& floatGraph,
+                              const SensitivityResult& result) {
+  const driver::Quantization& quant = *job.quantization;
   ProjectFile p;
   if (args.has("--project")) {
     p = readProjectFile(args.get("--project"));
   } else {
     p.model = std::filesystem::absolute(args.positional[0]).lexically_normal();
-    p.level = request.level;
-    p.passes = request.passes;
+    p.level = job.level;
+    p.passes = job.passes;
   }
-  const QuantSettings& s = request.config.defaults;
+  const QuantSettings& s = quant.config.defaults;
   p.quantization["schema"] = quantSchemaName(s.schema);
   p.quantization["calibration"] = calibrationName(s.calibration);
   p.quantization["precision"] = quantPrecisionName(s.precision);
-  p.quantization["perChannel"] = request.config.perChannel;
-  p.quantization["profile"] = std::filesystem::absolute(request.profileSource).lexically_normal().string();
-  for (const std::string& node : result.keptFloat) p.nodes[node]["keepFloat"] = true;
+  p.quantization["perChannel"] = quant.config.perChannel;
+  p.quantization["profile"] = std::filesystem::absolute(quant.profileSource).lexically_normal().string();
+  for (const std::string& key : result.keptFloat) {
+    p.nodes[key]["keepFloat"] = true;
+    for (const Node& n : floatGraph.nodes)  // the names people and NEST-C know the node by
+      if (n.key == key) {
+        if (!n.name.empty()) p.nodes[key]["name"] = n.name;
+        p.nodes[key]["glowName"] = glowStyleName(n);
+        break;
+      }
+  }
   return p;
 }
 
@@ -72,15 +82,14 @@ int sensitivity(const ParsedArgs& args) {
     options.value = numberOption(args, "--min-sqnr");
   }
   options.isolated = args.has("--isolated");
-  QuantRequest request = quantRequestFrom(args);
-  const Graph model = loadModel(args.positional[0], importOptionsFrom(args));
-  const Graph f = floatPipelineGraph(model, request);
+  const driver::Job job = jobFrom(args, Quantize::Required);
+  const Graph f = floatPipelineGraph(job);
   Validation val = validationFrom(f, args);
   std::cerr << val.data.describe();
   options.labels = val.labelsOrNull();
   options.onProgress = [](const std::string& line) { std::cerr << line << "\n"; };
 
-  const SensitivityResult result = analyzeSensitivity(f, *request.profile, request.config, val.data, options);
+  const SensitivityResult result = analyzeSensitivity(f, *job.quantization->profile, job.quantization->config, val.data, options);
 
   std::printf("%-4s %-40s %-18s %12s %10s %12s\n", "rank", "node (most damaging first)", "op",
               options.isolated ? "damage" : "noise added", "SQNR dB", "weight SQNR");
@@ -89,9 +98,9 @@ int sensitivity(const ParsedArgs& args) {
     std::printf("%-4zu %-40s %-18s %12.4g %10.2f %12s\n", i + 1, n.node.c_str(), n.op.c_str(), n.score, n.sqnrDb,
                 std::isnan(n.weightSqnrDb) ? "-" : std::to_string(n.weightSqnrDb).substr(0, 6).c_str());
   }
-  if (!result.unnamed.empty())
-    std::printf("%zu quantized values come from unnamed nodes, which a project file cannot keep float\n",
-                result.unnamed.size());
+  if (!result.unkeyed.empty())
+    std::printf("%zu quantized values come from nodes without a key, which a project file cannot keep float\n",
+                result.unkeyed.size());
   std::printf("\nfully quantized: %s\n", figures(result.fullyQuantized).c_str());
   std::printf("kept float (%zu): ", result.keptFloat.size());
   for (size_t i = 0; i < result.keptFloat.size(); ++i) std::printf("%s%s", i ? ", " : "", result.keptFloat[i].c_str());
@@ -99,7 +108,7 @@ int sensitivity(const ParsedArgs& args) {
   std::printf("%d verification runs over the set\n", result.evaluations);
 
   const std::string out = args.get("-o");
-  writeProjectFile(out, projectWithChoice(args, request, result));
+  writeProjectFile(out, projectWithChoice(args, job, f, result));
   std::printf("wrote %s\n", out.c_str());
   if (!result.met) {
     std::fprintf(stderr, "error: the target is not met even with every ranked node kept float\n");

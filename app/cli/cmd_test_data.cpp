@@ -1,7 +1,8 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
-#include "backends/backend_runner.h"
+#include "backends/backend_registry.h"
+#include "driver/driver.h"
 #include "core/error.h"
 
 namespace nest::cli {
@@ -25,7 +26,10 @@ double toleranceOption(const ParsedArgs& args, const std::string& opt, double de
 }
 
 int testData(const ParsedArgs& args) {
-  GraphRunner runner = runnerForBackend(args.get("--backend", "interpreter"));
+  const int levels = args.has("-O0") + args.has("-O1") + args.has("-O2");
+  if (levels > 1) failBadInput("give one of -O0, -O1, -O2");
+  GraphRunner runner =
+      driver::graphRunner(args.get("--backend", "interpreter"), args.has("-O0") ? "O0" : args.has("-O2") ? "O2" : "O1");
   Tolerance tol;
   tol.rtol = toleranceOption(args, "--rtol", tol.rtol);
   tol.atol = toleranceOption(args, "--atol", tol.atol);
@@ -55,8 +59,12 @@ Command testDataCommand() {
            "Each DIR is a test case (model.onnx + test_data_set_*/input_K.pb, output_K.pb) or a folder\n"
            "of test cases. Prints one line per test and a closing `N passed, N failed` line; exits 1\n"
            "when a test fails. Floats compare with |got - expected| <= atol + rtol*|expected|\n"
-           "(defaults of the ONNX backend tests: rtol 1e-3, atol 1e-7); integers exactly.",
-           {{"--backend", "NAME", "backend that runs the models (default interpreter)"},
+           "(defaults of the ONNX backend tests: rtol 1e-3, atol 1e-7); integers exactly. Graph\n"
+           "inputs that select the computation (a Reshape shape, ...) are bound from the data set.",
+           {{"--backend", "NAME", "backend that runs the models: " + backendNameList() + " (default interpreter)"},
+            {"-O0", "", "run the imported graph as it is"},
+            {"-O1", "", "standard graph optimizations first (default)"},
+            {"-O2", "", "-O1 plus layout optimizations"},
             {"--rtol", "R", "relative tolerance (default 1e-3)"},
             {"--atol", "A", "absolute tolerance (default 1e-7)"}},
            1, -1},

@@ -25,6 +25,7 @@ Command profileCommand();
 Command quantReportCommand();
 Command sensitivityCommand();
 Command compileCommand();
+Command backendsCommand();
 
 // Options every model-reading command shares.
 OptionSpec inputShapeOption();

@@ -2,8 +2,7 @@
 
 #include "backends/quant_report.h"
 #include "core/error.h"
-#include "passes/pass_manager.h"
-#include "passes/pass_registry.h"
+#include "driver/driver.h"
 
 namespace nest::cli {
 
@@ -37,9 +36,9 @@ Validation validationFrom(const Graph& g, const ParsedArgs& args) {
   return v;
 }
 
-Graph floatPipelineGraph(const Graph& model, const QuantRequest& request) {
-  return runPipeline(model, request.passes.empty() ? namedPipeline(request.level) : explicitPipeline(request.passes))
-      .result();
+Graph floatPipelineGraph(driver::Job job) {
+  job.quantization.reset();
+  return driver::prepare(job).graph();
 }
 
 }  // namespace nest::cli

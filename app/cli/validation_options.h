@@ -6,7 +6,8 @@
 #include <vector>
 
 #include "app/cli/cli_args.h"
-#include "app/cli/quant_options.h"
+#include "app/cli/job_options.h"
+#include "driver/job.h"
 #include "core/calibration_data.h"
 #include "core/graph.h"
 
@@ -23,7 +24,7 @@ struct Validation {
 // Opens --input for `g` (after --skip / --limit) and --labels. BadInput names the option.
 Validation validationFrom(const Graph& g, const ParsedArgs& args);
 
-// The graph the profile was recorded on: `model` after the request's float pipeline.
-Graph floatPipelineGraph(const Graph& model, const QuantRequest& request);
+// The graph the profile was recorded on: the job's model after its float pipeline.
+Graph floatPipelineGraph(driver::Job job);
 
 }  // namespace nest::cli

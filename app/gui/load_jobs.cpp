@@ -3,30 +3,11 @@
 #include <exception>
 
 #include "backends/cpu/cpu_backend.h"
+#include "backends/cpu/cpu_backend_entry.h"
 #include "core/error.h"
-#include "core/model_loader.h"
-#include "core/quant_config.h"
-#include "core/quant_profile.h"
-#include "passes/pass_registry.h"
-#include "passes/quantization/quantize.h"
+#include "driver/driver.h"
 
 namespace nest::gui {
-
-namespace {
-
-// The project's float pipeline, then the quantize pass when its "quantization" names a profile.
-Pipeline projectPipeline(const LoadedModel& model) {
-  const ProjectFile& project = model.project;
-  const std::string source = model.projectPath.toStdString();
-  const auto profilePath = model.projectPath.isEmpty() ? std::nullopt : projectProfilePath(project, source);
-  if (!profilePath)
-    return project.passes.empty() ? namedPipeline(project.level) : explicitPipeline(project.passes);
-  auto profile = std::make_shared<const QuantProfile>(readProfile(*profilePath));
-  return quantizationPipeline(project.level, project.passes, std::move(profile), quantConfigOf(project, source),
-                              profilePath->string());
-}
-
-}  // namespace
 
 LoadOutcome loadModelJob(const QString& path, Cancel cancel) {
   LoadOutcome out;
@@ -38,25 +19,26 @@ LoadOutcome loadModelJob(const QString& path, Cancel cancel) {
       model->project = readProjectFile(file);
       file = resolveModelPath(model->project, file);
     }
+    // The driver does the work: import, the project's pipeline and assignments, and the quantize
+    // pass when the project's "quantization" names a profile.
+    driver::Job job;
+    if (model->projectPath.isEmpty()) job.model = file;
+    else driver::applyProject(job, model->project, model->projectPath.toStdString());
     model->path = QString::fromStdString(file.string());
     model->project.model = file;
-    ImportOptions importOptions;
-    importOptions.inputShapes = model->project.inputShapes;
-    const Pipeline pipeline = projectPipeline(*model);
     if (auto profile = model->projectPath.isEmpty() ? std::nullopt
                                                     : projectProfilePath(model->project, model->projectPath.toStdString()))
       model->project.quantization["profile"] = std::filesystem::absolute(*profile).string();  // as the model path
-    Graph graph = loadModel(file, importOptions);
-    if (*cancel) return out;
-    PassManagerOptions options;
-    options.onPass = [&](const PassRecord&) { return !*cancel; };
-    model->run = runPipeline(graph, pipeline, options);
-    if (*cancel) return out;
+    driver::Progress progress;
+    progress.cancel = cancel.get();
+    model->run = driver::prepare(job, progress).run;
     render::LayoutOptions layoutOptions;
     layoutOptions.cancel = cancel.get();
     model->layout = std::make_shared<render::GraphLayout>(render::layoutGraph(model->run.result(), layoutOptions));
     model->stats = computeStats(model->run.result());
     out.model = std::move(model);
+  } catch (const driver::Cancelled&) {
+    return {};
   } catch (const Error& e) {
     out.error = QString::fromStdString(e.what());
   } catch (const std::exception& e) {
@@ -89,10 +71,10 @@ LirOutcome lirJob(std::shared_ptr<const Graph> graph) {
   LirOutcome out;
   out.graph = graph;
   try {
-    cpu::CompileOptions options;
-    options.pipeline = {};
-    options.keepDumps = true;
-    cpu::CompiledModel compiled = cpu::compile(*graph, options);
+    CompileRequest request;
+    request.keepDumps = true;
+    const driver::Compiled artifact = driver::compileGraph(*graph, "cpu", request);
+    cpu::CompiledModel compiled = cpu::compiledModelOf(*artifact.artifact);
     out.initialDump = std::move(compiled.lir.initialDump);
     out.records = std::move(compiled.lir.records);
     const lir::Function& f = compiled.lir.result;

@@ -16,16 +16,19 @@ double msSince(std::chrono::steady_clock::time_point t) {
 
 }  // namespace
 
-std::vector<UnsupportedNode> unsupportedNodes(const Graph& graph) {
-  std::vector<UnsupportedNode> out = unsupportedForLowering(graph);
+std::string unsupportedReason(const Graph& graph, const Node& n) {
+  if (std::string r = loweringUnsupportedReason(graph, n); !r.empty()) return r;
   // Forms the runtime kernels do not take although the LIR has an instruction for them.
-  for (const Node& n : graph.nodes) {
-    std::string reason;
-    if (n.op == "AveragePool")
-      for (int64_t d : n.attrs.getInts("dilations", {}))
-        if (d != 1) reason = "dilated AveragePool is not supported by the CPU runtime";
-    if (!reason.empty()) out.push_back({n.id, n.describe(), reason});
-  }
+  if (n.op == "AveragePool")
+    for (int64_t d : n.attrs.getInts("dilations", {}))
+      if (d != 1) return "dilated AveragePool is not supported by the CPU runtime";
+  return "";
+}
+
+std::vector<UnsupportedNode> unsupportedNodes(const Graph& graph) {
+  std::vector<UnsupportedNode> out;
+  for (const Node& n : graph.nodes)
+    if (std::string r = unsupportedReason(graph, n); !r.empty()) out.push_back({n.id, n.describe(), r});
   return out;
 }
 
@@ -34,12 +37,7 @@ CompiledModel compile(const Graph& graph, const CompileOptions& options) {
     failBadInput("bundle name '" + options.name + "' is not a C identifier (letters, digits, '_', not a keyword)");
   CompiledModel m;
   m.name = options.name;
-  auto t0 = std::chrono::steady_clock::now();
-  // A quantized graph had its float pipeline before the quantize pass: no graph passes again.
-  PipelineRun run = runPipeline(graph, hasQuantizedValues(graph) ? Pipeline{} : options.pipeline);
-  m.graph = run.result();
-  m.graphMs = msSince(t0);
-
+  m.graph = graph;
   std::vector<UnsupportedNode> bad = unsupportedNodes(m.graph);
   if (!bad.empty()) {
     std::string msg = "the CPU backend does not support " + std::to_string(bad.size()) + " node(s):";

@@ -1,4 +1,4 @@
-// The CPU backend: graph (after the float pipeline) -> LIR -> LIR passes with CPU weight packing
+// The CPU backend: graph (optimized by the driver's pipeline; no graph passes here) -> LIR -> LIR passes with CPU weight packing
 // and scratch sizing -> C99 source + packed weights. bundle_writer.h writes it as a bundle
 // folder (docs/cpu-bundle.md); cpu_runner.h builds and runs it in-process for `nestc run`.
 #pragma once
@@ -10,10 +10,11 @@
 #include "core/graph.h"
 #include "passes/lowering/lir_passes.h"
 #include "passes/lowering/lower_to_lir.h"
-#include "passes/pass_registry.h"
 
 namespace nest::cpu {
 
+// Why the CPU backend cannot compile `node` ("" when it can).
+std::string unsupportedReason(const Graph& graph, const Node& node);
 // Every node of an (optimized) graph the CPU backend cannot compile, with the reason.
 std::vector<UnsupportedNode> unsupportedNodes(const Graph& graph);
 
@@ -24,17 +25,16 @@ std::vector<lir::LirPass> targetPasses();
 
 struct CompileOptions {
   std::string name = "model";  // C identifier: entry function and file names
-  Pipeline pipeline = namedPipeline("O1");  // graph pipeline run before lowering
   bool keepDumps = false;       // keep the text dump of every LIR pass
 };
 
 struct CompiledModel {
   std::string name;
-  Graph graph;                // after the graph pipeline
+  Graph graph;                // as compiled
   lir::LirPipelineRun lir;    // LIR pass records; lir.result is the planned function
   std::string header, source;  // NAME.h, NAME.c
-  double graphMs = 0, lowerMs = 0, lirMs = 0, codegenMs = 0;
-  double totalMs() const { return graphMs + lowerMs + lirMs + codegenMs; }
+  double lowerMs = 0, lirMs = 0, codegenMs = 0;
+  double totalMs() const { return lowerMs + lirMs + codegenMs; }
 };
 
 // Throws Unsupported listing every unsupported node (unsupportedNodes) before generating code;

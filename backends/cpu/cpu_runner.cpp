@@ -108,10 +108,8 @@ std::shared_ptr<uint8_t> alignedBytes(size_t n) {
   return std::shared_ptr<uint8_t>(static_cast<uint8_t*>(p), [](uint8_t* q) { std::free(q); });
 }
 
-std::shared_ptr<LoadedModel> build(const Graph& graph) {
-  CompileOptions opts;
-  opts.name = kEntry;
-  CompiledModel m = compile(graph, opts);
+// Builds `m` as a shared library and loads it; its entry function is named after the model.
+std::shared_ptr<LoadedModel> build(const CompiledModel& m) {
   fs::path rt = runtimeObjects();
   fs::path dir = uniqueTempDir("nest-cpu-model");
   writeModelSources(m, dir);
@@ -123,7 +121,7 @@ std::shared_ptr<LoadedModel> build(const Graph& graph) {
   auto model = std::make_shared<LoadedModel>();
   model->handle = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!model->handle) failInternal(std::string("dlopen failed: ") + dlerror());
-  model->entry = reinterpret_cast<int (*)(const uint8_t*, uint8_t*, uint8_t*)>(dlsym(model->handle, kEntry));
+  model->entry = reinterpret_cast<int (*)(const uint8_t*, uint8_t*, uint8_t*)>(dlsym(model->handle, m.name.c_str()));
   if (!model->entry) failInternal("the compiled model has no entry function");
   std::error_code ec;
   fs::remove_all(dir, ec);  // the library stays mapped
@@ -136,25 +134,22 @@ std::shared_ptr<LoadedModel> build(const Graph& graph) {
   return model;
 }
 
-std::shared_ptr<LoadedModel> loadCached(const Graph& graph) {
+std::shared_ptr<LoadedModel> loadCached(const CompiledModel& compiled) {
   static std::mutex mu;
   static std::map<std::pair<uint64_t, size_t>, std::shared_ptr<LoadedModel>> cache;
-  const std::string text = printGraph(graph);
+  const std::string text = compiled.name + "\n" + printGraph(compiled.graph);
   const auto key = std::make_pair(fnv1a(text), text.size());
   {
     std::lock_guard<std::mutex> lock(mu);
     if (auto it = cache.find(key); it != cache.end()) return it->second;
   }
-  std::shared_ptr<LoadedModel> model = build(graph);
+  std::shared_ptr<LoadedModel> model = build(compiled);
   std::lock_guard<std::mutex> lock(mu);
   cache[key] = model;
   return model;
 }
 
-}  // namespace
-
-std::vector<Tensor> runOnCpu(const Graph& graph, const std::vector<Tensor>& inputs) {
-  std::shared_ptr<LoadedModel> model = loadCached(graph);
+std::vector<Tensor> runLoaded(const LoadedModel* model, const std::vector<Tensor>& inputs) {
   const lir::Function& f = model->function;
   if (inputs.size() != f.inputs.size())
     failBadInput("the model takes " + std::to_string(f.inputs.size()) + " inputs, got " + std::to_string(inputs.size()));
@@ -175,6 +170,27 @@ std::vector<Tensor> runOnCpu(const Graph& graph, const std::vector<Tensor>& inpu
     outputs.emplace_back(b.type, mut.get() + f.buffer(f.root(id)).offset + f.offsetInRoot(id));
   }
   return outputs;
+}
+
+class CpuRunner final : public Runner {
+ public:
+  explicit CpuRunner(std::shared_ptr<LoadedModel> model) : model_(std::move(model)) {}
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs) override { return runLoaded(model_.get(), inputs); }
+
+ private:
+  std::shared_ptr<LoadedModel> model_;
+};
+
+}  // namespace
+
+std::unique_ptr<Runner> loadOnCpu(const CompiledModel& compiled) {
+  return std::make_unique<CpuRunner>(loadCached(compiled));
+}
+
+std::vector<Tensor> runOnCpu(const Graph& graph, const std::vector<Tensor>& inputs) {
+  CompileOptions opts;
+  opts.name = kEntry;
+  return loadOnCpu(compile(graph, opts))->run(inputs);
 }
 
 }  // namespace nest::cpu

@@ -1,0 +1,64 @@
+#include "app/cli/job_options.h"
+
+#include "app/cli/commands.h"
+#include "core/error.h"
+#include "core/project_file.h"
+
+namespace nest::cli {
+
+std::vector<OptionSpec> quantOptions(bool profileRequired) {
+  return {
+      {"--profile", "PROFILE.yaml",
+       profileRequired ? "calibration profile from `nestc profile` (required)"
+                       : "quantize with this calibration profile and run the integer graph"},
+      {"--schema", "NAME", "asymmetric (default), symmetric, symmetric_uint8 or symmetric_power2"},
+      {"--calibration", "METHOD", "minmax (default), kl or percentile[=P] (P in %, default 99.99)"},
+      {"--precision", "int8|int16", "activation and weight precision (default int8; bias is int32)"},
+      {"--per-channel", "", "per-output-channel weight scales for Conv and Gemm"},
+      {"--project", "P.nestproj", "project file: model, pipeline, input shapes, per-node assignments, quantization"},
+      {"-O0", "", "no graph optimization (with --profile: the profile was recorded without them)"},
+      {"-O1", "", "standard graph optimizations (default)"},
+      {"-O2", "", "-O1 plus layout optimizations"},
+  };
+}
+
+driver::Job jobFrom(const ParsedArgs& args, Quantize quantize) {
+  driver::Job job;
+  QuantConfig config;
+  if (args.has("--project")) {
+    const std::string file = args.get("--project");
+    const ProjectFile project = readProjectFile(file);
+    driver::applyProject(job, project, file);
+    config = quantConfigOf(project, file);
+  }
+  if (!args.positional.empty()) job.model = args.positional[0];
+  if (job.model.empty()) failBadInput("expected MODEL or --project P.nestproj");
+  for (const auto& [name, shape] : importOptionsFrom(args).inputShapes) job.import.inputShapes[name] = shape;
+
+  const int levels = args.has("-O0") + args.has("-O1") + args.has("-O2");
+  if (levels > 1) failBadInput("give one of -O0, -O1, -O2");
+  if (levels) {
+    job.level = args.has("-O0") ? "O0" : args.has("-O2") ? "O2" : "O1";
+    job.passes.clear();
+  }
+
+  const bool settings = args.has("--schema") || args.has("--calibration") || args.has("--precision") || args.has("--per-channel");
+  if (args.has("--profile")) {
+    job.quantization = driver::quantizationFromProfile(args.get("--profile"), config);
+  } else if (quantize == Quantize::Required && !job.quantization) {
+    failBadInput("--profile PROFILE.yaml is required (record one with nestc profile), or a --project whose "
+                 "quantization names a profile");
+  } else if (settings && !job.quantization) {
+    failBadInput("--schema, --calibration, --precision and --per-channel quantize: give --profile PROFILE.yaml too");
+  }
+  if (job.quantization) {
+    QuantConfig& c = job.quantization->config;
+    if (args.has("--schema")) c.defaults.schema = parseQuantSchema(args.get("--schema"), "--schema");
+    if (args.has("--calibration")) c.defaults.calibration = parseCalibration(args.get("--calibration"), "--calibration");
+    if (args.has("--precision")) c.defaults.precision = parseQuantPrecision(args.get("--precision"), "--precision");
+    if (args.has("--per-channel")) c.perChannel = true;
+  }
+  return job;
+}
+
+}  // namespace nest::cli

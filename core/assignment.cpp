@@ -1,0 +1,83 @@
+#include "core/assignment.h"
+
+#include <set>
+
+#include "core/error.h"
+
+namespace nest {
+
+const Assignment* Assignments::find(const std::string& key) const {
+  auto it = byKey.find(key);
+  return it == byKey.end() ? nullptr : &it->second;
+}
+
+std::string Assignments::deviceOf(const Node& node) const {
+  const Assignment* a = find(node.key);
+  return a ? a->device : std::string();
+}
+
+bool Assignments::mergeable(const Node& a, const Node& b) const {
+  const Assignment* x = find(a.key);
+  const Assignment* y = find(b.key);
+  if (x == y) return true;  // the same entry, or neither has one
+  static const Assignment none;
+  if (!x) x = &none;
+  if (!y) y = &none;
+  return x->device == y->device && x->quant == y->quant;
+}
+
+Assignments parseAssignments(const nlohmann::json& nodes, const std::string& source) {
+  Assignments out;
+  if (nodes.is_null()) return out;
+  if (!nodes.is_object()) failBadInput(source + ": \"nodes\" must be an object (node key -> assignment)");
+  for (const auto& [key, entry] : nodes.items()) {
+    const std::string where = source + ": nodes." + key;
+    Assignment a;
+    a.quant = parseQuantOverride(entry, where);  // checks that the entry is an object
+    for (auto [field, target] : {std::pair{"device", &a.device}, {"name", &a.name}, {"glowName", &a.glowName}}) {
+      if (!entry.contains(field)) continue;
+      if (!entry[field].is_string() || entry[field].get<std::string>().empty())
+        failBadInput(where + "." + field + " must be a non-empty string");
+      *target = entry[field].get<std::string>();
+    }
+    out.byKey[key] = std::move(a);
+  }
+  return out;
+}
+
+nlohmann::json assignmentToJson(const Assignment& a) {
+  nlohmann::json j = quantOverrideToJson(a.quant);
+  if (!a.name.empty()) j["name"] = a.name;
+  if (!a.glowName.empty()) j["glowName"] = a.glowName;
+  if (!a.device.empty()) j["device"] = a.device;
+  return j;
+}
+
+std::vector<DeviceSpec> parseDeviceList(const nlohmann::json& devices, const std::string& source) {
+  std::vector<DeviceSpec> out;
+  if (devices.is_null()) return out;
+  if (!devices.is_array()) failBadInput(source + ": \"devices\" must be a list of {\"name\", \"backend\"} objects");
+  std::set<std::string> seen;
+  for (size_t i = 0; i < devices.size(); ++i) {
+    const nlohmann::json& d = devices[i];
+    const std::string where = source + ": devices[" + std::to_string(i) + "]";
+    if (!d.is_object()) failBadInput(where + " must be an object {\"name\", \"backend\"}");
+    DeviceSpec spec;
+    for (auto [field, target] : {std::pair{"name", &spec.name}, {"backend", &spec.backend}}) {
+      if (!d.contains(field) || !d[field].is_string() || d[field].get<std::string>().empty())
+        failBadInput(where + "." + field + " must be a non-empty string");
+      *target = d[field].get<std::string>();
+    }
+    if (!seen.insert(spec.name).second) failBadInput(where + ": device '" + spec.name + "' is listed twice");
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
+
+nlohmann::json deviceListToJson(const std::vector<DeviceSpec>& devices) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const DeviceSpec& d : devices) j.push_back({{"name", d.name}, {"backend", d.backend}});
+  return j;
+}
+
+}  // namespace nest

@@ -1,0 +1,144 @@
+#include "driver/driver.h"
+
+#include <chrono>
+#include <set>
+
+#include "backends/backend_registry.h"
+#include "backends/interpreter/interpreter.h"
+#include "core/error.h"
+#include "core/model_loader.h"
+#include "core/node_keys.h"
+#include "driver/assignment_check.h"
+#include "passes/quantization/quantize.h"
+
+namespace nest::driver {
+
+namespace {
+
+double msSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+void stage(const Progress& progress, const std::string& name) {
+  if (progress.cancel && progress.cancel->load()) throw Cancelled();
+  if (progress.onStage) progress.onStage(name);
+}
+
+Pipeline floatPipeline(const Job& job) {
+  return job.passes.empty() ? namedPipeline(job.level) : explicitPipeline(job.passes);
+}
+
+const DeviceSpec& deviceNamed(const std::vector<DeviceSpec>& devices, const std::string& name) {
+  for (const DeviceSpec& d : devices)
+    if (d.name == name) return d;
+  failBadInput("unknown device '" + name + "'");
+}
+
+// The device of unassigned nodes: the job's default, else the first device of the target backend.
+std::string defaultDeviceOf(const Job& job, const std::vector<DeviceSpec>& devices) {
+  if (!job.defaultDevice.empty()) return job.defaultDevice;
+  for (const DeviceSpec& d : devices)
+    if (d.backend == job.target) return d.name;
+  failBadInput("no device in the device list runs on the target backend '" + job.target + "'");
+}
+
+}  // namespace
+
+Graph importModel(const Job& job) {
+  if (job.model.empty()) failBadInput("no model given");
+  return loadModel(job.model, job.import);  // keys assigned by the loader
+}
+
+Pipeline pipelineOf(const Job& job) {
+  if (!job.quantization) return floatPipeline(job);
+  const Quantization& q = *job.quantization;
+  return quantizationPipeline(job.level, job.passes, q.profile, q.config, q.profileSource);
+}
+
+Prepared prepare(const Job& job, const Progress& progress) {
+  Prepared p;
+  stage(progress, "import");
+  auto t0 = std::chrono::steady_clock::now();
+  p.imported = std::make_shared<const Graph>(importModel(job));
+  p.importMs = msSince(t0);
+
+  stage(progress, "pipeline");
+  PassManagerOptions options;
+  options.passOptions.assignments = std::make_shared<const Assignments>(job.assignments);
+  options.verifyEachPass = job.verifyEachPass;
+  bool cancelled = false;
+  options.onPass = [&](const PassRecord& r) {
+    if (progress.onPass) progress.onPass(r);
+    cancelled = progress.cancel && progress.cancel->load();
+    return !cancelled;
+  };
+  auto t1 = std::chrono::steady_clock::now();
+  p.run = runPipeline(*p.imported, pipelineOf(job), options);
+  p.pipelineMs = msSince(t1);
+  if (cancelled) throw Cancelled();
+  for (const PassRecord& r : p.run.records)
+    for (const std::string& n : r.notes) p.notes.push_back(r.pass + ": " + n);
+
+  requireValidAssignments(job, *p.imported, p.graph());
+  return p;
+}
+
+std::map<NodeId, std::string> placeNodes(const Job& job, const Graph& graph) {
+  const std::vector<DeviceSpec> devices = effectiveDevices(job);
+  const std::string fallback = defaultDeviceOf(job, devices);
+  std::map<NodeId, std::string> placement;
+  for (const Node& n : graph.nodes) {
+    const std::string assigned = job.assignments.deviceOf(n);
+    placement[n.id] = assigned.empty() ? fallback : assigned;
+  }
+  return placement;
+}
+
+Compiled compile(const Job& job, const Prepared& prepared, const CompileRequest& request, const Progress& progress) {
+  stage(progress, "placement");
+  const Backend& target = findBackend(job.target);
+  const std::vector<DeviceSpec> devices = effectiveDevices(job);
+  std::map<std::string, int> nodesPerDevice;
+  for (const auto& [id, device] : placeNodes(job, prepared.graph())) ++nodesPerDevice[device];
+  std::vector<std::string> elsewhere;
+  for (const auto& [device, count] : nodesPerDevice)
+    if (deviceNamed(devices, device).backend != target.name())
+      elsewhere.push_back(device + " (" + deviceNamed(devices, device).backend + ", " + std::to_string(count) + " node(s))");
+  if (!elsewhere.empty()) {
+    std::string msg = "the target is " + target.name() + " but nodes are placed on ";
+    for (size_t i = 0; i < elsewhere.size(); ++i) msg += (i ? ", " : "") + elsewhere[i];
+    failUnsupported(msg + "; compiling one model across devices is not available yet (partitioning is planned): "
+                          "assign those nodes to a " + target.name() + " device or choose that target");
+  }
+  stage(progress, "compile");
+  return compileGraph(prepared.graph(), target.name(), request);
+}
+
+Compiled compileGraph(const Graph& graph, const std::string& backend, const CompileRequest& request) {
+  Compiled c;
+  c.backend = &findBackend(backend);
+  auto t0 = std::chrono::steady_clock::now();
+  c.artifact = c.backend->compile(graph, request);
+  c.ms = msSince(t0);
+  return c;
+}
+
+std::vector<Tensor> run(const Compiled& compiled, const std::vector<Tensor>& inputs) {
+  std::unique_ptr<Runner> runner = compiled.backend->load(*compiled.artifact);
+  return runInSlices(*compiled.artifact->graph, inputs,
+                     [&](const std::vector<Tensor>& slice) { return runner->run(slice); });
+}
+
+GraphRunner graphRunner(const std::string& backend, const std::string& level) {
+  const Backend* b = &findBackend(backend);
+  const Pipeline pipeline = namedPipeline(level);
+  return [b, pipeline](const Graph& g, const std::vector<Tensor>& inputs) {
+    Graph keyed = g;
+    assignStableKeys(keyed);
+    PipelineRun optimized = runPipeline(keyed, pipeline);
+    std::shared_ptr<const Artifact> artifact = b->compile(optimized.result(), CompileRequest{});
+    return b->load(*artifact)->run(inputs);
+  };
+}
+
+}  // namespace nest::driver

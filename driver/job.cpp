@@ -1,0 +1,36 @@
+#include "driver/job.h"
+
+#include "backends/backend_registry.h"
+
+namespace nest::driver {
+
+Quantization quantizationFromProfile(const std::filesystem::path& profile, QuantConfig config) {
+  Quantization q;
+  q.profile = std::make_shared<const QuantProfile>(readProfile(profile.string()));
+  q.profileSource = profile.string();
+  q.config = std::move(config);
+  return q;
+}
+
+void applyProject(Job& job, const ProjectFile& project, const std::filesystem::path& projectFile) {
+  const std::string source = projectFile.string();
+  job.projectFile = projectFile;
+  job.model = resolveModelPath(project, projectFile);
+  for (const auto& [name, shape] : project.inputShapes) job.import.inputShapes.emplace(name, shape);
+  job.level = project.level;
+  job.passes = project.passes;
+  job.assignments = assignmentsOf(project, source);
+  job.devices = project.devices;
+  job.defaultDevice = project.defaultDevice;
+  if (auto profile = projectProfilePath(project, projectFile))
+    job.quantization = quantizationFromProfile(*profile, quantConfigOf(project, source));
+}
+
+std::vector<DeviceSpec> effectiveDevices(const Job& job) {
+  if (!job.devices.empty()) return job.devices;
+  std::vector<DeviceSpec> devices;
+  for (const std::string& name : backendNames()) devices.push_back({name, name});
+  return devices;
+}
+
+}  // namespace nest::driver

@@ -1,0 +1,50 @@
+// What a driver run is asked to do: the model, import options, the float pipeline, quantization,
+// the per-node assignments with their devices, and the target. A CLI command fills it from its
+// options, the workbench from the document; a project file fills it with applyProject.
+#pragma once
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/assignment.h"
+#include "core/onnx_import.h"
+#include "core/project_file.h"
+#include "core/quant_config.h"
+#include "core/quant_profile.h"
+
+namespace nest::driver {
+
+struct Quantization {
+  std::shared_ptr<const QuantProfile> profile;
+  std::string profileSource;  // the profile's path (named in errors and records)
+  QuantConfig config;
+};
+
+struct Job {
+  std::filesystem::path model;
+  std::filesystem::path projectFile;  // empty when the job has no project
+  ImportOptions import;
+  std::string level = "O1";         // float pipeline: O0, O1, O2 ...
+  std::vector<std::string> passes;  // ... or an explicit pass list (used when non-empty)
+  std::optional<Quantization> quantization;
+  Assignments assignments;
+  std::vector<DeviceSpec> devices;  // empty: one device per registered backend, named after it
+  std::string defaultDevice;        // device of unassigned nodes; empty: the target's device
+  std::string target = "cpu";       // backend that compiles and runs (a registry name)
+  bool verifyEachPass = false;      // run the IR verifier after every graph pass
+};
+
+// Takes the project's model (resolved relative to the project file), input shapes, pipeline,
+// assignments, devices and quantization (its "quantization" settings and per-node / per-op-type
+// overrides; the profile it names is read). BadInput on an unreadable profile.
+void applyProject(Job& job, const ProjectFile& project, const std::filesystem::path& projectFile);
+
+// Reads a calibration profile (BadInput naming the file when it cannot).
+Quantization quantizationFromProfile(const std::filesystem::path& profile, QuantConfig config);
+
+// The devices a job may assign to (its own list, or one per registered backend).
+std::vector<DeviceSpec> effectiveDevices(const Job& job);
+
+}  // namespace nest::driver
