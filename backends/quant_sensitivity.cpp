@@ -9,6 +9,7 @@
 
 #include "backends/quant_report.h"
 #include "core/error.h"
+#include "core/node_keys.h"
 #include "core/quant_math.h"
 #include "passes/quantization/quantize.h"
 
@@ -124,24 +125,23 @@ SensitivityResult analyzeSensitivity(const Graph& floatGraph, const QuantProfile
   // Nodes are matched, and kept float, by their stable key (core/node_keys.h).
   std::unordered_map<std::string, const Node*> floatByKey;
   for (const Node& n : floatGraph.nodes)
-    if (!n.key.empty()) floatByKey.emplace(n.key, &n);
+    floatByKey.emplace(stableKey(n), &n);
 
   std::vector<const Node*> candidates;
   std::unordered_set<std::string> candidateKeys;
   for (const Node& n : full.nodes) {
     if (!isIntegerNode(full, n)) continue;
-    if (n.key.empty() || !floatByKey.count(n.key)) result.unkeyed.push_back(n.outputs[0]);
-    else if (candidateKeys.insert(n.key).second) candidates.push_back(&n);
+    if (floatByKey.count(stableKey(n)) && candidateKeys.insert(stableKey(n)).second) candidates.push_back(&n);
   }
 
   // 2. Ranking.
   for (const Node* n : candidates) {
     NodeSensitivity s;
-    s.node = n->key;
+    s.node = stableKey(*n);
     s.op = n->op;
     auto out = quality.find(n->outputs[0]);
     s.sqnrDb = out != quality.end() ? out->second->error.sqnrDb() : std::numeric_limits<double>::quiet_NaN();
-    s.weightSqnrDb = weightSqnr(floatGraph, *floatByKey.at(n->key), full, *n);
+    s.weightSqnrDb = weightSqnr(floatGraph, *floatByKey.at(stableKey(*n)), full, *n);
     if (!options.isolated) {
       double in = 0;
       for (const std::string& v : n->inputs)

@@ -51,7 +51,6 @@ struct NodeSensitivity {
 
 struct SensitivityResult {
   std::vector<NodeSensitivity> ranking;      // most damaging first
-  std::vector<std::string> unkeyed;          // quantized nodes without a key (graphs not from a loader)
   std::vector<std::string> keptFloat;        // the chosen nodes, in ranking order
   QualityFigures fullyQuantized, chosen;
   bool met = false;

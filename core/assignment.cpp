@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/node_keys.h"
 
 namespace nest {
 
@@ -12,18 +13,33 @@ const Assignment* Assignments::find(const std::string& key) const {
 }
 
 std::string Assignments::deviceOf(const Node& node) const {
-  const Assignment* a = find(node.key);
+  const Assignment* a = find(stableKey(node));
   return a ? a->device : std::string();
 }
 
-bool Assignments::mergeable(const Node& a, const Node& b) const {
-  const Assignment* x = find(a.key);
-  const Assignment* y = find(b.key);
-  if (x == y) return true;  // the same entry, or neither has one
+namespace {
+
+// A setting the absorbed node gives must be the survivor's too; one it leaves out is the survivor's.
+template <typename T>
+bool kept(const T& survivor, const T& absorbed, const T& unset) {
+  return absorbed == unset || absorbed == survivor;
+}
+
+std::string precisionOf(const QuantOverride& q) {
+  return q.keepFloat ? "fp32" : q.precision ? quantPrecisionName(*q.precision) : "";
+}
+
+}  // namespace
+
+bool Assignments::absorbable(const Node& survivor, const Node& absorbed) const {
   static const Assignment none;
+  const Assignment* y = find(stableKey(absorbed));
+  if (!y) return true;
+  const Assignment* x = find(stableKey(survivor));
   if (!x) x = &none;
-  if (!y) y = &none;
-  return x->device == y->device && x->quant == y->quant;
+  return kept(x->device, y->device, std::string()) && kept(precisionOf(x->quant), precisionOf(y->quant), std::string()) &&
+         kept(x->quant.schema, y->quant.schema, std::optional<QuantSchema>()) &&
+         kept(x->quant.calibration, y->quant.calibration, std::optional<Calibration>());
 }
 
 Assignments parseAssignments(const nlohmann::json& nodes, const std::string& source) {

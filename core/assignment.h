@@ -34,8 +34,10 @@ struct Assignments {
   const Assignment* find(const std::string& key) const;
   // Device and precision settings of a node (defaults for a node without an entry).
   std::string deviceOf(const Node& node) const;
-  // Whether a pass may merge the two nodes into one: same device and same precision settings.
-  bool mergeable(const Node& a, const Node& b) const;
+  // Whether a pass may merge `absorbed` into `survivor` (the node whose key the result keeps):
+  // every setting (device, precision, schema, calibration) the absorbed node's entry gives is the
+  // survivor's too. What the absorbed node leaves out, it takes from the survivor.
+  bool absorbable(const Node& survivor, const Node& absorbed) const;
 };
 
 // "nodes" of a project file: key -> {name, glowName, device, precision, keepFloat, schema,

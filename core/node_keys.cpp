@@ -7,6 +7,8 @@ std::string defaultNodeKey(const Node& node) {
   return node.op + ":" + (node.outputs.empty() ? std::to_string(node.id) : node.outputs[0]);
 }
 
+std::string stableKey(const Node& node) { return node.key.empty() ? defaultNodeKey(node) : node.key; }
+
 void assignStableKeys(Graph& graph) {
   for (Node& n : graph.nodes)
     if (n.key.empty()) n.key = defaultNodeKey(n);

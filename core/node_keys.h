@@ -15,6 +15,8 @@ namespace nest {
 // Sets `key` on every node that has none.
 void assignStableKeys(Graph& graph);
 std::string defaultNodeKey(const Node& node);
+// The node's key, or the one it would get at load when it has none (a graph built in code).
+std::string stableKey(const Node& node);
 
 // The node's name as Glow and NEST-C write it in partition plans and profiles: the model name (or
 // `OP_OUTPUT` when empty) with every character outside [A-Za-z0-9_] replaced by '_'.

@@ -1,6 +1,7 @@
 #include "core/quant_config.h"
 
 #include "core/error.h"
+#include "core/node_keys.h"
 
 namespace nest {
 
@@ -57,7 +58,7 @@ QuantOverride parseQuantOverride(const nlohmann::json& j, const std::string& whe
 }
 
 bool QuantConfig::keepsFloat(const Node& node) const {
-  if (const QuantOverride* o = node.key.empty() ? nullptr : findOverride(nodes, node.key)) return o->keepFloat;
+  if (const QuantOverride* o = findOverride(nodes, stableKey(node))) return o->keepFloat;
   if (const QuantOverride* o = findOverride(opTypes, node.op)) return o->keepFloat;
   return false;
 }
@@ -65,7 +66,7 @@ bool QuantConfig::keepsFloat(const Node& node) const {
 QuantSettings QuantConfig::settingsFor(const Node& node) const {
   QuantSettings s = defaults;
   apply(s, findOverride(opTypes, node.op));
-  if (!node.key.empty()) apply(s, findOverride(nodes, node.key));
+  apply(s, findOverride(nodes, stableKey(node)));
   return s;
 }
 

@@ -4,6 +4,7 @@
 
 #include "backends/backend_registry.h"
 #include "core/error.h"
+#include "core/node_keys.h"
 
 namespace nest::driver {
 
@@ -40,7 +41,7 @@ std::vector<std::string> assignmentProblems(const Job& job, const Graph& importe
     problems.push_back("defaultDevice: unknown device '" + job.defaultDevice + "' (devices: " + deviceNames(devices) + ")");
 
   std::set<std::string> importedKeys;
-  for (const Node& n : imported.nodes) importedKeys.insert(n.key);
+  for (const Node& n : imported.nodes) importedKeys.insert(stableKey(n));
   for (const auto& [key, a] : job.assignments.byKey) {
     const std::string where = "nodes." + key;
     if (!importedKeys.count(key)) {
@@ -59,7 +60,7 @@ std::vector<std::string> assignmentProblems(const Job& job, const Graph& importe
     if (!precision.empty() && !backend->runsPrecision(precision))
       problems.push_back(where + ": device '" + a.device + "' (" + backend->name() + ") cannot run precision " + precision);
     for (const Node& n : final.nodes) {
-      if (n.key != key) continue;
+      if (stableKey(n) != key) continue;
       if (std::string reason = backend->unsupportedReason(final, n); !reason.empty())
         problems.push_back(where + ": device '" + a.device + "' (" + backend->name() + ") does not support " +
                            n.describe() + ": " + reason);

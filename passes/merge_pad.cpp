@@ -71,7 +71,7 @@ bool mergeOne(Graph& g, const PassOptions& opt) {
     if (pit == prod.end() || uses[x] != 1 || rewrite::isGraphOutput(g, x)) continue;
     const Node& pad = g.nodes[pit->second];
     if (pad.op != "Pad" || pad.inputs.size() != 1 || pad.outputs.size() != 1) continue;
-    if (!rewrite::mayMerge(opt, pad, c)) continue;
+    if (!rewrite::mayMerge(opt, c, pad)) continue;
     const int64_t rank = g.typeOf(pad.inputs[0]).rank();
     if (rank < 3) continue;
     auto amounts = zeroPadAmounts(pad, rank);

@@ -36,7 +36,9 @@ bool mergeOne(Graph& g, const PassOptions& opt) {
     auto pit = prod.find(x);
     if (pit == prod.end() || uses[x] != 1 || rewrite::isGraphOutput(g, x)) continue;
     const Node& first = g.nodes[pit->second];
-    if (!isView(first) || !rewrite::mayMerge(opt, first, second)) continue;
+    if (!isView(first)) continue;
+    // A Reshape absorbs the first node; a Flatten is replaced by a node with the first's key.
+    if (second.op == "Reshape" ? !rewrite::mayMerge(opt, second, first) : !rewrite::mayMerge(opt, first, second)) continue;
     const TensorType& outType = g.typeOf(second.outputs[0]);
     Attributes attrs;
     attrs.set("shape", Ints(outType.shape.begin(), outType.shape.end()));

@@ -107,8 +107,8 @@ NodeId insertNode(Graph& g, size_t index, const std::string& op, const std::stri
   return id;
 }
 
-bool mayMerge(const PassOptions& options, const Node& a, const Node& b) {
-  return !options.assignments || options.assignments->mergeable(a, b);
+bool mayMerge(const PassOptions& options, const Node& survivor, const Node& absorbed) {
+  return !options.assignments || options.assignments->absorbable(survivor, absorbed);
 }
 
 void note(const PassOptions& options, std::string text) {

@@ -41,8 +41,9 @@ NodeId insertNode(Graph& g, size_t index, const std::string& op, const std::stri
                   std::vector<std::string> inputs, std::vector<std::string> outputs, Attributes attrs,
                   std::vector<NodeId> origin);
 
-// Whether the assignments allow merging `a` and `b` into one node (always, without assignments).
-bool mayMerge(const PassOptions& options, const Node& a, const Node& b);
+// Whether the assignments allow merging `absorbed` into `survivor`, the node whose key the merged
+// node keeps (always, without assignments): Assignments::absorbable.
+bool mayMerge(const PassOptions& options, const Node& survivor, const Node& absorbed);
 // Records a note for the user (PassOptions::notes) when there is a sink.
 void note(const PassOptions& options, std::string text);
 

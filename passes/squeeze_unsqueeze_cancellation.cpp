@@ -42,7 +42,8 @@ std::vector<size_t> findChain(const Graph& g, const PassOptions& opt) {
       const Node& first = g.nodes[chain.front()];
       auto it = prod.find(first.inputs[0]);
       if (it == prod.end() || !isSqueezeLike(g.nodes[it->second]) || !singleUse(first.inputs[0])) break;
-      if (!rewrite::mayMerge(opt, g.nodes[it->second], first)) break;
+      const Node& before = g.nodes[it->second];
+      if (!rewrite::mayMerge(opt, before, first) || !rewrite::mayMerge(opt, first, before)) break;
       chain.insert(chain.begin(), it->second);
     }
     if (chain.size() >= 2) return chain;

@@ -148,10 +148,14 @@ class DriverTest : public QObject {
     same.byKey["sig_a"] = onDevice("cpu");
     same.byKey["sig_b"] = onDevice("cpu");
     QCOMPARE(testing::countOp(runO1(g, same).result(), "Sigmoid"), 1);
-    // A precision difference keeps them apart too.
+    // A precision difference keeps them apart too; a setting only one of them gives does not.
     Assignments precision;
     precision.byKey["sig_a"].quant.keepFloat = true;
+    QCOMPARE(testing::countOp(runO1(g, precision).result(), "Sigmoid"), 1);
+    precision.byKey["sig_b"].quant.precision = QuantPrecision::Int8;
     QCOMPARE(testing::countOp(runO1(g, precision).result(), "Sigmoid"), 2);
+    precision.byKey["sig_b"] = precision.byKey["sig_a"];
+    QCOMPARE(testing::countOp(runO1(g, precision).result(), "Sigmoid"), 1);
   }
 
   // A node a pass creates takes the key of the node it came from (MatMul + Add -> Gemm).

@@ -222,14 +222,14 @@ class TestQuantReport : public QObject {
     ProjectFile base;
     base.model = mnistModel();
     base.inputShapes["Input3"] = {1, 1, 28, 28};
-    base.nodes["Times212"] = {{"device", "npu"}};
+    base.nodes["Times212"] = {{"device", "cpu"}};
     writeProjectFile(d / "base.nestproj", base);
     r = testing::runNestc({"sensitivity", model, "--profile", q(d / "bad.yaml"), "--input", images, "--labels", labels,
                            "--skip", "200", "--limit", "300", "--min-sqnr", "30", "--project", q(d / "base.nestproj"),
                            "-o", q(d / "updated.nestproj")});
     NEST_VERIFY(r.code == 0, r.all());
     p = readProjectFile(d / "updated.nestproj");
-    QCOMPARE(p.nodes["Times212"]["device"].get<std::string>(), std::string("npu"));
+    QCOMPARE(p.nodes["Times212"]["device"].get<std::string>(), std::string("cpu"));
     QCOMPARE(p.nodes["Convolution28"]["keepFloat"].get<bool>(), true);
     QCOMPARE(p.inputShapes.at("Input3"), (Shape{1, 1, 28, 28}));
 

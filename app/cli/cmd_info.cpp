@@ -30,7 +30,7 @@ bool printAssignments(const driver::Job& job, const Graph& g) {
   for (const auto& [key, a] : job.assignments.byKey) {
     std::string op = "(no such node)", glow = "-";
     for (const Node& n : g.nodes)
-      if (n.key == key) {
+      if (stableKey(n) == key) {
         op = n.op;
         glow = glowStyleName(n);
         break;

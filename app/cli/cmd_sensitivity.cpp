@@ -61,7 +61,7 @@ ProjectFile projectWithChoice(const ParsedArgs& args, const driver::Job& job, co
   for (const std::string& key : result.keptFloat) {
     p.nodes[key]["keepFloat"] = true;
     for (const Node& n : floatGraph.nodes)  // the names people and NEST-C know the node by
-      if (n.key == key) {
+      if (stableKey(n) == key) {
         if (!n.name.empty()) p.nodes[key]["name"] = n.name;
         p.nodes[key]["glowName"] = glowStyleName(n);
         break;
@@ -98,9 +98,6 @@ int sensitivity(const ParsedArgs& args) {
     std::printf("%-4zu %-40s %-18s %12.4g %10.2f %12s\n", i + 1, n.node.c_str(), n.op.c_str(), n.score, n.sqnrDb,
                 std::isnan(n.weightSqnrDb) ? "-" : std::to_string(n.weightSqnrDb).substr(0, 6).c_str());
   }
-  if (!result.unkeyed.empty())
-    std::printf("%zu quantized values come from nodes without a key, which a project file cannot keep float\n",
-                result.unkeyed.size());
   std::printf("\nfully quantized: %s\n", figures(result.fullyQuantized).c_str());
   std::printf("kept float (%zu): ", result.keptFloat.size());
   for (size_t i = 0; i < result.keptFloat.size(); ++i) std::printf("%s%s", i ? ", " : "", result.keptFloat[i].c_str());
