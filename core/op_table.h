@@ -126,7 +126,7 @@ struct OpDef {
   // DepthToSpace, ...): a layout change must rewrite it, not move it.
   bool layoutSensitive = false;
   // The activations that may fuse into it as its `activation` attribute (fuse-activations).
-  std::vector<std::string> fusableActivations;
+  std::vector<std::string> fusableActivations = {};
 
   bool fuses(const std::string& activation) const;
   const AttrSpec* findAttr(const std::string& name) const;  // nullptr when not declared

@@ -323,6 +323,10 @@ class OpTraitsTest : public QObject {
     QCOMPARE(reason("sub"), std::string("the CPU backend does not implement attribute 'activation' on Sub"));
     nodeNamed(g, "conv").attrs.set("activation", std::string("Tanh"));
     QCOMPARE(reason("conv"), std::string("the CPU backend does not implement the fused activation 'Tanh' on Conv"));
+    // A parameter input turned into an attribute is ONNX's own (Dropout's training_mode).
+    Graph drop = *singleOpGraph("Dropout", {TensorType(ElemType::F32, {2})}, {});
+    drop.nodes[0].attrs.set("training_mode", int64_t{0});
+    QCOMPARE(cpu::unsupportedReason(drop, drop.nodes[0]), std::string());
     // Element types of results, and of quantized values.
     Graph f16 = *singleOpGraph("Add", {TensorType(ElemType::F16, {2}), TensorType(ElemType::F16, {2})}, {});
     QCOMPARE(cpu::unsupportedReason(f16, f16.nodes[0]), std::string("Add on f16 is not supported"));

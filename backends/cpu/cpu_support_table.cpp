@@ -161,11 +161,14 @@ std::string tableUnsupportedReason(const Graph& g, const Node& n) {
   const OpSupport* s = findSupport(n.op);
   const OpDef* def = OpTable::instance().find(n.op);
   if (!s || !def) return "no CPU kernel for " + n.op;
-  // ONNX attributes are the op's own (their values are lowering's business); anything else must
-  // be in the backend's list.
+  // ONNX attributes (declared ones and parameter inputs turned into attributes) are the op's own,
+  // their values lowering's business; anything else must be in the backend's list.
+  auto isOnnx = [&](const std::string& name) {
+    if (const AttrSpec* spec = def->findAttr(name)) return !spec->passAdded;
+    return std::any_of(def->params.begin(), def->params.end(), [&](const ParamInput& p) { return p.attr == name; });
+  };
   for (const auto& [name, value] : n.attrs.all()) {
-    const AttrSpec* spec = def->findAttr(name);
-    if ((!spec || spec->passAdded) && !contains(s->passAttrs, name))
+    if (!isOnnx(name) && !contains(s->passAttrs, name))
       return "the CPU backend does not implement attribute '" + name + "' on " + n.op;
   }
   if (n.attrs.has("activation")) {
