@@ -47,6 +47,27 @@ std::vector<Tensor> KernelContext::takeOutputs() {
 
 void KernelContext::fail(const std::string& reason) const { failBadInput(node_.describe() + ": " + reason); }
 
+const char* opKindName(OpKind kind) {
+  switch (kind) {
+    case OpKind::Other: return "other";
+    case OpKind::UnaryElementwise: return "unary elementwise";
+    case OpKind::Elementwise: return "elementwise";
+    case OpKind::DataMovement: return "data movement";
+    case OpKind::Reduction: return "reduction";
+  }
+  return "?";
+}
+
+bool OpDef::fuses(const std::string& activation) const {
+  return std::find(fusableActivations.begin(), fusableActivations.end(), activation) != fusableActivations.end();
+}
+
+const AttrSpec* OpDef::findAttr(const std::string& attr) const {
+  for (const AttrSpec& a : attrs)
+    if (a.name == attr) return &a;
+  return nullptr;
+}
+
 const OpTable& OpTable::instance() {
   static const OpTable table = [] {
     OpTable t;

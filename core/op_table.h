@@ -15,7 +15,24 @@ enum class AttrKind { Int, Float, String, Ints, Floats, Strings, Tensor };
 struct AttrSpec {
   std::string name;
   AttrKind kind;
+  // Not an ONNX attribute: a pass adds it (the fused `activation` / `activation_params`, Conv's
+  // `output_scale`, the quantization `out_type` / `out_scale` / `out_zero_point`). It changes what
+  // the op computes, so a backend must declare that it implements it or refuse the node
+  // (backends/cpu/cpu_support_table.h): ignoring it would give wrong results silently.
+  bool passAdded = false;
 };
+
+// How an op computes, for passes and lowering that treat ops by their kind instead of by name.
+enum class OpKind {
+  Other,
+  UnaryElementwise,  // one operand, one result of its shape; element i of the result depends only on
+                     // element i of the operand, and no attribute refers to an axis (Relu, Exp, Cast)
+  Elementwise,       // several operands broadcast by position (numpy rules); element i of the result
+                     // depends only on the operands' elements at i (Add, Pow, Equal, Where, PRelu)
+  DataMovement,      // copies elements without arithmetic (Transpose, Slice, Concat, Gather, Reshape)
+  Reduction,         // combines the elements along axes (Reduce*, ArgMax, global pools)
+};
+const char* opKindName(OpKind kind);
 
 // An ONNX operand that selects the computation rather than carrying data (Reshape's shape,
 // Slice's starts, Clip's min, ...). The importer turns it into attribute `attr` and the op
@@ -98,6 +115,21 @@ struct OpDef {
   // means the plain kernel already works on the integers (data movement: Reshape, MaxPool, ...).
   InferFn quantInfer = nullptr;
   KernelFn quantKernel = nullptr;
+
+  // Traits (docs/ARCHITECTURE.md, "The op table"), set where the op is declared. Passes and
+  // lowering select ops by them rather than by lists of names, so a newly declared op with the
+  // right traits is handled without touching them.
+  OpKind kind = OpKind::Other;
+  // Result 0 is operand 0's bytes unchanged; only the shape may differ (Reshape, Identity, ...).
+  bool view = false;
+  // Its meaning depends on the NCHW axis layout (Conv, pools, BatchNormalization, Resize, LRN,
+  // DepthToSpace, ...): a layout change must rewrite it, not move it.
+  bool layoutSensitive = false;
+  // The activations that may fuse into it as its `activation` attribute (fuse-activations).
+  std::vector<std::string> fusableActivations = {};
+
+  bool fuses(const std::string& activation) const;
+  const AttrSpec* findAttr(const std::string& name) const;  // nullptr when not declared
 };
 
 class OpTable {

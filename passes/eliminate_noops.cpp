@@ -20,6 +20,7 @@
 // constant, or itself a graph output; such nodes are kept.
 #include <unordered_set>
 
+#include "core/op_table.h"
 #include "passes/all_passes.h"
 #include "passes/rewrite.h"
 
@@ -59,9 +60,9 @@ bool isNoop(const Graph& g, const Node& n, const std::unordered_map<std::string,
     return it == uses.end() || it->second == 0;
   }
   if (n.outputs.size() != 1) return false;
-  if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze" || op == "Expand" ||
-      op == "Cast")
-    return n.inputs.size() == 1;
+  // A view (Reshape, Flatten, Squeeze, ...; op table trait) with equal types keeps every byte.
+  const OpDef* def = OpTable::instance().find(op);
+  if ((def && def->view) || op == "Expand" || op == "Cast") return n.inputs.size() == 1;
   if (op == "Transpose") return isTransposeNoop(n, in, out);
   if (op == "Pad") {
     for (int64_t p : n.attrs.getInts("pads"))

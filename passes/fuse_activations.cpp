@@ -1,8 +1,9 @@
-// fuse-activations: turns an activation node that follows a Conv, Gemm or Add into that node's
-// fused activation (attributes `activation` / `activation_params`, see core/ops/fused_activation.h).
+// fuse-activations: turns an activation node that follows a producer that declares it (the op
+// table's OpDef::fusableActivations: Conv, Gemm and Add today) into that node's fused activation
+// (attributes `activation` / `activation_params`, see core/ops/fused_activation.h).
 //
-// What it does. Relu, Clip (constant bounds; Relu6 is Clip 0..6), LeakyRelu, Sigmoid and HardSwish
-// whose operand is the result of a Conv, Gemm or Add become that producer's `activation`; the
+// What it does. An activation (Relu, Clip with constant bounds — Relu6 is Clip 0..6 —, LeakyRelu,
+// Sigmoid, HardSwish) whose operand is the result of an op that lists it becomes that producer's `activation`; the
 // producer takes over the activation's result (and its name when it is a graph output) and the
 // activation node is removed. Clip becomes params [min, max] (an absent bound is -inf / +inf),
 // LeakyRelu params [alpha].
@@ -76,7 +77,8 @@ bool run(Graph& g, const PassOptions& opt) {
     auto pit = prod.find(x);
     if (pit == prod.end() || uses[x] != 1 || rewrite::isGraphOutput(g, x)) continue;
     Node& q = g.nodes[pit->second];
-    if (q.op != "Conv" && q.op != "Gemm" && q.op != "Add") continue;
+    const OpDef* qdef = OpTable::instance().find(q.op);
+    if (!qdef || !qdef->fuses(a.op)) continue;
     if (q.outputs.size() != 1 || q.attrs.has("activation") || q.attrs.has("activation_params")) continue;
     const TensorType& t = g.typeOf(x);
     if (!isFloat(t.elem) || t.quant || g.typeOf(a.outputs[0]) != t) continue;

@@ -1,11 +1,11 @@
 // sink-transposes: moves Transposes down through elementwise ops so that they cancel or merge.
 //
 // What it does. Starting from a Transpose T1 (perm p), it follows the path of single-use values
-// through
-//   * unary elementwise ops (Relu, Sigmoid, Tanh, Neg, Abs, Exp, Log, Sqrt, LeakyRelu, Clip,
-//     Cast, Elu, Selu, HardSigmoid, HardSwish, Softplus, Reciprocal, Floor, Ceil, Erf, Not, ...),
-//   * binary elementwise ops (Add, Sub, Mul, Div) whose other operand is either a Transpose with
-//     the same perm p (single use, same rank) or a constant of rank <= the path's rank,
+// through ops chosen by their op-table trait (OpDef::kind), not by name:
+//   * unary elementwise ops (Relu, Sigmoid, Exp, Cast, Identity, ...),
+//   * two-operand elementwise ops (Add, Sub, Mul, Div, Pow, Max, Equal, PRelu, ...) whose other
+//     operand is either a Transpose with the same perm p (single use, same rank) or a constant of
+//     rank <= the path's rank,
 // and stops at the first other consumer. If the path ends in a Transpose T2 (perm q), the ops of
 // the path are recreated on the untransposed data and T1, T2 and the other operands' Transposes
 // become one Transpose with perm p∘q (r[i] = p[q[i]]), or nothing when that is the identity.
@@ -23,25 +23,25 @@
 //
 // When it does not apply. A value on the path that has several uses or is a graph output stops
 // the path (its transposed value must stay). Quantized values are left alone (a per-channel axis
-// would move). Ops whose attributes depend on axes (Softmax, reductions, PRelu's slope) are not
-// elementwise here. Paths that would not remove a Transpose are left unchanged, as is T1 -> T2
+// would move). Ops whose attributes depend on axes (Softmax, reductions) are not elementwise. Paths that would not remove a Transpose are left unchanged, as is T1 -> T2
 // cancelling when T2's result is a graph output and T1's operand cannot take its name.
 #include <algorithm>
 #include <map>
-#include <set>
 #include <unordered_set>
 
+#include "core/op_table.h"
 #include "passes/all_passes.h"
 #include "passes/rewrite.h"
 
 namespace nest {
 namespace {
 
-const std::set<std::string> kUnary = {"Relu",  "Sigmoid", "Tanh",      "Neg",      "Abs",        "Exp",
-                                      "Log",   "Sqrt",    "LeakyRelu", "Clip",     "Cast",       "Elu",
-                                      "Selu",  "HardSigmoid", "HardSwish", "Softplus", "Reciprocal", "Floor",
-                                      "Ceil",  "Erf",     "Not",       "Identity", "Sign",       "Round"};
-const std::set<std::string> kBinary = {"Add", "Sub", "Mul", "Div"};
+OpKind kindOf(const Node& n) {
+  const OpDef* def = OpTable::instance().find(n.op);
+  return def ? def->kind : OpKind::Other;
+}
+bool isUnaryElementwise(const Node& n) { return kindOf(n) == OpKind::UnaryElementwise && n.inputs.size() == 1; }
+bool isBinaryElementwise(const Node& n) { return kindOf(n) == OpKind::Elementwise && n.inputs.size() == 2; }
 
 Ints permOf(const Node& t, size_t rank) {
   Ints perm = t.attrs.getInts("perm");
@@ -117,9 +117,9 @@ class Sinker {
       if (c.outputs.size() != 1 || !plain(c.outputs[0])) break;
       Step s;
       s.index = ci;
-      if (kUnary.count(c.op)) {
-        if (c.inputs.size() != 1) break;
-      } else if (kBinary.count(c.op) && c.inputs.size() == 2) {
+      if (isUnaryElementwise(c)) {
+        // commutes with any Transpose
+      } else if (isBinaryElementwise(c)) {
         s.pathOperand = c.inputs[0] == cur ? 0 : 1;
         const std::string& other = c.inputs[1 - s.pathOperand];
         if (g_.typeOf(c.outputs[0]).shape.size() != rank || !plain(other)) break;
@@ -202,7 +202,7 @@ class Sinker {
       const Node& n = stepNodes[k];
       std::vector<std::string> inputs = n.inputs;
       inputs[static_cast<size_t>(s.pathOperand)] = cur;
-      if (kBinary.count(n.op)) {
+      if (isBinaryElementwise(n)) {
         std::string& other = inputs[static_cast<size_t>(1 - s.pathOperand)];
         if (otherTs[k]) {
           const Node& ot = *otherTs[k];

@@ -115,6 +115,14 @@ const std::map<std::string, std::string> kReduceEnum = {
     {"min", "NEST_RED_MIN"},   {"prod", "NEST_RED_PROD"},           {"sumsquare", "NEST_RED_SUM_SQUARE"},
     {"logsum", "NEST_RED_LOG_SUM"}, {"logsumexp", "NEST_RED_LOG_SUM_EXP"}};
 
+// The runtime enum of an LIR op name. The support table (cpu_support_table.h) admits only ops
+// the runtime implements, so a miss here is a bug, reported by name.
+const std::string& runtimeEnum(const std::map<std::string, std::string>& table, const std::string& op, const char* what) {
+  auto it = table.find(op);
+  if (it == table.end()) failInternal(std::string("CPU codegen: no runtime ") + what + " kernel for '" + op + "'");
+  return it->second;
+}
+
 // Drops size-1 dimensions and merges neighbours that are contiguous for every operand.
 void collapseDims(Shape& shape, std::vector<std::vector<int64_t>*> strides) {
   Shape s;
@@ -220,7 +228,7 @@ class CodeGen {
       if (op == "HardSigmoid") p1 = i.params.getFloat("beta", 0);
       if (op == "Selu") p1 = i.params.getFloat("gamma", 0);
       if (op == "Clip") p0 = i.params.getFloat("min", 0), p1 = i.params.getFloat("max", 0);
-      body_ += "  nest_unary_f32(" + kUnaryEnum.at(op) + ", " + in(i, 0) + ", " + out(i) + ", " +
+      body_ += "  nest_unary_f32(" + runtimeEnum(kUnaryEnum, op, "unary") + ", " + in(i, 0) + ", " + out(i) + ", " +
                cInt(typeOut(i).numElements()) + ", " + cFloat(p0) + ", " + cFloat(p1) + ");\n";
       return;
     }
@@ -478,20 +486,20 @@ class CodeGen {
       ints(p + "_shape", shape);
       ints(p + "_sa", sa);
       ints(p + "_sb", sb);
-      body_ += "  nest_binary_typed(" + kBinaryEnum.at(i.params.getString("op", "")) + ", " + codes.at(elem) + ", " +
+      body_ += "  nest_binary_typed(" + runtimeEnum(kBinaryEnum, i.params.getString("op", ""), "binary") + ", " + codes.at(elem) + ", " +
                std::to_string(shape.size()) + ", " + p + "_shape, " + in(i, 0, "void") + ", " + p + "_sa, " +
                in(i, 1, "void") + ", " + p + "_sb, " + out(i, 0, "void") + ");\n";
       return;
     }
     if (shape.empty()) {  // a single element
-      body_ += "  nest_binary_f32(" + kBinaryEnum.at(i.params.getString("op", "")) + ", 0, NULL, " + in(i, 0) + ", NULL, " +
+      body_ += "  nest_binary_f32(" + runtimeEnum(kBinaryEnum, i.params.getString("op", ""), "binary") + ", 0, NULL, " + in(i, 0) + ", NULL, " +
                in(i, 1) + ", NULL, " + out(i) + ", " + act + ");\n";
       return;
     }
     ints(p + "_shape", shape);
     ints(p + "_sa", sa);
     ints(p + "_sb", sb);
-    body_ += "  nest_binary_f32(" + kBinaryEnum.at(i.params.getString("op", "")) + ", " + std::to_string(shape.size()) +
+    body_ += "  nest_binary_f32(" + runtimeEnum(kBinaryEnum, i.params.getString("op", ""), "binary") + ", " + std::to_string(shape.size()) +
              ", " + p + "_shape, " + in(i, 0) + ", " + p + "_sa, " + in(i, 1) + ", " + p + "_sb, " + out(i) + ", " + act +
              ");\n";
   }
@@ -513,7 +521,7 @@ class CodeGen {
     ints(p + "_kst", kst);
     ints(p + "_rs", rs);
     ints(p + "_rst", rst);
-    body_ += "  nest_reduce_f32(" + kReduceEnum.at(i.params.getString("op", "")) + ", " + in(i, 0) + ", " + out(i) + ", " +
+    body_ += "  nest_reduce_f32(" + runtimeEnum(kReduceEnum, i.params.getString("op", ""), "reduce") + ", " + in(i, 0) + ", " + out(i) + ", " +
              std::to_string(ks.size()) + ", " + p + "_ks, " + p + "_kst, " + std::to_string(rs.size()) + ", " + p +
              "_rs, " + p + "_rst);\n";
   }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "backends/cpu/cpu_support_table.h"
 #include "core/error.h"
 #include "passes/lowering/lower_quant.h"
 #include "passes/pass_manager.h"
@@ -16,11 +17,12 @@ double msSince(std::chrono::steady_clock::time_point t) {
 
 }  // namespace
 
-std::string unsupportedReason(const Graph& graph, const Node& n) {
-  if (std::string r = loweringUnsupportedReason(graph, n); !r.empty()) return r;
+std::string unsupportedReason(const Graph& graph, const Node& node) {
+  if (std::string r = tableUnsupportedReason(graph, node); !r.empty()) return r;  // op, attribute, type
+  if (std::string r = loweringUnsupportedReason(graph, node); !r.empty()) return r;  // forms and values
   // Forms the runtime kernels do not take although the LIR has an instruction for them.
-  if (n.op == "AveragePool")
-    for (int64_t d : n.attrs.getInts("dilations", {}))
+  if (node.op == "AveragePool")
+    for (int64_t d : node.attrs.getInts("dilations", {}))
       if (d != 1) return "dilated AveragePool is not supported by the CPU runtime";
   return "";
 }

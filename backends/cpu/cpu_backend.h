@@ -13,9 +13,12 @@
 
 namespace nest::cpu {
 
-// Why the CPU backend cannot compile `node` ("" when it can).
+// Why the CPU backend cannot compile `node` of an (optimized) graph; "" when it can. First the
+// backend's support table (ops, pass-added attributes, element types: cpu_support_table.h), then
+// lowering's limits on forms and values (loweringUnsupportedReason), then the runtime's own.
 std::string unsupportedReason(const Graph& graph, const Node& node);
-// Every node of an (optimized) graph the CPU backend cannot compile, with the reason.
+
+// Every node of an (optimized) graph the CPU backend cannot compile, with the reason, in graph order.
 std::vector<UnsupportedNode> unsupportedNodes(const Graph& graph);
 
 // The target passes: pack-weights (conv2d and gemm/matmul weights packed at compile time with

@@ -295,6 +295,7 @@ OpDef unaryDef(const char* name, InferFn infer, KernelFn kernel, std::vector<Att
   d.attrs = std::move(attrs);
   d.infer = infer;
   d.kernel = kernel;
+  d.kind = OpKind::UnaryElementwise;
   return d;
 }
 
@@ -306,6 +307,7 @@ void registerActivationOps(OpTable& t) {
   {
     OpDef d = unaryDef("PRelu", inferPRelu, kernelPRelu);
     d.minInputs = d.maxInputs = 2;
+    d.kind = OpKind::Elementwise;  // the slope broadcasts (unidirectionally) by position
     t.add(std::move(d));
   }
   t.add(unaryDef("Elu", inferUnary<kFloats>, kernelElu, {{"alpha", AttrKind::Float}}));
@@ -316,8 +318,13 @@ void registerActivationOps(OpTable& t) {
                  {{"alpha", AttrKind::Float}, {"beta", AttrKind::Float}}));
   t.add(unaryDef("HardSwish", inferUnary<kFloats>, kernelHardSwish));
   t.add(unaryDef("Softplus", inferUnary<kFloats>, kernelSoftplus));
-  t.add(unaryDef("Softmax", inferSoftmax, kernelSoftmax<false>, {{"axis", AttrKind::Int}}));
-  t.add(unaryDef("LogSoftmax", inferSoftmax, kernelSoftmax<true>, {{"axis", AttrKind::Int}}));
+  // Normalized along an axis: not elementwise.
+  for (const char* name : {"Softmax", "LogSoftmax"}) {
+    OpDef d = unaryDef(name, inferSoftmax, name == std::string("Softmax") ? kernelSoftmax<false> : kernelSoftmax<true>,
+                       {{"axis", AttrKind::Int}});
+    d.kind = OpKind::Other;
+    t.add(std::move(d));
+  }
   {
     // Clip-11+: min/max are parameter inputs (tensors of X's type); Clip-6: float attributes.
     OpDef d = unaryDef("Clip", inferClip, kernelClip, {{"min", AttrKind::Float}, {"max", AttrKind::Float}});

@@ -133,8 +133,9 @@ void registerConvOps(OpTable& t) {
     d.minInputs = 2;
     d.maxInputs = 3;
     d.attrs = kConvAttrs;
-    d.attrs.push_back({"output_scale", AttrKind::Floats});
-    d.attrs.insert(d.attrs.end(), ops::fusedActivationAttrs().begin(), ops::fusedActivationAttrs().end());
+    d.attrs.push_back({"output_scale", AttrKind::Floats, true});  // fold-batchnorm
+    ops::declareFusedActivations(d);
+    d.layoutSensitive = true;
     d.infer = inferConv;
     d.kernel = convKernel;
     d.macs = convMacs;
@@ -152,6 +153,7 @@ void registerConvOps(OpTable& t) {
     d.infer = inferConvTranspose;
     d.kernel = convTransposeKernel;
     d.macs = convTransposeMacs;
+    d.layoutSensitive = true;
     t.add(std::move(d));
   }
 }

@@ -469,6 +469,7 @@ OpDef binaryDef(const char* name, InferFn infer, KernelFn kernel) {
   d.maxInputs = 2;
   d.infer = infer;
   d.kernel = kernel;
+  d.kind = OpKind::Elementwise;
   return d;
 }
 
@@ -483,6 +484,7 @@ OpDef unaryDef(const char* name, InferFn infer, KernelFn kernel) {
   OpDef d = binaryDef(name, infer, kernel);
   d.minInputs = 1;
   d.maxInputs = 1;
+  d.kind = OpKind::UnaryElementwise;
   return d;
 }
 
@@ -492,7 +494,7 @@ void registerElementwiseOps(OpTable& t) {
   // Arithmetic (numeric types, numpy broadcasting).
   {
     OpDef d = binaryDef("Add", inferAdd, kernelAdd);
-    d.attrs = ops::fusedActivationAttrs();
+    ops::declareFusedActivations(d);
     t.add(std::move(d));
   }
   t.add(binaryDef("Sub", inferBroadcast<kNumeric, false>, kernelBinary<SubOp, false>));

@@ -62,9 +62,23 @@ void applyTyped(const FusedActivation& a, Tensor& t) {
 }  // namespace
 
 const std::vector<AttrSpec>& fusedActivationAttrs() {
-  static const std::vector<AttrSpec> attrs = {{"activation", AttrKind::String},
-                                              {"activation_params", AttrKind::Floats}};
+  static const std::vector<AttrSpec> attrs = {{"activation", AttrKind::String, true},
+                                              {"activation_params", AttrKind::Floats, true}};
   return attrs;
+}
+
+const std::vector<std::string>& fusableActivationNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const KindInfo& k : kKinds) v.push_back(k.name);
+    return v;
+  }();
+  return names;
+}
+
+void declareFusedActivations(OpDef& def) {
+  def.attrs.insert(def.attrs.end(), fusedActivationAttrs().begin(), fusedActivationAttrs().end());
+  def.fusableActivations = fusableActivationNames();
 }
 
 bool isFusableActivationName(const std::string& name) { return findKind(name) != nullptr; }

@@ -19,11 +19,16 @@ struct FusedActivation {
   std::vector<float> params;
 };
 
-// The attribute declarations to append to an op's attrs.
+// The attribute declarations (pass-added) to append to an op's attrs.
 const std::vector<AttrSpec>& fusedActivationAttrs();
 
-// The activation names kernels can fuse, and the parameter count each takes.
+// The activation names kernels can fuse (Relu, Clip, LeakyRelu, Sigmoid, HardSwish).
+const std::vector<std::string>& fusableActivationNames();
 bool isFusableActivationName(const std::string& name);
+
+// Declares that every fusable activation may fuse into `def`: appends the attributes and sets
+// OpDef::fusableActivations. Each producer op's family file calls it once.
+void declareFusedActivations(OpDef& def);
 
 // Parses the node's fused activation; nullopt when it carries none. Throws BadInput naming the
 // node for an unknown name, a wrong parameter count or params without an activation.

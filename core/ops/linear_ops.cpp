@@ -177,7 +177,7 @@ void registerLinearOps(OpTable& t) {
     d.minInputs = 2;
     d.maxInputs = 3;
     d.attrs = {{"alpha", AttrKind::Float}, {"beta", AttrKind::Float}, {"transA", AttrKind::Int}, {"transB", AttrKind::Int}};
-    d.attrs.insert(d.attrs.end(), ops::fusedActivationAttrs().begin(), ops::fusedActivationAttrs().end());
+    ops::declareFusedActivations(d);
     d.infer = inferGemm;
     d.kernel = gemmKernel;
     d.macs = gemmMacs;

@@ -107,6 +107,8 @@ void registerMiscOps(OpTable& t) {
     d.category = "tensor";
     d.infer = inferIdentity;
     d.kernel = kernelIdentity;
+    d.kind = OpKind::UnaryElementwise;
+    d.view = true;
     t.add(std::move(d));
   }
   {
@@ -119,6 +121,7 @@ void registerMiscOps(OpTable& t) {
     d.params = {{1, "ratio", AttrKind::Float}, {2, "training_mode", AttrKind::Int}};
     d.infer = inferDropout;
     d.kernel = kernelDropout;
+    d.view = true;  // inference: result 0 is the operand (the mask is all true)
     t.add(std::move(d));
   }
   {
@@ -128,6 +131,7 @@ void registerMiscOps(OpTable& t) {
     d.attrs = {{"to", AttrKind::Int}};
     d.infer = inferCast;
     d.kernel = kernelCast;
+    d.kind = OpKind::UnaryElementwise;
     t.add(std::move(d));
   }
 }

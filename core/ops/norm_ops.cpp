@@ -232,6 +232,7 @@ void registerNormOps(OpTable& t) {
     d.attrs = {{"epsilon", AttrKind::Float}, {"momentum", AttrKind::Float}, {"training_mode", AttrKind::Int}};
     d.infer = inferBatchNorm;
     d.kernel = batchNormKernel;
+    d.layoutSensitive = true;  // channels are axis 1
     t.add(std::move(d));
   }
   {
@@ -243,6 +244,7 @@ void registerNormOps(OpTable& t) {
     d.attrs = {{"epsilon", AttrKind::Float}};
     d.infer = inferInstanceNorm;
     d.kernel = instanceNormKernel;
+    d.layoutSensitive = true;  // channels are axis 1
     t.add(std::move(d));
   }
   {
@@ -252,6 +254,7 @@ void registerNormOps(OpTable& t) {
     d.attrs = {{"alpha", AttrKind::Float}, {"beta", AttrKind::Float}, {"bias", AttrKind::Float}, {"size", AttrKind::Int}};
     d.infer = inferLRN;
     d.kernel = lrnKernel;
+    d.layoutSensitive = true;  // channels are axis 1
     t.add(std::move(d));
   }
 }

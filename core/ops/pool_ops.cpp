@@ -416,6 +416,7 @@ void registerPoolOps(OpTable& t) {
     d.infer = inferMaxPool;
     d.kernel = maxPoolKernel;
     d.quantInfer = inferQuantizedMaxPool;  // the plain kernel compares the integers directly
+    d.layoutSensitive = true;  // windows over axes 2..
     t.add(std::move(d));
   }
   {
@@ -428,6 +429,7 @@ void registerPoolOps(OpTable& t) {
     d.kernel = averagePoolKernel;
     d.quantInfer = inferQuantizedAveragePool;
     d.quantKernel = averagePoolQuantizedKernel;
+    d.layoutSensitive = true;  // windows over axes 2..
     t.add(std::move(d));
   }
   {
@@ -438,6 +440,8 @@ void registerPoolOps(OpTable& t) {
     d.kernel = globalPoolKernel<false>;
     d.quantInfer = inferQuantizedGlobalPool;
     d.quantKernel = globalAveragePoolQuantizedKernel;
+    d.kind = OpKind::Reduction;  // over axes 2..
+    d.layoutSensitive = true;
     t.add(std::move(d));
   }
   {
@@ -446,6 +450,8 @@ void registerPoolOps(OpTable& t) {
     d.category = "pool";
     d.infer = inferGlobalPool;
     d.kernel = globalPoolKernel<true>;
+    d.kind = OpKind::Reduction;  // over axes 2..
+    d.layoutSensitive = true;
     t.add(std::move(d));
   }
 }

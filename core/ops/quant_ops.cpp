@@ -458,6 +458,7 @@ void registerQuantOps(OpTable& t) {
     d.infer = inferConvInteger;
     d.kernel = convIntegerKernel;
     d.macs = convIntegerMacs;
+    d.layoutSensitive = true;
     t.add(std::move(d));
   }
   {
@@ -470,6 +471,7 @@ void registerQuantOps(OpTable& t) {
     d.infer = inferQLinearConv;
     d.kernel = qlinearConvKernel;
     d.macs = qlinearConvMacs;
+    d.layoutSensitive = true;
     t.add(std::move(d));
   }
 }

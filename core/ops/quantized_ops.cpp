@@ -25,8 +25,9 @@ namespace nest {
 
 namespace {
 
+// Added by the quantize pass (AttrSpec::passAdded).
 const std::vector<AttrSpec> kOutQuantAttrs = {
-    {"out_type", AttrKind::String}, {"out_scale", AttrKind::Float}, {"out_zero_point", AttrKind::Int}};
+    {"out_type", AttrKind::String, true}, {"out_scale", AttrKind::Float, true}, {"out_zero_point", AttrKind::Int, true}};
 
 bool isActivationElem(ElemType e) {
   return e == ElemType::I8 || e == ElemType::U8 || e == ElemType::I16 || e == ElemType::U16;

@@ -275,6 +275,7 @@ OpDef reduceDef(const char* name, InferFn infer, KernelFn kernel) {
   d.params = {{1, "axes", AttrKind::Ints}};
   d.infer = infer;
   d.kernel = kernel;
+  d.kind = OpKind::Reduction;
   return d;
 }
 
@@ -285,6 +286,7 @@ OpDef argDef(const char* name, KernelFn kernel) {
   d.attrs = {{"axis", AttrKind::Int}, {"keepdims", AttrKind::Int}, {"select_last_index", AttrKind::Int}};
   d.infer = inferArg;
   d.kernel = kernel;
+  d.kind = OpKind::Reduction;
   return d;
 }
 

@@ -487,14 +487,16 @@ void registerResizeOps(OpTable& t) {
                         {"scales", K::Floats},
                         {"sizes", K::Ints}},
               .params = {{1, "roi", K::Floats}, {2, "scales", K::Floats}, {3, "sizes", K::Ints}},
-              .infer = inferResize, .kernel = kernelResize});
+              .infer = inferResize, .kernel = kernelResize, .layoutSensitive = true});
   t.add(OpDef{.name = "Upsample", .category = "resize", .minInputs = 1, .maxInputs = 1,
               .attrs = {{"mode", K::String}, {"scales", K::Floats}}, .params = {{1, "scales", K::Floats}},
-              .infer = inferUpsample, .kernel = kernelUpsample});
+              .infer = inferUpsample, .kernel = kernelUpsample, .layoutSensitive = true});
   t.add(OpDef{.name = "DepthToSpace", .category = "tensor", .attrs = {{"blocksize", K::Int}, {"mode", K::String}},
-              .params = {}, .infer = inferDepthToSpace, .kernel = kernelDepthToSpace});
+              .params = {}, .infer = inferDepthToSpace, .kernel = kernelDepthToSpace,
+              .kind = OpKind::DataMovement, .layoutSensitive = true});
   t.add(OpDef{.name = "SpaceToDepth", .category = "tensor", .attrs = {{"blocksize", K::Int}}, .params = {},
-              .infer = inferSpaceToDepth, .kernel = kernelSpaceToDepth});
+              .infer = inferSpaceToDepth, .kernel = kernelSpaceToDepth,
+              .kind = OpKind::DataMovement, .layoutSensitive = true});
 }
 
 }  // namespace nest

@@ -257,15 +257,15 @@ void registerShapeOps(OpTable& t) {
   using K = AttrKind;
   t.add(OpDef{.name = "Reshape", .category = "shape", .minInputs = 1, .maxInputs = 1,
               .attrs = {{"shape", K::Ints}, {"allowzero", K::Int}}, .params = {{1, "shape", K::Ints}},
-              .infer = inferReshape, .kernel = kernelView});
+              .infer = inferReshape, .kernel = kernelView, .kind = OpKind::DataMovement, .view = true});
   t.add(OpDef{.name = "Flatten", .category = "shape", .attrs = {{"axis", K::Int}}, .params = {},
-              .infer = inferFlatten, .kernel = kernelView});
+              .infer = inferFlatten, .kernel = kernelView, .kind = OpKind::DataMovement, .view = true});
   t.add(OpDef{.name = "Squeeze", .category = "shape", .minInputs = 1, .maxInputs = 1,
               .attrs = {{"axes", K::Ints}}, .params = {{1, "axes", K::Ints}}, .infer = inferSqueeze,
-              .kernel = kernelView});
+              .kernel = kernelView, .kind = OpKind::DataMovement, .view = true});
   t.add(OpDef{.name = "Unsqueeze", .category = "shape", .minInputs = 1, .maxInputs = 1,
               .attrs = {{"axes", K::Ints}}, .params = {{1, "axes", K::Ints}}, .infer = inferUnsqueeze,
-              .kernel = kernelView});
+              .kernel = kernelView, .kind = OpKind::DataMovement, .view = true});
   t.add(OpDef{.name = "Shape", .category = "shape", .attrs = {{"start", K::Int}, {"end", K::Int}}, .params = {},
               .infer = inferShape, .kernel = kernelShape});
   t.add(OpDef{.name = "Size", .category = "shape", .attrs = {}, .params = {}, .infer = inferSize,

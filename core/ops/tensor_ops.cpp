@@ -543,19 +543,19 @@ void kernelExpand(KernelContext& ctx) {
 void registerTensorOps(OpTable& t) {
   using K = AttrKind;
   t.add(OpDef{.name = "Concat", .category = "tensor", .minInputs = 1, .maxInputs = -1,
-              .attrs = {{"axis", K::Int}}, .params = {}, .infer = inferConcat, .kernel = kernelConcat});
+              .attrs = {{"axis", K::Int}}, .params = {}, .infer = inferConcat, .kernel = kernelConcat, .kind = OpKind::DataMovement});
   // Any number of results (maxOutputs has no "variadic" value: -1 is documented for maxInputs only).
   t.add(OpDef{.name = "Split", .category = "tensor", .minInputs = 1, .maxInputs = 1, .minOutputs = 1,
               .maxOutputs = std::numeric_limits<int>::max(), .attrs = {{"axis", K::Int}, {"split", K::Ints}, {"num_outputs", K::Int}},
-              .params = {{1, "split", K::Ints}}, .infer = inferSplit, .kernel = kernelSplit});
+              .params = {{1, "split", K::Ints}}, .infer = inferSplit, .kernel = kernelSplit, .kind = OpKind::DataMovement});
   t.add(OpDef{.name = "Slice", .category = "tensor", .minInputs = 1, .maxInputs = 1,
               .attrs = {{"starts", K::Ints}, {"ends", K::Ints}, {"axes", K::Ints}, {"steps", K::Ints}},
               .params = {{1, "starts", K::Ints}, {2, "ends", K::Ints}, {3, "axes", K::Ints}, {4, "steps", K::Ints}},
-              .infer = inferSlice, .kernel = kernelSlice});
+              .infer = inferSlice, .kernel = kernelSlice, .kind = OpKind::DataMovement});
   t.add(OpDef{.name = "Gather", .category = "tensor", .minInputs = 2, .maxInputs = 2,
-              .attrs = {{"axis", K::Int}}, .params = {}, .infer = inferGather, .kernel = kernelGather});
+              .attrs = {{"axis", K::Int}}, .params = {}, .infer = inferGather, .kernel = kernelGather, .kind = OpKind::DataMovement});
   t.add(OpDef{.name = "Transpose", .category = "tensor", .attrs = {{"perm", K::Ints}}, .params = {}, .infer = inferTranspose,
-              .kernel = kernelTranspose});
+              .kernel = kernelTranspose, .kind = OpKind::DataMovement});
   t.add(OpDef{.name = "Pad", .category = "tensor", .minInputs = 1, .maxInputs = 1,
               .attrs = {{"mode", K::String},
                         {"pads", K::Ints},
@@ -563,13 +563,13 @@ void registerTensorOps(OpTable& t) {
                         {"value", K::Float},
                         {"axes", K::Ints}},
               .params = {{1, "pads", K::Ints}, {2, "constant_value", K::Tensor}, {3, "axes", K::Ints}},
-              .infer = inferPad, .kernel = kernelPad});
+              .infer = inferPad, .kernel = kernelPad, .kind = OpKind::DataMovement});
   t.add(OpDef{.name = "Tile", .category = "tensor", .minInputs = 1, .maxInputs = 1,
               .attrs = {{"repeats", K::Ints}}, .params = {{1, "repeats", K::Ints}}, .infer = inferTile,
-              .kernel = kernelTile});
+              .kernel = kernelTile, .kind = OpKind::DataMovement});
   t.add(OpDef{.name = "Expand", .category = "tensor", .minInputs = 1, .maxInputs = 1,
               .attrs = {{"shape", K::Ints}}, .params = {{1, "shape", K::Ints}}, .infer = inferExpand,
-              .kernel = kernelExpand});
+              .kernel = kernelExpand, .kind = OpKind::DataMovement});
 }
 
 }  // namespace nest

@@ -32,16 +32,17 @@ using lir::Instr;
 
 namespace {
 
-const std::set<std::string> kViewOps = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"};
-const std::set<std::string> kBinaryOps = {"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "PRelu"};
-const std::set<std::string> kUnaryOps = {"Relu", "LeakyRelu", "Elu", "Selu", "Sigmoid", "Tanh", "HardSigmoid",
-                                         "HardSwish", "Softplus", "Abs", "Neg", "Exp", "Log", "Sqrt",
-                                         "Reciprocal", "Ceil", "Floor", "Erf", "Clip"};
-const std::set<std::string> kMoveOps = {"Transpose", "Slice", "Split", "Expand", "Tile", "DepthToSpace", "SpaceToDepth"};
-const std::map<std::string, std::string> kReduceOps = {
+// Which lowering an op gets follows its op-table traits (OpDef::view, OpDef::kind): views become
+// aliases, data movement an index copy, elementwise ops `binary` / `unary` instructions carrying the
+// op name, reductions `reduce`. Which of those ops the runtime implements is the CPU backend's
+// table (backends/cpu/cpu_support_table.h), checked in front of loweringUnsupportedReason.
+// The runtime's reduce kinds, by op.
+const std::map<std::string, std::string> kReduceKinds = {
     {"ReduceSum", "sum"},       {"ReduceMean", "mean"},         {"ReduceMax", "max"},
     {"ReduceMin", "min"},       {"ReduceProd", "prod"},         {"ReduceSumSquare", "sumsquare"},
     {"ReduceLogSum", "logsum"}, {"ReduceLogSumExp", "logsumexp"}, {"GlobalMaxPool", "max"}};
+
+const OpDef* defOf(const Node& n) { return OpTable::instance().find(n.op); }
 
 bool allF32(const Graph& g, const std::vector<std::string>& values) {
   for (const std::string& v : values)
@@ -61,10 +62,16 @@ bool anyQuantized(const Graph& g, const Node& n) {
 std::string loweringUnsupportedReason(const Graph& g, const Node& n) {
   if (anyQuantized(g, n)) return quantLoweringUnsupportedReason(g, n);  // lower_quant.h
   const std::string& op = n.op;
+  const OpDef* def = defOf(n);
+  if (!def) return "no CPU kernel for " + op;
   const bool f32 = allF32(g, n.inputs) && allF32(g, n.outputs);
   auto needF32 = [&]() -> std::string { return f32 ? "" : "only float32 operands are supported"; };
+  if (op == "Pad") {
+    std::string mode = n.attrs.getString("mode", "constant");
+    return mode == "wrap" ? "Pad mode 'wrap' is not supported" : "";
+  }
   // Views and data movement work on bytes: any element type.
-  if (kViewOps.count(op) || kMoveOps.count(op) || op == "Concat" || op == "Gather") return "";
+  if (def->view || def->kind == OpKind::DataMovement) return "";
   if (op == "Cast") {
     auto isFloatKind = [](ElemType e) { return e == ElemType::F32 || e == ElemType::F64 || e == ElemType::F16; };
     const ElemType from = g.typeOf(n.inputs[0]).elem, to = g.typeOf(n.outputs[0]).elem;
@@ -78,10 +85,6 @@ std::string loweringUnsupportedReason(const Graph& g, const Node& n) {
     for (const ops::ResizeAxisTaps& t : ops::resizeAxisTaps(n, g.typeOf(n.inputs[0]).shape))
       if (t.anyExtrap) return op + " extrapolating outside the crop box (tf_crop_and_resize) is not supported";
     return n.attrs.getString("mode", "nearest") == "nearest" ? "" : needF32();
-  }
-  if (op == "Pad") {
-    std::string mode = n.attrs.getString("mode", "constant");
-    return mode == "wrap" ? "Pad mode 'wrap' is not supported" : "";
   }
   if ((op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Max" || op == "Min") && !f32 &&
       !n.attrs.has("activation")) {
@@ -106,15 +109,17 @@ std::string loweringUnsupportedReason(const Graph& g, const Node& n) {
       if (n.attrs.has(b) && !n.attrs.getTensor(b)) return "Clip with a non-tensor bound on integers is not supported";
     return "";
   }
-  if (kBinaryOps.count(op) || kUnaryOps.count(op) || op == "Softmax" || op == "LogSoftmax" || op == "MatMul" ||
-      op == "Gemm" || kReduceOps.count(op) || op == "GlobalAveragePool")
+  // Elementwise ops lower to the float32 `binary` / `unary` kernels.
+  if (def->kind == OpKind::Elementwise || def->kind == OpKind::UnaryElementwise) return needF32();
+  if (op == "Softmax" || op == "LogSoftmax" || op == "MatMul" || op == "Gemm" || op == "GlobalAveragePool")
     return needF32();
+  if (def->kind == OpKind::Reduction) return kReduceKinds.count(op) ? needF32() : "no CPU kernel for " + op;
   if (op == "BatchNormalization") {
     if (n.attrs.getInt("training_mode", 0) != 0 || (n.outputs.size() > 1 && !n.outputs[1].empty()))
       return "training-mode BatchNormalization is not supported";
     return needF32();
   }
-  if (op == "Mean" || op == "Min" || op == "Max" || op == "LRN") return needF32();
+  if (op == "LRN") return needF32();
   if (op == "ConvTranspose") {
     if (std::string r = needF32(); !r.empty()) return r;
     const int64_t rank = g.typeOf(n.inputs[0]).rank();
@@ -234,7 +239,8 @@ class Lowering {
       emit(n, q.kernel, ins, {resultBuffer(n.outputs[0])}).params = std::move(q.params);
       return;
     }
-    if (kViewOps.count(op)) return lowerView(n);
+    const OpDef& def = *defOf(n);  // loweringUnsupportedReason refused ops outside the table
+    if (def.view) return lowerView(n);
     if ((op == "Conv" || op == "MaxPool" || op == "AveragePool") && g_.typeOf(n.inputs[0]).rank() == 5)
       return lowerDirectNd(n);
     if (op == "Conv") return lowerConv(n);
@@ -257,9 +263,14 @@ class Lowering {
       emit(n, "matmul", {bufferOf(n.inputs[0]), bufferOf(n.inputs[1])}, {resultBuffer(n.outputs[0])});
       return;
     }
-    if (kBinaryOps.count(op) || op == "Mean" || op == "Min" || op == "Max") return lowerBinary(n);
+    if (def.kind == OpKind::Elementwise) return lowerBinary(n);
     if (op == "Clip" && g_.typeOf(n.outputs[0]).elem != ElemType::F32) return lowerIntegerClip(n);
-    if (kUnaryOps.count(op)) return lowerUnary(n);
+    if (op == "Cast") {
+      if (g_.typeOf(n.inputs[0]).elem == g_.typeOf(n.outputs[0]).elem) return lowerView(n);
+      emit(n, "cast", {bufferOf(n.inputs[0])}, {resultBuffer(n.outputs[0])});
+      return;
+    }
+    if (def.kind == OpKind::UnaryElementwise) return lowerUnary(n);
     if (op == "Softmax" || op == "LogSoftmax") {
       Instr& in = emit(n, "softmax", {bufferOf(n.inputs[0])}, {resultBuffer(n.outputs[0])});
       in.params.set("axis", ops::normalizeAxis(n.attrs.getInt("axis", -1), g_.typeOf(n.inputs[0]).rank(), n));
@@ -267,7 +278,7 @@ class Lowering {
       return;
     }
     if (op == "BatchNormalization") return lowerBatchNorm(n);
-    if (kReduceOps.count(op)) return lowerReduce(n);
+    if (def.kind == OpKind::Reduction) return lowerReduce(n);
     if (op == "Concat") {
       std::vector<BufferId> ins;
       for (const std::string& v : n.inputs) ins.push_back(bufferOf(v));
@@ -282,13 +293,10 @@ class Lowering {
       return;
     }
     if (op == "Pad") return lowerPad(n);
-    if (op == "Cast") {
-      if (g_.typeOf(n.inputs[0]).elem == g_.typeOf(n.outputs[0]).elem) return lowerView(n);
-      emit(n, "cast", {bufferOf(n.inputs[0])}, {resultBuffer(n.outputs[0])});
-      return;
-    }
     if ((op == "Resize" || op == "Upsample") && n.attrs.getString("mode", "nearest") != "nearest") return lowerResample(n);
-    if (kMoveOps.count(op) || op == "Resize" || op == "Upsample") return lowerMove(n);
+    // Every other data movement (Transpose, Slice, Split, Expand, Tile, DepthToSpace, ...) and
+    // nearest-neighbour resampling: an index copy.
+    if (def.kind == OpKind::DataMovement || op == "Resize" || op == "Upsample") return lowerMove(n);
     failInternal("lowering: no rule for " + n.describe());
   }
 
@@ -563,7 +571,9 @@ class Lowering {
       axes = ops::normalizeAxes(axes, rank, n);
     }
     Instr& in = emit(n, "reduce", {bufferOf(n.inputs[0])}, {resultBuffer(n.outputs[0])});
-    in.params.set("op", kReduceOps.at(n.op));
+    auto kind = kReduceKinds.find(n.op);
+    if (kind == kReduceKinds.end()) failInternal("lowering: no reduce kind for " + n.describe());
+    in.params.set("op", kind->second);
     in.params.set("axes", axes);
   }
 
