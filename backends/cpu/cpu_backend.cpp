@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/error.h"
+#include "passes/all_passes.h"
 #include "passes/lowering/lower_quant.h"
 #include "passes/pass_manager.h"
 
@@ -38,6 +39,9 @@ CompiledModel compile(const Graph& graph, const CompileOptions& options) {
   // A quantized graph had its float pipeline before the quantize pass: no graph passes again.
   PipelineRun run = runPipeline(graph, hasQuantizedValues(graph) ? Pipeline{} : options.pipeline);
   m.graph = run.result();
+  // What the CPU kernels cannot run but the compiler can compute (all operands constant) becomes a
+  // constant, whatever its size: anything computable at compile time compiles.
+  foldForBackend(m.graph, [](const Graph& g, const Node& n) { return !loweringUnsupportedReason(g, n).empty(); });
   m.graphMs = msSince(t0);
 
   std::vector<UnsupportedNode> bad = unsupportedNodes(m.graph);
