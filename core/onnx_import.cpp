@@ -393,7 +393,7 @@ class Importer {
 
     NodeEmitter em(*this, n);
     alignLegacyBroadcast(n, em, inputs);
-    applyOpsetDefaults(imported, opset_);
+    applyOpsetDefaults(imported, opset_, at);
     if (expandImportForm(em, imported)) return;
     em.emit(imported.op, std::move(imported.inputs), std::move(imported.outputs), std::move(imported.attrs));
   }

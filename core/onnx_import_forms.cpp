@@ -138,13 +138,21 @@ void expandBatchNormPerElement(ImportEmitter& em, const ImportedNode& n) {
 
 }  // namespace
 
-void applyOpsetDefaults(ImportedNode& node, int64_t opset) {
-  // Resize-10 is Upsample-9 renamed: asymmetric coordinates, nearest rounds down (ONNX's own
-  // Resize 10 -> 11 version converter sets exactly these two attributes).
+void applyOpsetDefaults(ImportedNode& node, int64_t opset, const std::string& where) {
+  // Resize-10 is Upsample-9 renamed: asymmetric coordinates. Nearest picks the lower neighbour when
+  // enlarging and the upper one when shrinking (ONNX's opset-10 test data: [1,2,3,4] scaled by 0.6
+  // gives [1,3]; onnxruntime's rule for Resize-10), i.e. nearest_mode floor or ceil.
   if (node.op == "Resize" && opset < 11) {
-    if (!node.attrs.has("coordinate_transformation_mode"))
-      node.attrs.set("coordinate_transformation_mode", std::string("asymmetric"));
-    if (!node.attrs.has("nearest_mode")) node.attrs.set("nearest_mode", std::string("floor"));
+    node.attrs.set("coordinate_transformation_mode", std::string("asymmetric"));
+    bool up = false, down = false;
+    for (float s : node.attrs.getFloats("scales")) {
+      up = up || s > 1.0f;
+      down = down || s < 1.0f;
+    }
+    if (up && down && node.attrs.getString("mode", "nearest") == "nearest")
+      failUnsupported(where + ": Resize-10 nearest that enlarges some axes and shrinks others is not supported "
+                      "(opset 10 rounds down when enlarging and up when shrinking)");
+    node.attrs.set("nearest_mode", std::string(down ? "ceil" : "floor"));
   }
 }
 

@@ -41,7 +41,7 @@ struct ImportedNode {
 };
 
 // Rewrites attributes whose defaults changed between the node's opset and 17 (Resize-10).
-void applyOpsetDefaults(ImportedNode& node, int64_t opset);
+void applyOpsetDefaults(ImportedNode& node, int64_t opset, const std::string& where);
 
 // Emits `node` as several IR nodes when its form needs it and returns true; false when the node
 // imports as one node of its own op. Throws Unsupported naming the node for a run-time data operand
