@@ -1,9 +1,9 @@
 // Stable node keys: how a project file names a node of a model so that the name survives
 // re-import and every graph pass (docs/project-file-format.md, "Assignments").
 //
-// The key of an imported node is its model name when it has one (nodes the importer expands from
-// one ONNX node share it), otherwise `OP:OUTPUT` from its op and first result name (ONNX result
-// names are unique). Passes keep keys: a node a pass creates inherits the key of the first node
+// The key of an imported node is its model name when it has one, otherwise `OP:OUTPUT` from its
+// op type and first result name (ONNX result names are unique); the IR nodes the importer expands
+// one ONNX node into all get that node's key (onnx_import.cpp, emitNode). Passes keep keys: a node a pass creates inherits the key of the first node
 // it came from (rewrite::insertNode, and the pass manager for any node left without one).
 #pragma once
 #include <string>

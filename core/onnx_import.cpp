@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "core/error.h"
+#include "core/onnx_import_forms.h"
 #include "core/onnx_quant_lowering.h"
 #include "core/onnx_tensor.h"
 #include "core/op_table.h"
@@ -58,6 +59,40 @@ onnx::ModelProto loadModelProto(const fs::path& file) {
 }
 
 bool isDefaultDomain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
+
+// Values a subgraph reads from enclosing scopes: implicit operands of the node holding it.
+void outerReferences(const onnx::GraphProto& g, std::set<std::string>& out) {
+  std::unordered_set<std::string> local;
+  for (const auto& i : g.initializer()) local.insert(i.name());
+  for (const auto& i : g.input()) local.insert(i.name());
+  for (const auto& n : g.node()) local.insert(n.output().begin(), n.output().end());
+  auto read = [&](const std::string& v) {
+    if (!v.empty() && !local.count(v)) out.insert(v);
+  };
+  for (const auto& n : g.node()) {
+    for (const auto& in : n.input()) read(in);
+    for (const auto& a : n.attribute()) {
+      std::set<std::string> inner;
+      if (a.has_g()) outerReferences(a.g(), inner);
+      for (const auto& sub : a.graphs()) outerReferences(sub, inner);
+      for (const std::string& v : inner) read(v);
+    }
+  }
+  for (const auto& o : g.output()) read(o.name());
+}
+
+// Every value a node reads: its operands and, for If (and other nodes with subgraphs), the
+// outer-scope values its subgraphs use.
+std::vector<std::string> nodeReads(const onnx::NodeProto& n) {
+  std::vector<std::string> reads(n.input().begin(), n.input().end());
+  std::set<std::string> implicit;
+  for (const auto& a : n.attribute()) {
+    if (a.has_g()) outerReferences(a.g(), implicit);
+    for (const auto& sub : a.graphs()) outerReferences(sub, implicit);
+  }
+  reads.insert(reads.end(), implicit.begin(), implicit.end());
+  return reads;
+}
 
 Attribute convertAttribute(const onnx::AttributeProto& a, AttrKind kind, const std::string& where,
                            const fs::path& baseDir) {
@@ -153,7 +188,8 @@ class Importer {
     std::map<std::string, std::string> unsupported;
     for (const auto& n : g.node()) {
       std::string key = isDefaultDomain(n.domain()) ? n.op_type() : n.domain() + "." + n.op_type();
-      bool ok = isDefaultDomain(n.domain()) && (n.op_type() == "Constant" || OpTable::instance().find(n.op_type()));
+      bool ok = isDefaultDomain(n.domain()) &&
+                (n.op_type() == "Constant" || n.op_type() == "If" || OpTable::instance().find(n.op_type()));
       if (!ok && !unsupported.count(key)) unsupported[key] = n.name().empty() ? "(unnamed)" : n.name();
     }
     if (unsupported.empty()) return;
@@ -201,13 +237,14 @@ class Importer {
     for (const auto& i : g.initializer()) available.insert(i.name());
     for (const auto& i : g.input()) available.insert(i.name());
     available.insert("");
+    auto isAvailable = [&](const std::string& v) { return available.count(v) || graph_.hasValue(v); };
     std::vector<const onnx::NodeProto*> order, pending;
     for (const auto& n : g.node()) pending.push_back(&n);
     while (!pending.empty()) {
       std::vector<const onnx::NodeProto*> next;
       for (const auto* n : pending) {
         bool ready = true;
-        for (const auto& in : n->input()) ready = ready && available.count(in);
+        for (const auto& in : nodeReads(*n)) ready = ready && isAvailable(in);
         if (ready) {
           order.push_back(n);
           for (const auto& o : n->output()) available.insert(o);
@@ -217,8 +254,8 @@ class Importer {
       }
       if (next.size() == pending.size()) {
         const auto* n = next.front();
-        for (const auto& in : n->input())
-          if (!available.count(in))
+        for (const auto& in : nodeReads(*n))
+          if (!isAvailable(in))
             failBadInput("node '" + n->name() + "' (" + n->op_type() + ") uses value '" + in +
                          "', which no node, input or initializer defines (or a cycle)");
       }
@@ -245,6 +282,46 @@ class Importer {
     return nullptr;
   }
 
+  // The emitter for one ONNX node: every IR node made from it is created by emitNode.
+  class NodeEmitter final : public ImportEmitter {
+   public:
+    NodeEmitter(Importer& im, const onnx::NodeProto& n) : im_(im), n_(n), where_(im.where(n)) {}
+    void emit(const std::string& op, std::vector<std::string> inputs, std::vector<std::string> outputs,
+              Attributes attrs) override {
+      im_.emitNode(n_, op, std::move(inputs), std::move(outputs), std::move(attrs));
+    }
+    void addConstant(const std::string& value, const Tensor& t) override {
+      im_.graph_.setConstant(value, t);
+      im_.known_[value] = t;
+    }
+    const TensorType& typeOf(const std::string& value) const override { return im_.graph_.typeOf(value); }
+    std::string freshValue(const std::string& base) const override { return im_.graph_.freshValueName(base); }
+    const Tensor* known(const std::string& value) override { return im_.knownValue(value); }
+    int64_t opset() const override { return im_.opset_; }
+    const std::string& where() const override { return where_; }
+
+   private:
+    Importer& im_;
+    const onnx::NodeProto& n_;
+    std::string where_;
+  };
+
+  // Adds one IR node made from ONNX node `src`. Every node the importer creates goes through here,
+  // so each carries the name of the ONNX node it came from (and, with it, its stable key); infers
+  // and records the result types and propagates known values.
+  void emitNode(const onnx::NodeProto& src, const std::string& op, std::vector<std::string> inputs,
+                std::vector<std::string> outputs, Attributes attrs) {
+    const OpDef& def = *OpTable::instance().find(op);
+    Node& node = graph_.addNode(op, src.name(), std::move(inputs), std::move(outputs), std::move(attrs));
+    // Every IR node of one ONNX node shares its stable key (core/node_keys.h).
+    node.key = !src.name().empty() ? src.name() : src.op_type() + ":" + (src.output_size() ? src.output(0) : "");
+    std::vector<const TensorType*> inTypes;
+    for (const std::string& in : node.inputs) inTypes.push_back(in.empty() ? nullptr : &graph_.typeOf(in));
+    std::vector<TensorType> outTypes = inferNodeTypes(def, node, inTypes);
+    for (size_t i = 0; i < node.outputs.size(); ++i) graph_.setType(node.outputs[i], outTypes[i]);
+    computeKnownOutputs(def, node, outTypes);
+  }
+
   void importNode(const onnx::NodeProto& n) {
     const std::string at = where(n);
     if (n.op_type() == "Constant") {
@@ -253,11 +330,16 @@ class Importer {
       known_[n.output(0)] = t;
       return;
     }
+    if (n.op_type() == "If") return inlineIf(n);
     const OpDef& def = *OpTable::instance().find(n.op_type());
-    Attributes attrs;
+    ImportedNode imported;
+    imported.op = def.name;
+    Attributes& attrs = imported.attrs;
     for (const auto& a : n.attribute()) {
       std::string name = a.name();
       if (def.name == "Pad" && name == "paddings") name = "pads";  // Pad-1 spelling
+      if (def.name == "BatchNormalization" && name == "spatial" && opset_ < 9)  // BatchNormalization-7 and older
+        attrs.set(name, static_cast<int64_t>(a.i()));
       for (const AttrSpec& spec : def.attrs)
         if (spec.name == name) attrs.set(name, convertAttribute(a, spec.kind, at, baseDir_));
     }
@@ -269,6 +351,10 @@ class Importer {
       if (p.index >= n.input_size() || n.input(p.index).empty()) continue;
       const std::string& value = n.input(p.index);
       const Tensor* t = knownValue(value);
+      if (!t && p.dataOnly) {
+        imported.runtimeParams[p.attr] = value;
+        continue;
+      }
       if (!t)
         failUnsupported(at + ": operand " + std::to_string(p.index) + " ('" + p.attr + "', value '" + value +
                         "') must be known at compile time, but it is computed at run time; only static shapes are "
@@ -288,11 +374,12 @@ class Importer {
         default: failInternal(def.name + ": parameter kind not supported");
       }
     }
-    std::vector<std::string> inputs;
+    std::vector<std::string>& inputs = imported.inputs;
     for (int i = 0; i < n.input_size(); ++i)
       if (!paramIndexes.count(i)) inputs.push_back(n.input(i));
     while (!inputs.empty() && inputs.back().empty()) inputs.pop_back();
-    std::vector<std::string> outputs(n.output().begin(), n.output().end());
+    std::vector<std::string>& outputs = imported.outputs;
+    outputs.assign(n.output().begin(), n.output().end());
     while (!outputs.empty() && outputs.back().empty()) outputs.pop_back();
     for (std::string& o : outputs)
       if (o.empty()) o = graph_.freshValueName((n.name().empty() ? n.op_type() : n.name()) + "_unused");
@@ -306,18 +393,56 @@ class Importer {
     for (const std::string& o : outputs)
       if (graph_.hasValue(o)) failBadInput(at + ": value '" + o + "' is defined twice");
 
-    alignLegacyBroadcast(n, at, inputs);
-    Node& node = graph_.addNode(def.name, n.name(), inputs, outputs, std::move(attrs));
-    std::vector<const TensorType*> inTypes;
-    for (const std::string& in : node.inputs) inTypes.push_back(in.empty() ? nullptr : &graph_.typeOf(in));
-    std::vector<TensorType> outTypes = inferNodeTypes(def, node, inTypes);
-    for (size_t i = 0; i < node.outputs.size(); ++i) graph_.setType(node.outputs[i], outTypes[i]);
-    computeKnownOutputs(def, node, outTypes);
+    NodeEmitter em(*this, n);
+    alignLegacyBroadcast(n, em, inputs);
+    applyOpsetDefaults(imported, opset_, at);
+    if (expandImportForm(em, imported)) return;
+    em.emit(imported.op, std::move(imported.inputs), std::move(imported.outputs), std::move(imported.attrs));
+  }
+
+  // If: the condition must be known at import (static shapes make most exported ones so); the
+  // taken branch is imported in place of the node, its results renamed to the If's by Identity.
+  void inlineIf(const onnx::NodeProto& n) {
+    const std::string at = where(n);
+    if (n.input_size() != 1 || n.input(0).empty()) failBadInput(at + ": If takes exactly one operand (the condition)");
+    const Tensor* cond = knownValue(n.input(0));
+    if (!cond)
+      failUnsupported(at + ": the condition '" + n.input(0) +
+                      "' is computed at run time; only an If whose condition is known at compile time (it is then "
+                      "replaced by its taken branch) is supported");
+    if (cond->numElements() != 1)
+      failBadInput(at + ": the condition must have one element, got shape " + shapeToString(cond->shape()));
+    const bool taken = cond->getDouble(0) != 0.0;
+    const char* branchName = taken ? "then_branch" : "else_branch";
+    const onnx::GraphProto* branch = nullptr;
+    for (const auto& a : n.attribute())
+      if (a.name() == branchName && a.has_g()) branch = &a.g();
+    if (!branch) failBadInput(at + ": has no " + branchName);
+    if (branch->output_size() != n.output_size())
+      failBadInput(at + ": " + branchName + " has " + std::to_string(branch->output_size()) + " results, the If " +
+                   std::to_string(n.output_size()));
+    checkSupported(*branch);
+    for (const auto& init : branch->initializer()) {
+      Tensor t = tensorFromProto(init, baseDir_, at + " " + branchName + " initializer '" + init.name() + "'");
+      graph_.setConstant(init.name(), t);
+      known_[init.name()] = t;
+    }
+    for (const onnx::NodeProto* inner : topologicalOrder(*branch)) importNode(*inner);
+    NodeEmitter em(*this, n);
+    for (int i = 0; i < n.output_size(); ++i) {
+      const std::string& result = branch->output(i).name();
+      if (!graph_.hasValue(result))
+        failBadInput(at + ": " + branchName + " result '" + result + "' is not produced by any node");
+      if (n.output(i).empty()) continue;
+      if (graph_.hasValue(n.output(i))) failBadInput(at + ": value '" + n.output(i) + "' is defined twice");
+      em.emit("Identity", {result}, {n.output(i)}, {});
+    }
   }
 
   // Opset 1-6 binary ops with broadcast=1 and `axis` align B with A's dimensions from `axis` on, not
   // with A's last dimensions as numpy broadcasting does: B gets trailing 1s so that both agree.
-  void alignLegacyBroadcast(const onnx::NodeProto& n, const std::string& at, std::vector<std::string>& inputs) {
+  void alignLegacyBroadcast(const onnx::NodeProto& n, ImportEmitter& em, std::vector<std::string>& inputs) {
+    const std::string& at = em.where();
     static const std::set<std::string> legacyOps = {"Add", "Sub", "Mul", "Div", "Pow", "And",
                                                     "Or", "Xor", "Equal", "Greater", "Less"};
     if (opset_ >= 7 || inputs.size() != 2 || inputs[0].empty() || inputs[1].empty() || !legacyOps.count(n.op_type()))
@@ -348,9 +473,7 @@ class Importer {
     } else {
       Attributes ra;
       ra.set("shape", Ints(aligned.begin(), aligned.end()));
-      const OpDef& reshape = *OpTable::instance().find("Reshape");
-      Node& r = graph_.addNode("Reshape", n.name().empty() ? "" : n.name() + "_broadcast", {inputs[1]}, {name}, ra);
-      graph_.setType(name, inferNodeTypes(reshape, r, {&graph_.typeOf(inputs[1])}).at(0));
+      em.emit("Reshape", {inputs[1]}, {name}, ra);
     }
     inputs[1] = name;
   }

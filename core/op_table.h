@@ -34,13 +34,16 @@ enum class OpKind {
 };
 const char* opKindName(OpKind kind);
 
-// An ONNX operand that selects the computation rather than carrying data (Reshape's shape,
-// Slice's starts, Clip's min, ...). The importer turns it into attribute `attr` and the op
-// never sees it as an operand, so every shape in the IR is static.
+// An ONNX operand that the importer turns into attribute `attr` when its value is known: operands
+// that select the computation (Reshape's shape, Slice's starts, ...), so every shape in the IR is
+// static, and small data operands (Clip's min, ...).
 struct ParamInput {
   int index;         // operand position in the ONNX node
   std::string attr;  // attribute it becomes
-  AttrKind kind;     // Ints, Int, Float or Floats
+  AttrKind kind;     // Ints, Int, Float, Floats or Tensor
+  // Carries data only (fixes no shape): it may be computed at run time, and the importer then
+  // imports the node in an operand form (core/onnx_import_forms.cpp, e.g. Clip as Max / Min).
+  bool dataOnly = false;
 };
 
 // Context handed to an op's inference: operand types in, result types out.

@@ -1,5 +1,7 @@
 // Every graph pass, one factory per pass file (passes/<file>.cpp).
 #pragma once
+#include <functional>
+
 #include "passes/pass.h"
 
 namespace nest {
@@ -10,6 +12,10 @@ PassInfo deadCodeEliminationPass();        // dead_code_elimination.cpp
 PassInfo commonSubexpressionPass();        // common_subexpression_elimination.cpp
 PassInfo constantFoldingPass();            // constant_folding.cpp
 PassInfo shapeComputationFoldingPass();    // shape_computation_folding.cpp
+// Not a pipeline pass: folds every node that `needed` admits and whose operands are all constants,
+// whatever the size cap. The driver calls it, before a backend compiles, for the nodes the backend
+// cannot run but the compiler can compute (constant_folding.cpp). Returns whether it changed the graph.
+bool foldForBackend(Graph& g, const std::function<bool(const Graph&, const Node&)>& needed);
 // Algebraic folding and fusion.
 PassInfo foldBatchNormPass();              // fold_batchnorm.cpp
 PassInfo foldScaleBiasPass();              // fold_scale_bias.cpp

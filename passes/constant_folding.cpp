@@ -20,6 +20,7 @@
 //   * A node whose kernel rejects its values (a Gather index out of range, ...) is left for the
 //     run-time error to report.
 #include <functional>
+#include <limits>
 #include <unordered_set>
 
 #include "core/error.h"
@@ -94,6 +95,12 @@ bool foldConstantNodes(Graph& g, const PassOptions& opt, const std::function<boo
 }
 
 }  // namespace detail
+
+bool foldForBackend(Graph& g, const std::function<bool(const Graph&, const Node&)>& needed) {
+  PassOptions unlimited;
+  unlimited.foldSizeLimitBytes = std::numeric_limits<size_t>::max();
+  return detail::foldConstantNodes(g, unlimited, needed);
+}
 
 PassInfo constantFoldingPass() {
   return {"constant-fold", "Evaluates nodes whose operands are all constants and replaces them by constants",

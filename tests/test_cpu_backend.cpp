@@ -20,6 +20,7 @@
 #include "passes/lowering/lir_passes.h"
 #include "passes/lowering/lower_to_lir.h"
 #include "tests/cpu_backend_graphs.h"
+#include "tests/onnx_model_builder.h"
 #include "tests/test_support.h"
 
 using namespace nest;
@@ -240,6 +241,55 @@ class CpuBackendTest : public QObject {
     QCOMPARE(r.code, 2);
     NEST_VERIFY(r.out.find("(ConvTranspose): only 1-D and 2-D ConvTranspose are supported (got 3-D)") != std::string::npos, r.out);
     QVERIFY(!fs::exists(dir / "model.c"));
+  }
+
+  // Weights from ConstantOfShape (models whose initializers were stripped) lower to a fill, also
+  // above the folding size cap; a node the CPU kernels cannot run (Range) whose operands are all
+  // constants is computed at compile time, whatever its size.
+  void compileTimeComputableNodesCompile() {
+    testing::GraphBuilder b("computable");
+    const int64_t rows = 600, cols = 1000, count = 300000;  // 2.4 MB and 1.2 MB: above the 1 MB fold cap
+    b.input("x", {rows, cols});
+    b.input("x2", {count});
+    Attributes cos;
+    cos.set("shape", Ints{rows, cols});
+    cos.set("value", Tensor::fromVector<float>(ElemType::F32, {1}, {0.25f}));
+    b.node("Add", "y", {"x", b.node("ConstantOfShape", "w", {}, cos)});
+    Attributes range;
+    range.set("start", Tensor::scalarF32(0.0f));
+    range.set("limit", Tensor::scalarF32(static_cast<float>(count)));
+    range.set("delta", Tensor::scalarF32(1.0f));
+    b.node("Add", "y2", {"x2", b.node("Range", "ramp", {}, range)});
+    Graph g = b.done({"y", "y2"});
+    cpu::CompiledModel m = cpu::compile(g, {});
+    QCOMPARE(testing::countOp(m.graph, "ConstantOfShape"), 1);
+    QCOMPARE(testing::countOp(m.graph, "Range"), 0);
+    QVERIFY(m.graph.isConstant("ramp"));
+    size_t fills = 0;
+    for (const lir::Instr& in : m.lir.result.instrs) fills += in.kernel == "fill";
+    QCOMPARE(fills, size_t{1});
+    std::vector<Tensor> inputs = testing::randomInputs(g, 5);
+    std::vector<Tensor> got = runnerForBackend("cpu")(g, inputs);
+    std::vector<float> y(static_cast<size_t>(rows * cols)), y2(static_cast<size_t>(count));
+    for (size_t i = 0; i < y.size(); ++i) y[i] = inputs[0].data<float>()[i] + 0.25f;
+    for (size_t i = 0; i < y2.size(); ++i) y2[i] = inputs[1].data<float>()[i] + static_cast<float>(i);
+    QVERIFY(got.at(0).sameBytes(Tensor::fromVector<float>(ElemType::F32, {rows, cols}, y)));
+    QVERIFY(got.at(1).sameBytes(Tensor::fromVector<float>(ElemType::F32, {count}, y2)));
+  }
+
+  // Clip bounds computed at run time (openWakeWord's melspectrogram: min = max(x) - 80) import as
+  // Max / Min, which the CPU backend runs.
+  void runtimeClipBounds() {
+    testing::ModelBuilder b(13);
+    b.input("x", {2, 3}).input("hi", {}).output("y");
+    b.initializer("range", Tensor::scalarF32(80.0f));
+    testing::setInt(b.node("ReduceMax", "top", {"x"}, {"top"}), "keepdims", 0);
+    b.node("Sub", "floor", {"top", "range"}, {"lo"});
+    b.node("Clip", "clip", {"x", "lo", "hi"}, {"y"});
+    Graph g = testing::importModel(b.model()).graph;
+    std::vector<Tensor> inputs = {testing::f32({2, 3}, {-200, -75, -5, 0, 3, 20}), Tensor::scalarF32(2.0f)};
+    std::vector<Tensor> got = runnerForBackend("cpu")(g, inputs);
+    QVERIFY(got.at(0).sameBytes(testing::f32({2, 3}, {-60, -60, -5, 0, 2, 2})));
   }
 
   void allConformanceTests() {

@@ -2,6 +2,7 @@
 // accepted spellings of a model (domains, initializers listed as inputs, Constant nodes, external
 // data, old and new opset forms, parameter operands) and the text IR round trip.
 #include "tests/test_support.h"
+#include "tests/onnx_model_builder.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -19,170 +20,15 @@
 
 namespace fs = std::filesystem;
 using namespace nest;
-using nest::testing::errorOf;
+using namespace nest::testing;
 
 namespace {
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 size_t countOf(const std::string& text, const std::string& part) {
   size_t n = 0;
   for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + part.size())) ++n;
   return n;
 }
-
-// Checks that `msg` mentions `part` (inside test functions and helpers returning void).
-#define NEST_CONTAINS(msg, part)                                                                        \
-  NEST_VERIFY(contains((msg), (part)), "message does not mention '" + std::string(part) + "':\n" + (msg))
-
-// An onnx::ModelProto built by hand.
-class ModelBuilder {
- public:
-  explicit ModelBuilder(int64_t opset, const std::string& opsetDomain = "") {
-    model_.set_ir_version(7);
-    model_.set_producer_name("test_importer");
-    auto* o = model_.add_opset_import();
-    o->set_domain(opsetDomain);
-    o->set_version(opset);
-    model_.mutable_graph()->set_name("g");
-  }
-
-  onnx::ModelProto& model() { return model_; }
-  onnx::GraphProto& graph() { return *model_.mutable_graph(); }
-
-  // A graph input; a dimension of -1 is dynamic (dim_param `dynName`).
-  ModelBuilder& input(const std::string& name, const Shape& dims, int elem = onnx::TensorProto::FLOAT,
-                      const std::string& dynName = "N") {
-    auto* vi = graph().add_input();
-    vi->set_name(name);
-    auto* tt = vi->mutable_type()->mutable_tensor_type();
-    tt->set_elem_type(elem);
-    auto* shape = tt->mutable_shape();
-    for (int64_t d : dims) {
-      auto* dim = shape->add_dim();
-      if (d < 0) dim->set_dim_param(dynName);
-      else dim->set_dim_value(d);
-    }
-    return *this;
-  }
-  ModelBuilder& output(const std::string& name) {
-    graph().add_output()->set_name(name);
-    return *this;
-  }
-  onnx::NodeProto& node(const std::string& op, const std::string& name, const std::vector<std::string>& inputs,
-                        const std::vector<std::string>& outputs, const std::string& domain = "") {
-    auto* n = graph().add_node();
-    n->set_op_type(op);
-    n->set_name(name);
-    n->set_domain(domain);
-    for (const auto& i : inputs) n->add_input(i);
-    for (const auto& o : outputs) n->add_output(o);
-    return *n;
-  }
-  ModelBuilder& initializer(const std::string& name, const Tensor& t) {
-    tensorToProto(t, name, *graph().add_initializer());
-    return *this;
-  }
-  // A Constant node with a `value` tensor attribute.
-  ModelBuilder& constant(const std::string& name, const Tensor& t) {
-    auto& n = node("Constant", name + "_node", {}, {name});
-    auto* a = n.add_attribute();
-    a->set_name("value");
-    a->set_type(onnx::AttributeProto::TENSOR);
-    tensorToProto(t, name, *a->mutable_t());
-    return *this;
-  }
-
- private:
-  onnx::ModelProto model_;
-};
-
-onnx::AttributeProto* addAttr(onnx::NodeProto& n, const std::string& name, onnx::AttributeProto::AttributeType type) {
-  auto* a = n.add_attribute();
-  a->set_name(name);
-  a->set_type(type);
-  return a;
-}
-void setInt(onnx::NodeProto& n, const std::string& name, int64_t v) {
-  addAttr(n, name, onnx::AttributeProto::INT)->set_i(v);
-}
-void setFloat(onnx::NodeProto& n, const std::string& name, float v) {
-  addAttr(n, name, onnx::AttributeProto::FLOAT)->set_f(v);
-}
-void setString(onnx::NodeProto& n, const std::string& name, const std::string& v) {
-  addAttr(n, name, onnx::AttributeProto::STRING)->set_s(v);
-}
-void setInts(onnx::NodeProto& n, const std::string& name, const Ints& v) {
-  auto* a = addAttr(n, name, onnx::AttributeProto::INTS);
-  for (int64_t x : v) a->add_ints(x);
-}
-void setFloats(onnx::NodeProto& n, const std::string& name, const Floats& v) {
-  auto* a = addAttr(n, name, onnx::AttributeProto::FLOATS);
-  for (float x : v) a->add_floats(x);
-}
-
-Tensor f32(const Shape& shape, const std::vector<float>& values) { return Tensor::fromVector<float>(ElemType::F32, shape, values); }
-Tensor i64(const Shape& shape, const std::vector<int64_t>& values) {
-  return Tensor::fromVector<int64_t>(ElemType::I64, shape, values);
-}
-// 0, 1, 2, ... scaled and shifted.
-Tensor ramp(const Shape& shape, float scale = 1.0f, float shift = 0.0f) {
-  std::vector<float> v(static_cast<size_t>(numElements(shape)));
-  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i) * scale + shift;
-  return f32(shape, v);
-}
-
-void writeBytes(const fs::path& file, const std::string& bytes) {
-  std::ofstream out(file, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-fs::path writeModel(const onnx::ModelProto& m, const fs::path& file) {
-  std::string bytes;
-  if (!m.SerializeToString(&bytes)) throw std::runtime_error("cannot serialize the test model");
-  writeBytes(file, bytes);
-  return file;
-}
-
-// Writes the model into a fresh temporary folder and imports it.
-ImportResult importModel(const onnx::ModelProto& m, const ImportOptions& options = {}) {
-  QTemporaryDir dir;
-  if (!dir.isValid()) throw std::runtime_error("no temporary folder");
-  fs::path file = writeModel(m, fs::path(dir.path().toStdString()) / "model.onnx");
-  return importOnnxFile(file, options);
-}
-
-std::string importError(const onnx::ModelProto& m, ErrorKind* kind, const ImportOptions& options = {}) {
-  return errorOf([&] { importModel(m, options); }, kind);
-}
-
-const Node* findOp(const Graph& g, const std::string& op) {
-  for (const Node& n : g.nodes)
-    if (n.op == op) return &n;
-  return nullptr;
-}
-
-std::vector<Tensor> runGraph(const Graph& g, const std::vector<Tensor>& inputs) {
-  Interpreter interp(g);
-  return interp.run(inputs);
-}
-
-// Exact comparison of two lists of tensors; an empty string when equal.
-std::string sameTensors(const std::vector<Tensor>& expected, const std::vector<Tensor>& actual) {
-  if (expected.size() != actual.size())
-    return std::to_string(expected.size()) + " tensors expected, " + std::to_string(actual.size()) + " given";
-  for (size_t i = 0; i < expected.size(); ++i)
-    if (auto diff = compareTensors(expected[i], actual[i], Tolerance{0.0, 0.0}))
-      return "tensor " + std::to_string(i) + ": " + *diff;
-  return "";
-}
-
-// Fails the test with the first difference unless the tensor lists (expected, actual) are equal.
-#define NEST_SAME_TENSORS(...)                   \
-  do {                                           \
-    std::string diff_ = sameTensors(__VA_ARGS__); \
-    NEST_VERIFY(diff_.empty(), diff_);           \
-  } while (false)
 
 std::string attrsToString(const Attributes& a) {
   // Printed through a one-node graph is overkill; names suffice to show what differs.

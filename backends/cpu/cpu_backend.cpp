@@ -4,6 +4,7 @@
 
 #include "backends/cpu/cpu_support_table.h"
 #include "core/error.h"
+#include "passes/all_passes.h"
 #include "passes/lowering/lower_quant.h"
 #include "passes/pass_manager.h"
 

@@ -50,6 +50,7 @@ std::vector<OpSupport> buildTable() {
       {"Cast", kAny, 0, {}, {}},
       {"Resize", kAny, 0, {}, {}},
       {"Upsample", kAny, 0, {}, {}},
+      {"ConstantOfShape", kAny, 0, {}, {}},  // fill (weights of models whose initializers were stripped)
       // Elementwise arithmetic.
       {"Add", kArith, kQ8, join(kFused, kOutQuant), acts},
       {"Sub", kArith, 0, {}, {}},

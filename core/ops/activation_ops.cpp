@@ -328,7 +328,7 @@ void registerActivationOps(OpTable& t) {
   {
     // Clip-11+: min/max are parameter inputs (tensors of X's type); Clip-6: float attributes.
     OpDef d = unaryDef("Clip", inferClip, kernelClip, {{"min", AttrKind::Float}, {"max", AttrKind::Float}});
-    d.params = {{1, "min", AttrKind::Tensor}, {2, "max", AttrKind::Tensor}};
+    d.params = {{1, "min", AttrKind::Tensor, true}, {2, "max", AttrKind::Tensor, true}};
     t.add(std::move(d));
   }
 }

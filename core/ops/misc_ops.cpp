@@ -118,7 +118,7 @@ void registerMiscOps(OpTable& t) {
     d.minOutputs = 1;
     d.maxOutputs = 2;
     d.attrs = {{"ratio", AttrKind::Float}};  // Dropout-7..10 attribute
-    d.params = {{1, "ratio", AttrKind::Float}, {2, "training_mode", AttrKind::Int}};
+    d.params = {{1, "ratio", AttrKind::Float, true}, {2, "training_mode", AttrKind::Int}};
     d.infer = inferDropout;
     d.kernel = kernelDropout;
     d.view = true;  // inference: result 0 is the operand (the mask is all true)

@@ -72,6 +72,7 @@ std::string loweringUnsupportedReason(const Graph& g, const Node& n) {
   }
   // Views and data movement work on bytes: any element type.
   if (def->view || def->kind == OpKind::DataMovement) return "";
+  if (op == "ConstantOfShape") return "";  // fill: any element type
   if (op == "Cast") {
     auto isFloatKind = [](ElemType e) { return e == ElemType::F32 || e == ElemType::F64 || e == ElemType::F16; };
     const ElemType from = g.typeOf(n.inputs[0]).elem, to = g.typeOf(n.outputs[0]).elem;
@@ -241,6 +242,14 @@ class Lowering {
     }
     const OpDef& def = *defOf(n);  // loweringUnsupportedReason refused ops outside the table
     if (def.view) return lowerView(n);
+    if (op == "ConstantOfShape") {
+      // A tensor of one repeated value (weights of models whose initializers were stripped): a
+      // fill at run time rather than a constant of the full size in the bundle.
+      const Tensor* v = n.attrs.getTensor("value");
+      Instr& in = emit(n, "fill", {}, {resultBuffer(n.outputs[0])});
+      in.params.set("value", v ? v->reshaped({}) : Tensor::scalarF32(0.0f));
+      return;
+    }
     if ((op == "Conv" || op == "MaxPool" || op == "AveragePool") && g_.typeOf(n.inputs[0]).rank() == 5)
       return lowerDirectNd(n);
     if (op == "Conv") return lowerConv(n);
