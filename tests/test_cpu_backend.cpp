@@ -269,7 +269,7 @@ class CpuBackendTest : public QObject {
     for (const lir::Instr& in : m.lir.result.instrs) fills += in.kernel == "fill";
     QCOMPARE(fills, size_t{1});
     std::vector<Tensor> inputs = testing::randomInputs(g, 5);
-    std::vector<Tensor> got = runnerForBackend("cpu")(g, inputs);
+    std::vector<Tensor> got = driver::graphRunner("cpu", "O1")(g, inputs);
     std::vector<float> y(static_cast<size_t>(rows * cols)), y2(static_cast<size_t>(count));
     for (size_t i = 0; i < y.size(); ++i) y[i] = inputs[0].data<float>()[i] + 0.25f;
     for (size_t i = 0; i < y2.size(); ++i) y2[i] = inputs[1].data<float>()[i] + static_cast<float>(i);
@@ -288,7 +288,7 @@ class CpuBackendTest : public QObject {
     b.node("Clip", "clip", {"x", "lo", "hi"}, {"y"});
     Graph g = testing::importModel(b.model()).graph;
     std::vector<Tensor> inputs = {testing::f32({2, 3}, {-200, -75, -5, 0, 3, 20}), Tensor::scalarF32(2.0f)};
-    std::vector<Tensor> got = runnerForBackend("cpu")(g, inputs);
+    std::vector<Tensor> got = driver::graphRunner("cpu", "O1")(g, inputs);
     QVERIFY(got.at(0).sameBytes(testing::f32({2, 3}, {-60, -60, -5, 0, 2, 2})));
   }
 
