@@ -5,9 +5,9 @@
 #include "app/cli/commands.h"
 #include "app/cli/quant_options.h"
 #include "backends/backend_runner.h"
+#include "backends/input_binding.h"
 #include "backends/interpreter/interpreter.h"
 #include "core/error.h"
-#include "core/model_loader.h"
 #include "core/npy.h"
 #include "core/onnx_tensor.h"
 
@@ -17,48 +17,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Pairs --input specs with graph inputs: positional in graph-input order, or NAME=FILE.
-std::vector<Tensor> readInputs(const Graph& g, const std::vector<std::string>& specs) {
-  std::vector<Tensor> inputs(g.inputs.size());
-  std::vector<bool> given(g.inputs.size(), false);
-  size_t nextPositional = 0;
-  for (const std::string& spec : specs) {
-    size_t slot = g.inputs.size();
-    std::string file = spec;
-    if (auto eq = spec.find('='); eq != std::string::npos) {
-      auto it = std::find(g.inputs.begin(), g.inputs.end(), spec.substr(0, eq));
-      if (it == g.inputs.end() && !fs::exists(spec)) failBadInput("--input " + spec + ": the model has no input named '" + spec.substr(0, eq) + "'");
-      if (it != g.inputs.end()) {
-        slot = static_cast<size_t>(it - g.inputs.begin());
-        file = spec.substr(eq + 1);
-      }
-    }
-    if (slot == g.inputs.size()) {
-      while (nextPositional < g.inputs.size() && given[nextPositional]) ++nextPositional;
-      if (nextPositional == g.inputs.size())
-        failBadInput("too many --input files: the model takes " + std::to_string(g.inputs.size()));
-      slot = nextPositional;
-    }
-    if (given[slot]) failBadInput("input '" + g.inputs[slot] + "' is given twice");
-    inputs[slot] = readTensorFile(file);
-    given[slot] = true;
-  }
-  for (size_t i = 0; i < g.inputs.size(); ++i)
-    if (!given[i]) failBadInput("no --input for graph input '" + g.inputs[i] + "' (" + typeToString(g.typeOf(g.inputs[i])) + ")");
-  return inputs;
-}
-
 int run(const ParsedArgs& args) {
   std::string format = args.get("--format", "pb");
   if (format != "pb" && format != "npy") failBadInput("--format must be pb or npy, not '" + format + "'");
   if (!args.has("--output-dir")) failBadInput("--output-dir DIR is required");
   GraphRunner runner = runnerForBackend(args.get("--backend", "interpreter"));
-  Graph g = loadModel(args.positional[0], importOptionsFrom(args));
+  BoundModel bound = bindModelInputs(args.positional[0], args.all("--input"), importOptionsFrom(args));
+  if (!bound.note.empty()) std::cout << bound.note << "\n";
+  Graph g = std::move(bound.graph);
   if (quantizationRequested(args)) {
     PipelineRun quantized = quantizeModel(g, quantRequestFrom(args));
     g = quantized.result();
   }
-  std::vector<Tensor> inputs = readInputs(g, args.all("--input"));
+  const std::vector<Tensor>& inputs = bound.inputs;
   auto start = std::chrono::steady_clock::now();
   std::vector<Tensor> outputs = runInSlices(g, inputs, [&](const std::vector<Tensor>& in) { return runner(g, in); });
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -89,6 +60,9 @@ Command runCommand() {
            "NAME=FILE. Outputs are written as output_0.pb, output_1.pb, ... in graph-output order.\n"
            "When an input's leading dimension is k times the model's (e.g. 10000x1x28x28 for a\n"
            "1x1x28x28 model), the model runs k times over slices and the outputs are concatenated.\n"
+           "Inputs whose values select the computation (a Reshape shape, Slice starts, Resize scales,\n"
+           "...) become constants, and dynamic dimensions take the input file's sizes (--input-shape\n"
+           "overrides); a `bound:` line says what was bound.\n"
            "With --profile the model is quantized first (as nestc quantize, same options) and the\n"
            "integer graph runs; its outputs are dequantized to float.",
            options, 1, 1},
