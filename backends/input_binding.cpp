@@ -104,7 +104,9 @@ BoundModel bindModelInputs(const fs::path& model, const std::vector<std::string>
       // Static dims stay the model's: the value then either matches, holds k batches, or is
       // reported as a wrong shape when the graph runs (an input bound as a constant keeps its own).
       Shape shape = value.shape();
-      if (d.hasShape) {
+      if (d.hasShape && !dynamic) {
+        shape = d.dims;
+      } else if (d.hasShape) {
         if (d.dims.size() != shape.size())
           failBadInput("input '" + d.name + "': " + files[i]->string() + " has shape " + dimsText(shape) +
                        " but the model's input has rank " + std::to_string(d.dims.size()) + " " + dimsText(d.dims));

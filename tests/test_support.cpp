@@ -118,6 +118,7 @@ std::string compareWithTestList(const std::map<std::string, std::string>& actual
   if (diff.empty()) return "";
   diff = file.filename().string() + " differs:" + diff + "\n--- the list now (after the header comment):\n";
   for (const auto& [name, reason] : actual) diff += name + "\t" + reason + "\n";
+  qWarning("%s", diff.c_str());  // in full: QtTest truncates long failure messages
   return diff;
 }
 

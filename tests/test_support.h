@@ -38,7 +38,7 @@ inline std::filesystem::path binDir() { return NEST_BIN_DIR; }
 std::map<std::string, std::string> readTestList(const std::filesystem::path& file);
 // Compares `actual` (name -> reason) with a checked-in list read by readTestList: empty when both
 // hold the same names with the same reasons, else each difference and then the whole list as it
-// should read now (to paste after checking it).
+// should read now (to paste after checking it), also printed in full as a warning.
 std::string compareWithTestList(const std::map<std::string, std::string>& actual, const std::filesystem::path& file);
 // An error message as a list reason: one line (newlines and tabs become " | " and " "), the shared
 // test data folder written as "testdata/".
