@@ -40,6 +40,9 @@ std::map<std::string, std::string> readTestList(const std::filesystem::path& fil
 // hold the same names with the same reasons, else each difference and then the whole list as it
 // should read now (to paste after checking it), also printed in full as a warning.
 std::string compareWithTestList(const std::map<std::string, std::string>& actual, const std::filesystem::path& file);
+// The same against entries already read (e.g. a part of a list), named `listName` in the message.
+std::string compareWithTestList(const std::map<std::string, std::string>& actual,
+                                const std::map<std::string, std::string>& listed, const std::string& listName);
 // An error message as a list reason: one line (newlines and tabs become " | " and " "), the shared
 // test data folder written as "testdata/".
 std::string listReason(const std::string& message);
