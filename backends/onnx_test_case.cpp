@@ -1,15 +1,11 @@
 #include "backends/onnx_test_case.h"
 
 #include <algorithm>
-#include <fstream>
-#include <map>
-#include <set>
 
-#include <onnx/onnx_pb.h>
-
+#include "backends/input_binding.h"
+#include "backends/interpreter/interpreter.h"
 #include "core/error.h"
 #include "core/npy.h"
-#include "core/onnx_import.h"
 
 namespace nest {
 
@@ -25,23 +21,6 @@ std::vector<fs::path> numberedFiles(const fs::path& dir, const std::string& pref
     files.push_back(f);
   }
   return files;
-}
-
-// Graph input names of the ONNX model in order (initializers excluded), to pair with input_K.pb.
-std::vector<std::string> modelInputNames(const fs::path& model) {
-  std::ifstream in(model, std::ios::binary);
-  onnx::ModelProto proto;
-  if (!in || !proto.ParseFromIstream(&in)) failBadInput(model.string() + " is not a valid ONNX model");
-  std::set<std::string> inits;
-  for (const auto& i : proto.graph().initializer()) inits.insert(i.name());
-  std::vector<std::string> names;
-  for (const auto& i : proto.graph().input()) {
-    if (inits.count(i.name())) continue;
-    if (!i.type().has_tensor_type())
-      failUnsupported("graph input '" + i.name() + "' is not a tensor (sequence, map and optional inputs are not supported)");
-    names.push_back(i.name());
-  }
-  return names;
 }
 
 }  // namespace
@@ -67,25 +46,25 @@ TestCaseResult runOnnxTestCase(const fs::path& dir, const GraphRunner& runner, c
       if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0) sets.push_back(e.path());
     std::sort(sets.begin(), sets.end());
     if (sets.empty()) failBadInput(dir.string() + " has no test_data_set_* folder");
-    std::vector<std::string> inputNames = modelInputNames(model);
+    const size_t inputCount = declaredOnnxInputs(model).size();
     for (const fs::path& set : sets) {
       std::vector<fs::path> inFiles = numberedFiles(set, "input_"), outFiles = numberedFiles(set, "output_");
-      if (inFiles.size() != inputNames.size())
+      if (inFiles.size() != inputCount)
         failBadInput(set.string() + ": " + std::to_string(inFiles.size()) + " input files for " +
-                     std::to_string(inputNames.size()) + " model inputs");
-      ImportOptions opts;
-      for (size_t k = 0; k < inFiles.size(); ++k) opts.inputValues[inputNames[k]] = readTensorFile(inFiles[k]);
-      ImportResult imported = importOnnxFile(model, opts);
-      std::vector<Tensor> inputs;
-      for (const std::string& name : imported.graph.inputs) inputs.push_back(opts.inputValues.at(name));
-      std::vector<Tensor> outputs = runner(imported.graph, inputs);
+                     std::to_string(inputCount) + " model inputs");
+      // Exactly as `nestc run MODEL --input input_0.pb ...` binds and runs.
+      std::vector<std::string> specs;
+      for (const fs::path& f : inFiles) specs.push_back(f.string());
+      BoundModel bound = bindModelInputs(model, specs);
+      const Graph& g = bound.graph;
+      std::vector<Tensor> outputs = runInSlices(g, bound.inputs, [&](const std::vector<Tensor>& in) { return runner(g, in); });
       if (outputs.size() < outFiles.size())
         failBadInput("the model gives " + std::to_string(outputs.size()) + " outputs, the reference has " +
                      std::to_string(outFiles.size()));
       for (size_t k = 0; k < outFiles.size(); ++k) {
         Tensor expected = readTensorFile(outFiles[k]);
         if (auto diff = compareTensors(expected, outputs[k], tol)) {
-          r.message = set.filename().string() + " output " + std::to_string(k) + " ('" + imported.graph.outputs[k] +
+          r.message = set.filename().string() + " output " + std::to_string(k) + " ('" + g.outputs[k] +
                       "'): " + *diff;
           return r;
         }

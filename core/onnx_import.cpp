@@ -179,7 +179,7 @@ class Importer {
     lowerOnnxQuantOps(graph_);  // QuantizeLinear & co. with constant parameters -> internal forms
     dropUnusedConstants();
     verifyGraph(graph_);
-    return {std::move(graph_), opset_, std::move(bound_)};
+    return {std::move(graph_), opset_, std::move(bound_), std::move(boundUses_)};
   }
 
  private:
@@ -351,6 +351,7 @@ class Importer {
       if (p.index >= n.input_size() || n.input(p.index).empty()) continue;
       const std::string& value = n.input(p.index);
       const Tensor* t = knownValue(value);
+      if (t && toBind_.count(value) && !boundUses_.count(value)) boundUses_[value] = def.name + " " + p.attr;
       if (!t && p.dataOnly) {
         imported.runtimeParams[p.attr] = value;
         continue;
@@ -549,6 +550,7 @@ class Importer {
   std::unordered_map<std::string, Tensor> known_;
   std::set<std::string> toBind_;
   std::vector<std::string> bound_;
+  std::map<std::string, std::string> boundUses_;
 };
 
 }  // namespace
@@ -556,6 +558,24 @@ class Importer {
 ImportResult importOnnxFile(const fs::path& file, const ImportOptions& options) {
   onnx::ModelProto model = loadModelProto(file);
   return Importer(model, file, options).run();
+}
+
+std::vector<DeclaredInput> declaredOnnxInputs(const fs::path& file) {
+  onnx::ModelProto model = loadModelProto(file);
+  std::set<std::string> inits;
+  for (const auto& i : model.graph().initializer()) inits.insert(i.name());
+  std::vector<DeclaredInput> inputs;
+  for (const auto& vi : model.graph().input()) {
+    if (inits.count(vi.name())) continue;
+    if (!vi.type().has_tensor_type())
+      failUnsupported("graph input '" + vi.name() + "' is not a tensor (sequence, map and optional inputs are not supported)");
+    DeclaredInput d{vi.name(), vi.type().tensor_type().has_shape(), {}};
+    if (d.hasShape)
+      for (const auto& dim : vi.type().tensor_type().shape().dim())
+        d.dims.push_back(dim.has_dim_value() && dim.dim_value() >= 0 ? dim.dim_value() : -1);
+    inputs.push_back(std::move(d));
+  }
+  return inputs;
 }
 
 std::pair<std::string, Shape> parseInputShapeSpec(const std::string& spec) {

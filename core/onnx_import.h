@@ -21,9 +21,21 @@ struct ImportResult {
   Graph graph;
   int64_t opset = 0;                     // default-domain opset of the model
   std::vector<std::string> boundInputs;  // graph inputs turned into constants from inputValues
+  // For each bound input, the operand it fixes, e.g. "Reshape shape" (the first use when several).
+  std::map<std::string, std::string> boundUses;
 };
 
 ImportResult importOnnxFile(const std::filesystem::path& file, const ImportOptions& options = {});
+
+// A graph input as the model declares it (initializers excluded), before any shape is fixed.
+struct DeclaredInput {
+  std::string name;
+  bool hasShape = false;      // false when the model gives no shape at all
+  std::vector<int64_t> dims;  // -1 marks a dynamic dimension
+};
+// The model's graph inputs in order, read without importing the graph. Throws Unsupported for a
+// non-tensor input (sequence, map, optional), as the import does.
+std::vector<DeclaredInput> declaredOnnxInputs(const std::filesystem::path& file);
 
 // Parses "NAME=1x3x224x224" into (NAME, shape); throws BadInput on a malformed spec.
 std::pair<std::string, Shape> parseInputShapeSpec(const std::string& spec);

@@ -26,6 +26,8 @@ constexpr int64_t kInlineElements = 16;
 std::string printGraph(const Graph& graph);
 // One attribute value as the text IR spells it (also used by the low-level IR dump).
 std::string attributeText(const Attribute& value);
+// Parses one attribute value as attributeText spells it (throws BadInput naming the column).
+Attribute parseAttributeText(const std::string& text);
 
 // Blobs by content hash (the text's blob<fnv1a:...> key).
 using BlobStore = std::map<uint64_t, Tensor>;

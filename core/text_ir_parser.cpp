@@ -52,6 +52,14 @@ class Parser {
     return g;
   }
 
+  // One attribute value and nothing else.
+  Attribute parseWholeAttribute() {
+    Attribute a = parseAttribute();
+    skipSpace();
+    if (!atEnd()) fail("unexpected text after the attribute value");
+    return a;
+  }
+
  private:
   void parseNode(Graph& g, NodeId& maxId) {
     std::vector<std::string> outputs;
@@ -410,6 +418,11 @@ class Parser {
 };
 
 }  // namespace
+
+Attribute parseAttributeText(const std::string& text) {
+  static const BlobStore noBlobs;
+  return Parser(text, noBlobs).parseWholeAttribute();
+}
 
 Graph parseGraph(const std::string& text, const BlobStore& blobs) {
   Graph g = Parser(text, blobs).parse();

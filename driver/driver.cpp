@@ -4,6 +4,7 @@
 #include <set>
 
 #include "backends/backend_registry.h"
+#include "backends/input_binding.h"
 #include "backends/interpreter/interpreter.h"
 #include "core/error.h"
 #include "core/model_loader.h"
@@ -60,7 +61,15 @@ Prepared prepare(const Job& job, const Progress& progress) {
   Prepared p;
   stage(progress, "import");
   auto t0 = std::chrono::steady_clock::now();
-  p.imported = std::make_shared<const Graph>(importModel(job));
+  if (job.inputFiles.empty()) {
+    p.imported = std::make_shared<const Graph>(importModel(job));
+  } else {
+    BoundModel bound = bindModelInputs(job.model, job.inputFiles, job.import);
+    assignStableKeys(bound.graph);
+    p.imported = std::make_shared<const Graph>(std::move(bound.graph));
+    p.inputs = std::move(bound.inputs);
+    p.bindingNote = std::move(bound.note);
+  }
   p.importMs = msSince(t0);
 
   stage(progress, "pipeline");

@@ -38,6 +38,8 @@ struct Prepared {
   std::shared_ptr<const Graph> imported;
   PipelineRun run;                 // float pipeline, then quantize: every pass snapshotted
   std::vector<std::string> notes;  // what passes said (an activation following its producer)
+  std::vector<Tensor> inputs;      // the job's input files, in graph-input order
+  std::string bindingNote;         // what the input files bound ("bound: ..."), or empty
   double importMs = 0, pipelineMs = 0;
   const Graph& graph() const { return run.result(); }
 };
@@ -45,7 +47,7 @@ struct Prepared {
 // Import and the graph passes. Throws BadInput listing every invalid assignment at once (unknown
 // node or device, an op the device's backend does not support, a precision it cannot run).
 Prepared prepare(const Job& job, const Progress& progress = {});
-// Only the import (with the job's import options), keys assigned.
+// Only the import (with the job's import options), keys assigned; without input files.
 Graph importModel(const Job& job);
 // The graph pipeline the job asks for (float passes, then quantize when it quantizes).
 Pipeline pipelineOf(const Job& job);

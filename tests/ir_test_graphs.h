@@ -26,4 +26,22 @@ const char* kAttributeGraph = R"(graph "attrs \"quoted\"" {
 }
 )";
 
+// Real ops whose nodes carry every attribute kind the op table declares (int, float, string, ints,
+// floats, tensor), with edge values: negative numbers, a float needing all its digits, empty lists,
+// the extreme int64, -0.0, the largest float. Printed form (attributes sorted by name).
+const char* kEveryKindGraph = R"(graph "every kind" {
+  input %x: f32[1,2,3,4]
+  %cat: f32[1,2,3,8] = Concat #1 "cat"(%x, %x) {axis=-1}
+  %leaky: f32[1,2,3,8] = LeakyRelu #2 "leaky"(%cat) {alpha=0.12345679}
+  %pad: f32[1,2,2,9] = Pad #3 "pad"(%leaky) {constant_value=dense<f32[]: [-1.5]>, mode="constant", pads=[0, 0, 0, 0, 0, 0, -1, 1]}
+  %up: f32[1,2,4,18] = Resize #4 "up"(%pad) {mode="nearest", roi=[]f, scales=[1.0, 1.0, 2.0, 2.0]}
+  %clip: f32[1,2,4,18] = Clip #5 "clip"(%up) {max=dense<f32[]: [3.4028235e+38]>, min=dense<f32[]: [-0.0]>}
+  %fill: i64[2,3] = ConstantOfShape #6 "fill"() {shape=[2, 3], value=dense<i64[1]: [-9223372036854775808]>}
+  %one: f32[] = ConstantOfShape #7 "one"() {shape=[]i, value=dense<f32[1]: [1e-45]>}
+  output %clip
+  output %fill
+  output %one
+}
+)";
+
 }  // namespace

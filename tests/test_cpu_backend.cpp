@@ -317,44 +317,7 @@ class CpuBackendTest : public QObject {
     QCOMPARE(passed, total - static_cast<int>(unsupported.size() + interpreterFailures.size()));
   }
 
-  // Every Glow importer model that imports and compiles gives the interpreter's results on random
-  // inputs (a wider net than the conformance suite: real layer combinations, views, broadcasts).
-  void glowModelsMatchInterpreter() {
-    int compared = 0, skipped = 0;
-    std::string failures;
-    for (const auto& e : fs::directory_iterator(testing::testdata() / "glow-onnx")) {
-      if (!e.is_regular_file()) continue;
-      Graph g;
-      std::vector<Tensor> want;
-      std::vector<Tensor> inputs;
-      try {
-        g = loadModel(e.path());
-        inputs = testing::randomInputs(g, 11);
-        want = Interpreter(g).run(inputs);
-      } catch (const Error&) {
-        ++skipped;  // refused by the importer or the interpreter (test_glow_models covers why)
-        continue;
-      }
-      std::vector<Tensor> got;
-      try {
-        got = driver::graphRunner("cpu", "O1")(g, inputs);
-      } catch (const Error& err) {
-        if (err.kind() == ErrorKind::Unsupported) {
-          ++skipped;
-          continue;
-        }
-        failures += "\n  " + e.path().filename().string() + ": " + err.what();
-        continue;
-      }
-      ++compared;
-      for (size_t k = 0; k < want.size(); ++k)
-        if (auto diff = compareTensors(want[k], got[k], Tolerance{1e-3, 1e-5}))
-          failures += "\n  " + e.path().filename().string() + " output " + g.outputs[k] + ": " + *diff;
-    }
-    qInfo("glow-onnx on the CPU backend: %d models compared with the interpreter, %d skipped", compared, skipped);
-    NEST_VERIFY(failures.empty(), "CPU backend differs from the interpreter:" + failures);
-    QVERIFY(compared >= 100);
-  }
+  // The glow-onnx models against the interpreter: test_glow_models (with the checked-in list).
 
   void mnistMatchesInterpreter() {
     const fs::path model = testing::testdata() / "models" / "mnist-8";

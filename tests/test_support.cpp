@@ -105,6 +105,40 @@ std::map<std::string, std::string> readTestList(const std::filesystem::path& fil
   return list;
 }
 
+std::string compareWithTestList(const std::map<std::string, std::string>& actual, const std::filesystem::path& file) {
+  return compareWithTestList(actual, readTestList(file), file.filename().string());
+}
+
+std::string compareWithTestList(const std::map<std::string, std::string>& actual,
+                                const std::map<std::string, std::string>& listed, const std::string& listName) {
+  std::string diff;
+  for (const auto& [name, reason] : actual) {
+    auto it = listed.find(name);
+    if (it == listed.end()) diff += "\n  not listed: " + name + "\t" + reason;
+    else if (it->second != reason) diff += "\n  listed as: " + name + "\t" + it->second + "\n       now: " + name + "\t" + reason;
+  }
+  for (const auto& [name, reason] : listed)
+    if (!actual.count(name)) diff += "\n  listed but no longer so: " + name + "\t" + reason;
+  if (diff.empty()) return "";
+  diff = listName + " differs:" + diff + "\n--- the list now (after the header comment):\n";
+  for (const auto& [name, reason] : actual) diff += name + "\t" + reason + "\n";
+  qWarning("%s", diff.c_str());  // in full: QtTest truncates long failure messages
+  return diff;
+}
+
+std::string listReason(const std::string& message) {
+  std::string s = message;
+  for (const std::string dir : {testdata().string(), testdata().lexically_normal().string()})
+    for (size_t pos; (pos = s.find(dir)) != std::string::npos;) s.replace(pos, dir.size(), "testdata");
+  std::string out;
+  for (char c : s) {
+    if (c == '\n') out += " | ";
+    else if (c == '\t') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
 std::vector<TestCaseResult> runConformanceSuites(const GraphRunner& runner) {
   std::vector<TestCaseResult> results;
   for (const char* suite : {"onnx-node", "onnx-pytorch-converted"})

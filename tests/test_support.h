@@ -36,6 +36,16 @@ inline std::filesystem::path binDir() { return NEST_BIN_DIR; }
 
 // A list of test names (tests/*.txt): one "name<TAB>reason" per line, '#' starts a comment line.
 std::map<std::string, std::string> readTestList(const std::filesystem::path& file);
+// Compares `actual` (name -> reason) with a checked-in list read by readTestList: empty when both
+// hold the same names with the same reasons, else each difference and then the whole list as it
+// should read now (to paste after checking it), also printed in full as a warning.
+std::string compareWithTestList(const std::map<std::string, std::string>& actual, const std::filesystem::path& file);
+// The same against entries already read (e.g. a part of a list), named `listName` in the message.
+std::string compareWithTestList(const std::map<std::string, std::string>& actual,
+                                const std::map<std::string, std::string>& listed, const std::string& listName);
+// An error message as a list reason: one line (newlines and tabs become " | " and " "), the shared
+// test data folder written as "testdata/".
+std::string listReason(const std::string& message);
 // Runs every shared ONNX conformance test (onnx-node, onnx-pytorch-converted) with `runner`.
 std::vector<TestCaseResult> runConformanceSuites(const GraphRunner& runner);
 

@@ -6,46 +6,15 @@
 #include "app/cli/job_options.h"
 #include "backends/backend_registry.h"
 #include "core/error.h"
-#include "driver/driver.h"
 #include "core/npy.h"
 #include "core/onnx_tensor.h"
+#include "driver/driver.h"
 
 namespace nest::cli {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// Pairs --input specs with graph inputs: positional in graph-input order, or NAME=FILE.
-std::vector<Tensor> readInputs(const Graph& g, const std::vector<std::string>& specs) {
-  std::vector<Tensor> inputs(g.inputs.size());
-  std::vector<bool> given(g.inputs.size(), false);
-  size_t nextPositional = 0;
-  for (const std::string& spec : specs) {
-    size_t slot = g.inputs.size();
-    std::string file = spec;
-    if (auto eq = spec.find('='); eq != std::string::npos) {
-      auto it = std::find(g.inputs.begin(), g.inputs.end(), spec.substr(0, eq));
-      if (it == g.inputs.end() && !fs::exists(spec)) failBadInput("--input " + spec + ": the model has no input named '" + spec.substr(0, eq) + "'");
-      if (it != g.inputs.end()) {
-        slot = static_cast<size_t>(it - g.inputs.begin());
-        file = spec.substr(eq + 1);
-      }
-    }
-    if (slot == g.inputs.size()) {
-      while (nextPositional < g.inputs.size() && given[nextPositional]) ++nextPositional;
-      if (nextPositional == g.inputs.size())
-        failBadInput("too many --input files: the model takes " + std::to_string(g.inputs.size()));
-      slot = nextPositional;
-    }
-    if (given[slot]) failBadInput("input '" + g.inputs[slot] + "' is given twice");
-    inputs[slot] = readTensorFile(file);
-    given[slot] = true;
-  }
-  for (size_t i = 0; i < g.inputs.size(); ++i)
-    if (!given[i]) failBadInput("no --input for graph input '" + g.inputs[i] + "' (" + typeToString(g.typeOf(g.inputs[i])) + ")");
-  return inputs;
-}
 
 int run(const ParsedArgs& args) {
   std::string format = args.get("--format", "pb");
@@ -54,12 +23,13 @@ int run(const ParsedArgs& args) {
   driver::Job job = jobFrom(args, Quantize::IfRequested);
   job.target = args.get("--backend", "interpreter");
   findBackend(job.target);  // an unknown name fails before any work
+  job.inputFiles = args.all("--input");
   const driver::Prepared prepared = driver::prepare(job);
+  if (!prepared.bindingNote.empty()) std::cout << prepared.bindingNote << "\n";
   const Graph& g = prepared.graph();
-  std::vector<Tensor> inputs = readInputs(g, args.all("--input"));
   const driver::Compiled compiled = driver::compile(job, prepared, CompileRequest{});
   auto start = std::chrono::steady_clock::now();
-  std::vector<Tensor> outputs = driver::run(compiled, inputs);
+  std::vector<Tensor> outputs = driver::run(compiled, prepared.inputs);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   fs::path dir = args.get("--output-dir");
   fs::create_directories(dir);
@@ -88,6 +58,9 @@ Command runCommand() {
            "NAME=FILE. Outputs are written as output_0.pb, output_1.pb, ... in graph-output order.\n"
            "When an input's leading dimension is k times the model's (e.g. 10000x1x28x28 for a\n"
            "1x1x28x28 model), the model runs k times over slices and the outputs are concatenated.\n"
+           "Inputs whose values select the computation (a Reshape shape, Slice starts, Resize scales,\n"
+           "...) become constants, and dynamic dimensions take the input file's sizes (--input-shape\n"
+           "overrides); a `bound:` line says what was bound.\n"
            "With --profile the model is quantized first (as nestc quantize, same options) and the\n"
            "integer graph runs; its outputs are dequantized to float. The graph gets the -O1\n"
            "pipeline (-O0 / -O2 to change it) on every backend, so all backends run the same graph.",
