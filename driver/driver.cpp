@@ -61,10 +61,10 @@ Prepared prepare(const Job& job, const Progress& progress) {
   Prepared p;
   stage(progress, "import");
   auto t0 = std::chrono::steady_clock::now();
-  if (job.inputFiles.empty()) {
+  if (!job.inputFiles) {
     p.imported = std::make_shared<const Graph>(importModel(job));
   } else {
-    BoundModel bound = bindModelInputs(job.model, job.inputFiles, job.import);
+    BoundModel bound = bindModelInputs(job.model, *job.inputFiles, job.import);
     assignStableKeys(bound.graph);
     p.imported = std::make_shared<const Graph>(std::move(bound.graph));
     p.inputs = std::move(bound.inputs);

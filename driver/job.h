@@ -29,7 +29,7 @@ struct Job {
   // Input files (FILE in graph-input order, or NAME=FILE) for a run: bound at import as
   // backends/input_binding.h says (values that select the computation become constants, dynamic
   // dimensions take the files' sizes).
-  std::vector<std::string> inputFiles;
+  std::optional<std::vector<std::string>> inputFiles;  // set for a run (every input must be given)
   std::string level = "O1";         // float pipeline: O0, O1, O2 ...
   std::vector<std::string> passes;  // ... or an explicit pass list (used when non-empty)
   std::optional<Quantization> quantization;
