@@ -13,7 +13,7 @@ std::string lowerCase(std::string s) {
   return s;
 }
 
-// Softmax / LogSoftmax before opset 13: the input is coerced to 2-D [N, rest] at `axis` (default 1)
+// Softmax / LogSoftmax / Hardmax before opset 13: the input is coerced to 2-D [N, rest] at `axis` (default 1)
 // and normalized over the whole rest. Opset 13 normalizes along `axis` alone; the two agree when
 // `axis` is the last dimension. Otherwise: Reshape to 2-D -> op(axis=1) -> Reshape back.
 void expandCoercedSoftmax(ImportEmitter& em, const ImportedNode& n) {
@@ -174,7 +174,7 @@ bool expandImportForm(ImportEmitter& em, const ImportedNode& node) {
     failUnsupported(em.where() + ": operand '" + attr + "' (value '" + value +
                     "') is computed at run time, which this op does not support; only static shapes are supported");
   }
-  if ((op == "Softmax" || op == "LogSoftmax") && em.opset() < 13) {
+  if ((op == "Softmax" || op == "LogSoftmax" || op == "Hardmax") && em.opset() < 13) {
     expandCoercedSoftmax(em, node);
     return true;
   }

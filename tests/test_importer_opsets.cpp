@@ -95,6 +95,21 @@ class TestImporterOpsets : public QObject {
     two.insert(two.end(), r3.begin(), r3.end());
     NEST_CLOSE(f32({2, 3}, two), runGraph(rl.graph, {ramp({2, 3})})[0]);
 
+    // Hardmax follows the same rule: opset 11 without axis on [1,2,1,2] picks one of all 4 values
+    // (the first largest), opset 13 one per slice along the last axis.
+    ModelBuilder hard(11);
+    hard.input("x", {1, 2, 1, 2}).output("y");
+    hard.node("Hardmax", "hm", {"x"}, {"y"});
+    ImportResult rh = importModel(hard.model());
+    QCOMPARE(opsOf(rh.graph), (std::vector<std::string>{"Reshape", "Hardmax", "Reshape"}));
+    QVERIFY(allNamed(rh.graph, "hm"));
+    const Tensor tied = f32({1, 2, 1, 2}, {3, 1, 3, 2});
+    NEST_SAME_TENSORS({f32({1, 2, 1, 2}, {1, 0, 0, 0})}, runGraph(rh.graph, {tied}));
+    ModelBuilder hard13(13);
+    hard13.input("x", {1, 2, 1, 2}).output("y");
+    hard13.node("Hardmax", "hm", {"x"}, {"y"});
+    NEST_SAME_TENSORS({f32({1, 2, 1, 2}, {1, 0, 1, 0})}, runGraph(importModel(hard13.model()).graph, {tied}));
+
     // An axis out of range names the node.
     ModelBuilder bad(11);
     bad.input("x", {4}).output("y");

@@ -1,4 +1,4 @@
-// Activation ops: Relu and friends, Softmax / LogSoftmax (opset 13 semantics), Clip.
+// Activation ops: Relu and friends, Softmax / LogSoftmax / Hardmax (opset 13 semantics), Clip.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -250,6 +250,32 @@ void kernelSoftmax(KernelContext& ctx) {
   });
 }
 
+// Hardmax along one axis: 1 at the first largest element of each slice, 0 elsewhere.
+void kernelHardmax(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  Tensor& out = ctx.output(0);
+  const Shape& shape = x.shape();
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  const int64_t axis = ops::normalizeAxis(ctx.attrs().getInt("axis", -1), rank, ctx.node());
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d) outer *= shape[d];
+  for (int64_t d = axis + 1; d < rank; ++d) inner *= shape[d];
+  const int64_t n = shape[axis];
+  dispatchFloat(x.elem(), [&](auto tag) {
+    using T = decltype(tag);
+    const void* pi = x.raw();
+    void* po = out.rawMutable();
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t j = 0; j < inner; ++j) {
+        const int64_t base = o * n * inner + j;
+        int64_t best = 0;
+        for (int64_t k = 1; k < n; ++k)
+          if (Elem<T>::load(pi, base + k * inner) > Elem<T>::load(pi, base + best * inner)) best = k;
+        for (int64_t k = 0; k < n; ++k) Elem<T>::store(po, base + k * inner, k == best ? 1.0f : 0.0f);
+      }
+  });
+}
+
 template <typename C>
 C boundValue(std::optional<double> b, bool isMin) {
   if (!b) {
@@ -319,8 +345,10 @@ void registerActivationOps(OpTable& t) {
   t.add(unaryDef("HardSwish", inferUnary<kFloats>, kernelHardSwish));
   t.add(unaryDef("Softplus", inferUnary<kFloats>, kernelSoftplus));
   // Normalized along an axis: not elementwise.
-  for (const char* name : {"Softmax", "LogSoftmax"}) {
-    OpDef d = unaryDef(name, inferSoftmax, name == std::string("Softmax") ? kernelSoftmax<false> : kernelSoftmax<true>,
+  for (const char* name : {"Softmax", "LogSoftmax", "Hardmax"}) {
+    const std::string op = name;
+    OpDef d = unaryDef(name, inferSoftmax,
+                       op == "Softmax" ? kernelSoftmax<false> : op == "LogSoftmax" ? kernelSoftmax<true> : kernelHardmax,
                        {{"axis", AttrKind::Int}});
     d.kind = OpKind::Other;
     t.add(std::move(d));
