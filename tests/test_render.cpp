@@ -75,7 +75,8 @@ class TestRender : public QObject {
     QCOMPARE(count(l, NodeBox::Kind::Input), 1);
     QCOMPARE(count(l, NodeBox::Kind::Output), 1);
     QCOMPARE(l.nodes.size(), size_t(14));
-    QVERIFY(l.width > 0 && l.height > 0);
+    QCOMPARE(l.width, 375.0);  // Graphviz dot, points
+    QCOMPARE(l.height, 816.0);
     for (const nest::Node& n : g.nodes) NEST_VERIFY(l.indexOf(n.id) >= 0, "no box for " + n.describe());
     QCOMPARE(l.indexOf(999999), -1);
 
