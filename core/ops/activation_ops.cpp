@@ -205,13 +205,9 @@ template <bool Log>
 void kernelSoftmax(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   Tensor& out = ctx.output(0);
-  const Shape& shape = x.shape();
-  const int64_t rank = static_cast<int64_t>(shape.size());
-  const int64_t axis = ops::normalizeAxis(ctx.attrs().getInt("axis", -1), rank, ctx.node());
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < axis; ++d) outer *= shape[d];
-  for (int64_t d = axis + 1; d < rank; ++d) inner *= shape[d];
-  const int64_t n = shape[axis];
+  const int64_t rank = static_cast<int64_t>(x.shape().size());
+  const auto [outer, n, inner] =
+      ops::splitAtAxis(x.shape(), ops::normalizeAxis(ctx.attrs().getInt("axis", -1), rank, ctx.node()));
   if (outer * n * inner == 0) return;
   dispatchFloat(x.elem(), [&](auto tag) {
     using T = decltype(tag);
@@ -254,13 +250,9 @@ void kernelSoftmax(KernelContext& ctx) {
 void kernelHardmax(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   Tensor& out = ctx.output(0);
-  const Shape& shape = x.shape();
-  const int64_t rank = static_cast<int64_t>(shape.size());
-  const int64_t axis = ops::normalizeAxis(ctx.attrs().getInt("axis", -1), rank, ctx.node());
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < axis; ++d) outer *= shape[d];
-  for (int64_t d = axis + 1; d < rank; ++d) inner *= shape[d];
-  const int64_t n = shape[axis];
+  const int64_t rank = static_cast<int64_t>(x.shape().size());
+  const auto [outer, n, inner] =
+      ops::splitAtAxis(x.shape(), ops::normalizeAxis(ctx.attrs().getInt("axis", -1), rank, ctx.node()));
   dispatchFloat(x.elem(), [&](auto tag) {
     using T = decltype(tag);
     const void* pi = x.raw();

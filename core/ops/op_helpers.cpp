@@ -10,6 +10,13 @@ int64_t normalizeAxis(int64_t axis, int64_t rank, const Node& node) {
   return axis < 0 ? axis + rank : axis;
 }
 
+AxisSplit splitAtAxis(const Shape& shape, int64_t axis) {
+  AxisSplit s;
+  for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d)
+    (d < axis ? s.outer : d == axis ? s.n : s.inner) *= shape[static_cast<size_t>(d)];
+  return s;
+}
+
 std::vector<int64_t> normalizeAxes(const std::vector<int64_t>& axes, int64_t rank, const Node& node) {
   std::vector<int64_t> out;
   for (int64_t a : axes) {

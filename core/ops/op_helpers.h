@@ -13,6 +13,13 @@ namespace nest::ops {
 int64_t normalizeAxis(int64_t axis, int64_t rank, const Node& node);
 std::vector<int64_t> normalizeAxes(const std::vector<int64_t>& axes, int64_t rank, const Node& node);
 
+// A shape seen as [outer, n, inner] around one (normalized) axis: element (o, k, j) is at
+// (o * n + k) * inner + j. Softmax, Hardmax, ArgMax and friends work along `n`.
+struct AxisSplit {
+  int64_t outer = 1, n = 1, inner = 1;
+};
+AxisSplit splitAtAxis(const Shape& shape, int64_t axis);
+
 // Row-major strides of a shape.
 std::vector<int64_t> stridesOf(const Shape& shape);
 

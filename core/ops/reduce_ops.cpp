@@ -230,14 +230,10 @@ void inferArg(InferContext& ctx) {
 template <bool IsMax>
 void kernelArg(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
-  const Shape& shape = x.shape();
-  const int64_t rank = static_cast<int64_t>(shape.size());
-  const int64_t axis = ops::normalizeAxis(ctx.attrs().getInt("axis", 0), rank, ctx.node());
+  const int64_t rank = static_cast<int64_t>(x.shape().size());
+  const auto [outer, n, inner] =
+      ops::splitAtAxis(x.shape(), ops::normalizeAxis(ctx.attrs().getInt("axis", 0), rank, ctx.node()));
   const bool last = ctx.attrs().getInt("select_last_index", 0) != 0;
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < axis; ++d) outer *= shape[d];
-  for (int64_t d = axis + 1; d < rank; ++d) inner *= shape[d];
-  const int64_t n = shape[axis];
   int64_t* po = ctx.output(0).mutableData<int64_t>();
   if (n == 0) return;
   ops::dispatchNumeric(x.elem(), [&](auto tag) {
