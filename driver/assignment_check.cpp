@@ -10,12 +10,6 @@ namespace nest::driver {
 
 namespace {
 
-const DeviceSpec* findDevice(const std::vector<DeviceSpec>& devices, const std::string& name) {
-  for (const DeviceSpec& d : devices)
-    if (d.name == name) return &d;
-  return nullptr;
-}
-
 const Backend* backendOf(const DeviceSpec& d) {
   for (const Backend* b : allBackends())
     if (b->name() == d.backend) return b;

@@ -30,12 +30,6 @@ Pipeline floatPipeline(const Job& job) {
   return job.passes.empty() ? namedPipeline(job.level) : explicitPipeline(job.passes);
 }
 
-const DeviceSpec& deviceNamed(const std::vector<DeviceSpec>& devices, const std::string& name) {
-  for (const DeviceSpec& d : devices)
-    if (d.name == name) return d;
-  failBadInput("unknown device '" + name + "'");
-}
-
 // The device of unassigned nodes: the job's default, else the first device of the target backend.
 std::string defaultDeviceOf(const Job& job, const std::vector<DeviceSpec>& devices) {
   if (!job.defaultDevice.empty()) return job.defaultDevice;
@@ -111,9 +105,12 @@ Compiled compile(const Job& job, const Prepared& prepared, const CompileRequest&
   std::map<std::string, int> nodesPerDevice;
   for (const auto& [id, device] : placeNodes(job, prepared.graph())) ++nodesPerDevice[device];
   std::vector<std::string> elsewhere;
-  for (const auto& [device, count] : nodesPerDevice)
-    if (deviceNamed(devices, device).backend != target.name())
-      elsewhere.push_back(device + " (" + deviceNamed(devices, device).backend + ", " + std::to_string(count) + " node(s))");
+  for (const auto& [device, count] : nodesPerDevice) {
+    const DeviceSpec* d = findDevice(devices, device);  // prepare() validated every device name
+    if (!d) failBadInput("unknown device '" + device + "'");
+    if (d->backend != target.name())
+      elsewhere.push_back(device + " (" + d->backend + ", " + std::to_string(count) + " node(s))");
+  }
   if (!elsewhere.empty()) {
     std::string msg = "the target is " + target.name() + " but nodes are placed on ";
     for (size_t i = 0; i < elsewhere.size(); ++i) msg += (i ? ", " : "") + elsewhere[i];

@@ -26,6 +26,12 @@ void applyProject(Job& job, const ProjectFile& project, const std::filesystem::p
     job.quantization = quantizationFromProfile(*profile, quantConfigOf(project, source));
 }
 
+const DeviceSpec* findDevice(const std::vector<DeviceSpec>& devices, const std::string& name) {
+  for (const DeviceSpec& d : devices)
+    if (d.name == name) return &d;
+  return nullptr;
+}
+
 std::vector<DeviceSpec> effectiveDevices(const Job& job) {
   if (!job.devices.empty()) return job.devices;
   std::vector<DeviceSpec> devices;

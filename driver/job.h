@@ -50,5 +50,7 @@ Quantization quantizationFromProfile(const std::filesystem::path& profile, Quant
 
 // The devices a job may assign to (its own list, or one per registered backend).
 std::vector<DeviceSpec> effectiveDevices(const Job& job);
+// The device named `name` in `devices`, or null.
+const DeviceSpec* findDevice(const std::vector<DeviceSpec>& devices, const std::string& name);
 
 }  // namespace nest::driver
