@@ -42,6 +42,9 @@ class Artifact {
   std::shared_ptr<const Graph> graph;  // as compiled
   // Writes the bundle into `dir` (created if needed); returns the relative file names.
   virtual std::vector<std::string> write(const std::filesystem::path& dir) const = 0;
+  // Where the nodes run when a backend places some of them elsewhere (the NPU's CPU fallback),
+  // as lines for people; empty when every node runs on the backend itself.
+  virtual std::vector<std::string> placement() const { return {}; }
 };
 
 // A loaded artifact: runs inputs in graph-input order to outputs in graph-output order.
@@ -49,6 +52,9 @@ class Runner {
  public:
   virtual ~Runner() = default;
   virtual std::vector<Tensor> run(const std::vector<Tensor>& inputs) = 0;
+  // What the runs so far measured, as lines for people (the NPU: cycles per node, then a total
+  // line); empty for backends that measure nothing.
+  virtual std::vector<std::string> statistics() const { return {}; }
 };
 
 struct UnsupportedNode;  // passes/lowering/lower_to_lir.h

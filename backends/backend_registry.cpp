@@ -2,6 +2,7 @@
 
 #include "backends/cpu/cpu_backend_entry.h"
 #include "backends/interpreter/interpreter_backend.h"
+#include "backends/npu/npu_backend.h"
 #include "core/error.h"
 
 namespace nest {
@@ -9,7 +10,8 @@ namespace nest {
 const std::vector<const Backend*>& allBackends() {
   static const InterpreterBackend interpreter;
   static const cpu::CpuBackend cpu;
-  static const std::vector<const Backend*> all = {&interpreter, &cpu};
+  static const npu::NpuBackend npu;
+  static const std::vector<const Backend*> all = {&interpreter, &cpu, &npu};
   return all;
 }
 
@@ -29,6 +31,18 @@ std::string backendNameList() {
   std::string list;
   for (const std::string& n : backendNames()) list += (list.empty() ? "" : ", ") + n;
   return list;
+}
+
+std::shared_ptr<const Backend> configuredBackend(const std::string& name, const std::map<std::string, std::string>& parameters,
+                                                 const std::string& where) {
+  const Backend& registered = findBackend(name);
+  if (parameters.empty()) return std::shared_ptr<const Backend>(&registered, [](const Backend*) {});
+  if (name != "npu") failBadInput(where + ": the " + name + " backend takes no hardware parameters");
+  try {
+    return std::make_shared<npu::NpuBackend>(vta::hwConfigFromParameters(parameters));
+  } catch (const vta::ConfigError& e) {
+    failBadInput(where + ": " + e.what());
+  }
 }
 
 }  // namespace nest

@@ -84,6 +84,15 @@ std::vector<DeviceSpec> parseDeviceList(const nlohmann::json& devices, const std
         failBadInput(where + "." + field + " must be a non-empty string");
       *target = d[field].get<std::string>();
     }
+    if (d.contains("parameters")) {
+      const nlohmann::json& params = d["parameters"];
+      if (!params.is_object()) failBadInput(where + ".parameters must be an object of \"KEY\": \"VALUE\" strings");
+      for (const auto& [key, value] : params.items()) {
+        if (value.is_string()) spec.parameters[key] = value.get<std::string>();
+        else if (value.is_number()) spec.parameters[key] = value.dump();
+        else failBadInput(where + ".parameters." + key + " must be a string or a number");
+      }
+    }
     if (!seen.insert(spec.name).second) failBadInput(where + ": device '" + spec.name + "' is listed twice");
     out.push_back(std::move(spec));
   }
@@ -92,7 +101,11 @@ std::vector<DeviceSpec> parseDeviceList(const nlohmann::json& devices, const std
 
 nlohmann::json deviceListToJson(const std::vector<DeviceSpec>& devices) {
   nlohmann::json j = nlohmann::json::array();
-  for (const DeviceSpec& d : devices) j.push_back({{"name", d.name}, {"backend", d.backend}});
+  for (const DeviceSpec& d : devices) {
+    nlohmann::json entry = {{"name", d.name}, {"backend", d.backend}};
+    if (!d.parameters.empty()) entry["parameters"] = d.parameters;
+    j.push_back(entry);
+  }
   return j;
 }
 

@@ -18,6 +18,8 @@ namespace nest {
 struct DeviceSpec {
   std::string name;     // as assignments name it, e.g. "cpu" or "npu0"
   std::string backend;  // backend registry name, e.g. "cpu"
+  // Hardware parameters for the backend (the NPU's: docs/npu-isa.md), as "KEY": "VALUE" strings.
+  std::map<std::string, std::string> parameters;
   bool operator==(const DeviceSpec&) const = default;
 };
 

@@ -118,27 +118,30 @@ Compiled compile(const Job& job, const Prepared& prepared, const CompileRequest&
                           "assign those nodes to a " + target.name() + " device or choose that target");
   }
   stage(progress, "compile");
-  return compileGraph(prepared.graph(), target.name(), request);
+  return compileGraph(prepared.graph(), target.name(), request, targetParameters(job));
 }
 
-Compiled compileGraph(const Graph& graph, const std::string& backend, const CompileRequest& request) {
+Compiled compileGraph(const Graph& graph, const std::string& backend, const CompileRequest& request,
+                      const std::map<std::string, std::string>& parameters) {
   Compiled c;
-  c.backend = &findBackend(backend);
+  c.backend = configuredBackend(backend, parameters, backend + " hardware parameters");
   auto t0 = std::chrono::steady_clock::now();
   // What the backend cannot run but the compiler can compute (all operands constant) becomes a
   // constant whatever its size: anything computable at compile time compiles.
   Graph g = graph;
-  const Backend* b = c.backend;
+  const Backend* b = c.backend.get();
   foldForBackend(g, [b](const Graph& x, const Node& n) { return !b->supports(x, n); });
   c.artifact = c.backend->compile(g, request);
   c.ms = msSince(t0);
   return c;
 }
 
-std::vector<Tensor> run(const Compiled& compiled, const std::vector<Tensor>& inputs) {
+std::vector<Tensor> run(const Compiled& compiled, const std::vector<Tensor>& inputs, std::vector<std::string>* statistics) {
   std::unique_ptr<Runner> runner = compiled.backend->load(*compiled.artifact);
-  return runInSlices(*compiled.artifact->graph, inputs,
-                     [&](const std::vector<Tensor>& slice) { return runner->run(slice); });
+  std::vector<Tensor> outputs = runInSlices(*compiled.artifact->graph, inputs,
+                                            [&](const std::vector<Tensor>& slice) { return runner->run(slice); });
+  if (statistics) *statistics = runner->statistics();
+  return outputs;
 }
 
 GraphRunner graphRunner(const std::string& backend, const std::string& level) {

@@ -57,7 +57,7 @@ Pipeline pipelineOf(const Job& job);
 std::map<NodeId, std::string> placeNodes(const Job& job, const Graph& graph);
 
 struct Compiled {
-  const Backend* backend = nullptr;
+  std::shared_ptr<const Backend> backend;  // the registry's, or one configured by hardware parameters
   std::shared_ptr<const Artifact> artifact;
   double ms = 0;
 };
@@ -66,12 +66,16 @@ struct Compiled {
 // device are refused (compiling one model across devices comes with partitioning).
 Compiled compile(const Job& job, const Prepared& prepared, const CompileRequest& request,
                  const Progress& progress = {});
-// Compiles an already optimized graph (a workbench snapshot) with the named backend.
-Compiled compileGraph(const Graph& graph, const std::string& backend, const CompileRequest& request);
+// Compiles an already optimized graph (a workbench snapshot) with the named backend, configured
+// by hardware `parameters` when given (configuredBackend).
+Compiled compileGraph(const Graph& graph, const std::string& backend, const CompileRequest& request,
+                      const std::map<std::string, std::string>& parameters = {});
 
 // Loads the artifact and runs it; inputs whose leading dimension is k times the model's run in
 // k slices (runInSlices).
-std::vector<Tensor> run(const Compiled& compiled, const std::vector<Tensor>& inputs);
+// `statistics` receives what the runner measured (Runner::statistics), when given.
+std::vector<Tensor> run(const Compiled& compiled, const std::vector<Tensor>& inputs,
+                        std::vector<std::string>* statistics = nullptr);
 
 // For ONNX test folders (onnx_test_case.h): gives each imported graph the pipeline `level`, then
 // compiles and runs it on `backend` (BadInput naming the valid backends when unknown).

@@ -32,6 +32,13 @@ const DeviceSpec* findDevice(const std::vector<DeviceSpec>& devices, const std::
   return nullptr;
 }
 
+std::map<std::string, std::string> targetParameters(const Job& job) {
+  if (!job.targetParameters.empty()) return job.targetParameters;
+  for (const DeviceSpec& d : job.devices)
+    if (d.backend == job.target) return d.parameters;
+  return {};
+}
+
 std::vector<DeviceSpec> effectiveDevices(const Job& job) {
   if (!job.devices.empty()) return job.devices;
   std::vector<DeviceSpec> devices;

@@ -3,6 +3,7 @@
 // options, the workbench from the document; a project file fills it with applyProject.
 #pragma once
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,9 @@ struct Job {
   std::vector<DeviceSpec> devices;  // empty: one device per registered backend, named after it
   std::string defaultDevice;        // device of unassigned nodes; empty: the target's device
   std::string target = "cpu";       // backend that compiles and runs (a registry name)
+  // Hardware parameters of the target (the NPU's, docs/npu-isa.md); empty: those of the job's
+  // device of the target's backend, if any.
+  std::map<std::string, std::string> targetParameters;
   bool verifyEachPass = false;      // run the IR verifier after every graph pass
 };
 
@@ -50,6 +54,9 @@ Quantization quantizationFromProfile(const std::filesystem::path& profile, Quant
 
 // The devices a job may assign to (its own list, or one per registered backend).
 std::vector<DeviceSpec> effectiveDevices(const Job& job);
+// The target's hardware parameters: the job's own, else those of its first device of the
+// target's backend.
+std::map<std::string, std::string> targetParameters(const Job& job);
 // The device named `name` in `devices`, or null.
 const DeviceSpec* findDevice(const std::vector<DeviceSpec>& devices, const std::string& name);
 

@@ -54,11 +54,11 @@ class DriverTest : public QObject {
 
  private slots:
   void registryListsBackendsAndRefusesUnknownNames() {
-    QCOMPARE(backendNames(), (std::vector<std::string>{"interpreter", "cpu"}));
+    QCOMPARE(backendNames(), (std::vector<std::string>{"interpreter", "cpu", "npu"}));
     ErrorKind kind{};
-    const std::string msg = testing::errorOf([] { findBackend("npu"); }, &kind);
+    const std::string msg = testing::errorOf([] { findBackend("gpu"); }, &kind);
     QCOMPARE(kind, ErrorKind::BadInput);
-    QCOMPARE(msg, std::string("unknown backend 'npu' (available: interpreter, cpu)"));
+    QCOMPARE(msg, std::string("unknown backend 'gpu' (available: interpreter, cpu, npu)"));
     const Backend& cpu = findBackend("cpu");
     QVERIFY(cpu.runsPrecision("fp32") && cpu.runsPrecision("int8") && !cpu.runsPrecision("int16"));
     QVERIFY(cpu.capabilities().generatesCode);
@@ -191,7 +191,7 @@ class DriverTest : public QObject {
     job.devices.push_back({"npu0", "vta"});
     const std::string msg2 = testing::errorOf([&] { driver::prepare(job); });
     QCOMPARE(msg2, project.string() + ": 2 invalid assignment(s):\n"
-                   "  devices: device 'npu0' names backend 'vta', which is not registered (available: interpreter, cpu)\n"
+                   "  devices: device 'npu0' names backend 'vta', which is not registered (available: interpreter, cpu, npu)\n"
                    "  nodes.relu: unknown device 'gpu' (devices: cpu0, ref, npu0)");
   }
 
@@ -274,7 +274,7 @@ class DriverTest : public QObject {
     writeTextIrFile(testing::graphFromText(driver_graphs::kArgMax), d / "argmax.nir");
     r = testing::runNestc({"run", QString::fromStdString((d / "argmax.nir").string()), "--backend", "gpu", "--output-dir",
                            QString::fromStdString((d / "out").string())});
-    NEST_VERIFY(r.code == 2 && r.err.find("unknown backend 'gpu' (available: interpreter, cpu)") != std::string::npos, r.all());
+    NEST_VERIFY(r.code == 2 && r.err.find("unknown backend 'gpu' (available: interpreter, cpu, npu)") != std::string::npos, r.all());
     std::ofstream(d / "p.nestproj") << R"({"format": "nest-project", "version": 1, "model": "argmax.nir",
       "nodes": {"relu": {"device": "cpu", "precision": "fp32"}}})";
     r = testing::runNestc({"info", "--project", QString::fromStdString((d / "p.nestproj").string())});

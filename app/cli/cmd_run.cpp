@@ -24,12 +24,15 @@ int run(const ParsedArgs& args) {
   job.target = args.get("--backend", "interpreter");
   findBackend(job.target);  // an unknown name fails before any work
   job.inputFiles = args.all("--input");
+  job.targetParameters = hwParameters(args);
   const driver::Prepared prepared = driver::prepare(job);
   if (!prepared.bindingNote.empty()) std::cout << prepared.bindingNote << "\n";
   const Graph& g = prepared.graph();
   const driver::Compiled compiled = driver::compile(job, prepared, CompileRequest{});
+  for (const std::string& line : compiled.artifact->placement()) std::cout << line << "\n";
   auto start = std::chrono::steady_clock::now();
-  std::vector<Tensor> outputs = driver::run(compiled, prepared.inputs);
+  std::vector<std::string> statistics;
+  std::vector<Tensor> outputs = driver::run(compiled, prepared.inputs, &statistics);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   fs::path dir = args.get("--output-dir");
   fs::create_directories(dir);
@@ -40,6 +43,10 @@ int run(const ParsedArgs& args) {
     std::cout << file.string() << "  " << g.outputs[k] << ": " << typeToString(outputs[k].type()) << "\n";
   }
   std::cout << "ran in " << ms << " ms\n";
+  if (args.has("--stats")) {
+    if (statistics.empty()) std::cout << "stats: the " << job.target << " backend measures nothing\n";
+    for (const std::string& line : statistics) std::cout << line << "\n";
+  }
   return kExitOk;
 }
 
@@ -51,6 +58,8 @@ Command runCommand() {
       {"--output-dir", "DIR", "folder for output_K files (created if missing)"},
       {"--format", "pb|npy", "output file format (default pb)"},
       {"--backend", "NAME", "backend that runs the model: " + backendNameList() + " (default interpreter; `nestc backends`)"},
+      {"--stats", "", "print what the backend measured (npu: cycles, utilization and DRAM bytes per node, then a total)"},
+      hwParamsOption(),
       inputShapeOption()};
   for (const OptionSpec& o : quantOptions(false)) options.push_back(o);
   return {{"run", "MODEL --input FILE... --output-dir DIR [options]", "run a model on input tensors",
@@ -63,7 +72,12 @@ Command runCommand() {
            "overrides); a `bound:` line says what was bound.\n"
            "With --profile the model is quantized first (as nestc quantize, same options) and the\n"
            "integer graph runs; its outputs are dequantized to float. The graph gets the -O1\n"
-           "pipeline (-O0 / -O2 to change it) on every backend, so all backends run the same graph.",
+           "pipeline (-O0 / -O2 to change it) on every backend, so all backends run the same graph.\n"
+           "--backend npu runs the simulated NPU (docs/npu-isa.md): quantize with --profile and\n"
+           "--schema symmetric_power2; nodes the NPU cannot run fall back to the CPU, and the command\n"
+           "prints which nodes ran where. Example:\n"
+           "  nestc run m.onnx --profile m.yaml --schema symmetric_power2 --backend npu --stats \\\n"
+           "    --input x.npy --output-dir out",
            options, 1, 1},
           run};
 }

@@ -2,6 +2,7 @@
 
 #include "app/cli/commands.h"
 #include "core/error.h"
+#include "backends/npu/vta/hw_config.h"
 #include "core/project_file.h"
 
 namespace nest::cli {
@@ -59,6 +60,19 @@ driver::Job jobFrom(const ParsedArgs& args, Quantize quantize) {
     if (args.has("--per-channel")) c.perChannel = true;
   }
   return job;
+}
+
+OptionSpec hwParamsOption() {
+  return {"--hw-params", "K=V;...", "hardware parameters of the target, e.g. LOG_BLOCK=5;CLOCK_MHZ=200 (npu; docs/npu-isa.md)"};
+}
+
+std::map<std::string, std::string> hwParameters(const ParsedArgs& args) {
+  if (!args.has("--hw-params")) return {};
+  try {
+    return vta::parseParameterList(args.get("--hw-params"));
+  } catch (const vta::ConfigError& e) {
+    failBadInput(std::string("--hw-params: ") + e.what());
+  }
 }
 
 }  // namespace nest::cli

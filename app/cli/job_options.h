@@ -3,6 +3,7 @@
 // --schema, --calibration, --precision, --per-channel, or the project's settings and profile),
 // the project's assignments and devices. Parsing only: the driver does the work.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,9 @@ enum class Quantize { IfRequested, Required };
 // stay. With Quantize::Required a profile (--profile or the project's) must be given.
 // BadInput on a missing model or profile, a bad option value or an unreadable file.
 driver::Job jobFrom(const ParsedArgs& args, Quantize quantize);
+
+// --hw-params "KEY=VALUE;...": the target's hardware parameters (the NPU's, docs/npu-isa.md).
+OptionSpec hwParamsOption();
+std::map<std::string, std::string> hwParameters(const ParsedArgs& args);
 
 }  // namespace nest::cli

@@ -57,7 +57,10 @@ struct HwConfig {
 // Missing keys keep VTA's defaults; unknown keys and non-numbers throw ConfigError. The result is
 // validated.
 HwConfig hwConfigFromParameters(const std::map<std::string, std::string>& parameters);
-// The same keys as "KEY=VALUE" separated by ';' or ',' (the bundle's and the C driver's form).
+// "KEY=VALUE" items separated by ';' or ',' (spaces trimmed) as a map; ConfigError for an item
+// without '=' or a key given twice.
+std::map<std::string, std::string> parseParameterList(const std::string& text);
+// hwConfigFromParameters(parseParameterList(text)): the bundle's and the C driver's form.
 HwConfig hwConfigFromString(const std::string& text);
 // The non-default parameters in hwConfigFromString's form ("" for the defaults).
 std::string hwConfigToString(const HwConfig& config);

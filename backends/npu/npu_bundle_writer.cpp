@@ -1,0 +1,316 @@
+#include "backends/npu/npu_bundle_writer.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "backends/cpu/bundle_writer.h"
+#include "backends/cpu/cpu_backend.h"
+#include "backends/cpu/cpu_backend_entry.h"
+#include "backends/cpu/embedded_files.h"
+#include "backends/npu/vta/assembly.h"
+#include "core/error.h"
+
+namespace nest::npu {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr uint64_t kAlign = 64;
+uint64_t aligned(uint64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+
+void writeFile(const fs::path& file, std::string_view bytes) {
+  std::ofstream out(file, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) failBadInput("cannot write '" + file.string() + "'");
+}
+
+std::string readFile(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) failBadInput("cannot read '" + file.string() + "'");
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string upper(const std::string& s) {
+  std::string u;
+  for (char c : s) u += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return u;
+}
+
+std::string cString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string num(uint64_t v) { return std::to_string(v) + "u"; }
+
+bool isSimulatorFile(std::string_view name) {
+  static const std::set<std::string_view> files = {"hw_config.h", "hw_config.cpp", "isa.h",       "isa.cpp",
+                                                    "assembly.h",  "assembly.cpp",  "simulator.h", "simulator.cpp",
+                                                    "npu_driver.h", "npu_driver.cpp"};
+  return files.count(name) != 0;
+}
+
+// One graph input or output in the bundle's table (docs/cpu-bundle.md's nest_bundle_tensor).
+std::string tensorEntry(const std::string& name, const TensorType& t, uint64_t offset) {
+  std::string e = "  {" + cString(name) + ", " + num(offset) + ", " + cString(std::string(elemTypeName(t.elem))) + ", " +
+                  std::to_string(elemSize(t.elem)) + ", " + std::to_string(t.shape.size()) + ", {";
+  for (size_t k = 0; k < 8; ++k) e += (k ? ", " : "") + std::to_string(k < t.shape.size() ? t.shape[k] : 0) + "LL";
+  e += "}, " + num(t.byteSize()) + ", ";
+  if (t.quant && !t.quant->perChannel()) {
+    char scale[48];
+    std::snprintf(scale, sizeof scale, "%.9gf", t.quant->scales[0]);
+    e += std::string("1, ") + scale + ", " + std::to_string(t.quant->zeroPoints[0]) + "LL";
+  } else {
+    e += "0, 0.0f, 0";
+  }
+  return e + "}";
+}
+
+// Generates NAME.h / NAME.c and lays out the weights file.
+class HostCodeGen {
+ public:
+  HostCodeGen(const NpuModel& model, const Graph& graph, const std::string& name)
+      : m_(model), g_(graph), name_(name), up_(upper(name)) {}
+
+  void run(const fs::path& dir, std::vector<std::string>& written) {
+    planMutable();
+    std::string weights;
+    std::string body, init;
+    uint64_t arena = 0, scratch = 0;
+    auto hostSlot = [&](const std::string& value) -> std::string {
+      if (mutableOffset_.count(value)) return "mutable_vars + " + num(mutableOffset_.at(value));
+      if (!arenaOffset_.count(value)) {
+        arenaOffset_[value] = arena;
+        arena += aligned(g_.typeOf(value).byteSize());
+      }
+      return "activations + " + num(arenaOffset_.at(value));
+    };
+    std::set<std::string> onDevice;
+    std::set<std::string> neededOnHost(g_.outputs.begin(), g_.outputs.end());
+    for (const NpuStep& s : m_.steps)
+      if (s.device == "cpu") neededOnHost.insert(s.inputs.begin(), s.inputs.end());
+    const int batch = m_.config.batch();
+    auto shapeArgs = [&](const std::string& value) {
+      const BlockedShape b = blockedShapeOf(g_.typeOf(value));
+      scratch = std::max<uint64_t>(scratch, blockedBytes(b, m_.config));
+      return std::to_string(b.n) + ", " + std::to_string(b.c) + ", " + std::to_string(b.h) + ", " + std::to_string(b.w);
+    };
+
+    int npuIndex = 0;
+    for (const NpuStep& step : m_.steps) {
+      if (step.device == "cpu") {
+        const cpu::CompiledModel& part = cpu::compiledModelOf(*step.cpu);
+        for (const std::string& f : cpu::writeModelSources(part, dir))
+          if (!f.ends_with(".weights.bin") && std::find(written.begin(), written.end(), f) == written.end()) written.push_back(f);
+        const std::string partWeights = readFile(dir / (part.name + ".weights.bin"));
+        fs::remove(dir / (part.name + ".weights.bin"));
+        const uint64_t wOff = weights.size();
+        weights += partWeights;
+        weights.resize(aligned(weights.size()));
+        const uint64_t mutOff = arena;
+        arena += aligned(part.lir.result.mutableBytes);
+        const uint64_t actOff = arena;
+        arena += aligned(part.lir.result.activationBytes);
+        includes_ += "#include \"" + part.name + ".h\"\n";
+        body += "  /* fallback on the CPU: " + std::to_string(step.fallbackReasons.size()) + " node(s) */\n";
+        for (size_t k = 0; k < step.inputs.size(); ++k)
+          body += "  memcpy(activations + " + num(mutOff) + " + " + part.name + "_inputs[" + std::to_string(k) +
+                  "].offset, " + hostSlot(step.inputs[k]) + ", " + part.name + "_inputs[" + std::to_string(k) + "].size);\n";
+        body += "  if (" + part.name + "(weights + " + num(wOff) + ", activations + " + num(mutOff) + ", activations + " +
+                num(actOff) + ") != 0) return 1;\n";
+        for (size_t k = 0; k < step.outputs.size(); ++k)
+          body += "  memcpy(" + hostSlot(step.outputs[k]) + ", activations + " + num(mutOff) + " + " + part.name +
+                  "_outputs[" + std::to_string(k) + "].offset, " + part.name + "_outputs[" + std::to_string(k) + "].size);\n";
+        continue;
+      }
+      const NodeProgram& p = step.program;
+      const uint64_t cOff = weights.size();
+      weights.append(reinterpret_cast<const char*>(p.constants.data()), p.constants.size());
+      weights.resize(aligned(weights.size()));
+      const std::vector<uint8_t> program = vta::encodeProgram(p.instructions, m_.config);
+      const uint64_t pOff = weights.size();
+      weights.append(reinterpret_cast<const char*>(program.data()), program.size());
+      weights.resize(aligned(weights.size()));
+      if (!p.constants.empty())
+        init += "    if (nest_npu_copy_to(dev, " + num(p.constantsAddress) + ", weights + " + num(cOff) + ", " +
+                num(p.constants.size()) + ") != 0) return fail(\"constants do not fit DRAM\");\n";
+      body += "  /* NPU: " + step.node + " */\n";
+      for (size_t k = 0; k < step.inputs.size(); ++k) {
+        const std::string& v = step.inputs[k];
+        if (onDevice.count(v)) continue;
+        const std::string dims = shapeArgs(v);
+        body += "  nest_npu_pack((const int8_t *)(" + hostSlot(v) + "), (int8_t *)scratch, " + dims + ", " +
+                std::to_string(batch) + ", " + std::to_string(m_.config.blockIn()) + ");\n";
+        body += "  nest_npu_copy_to(dev, " + num(step.inputAddresses[k]) + ", scratch, nest_npu_blocked_size(" + dims +
+                ", " + std::to_string(batch) + ", " + std::to_string(m_.config.blockIn()) + "));\n";
+        onDevice.insert(v);
+      }
+      body += "  if (nest_npu_run(dev, weights + " + num(pOff) + ", " + num(p.instructions.size()) +
+              ") != 0 || nest_npu_wait(dev, &stats) != 0) return fail(" + cString("NPU program of " + step.node) + ");\n";
+      body += "  npu_total_cycles += stats.cycles;\n";
+      const std::string& out = step.outputs[0];
+      onDevice.insert(out);
+      if (neededOnHost.count(out)) {
+        const std::string dims = shapeArgs(out);
+        body += "  nest_npu_copy_from(dev, scratch, " + num(step.outputAddress) + ", nest_npu_blocked_size(" + dims + ", " +
+                std::to_string(batch) + ", " + std::to_string(m_.config.blockOut()) + "));\n";
+        body += "  nest_npu_unpack((const int8_t *)scratch, (int8_t *)(" + hostSlot(out) + "), " + dims + ", " +
+                std::to_string(batch) + ", " + std::to_string(m_.config.blockOut()) + ");\n";
+      }
+      ++npuIndex;
+    }
+    const uint64_t scratchOff = arena;
+    arena += aligned(std::max<uint64_t>(scratch, 1));
+
+    writeFile(dir / (name_ + ".weights.bin"), weights);
+    written.push_back(name_ + ".weights.bin");
+    writeFile(dir / (name_ + ".h"), header(weights.size(), arena));
+    written.push_back(name_ + ".h");
+    writeFile(dir / (name_ + ".c"), source(init, body, scratchOff, npuIndex));
+    written.push_back(name_ + ".c");
+  }
+
+ private:
+  void planMutable() {
+    uint64_t off = 0;
+    for (const std::string& v : g_.inputs) {
+      mutableOffset_[v] = off;
+      off += aligned(g_.typeOf(v).byteSize());
+    }
+    for (const std::string& v : g_.outputs) {
+      if (mutableOffset_.count(v)) continue;
+      mutableOffset_[v] = off;
+      off += aligned(g_.typeOf(v).byteSize());
+    }
+    mutableBytes_ = off;
+  }
+
+  std::string header(uint64_t weightBytes, uint64_t activationBytes) const {
+    std::string h = "/* Generated by nestc (NEST Workbench): API of NPU bundle '" + name_ +
+                    "' (docs/npu-isa.md; the same API as CPU bundles, docs/cpu-bundle.md). */\n";
+    h += "#ifndef " + up_ + "_BUNDLE_H\n#define " + up_ + "_BUNDLE_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n";
+    h += "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+    h += "#ifndef NEST_BUNDLE_TENSOR_DEFINED\n#define NEST_BUNDLE_TENSOR_DEFINED\n";
+    h += "typedef struct nest_bundle_tensor {\n  const char *name;\n  uint64_t offset;\n  const char *elem_type;\n"
+         "  uint32_t elem_size;\n  uint32_t rank;\n  int64_t shape[8];\n  uint64_t size;\n  int32_t quantized;\n"
+         "  float scale;\n  int64_t zero_point;\n} nest_bundle_tensor;\n#endif\n\n";
+    h += "#define " + up_ + "_ALIGNMENT 64\n";
+    h += "#define " + up_ + "_WEIGHTS_SIZE " + num(weightBytes) + "\n";
+    h += "#define " + up_ + "_MUTABLE_SIZE " + num(std::max<uint64_t>(mutableBytes_, kAlign)) + "\n";
+    h += "#define " + up_ + "_ACTIVATIONS_SIZE " + num(activationBytes) + "\n";
+    h += "#define " + up_ + "_NUM_INPUTS " + std::to_string(g_.inputs.size()) + "\n";
+    h += "#define " + up_ + "_NUM_OUTPUTS " + std::to_string(g_.outputs.size()) + "\n";
+    h += "#define " + up_ + "_NPU_DRAM_BYTES " + num(m_.dramBytes) + "\n\n";
+    h += "extern const nest_bundle_tensor " + name_ + "_inputs[];\nextern const nest_bundle_tensor " + name_ + "_outputs[];\n\n";
+    h += "/* Runs the model (NPU steps on the device behind npu_driver.h, opened on the first call).\n"
+         " * Returns 0, 1 when a CPU part fails, 2 when the NPU cannot be opened, 3 when an NPU program fails\n"
+         " * (the driver's message goes to stderr). */\n";
+    h += "int " + name_ + "(const uint8_t *weights, uint8_t *mutable_vars, uint8_t *activations);\n";
+    h += "/* Simulated NPU cycles of the last run. */\nuint64_t " + name_ + "_npu_cycles(void);\n\n";
+    h += "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
+    return h;
+  }
+
+  std::string source(const std::string& init, const std::string& body, uint64_t scratchOff, int npuSteps) const {
+    std::string s = "/* Generated by nestc (NEST Workbench): host code of NPU bundle '" + name_ + "': " +
+                    std::to_string(npuSteps) + " NPU program(s), the rest on the CPU. */\n";
+    s += "#include <stdio.h>\n#include <string.h>\n\n#include \"" + name_ + ".h\"\n#include \"npu_driver.h\"\n" + includes_ + "\n";
+    s += "const nest_bundle_tensor " + name_ + "_inputs[] = {\n";
+    for (const std::string& v : g_.inputs) s += tensorEntry(v, g_.typeOf(v), mutableOffset_.at(v)) + ",\n";
+    if (g_.inputs.empty()) s += "  {0}\n";
+    s += "};\nconst nest_bundle_tensor " + name_ + "_outputs[] = {\n";
+    for (const std::string& v : g_.outputs) s += tensorEntry(v, g_.typeOf(v), mutableOffset_.at(v)) + ",\n";
+    s += "};\n\n";
+    s += "static nest_npu_device *dev;\nstatic uint64_t npu_total_cycles;\n\n";
+    s += "static int fail(const char *what) {\n  fprintf(stderr, \"npu: %s: %s\\n\", what, dev ? nest_npu_error(dev) : \"no device\");\n"
+         "  return 3;\n}\n\n";
+    s += "uint64_t " + name_ + "_npu_cycles(void) { return npu_total_cycles; }\n\n";
+    s += "int " + name_ + "(const uint8_t *weights, uint8_t *mutable_vars, uint8_t *activations) {\n";
+    s += "  uint8_t *scratch = activations + " + num(scratchOff) + ";\n  nest_npu_stats stats;\n";
+    s += "  (void)scratch;\n  (void)stats;\n  (void)mutable_vars;\n";
+    s += "  if (!dev) {\n    char error[512];\n    dev = nest_npu_open(" + cString(vta::hwConfigToString(m_.config)) + ", " + up_ +
+         "_NPU_DRAM_BYTES, error, sizeof error);\n";
+    s += "    if (!dev) {\n      fprintf(stderr, \"npu: cannot open the device: %s\\n\", error);\n      return 2;\n    }\n";
+    s += "    if (nest_npu_alloc(dev, " + up_ + "_NPU_DRAM_BYTES) == UINT64_MAX) return fail(\"DRAM allocation\");\n";
+    s += init + "  }\n  npu_total_cycles = 0;\n" + body + "  return 0;\n}\n";
+    return s;
+  }
+
+  const NpuModel& m_;
+  const Graph& g_;
+  std::string name_, up_;
+  std::string includes_;
+  std::map<std::string, uint64_t> mutableOffset_, arenaOffset_;
+  uint64_t mutableBytes_ = 0;
+};
+
+std::string makefile(const std::string& name, const std::vector<std::string>& cFiles, const std::vector<std::string>& cppFiles) {
+  std::string objs = "main.o";
+  for (const std::string& c : cFiles) objs += " " + c.substr(0, c.size() - 2) + ".o";
+  for (const std::string& c : cppFiles) objs += " " + c.substr(0, c.size() - 4) + ".o";
+  return "# Builds the runner of NPU bundle '" + name + "' (generated by nestc): host code, CPU fallback\n"
+         "# parts and the simulator, which is the NPU's driver here.\n"
+         "CFLAGS ?= -O3 -march=native\nCXXFLAGS ?= -O3 -march=native\nLDLIBS += -lm\n"
+         "OBJS = " + objs + "\n\n"
+         "run: $(OBJS)\n\t$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)\n\n"
+         "%.o: %.c *.h\n\t$(CC) $(CFLAGS) -c -o $@ $<\n\n"
+         "%.o: %.cpp *.h\n\t$(CXX) -std=c++20 $(CXXFLAGS) -c -o $@ $<\n\n"
+         "clean:\n\trm -f run $(OBJS)\n\n.PHONY: clean\n";
+}
+
+std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
+  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
+  return s;
+}
+
+}  // namespace
+
+std::string npuListing(const NpuModel& model) {
+  std::string text = "; NPU programs (docs/npu-isa.md), " + model.config.describe() + "\n";
+  for (const NpuStep& step : model.steps) {
+    if (step.device != "npu") continue;
+    text += "\n; " + step.node + ": " + std::to_string(step.program.instructions.size()) + " instructions, " +
+            step.program.plan + "\n";
+    text += vta::formatProgram(step.program.instructions, step.program.comments);
+  }
+  return text;
+}
+
+std::vector<std::string> writeNpuBundle(const NpuModel& model, const Graph& graph, const std::string& name,
+                                        const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (!fs::is_directory(dir)) failBadInput("cannot create the bundle folder '" + dir.string() + "'");
+  std::vector<std::string> written;
+  HostCodeGen(model, graph, name).run(dir, written);
+  writeFile(dir / (name + ".npu.s"), npuListing(model));
+  written.push_back(name + ".npu.s");
+
+  std::vector<std::string> cFiles = {name + ".c"}, cppFiles;
+  for (const NpuStep& s : model.steps)
+    if (s.device == "cpu") cFiles.push_back(cpu::compiledModelOf(*s.cpu).name + ".c");
+  if (cFiles.size() > 1)  // the CPU parts' runtime
+    for (const std::string& c : cpu::runtimeCFiles()) cFiles.push_back(c);
+  for (const cpu::EmbeddedFile& f : cpu::embeddedFiles()) {
+    if (isSimulatorFile(f.name)) {
+      writeFile(dir / std::string(f.name), f.text);
+      written.emplace_back(f.name);
+      if (f.name.ends_with(".cpp")) cppFiles.emplace_back(f.name);
+    } else if (f.name == "bundle_main.c.in") {
+      writeFile(dir / "main.c", replaceAll(replaceAll(std::string(f.text), "@UPNAME@", upper(name)), "@NAME@", name));
+      written.push_back("main.c");
+    }
+  }
+  writeFile(dir / "Makefile", makefile(name, cFiles, cppFiles));
+  written.push_back("Makefile");
+  return written;
+}
+
+}  // namespace nest::npu

@@ -1,0 +1,22 @@
+// Writes a compiled NPU model as a bundle folder (docs/npu-isa.md, "Bundles"): host C code with
+// the CPU bundle's API (NAME.h, NAME.c) that runs the NPU programs through the driver API
+// (npu_driver.h) and the fallback parts as CPU bundle code (NAME_cpuK.c), the weights file
+// (CPU weights, packed NPU weights, NPU programs), the NPU listing (NAME.npu.s), the simulator
+// sources as the driver, the CPU runtime, main.c and a Makefile: `make && ./run` as for CPU bundles.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "backends/npu/npu_backend.h"
+
+namespace nest::npu {
+
+// Returns the files written (relative names). Creates `dir` if needed.
+std::vector<std::string> writeNpuBundle(const NpuModel& model, const Graph& graph, const std::string& name,
+                                        const std::filesystem::path& dir);
+
+// The listing: every NPU program in order, each instruction with the graph node it comes from.
+std::string npuListing(const NpuModel& model);
+
+}  // namespace nest::npu
