@@ -44,22 +44,31 @@ struct HwConfig {
   int64_t accDepth() const { return (int64_t{1} << logAccBuffBytes) / accEntryBytes(); }
   int64_t macsPerCycle() const { return int64_t{batch()} * blockIn() * blockOut(); }
 
-  // Throws ConfigError naming the parameter: sizes out of range, buffers too small for one
-  // entry, instruction fields that no longer fit 128 bits.
+  // Throws ConfigError naming the parameter: sizes out of range, buffers too small for two
+  // entries (one per virtual thread), instruction fields that no longer fit 128 bits or a 32-bit
+  // micro-op, buffer indices wider than LOAD's 16-bit sram_base.
   void validate() const;
-  // "1x16x16 int8*int8->int32, uop 32 KiB, inp 32 KiB, wgt 256 KiB, acc 128 KiB, 300 MHz, ..."
+  // "1x16x16 int8*int8->int32, buffers uop 32 KiB, inp 32 KiB, wgt 256 KiB, acc 128 KiB; 300 MHz,
+  // DRAM 16 B/cycle after 64 cycles"
   std::string describe() const;
+
+  bool operator==(const HwConfig&) const = default;
 };
 
 // Parameters by VTA's names: LOG_INP_WIDTH, LOG_WGT_WIDTH, LOG_ACC_WIDTH, LOG_BATCH, LOG_BLOCK
 // (both BLOCK_IN and BLOCK_OUT), LOG_BLOCK_IN, LOG_BLOCK_OUT, LOG_UOP_BUFF_SIZE, LOG_INP_BUFF_SIZE,
 // LOG_WGT_BUFF_SIZE, LOG_ACC_BUFF_SIZE, and CLOCK_MHZ, DRAM_BYTES_PER_CYCLE, DRAM_LATENCY_CYCLES.
+// Plain forms are accepted too and must be powers of two: BATCH, BLOCK, BLOCK_IN, BLOCK_OUT and
+// UOP_BUFF_SIZE, INP_BUFF_SIZE, WGT_BUFF_SIZE, ACC_BUFF_SIZE (bytes). The map's key order applies
+// them, so a specific LOG_BLOCK_IN wins over LOG_BLOCK (and BLOCK_IN over BLOCK).
 // Missing keys keep VTA's defaults; unknown keys and non-numbers throw ConfigError. The result is
 // validated.
 HwConfig hwConfigFromParameters(const std::map<std::string, std::string>& parameters);
-// The same keys as "KEY=VALUE" separated by ';' or ',' (the bundle's and the C driver's form).
+// The same keys as "KEY=VALUE" separated by ';' or ',' (the bundle's and the C driver's form);
+// spaces around keys and values are ignored, a key given twice is an error.
 HwConfig hwConfigFromString(const std::string& text);
-// The non-default parameters in hwConfigFromString's form ("" for the defaults).
+// The non-default parameters in hwConfigFromString's form ("" for the defaults), ';'-separated,
+// such that hwConfigFromString(hwConfigToString(c)) == c.
 std::string hwConfigToString(const HwConfig& config);
 
 }  // namespace nest::vta

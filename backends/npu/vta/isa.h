@@ -21,7 +21,8 @@ enum class AluOp : uint8_t { Min = 0, Max = 1, Add = 2, Shr = 3, Mul = 4 };
 // FINISH -> compute; STORE -> store.
 enum class Module : uint8_t { Load = 0, Compute = 1, Store = 2 };
 
-// One decoded instruction; the fields an opcode does not use stay zero.
+// One decoded instruction; the fields an opcode does not use stay zero. encode() ignores them
+// (a STORE's memory, a tensor ALU's imm, ...), so only such canonical instructions round-trip.
 // Tokens: for the load module "prev" does not exist and "next" is compute; for compute "prev" is
 // load and "next" is store; for store "prev" is compute.
 struct Instruction {
@@ -62,6 +63,18 @@ struct Encoded {
   bool operator==(const Encoded&) const = default;
 };
 
+// The bit widths of the configuration-dependent fields (log2 of the buffer depths) and the bits
+// each encoded word needs; validate() checks them against 64 (instruction words) and 32 (micro-op).
+struct FieldWidths {
+  int uopIndex = 0;   // uop_bgn: log2(uopDepth)
+  int uopEnd = 0;     // uop_end: one more, to hold uopDepth itself
+  int accIndex = 0, inpIndex = 0, wgtIndex = 0;
+  int uopSrc = 0;     // a micro-op's src: an input (GEMM) or accumulator (ALU) index
+  int gemmLoBits = 0, gemmHiBits = 0, aluLoBits = 0, aluHiBits = 0, uopBits = 0;
+};
+// Assumes the ranges validate() checks first (widths, shapes, buffer sizes).
+FieldWidths fieldWidths(const HwConfig& config);
+
 Module moduleOf(const Instruction& insn);
 const char* opcodeName(Opcode op);    // "LOAD", ...
 const char* memIdName(MemId id);      // "UOP", "WGT", "INP", "ACC", "OUT"
@@ -69,7 +82,8 @@ const char* aluOpName(AluOp op);      // "MIN", "MAX", "ADD", "SHR", "MUL"
 const char* moduleName(Module m);     // "load", "compute", "store"
 
 // Encodes into VTA's 128-bit layout. Throws ConfigError naming the field when a value does not fit
-// its width under `config` (or a LOAD names OUT).
+// its width under `config` (or a LOAD names OUT). encode, decode and the micro-op functions
+// validate `config` first.
 Encoded encode(const Instruction& insn, const HwConfig& config);
 // Throws ConfigError for an unknown opcode, memory or ALU op.
 Instruction decode(const Encoded& bits, const HwConfig& config);
@@ -78,6 +92,10 @@ Uop decodeUop(uint32_t bits, const HwConfig& config);
 
 // Programs as bytes: 16 bytes per instruction (lo then hi, little-endian), 4 per micro-op.
 std::vector<uint8_t> encodeProgram(const std::vector<Instruction>& program, const HwConfig& config);
+// Throws ConfigError when size is not a multiple of 16.
 std::vector<Instruction> decodeProgram(const uint8_t* bytes, size_t size, const HwConfig& config);
+std::vector<uint8_t> encodeUops(const std::vector<Uop>& uops, const HwConfig& config);
+// Throws ConfigError when size is not a multiple of 4.
+std::vector<Uop> decodeUops(const uint8_t* bytes, size_t size, const HwConfig& config);
 
 }  // namespace nest::vta
