@@ -1,6 +1,6 @@
 // A textual assembly for the VTA ISA that prints and parses and round-trips exactly. One
 // instruction per line, fields as key=value, dependency flags as a token list, an optional
-// "; comment" (the listing names each instruction's graph node there). Standalone C++17.
+// "; comment" (the listing names each instruction's graph node there). Standalone C++20.
 //
 //   LOAD INP sram=0 dram=4096 y=3 x=18 stride=56 pad=1,1,1,1 deps=pop_next,push_next ; conv1
 //   GEMM reset=0 uop=0:36 iter=4,14 dst=196,14 src=0,18 wgt=36,0 deps=pop_prev,push_prev

@@ -89,12 +89,23 @@ void HwConfig::validate() const {
                       std::to_string(buf.indexBits) + " bits (" + formatBytes(int64_t{1} << buf.logBytes) + " / " +
                       std::to_string(buf.entryBytes) + "-byte entries): " + consequence);
   };
-  // The widest of the buffers a word indexes is named as the cause.
+  // Of the buffers a word indexes, the one whose index grew most over the default configuration's
+  // is named as the cause (then the widest).
+  const FieldWidths d = fieldWidths(HwConfig{});
+  const int defaultBits[] = {d.uopIndex, d.inpIndex, d.wgtIndex, d.accIndex};
   auto widest = [&](std::initializer_list<int> which) -> const BufferView& {
-    const BufferView* best = nullptr;
-    for (int i : which)
-      if (!best || buffers[static_cast<size_t>(i)].indexBits > best->indexBits) best = &buffers[static_cast<size_t>(i)];
-    return *best;
+    int best = -1;
+    for (int i : which) {
+      if (best < 0) {
+        best = i;
+        continue;
+      }
+      const int growth = buffers[static_cast<size_t>(i)].indexBits - defaultBits[i];
+      const int bestGrowth = buffers[static_cast<size_t>(best)].indexBits - defaultBits[best];
+      if (growth > bestGrowth || (growth == bestGrowth && buffers[static_cast<size_t>(i)].indexBits > buffers[static_cast<size_t>(best)].indexBits))
+        best = i;
+    }
+    return buffers[static_cast<size_t>(best)];
   };
   auto needs = [](const char* word, int bits, int of) {
     return std::string(word) + " needs " + std::to_string(bits) + " bits of " + std::to_string(of);

@@ -1,5 +1,5 @@
 // The NPU's hardware description: Apache TVM's VTA parameters (log2 sizes, as vta_config.json)
-// plus the timing figures the simulator's cycle model needs. Standalone C++17 (no nest headers):
+// plus the timing figures the simulator's cycle model needs. Standalone C++20 (no nest headers):
 // this folder is compiled into nestc and copied into NPU bundles.
 #pragma once
 #include <cstdint>

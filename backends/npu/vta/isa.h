@@ -1,7 +1,7 @@
 // VTA's instruction set (Apache TVM VTA, hw_spec.h): LOAD, STORE, GEMM, ALU and FINISH, each 128
 // bits, with the four dependency-token flags on every instruction, and 32-bit micro-ops. Field
 // widths follow the hardware configuration as VTA's do (buffer depths set the index widths).
-// Standalone C++17.
+// Standalone C++20.
 #pragma once
 #include <cstdint>
 #include <string>
