@@ -119,14 +119,16 @@ class MacEmitter {
     const int64_t iy0 = o.y0 * s_.strideH - s_.padTop, ix0 = o.x0 * s_.strideW - s_.padLeft;
     const int64_t vy0 = std::max<int64_t>(iy0, 0), vy1 = std::min(iy0 + rows, g_.inH);
     const int64_t vx0 = std::max<int64_t>(ix0, 0), vx1 = std::min(ix0 + cols, g_.inW);
+    const bool empty = vy1 <= vy0 || vx1 <= vx0;  // the window lies in the padding only
     for (int64_t c = 0; c < ciCount; ++c) {
       Instruction i = loadInsn(MemId::Inp, inpBase(half) + static_cast<uint32_t>(c * rows * cols),
-                               at_.input + ((o.batch * g_.ciBlocks + ci0 + c) * g_.inH + vy0) * g_.inW + vx0,
-                               static_cast<uint32_t>(vy1 - vy0), static_cast<uint32_t>(vx1 - vx0), static_cast<uint32_t>(g_.inW));
-      i.yPad0 = static_cast<uint32_t>(vy0 - iy0);
-      i.yPad1 = static_cast<uint32_t>(iy0 + rows - vy1);
-      i.xPad0 = static_cast<uint32_t>(vx0 - ix0);
-      i.xPad1 = static_cast<uint32_t>(ix0 + cols - vx1);
+                               empty ? at_.input : at_.input + ((o.batch * g_.ciBlocks + ci0 + c) * g_.inH + vy0) * g_.inW + vx0,
+                               empty ? 0 : static_cast<uint32_t>(vy1 - vy0), empty ? 0 : static_cast<uint32_t>(vx1 - vx0),
+                               static_cast<uint32_t>(g_.inW));
+      i.yPad0 = static_cast<uint32_t>(empty ? rows : vy0 - iy0);
+      i.yPad1 = static_cast<uint32_t>(empty ? 0 : iy0 + rows - vy1);
+      i.xPad0 = static_cast<uint32_t>(empty ? cols : vx0 - ix0);
+      i.xPad1 = static_cast<uint32_t>(empty ? 0 : ix0 + cols - vx1);
       b_.emit(i, what + (ciCount > 1 ? " (" + std::to_string(c + 1) + "/" + std::to_string(ciCount) + ")" : std::string()));
     }
   }

@@ -1,8 +1,8 @@
 // Tiling of a Conv / Gemm / MatMul for VTA: output tiles (rows x cols of one image, or row blocks
 // of a matrix), output-channel blocks per tile, input-channel blocks per reduction step, and the
-// loop order. The buffers hold two tiles of each kind (double buffering). chooseMacTiling
-// generates the program of each promising candidate and keeps the one vta::estimateTiming
-// finds fastest.
+// loop order. The buffers hold two tiles of each kind (double buffering). lowerNode
+// (npu_lowering.cpp) generates the program of the first few candidates and keeps the one
+// vta::estimateTiming finds fastest.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -108,8 +108,6 @@ MacSpec analyzeConv(const Graph& g, const Node& node) {
     if (d != 1) refuse("dilation " + std::to_string(d) + " is not supported (only 1)");
   for (size_t a = 0; a < 2; ++a) {
     for (int64_t p : {geom.padBegin[a], geom.padEnd[a]}) {
-      if (p >= geom.kernel[a])
-        refuse("padding " + std::to_string(p) + " is not smaller than the kernel (" + std::to_string(geom.kernel[a]) + ")");
       if (p > 15) refuse("padding " + std::to_string(p) + " exceeds the LOAD padding field (15)");
     }
   }

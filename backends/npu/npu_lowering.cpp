@@ -3,6 +3,7 @@
 #include "backends/npu/npu_lowering.h"
 
 #include <limits>
+#include <optional>
 
 #include "backends/npu/add_codegen.h"
 #include "backends/npu/conv_codegen.h"
@@ -36,7 +37,8 @@ uint64_t placeConstants(const NodeBuffers& buffers, uint64_t bytes, const vta::H
 
 std::string nodeLabel(const Node& node) { return node.name.empty() ? node.outputs.at(0) : node.name; }
 
-NodeProgram lowerMac(const Node& node, const MacSpec& spec, const vta::HwConfig& config, const NodeBuffers& buffers) {
+NodeProgram lowerMac(const Node& node, const MacSpec& spec, const vta::HwConfig& config, const NodeBuffers& buffers,
+                     std::optional<size_t> forced) {
   if (buffers.inputs.size() != 1) failBadInput(node.describe() + ": expected 1 input buffer, got " + std::to_string(buffers.inputs.size()));
   const RequantPlan plan = planRequantization(spec.shifts, spec.bias, spec.lo, spec.hi);
   const MacGeometry g = macGeometry(spec, plan, config);
@@ -54,7 +56,12 @@ NodeProgram lowerMac(const Node& node, const MacSpec& spec, const vta::HwConfig&
   uint64_t bestCycles = std::numeric_limits<uint64_t>::max();
   std::string lastProblem = "no tiling fits the buffers";
   size_t timed = 0;
-  for (const MacTiling& t : macTilingCandidates(spec, g, config)) {
+  std::vector<MacTiling> candidates = macTilingCandidates(spec, g, config);
+  if (forced) {
+    if (*forced >= candidates.size()) failUnsupported(node.describe() + ": no tiling candidate " + std::to_string(*forced));
+    candidates = {candidates[*forced]};
+  }
+  for (const MacTiling& t : candidates) {
     if (timed == kTimedCandidates) break;
     try {
       ProgramBuilder b(config, label);
@@ -86,37 +93,57 @@ NodeProgram lowerMac(const Node& node, const MacSpec& spec, const vta::HwConfig&
   return p;
 }
 
-NodeProgram lowerAdd(const Node& node, const AddSpec& spec, const vta::HwConfig& config, const NodeBuffers& buffers) {
+// Tile sizes tried for an Add: the largest that fits, then halvings, each evened out over the tiles.
+std::vector<int64_t> addTileCandidates(const AddSpec& spec, const RequantPlan& plan, int64_t accConst, const vta::HwConfig& config) {
+  const int64_t maxTile = maxAddTile(plan, accConst, config), total = addEntries(spec, config);
+  std::vector<int64_t> out;
+  for (int64_t tile = std::min(maxTile, total); tile >= 1 && out.size() < 4; tile = (tile + 1) / 2) {
+    const int64_t count = (total + tile - 1) / tile;
+    out.push_back((total + count - 1) / count);
+    if (tile == 1) break;
+  }
+  return out;
+}
+
+int64_t accConstEntries(const RequantPlan& plan, const vta::HwConfig& config) {
+  int64_t n = 0;
+  for (const AccVector& v : plan.vectors) n += accVectorEntries(v, config);
+  return n;
+}
+
+NodeProgram lowerAdd(const Node& node, const AddSpec& spec, const vta::HwConfig& config, const NodeBuffers& buffers,
+                     std::optional<size_t> forced) {
   if (buffers.inputs.size() != 2) failBadInput(node.describe() + ": expected 2 input buffers, got " + std::to_string(buffers.inputs.size()));
   const RequantPlan plan = planRequantization({spec.k}, {}, spec.lo, spec.hi);
   NodeConstants constants;
   constants.weights = identityWeights(config);
   constants.vectors = plan.vectors;
-  int64_t accConst = 0;
-  for (const AccVector& v : plan.vectors) accConst += accVectorEntries(v, config);
+  const int64_t accConst = accConstEntries(plan, config);
   AddAddresses at;
   at.a = entryAddress(buffers.inputs[0], config.inpEntryBytes(), "first input", node);
   at.b = entryAddress(buffers.inputs[1], config.inpEntryBytes(), "second input", node);
   at.output = entryAddress(buffers.output, config.outEntryBytes(), "output", node);
   at.vectors = vectorPositions(constants, config);
   const std::string label = nodeLabel(node);
-  const int64_t maxTile = maxAddTile(plan, accConst, config), total = addEntries(spec, config);
-  if (maxTile < 1) failUnsupported(node.describe() + ": the accumulator buffer is too small for an Add tile");
-
+  const int64_t total = addEntries(spec, config);
+  std::vector<int64_t> tiles = addTileCandidates(spec, plan, accConst, config);
+  if (tiles.empty()) failUnsupported(node.describe() + ": the accumulator buffer is too small for an Add tile");
+  if (forced) {
+    if (*forced >= tiles.size()) failUnsupported(node.describe() + ": no tiling candidate " + std::to_string(*forced));
+    tiles = {tiles[*forced]};
+  }
   int64_t bestTile = 0;
   uint64_t bestCycles = std::numeric_limits<uint64_t>::max();
-  for (int64_t tile = std::min(maxTile, total), tries = 0; tile >= 1 && tries < 4; tile = (tile + 1) / 2, ++tries) {
-    const int64_t even = (total + (total + tile - 1) / tile - 1) / ((total + tile - 1) / tile);  // same count, even sizes
+  for (int64_t tile : tiles) {
     ProgramBuilder b(config, label);
-    generateAddProgram(b, spec, plan, even, accConst, at);
+    generateAddProgram(b, spec, plan, tile, accConst, at);
     const std::vector<vta::Instruction> program = withPrefix(b, constants, 0);
     checkEncodable(program, config);
     const uint64_t cycles = vta::estimateTiming(config, program).cycles;
     if (cycles < bestCycles) {
       bestCycles = cycles;
-      bestTile = even;
+      bestTile = tile;
     }
-    if (tile == 1) break;
   }
   ProgramBuilder sizing(config, label);
   generateAddProgram(sizing, spec, plan, bestTile, accConst, at);
@@ -131,6 +158,21 @@ NodeProgram lowerAdd(const Node& node, const AddSpec& spec, const vta::HwConfig&
   return p;
 }
 
+NodeProgram lowerNodeWithCandidate(const Graph& graph, const Node& node, const vta::HwConfig& config,
+                                   const NodeBuffers& buffers, std::optional<size_t> candidate) {
+  const NodeSpec spec = analyzeNode(graph, node, config);
+  try {
+    switch (spec.kind) {
+      case NodeSpec::Kind::Unsupported: failUnsupported(spec.reason);
+      case NodeSpec::Kind::Mac: return lowerMac(node, spec.mac, config, buffers, candidate);
+      case NodeSpec::Kind::Add: return lowerAdd(node, spec.add, config, buffers, candidate);
+    }
+  } catch (const DoesNotFit& e) {
+    failUnsupported(node.describe() + ": " + e.why);
+  }
+  failInternal("lowerNode: unknown node kind");
+}
+
 }  // namespace
 
 std::string unsupportedReason(const Graph& graph, const Node& node, const vta::HwConfig& config) {
@@ -138,17 +180,28 @@ std::string unsupportedReason(const Graph& graph, const Node& node, const vta::H
 }
 
 NodeProgram lowerNode(const Graph& graph, const Node& node, const vta::HwConfig& config, const NodeBuffers& buffers) {
+  return lowerNodeWithCandidate(graph, node, config, buffers, std::nullopt);
+}
+
+NodeProgram lowerNodeWithCandidate(const Graph& graph, const Node& node, const vta::HwConfig& config,
+                                   const NodeBuffers& buffers, size_t candidate) {
+  return lowerNodeWithCandidate(graph, node, config, buffers, std::optional<size_t>(candidate));
+}
+
+size_t candidateCount(const Graph& graph, const Node& node, const vta::HwConfig& config) {
   const NodeSpec spec = analyzeNode(graph, node, config);
-  try {
-    switch (spec.kind) {
-      case NodeSpec::Kind::Unsupported: failUnsupported(spec.reason);
-      case NodeSpec::Kind::Mac: return lowerMac(node, spec.mac, config, buffers);
-      case NodeSpec::Kind::Add: return lowerAdd(node, spec.add, config, buffers);
+  switch (spec.kind) {
+    case NodeSpec::Kind::Unsupported: return 0;
+    case NodeSpec::Kind::Mac: {
+      const RequantPlan plan = planRequantization(spec.mac.shifts, spec.mac.bias, spec.mac.lo, spec.mac.hi);
+      return macTilingCandidates(spec.mac, macGeometry(spec.mac, plan, config), config).size();
     }
-  } catch (const DoesNotFit& e) {
-    failUnsupported(node.describe() + ": " + e.why);
+    case NodeSpec::Kind::Add: {
+      const RequantPlan plan = planRequantization({spec.add.k}, {}, spec.add.lo, spec.add.hi);
+      return addTileCandidates(spec.add, plan, accConstEntries(plan, config), config).size();
+    }
   }
-  failInternal("lowerNode: unknown node kind");
+  return 0;
 }
 
 }  // namespace nest::npu

@@ -49,4 +49,12 @@ struct NodeProgram {
 // Throws Unsupported (unsupportedReason's text) for a node the NPU cannot run.
 NodeProgram lowerNode(const Graph& graph, const Node& node, const vta::HwConfig& config, const NodeBuffers& buffers);
 
+// For tests and experiments: lowerNode with the tiling candidate at position `candidate` of the
+// cost model's list (candidates that fit, ordered by its quick estimate) instead of the fastest
+// timed one; an Add takes its tile halvings likewise. Throws Unsupported when there is no such
+// candidate. candidateCount says how many there are.
+NodeProgram lowerNodeWithCandidate(const Graph& graph, const Node& node, const vta::HwConfig& config,
+                                   const NodeBuffers& buffers, size_t candidate);
+size_t candidateCount(const Graph& graph, const Node& node, const vta::HwConfig& config);
+
 }  // namespace nest::npu
