@@ -56,7 +56,13 @@ std::vector<std::string> NpuArtifact::write(const std::filesystem::path& dir) co
 
 }  // namespace
 
-NpuBackend::NpuBackend(vta::HwConfig config) : config_(config) { config_.validate(); }
+NpuBackend::NpuBackend(vta::HwConfig config) : config_(config) {
+  config_.validate();
+  // An NPU result (BLOCK_OUT channels per entry) feeds the next NPU node's input in place.
+  if (config_.logBlockIn != config_.logBlockOut)
+    throw vta::ConfigError("LOG_BLOCK_IN=" + std::to_string(config_.logBlockIn) + " and LOG_BLOCK_OUT=" +
+                           std::to_string(config_.logBlockOut) + ": the NPU compiler needs equal blocks");
+}
 
 std::string NpuBackend::description() const {
   return "VTA-class NPU, simulated (" + config_.describe() +

@@ -277,6 +277,7 @@ std::string npuListing(const NpuModel& model) {
     text += "\n; " + step.node + ": " + std::to_string(step.program.instructions.size()) + " instructions, " +
             step.program.plan + "\n";
     text += vta::formatProgram(step.program.instructions, step.program.comments);
+    if (!text.ends_with('\n')) text += '\n';
   }
   return text;
 }
