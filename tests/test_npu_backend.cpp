@@ -190,6 +190,28 @@ class TestNpuBackend : public QObject {
     QCOMPARE(r.code, 2);
     QVERIFY2(r.err.find(message.toStdString()) != std::string::npos, r.all().c_str());
   }
+
+  // A project's NPU device configures the target: its parameters reach the backend (a bad one is
+  // refused with its name), and --hw-params wins over them.
+  void projectDeviceParametersConfigureTheNpu() {
+    const QString model = path(testing::testdata() / "models" / "mnist-8" / "model.onnx");
+    const QString input = path(testing::testdata() / "models" / "mnist-8" / "test_data_set_0" / "input_0.pb");
+    QTemporaryDir tmp;
+    const QString project = tmp.filePath("p.nestproj");
+    QFile f(project);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(("{\"format\": \"nest-project\", \"version\": 1, \"model\": \"" + model.toStdString() +
+             "\", \"devices\": [{\"name\": \"npu0\", \"backend\": \"npu\", \"parameters\": {\"LOG_WGT_BUFF_SIZE\": \"8\"}}]}")
+                .c_str());
+    f.close();
+    testing::NestcResult r =
+        testing::runNestc({"run", model, "--project", project, "--backend", "npu", "--input", input, "--output-dir", tmp.filePath("o")});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.find("LOG_WGT_BUFF_SIZE=8") != std::string::npos, r.all().c_str());
+    r = testing::runNestc({"run", model, "--project", project, "--backend", "npu", "--hw-params", "CLOCK_MHZ=200", "--input", input,
+                           "--output-dir", tmp.filePath("o")});
+    QVERIFY2(r.code == 0, r.all().c_str());
+  }
 };
 
 QTEST_APPLESS_MAIN(TestNpuBackend)
