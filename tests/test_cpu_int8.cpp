@@ -31,11 +31,7 @@ using namespace nest;
 namespace {
 
 
-Attributes attrs(std::initializer_list<std::pair<const char*, Attribute>> list) {
-  Attributes a;
-  for (const auto& [k, v] : list) a.set(k, v);
-  return a;
-}
+using testing::attrs;
 
 Attributes conv(Ints kernel, Ints pads = {0, 0, 0, 0}, Ints strides = {1, 1}, int64_t group = 1, Ints dil = {1, 1},
                 const char* act = nullptr) {

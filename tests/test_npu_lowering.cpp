@@ -28,11 +28,7 @@ using namespace nest;
 
 namespace {
 
-Attributes attrs(std::initializer_list<std::pair<const char*, Attribute>> list) {
-  Attributes a;
-  for (const auto& [k, v] : list) a.set(k, v);
-  return a;
-}
+using testing::attrs;
 
 Attributes conv(int64_t k, int64_t pad, int64_t stride, const char* act = nullptr, int64_t group = 1) {
   Attributes a = attrs({{"kernel_shape", Ints{k, k}}, {"pads", Ints{pad, pad, pad, pad}}, {"strides", Ints{stride, stride}},

@@ -29,11 +29,7 @@ using namespace nest;
 namespace {
 
 
-Attributes attrs(std::initializer_list<std::pair<const char*, Attribute>> list) {
-  Attributes a;
-  for (const auto& [k, v] : list) a.set(k, v);
-  return a;
-}
+using testing::attrs;
 
 // Every op with an integer kernel, plus a float-only Softmax at the end.
 Graph allOpsGraph() {

@@ -14,6 +14,13 @@
 
 namespace nest::testing {
 
+// Node attributes from a list: attrs({{"axis", int64_t(1)}, {"perm", Ints{0, 2, 1}}}).
+inline Attributes attrs(std::initializer_list<std::pair<const char*, Attribute>> list) {
+  Attributes a;
+  for (const auto& [k, v] : list) a.set(k, v);
+  return a;
+}
+
 // Builds small float graphs with deterministic random weights, node by node.
 struct GraphBuilder {
   Graph g;
