@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstring>
 #include <functional>
+#include <random>
 
 #include "backends/npu/vta/npu_driver.h"
 #include "backends/npu/vta/simulator.h"
@@ -56,8 +57,9 @@ Instruction finishInsn() { return Instruction{}; }
 // A simulator with the default VTA configuration (1x16x16, 2048 input, 1024 weight, 2048
 // accumulator entries) and a program being built.
 struct Bench {
+  explicit Bench(const HwConfig& c = HwConfig{}) : config(c), sim(config, 1 << 20) {}
   HwConfig config;
-  Simulator sim{config, 1 << 20};
+  Simulator sim;
   std::vector<Instruction> program;
   uint32_t nextUop = 0;
   uint64_t readBack = 0;  // DRAM of the four byte planes readAccumulators() stores
@@ -327,6 +329,58 @@ class NpuSimulatorTest : public QObject {
     QCOMPARE(lanesText(g, 0, 3) + lanesText(g, 1, 3), std::string("80 0 0 176 0 0 "));
   }
 
+  // The vectorized kernel (BLOCK_IN a multiple of 8, BLOCK_OUT of 4) and the plain one against a
+  // direct evaluation of the GEMM loop, on random int8 data and accumulators near the int32 limits
+  // (the additions wrap), for several core shapes.
+  void gemmMatchesDirectEvaluation() {
+    // (Smaller weight / accumulator buffers keep the instruction fields within 128 bits.)
+    for (const char* shape : {"", "LOG_BATCH=1;LOG_BLOCK=3;LOG_WGT_BUFF_SIZE=15", "LOG_BLOCK_IN=5",
+                              "LOG_BLOCK_OUT=1;LOG_ACC_BUFF_SIZE=13;LOG_WGT_BUFF_SIZE=15", "LOG_BLOCK_IN=2;LOG_BATCH=2;LOG_WGT_BUFF_SIZE=15"}) {
+      Bench b(hwConfigFromString(shape));
+      const int batch = b.config.batch(), blockIn = b.config.blockIn(), blockOut = b.config.blockOut();
+      std::mt19937 random(42);
+      std::vector<int8_t> inp(8 * batch * blockIn), wgt(4 * blockOut * blockIn);
+      for (auto& v : inp) v = static_cast<int8_t>(random());
+      for (auto& v : wgt) v = static_cast<int8_t>(random());
+      std::vector<int32_t> acc(7 * batch * blockOut);  // dst reaches 2 + 3 + 1 = 6
+      for (auto& v : acc) v = static_cast<int32_t>(random() % 2 ? INT_MAX - random() % 100000 : INT_MIN + random() % 100000);
+      const std::vector<Uop> uops = {{0, 0, 0}, {1, 3, 2}, {2, 1, 1}};
+      const uint32_t first = b.loadUops(uops);
+      b.loadAcc(0, acc);
+      b.load(MemId::Inp, 0, inp, b.config.inpEntryBytes());
+      b.load(MemId::Wgt, 0, wgt, b.config.wgtEntryBytes()).pushNext = true;
+      Instruction gemm = computeInsn(Opcode::Gemm, first, first + 3, 2, 2);
+      gemm.dstFactorOut = 3;
+      gemm.dstFactorIn = 1;
+      gemm.srcFactorOut = 2;
+      gemm.srcFactorIn = 1;
+      gemm.wgtFactorIn = 1;
+      gemm.popPrev = true;
+      b.program.push_back(gemm);
+      b.readAccumulators(0, 7);
+      b.sim.run(b.program);
+
+      std::vector<int32_t> expected = acc;
+      for (uint32_t i0 = 0; i0 < 2; ++i0)
+        for (uint32_t i1 = 0; i1 < 2; ++i1)
+          for (const Uop& u : uops) {
+            const uint32_t d = u.dst + 3 * i0 + i1, src = u.src + 2 * i0 + i1, w = u.wgt + i1;
+            for (int bi = 0; bi < batch; ++bi)
+              for (int o = 0; o < blockOut; ++o) {
+                int64_t sum = 0;
+                for (int i = 0; i < blockIn; ++i)
+                  sum += int64_t{inp[(src * batch + bi) * blockIn + i]} * wgt[(w * blockOut + o) * blockIn + i];
+                int32_t& out = expected[(d * batch + bi) * blockOut + o];
+                out = static_cast<int32_t>(static_cast<uint32_t>(out) + static_cast<uint32_t>(sum));
+              }
+          }
+      int mismatches = 0;
+      for (uint32_t e = 0; e < 7; ++e)
+        for (int lane = 0; lane < batch * blockOut; ++lane) mismatches += b.acc(e, lane) != expected[e * batch * blockOut + lane];
+      NEST_VERIFY(mismatches == 0, std::string(shape) + ": " + std::to_string(mismatches) + " mismatching lanes");
+    }
+  }
+
   void loadCycles() {
     // 3 x 5 input entries (padding free) of 16 bytes = 240 bytes at 32 bytes per cycle:
     // 64 + ceil(7.5) = 72 cycles; FINISH runs meanwhile on the compute module.
@@ -492,6 +546,8 @@ class NpuSimulatorTest : public QObject {
 
     nest_npu_device* dev = nest_npu_open(nullptr, 1 << 16, error, sizeof error);
     QVERIFY(dev != nullptr);
+    QCOMPARE(nest_npu_wait(dev, nullptr), -1);
+    QCOMPARE(std::string(nest_npu_error(dev)), std::string("no program has run"));
     HwConfig config;
     QCOMPARE(nest_npu_alloc(dev, 10), uint64_t{0});
     QCOMPARE(nest_npu_alloc(dev, 16), uint64_t{256});

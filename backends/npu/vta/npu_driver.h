@@ -32,7 +32,8 @@ int nest_npu_copy_to(nest_npu_device *dev, uint64_t address, const void *src, ui
 int nest_npu_copy_from(nest_npu_device *dev, void *dst, uint64_t address, uint64_t bytes);
 /* Runs `count` encoded instructions (16 bytes each). The simulator runs synchronously, so run
  * returns when the program is done; wait returns its status (0, or -1 with nest_npu_error set)
- * and statistics, as a real device's driver would after the interrupt. */
+ * and statistics, as a real device's driver would after the interrupt; before any run, -1 with
+ * "no program has run". */
 int nest_npu_run(nest_npu_device *dev, const uint8_t *program, uint64_t count);
 int nest_npu_wait(nest_npu_device *dev, nest_npu_stats *stats);
 const char *nest_npu_error(const nest_npu_device *dev);

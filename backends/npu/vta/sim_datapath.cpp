@@ -1,6 +1,8 @@
 // Functional execution of the VTA instructions (semantics: Apache TVM VTA's sim_driver).
 #include "sim_datapath.h"
 
+#include "sim_gemm_kernel.h"
+
 #include <algorithm>
 #include <limits>
 #include <string>
@@ -43,35 +45,6 @@ struct Span {
   }
 };
 
-// One GEMM micro-op iteration: acc[b][o] += sum_i inp[b][i] * wgt[o][i]. The per-entry sum cannot
-// overflow (|sum| <= BLOCK_IN * 2^14); adding it to the accumulator wraps as the hardware does.
-template <int kBlockIn>
-inline void gemmEntryFixed(int32_t* acc, const int16_t* inp, const int16_t* wgt, int batch, int blockOut) {
-  for (int b = 0; b < batch; ++b) {
-    const int16_t* in = inp + b * kBlockIn;
-    int32_t* out = acc + b * blockOut;
-    for (int o = 0; o < blockOut; ++o) {
-      const int16_t* w = wgt + o * kBlockIn;
-      int32_t sum = 0;
-      for (int i = 0; i < kBlockIn; ++i) sum += int32_t{in[i]} * int32_t{w[i]};
-      out[o] = static_cast<int32_t>(static_cast<uint32_t>(out[o]) + static_cast<uint32_t>(sum));
-    }
-  }
-}
-
-inline void gemmEntryAny(int32_t* acc, const int16_t* inp, const int16_t* wgt, int batch, int blockIn, int blockOut) {
-  for (int b = 0; b < batch; ++b) {
-    const int16_t* in = inp + b * blockIn;
-    int32_t* out = acc + b * blockOut;
-    for (int o = 0; o < blockOut; ++o) {
-      const int16_t* w = wgt + o * blockIn;
-      uint32_t sum = 0;
-      for (int i = 0; i < blockIn; ++i) sum += static_cast<uint32_t>(int32_t{in[i]} * int32_t{w[i]});
-      out[o] = static_cast<int32_t>(static_cast<uint32_t>(out[o]) + sum);
-    }
-  }
-}
-
 // The iteration space of a GEMM: for i0 < iterOut, i1 < iterIn, u in [uopBegin, uopEnd): body(dst, src, wgt).
 template <class Body>
 inline void forEachMicroOp(const Instruction& insn, const std::vector<Uop>& uops, Body&& body) {
@@ -88,12 +61,13 @@ inline void forEachMicroOp(const Instruction& insn, const std::vector<Uop>& uops
   }
 }
 
+// Every GEMM iteration through the kernel for BLOCK_IN = kBlockIn (0: any).
 template <int kBlockIn>
-void gemmLoopFixed(const Instruction& insn, const std::vector<Uop>& uops, int32_t* acc, const int16_t* inp, const int16_t* wgt,
-                   int batch, int blockOut) {
-  const uint64_t accStride = uint64_t(batch) * blockOut, inpStride = uint64_t(batch) * kBlockIn, wgtStride = uint64_t(blockOut) * kBlockIn;
+void gemmLoop(const Instruction& insn, const std::vector<Uop>& uops, int32_t* acc, const int16_t* inp, const int16_t* wgt, int batch,
+              int blockIn, int blockOut) {
+  const uint64_t accStride = uint64_t(batch) * blockOut, inpStride = uint64_t(batch) * blockIn, wgtStride = uint64_t(blockOut) * blockIn;
   forEachMicroOp(insn, uops, [&](uint64_t d, uint64_t s, uint64_t w) {
-    gemmEntryFixed<kBlockIn>(acc + d * accStride, inp + s * inpStride, wgt + w * wgtStride, batch, blockOut);
+    kernel::gemmEntry<kBlockIn>(acc + d * accStride, inp + s * inpStride, wgt + w * wgtStride, batch, blockIn, blockOut);
   });
 }
 
@@ -244,17 +218,14 @@ void Datapath::gemm(int64_t index, const Instruction& insn) {
   int32_t* acc = acc_.data();
   const int16_t* inp = inp_.data();
   const int16_t* w = wgt_.data();
-  // Fixed BLOCK_IN lets the compiler unroll and vectorize the dot products.
+  // A fixed BLOCK_IN lets the kernel unroll and vectorize.
   switch (blockIn_) {
-    case 8: gemmLoopFixed<8>(insn, uop_, acc, inp, w, batch_, blockOut_); return;
-    case 16: gemmLoopFixed<16>(insn, uop_, acc, inp, w, batch_, blockOut_); return;
-    case 32: gemmLoopFixed<32>(insn, uop_, acc, inp, w, batch_, blockOut_); return;
-    default: break;
+    case 8: gemmLoop<8>(insn, uop_, acc, inp, w, batch_, blockIn_, blockOut_); return;
+    case 16: gemmLoop<16>(insn, uop_, acc, inp, w, batch_, blockIn_, blockOut_); return;
+    case 32: gemmLoop<32>(insn, uop_, acc, inp, w, batch_, blockIn_, blockOut_); return;
+    case 64: gemmLoop<64>(insn, uop_, acc, inp, w, batch_, blockIn_, blockOut_); return;
+    default: gemmLoop<0>(insn, uop_, acc, inp, w, batch_, blockIn_, blockOut_); return;
   }
-  const uint64_t inpStride = uint64_t(batch_) * blockIn_, wgtStride = uint64_t(blockOut_) * blockIn_;
-  forEachMicroOp(insn, uop_, [&](uint64_t d, uint64_t s, uint64_t wi) {
-    gemmEntryAny(acc + d * accLanes, inp + s * inpStride, w + wi * wgtStride, batch_, blockIn_, blockOut_);
-  });
 }
 
 void Datapath::alu(int64_t index, const Instruction& insn) {

@@ -8,7 +8,15 @@
 //   - LOAD / STORE: dramLatencyCycles + ceil(DRAM bytes / dramBytesPerCycle); padding is free;
 //   - GEMM: one cycle per micro-op iteration (one BATCH x BLOCK_IN x BLOCK_OUT operation, a reset
 //     included); ALU: one cycle per micro-op iteration; FINISH: one cycle;
-//   - the run ends when FINISH completes; total cycles = its end.
+//   - the scheduler repeatedly starts, among the modules whose head instruction has every token
+//     it pops, the one with the earliest start = max(module free, popped tokens' timestamps)
+//     (ties: load, compute, store); pushes carry the instruction's end;
+//   - the program must end with its only FINISH; total cycles = the latest end of any instruction
+//     (FINISH's end unless a STORE it does not wait for is still running).
+// ALU semantics beyond VTA's: SHR by b >= 32 acts as >> 31 (the sign), by b <= -32 gives 0; ADD
+// and MUL wrap (low 32 bits). STORE keeps each int32 lane's low 8 bits.
+// Implementation: sim_scheduler.* (fetch, tokens, cycles), sim_datapath.* (buffers and
+// execution), sim_gemm_kernel.h (the GEMM inner kernel).
 #pragma once
 #include <cstdint>
 #include <stdexcept>
