@@ -147,6 +147,10 @@ class TestNpuBackend : public QObject {
     const QByteArray expected = a.readAll();
     QCOMPARE(b.readAll(), expected);
 
+    // ONNX test folders run through the NPU backend too (float mnist-8: every node falls back).
+    r = testing::runNestc({"test-data", path(testing::testdata() / "models" / "mnist-8"), "--backend", "npu"});
+    QVERIFY2(r.code == 0 && r.out.find("1 passed, 0 failed") != std::string::npos, r.all().c_str());
+
     r = testing::runNestc(QStringList{"compile", model, "--target", "npu", "-o", tmp.filePath("bundle")} + quant);
     QVERIFY2(r.code == 0, r.all().c_str());
     for (const char* f : {"model.h", "model.c", "model.weights.bin", "model.npu.s", "simulator.cpp", "npu_driver.h", "main.c", "Makefile"})
