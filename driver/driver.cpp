@@ -9,7 +9,9 @@
 #include "core/error.h"
 #include "core/model_loader.h"
 #include "core/node_keys.h"
+#include "backends/hetero/hetero_backend.h"
 #include "driver/assignment_check.h"
+#include "driver/partition_stage.h"
 #include "passes/all_passes.h"
 #include "passes/quantization/quantize.h"
 
@@ -98,7 +100,35 @@ std::map<NodeId, std::string> placeNodes(const Job& job, const Graph& graph) {
   return placement;
 }
 
+namespace {
+
+// Target "hetero": the graph partitioned over the job's device list and compiled part by part.
+Compiled compileHetero(const Job& job, const Graph& graph, const CompileRequest& request, const Progress& progress) {
+  auto t0 = std::chrono::steady_clock::now();
+  Graph g = graph;
+  const Backend& host = findBackend("cpu");
+  foldForBackend(g, [&host](const Graph& x, const Node& n) { return !host.supports(x, n); });
+  stage(progress, "partition");
+  const Partitioned parts = partitionForJob(job, g);
+  std::vector<hetero::HeteroDevice> devices;
+  for (const DeviceConfig& d : parts.devices) {
+    if (d.registryBackend().empty())
+      failBadInput(job.devicesFile.string() + ": device '" + d.name + "' has backendName " + d.backendName +
+                   ", which nestc has no backend for (CPU, VTA, EVTA, NPU, Interpreter)");
+    devices.push_back({d, configuredBackend(d.registryBackend(), d.hardware, "device '" + d.name + "'")});
+  }
+  stage(progress, "compile");
+  Compiled c;
+  c.backend = std::make_shared<hetero::HeteroBackend>(std::move(devices), parts.schedule);
+  c.artifact = c.backend->compile(g, request);
+  c.ms = msSince(t0);
+  return c;
+}
+
+}  // namespace
+
 Compiled compile(const Job& job, const Prepared& prepared, const CompileRequest& request, const Progress& progress) {
+  if (job.target == "hetero") return compileHetero(job, prepared.graph(), request, progress);
   stage(progress, "placement");
   const Backend& target = findBackend(job.target);
   const std::vector<DeviceSpec> devices = effectiveDevices(job);

@@ -41,6 +41,11 @@ struct Job {
   // Hardware parameters of the target (the NPU's, docs/npu-isa.md); empty: those of the job's
   // device of the target's backend, if any.
   std::map<std::string, std::string> targetParameters;
+  // Partitioning (target "hetero", nestc partition): a NEST-C device list, and a plan file or a
+  // strategy (auto, greedy, nestc-dp, cpu) placing the nodes; the project's device pins hold.
+  std::filesystem::path devicesFile;
+  std::filesystem::path planFile;
+  std::string strategy = "auto";
   bool verifyEachPass = false;      // run the IR verifier after every graph pass
 };
 

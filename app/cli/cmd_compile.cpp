@@ -33,9 +33,7 @@ void writeText(const fs::path& file, const std::string& text) {
 int compile(const ParsedArgs& args) {
   if (!args.has("-o")) failBadInput("-o DIR is required: the folder the bundle is written into");
   driver::Job job = jobFrom(args, Quantize::IfRequested);  // quantized (an int8 bundle) with --profile
-  job.target = args.get("--target", "cpu");
-  job.targetParameters = hwParameters(args);
-  const Backend& target = findBackend(job.target);
+  applyTarget(job, args, "--target", "cpu");
   CompileRequest request;
   request.name = args.get("--name", "model");
   if (!cpu::isCIdentifier(request.name))
@@ -53,7 +51,7 @@ int compile(const ParsedArgs& args) {
   size_t bundleBytes = 0;
   for (const std::string& name : files) bundleBytes += fs::file_size(dir / name);
   for (const std::string& line : compiled.artifact->placement()) std::printf("%s\n", line.c_str());
-  if (target.name() != "cpu") {
+  if (job.target != "cpu") {
     std::printf("bundle: %s (%zu files, %s)\nimport %.1f ms; graph passes %.1f ms; compile %.1f ms; write %.1f ms\n",
                 dir.string().c_str(), files.size(), megabytes(bundleBytes).c_str(), prepared.importMs,
                 prepared.pipelineMs, compiled.ms, writeMs);
@@ -94,13 +92,13 @@ int compile(const ParsedArgs& args) {
 
 Command compileCommand() {
   std::vector<OptionSpec> options = {
-      {"--target", "NAME", "backend that compiles: " + backendNameList() + " (default cpu; `nestc backends`)"},
+      {"--target", "NAME", "backend that compiles: " + backendNameList() + ", or hetero with --devices (default cpu; `nestc backends`)"},
       {"-o", "DIR", "bundle folder (created if missing)"},
       {"--name", "NAME", "C name of the bundle: entry function and file names (default model)"},
       {"--print-lir", "", "print the final low-level IR"},
       {"--dump-lir", "DIR", "write the LIR after lowering and after each LIR pass into DIR"},
-      hwParamsOption(),
       inputShapeOption()};
+  for (const OptionSpec& o : targetOptions()) options.push_back(o);
   for (const OptionSpec& o : quantOptions(false)) options.push_back(o);  // --profile, --project, -O0/1/2, ...
   return {{"compile", "MODEL [--target NAME] -o DIR [options]", "compile a model into a bundle (a C99 bundle for cpu)",
            "Optimizes the graph (-O1 by default), lowers it to the low-level IR (one kernel call per\n"

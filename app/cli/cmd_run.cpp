@@ -21,10 +21,8 @@ int run(const ParsedArgs& args) {
   if (format != "pb" && format != "npy") failBadInput("--format must be pb or npy, not '" + format + "'");
   if (!args.has("--output-dir")) failBadInput("--output-dir DIR is required");
   driver::Job job = jobFrom(args, Quantize::IfRequested);
-  job.target = args.get("--backend", "interpreter");
-  findBackend(job.target);  // an unknown name fails before any work
+  applyTarget(job, args, "--backend", "interpreter");
   job.inputFiles = args.all("--input");
-  job.targetParameters = hwParameters(args);
   const driver::Prepared prepared = driver::prepare(job);
   if (!prepared.bindingNote.empty()) std::cout << prepared.bindingNote << "\n";
   const Graph& g = prepared.graph();
@@ -57,10 +55,10 @@ Command runCommand() {
       {"--input", "FILE", "input tensor file, positional or NAME=FILE (repeatable)", true},
       {"--output-dir", "DIR", "folder for output_K files (created if missing)"},
       {"--format", "pb|npy", "output file format (default pb)"},
-      {"--backend", "NAME", "backend that runs the model: " + backendNameList() + " (default interpreter; `nestc backends`)"},
+      {"--backend", "NAME", "backend that runs the model: " + backendNameList() + ", or hetero with --devices (default interpreter; `nestc backends`)"},
       {"--stats", "", "print what the backend measured (npu: cycles, utilization and DRAM bytes per node, then a total)"},
-      hwParamsOption(),
       inputShapeOption()};
+  for (const OptionSpec& o : targetOptions()) options.push_back(o);
   for (const OptionSpec& o : quantOptions(false)) options.push_back(o);
   return {{"run", "MODEL --input FILE... --output-dir DIR [options]", "run a model on input tensors",
            "Input files are NumPy .npy or ONNX TensorProto .pb, given in graph-input order or as\n"

@@ -26,6 +26,7 @@ Command quantReportCommand();
 Command sensitivityCommand();
 Command compileCommand();
 Command backendsCommand();
+Command partitionCommand();
 
 // Options every model-reading command shares.
 OptionSpec inputShapeOption();

@@ -2,7 +2,10 @@
 
 #include "app/cli/commands.h"
 #include "core/error.h"
+#include "backends/backend_registry.h"
 #include "backends/npu/vta/hw_config.h"
+#include "core/device_config.h"
+#include "driver/partition_stage.h"
 #include "core/project_file.h"
 
 namespace nest::cli {
@@ -62,17 +65,35 @@ driver::Job jobFrom(const ParsedArgs& args, Quantize quantize) {
   return job;
 }
 
-OptionSpec hwParamsOption() {
-  return {"--hw-params", "K=V;...", "hardware parameters of the target, e.g. LOG_BLOCK=5;CLOCK_MHZ=200 (npu; docs/npu-isa.md)"};
+std::vector<OptionSpec> targetOptions() {
+  return {
+      {"--hw-params", "K=V;...", "hardware parameters of the target, e.g. LOG_BLOCK=5;CLOCK_MHZ=200 (npu; docs/npu-isa.md)"},
+      {"--devices", "D.yaml", "device list in NEST-C's format (docs/partitioning.md): the devices of --backend/--target hetero"},
+      {"--plan", "P.yaml", "NEST-C partition plan placing the nodes on the devices (hetero)"},
+      {"--strategy", "S", "placement without a plan: auto (default; least latency), greedy, nestc-dp or cpu (hetero)"},
+  };
 }
 
-std::map<std::string, std::string> hwParameters(const ParsedArgs& args) {
-  if (!args.has("--hw-params")) return {};
-  try {
-    return vta::parseParameterList(args.get("--hw-params"));
-  } catch (const vta::ConfigError& e) {
-    failBadInput(std::string("--hw-params: ") + e.what());
+void applyTarget(driver::Job& job, const ParsedArgs& args, const std::string& option, const std::string& fallback) {
+  job.target = args.get(option, fallback);
+  if (job.target != "hetero") findBackend(job.target);  // an unknown name fails before any work
+  if (args.has("--hw-params")) {
+    try {
+      job.targetParameters = vta::parseParameterList(args.get("--hw-params"));
+    } catch (const vta::ConfigError& e) {
+      failBadInput(std::string("--hw-params: ") + e.what());
+    }
   }
+  if (args.has("--devices")) {
+    job.devicesFile = args.get("--devices");
+    job.devices = driver::deviceSpecsOf(readDeviceConfigs(job.devicesFile));
+  }
+  if (args.has("--plan")) job.planFile = args.get("--plan");
+  if (args.has("--strategy")) job.strategy = args.get("--strategy");
+  if (job.target == "hetero" && job.devicesFile.empty())
+    failBadInput(option + " hetero needs --devices D.yaml (a device list in NEST-C's format)");
+  if ((args.has("--plan") || args.has("--strategy")) && job.target != "hetero" && job.devicesFile.empty())
+    failBadInput("--plan and --strategy place nodes across devices: give --devices D.yaml (and " + option + " hetero)");
 }
 
 }  // namespace nest::cli

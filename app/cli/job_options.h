@@ -24,8 +24,12 @@ enum class Quantize { IfRequested, Required };
 // BadInput on a missing model or profile, a bad option value or an unreadable file.
 driver::Job jobFrom(const ParsedArgs& args, Quantize quantize);
 
-// --hw-params "KEY=VALUE;...": the target's hardware parameters (the NPU's, docs/npu-isa.md).
-OptionSpec hwParamsOption();
-std::map<std::string, std::string> hwParameters(const ParsedArgs& args);
+// The target: `option` (--backend or --target; `fallback` when absent) must name a registered
+// backend or "hetero"; --hw-params "KEY=VALUE;..." (the NPU's, docs/npu-isa.md); for partitioning
+// --devices D.yaml (whose devices assignments then name), --plan P.yaml and --strategy S.
+// BadInput before any work for an unknown target or a hetero target without --devices.
+void applyTarget(driver::Job& job, const ParsedArgs& args, const std::string& option, const std::string& fallback);
+// --hw-params, --devices, --plan, --strategy.
+std::vector<OptionSpec> targetOptions();
 
 }  // namespace nest::cli

@@ -1,0 +1,89 @@
+#include "driver/partition_stage.h"
+
+#include <chrono>
+
+#include "backends/partition/node_costs.h"
+#include "backends/partition/schedule_plan.h"
+#include "core/error.h"
+#include "core/node_keys.h"
+#include "core/partition_plan.h"
+
+namespace nest::driver {
+
+namespace {
+
+double msSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+// The project's device pins by graph.nodes index.
+std::map<size_t, int> pinsOf(const Job& job, const Graph& graph, const std::vector<DeviceConfig>& devices) {
+  std::map<size_t, int> pins;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const std::string device = job.assignments.deviceOf(graph.nodes[i]);
+    if (device.empty()) continue;
+    int index = -1;
+    for (size_t d = 0; d < devices.size(); ++d)
+      if (devices[d].name == device) index = static_cast<int>(d);
+    if (index < 0) failBadInput(graph.nodes[i].describe() + " is pinned to device '" + device + "', which " + job.devicesFile.string() + " lacks");
+    pins[i] = index;
+  }
+  return pins;
+}
+
+}  // namespace
+
+std::vector<DeviceSpec> deviceSpecsOf(const std::vector<DeviceConfig>& devices) {
+  std::vector<DeviceSpec> specs;
+  for (const DeviceConfig& d : devices) {
+    DeviceSpec s;
+    s.name = d.name;
+    s.backend = d.registryBackend();
+    s.parameters = d.hardware;
+    specs.push_back(s);
+  }
+  return specs;
+}
+
+Partitioned partitionForJob(const Job& job, const Graph& graph) {
+  if (job.devicesFile.empty()) failBadInput("partitioning needs a device list: --devices D.yaml (NEST-C's device configuration)");
+  Partitioned result;
+  result.devices = readDeviceConfigs(job.devicesFile);
+  if (result.devices.empty() || result.devices[0].registryBackend() != "cpu")
+    failBadInput(job.devicesFile.string() + ": the first device must be the host CPU (backendName CPU)");
+  auto t0 = std::chrono::steady_clock::now();
+  result.costs = partition::measureCosts(graph, result.devices);
+  result.costMs = msSince(t0);
+
+  const std::map<size_t, int> pins = pinsOf(job, graph, result.devices);
+  t0 = std::chrono::steady_clock::now();
+  for (partition::Strategy s : {partition::Strategy::Cpu, partition::Strategy::Greedy, partition::Strategy::NestcDp,
+                                partition::Strategy::Auto})
+    result.baselines.emplace_back(partition::strategyName(s), partition::partitionGraph(graph, result.costs, s, pins));
+  result.partitionMs = msSince(t0);
+
+  if (!job.planFile.empty()) {
+    const std::vector<int> placement =
+        partition::placementFromPlan(graph, readPlan(job.planFile), result.devices);
+    std::vector<std::string> conflicts;
+    for (const auto& [node, device] : pins)
+      if (placement[node] != device)
+        conflicts.push_back(graph.nodes[node].describe() + ": pinned to " + result.devices[static_cast<size_t>(device)].name +
+                            ", the plan places it on " + result.devices[static_cast<size_t>(placement[node])].name);
+    if (!conflicts.empty()) {
+      std::string msg = "the project's pins conflict with the plan " + job.planFile.string() + ":";
+      for (const std::string& c : conflicts) msg += "\n  " + c;
+      failBadInput(msg);
+    }
+    result.schedule = partition::evaluate(graph, result.costs, placement);
+    result.how = "plan " + job.planFile.string();
+    return result;
+  }
+  const partition::Strategy strategy = partition::parseStrategy(job.strategy);
+  for (const auto& [name, schedule] : result.baselines)
+    if (name == partition::strategyName(strategy)) result.schedule = schedule;
+  result.how = "strategy " + job.strategy;
+  return result;
+}
+
+}  // namespace nest::driver

@@ -1,0 +1,34 @@
+// Partitioning in the driver: a job's device list (NEST-C format), the costs of every node on every
+// device, the placement (a plan file, else the strategy; the project's device pins hold either
+// way) and the baselines to compare it with (docs/partitioning.md).
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "backends/partition/cost_model.h"
+#include "backends/partition/partitioner.h"
+#include "core/device_config.h"
+#include "driver/job.h"
+
+namespace nest::driver {
+
+struct Partitioned {
+  std::vector<DeviceConfig> devices;
+  partition::CostModel costs;
+  partition::Schedule schedule;  // the placement chosen (plan, or the strategy)
+  std::string how;               // "plan P.yaml" or "strategy auto"
+  // The strategies computed in the same run, for comparison: cpu, greedy, nestc-dp, auto.
+  std::vector<std::pair<std::string, partition::Schedule>> baselines;
+  double costMs = 0, partitionMs = 0;
+};
+
+// The job's device list as DeviceSpecs (names, registry backends, hardware parameters), for
+// assignments to name them. BadInput naming the file when it does not read.
+std::vector<DeviceSpec> deviceSpecsOf(const std::vector<DeviceConfig>& devices);
+
+// BadInput when the job has no device list, the plan names nodes the graph lacks, a pin conflicts
+// with the plan, or a pinned node cannot run on its device.
+Partitioned partitionForJob(const Job& job, const Graph& graph);
+
+}  // namespace nest::driver
