@@ -34,6 +34,30 @@ std::vector<int> improveByLocalSearch(const Dag& dag, std::vector<int> placement
           }
         }
   }
+  // Small graphs: also moves of any two nodes at once, which single moves cannot reach when
+  // each alone adds a transfer.
+  if (n <= 24) {
+    improved = true;
+    while (improved && evaluations < maxEvaluations) {
+      improved = false;
+      for (int a = 0; a < n; ++a)
+        for (int b = a + 1; b < n && evaluations < maxEvaluations; ++b)
+          for (int da = 0; da < dag.deviceCount; ++da)
+            for (int db = 0; db < dag.deviceCount; ++db) {
+              if (!(dag.allowed[a] & (1u << da)) || !(dag.allowed[b] & (1u << db)) || (placement[a] == da && placement[b] == db)) continue;
+              trial = placement;
+              trial[a] = da;
+              trial[b] = db;
+              Score s = scheduler.runAll(trial);
+              ++evaluations;
+              if (better(s, current)) {
+                current = s;
+                placement.swap(trial);
+                improved = true;
+              }
+            }
+    }
+  }
   return placement;
 }
 

@@ -1,5 +1,6 @@
 // partitionGraph() and the strategy names.
 #include <algorithm>
+#include <random>
 
 #include "backends/partition/schedule_dag.h"
 #include "core/error.h"
@@ -30,9 +31,13 @@ namespace {
 // placement by the schedule model (memory overflow first, latency, fewer partitions).
 std::vector<int> autoPlacement(const detail::Dag& dag) {
   detail::SubsetScheduler scheduler(dag);
-  const long budget = dag.nodeCount <= 24 ? 200000 : 40000;
-  std::vector<std::vector<int>> starts = {detail::seriesParallelPlacement(dag), detail::greedyPlacement(dag),
-                                          detail::cpuPlacement(dag), detail::nestcDpPlacement(dag)};
+  const bool small = dag.nodeCount <= 24;
+  const long budget = small ? 400000 : 6000;
+  std::vector<std::vector<int>> starts = {detail::seriesParallelPlacement(dag), detail::greedyPlacement(dag)};
+  if (small) {
+    starts.push_back(detail::cpuPlacement(dag));
+    starts.push_back(detail::nestcDpPlacement(dag));
+  }
   std::vector<int> best;
   detail::Score bestScore;
   for (std::vector<int>& start : starts) {
@@ -43,6 +48,22 @@ std::vector<int> autoPlacement(const detail::Dag& dag) {
     std::vector<int> polished = detail::improveByLocalSearch(dag, start, budget);
     detail::Score s = scheduler.runAll(polished);
     if (best.empty() || detail::better(s, bestScore)) { best = std::move(polished); bestScore = s; }
+  }
+  // Small graphs: iterated local search, kicking the best placement by a few random moves
+  // (seeded: the result is deterministic) to escape local optima.
+  if (small) {
+    std::mt19937 rng(12345);
+    for (int round = 0; round < 120; ++round) {
+      std::vector<int> kicked = best;
+      for (int k = 0; k < 2 + round % 5; ++k) {
+        int node = std::uniform_int_distribution<int>(0, dag.nodeCount - 1)(rng);
+        int dev = std::uniform_int_distribution<int>(0, dag.deviceCount - 1)(rng);
+        if (dag.allowed[node] & (1u << dev)) kicked[node] = dev;
+      }
+      std::vector<int> polished = detail::improveByLocalSearch(dag, kicked, budget);
+      detail::Score s = scheduler.runAll(polished);
+      if (detail::better(s, bestScore)) { best = std::move(polished); bestScore = s; }
+    }
   }
   return best;
 }
