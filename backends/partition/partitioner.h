@@ -13,6 +13,9 @@
 namespace nest::partition {
 
 enum class Strategy { Auto, Greedy, NestcDp, Cpu };
+
+// NEST-C's partition tuner charges this fixed penalty for every device change, whatever the bytes.
+constexpr double kNestcSwitchPenaltyUs = 100;
 Strategy parseStrategy(const std::string& text);  // auto | greedy | nestc-dp | cpu; BadInput otherwise
 std::string strategyName(Strategy s);
 
@@ -31,8 +34,14 @@ struct Schedule {
   double latencyUs = 0;                          // the makespan
 };
 
-// The schedule of a given placement: partitions = maximal connected runs on one device, each
-// device runs its partitions one at a time, a partition starts when its inputs have arrived.
+// The schedule of a given placement. Partitions form while walking graph.nodes in order: a node
+// joins the partition opened last when it is on the same device and each of its inputs from
+// outside that partition is there when the partition starts; otherwise it opens a new one. Each
+// device runs its partitions one at a time; a partition starts when its device is free and its
+// inputs have arrived (producer partition's end + transferUs; graph inputs start on the host at
+// time 0) and runs its nodes back to back; its results are available when it ends. Latency: the
+// last partition's end or graph output's arrival on the host. parallelGroups: connected sets of
+// partitions on different devices whose runs overlap with no dependency path between them.
 // Throws BadInput when a node is placed where it cannot run or memory overflows (naming them).
 Schedule evaluate(const Graph& graph, const CostModel& costs, const std::vector<int>& deviceOfNode);
 
