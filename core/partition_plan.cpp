@@ -75,10 +75,13 @@ std::string yamlValue(const std::string& s) {
   return out + "'";
 }
 
-// The 0-based line of the first line from `from` on that holds `text` (for messages).
-int lineOf(const std::vector<std::string>& lines, int from, const std::string& text) {
-  for (int i = std::max(from, 0); i < static_cast<int>(lines.size()); ++i)
-    if (lines[i].find(text) != std::string::npos) return i;
+// The 0-based line, from `from` on, that holds `entry` as one of its ':'-separated entries (for
+// messages); `from` when none does.
+int lineOf(const std::vector<std::string>& lines, int from, const std::string& entry) {
+  for (int i = std::max(from, 0); i < static_cast<int>(lines.size()); ++i) {
+    const auto entries = colonList(lines[i]);
+    if (std::find(entries.begin(), entries.end(), entry) != entries.end()) return i;
+  }
   return from;
 }
 
