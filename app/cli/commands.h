@@ -27,6 +27,8 @@ Command sensitivityCommand();
 Command compileCommand();
 Command backendsCommand();
 Command partitionCommand();
+Command planCommand();
+Command costsCommand();
 
 // Options every model-reading command shares.
 OptionSpec inputShapeOption();
