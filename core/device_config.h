@@ -17,7 +17,7 @@ namespace nest {
 struct DeviceConfig {
   std::string name;         // "PU1"
   std::string backendName;  // NEST-C's backend: "CPU", "VTA", "EVTA", "Interpreter", "Relay", ...
-  int64_t dramMemory = 0;   // bytes
+  int64_t dramMemory = 0;   // bytes (0 when the file gives none)
   // Every "key" : "value" line of the parameters block, unquoted, in file order.
   std::vector<std::pair<std::string, std::string>> parameters;
 
@@ -27,7 +27,8 @@ struct DeviceConfig {
   bool partitionDefaultDevice = false;                         // "partitionDefaultDevice"
   std::vector<std::string> fuseOperators;                      // "fuseOperators": "Convolution-Relu"
   // Ours: the link between this device and the host, for the transfer of a cut tensor
-  // ("linkBandwidthGBps", default 8 GB/s; "linkLatencyUs", default 10 us; both 0 for a CPU), and
+  // ("linkBandwidthGBps", default 8 GB/s; "linkLatencyUs", default 10 us; both 0 for a device on
+  // the host: CPU, Interpreter), and
   // hardware parameters for the backend (the keys vta::hwConfigFromParameters knows: LOG_BLOCK, ...).
   double linkBytesPerSecond = 8e9;
   double linkLatencyUs = 10;
@@ -36,6 +37,8 @@ struct DeviceConfig {
   // Our backend registry name for backendName: CPU -> cpu, VTA / EVTA / NPU -> npu, Interpreter ->
   // interpreter; "" when we have none (Relay).
   std::string registryBackend() const;
+
+  bool operator==(const DeviceConfig&) const = default;
 };
 
 // Reads a device list. Throws BadInput naming the file (and the device) for malformed YAML, a

@@ -5,6 +5,7 @@
 #pragma once
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,8 @@ struct PlanPartition {
   std::string name;         // "p3" (the number is the partition id)
   std::string backendName;  // "CPU", "VTA", "VTA-1" (a -k suffix selects device instance k)
   std::string logicalIDs;   // "1", or several joined with '-'
+
+  bool operator==(const PlanPartition&) const = default;
 };
 
 struct PartitionPlan {
@@ -26,6 +29,8 @@ struct PartitionPlan {
 
   // The partition of nodes the plan does not list (the one no listed node names), or -1.
   int defaultPartition() const;
+
+  bool operator==(const PartitionPlan&) const = default;
 };
 
 // Throws BadInput listing every problem at once ("plan P: numOfPartitions is 3 but backendNames

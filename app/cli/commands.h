@@ -26,6 +26,7 @@ Command quantReportCommand();
 Command sensitivityCommand();
 Command compileCommand();
 Command backendsCommand();
+Command planCommand();
 
 // Options every model-reading command shares.
 OptionSpec inputShapeOption();
