@@ -222,7 +222,8 @@ class TestNodeCosts : public QObject {
     QCOMPARE(npuTable.backendName, std::string("VTA"));
     QCOMPARE(npuTable.entries.size(), size_t{8});
     QCOMPARE(npuTable.entries[1].first, std::string("Convolution-1-28-28-1-i8-8-5-1"));
-    QCOMPARE(npuTable.entries[1].second, costs.nodeUs[1][1]);
+    QCOMPARE(npuTable.entries[1].second, std::round(costs.nodeUs[1][1] * 1000) / 1000);
+    QVERIFY(std::isinf(npuTable.entries[0].second));
     const OpCostTable back = parseOpCostTable(writeOpCostTable(npuTable), "npu table");
     QCOMPARE(back.entries.size(), npuTable.entries.size());
     for (size_t i = 0; i < back.entries.size(); ++i) {

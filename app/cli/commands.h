@@ -27,6 +27,7 @@ Command sensitivityCommand();
 Command compileCommand();
 Command backendsCommand();
 Command planCommand();
+Command costsCommand();
 
 // Options every model-reading command shares.
 OptionSpec inputShapeOption();

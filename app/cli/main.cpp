@@ -9,7 +9,7 @@ namespace {
 
 std::vector<nest::cli::Command> allCommands() {
   using namespace nest::cli;
-  return {infoCommand(), runCommand(), testDataCommand(), printCommand(), dotCommand(), optCommand(), renderCommand(), quantizeCommand(), profileCommand(), quantReportCommand(), sensitivityCommand(), compileCommand(), backendsCommand(), planCommand()};
+  return {infoCommand(), runCommand(), testDataCommand(), printCommand(), dotCommand(), optCommand(), renderCommand(), quantizeCommand(), profileCommand(), quantReportCommand(), sensitivityCommand(), compileCommand(), backendsCommand(), planCommand(), costsCommand()};
 }
 
 void printUsage() {

@@ -9,8 +9,10 @@ namespace nest::partition {
 
 namespace {
 
+// To the nanosecond: measurements are not more precise than that.
 std::string number(double value) {
   if (std::isinf(value)) return "INFINITY";
+  if (std::fabs(value) < 1e12) value = std::round(value * 1000) / 1000;
   char buffer[64];
   const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
   return std::string(buffer, ec == std::errc() ? end : buffer);
@@ -36,7 +38,8 @@ std::string writeCosts(const Graph& graph, const CostModel& costs) {
   out += "nodes:\n";
   for (size_t i = 0; i < graph.nodes.size() && i < costs.nodeUs.size(); ++i) {
     const Node& node = graph.nodes[i];
-    out += "  - key: " + quoted(stableKey(node)) + "\n    op: " + node.op + "\n    costs: {";
+    out += "  - key: " + quoted(stableKey(node)) + "\n    name: " + quoted(glowStyleName(node)) + "\n    op: " + node.op +
+           "\n    costs: {";
     for (size_t k = 0; k < costs.devices.size(); ++k)
       out += (k ? ", " : "") + quoted(costs.devices[k].name) + ": " + number(costs.nodeUs[i][k]);
     out += "}\n    bytes: " + std::to_string(costs.nodeBytes[i].empty() ? 0 : costs.nodeBytes[i][0]) + "\n";

@@ -110,7 +110,9 @@ OpCostTable opCostTableOf(const Graph& graph, const CostModel& costs, int device
   std::set<std::string> seen;
   for (size_t i = 0; i < graph.nodes.size() && i < costs.nodeUs.size(); ++i) {
     const std::string key = nestcOpKey(graph, graph.nodes[i]);
-    if (seen.insert(key).second) table.entries.emplace_back(key, costs.nodeUs[i][device]);  // the first node of a key
+    // The first node of a key, to the nanosecond (what the file keeps: a table read back is equal).
+    const double us = costs.nodeUs[i][device];
+    if (seen.insert(key).second) table.entries.emplace_back(key, std::isinf(us) ? us : std::round(us * 1000) / 1000);
   }
   return table;
 }
