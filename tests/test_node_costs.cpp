@@ -3,6 +3,7 @@
 // tables' keys; quantized mnist-8 on a CPU + NPU list: every node measured on the CPU, exactly the
 // NPU's 3 nodes costed there, the others with their reason; the CPU cache makes a second run
 // compile nothing; a device's nonSupportedNodes refuses the kind.
+#include <QRegularExpression>
 #include <QTemporaryDir>
 
 #include <cmath>
@@ -11,6 +12,7 @@
 #include <sstream>
 
 #include "backends/partition/node_costs.h"
+#include "backends/partition/op_signature.h"
 #include "backends/profiler.h"
 #include "core/error.h"
 #include "core/idx_file.h"
@@ -167,6 +169,45 @@ class TestNodeCosts : public QObject {
     QVERIFY(convKeys.count("Convolution-1-56-56-64-float-128-1-2"));
     for (const Node& n : g.nodes)
       if (n.op == "MaxPool") QCOMPARE(nestcOpKey(g, n), std::string("MaxPool-1-112-112-64-float"));
+    // The CPU measures one node per op signature: ResNet-18's layers repeat.
+    std::set<std::string> signatures;
+    for (const Node& n : g.nodes) signatures.insert(opSignature(g, n));
+    QCOMPARE(g.nodes.size(), size_t{32});
+    QCOMPARE(static_cast<int>(signatures.size()), 23);
+  }
+
+  // nestc costs: the table, the costs file and NEST-C's tables; a second run measures nothing.
+  void cliWritesCostsAndTables() {
+    QTemporaryDir tmp;
+    const QString model = QString::fromStdString((testing::testdata() / "models" / "mnist-8" / "model.onnx").string());
+    const QString images = QString::fromStdString((testing::testdata() / "mnist" / "t10k-images-idx3-ubyte.gz").string());
+    const QString devices = QString::fromStdString((testing::sourceDir() / "resources" / "devices" / "cpu-npu.yaml").string());
+    testing::NestcResult r = testing::runNestc({"profile", model, "--input", images, "--limit", "100", "-o", tmp.filePath("p.yaml")});
+    QVERIFY2(r.code == 0, r.all().c_str());
+    const QStringList args = {"costs", model, "--devices", devices, "--profile", tmp.filePath("p.yaml"), "--schema", "symmetric_power2",
+                              "--cache", tmp.filePath("cache.json"), "--repeats", "2", "-o", tmp.filePath("costs.yaml"),
+                              "--nestc-tables", tmp.filePath("tables")};
+    r = testing::runNestc(args);
+    QVERIFY2(r.code == 0, r.all().c_str());
+    QVERIFY2(r.out.find("cpu: 8 node(s), 8 op signature(s): 8 compiled and timed in ") != std::string::npos, r.out.c_str());
+    QVERIFY2(QRegularExpression("\\nConvolution28 +Conv +[0-9.]+ +[0-9.]+\\n").match(QString::fromStdString(r.out)).hasMatch(), r.out.c_str());
+    QVERIFY2(QRegularExpression("\\nPooling66 +MaxPool +[0-9.]+ +-\\n").match(QString::fromStdString(r.out)).hasMatch(), r.out.c_str());
+    const OpCostTable npu = readOpCostTable(tmp.filePath("tables/initialProfileNPU1.yaml").toStdString());
+    QCOMPARE(npu.backendName, std::string("VTA"));
+    QCOMPARE(*npu.commCost, 10.0);
+    QCOMPARE(npu.entries.size(), size_t{8});
+    QCOMPARE(npu.entries[6].first, std::string("Gemm-1-256-i8"));
+    QVERIFY(std::isfinite(npu.entries[6].second));
+    QVERIFY(std::isinf(npu.entries[2].second));  // MaxPool
+    QVERIFY(fileText(tmp.filePath("costs.yaml").toStdString()).find("reason: \"NPU1: the device's node lists exclude MaxPool\"") != std::string::npos);
+    r = testing::runNestc(args);
+    QVERIFY2(r.code == 0 && r.out.find("8 op signature(s): 0 compiled and timed in 0.0 s (+0.00 s running), 8 from the cache") != std::string::npos,
+             r.all().c_str());
+    // A device list whose first device is not a CPU.
+    std::ofstream(tmp.filePath("npu-first.yaml").toStdString()) << "---\n- name: NPU1\n  backendName: VTA\n  dramMemory: 1000\n...\n";
+    r = testing::runNestc({"costs", model, "--devices", tmp.filePath("npu-first.yaml"), "-o", tmp.filePath("x.yaml")});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.find("the first device must be the host CPU") != std::string::npos, r.all().c_str());
   }
 
   void mnistOnCpuAndNpu() {

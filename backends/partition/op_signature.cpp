@@ -23,7 +23,13 @@ std::string typeSignature(const TensorType& type) {
 
 std::string opSignature(const Graph& graph, const Node& node) {
   std::string text = node.op + "(";
-  for (const auto& [name, value] : node.attrs.all()) text += name + "=" + attributeText(value) + ";";
+  for (const auto& [name, value] : node.attrs.all()) {
+    // Float lists and tensors (per-channel output scales of a folded BatchNorm, ...) change
+    // values, not work: by length only, so that equal layers share one measurement.
+    if (const auto* floats = std::get_if<Floats>(&value)) text += name + "=floats[" + std::to_string(floats->size()) + "];";
+    else if (const auto* tensor = std::get_if<Tensor>(&value)) text += name + "=" + typeSignature(tensor->type()) + ";";
+    else text += name + "=" + attributeText(value) + ";";
+  }
   text += ")";
   for (const std::string& in : node.inputs) {
     if (in.empty()) text += " -";

@@ -9,7 +9,8 @@
 namespace nest::partition {
 
 // Quantization enters by form only (per tensor or the channel axis, zero points all zero or
-// not): the scales change the constants of the requantization, not the work.
+// not): the scales change the constants of the requantization, not the work. Float-list and
+// tensor attributes (a folded BatchNorm's per-channel output_scale) enter by length and type.
 std::string opSignature(const Graph& graph, const Node& node);
 // A 64-bit FNV-1a hash of the signature in hex: the cache key.
 std::string signatureHash(const std::string& signature);
