@@ -20,7 +20,7 @@ struct CostStats {
   int cpuNodes = 0;            // nodes costed on the CPU
   int signatures = 0;          // distinct op signatures among them
   int compiles = 0;            // one-node graphs compiled and timed (signatures not cached)
-  int cacheHits = 0;           // signatures found in the cache (memory or cacheFile)
+  int cacheHits = 0;           // nodes whose signature was measured already (earlier in this call, or in cacheFile)
   double compileSeconds = 0;   // compiling and loading those graphs (the C compiler)
   double measureSeconds = 0;   // running them
 };
