@@ -5,7 +5,9 @@
 // cost tables"). No Qt.
 #pragma once
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "backends/partition/cost_model.h"
@@ -13,9 +15,20 @@
 
 namespace nest::partition {
 
+// What a measureCosts call did on the CPU: one compile per op signature not in the cache.
+struct CostStats {
+  int cpuNodes = 0;            // nodes costed on the CPU
+  int signatures = 0;          // distinct op signatures among them
+  int compiles = 0;            // one-node graphs compiled and timed (signatures not cached)
+  int cacheHits = 0;           // nodes whose signature was measured already (earlier in this call, or in cacheFile)
+  double compileSeconds = 0;   // compiling and loading those graphs (the C compiler)
+  double measureSeconds = 0;   // running them
+};
+
 struct CostOptions {
   int repeats = 5;                       // timed runs per CPU measurement (the median is kept)
   std::filesystem::path cacheFile;       // CPU measurements by op signature (empty: no cache on disk)
+  CostStats* stats = nullptr;            // filled when set
 };
 
 // Device 0 must be a CPU (the host). Nodes a device cannot run (its backend, or its
@@ -33,10 +46,20 @@ struct OpCostTable {
   std::string type = "ExeTime";
   std::optional<double> commCost;
   std::vector<std::pair<std::string, double>> entries;  // in file order; infinity for INFINITY
+  // Spelling, so that a file read and written again is byte-identical: whether a `Type:` line
+  // was there, and NEST-C's two entry forms "KEY: 1" (initial tables) and "KEY : 1" (fused).
+  bool typeLine = false;
+  bool spaceBeforeColon = false;
 };
+// Throws BadInput naming the file and line for a malformed table.
 OpCostTable readOpCostTable(const std::filesystem::path& file);
+OpCostTable parseOpCostTable(const std::string& text, const std::string& source);
 std::string writeOpCostTable(const OpCostTable& table);
 // "Convolution-<NHWC input dims>-<dtype>-<out channels>-<kernel>-<stride>", "Relu-1-56-56-64-float", ...
+// The kind is the name NEST-C's tables use (Conv -> Convolution, AveragePool and
+// GlobalAveragePool -> AvgPool, Flatten -> Reshape, Gemm stays Gemm); the dims are the first
+// input's, NCHW -> NHWC for rank 4; the dtype is Glow's name (float, float16, i8, ui8, i16, i32,
+// index64, bool).
 std::string nestcOpKey(const Graph& graph, const Node& node);
 // The table of one device of `costs` (one entry per distinct key).
 OpCostTable opCostTableOf(const Graph& graph, const CostModel& costs, int device);
