@@ -1,5 +1,6 @@
 #include "backends/cpu/bundle_writer.h"
 
+#include <cstdio>
 #include <fstream>
 
 #include "backends/cpu/embedded_files.h"
@@ -71,6 +72,61 @@ std::vector<std::string> runtimeCFiles() {
   return out;
 }
 
+std::string runnerMainSource(const std::string& name) {
+  for (const EmbeddedFile& f : embeddedFiles())
+    if (f.name == "bundle_main.c.in") return replaceAll(replaceAll(std::string(f.text), "@UPNAME@", upper(name)), "@NAME@", name);
+  failInternal("bundle_main.c.in is not embedded");
+}
+
+namespace {
+
+std::string cString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string bundleTensorEntry(const std::string& name, const TensorType& t, uint64_t offset) {
+  std::string e = "  {" + cString(name) + ", " + std::to_string(offset) + "u, " + cString(std::string(elemTypeName(t.elem))) +
+                  ", " + std::to_string(elemSize(t.elem)) + ", " + std::to_string(t.shape.size()) + ", {";
+  for (size_t k = 0; k < 8; ++k) e += (k ? ", " : "") + std::to_string(k < t.shape.size() ? t.shape[k] : 0) + "LL";
+  e += "}, " + std::to_string(t.byteSize()) + "u, ";
+  if (t.quant && !t.quant->perChannel()) {
+    char scale[48];
+    std::snprintf(scale, sizeof scale, "%.9gf", t.quant->scales[0]);
+    e += std::string("1, ") + scale + ", " + std::to_string(t.quant->zeroPoints[0]) + "LL";
+  } else {
+    e += "0, 0.0f, 0";
+  }
+  return e + "}";
+}
+
+std::string bundleTensorTypedef() {
+  return "#ifndef NEST_BUNDLE_TENSOR_DEFINED\n#define NEST_BUNDLE_TENSOR_DEFINED\n"
+         "typedef struct nest_bundle_tensor {\n  const char *name;\n  uint64_t offset;\n  const char *elem_type;\n"
+         "  uint32_t elem_size;\n  uint32_t rank;\n  int64_t shape[8];\n  uint64_t size;\n  int32_t quantized;\n"
+         "  float scale;\n  int64_t zero_point;\n} nest_bundle_tensor;\n#endif\n\n";
+}
+
+std::string runnerMakefile(const std::string& what, const std::vector<std::string>& cFiles,
+                           const std::vector<std::string>& cppFiles, const std::string& ldlibs) {
+  std::string objs = "main.o";
+  for (const std::string& c : cFiles) objs += " " + c.substr(0, c.size() - 2) + ".o";
+  for (const std::string& c : cppFiles) objs += " " + c.substr(0, c.size() - 4) + ".o";
+  return "# " + what + "\n"
+         "CFLAGS ?= -O3 -march=native\nCXXFLAGS ?= -O3 -march=native\nLDLIBS += " + ldlibs + "\n"
+         "OBJS = " + objs + "\n\n"
+         "run: $(OBJS)\n\t$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)\n\n"
+         "%.o: %.c *.h\n\t$(CC) $(CFLAGS) -c -o $@ $<\n\n"
+         "%.o: %.cpp *.h\n\t$(CXX) -std=c++20 $(CXXFLAGS) -c -o $@ $<\n\n"
+         "clean:\n\trm -f run $(OBJS)\n\n.PHONY: clean\n";
+}
+
 std::vector<std::string> writeModelSources(const CompiledModel& m, const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -96,12 +152,8 @@ std::vector<std::string> writeModelSources(const CompiledModel& m, const fs::pat
 
 std::vector<std::string> writeBundle(const CompiledModel& m, const fs::path& dir) {
   std::vector<std::string> written = writeModelSources(m, dir);
-  for (const EmbeddedFile& f : embeddedFiles())
-    if (f.name == "bundle_main.c.in") {
-      std::string text = replaceAll(replaceAll(std::string(f.text), "@UPNAME@", upper(m.name)), "@NAME@", m.name);
-      writeFile(dir / "main.c", text);
-      written.push_back("main.c");
-    }
+  writeFile(dir / "main.c", runnerMainSource(m.name));
+  written.push_back("main.c");
   writeFile(dir / "Makefile", makefile(m.name));
   writeFile(dir / "CMakeLists.txt", cmakeLists(m.name));
   written.push_back("Makefile");

@@ -19,4 +19,17 @@ std::vector<std::string> writeModelSources(const CompiledModel& model, const std
 // Names of the runtime C files (nest_rt_*.c) a bundle compiles.
 std::vector<std::string> runtimeCFiles();
 
+// The pieces every bundle flavour (CPU, NPU, heterogeneous) shares, so that they keep one API:
+// main.c, the runner, from bundle_main.c.in for the entry point `name`;
+std::string runnerMainSource(const std::string& name);
+// one graph input or output in a NAME_inputs / NAME_outputs table (nest_bundle_tensor), `offset`
+// bytes into mutable_vars;
+std::string bundleTensorEntry(const std::string& name, const TensorType& type, uint64_t offset);
+// the nest_bundle_tensor typedef (guarded: several bundle headers may be included together).
+std::string bundleTensorTypedef();
+// The Makefile of a runner made of main.c, `cFiles` and `cppFiles`, linked with the C++ compiler
+// (an NPU part brings the simulator's C++); `what` is its first comment line.
+std::string runnerMakefile(const std::string& what, const std::vector<std::string>& cFiles,
+                           const std::vector<std::string>& cppFiles, const std::string& ldlibs = "-lm");
+
 }  // namespace nest::cpu

@@ -12,7 +12,19 @@
 
 namespace nest::npu {
 
-// Returns the files written (relative names). Creates `dir` if needed.
+// The model's own part of a bundle: NAME.h, NAME.c, NAME.weights.bin, NAME.npu.s, the fallback
+// parts' C code, the CPU runtime (when there is a fallback part) and the simulator sources; no
+// main.c or Makefile (a heterogeneous bundle writes several such parts side by side).
+struct NpuBundleSources {
+  std::vector<std::string> written;         // every file written (relative names)
+  std::vector<std::string> cFiles, cppFiles;  // what the runner compiles, NAME.c first
+  uint64_t weightBytes = 0, mutableBytes = 0, activationBytes = 0;  // NAME.h's sizes
+};
+NpuBundleSources writeNpuModelSources(const NpuModel& model, const Graph& graph, const std::string& name,
+                                      const std::filesystem::path& dir);
+
+// The whole bundle: the model's sources, main.c and the Makefile. Returns the files written
+// (relative names). Creates `dir` if needed.
 std::vector<std::string> writeNpuBundle(const NpuModel& model, const Graph& graph, const std::string& name,
                                         const std::filesystem::path& dir);
 

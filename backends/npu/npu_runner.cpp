@@ -39,6 +39,7 @@ class NpuRunner final : public Runner {
   std::vector<Tensor> run(const std::vector<Tensor>& inputs) override {
     host_.clear();
     onDevice_.clear();
+    lastCycles_ = 0;
     for (size_t k = 0; k < graph_.inputs.size() && k < inputs.size(); ++k) host_[graph_.inputs[k]] = inputs[k];
     for (size_t i = 0; i < model_.steps.size(); ++i) {
       const NpuStep& step = model_.steps[i];
@@ -52,7 +53,9 @@ class NpuRunner final : public Runner {
       for (const std::string& v : step.inputs) toDevice(v);
       const auto t0 = std::chrono::steady_clock::now();
       try {
-        stats_[i] += sim_.run(step.program.instructions);
+        const vta::RunStats s = sim_.run(step.program.instructions);
+        lastCycles_ += s.cycles;
+        stats_[i] += s;
       } catch (const vta::SimError& e) {
         failUnsupported("NPU program of " + step.node + " failed: " + e.what());
       }
@@ -67,6 +70,7 @@ class NpuRunner final : public Runner {
   }
 
   std::vector<std::string> statistics() const override;
+  uint64_t lastCycles() const { return lastCycles_; }
 
  private:
   const Tensor& onHost(const std::string& value) {
@@ -102,6 +106,7 @@ class NpuRunner final : public Runner {
   std::set<std::string> onDevice_;
   int runs_ = 0;
   double simMs_ = 0;
+  uint64_t lastCycles_ = 0;
 };
 
 std::vector<std::string> NpuRunner::statistics() const {
@@ -138,6 +143,12 @@ std::vector<std::string> NpuRunner::statistics() const {
 }
 
 }  // namespace
+
+uint64_t npuCyclesOfLastRun(const Runner& runner) {
+  const auto* npu = dynamic_cast<const NpuRunner*>(&runner);
+  if (!npu) failBadInput("npuCyclesOfLastRun: not a runner of the NPU backend");
+  return npu->lastCycles();
+}
 
 std::unique_ptr<Runner> loadOnNpu(const NpuModel& model, const Graph& graph) {
   return std::make_unique<NpuRunner>(model, graph);

@@ -12,4 +12,8 @@ namespace nest::npu {
 // `model` and `graph` must outlive the runner (they belong to the artifact).
 std::unique_ptr<Runner> loadOnNpu(const NpuModel& model, const Graph& graph);
 
+// The simulated cycles of the NPU programs in the last run of a runner loadOnNpu made (0 before
+// the first run; the CPU fallback steps are not counted). BadInput for another kind of runner.
+uint64_t npuCyclesOfLastRun(const Runner& runner);
+
 }  // namespace nest::npu
