@@ -32,6 +32,8 @@ struct DeviceConfig {
   // hardware parameters for the backend (the keys vta::hwConfigFromParameters knows: LOG_BLOCK, ...).
   double linkBytesPerSecond = 8e9;
   double linkLatencyUs = 10;
+  // Keys starting with LOG_, and BATCH, BLOCK, BLOCK_IN, BLOCK_OUT, *_BUFF_SIZE, CLOCK_MHZ,
+  // DRAM_BYTES_PER_CYCLE, DRAM_LATENCY_CYCLES; validated by the backend, not here.
   std::map<std::string, std::string> hardware;
 
   // Our backend registry name for backendName: CPU -> cpu, VTA / EVTA / NPU -> npu, Interpreter ->
@@ -47,6 +49,8 @@ struct DeviceConfig {
 std::vector<DeviceConfig> readDeviceConfigs(const std::filesystem::path& file);
 std::vector<DeviceConfig> parseDeviceConfigs(const std::string& yaml, const std::string& source);
 // Writes NEST-C's format (parameters block in stored order); reading it back gives the same list.
+// Derived fields set in code rather than through `parameters` are written as their keys (updated
+// in place, or appended).
 std::string writeDeviceConfigs(const std::vector<DeviceConfig>& devices);
 
 // Glow's node kind for one of our nodes, as supportedNodes / nonSupportedNodes / fuseOperators /
