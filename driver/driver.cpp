@@ -103,13 +103,14 @@ std::map<NodeId, std::string> placeNodes(const Job& job, const Graph& graph) {
 namespace {
 
 // Target "hetero": the graph partitioned over the job's device list and compiled part by part.
-Compiled compileHetero(const Job& job, const Graph& graph, const CompileRequest& request, const Progress& progress) {
+Compiled compileHetero(const Job& job, const Graph& graph, const Graph& imported, const CompileRequest& request,
+                       const Progress& progress) {
   auto t0 = std::chrono::steady_clock::now();
   Graph g = graph;
   const Backend& host = findBackend("cpu");
   foldForBackend(g, [&host](const Graph& x, const Node& n) { return !host.supports(x, n); });
   stage(progress, "partition");
-  const Partitioned parts = partitionForJob(job, g);
+  const Partitioned parts = partitionForJob(job, g, &imported);
   std::vector<hetero::HeteroDevice> devices;
   for (const DeviceConfig& d : parts.devices) {
     if (d.registryBackend().empty())
@@ -128,7 +129,7 @@ Compiled compileHetero(const Job& job, const Graph& graph, const CompileRequest&
 }  // namespace
 
 Compiled compile(const Job& job, const Prepared& prepared, const CompileRequest& request, const Progress& progress) {
-  if (job.target == "hetero") return compileHetero(job, prepared.graph(), request, progress);
+  if (job.target == "hetero") return compileHetero(job, prepared.graph(), *prepared.imported, request, progress);
   stage(progress, "placement");
   const Backend& target = findBackend(job.target);
   const std::vector<DeviceSpec> devices = effectiveDevices(job);

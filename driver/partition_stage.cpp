@@ -45,7 +45,7 @@ std::vector<DeviceSpec> deviceSpecsOf(const std::vector<DeviceConfig>& devices) 
   return specs;
 }
 
-Partitioned partitionForJob(const Job& job, const Graph& graph) {
+Partitioned partitionForJob(const Job& job, const Graph& graph, const Graph* imported) {
   if (job.devicesFile.empty()) failBadInput("partitioning needs a device list: --devices D.yaml (NEST-C's device configuration)");
   Partitioned result;
   result.devices = readDeviceConfigs(job.devicesFile);
@@ -64,7 +64,7 @@ Partitioned partitionForJob(const Job& job, const Graph& graph) {
 
   if (!job.planFile.empty()) {
     const std::vector<int> placement =
-        partition::placementFromPlan(graph, readPlan(job.planFile), result.devices);
+        partition::placementFromPlan(graph, readPlan(job.planFile), result.devices, imported);
     std::vector<std::string> conflicts;
     for (const auto& [node, device] : pins)
       if (placement[node] != device)

@@ -28,7 +28,8 @@ struct Partitioned {
 std::vector<DeviceSpec> deviceSpecsOf(const std::vector<DeviceConfig>& devices);
 
 // BadInput when the job has no device list, the plan names nodes the graph lacks, a pin conflicts
-// with the plan, or a pinned node cannot run on its device.
-Partitioned partitionForJob(const Job& job, const Graph& graph);
+// with the plan, or a pinned node cannot run on its device. `imported` (the graph before the
+// passes) lets a plan name nodes the passes merged into others.
+Partitioned partitionForJob(const Job& job, const Graph& graph, const Graph* imported = nullptr);
 
 }  // namespace nest::driver

@@ -36,7 +36,7 @@ int partitionModel(const ParsedArgs& args) {
   if (job.devicesFile.empty()) failBadInput("--devices D.yaml is required (a device list in NEST-C's format)");
   const driver::Prepared prepared = driver::prepare(job);
   const Graph& g = prepared.graph();
-  const driver::Partitioned parts = driver::partitionForJob(job, g);
+  const driver::Partitioned parts = driver::partitionForJob(job, g, prepared.imported.get());
   std::printf("%s: %zu nodes on %zu devices (%s); costs %.0f ms, partitioning %.1f ms\n", job.model.filename().string().c_str(),
               g.nodes.size(), parts.devices.size(), parts.how.c_str(), parts.costMs, parts.partitionMs);
   printSchedule(g, parts, parts.schedule);

@@ -1,6 +1,7 @@
 #include "backends/partition/schedule_plan.h"
 
 #include <map>
+#include <set>
 
 #include "core/error.h"
 #include "core/node_keys.h"
@@ -43,7 +44,39 @@ PartitionPlan planFromSchedule(const Graph& graph, const Schedule& schedule, con
   return plan;
 }
 
-std::vector<int> placementFromPlan(const Graph& graph, const PartitionPlan& plan, const std::vector<DeviceConfig>& devices) {
+namespace {
+
+// NEST-C's name for a node, without the "__N" suffix Glow adds to the nodes one ONNX node becomes.
+std::string baseName(const std::string& name) {
+  const size_t at = name.rfind("__");
+  if (at == std::string::npos || at + 2 >= name.size() || name.find_first_not_of("0123456789", at + 2) != std::string::npos)
+    return name;
+  return name.substr(0, at);
+}
+
+std::set<std::string> glowNames(const Graph& graph) {
+  std::set<std::string> names;
+  for (const Node& n : graph.nodes) names.insert(glowStyleName(n));
+  return names;
+}
+
+// The plan without the entries of nodes that passes merged away (in `imported`, not in `graph`).
+PartitionPlan withoutMergedNodes(const PartitionPlan& plan, const Graph& graph, const Graph& imported) {
+  const std::set<std::string> present = glowNames(graph), before = glowNames(imported);
+  PartitionPlan kept = plan;
+  kept.nodeToPartition.clear();
+  for (const auto& entry : plan.nodeToPartition) {
+    const std::string base = baseName(entry.first);
+    if (!present.count(entry.first) && !present.count(base) && (before.count(entry.first) || before.count(base))) continue;
+    kept.nodeToPartition.push_back(entry);
+  }
+  return kept;
+}
+
+}  // namespace
+
+std::vector<int> placementFromPlan(const Graph& graph, const PartitionPlan& plan, const std::vector<DeviceConfig>& devices,
+                                   const Graph* imported) {
   std::vector<int> deviceOfPartition;
   std::vector<std::string> problems;
   for (const PlanPartition& part : plan.partitions) {
@@ -66,7 +99,7 @@ std::vector<int> placementFromPlan(const Graph& graph, const PartitionPlan& plan
     for (const std::string& p : problems) msg += "\n  " + p;
     failBadInput(msg);
   }
-  const std::map<NodeId, int> partitionOf = partitionOfNodes(plan, graph);
+  const std::map<NodeId, int> partitionOf = partitionOfNodes(imported ? withoutMergedNodes(plan, graph, *imported) : plan, graph);
   std::vector<int> placement(graph.nodes.size(), 0);
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     auto it = partitionOf.find(graph.nodes[i].id);

@@ -19,8 +19,12 @@ PartitionPlan planFromSchedule(const Graph& graph, const Schedule& schedule, con
                                const std::string& funcName);
 
 // The device of every node under `plan`: each partition's backendName (and "-k" instance) is
-// matched to a device of `devices`. Throws BadInput listing plan partitions with no such device and
-// plan names the graph lacks.
-std::vector<int> placementFromPlan(const Graph& graph, const PartitionPlan& plan, const std::vector<DeviceConfig>& devices);
+// matched to a device of `devices`. A plan names nodes as NEST-C sees them after its own graph
+// optimizations; a name that `graph` lacks but `imported` (the graph as imported) has belongs to a
+// node a pass merged into another (a Relu fused into its Conv) and is skipped: the surviving node's
+// entry places it. Throws BadInput listing plan partitions with no such device and plan names
+// neither graph has.
+std::vector<int> placementFromPlan(const Graph& graph, const PartitionPlan& plan, const std::vector<DeviceConfig>& devices,
+                                   const Graph* imported = nullptr);
 
 }  // namespace nest::partition
