@@ -229,6 +229,7 @@ class TestHetero : public QObject {
     const std::string diff = compareExact(q, Interpreter(q).run(in), runner->run(in));
     QVERIFY2(diff.empty(), diff.c_str());
     const std::vector<std::string> stats = runner->statistics();
+    for (const std::string& line : stats) qInfo("%s", line.c_str());
     QCOMPARE(stats.size(), size_t{4 + 1 + 1});
     QCOMPARE(stats[4], std::string("hetero: parallel group p1+p2 ran on 2 threads"));
     const std::string bad = checkTimeLines(stats, s);
@@ -273,6 +274,7 @@ class TestHetero : public QObject {
     std::vector<std::string> lines;
     for (const QString& line : stdoutText.split('\n', Qt::SkipEmptyParts))
       if (!line.contains("output_0.npy")) lines.push_back(line.toStdString());
+    qInfo("%s", qPrintable(stdoutText));
     QCOMPARE(lines.size(), s.partitions.size() + 1);
     const std::string bad = checkTimeLines(lines, s);
     QVERIFY2(bad.empty(), qPrintable(QString::fromStdString(bad) + "\n" + stdoutText));

@@ -97,9 +97,11 @@ std::string bundleTensorEntry(const std::string& name, const TensorType& t, uint
   for (size_t k = 0; k < 8; ++k) e += (k ? ", " : "") + std::to_string(k < t.shape.size() ? t.shape[k] : 0) + "LL";
   e += "}, " + std::to_string(t.byteSize()) + "u, ";
   if (t.quant && !t.quant->perChannel()) {
-    char scale[48];
-    std::snprintf(scale, sizeof scale, "%.9gf", t.quant->scales[0]);
-    e += std::string("1, ") + scale + ", " + std::to_string(t.quant->zeroPoints[0]) + "LL";
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(t.quant->scales[0]));
+    std::string scale = buf;  // a float literal: "4" needs ".0" before its "f"
+    if (scale.find_first_of(".e") == std::string::npos) scale += ".0";
+    e += "1, " + scale + "f, " + std::to_string(t.quant->zeroPoints[0]) + "LL";
   } else {
     e += "0, 0.0f, 0";
   }
