@@ -54,13 +54,21 @@ std::vector<std::string> assignmentProblems(const Job& job, const Graph& importe
     if (!precision.empty() && !backend->runsPrecision(precision))
       problems.push_back(where + ": device '" + a.device + "' (" + backend->name() + ") cannot run precision " + precision);
     for (const Node& n : final.nodes) {
-      if (stableKey(n) != key) continue;
+      if (stableKey(n) != key || !carriesDeviceAssignment(n, imported)) continue;
       if (std::string reason = backend->unsupportedReason(final, n); !reason.empty())
         problems.push_back(where + ": device '" + a.device + "' (" + backend->name() + ") does not support " +
                            n.describe() + ": " + reason);
     }
   }
   return problems;
+}
+
+bool carriesDeviceAssignment(const Node& node, const Graph& imported) {
+  if (node.op != "Quantize" && node.op != "Dequantize") return true;
+  const std::string key = stableKey(node);
+  for (const Node& n : imported.nodes)
+    if (stableKey(n) == key) return n.op == node.op;
+  return true;
 }
 
 void requireValidAssignments(const Job& job, const Graph& imported, const Graph& final) {

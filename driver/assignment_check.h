@@ -17,4 +17,9 @@ std::vector<std::string> assignmentProblems(const Job& job, const Graph& importe
 // Throws BadInput "SOURCE: N invalid assignment(s):" with the problems, when there are any.
 void requireValidAssignments(const Job& job, const Graph& imported, const Graph& final);
 
+// Whether a node of the final graph carries its key's device assignment. The Quantize and
+// Dequantize nodes the quantize pass inserts take the key of the node they serve, but they stay
+// wherever the placement puts them: pinning a Conv to an NPU does not pin its input's Quantize.
+bool carriesDeviceAssignment(const Node& node, const Graph& imported);
+
 }  // namespace nest::driver

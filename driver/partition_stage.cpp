@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/node_keys.h"
 #include "core/partition_plan.h"
+#include "driver/assignment_check.h"
 
 namespace nest::driver {
 
@@ -17,9 +18,10 @@ double msSince(std::chrono::steady_clock::time_point t) {
 }
 
 // The project's device pins by graph.nodes index.
-std::map<size_t, int> pinsOf(const Job& job, const Graph& graph, const std::vector<DeviceConfig>& devices) {
+std::map<size_t, int> pinsOf(const Job& job, const Graph& graph, const Graph* imported, const std::vector<DeviceConfig>& devices) {
   std::map<size_t, int> pins;
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    if (imported && !carriesDeviceAssignment(graph.nodes[i], *imported)) continue;
     const std::string device = job.assignments.deviceOf(graph.nodes[i]);
     if (device.empty()) continue;
     int index = -1;
@@ -55,7 +57,7 @@ Partitioned partitionForJob(const Job& job, const Graph& graph, const Graph* imp
   result.costs = partition::measureCosts(graph, result.devices);
   result.costMs = msSince(t0);
 
-  const std::map<size_t, int> pins = pinsOf(job, graph, result.devices);
+  const std::map<size_t, int> pins = pinsOf(job, graph, imported, result.devices);
   t0 = std::chrono::steady_clock::now();
   for (partition::Strategy s : {partition::Strategy::Cpu, partition::Strategy::Greedy, partition::Strategy::NestcDp,
                                 partition::Strategy::Auto})
