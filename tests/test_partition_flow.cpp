@@ -2,7 +2,8 @@
 // power-of-two scales) partitioned over resources/devices/cpu-npu.yaml; the chosen schedule is no
 // slower than any baseline; its plan is written, read back by `nestc plan` and run by --backend
 // hetero with outputs byte-identical to the interpreter's, as is the greedy placement (CPU and NPU
-// alternating on every layer); errors for conflicting pins, a plan naming unknown nodes, a device
+// alternating on every layer) of ResNet-18 and of MobileNetV2 (whose depthwise convolutions stay
+// on the CPU); errors for conflicting pins, a plan naming unknown nodes, a device
 // without memory for its nodes, and a bad device file.
 #include <QDir>
 #include <QFile>
@@ -76,15 +77,36 @@ class TestPartitionFlow : public QObject {
   }
 
   // Greedy puts every Conv and Add on the NPU and the rest on the CPU: the devices alternate.
+  void greedyAlternatesAndRunsBitExact_data() {
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<int>("partitions");
+    QTest::newRow("resnet18") << "resnet18" << 7;         // the stem, MaxPool, GlobalAveragePool, ... on the CPU
+    QTest::newRow("mobilenet_v2") << "mobilenet_v2" << 39;  // depthwise Convs stay on the CPU
+  }
+
   void greedyAlternatesAndRunsBitExact() {
-    testing::NestcResult r = testing::runNestc(QStringList{"run", model_, "--backend", "hetero", "--devices", devices_, "--strategy", "greedy",
-                                                           "--input", input_, "--output-dir", tmp_.filePath("greedy"), "--format", "npy",
-                                                           "--stats"} + quant_);
+    QFETCH(QString, model);
+    QFETCH(int, partitions);
+    const QString onnx = path(testing::seedModels() / model.toStdString() / "model.onnx");
+    const QString input = path(testing::seedModels() / model.toStdString() / "test_data_set_0" / "input_0.pb");
+    QStringList quant = quant_;
+    if (model != "resnet18") {  // profiled on its own test input
+      const QString profile = tmp_.filePath(model + ".yaml");
+      testing::NestcResult r = testing::runNestc({"profile", onnx, "--input", input, "-o", profile});
+      QVERIFY2(r.code == 0, r.all().c_str());
+      quant = {"--profile", profile, "--schema", "symmetric_power2"};
+    }
+    testing::NestcResult r =
+        testing::runNestc(QStringList{"run", onnx, "--input", input, "--output-dir", tmp_.filePath(model + "_ref"), "--format", "npy"} + quant);
+    QVERIFY2(r.code == 0, r.all().c_str());
+    r = testing::runNestc(QStringList{"run", onnx, "--backend", "hetero", "--devices", devices_, "--strategy", "greedy", "--input", input,
+                                      "--output-dir", tmp_.filePath(model + "_greedy"), "--format", "npy", "--stats"} + quant);
     QVERIFY2(r.code == 0, r.all().c_str());
     QRegularExpressionMatch m = QRegularExpression("hetero: partitions=(\\d+)").match(QString::fromStdString(r.out));
-    QVERIFY2(m.hasMatch() && m.captured(1).toInt() >= 3, r.out.c_str());
+    QVERIFY2(m.hasMatch(), r.out.c_str());
+    QCOMPARE(m.captured(1).toInt(), partitions);
     QVERIFY2(r.out.find("(npu)") != std::string::npos && r.out.find("(cpu)") != std::string::npos, r.out.c_str());
-    QCOMPARE(readAll(tmp_.filePath("greedy/output_0.npy")), readAll(tmp_.filePath("ref/output_0.npy")));
+    QCOMPARE(readAll(tmp_.filePath(model + "_greedy/output_0.npy")), readAll(tmp_.filePath(model + "_ref/output_0.npy")));
   }
 
   void errorsNameTheProblem() {
