@@ -80,7 +80,7 @@ class TestPartitionFlow : public QObject {
   void greedyAlternatesAndRunsBitExact_data() {
     QTest::addColumn<QString>("model");
     QTest::addColumn<int>("partitions");
-    QTest::newRow("resnet18") << "resnet18" << 7;         // the stem, MaxPool, GlobalAveragePool, ... on the CPU
+    QTest::newRow("resnet18") << "resnet18" << 7;         // Quantize, MaxPool, GlobalAveragePool+Flatten, Dequantize on the CPU between NPU parts
     QTest::newRow("mobilenet_v2") << "mobilenet_v2" << 39;  // depthwise Convs stay on the CPU
   }
 
