@@ -40,8 +40,9 @@ struct Schedule {
 // device runs its partitions one at a time; a partition starts when its device is free and its
 // inputs have arrived (producer partition's end + transferUs; graph inputs start on the host at
 // time 0) and runs its nodes back to back; its results are available when it ends. Latency: the
-// last partition's end or graph output's arrival on the host. parallelGroups: connected sets of
-// partitions on different devices whose runs overlap with no dependency path between them.
+// last partition's end or graph output's arrival on the host. parallelGroups: runs of consecutive
+// partitions on distinct devices, pairwise independent, each overlapping an earlier member in time
+// (what the hetero runner starts together).
 // Throws BadInput when a node is placed where it cannot run or memory overflows (naming them).
 Schedule evaluate(const Graph& graph, const CostModel& costs, const std::vector<int>& deviceOfNode);
 

@@ -79,29 +79,29 @@ void findParallelGroups(const detail::Dag& dag, Schedule& s) {
         for (size_t r = 0; r < count; ++r)
           if (reaches[r][p]) reaches[r][q] = 1;
       }
-  std::vector<size_t> root(count);
-  std::iota(root.begin(), root.end(), 0);
-  auto find = [&](size_t x) { while (root[x] != x) x = root[x] = root[root[x]]; return x; };
-  std::vector<char> grouped(count, 0);
-  for (size_t a = 0; a < count; ++a)
-    for (size_t b = a + 1; b < count; ++b) {
-      const ScheduledPartition &pa = s.partitions[a], &pb = s.partitions[b];
-      double overlap = std::min(pa.endUs, pb.endUs) - std::max(pa.startUs, pb.startUs);
-      if (pa.device == pb.device || overlap <= 1e-9 || reaches[a][b] || reaches[b][a]) continue;
-      root[find(a)] = find(b);
-      grouped[a] = grouped[b] = 1;
+  // Groups are runs of consecutive partitions, pairwise independent, on distinct devices, each
+  // overlapping an earlier member in time: the hetero runner starts a group's members together
+  // once everything before the group is done.
+  auto joins = [&](const std::vector<int>& group, size_t p) {
+    bool overlaps = false;
+    for (int m : group) {
+      const ScheduledPartition &a = s.partitions[static_cast<size_t>(m)], &b = s.partitions[p];
+      if (a.device == b.device || reaches[static_cast<size_t>(m)][p]) return false;
+      overlaps = overlaps || std::min(a.endUs, b.endUs) - std::max(a.startUs, b.startUs) > 1e-9;
     }
+    return overlaps;
+  };
   std::vector<std::vector<int>> groups;
-  std::vector<int> groupOfRoot(count, -1);
+  std::vector<int> current;
   for (size_t p = 0; p < count; ++p) {
-    if (!grouped[p]) continue;
-    size_t r = find(p);
-    if (groupOfRoot[r] < 0) {
-      groupOfRoot[r] = static_cast<int>(groups.size());
-      groups.emplace_back();
+    if (!current.empty() && joins(current, p)) {
+      current.push_back(static_cast<int>(p));
+      continue;
     }
-    groups[static_cast<size_t>(groupOfRoot[r])].push_back(static_cast<int>(p));
+    if (current.size() > 1) groups.push_back(current);
+    current = {static_cast<int>(p)};
   }
+  if (current.size() > 1) groups.push_back(current);
   s.parallelGroups = std::move(groups);
 }
 
