@@ -145,8 +145,8 @@ Compiled compile(const Job& job, const Prepared& prepared, const CompileRequest&
   if (!elsewhere.empty()) {
     std::string msg = "the target is " + target.name() + " but nodes are placed on ";
     for (size_t i = 0; i < elsewhere.size(); ++i) msg += (i ? ", " : "") + elsewhere[i];
-    failUnsupported(msg + "; compiling one model across devices is not available yet (partitioning is planned): "
-                          "assign those nodes to a " + target.name() + " device or choose that target");
+    failUnsupported(msg + ": compile across devices with --target hetero --devices D.yaml (docs/partitioning.md), "
+                          "or assign those nodes to a " + target.name() + " device");
   }
   stage(progress, "compile");
   return compileGraph(prepared.graph(), target.name(), request, targetParameters(job));

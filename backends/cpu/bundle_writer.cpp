@@ -12,22 +12,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void writeFile(const fs::path& file, std::string_view bytes) {
-  std::ofstream out(file, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) failBadInput("cannot write '" + file.string() + "'");
-}
 
 std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
   for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
   return s;
 }
 
-std::string upper(const std::string& s) {
-  std::string u;
-  for (char c : s) u += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return u;
-}
 
 bool isRuntimeFile(std::string_view name) { return name.substr(0, 4) == "nest" && !name.ends_with(".in"); }
 
@@ -74,13 +64,29 @@ std::vector<std::string> runtimeCFiles() {
 
 std::string runnerMainSource(const std::string& name) {
   for (const EmbeddedFile& f : embeddedFiles())
-    if (f.name == "bundle_main.c.in") return replaceAll(replaceAll(std::string(f.text), "@UPNAME@", upper(name)), "@NAME@", name);
+    if (f.name == "bundle_main.c.in") return replaceAll(replaceAll(std::string(f.text), "@UPNAME@", upperName(name)), "@NAME@", name);
   failInternal("bundle_main.c.in is not embedded");
 }
 
-namespace {
+void writeBundleFile(const fs::path& file, std::string_view bytes) {
+  std::ofstream out(file, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) failBadInput("cannot write '" + file.string() + "'");
+}
 
-std::string cString(const std::string& s) {
+std::string readBundleFile(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) failBadInput("cannot read '" + file.string() + "'");
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string upperName(const std::string& s) {
+  std::string u;
+  for (char c : s) u += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return u;
+}
+
+std::string cStringLiteral(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     if (c == '"' || c == '\\') out += '\\';
@@ -89,10 +95,8 @@ std::string cString(const std::string& s) {
   return out + "\"";
 }
 
-}  // namespace
-
 std::string bundleTensorEntry(const std::string& name, const TensorType& t, uint64_t offset) {
-  std::string e = "  {" + cString(name) + ", " + std::to_string(offset) + "u, " + cString(std::string(elemTypeName(t.elem))) +
+  std::string e = "  {" + cStringLiteral(name) + ", " + std::to_string(offset) + "u, " + cStringLiteral(std::string(elemTypeName(t.elem))) +
                   ", " + std::to_string(elemSize(t.elem)) + ", " + std::to_string(t.shape.size()) + ", {";
   for (size_t k = 0; k < 8; ++k) e += (k ? ", " : "") + std::to_string(k < t.shape.size() ? t.shape[k] : 0) + "LL";
   e += "}, " + std::to_string(t.byteSize()) + "u, ";
@@ -135,7 +139,7 @@ std::vector<std::string> writeModelSources(const CompiledModel& m, const fs::pat
   if (!fs::is_directory(dir)) failBadInput("cannot create the bundle folder '" + dir.string() + "'");
   std::vector<std::string> written;
   auto put = [&](const std::string& name, std::string_view bytes) {
-    writeFile(dir / name, bytes);
+    writeBundleFile(dir / name, bytes);
     written.push_back(name);
   };
   put(m.name + ".h", m.header);
@@ -154,10 +158,10 @@ std::vector<std::string> writeModelSources(const CompiledModel& m, const fs::pat
 
 std::vector<std::string> writeBundle(const CompiledModel& m, const fs::path& dir) {
   std::vector<std::string> written = writeModelSources(m, dir);
-  writeFile(dir / "main.c", runnerMainSource(m.name));
+  writeBundleFile(dir / "main.c", runnerMainSource(m.name));
   written.push_back("main.c");
-  writeFile(dir / "Makefile", makefile(m.name));
-  writeFile(dir / "CMakeLists.txt", cmakeLists(m.name));
+  writeBundleFile(dir / "Makefile", makefile(m.name));
+  writeBundleFile(dir / "CMakeLists.txt", cmakeLists(m.name));
   written.push_back("Makefile");
   written.push_back("CMakeLists.txt");
   return written;

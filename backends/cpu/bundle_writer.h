@@ -3,6 +3,7 @@
 #pragma once
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "backends/cpu/cpu_backend.h"
@@ -22,6 +23,13 @@ std::vector<std::string> runtimeCFiles();
 // The pieces every bundle flavour (CPU, NPU, heterogeneous) shares, so that they keep one API:
 // main.c, the runner, from bundle_main.c.in for the entry point `name`;
 std::string runnerMainSource(const std::string& name);
+
+// Small pieces every bundle writer (CPU, NPU, hetero) uses: a file written whole (BadInput naming
+// it when it cannot be), a file read whole, a name in upper case (for macros), a C string literal.
+void writeBundleFile(const std::filesystem::path& file, std::string_view bytes);
+std::string readBundleFile(const std::filesystem::path& file);
+std::string upperName(const std::string& name);
+std::string cStringLiteral(const std::string& s);
 // one graph input or output in a NAME_inputs / NAME_outputs table (nest_bundle_tensor), `offset`
 // bytes into mutable_vars;
 std::string bundleTensorEntry(const std::string& name, const TensorType& type, uint64_t offset);

@@ -22,32 +22,9 @@ namespace {
 constexpr uint64_t kAlign = 64;
 uint64_t aligned(uint64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
-void writeFile(const fs::path& file, std::string_view bytes) {
-  std::ofstream out(file, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) failBadInput("cannot write '" + file.string() + "'");
-}
 
-std::string readFile(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) failBadInput("cannot read '" + file.string() + "'");
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
-std::string upper(const std::string& s) {
-  std::string u;
-  for (char c : s) u += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return u;
-}
 
-std::string cString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
 
 std::string num(uint64_t v) { return std::to_string(v) + "u"; }
 
@@ -59,7 +36,7 @@ bool isSimulatorFile(std::string_view name) { return !name.starts_with("nest") &
 class HostCodeGen {
  public:
   HostCodeGen(const NpuModel& model, const Graph& graph, const std::string& name)
-      : m_(model), g_(graph), name_(name), up_(upper(name)) {}
+      : m_(model), g_(graph), name_(name), up_(cpu::upperName(name)) {}
 
   void run(const fs::path& dir, NpuBundleSources& sources) {
     std::vector<std::string>& written = sources.written;
@@ -92,7 +69,7 @@ class HostCodeGen {
         const cpu::CompiledModel& part = cpu::compiledModelOf(*step.cpu);
         for (const std::string& f : cpu::writeModelSources(part, dir))
           if (!f.ends_with(".weights.bin") && std::find(written.begin(), written.end(), f) == written.end()) written.push_back(f);
-        const std::string partWeights = readFile(dir / (part.name + ".weights.bin"));
+        const std::string partWeights = cpu::readBundleFile(dir / (part.name + ".weights.bin"));
         fs::remove(dir / (part.name + ".weights.bin"));
         const uint64_t wOff = weights.size();
         weights += partWeights;
@@ -136,7 +113,7 @@ class HostCodeGen {
         onDevice.insert(v);
       }
       body += "  if (nest_npu_run(dev, weights + " + num(pOff) + ", " + num(p.instructions.size()) +
-              ") != 0 || nest_npu_wait(dev, &stats) != 0) return fail(" + cString("NPU program of " + step.node) + ");\n";
+              ") != 0 || nest_npu_wait(dev, &stats) != 0) return fail(" + cpu::cStringLiteral("NPU program of " + step.node) + ");\n";
       body += "  npu_total_cycles += stats.cycles;\n";
       const std::string& out = step.outputs[0];
       onDevice.insert(out);
@@ -152,11 +129,11 @@ class HostCodeGen {
     const uint64_t scratchOff = arena;
     arena += aligned(std::max<uint64_t>(scratch, 1));
 
-    writeFile(dir / (name_ + ".weights.bin"), weights);
+    cpu::writeBundleFile(dir / (name_ + ".weights.bin"), weights);
     written.push_back(name_ + ".weights.bin");
-    writeFile(dir / (name_ + ".h"), header(weights.size(), arena));
+    cpu::writeBundleFile(dir / (name_ + ".h"), header(weights.size(), arena));
     written.push_back(name_ + ".h");
-    writeFile(dir / (name_ + ".c"), source(init, body, scratchOff, npuIndex));
+    cpu::writeBundleFile(dir / (name_ + ".c"), source(init, body, scratchOff, npuIndex));
     written.push_back(name_ + ".c");
     sources.weightBytes = weights.size();
     sources.mutableBytes = std::max<uint64_t>(mutableBytes_, kAlign);
@@ -218,7 +195,7 @@ class HostCodeGen {
     s += "int " + name_ + "(const uint8_t *weights, uint8_t *mutable_vars, uint8_t *activations) {\n";
     s += "  uint8_t *scratch = activations + " + num(scratchOff) + ";\n  nest_npu_stats stats;\n";
     s += "  (void)scratch;\n  (void)stats;\n  (void)mutable_vars;\n";
-    s += "  if (!dev) {\n    char error[512];\n    dev = nest_npu_open(" + cString(vta::hwConfigToString(m_.config)) + ", " + up_ +
+    s += "  if (!dev) {\n    char error[512];\n    dev = nest_npu_open(" + cpu::cStringLiteral(vta::hwConfigToString(m_.config)) + ", " + up_ +
          "_NPU_DRAM_BYTES, error, sizeof error);\n";
     s += "    if (!dev) {\n      fprintf(stderr, \"npu: cannot open the device: %s\\n\", error);\n      return 2;\n    }\n";
     s += "    if (nest_npu_alloc(dev, " + up_ + "_NPU_DRAM_BYTES) == UINT64_MAX) return fail(\"DRAM allocation\");\n";
@@ -255,7 +232,7 @@ NpuBundleSources writeNpuModelSources(const NpuModel& model, const Graph& graph,
   if (!fs::is_directory(dir)) failBadInput("cannot create the bundle folder '" + dir.string() + "'");
   NpuBundleSources sources;
   HostCodeGen(model, graph, name).run(dir, sources);
-  writeFile(dir / (name + ".npu.s"), npuListing(model));
+  cpu::writeBundleFile(dir / (name + ".npu.s"), npuListing(model));
   sources.written.push_back(name + ".npu.s");
 
   sources.cFiles = {name + ".c"};
@@ -265,7 +242,7 @@ NpuBundleSources writeNpuModelSources(const NpuModel& model, const Graph& graph,
     for (const std::string& c : cpu::runtimeCFiles()) sources.cFiles.push_back(c);
   for (const cpu::EmbeddedFile& f : cpu::embeddedFiles()) {
     if (!isSimulatorFile(f.name)) continue;
-    writeFile(dir / std::string(f.name), f.text);
+    cpu::writeBundleFile(dir / std::string(f.name), f.text);
     sources.written.emplace_back(f.name);
     if (f.name.ends_with(".cpp")) sources.cppFiles.emplace_back(f.name);
   }
@@ -275,9 +252,9 @@ NpuBundleSources writeNpuModelSources(const NpuModel& model, const Graph& graph,
 std::vector<std::string> writeNpuBundle(const NpuModel& model, const Graph& graph, const std::string& name,
                                         const fs::path& dir) {
   NpuBundleSources sources = writeNpuModelSources(model, graph, name, dir);
-  writeFile(dir / "main.c", cpu::runnerMainSource(name));
+  cpu::writeBundleFile(dir / "main.c", cpu::runnerMainSource(name));
   sources.written.push_back("main.c");
-  writeFile(dir / "Makefile", cpu::runnerMakefile("Builds the runner of NPU bundle '" + name +
+  cpu::writeBundleFile(dir / "Makefile", cpu::runnerMakefile("Builds the runner of NPU bundle '" + name +
                                                       "' (generated by nestc): host code, CPU fallback parts and the "
                                                       "simulator, which is the NPU's driver here.",
                                                   sources.cFiles, sources.cppFiles));
