@@ -54,7 +54,9 @@ Partitioned partitionForJob(const Job& job, const Graph& graph, const Graph* imp
   if (result.devices.empty() || result.devices[0].registryBackend() != "cpu")
     failBadInput(job.devicesFile.string() + ": the first device must be the host CPU (backendName CPU)");
   auto t0 = std::chrono::steady_clock::now();
-  result.costs = partition::measureCosts(graph, result.devices);
+  partition::CostOptions options;
+  options.cacheFile = partition::defaultCostCache();
+  result.costs = partition::measureCosts(graph, result.devices, options);
   result.costMs = msSince(t0);
 
   const std::map<size_t, int> pins = pinsOf(job, graph, imported, result.devices);

@@ -23,6 +23,6 @@ for m in squeezenet1_1 resnet18 resnet50 mobilenet_v2 googlenet; do
   for s in cpu greedy nestc-dp auto; do
     printf '%-9s measured/simulated: ' "$s"
     "$NESTC" run "$model" --backend hetero --devices "$DEVICES" --strategy "$s" $Q \
-      --input "$BUILD/models/$m/test_data_set_0/input_0.pb" --output-dir "$TMP/out" --stats | grep '^hetero:'
+      --input "$BUILD/models/$m/test_data_set_0/input_0.pb" --output-dir "$TMP/out" --stats | grep 'total_ms'
   done
 done

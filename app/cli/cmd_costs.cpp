@@ -38,7 +38,7 @@ int costs(const ParsedArgs& args) {
   const std::vector<DeviceConfig> devices = readDeviceConfigs(args.get("--devices"));
   partition::CostOptions options;
   options.repeats = static_cast<int>(countOption(args, "--repeats", 5, 1));
-  if (!args.has("--no-cache")) options.cacheFile = args.has("--cache") ? fs::path(args.get("--cache")) : fs::temp_directory_path() / "nest-cpu-costs.json";
+  if (!args.has("--no-cache")) options.cacheFile = args.has("--cache") ? fs::path(args.get("--cache")) : partition::defaultCostCache();
   partition::CostStats stats;
   options.stats = &stats;
 
@@ -68,6 +68,7 @@ int costs(const ParsedArgs& args) {
   std::printf("cpu: %d node(s), %d op signature(s): %d compiled and timed in %.1f s (+%.2f s running), %d from the cache%s%s\n",
               stats.cpuNodes, stats.signatures, stats.compiles, stats.compileSeconds, stats.measureSeconds, stats.cacheHits,
               options.cacheFile.empty() ? "" : " ", options.cacheFile.string().c_str());
+  std::printf("cpu: node times scaled by %.3f to the whole graph's measured CPU time\n", stats.cpuCalibration);
 
   writeText(args.get("-o"), partition::writeCosts(g, model));
   std::printf("wrote %s\n", args.get("-o").c_str());

@@ -1,5 +1,7 @@
 #include "backends/partition/cpu_measure.h"
 
+#include "core/quant_profile.h"
+
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -92,31 +94,50 @@ CpuMeasurement CpuCostMeasurer::measure(const Graph& graph, const Node& node) {
   if (const std::string reason = cpu.unsupportedReason(graph, node); !reason.empty()) {
     m.reason = "cpu: " + reason;
   } else {
-    try {
-      const Graph sub = oneNodeGraph(graph, node);
-      const auto compileStart = Clock::now();
-      ++stats_.compiles;
-      CompileRequest request;
-      request.name = "cost";
-      const auto artifact = cpu.compile(sub, request);
-      const auto runner = cpu.load(*artifact);
-      const std::vector<Tensor> inputs = measurementInputs(sub);
-      runner->run(inputs);  // builds the library on first run; warms caches
-      stats_.compileSeconds += secondsSince(compileStart);
-      const auto measureStart = Clock::now();
-      std::vector<double> times;
-      for (int r = 0; r < repeats_; ++r) {
-        const auto start = Clock::now();
-        runner->run(inputs);
-        times.push_back(secondsSince(start) * 1e6);
-      }
-      stats_.measureSeconds += secondsSince(measureStart);
-      std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
-      m.microseconds = times[times.size() / 2];
-    } catch (const Error& e) {
-      m.reason = "cpu: " + std::string(e.what());
-    }
+    m = timeOnCpu(oneNodeGraph(graph, node));
   }
+  cache_[hash] = m;
+  dirty_ = true;
+  return m;
+}
+
+CpuMeasurement CpuCostMeasurer::timeOnCpu(const Graph& graph) {
+  CpuMeasurement m;
+  const cpu::CpuBackend cpu;
+  try {
+    const auto compileStart = Clock::now();
+    ++stats_.compiles;
+    CompileRequest request;
+    request.name = "cost";
+    const auto artifact = cpu.compile(graph, request);
+    const auto runner = cpu.load(*artifact);
+    const std::vector<Tensor> inputs = measurementInputs(graph);
+    runner->run(inputs);  // builds the library on first run; warms caches
+    stats_.compileSeconds += secondsSince(compileStart);
+    const auto measureStart = Clock::now();
+    std::vector<double> times;
+    for (int r = 0; r < repeats_; ++r) {
+      const auto start = Clock::now();
+      runner->run(inputs);
+      times.push_back(secondsSince(start) * 1e6);
+    }
+    stats_.measureSeconds += secondsSince(measureStart);
+    std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
+    m.microseconds = times[times.size() / 2];
+  } catch (const Error& e) {
+    m.reason = "cpu: " + std::string(e.what());
+  }
+  return m;
+}
+
+CpuMeasurement CpuCostMeasurer::measureWhole(const Graph& graph) {
+  const std::string hash = "graph:" + graphHash(graph);
+  if (auto it = cache_.find(hash); it != cache_.end()) return it->second;
+  const cpu::CpuBackend cpu;
+  CpuMeasurement m;
+  for (const Node& node : graph.nodes)
+    if (const std::string reason = cpu.unsupportedReason(graph, node); !reason.empty()) m.reason = "cpu: " + reason;
+  if (m.reason.empty()) m = timeOnCpu(graph);
   cache_[hash] = m;
   dirty_ = true;
   return m;

@@ -21,11 +21,16 @@ class CpuCostMeasurer {
   // Reads `cacheFile` when it exists (BadInput naming it when it is not a cache file).
   CpuCostMeasurer(int repeats, std::filesystem::path cacheFile);
   CpuMeasurement measure(const Graph& graph, const Node& node);
+  // The whole graph compiled for the CPU and timed (kCannotRun with a reason when it does not
+  // compile whole); cached by graph hash.
+  CpuMeasurement measureWhole(const Graph& graph);
   // Writes the cache file (when one was given and something new was measured).
   void save() const;
   const CostStats& stats() const { return stats_; }
 
  private:
+  CpuMeasurement timeOnCpu(const Graph& graph);  // compile, warm up, median of repeats
+
   int repeats_;
   std::filesystem::path cacheFile_;
   std::map<std::string, CpuMeasurement> cache_;  // by signature hash

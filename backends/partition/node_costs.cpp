@@ -3,6 +3,7 @@
 // parameters, for the cycle model's time; the device's node lists refuse kinds on top.
 #include "backends/partition/node_costs.h"
 
+#include <cmath>
 #include <memory>
 
 #include "backends/npu/npu_backend.h"
@@ -45,6 +46,28 @@ std::unique_ptr<npu::NpuBackend> npuBackendOf(const DeviceConfig& device) {
 
 }  // namespace
 
+namespace {
+
+// Scales the CPU costs so that they add up to the whole graph's measured CPU time.
+void calibrateCpuCosts(const Graph& graph, CpuCostMeasurer& cpu, CostModel& costs, CostStats& stats) {
+  double sum = 0;
+  for (const std::vector<double>& node : costs.nodeUs) {
+    if (!std::isfinite(node[0])) return;  // the graph does not run whole on the CPU
+    sum += node[0];
+  }
+  const CpuMeasurement whole = cpu.measureWhole(graph);
+  if (!whole.reason.empty() || !(sum > 0) || !(whole.microseconds > 0)) return;
+  stats.cpuCalibration = whole.microseconds / sum;
+  for (size_t k = 0; k < costs.devices.size(); ++k)
+    if (costs.devices[k].backend == "cpu")
+      for (std::vector<double>& node : costs.nodeUs)
+        if (std::isfinite(node[k])) node[k] *= stats.cpuCalibration;
+}
+
+}  // namespace
+
+std::filesystem::path defaultCostCache() { return std::filesystem::temp_directory_path() / "nest-cpu-costs.json"; }
+
 CostModel measureCosts(const Graph& graph, const std::vector<DeviceConfig>& devices, const CostOptions& options) {
   if (devices.empty()) failBadInput("measureCosts: the device list is empty");
   if (devices[0].registryBackend() != "cpu")
@@ -85,8 +108,10 @@ CostModel measureCosts(const Graph& graph, const std::vector<DeviceConfig>& devi
     }
     for (const std::string& r : reasons) costs.reasons[i] += (costs.reasons[i].empty() ? "" : "; ") + r;
   }
+  CostStats stats = cpu.stats();
+  calibrateCpuCosts(graph, cpu, costs, stats);
   cpu.save();
-  if (options.stats) *options.stats = cpu.stats();
+  if (options.stats) *options.stats = stats;
   return costs;
 }
 

@@ -23,6 +23,9 @@ struct CostStats {
   int cacheHits = 0;           // nodes whose signature was measured already (earlier in this call, or in cacheFile)
   double compileSeconds = 0;   // compiling and loading those graphs (the C compiler)
   double measureSeconds = 0;   // running them
+  // The whole graph's CPU time over the sum of its nodes' measured times: every CPU cost is
+  // scaled by it (1 when the graph does not compile whole for the CPU).
+  double cpuCalibration = 1;
 };
 
 struct CostOptions {
@@ -31,7 +34,13 @@ struct CostOptions {
   CostStats* stats = nullptr;            // filled when set
 };
 
-// Device 0 must be a CPU (the host). Nodes a device cannot run (its backend, or its
+// Where CPU measurements are kept unless told otherwise: nest-cpu-costs.json in the temp folder
+// (nestc costs, nestc partition and the hetero target share it).
+std::filesystem::path defaultCostCache();
+
+// Device 0 must be a CPU (the host). CPU costs: each node timed alone, then all scaled so that
+// they add up to the whole graph's measured CPU time (a node timed alone pays call overhead and
+// cold caches that a whole-model run does not; cached by graph hash like the nodes). Nodes a device cannot run (its backend, or its
 // supportedNodes / nonSupportedNodes lists) cost kCannotRun with the reason recorded.
 CostModel measureCosts(const Graph& graph, const std::vector<DeviceConfig>& devices, const CostOptions& options = {});
 
