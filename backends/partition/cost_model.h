@@ -17,6 +17,7 @@ struct DeviceInfo {
   std::string name;          // the device's name in the device file
   std::string backend;       // registry name: cpu, npu
   int64_t memoryBytes = 0;   // capacity for weights and activations placed on it (0: unlimited)
+  double partitionOverheadUs = 0;  // what starting one partition there costs (a CPU part's call)
   double linkBytesPerSecond = 8e9, linkLatencyUs = 10;  // to the host
 };
 

@@ -143,6 +143,24 @@ CpuMeasurement CpuCostMeasurer::measureWhole(const Graph& graph) {
   return m;
 }
 
+double CpuCostMeasurer::callOverheadUs() {
+  const std::string key = "call-overhead";
+  if (auto it = cache_.find(key); it == cache_.end()) {
+    Graph g;
+    g.name = "overhead";
+    const TensorType one(ElemType::F32, {1});
+    g.inputs = {"x"};
+    g.setType("x", one);
+    g.addNode("Relu", "relu", {"x"}, {"y"});
+    g.setType("y", one);
+    g.outputs = {"y"};
+    cache_[key] = timeOnCpu(g);
+    dirty_ = true;
+  }
+  const CpuMeasurement& m = cache_.at(key);
+  return m.reason.empty() ? m.microseconds : 0;
+}
+
 void CpuCostMeasurer::save() const {
   if (cacheFile_.empty() || !dirty_) return;
   nlohmann::json measurements = nlohmann::json::object();

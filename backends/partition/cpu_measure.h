@@ -24,6 +24,8 @@ class CpuCostMeasurer {
   // The whole graph compiled for the CPU and timed (kCannotRun with a reason when it does not
   // compile whole); cached by graph hash.
   CpuMeasurement measureWhole(const Graph& graph);
+  // What one call of a compiled CPU part costs beyond its kernels: a one-element Relu timed.
+  double callOverheadUs();
   // Writes the cache file (when one was given and something new was measured).
   void save() const;
   const CostStats& stats() const { return stats_; }

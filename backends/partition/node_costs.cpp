@@ -3,6 +3,7 @@
 // parameters, for the cycle model's time; the device's node lists refuse kinds on top.
 #include "backends/partition/node_costs.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -48,16 +49,31 @@ std::unique_ptr<npu::NpuBackend> npuBackendOf(const DeviceConfig& device) {
 
 namespace {
 
-// Scales the CPU costs so that they add up to the whole graph's measured CPU time.
+// A node timed alone pays a part's call overhead that a whole graph pays once: the overhead is
+// taken off every CPU node and charged per CPU partition instead, and the node times are then
+// scaled so that they add up to the whole graph's measured CPU time.
 void calibrateCpuCosts(const Graph& graph, CpuCostMeasurer& cpu, CostModel& costs, CostStats& stats) {
+  const double overhead = cpu.callOverheadUs();
   double sum = 0;
-  for (const std::vector<double>& node : costs.nodeUs) {
-    if (!std::isfinite(node[0])) return;  // the graph does not run whole on the CPU
+  bool whole = true;
+  for (std::vector<double>& node : costs.nodeUs) {
+    if (!std::isfinite(node[0])) {
+      whole = false;
+      continue;
+    }
+    node[0] = std::max(node[0] - overhead, 0.05 * node[0]);
     sum += node[0];
   }
-  const CpuMeasurement whole = cpu.measureWhole(graph);
-  if (!whole.reason.empty() || !(sum > 0) || !(whole.microseconds > 0)) return;
-  stats.cpuCalibration = whole.microseconds / sum;
+  for (size_t k = 0; k < costs.devices.size(); ++k) {
+    if (costs.devices[k].backend != "cpu") continue;
+    costs.devices[k].partitionOverheadUs = overhead;
+    for (std::vector<double>& node : costs.nodeUs)
+      if (k > 0 && std::isfinite(node[k])) node[k] = node[0];
+  }
+  if (!whole || !(sum > 0)) return;
+  const CpuMeasurement measured = cpu.measureWhole(graph);
+  if (!measured.reason.empty() || !(measured.microseconds > overhead)) return;
+  stats.cpuCalibration = (measured.microseconds - overhead) / sum;
   for (size_t k = 0; k < costs.devices.size(); ++k)
     if (costs.devices[k].backend == "cpu")
       for (std::vector<double>& node : costs.nodeUs)

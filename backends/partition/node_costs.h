@@ -38,9 +38,10 @@ struct CostOptions {
 // (nestc costs, nestc partition and the hetero target share it).
 std::filesystem::path defaultCostCache();
 
-// Device 0 must be a CPU (the host). CPU costs: each node timed alone, then all scaled so that
-// they add up to the whole graph's measured CPU time (a node timed alone pays call overhead and
-// cold caches that a whole-model run does not; cached by graph hash like the nodes). Nodes a device cannot run (its backend, or its
+// Device 0 must be a CPU (the host). CPU costs: each node timed alone, less the call overhead of a
+// compiled part (charged once per CPU partition instead: DeviceInfo::partitionOverheadUs), then
+// all scaled so that they add up to the whole graph's measured CPU time (cached by graph hash
+// like the nodes). Nodes a device cannot run (its backend, or its
 // supportedNodes / nonSupportedNodes lists) cost kCannotRun with the reason recorded.
 CostModel measureCosts(const Graph& graph, const std::vector<DeviceConfig>& devices, const CostOptions& options = {});
 

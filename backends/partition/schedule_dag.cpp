@@ -155,8 +155,9 @@ Score SubsetScheduler::run(const std::vector<int>& nodes, const int* device, int
       for (int value : dag_.inValues[static_cast<size_t>(v)]) start = std::max(start, arrival(value, dev));
       currentDevice = dev;
       currentIndex = score.partitions++;
-      currentStart = currentEnd = start;
-      if (record) record->push_back(ScheduledPartition{dev, {}, start, start, 0, 0});
+      currentStart = start;
+      currentEnd = start + dag_.partitionOverhead(dev);
+      if (record) record->push_back(ScheduledPartition{dev, {}, start, currentEnd, 0, 0});
     }
     partOf_[static_cast<size_t>(v)] = currentIndex;
     members.push_back(v);

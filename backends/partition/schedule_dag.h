@@ -24,6 +24,7 @@ struct Dag {
 
   double transfer(int value, int from, int to) const { return costs->transferUs(bytes[value], from, to); }
   double nodeUs(int node, int device) const { return costs->nodeUs[node][device]; }
+  double partitionOverhead(int device) const { return costs->devices[static_cast<size_t>(device)].partitionOverheadUs; }
 };
 
 // Checks the cost tables against the graph (BadInput on a mismatch). `pins` narrow `allowed`.
