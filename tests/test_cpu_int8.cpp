@@ -30,8 +30,8 @@ using namespace nest;
 
 namespace {
 
-
 using testing::attrs;
+using testing::mnistImage;
 
 Attributes conv(Ints kernel, Ints pads = {0, 0, 0, 0}, Ints strides = {1, 1}, int64_t group = 1, Ints dil = {1, 1},
                 const char* act = nullptr) {
@@ -180,11 +180,6 @@ void checkKernels() {
   QCOMPARE(cases, 24);
 }
 
-Tensor mnistImage(const Tensor& images, int64_t i) {
-  Tensor x(TensorType(ElemType::F32, {1, 1, 28, 28}));
-  for (int p = 0; p < 784; ++p) x.mutableData<float>()[p] = images.data<uint8_t>()[i * 784 + p];
-  return x;
-}
 
 }  // namespace
 

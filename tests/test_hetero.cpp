@@ -31,22 +31,11 @@ using namespace nest;
 
 namespace {
 
+using testing::quantizedPower2;
+using testing::mnistImage;
+
 constexpr int kCpu = 0, kNpu = 1;
 
-Graph quantizedPower2(const Graph& g, const QuantProfile& profile) {
-  QuantConfig config;
-  config.defaults.schema = QuantSchema::SymmetricPower2;
-  Graph q = g;
-  quantizeGraph(q, profile, config, "test profile");
-  verifyGraph(q);
-  return q;
-}
-
-Tensor mnistImage(const Tensor& images, int64_t i) {
-  Tensor x(TensorType(ElemType::F32, {1, 1, 28, 28}));
-  for (int p = 0; p < 784; ++p) x.mutableData<float>()[p] = images.data<uint8_t>()[i * 784 + p];
-  return x;
-}
 
 const Graph& quantizedMnist() {
   static const Graph q = [] {

@@ -244,7 +244,8 @@ class TestNodeCosts : public QObject {
     QCOMPARE(first.signatures, 8);  // mnist-8 has no two equal nodes (2 MaxPools differ in shape)
     QCOMPARE(first.compiles, 8);
     QCOMPARE(first.cacheHits, 0);
-    QVERIFY(first.compileSeconds > 0 && first.measureSeconds > 0);
+    // Building 8 one-node libraries with the C compiler takes far longer than 5 timed runs of each.
+    QVERIFY(first.compileSeconds > first.measureSeconds);
 
     // The cache file: a second measurement compiles nothing and gives the same CPU costs.
     CostStats second;

@@ -25,20 +25,9 @@ using namespace nest;
 
 namespace {
 
-Graph quantizedPower2(const Graph& g, const QuantProfile& profile) {
-  QuantConfig config;
-  config.defaults.schema = QuantSchema::SymmetricPower2;
-  Graph q = g;
-  quantizeGraph(q, profile, config, "test profile");
-  verifyGraph(q);
-  return q;
-}
+using testing::quantizedPower2;
+using testing::mnistImage;
 
-Tensor mnistImage(const Tensor& images, int64_t i) {
-  Tensor x(TensorType(ElemType::F32, {1, 1, 28, 28}));
-  for (int p = 0; p < 784; ++p) x.mutableData<float>()[p] = images.data<uint8_t>()[i * 784 + p];
-  return x;
-}
 
 // "" when every output equals the interpreter's bit for bit, else the first difference.
 std::string compareExact(const Graph& q, const std::vector<Tensor>& want, const std::vector<Tensor>& got) {

@@ -7,11 +7,27 @@
 #include "backends/interpreter/interpreter.h"
 #include "core/text_ir.h"
 #include "core/verifier.h"
+#include "passes/quantization/quantize.h"
 #include "passes/rewrite.h"
 
 namespace nest::testing {
 
 Graph graphFromText(const std::string& text) { return parseGraph(text); }
+
+Tensor mnistImage(const Tensor& images, int64_t i) {
+  Tensor x(TensorType(ElemType::F32, {1, 1, 28, 28}));
+  for (int p = 0; p < 784; ++p) x.mutableData<float>()[p] = images.data<uint8_t>()[i * 784 + p];
+  return x;
+}
+
+Graph quantizedPower2(const Graph& g, const QuantProfile& profile) {
+  QuantConfig config;
+  config.defaults.schema = QuantSchema::SymmetricPower2;
+  Graph q = g;
+  quantizeGraph(q, profile, config, "test profile");
+  verifyGraph(q);
+  return q;
+}
 
 std::vector<Tensor> randomInputs(const Graph& g, unsigned seed) {
   std::mt19937 rng(seed);

@@ -10,6 +10,7 @@
 #include "backends/onnx_test_case.h"
 #include "core/error.h"
 #include "core/graph.h"
+#include "core/quant_profile.h"
 #include "core/tensor_compare.h"
 
 namespace nest::testing {
@@ -62,6 +63,10 @@ Graph graphFromText(const std::string& text);
 // Deterministic random inputs for every graph input: floats uniform in [-2, 2], signed integers
 // in [-5, 5], unsigned integers in [0, 5], bool 0/1.
 std::vector<Tensor> randomInputs(const Graph& g, unsigned seed);
+// Image i of an MNIST idx tensor (N x 28 x 28 u8) as mnist-8's f32 1x1x28x28 input, raw 0..255.
+Tensor mnistImage(const Tensor& images, int64_t i);
+// `g` quantized per tensor with power-of-two scales (what the NPU runs), verified.
+Graph quantizedPower2(const Graph& g, const QuantProfile& profile);
 // Runs both graphs on `inputs` in the interpreter; empty when every output agrees within `tol`
 // (integers exactly), else a description of the first difference.
 std::string compareRuns(const Graph& a, const Graph& b, const std::vector<Tensor>& inputs, const Tolerance& tol);

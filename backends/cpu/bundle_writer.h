@@ -1,6 +1,7 @@
 // Writes a compiled model as a self-contained bundle folder (docs/cpu-bundle.md): NAME.h, NAME.c,
 // NAME.weights.bin, the runtime sources, main.c (the runner), a Makefile and a CMakeLists.txt.
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -30,6 +31,9 @@ void writeBundleFile(const std::filesystem::path& file, std::string_view bytes);
 std::string readBundleFile(const std::filesystem::path& file);
 std::string upperName(const std::string& name);
 std::string cStringLiteral(const std::string& s);
+// Bundle regions and offsets are 64-byte aligned; offsets are written as unsigned C literals ("4096u").
+inline uint64_t bundleAligned(uint64_t n) { return (n + 63) / 64 * 64; }
+inline std::string cUnsigned(uint64_t v) { return std::to_string(v) + "u"; }
 // one graph input or output in a NAME_inputs / NAME_outputs table (nest_bundle_tensor), `offset`
 // bytes into mutable_vars;
 std::string bundleTensorEntry(const std::string& name, const TensorType& type, uint64_t offset);

@@ -17,13 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr uint64_t kAlign = 64;
-uint64_t aligned(uint64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
-std::string num(uint64_t v) { return std::to_string(v) + "u"; }
-
-
-
-
 // A part's files as written, what its runner compiles and its buffer sizes (its NAME_pK.h's).
 struct PartSources {
   std::vector<std::string> written, cFiles, cppFiles;
@@ -76,11 +69,11 @@ class HostCodeGen {
       fs::remove(partWeights);
       weightOff_.push_back(weights.size());
       weights += blob;
-      weights.resize(aligned(weights.size()));
+      weights.resize(cpu::bundleAligned(weights.size()));
       mutOff_.push_back(arena);
-      arena += aligned(std::max<uint64_t>(s.mutableBytes, 1));
+      arena += cpu::bundleAligned(std::max<uint64_t>(s.mutableBytes, 1));
       actOff_.push_back(arena);
-      arena += aligned(std::max<uint64_t>(s.activationBytes, 1));
+      arena += cpu::bundleAligned(std::max<uint64_t>(s.activationBytes, 1));
       for (const std::string& f : s.written)
         if (!f.ends_with(".weights.bin")) addUnique(written, f);
       for (const std::string& f : s.cFiles) addUnique(cFiles, f);
@@ -89,7 +82,7 @@ class HostCodeGen {
     planMutable();
     cpu::writeBundleFile(dir / (name_ + ".weights.bin"), weights);
     written.push_back(name_ + ".weights.bin");
-    cpu::writeBundleFile(dir / (name_ + ".h"), header(weights.size(), std::max<uint64_t>(arena, kAlign)));
+    cpu::writeBundleFile(dir / (name_ + ".h"), header(weights.size(), cpu::bundleAligned(std::max<uint64_t>(arena, 1))));
     written.push_back(name_ + ".h");
     cpu::writeBundleFile(dir / (name_ + ".c"), source());
     written.push_back(name_ + ".c");
@@ -100,21 +93,21 @@ class HostCodeGen {
     uint64_t off = 0;
     for (const std::string& v : g_.inputs) {
       mutableOffset_.push_back(off);
-      off += aligned(g_.typeOf(v).byteSize());
+      off += cpu::bundleAligned(g_.typeOf(v).byteSize());
     }
     for (const std::string& v : g_.outputs) {
       outputOffset_.push_back(off);
-      off += aligned(g_.typeOf(v).byteSize());
+      off += cpu::bundleAligned(g_.typeOf(v).byteSize());
     }
-    mutableBytes_ = std::max<uint64_t>(off, kAlign);
+    mutableBytes_ = cpu::bundleAligned(std::max<uint64_t>(off, 1));
   }
 
   std::string partName(int k) const { return m_.parts[k].artifact->name; }
 
   // The C address of a value: a graph input in mutable_vars or a part's output slot.
   std::string addressOf(const ValueSource& src) const {
-    if (src.part < 0) return "mutable_vars + " + num(mutableOffset_[src.index]);
-    return "activations + " + num(mutOff_[src.part]) + " + " + partName(src.part) + "_outputs[" + std::to_string(src.index) +
+    if (src.part < 0) return "mutable_vars + " + cpu::cUnsigned(mutableOffset_[src.index]);
+    return "activations + " + cpu::cUnsigned(mutOff_[src.part]) + " + " + partName(src.part) + "_outputs[" + std::to_string(src.index) +
            "].offset";
   }
 
@@ -124,9 +117,9 @@ class HostCodeGen {
     h += "#ifndef " + up_ + "_BUNDLE_H\n#define " + up_ + "_BUNDLE_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n";
     h += "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n" + cpu::bundleTensorTypedef();
     h += "#define " + up_ + "_ALIGNMENT 64\n";
-    h += "#define " + up_ + "_WEIGHTS_SIZE " + num(weightBytes) + "\n";
-    h += "#define " + up_ + "_MUTABLE_SIZE " + num(mutableBytes_) + "\n";
-    h += "#define " + up_ + "_ACTIVATIONS_SIZE " + num(activationBytes) + "\n";
+    h += "#define " + up_ + "_WEIGHTS_SIZE " + cpu::cUnsigned(weightBytes) + "\n";
+    h += "#define " + up_ + "_MUTABLE_SIZE " + cpu::cUnsigned(mutableBytes_) + "\n";
+    h += "#define " + up_ + "_ACTIVATIONS_SIZE " + cpu::cUnsigned(activationBytes) + "\n";
     h += "#define " + up_ + "_NUM_INPUTS " + std::to_string(g_.inputs.size()) + "\n";
     h += "#define " + up_ + "_NUM_OUTPUTS " + std::to_string(g_.outputs.size()) + "\n";
     h += "#define " + up_ + "_NUM_PARTITIONS " + std::to_string(m_.parts.size()) + "\n";
@@ -190,9 +183,9 @@ class HostCodeGen {
     s += "int " + name_ + "(const uint8_t *weights, uint8_t *mutable_vars, uint8_t *activations) {\n";
     s += "  part_call calls[" + std::to_string(n) + "];\n";
     for (size_t k = 0; k < n; ++k)
-      s += "  calls[" + std::to_string(k) + "].weights = weights + " + num(weightOff_[k]) + ";\n  calls[" + std::to_string(k) +
-           "].mutable_vars = activations + " + num(mutOff_[k]) + ";\n  calls[" + std::to_string(k) +
-           "].activations = activations + " + num(actOff_[k]) + ";\n  calls[" + std::to_string(k) + "].rc = 0;\n";
+      s += "  calls[" + std::to_string(k) + "].weights = weights + " + cpu::cUnsigned(weightOff_[k]) + ";\n  calls[" + std::to_string(k) +
+           "].mutable_vars = activations + " + cpu::cUnsigned(mutOff_[k]) + ";\n  calls[" + std::to_string(k) +
+           "].activations = activations + " + cpu::cUnsigned(actOff_[k]) + ";\n  calls[" + std::to_string(k) + "].rc = 0;\n";
     for (size_t st = 0; st < m_.stages.size(); ++st) {
       const std::vector<int>& stage = m_.stages[st];
       std::string names;
@@ -218,8 +211,8 @@ class HostCodeGen {
       }
     }
     for (size_t k = 0; k < g_.outputs.size(); ++k)
-      s += "  memcpy(mutable_vars + " + num(outputOffset_[k]) + ", " + addressOf(m_.outputSources[k]) + ", " +
-           num(g_.typeOf(g_.outputs[k]).byteSize()) + ");\n";
+      s += "  memcpy(mutable_vars + " + cpu::cUnsigned(outputOffset_[k]) + ", " + addressOf(m_.outputSources[k]) + ", " +
+           cpu::cUnsigned(g_.typeOf(g_.outputs[k]).byteSize()) + ");\n";
     s += "  return 0;\n}\n\n";
 
     s += "double " + name_ + "_partition_ms(int k) { return k >= 0 && k < " + std::to_string(n) + " ? part_ms[k] : 0.0; }\n\n";

@@ -19,15 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr uint64_t kAlign = 64;
-uint64_t aligned(uint64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
-
-
-
-
-
-std::string num(uint64_t v) { return std::to_string(v) + "u"; }
-
 // The embedded files are the CPU runtime (nest*), the runner template and the NPU simulator
 // (backends/npu/vta/, everything else).
 bool isSimulatorFile(std::string_view name) { return !name.starts_with("nest") && name != "bundle_main.c.in"; }
@@ -45,12 +36,12 @@ class HostCodeGen {
     std::string body, init;
     uint64_t arena = 0, scratch = 0;
     auto hostSlot = [&](const std::string& value) -> std::string {
-      if (mutableOffset_.count(value)) return "mutable_vars + " + num(mutableOffset_.at(value));
+      if (mutableOffset_.count(value)) return "mutable_vars + " + cpu::cUnsigned(mutableOffset_.at(value));
       if (!arenaOffset_.count(value)) {
         arenaOffset_[value] = arena;
-        arena += aligned(g_.typeOf(value).byteSize());
+        arena += cpu::bundleAligned(g_.typeOf(value).byteSize());
       }
-      return "activations + " + num(arenaOffset_.at(value));
+      return "activations + " + cpu::cUnsigned(arenaOffset_.at(value));
     };
     std::set<std::string> onDevice;
     std::set<std::string> neededOnHost(g_.outputs.begin(), g_.outputs.end());
@@ -73,34 +64,34 @@ class HostCodeGen {
         fs::remove(dir / (part.name + ".weights.bin"));
         const uint64_t wOff = weights.size();
         weights += partWeights;
-        weights.resize(aligned(weights.size()));
+        weights.resize(cpu::bundleAligned(weights.size()));
         const uint64_t mutOff = arena;
-        arena += aligned(part.lir.result.mutableBytes);
+        arena += cpu::bundleAligned(part.lir.result.mutableBytes);
         const uint64_t actOff = arena;
-        arena += aligned(part.lir.result.activationBytes);
+        arena += cpu::bundleAligned(part.lir.result.activationBytes);
         includes_ += "#include \"" + part.name + ".h\"\n";
         body += "  /* fallback on the CPU: " + std::to_string(step.fallbackReasons.size()) + " node(s) */\n";
         for (size_t k = 0; k < step.inputs.size(); ++k)
-          body += "  memcpy(activations + " + num(mutOff) + " + " + part.name + "_inputs[" + std::to_string(k) +
+          body += "  memcpy(activations + " + cpu::cUnsigned(mutOff) + " + " + part.name + "_inputs[" + std::to_string(k) +
                   "].offset, " + hostSlot(step.inputs[k]) + ", " + part.name + "_inputs[" + std::to_string(k) + "].size);\n";
-        body += "  if (" + part.name + "(weights + " + num(wOff) + ", activations + " + num(mutOff) + ", activations + " +
-                num(actOff) + ") != 0) return 1;\n";
+        body += "  if (" + part.name + "(weights + " + cpu::cUnsigned(wOff) + ", activations + " + cpu::cUnsigned(mutOff) + ", activations + " +
+                cpu::cUnsigned(actOff) + ") != 0) return 1;\n";
         for (size_t k = 0; k < step.outputs.size(); ++k)
-          body += "  memcpy(" + hostSlot(step.outputs[k]) + ", activations + " + num(mutOff) + " + " + part.name +
+          body += "  memcpy(" + hostSlot(step.outputs[k]) + ", activations + " + cpu::cUnsigned(mutOff) + " + " + part.name +
                   "_outputs[" + std::to_string(k) + "].offset, " + part.name + "_outputs[" + std::to_string(k) + "].size);\n";
         continue;
       }
       const NodeProgram& p = step.program;
       const uint64_t cOff = weights.size();
       weights.append(reinterpret_cast<const char*>(p.constants.data()), p.constants.size());
-      weights.resize(aligned(weights.size()));
+      weights.resize(cpu::bundleAligned(weights.size()));
       const std::vector<uint8_t> program = vta::encodeProgram(p.instructions, m_.config);
       const uint64_t pOff = weights.size();
       weights.append(reinterpret_cast<const char*>(program.data()), program.size());
-      weights.resize(aligned(weights.size()));
+      weights.resize(cpu::bundleAligned(weights.size()));
       if (!p.constants.empty())
-        init += "    if (nest_npu_copy_to(dev, " + num(p.constantsAddress) + ", weights + " + num(cOff) + ", " +
-                num(p.constants.size()) + ") != 0) return fail(\"constants do not fit DRAM\");\n";
+        init += "    if (nest_npu_copy_to(dev, " + cpu::cUnsigned(p.constantsAddress) + ", weights + " + cpu::cUnsigned(cOff) + ", " +
+                cpu::cUnsigned(p.constants.size()) + ") != 0) return fail(\"constants do not fit DRAM\");\n";
       body += "  /* NPU: " + step.node + " */\n";
       for (size_t k = 0; k < step.inputs.size(); ++k) {
         const std::string& v = step.inputs[k];
@@ -108,18 +99,18 @@ class HostCodeGen {
         const std::string dims = shapeArgs(v);
         body += "  nest_npu_pack((const int8_t *)(" + hostSlot(v) + "), (int8_t *)scratch, " + dims + ", " +
                 std::to_string(batch) + ", " + std::to_string(m_.config.blockIn()) + ");\n";
-        body += "  nest_npu_copy_to(dev, " + num(step.inputAddresses[k]) + ", scratch, nest_npu_blocked_size(" + dims +
+        body += "  nest_npu_copy_to(dev, " + cpu::cUnsigned(step.inputAddresses[k]) + ", scratch, nest_npu_blocked_size(" + dims +
                 ", " + std::to_string(batch) + ", " + std::to_string(m_.config.blockIn()) + "));\n";
         onDevice.insert(v);
       }
-      body += "  if (nest_npu_run(dev, weights + " + num(pOff) + ", " + num(p.instructions.size()) +
+      body += "  if (nest_npu_run(dev, weights + " + cpu::cUnsigned(pOff) + ", " + cpu::cUnsigned(p.instructions.size()) +
               ") != 0 || nest_npu_wait(dev, &stats) != 0) return fail(" + cpu::cStringLiteral("NPU program of " + step.node) + ");\n";
       body += "  npu_total_cycles += stats.cycles;\n";
       const std::string& out = step.outputs[0];
       onDevice.insert(out);
       if (neededOnHost.count(out)) {
         const std::string dims = shapeArgs(out);
-        body += "  nest_npu_copy_from(dev, scratch, " + num(step.outputAddress) + ", nest_npu_blocked_size(" + dims + ", " +
+        body += "  nest_npu_copy_from(dev, scratch, " + cpu::cUnsigned(step.outputAddress) + ", nest_npu_blocked_size(" + dims + ", " +
                 std::to_string(batch) + ", " + std::to_string(m_.config.blockOut()) + "));\n";
         body += "  nest_npu_unpack((const int8_t *)scratch, (int8_t *)(" + hostSlot(out) + "), " + dims + ", " +
                 std::to_string(batch) + ", " + std::to_string(m_.config.blockOut()) + ");\n";
@@ -127,7 +118,7 @@ class HostCodeGen {
       ++npuIndex;
     }
     const uint64_t scratchOff = arena;
-    arena += aligned(std::max<uint64_t>(scratch, 1));
+    arena += cpu::bundleAligned(std::max<uint64_t>(scratch, 1));
 
     cpu::writeBundleFile(dir / (name_ + ".weights.bin"), weights);
     written.push_back(name_ + ".weights.bin");
@@ -136,7 +127,7 @@ class HostCodeGen {
     cpu::writeBundleFile(dir / (name_ + ".c"), source(init, body, scratchOff, npuIndex));
     written.push_back(name_ + ".c");
     sources.weightBytes = weights.size();
-    sources.mutableBytes = std::max<uint64_t>(mutableBytes_, kAlign);
+    sources.mutableBytes = cpu::bundleAligned(std::max<uint64_t>(mutableBytes_, 1));
     sources.activationBytes = arena;
   }
 
@@ -145,12 +136,12 @@ class HostCodeGen {
     uint64_t off = 0;
     for (const std::string& v : g_.inputs) {
       mutableOffset_[v] = off;
-      off += aligned(g_.typeOf(v).byteSize());
+      off += cpu::bundleAligned(g_.typeOf(v).byteSize());
     }
     for (const std::string& v : g_.outputs) {
       if (mutableOffset_.count(v)) continue;
       mutableOffset_[v] = off;
-      off += aligned(g_.typeOf(v).byteSize());
+      off += cpu::bundleAligned(g_.typeOf(v).byteSize());
     }
     mutableBytes_ = off;
   }
@@ -162,12 +153,12 @@ class HostCodeGen {
     h += "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
     h += cpu::bundleTensorTypedef();
     h += "#define " + up_ + "_ALIGNMENT 64\n";
-    h += "#define " + up_ + "_WEIGHTS_SIZE " + num(weightBytes) + "\n";
-    h += "#define " + up_ + "_MUTABLE_SIZE " + num(std::max<uint64_t>(mutableBytes_, kAlign)) + "\n";
-    h += "#define " + up_ + "_ACTIVATIONS_SIZE " + num(activationBytes) + "\n";
+    h += "#define " + up_ + "_WEIGHTS_SIZE " + cpu::cUnsigned(weightBytes) + "\n";
+    h += "#define " + up_ + "_MUTABLE_SIZE " + cpu::cUnsigned(cpu::bundleAligned(std::max<uint64_t>(mutableBytes_, 1))) + "\n";
+    h += "#define " + up_ + "_ACTIVATIONS_SIZE " + cpu::cUnsigned(activationBytes) + "\n";
     h += "#define " + up_ + "_NUM_INPUTS " + std::to_string(g_.inputs.size()) + "\n";
     h += "#define " + up_ + "_NUM_OUTPUTS " + std::to_string(g_.outputs.size()) + "\n";
-    h += "#define " + up_ + "_NPU_DRAM_BYTES " + num(m_.dramBytes) + "\n\n";
+    h += "#define " + up_ + "_NPU_DRAM_BYTES " + cpu::cUnsigned(m_.dramBytes) + "\n\n";
     h += "extern const nest_bundle_tensor " + name_ + "_inputs[];\nextern const nest_bundle_tensor " + name_ + "_outputs[];\n\n";
     h += "/* Runs the model (NPU steps on the device behind npu_driver.h, opened on the first call).\n"
          " * Returns 0, 1 when a CPU part fails, 2 when the NPU cannot be opened, 3 when an NPU program fails\n"
@@ -193,7 +184,7 @@ class HostCodeGen {
          "  return 3;\n}\n\n";
     s += "uint64_t " + name_ + "_npu_cycles(void) { return npu_total_cycles; }\n\n";
     s += "int " + name_ + "(const uint8_t *weights, uint8_t *mutable_vars, uint8_t *activations) {\n";
-    s += "  uint8_t *scratch = activations + " + num(scratchOff) + ";\n  nest_npu_stats stats;\n";
+    s += "  uint8_t *scratch = activations + " + cpu::cUnsigned(scratchOff) + ";\n  nest_npu_stats stats;\n";
     s += "  (void)scratch;\n  (void)stats;\n  (void)mutable_vars;\n";
     s += "  if (!dev) {\n    char error[512];\n    dev = nest_npu_open(" + cpu::cStringLiteral(vta::hwConfigToString(m_.config)) + ", " + up_ +
          "_NPU_DRAM_BYTES, error, sizeof error);\n";
