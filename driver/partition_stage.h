@@ -9,6 +9,7 @@
 #include "backends/partition/cost_model.h"
 #include "backends/partition/partitioner.h"
 #include "core/device_config.h"
+#include "driver/driver.h"
 #include "driver/job.h"
 
 namespace nest::driver {
@@ -30,6 +31,18 @@ std::vector<DeviceSpec> deviceSpecsOf(const std::vector<DeviceConfig>& devices);
 // BadInput when the job has no device list, the plan names nodes the graph lacks, a pin conflicts
 // with the plan, or a pinned node cannot run on its device. `imported` (the graph before the
 // passes) lets a plan name nodes the passes merged into others.
-Partitioned partitionForJob(const Job& job, const Graph& graph, const Graph* imported = nullptr);
+// `progress`: onStage("costs"), ("partition"); its cancel flag stops the cost measurement between
+// nodes (driver::Cancelled). `knownCosts`: costs already measured for this very graph and device
+// list (the workbench keeps them between edits), used instead of measuring again.
+Partitioned partitionForJob(const Job& job, const Graph& graph, const Graph* imported = nullptr,
+                            const Progress& progress = {}, const partition::CostModel* knownCosts = nullptr);
+
+// The schedule of the job's own placement: every node on its assigned device (driver::placeNodes:
+// assignment, else the job's default device, else the first device), evaluated with `costs` over
+// `devices` (the job's device list as read). BadInput when a node is placed on a device it cannot
+// run on or one the list lacks (naming them).
+partition::Schedule scheduleOfAssignments(const Job& job, const Graph& graph, const Graph* imported,
+                                          const std::vector<DeviceConfig>& devices,
+                                          const partition::CostModel& costs);
 
 }  // namespace nest::driver

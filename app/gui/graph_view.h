@@ -98,6 +98,20 @@ class GraphView : public QGraphicsView {
   void setMarks(const QList<NodeId>& ids, const QColor& color);
   QList<NodeId> markedNodes() const;
 
+  // Multi-selection for editing: click selects one node, Ctrl/Shift-click adds or removes one,
+  // Shift-drag (or Ctrl-drag) on the background draws a rubber band that adds the nodes it
+  // touches; a plain drag on the background still pans. selectedNode() is the first selected.
+  QList<NodeId> selectedNodes() const;  // in graph order
+  void selectNodes(const QList<NodeId>& ids);  // replaces the selection (empty clears it)
+
+  // Overlay (device, precision, error, ... : app/gui/overlay.h): each listed op node is filled
+  // with its colour instead of its category colour (op nodes not listed: light grey) and its
+  // tooltip gains the note; an empty `fill` restores the category colours. Survives showLayout
+  // of another layout of the same graph ids (it is keyed by node id).
+  void setOverlay(const QHash<NodeId, QColor>& fill, const QHash<NodeId, QString>& notes = {});
+  bool hasOverlay() const;
+  QColor overlayColor(NodeId id) const;  // invalid when not overlaid
+
  public slots:
   void zoomIn();
   void zoomOut();
@@ -105,6 +119,10 @@ class GraphView : public QGraphicsView {
 
  signals:
   void nodeSelected(nest::NodeId id);  // 0 when the selection was cleared
+  void selectionChanged(const QList<nest::NodeId>& ids);  // every change of selectedNodes()
+  // Right click on a node (it is selected first unless already part of the selection) or on the
+  // background (id 0); `globalPos` for QMenu::exec.
+  void contextMenuRequested(nest::NodeId id, const QPoint& globalPos);
   void viewTransformed();              // zoom changed or the view was fitted
   void drawingFinished();              // every item of the shown layout is in the scene
 

@@ -5,6 +5,7 @@
 // cost tables"). No Qt.
 #pragma once
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -32,6 +33,9 @@ struct CostOptions {
   int repeats = 5;                       // timed runs per CPU measurement (the median is kept)
   std::filesystem::path cacheFile;       // CPU measurements by op signature (empty: no cache on disk)
   CostStats* stats = nullptr;            // filled when set
+  // Called after each node is costed (done of total); it may throw to stop the measurement (the
+  // driver throws driver::Cancelled), which measureCosts lets through.
+  std::function<void(size_t done, size_t total)> onProgress;
 };
 
 // Where CPU measurements are kept unless told otherwise: nest-cpu-costs.json in the temp folder
