@@ -56,6 +56,11 @@ Assignments parseAssignments(const nlohmann::json& nodes, const std::string& sou
         failBadInput(where + "." + field + " must be a non-empty string");
       *target = entry[field].get<std::string>();
     }
+    if (entry.contains("autoPlaced")) {
+      if (!entry["autoPlaced"].is_boolean()) failBadInput(where + ".autoPlaced must be true or false");
+      a.autoPlaced = entry["autoPlaced"].get<bool>();
+      if (a.autoPlaced && a.device.empty()) failBadInput(where + ".autoPlaced is set but the entry has no device");
+    }
     out.byKey[key] = std::move(a);
   }
   return out;
@@ -66,6 +71,7 @@ nlohmann::json assignmentToJson(const Assignment& a) {
   if (!a.name.empty()) j["name"] = a.name;
   if (!a.glowName.empty()) j["glowName"] = a.glowName;
   if (!a.device.empty()) j["device"] = a.device;
+  if (a.autoPlaced) j["autoPlaced"] = true;
   return j;
 }
 

@@ -28,6 +28,9 @@ struct Assignment {
   QuantOverride quant;  // keepFloat (precision "fp32"), precision, schema, calibration
   // For people and for NEST-C interop; written to the project file, not used to find the node.
   std::string name, glowName;
+  // The device was chosen by the partitioner ("Auto partition"), not pinned by the user: a new
+  // auto partition may move the node, while a pin holds. Compiling treats both alike.
+  bool autoPlaced = false;
 };
 
 struct Assignments {

@@ -78,6 +78,12 @@ ProjectFile parseProjectFile(const std::string& text, const std::string& source)
       bad("\"defaultDevice\" must be a device name");
     p.defaultDevice = j["defaultDevice"].get<std::string>();
   }
+  if (j.contains("deviceConfig")) {
+    if (!j["deviceConfig"].is_string() || j["deviceConfig"].get<std::string>().empty())
+      bad("\"deviceConfig\" must be the path of a device configuration (NEST-C's format)");
+    if (j.contains("devices")) bad("give either \"devices\" or \"deviceConfig\", not both");
+    p.deviceConfig = j["deviceConfig"].get<std::string>();
+  }
   for (const char* key : {"opTypes", "quantization"}) {
     if (!j.contains(key)) continue;
     if (!j[key].is_object()) bad(std::string("\"") + key + "\" must be an object");
@@ -105,6 +111,7 @@ std::string projectFileToJson(const ProjectFile& project) {
   for (const auto& [name, shape] : project.inputShapes) shapes[name] = shape;
   j["inputShapes"] = shapes;
   if (!project.devices.empty()) j["devices"] = deviceListToJson(project.devices);
+  if (!project.deviceConfig.empty()) j["deviceConfig"] = project.deviceConfig.generic_string();
   if (!project.defaultDevice.empty()) j["defaultDevice"] = project.defaultDevice;
   j["nodes"] = project.nodes.is_object() ? project.nodes : json::object();
   if (project.opTypes.is_object() && !project.opTypes.empty()) j["opTypes"] = project.opTypes;
@@ -135,12 +142,40 @@ ProjectFile readProjectFile(const std::filesystem::path& file) {
   return parseProjectFile(text.str(), file.string());
 }
 
+std::optional<std::filesystem::path> projectDeviceConfigPath(const ProjectFile& project,
+                                                             const std::filesystem::path& projectFile) {
+  if (project.deviceConfig.empty()) return std::nullopt;
+  if (project.deviceConfig.is_absolute()) return project.deviceConfig;
+  return (projectFile.parent_path() / project.deviceConfig).lexically_normal();
+}
+
+void writeFileAtomically(const std::filesystem::path& file, const std::string& text) {
+  // The temporary file sits next to the target so that the rename stays on one file system.
+  std::filesystem::path temp = file;
+  temp += ".tmp-" + std::to_string(std::hash<std::string>{}(text) & 0xffffff);
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) failBadInput("cannot write " + file.string() + " (cannot create " + temp.string() + ")");
+    out << text;
+    out.flush();
+    if (!out) {
+      out.close();
+      std::error_code ignored;
+      std::filesystem::remove(temp, ignored);
+      failBadInput("cannot write " + file.string() + " (disk full?); the previous file is unchanged");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, file, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(temp, ignored);
+    failBadInput("cannot write " + file.string() + ": " + ec.message());
+  }
+}
+
 void writeProjectFile(const std::filesystem::path& file, const ProjectFile& project) {
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  if (!out) failBadInput("cannot write project file " + file.string());
-  out << projectFileToJson(project);
-  out.flush();
-  if (!out) failBadInput("cannot write project file " + file.string());
+  writeFileAtomically(file, projectFileToJson(project));
 }
 
 std::filesystem::path resolveModelPath(const ProjectFile& project, const std::filesystem::path& projectFile) {

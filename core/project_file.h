@@ -23,6 +23,10 @@ struct ProjectFile {
   // and the device of nodes without one (empty: the target the command is given).
   std::vector<DeviceSpec> devices;
   std::string defaultDevice;
+  // A NEST-C device configuration (core/device_config.h; relative to the project file) for
+  // partitioning: when set, it is the device list (`devices` must then be absent) and
+  // `nestc partition / compile --target hetero --project P` and the workbench's device mode use it.
+  std::filesystem::path deviceConfig;
   // Per-node assignments (stable node key -> {device, precision, keepFloat, schema, calibration,
   // name, glowName}: core/assignment.h, read with assignmentsOf), per op type
   // entries and the project-wide quantization settings; core/quant_config.h reads them
@@ -51,9 +55,17 @@ QuantConfig quantConfigOf(const ProjectFile& project, const std::string& source 
 std::optional<std::filesystem::path> projectProfilePath(const ProjectFile& project,
                                                         const std::filesystem::path& projectFile);
 
-// Read / write a .nestproj file (errors: nest::Error naming the file).
+// The device configuration the project names, resolved like the model path; nullopt when none.
+std::optional<std::filesystem::path> projectDeviceConfigPath(const ProjectFile& project,
+                                                             const std::filesystem::path& projectFile);
+
+// Read / write a .nestproj file (errors: nest::Error naming the file). Writing is atomic: the text
+// goes to a temporary file in the same folder, which then replaces `file` by a rename, so a crash
+// or a full disk never leaves a truncated project.
 ProjectFile readProjectFile(const std::filesystem::path& file);
 void writeProjectFile(const std::filesystem::path& file, const ProjectFile& project);
+// The same for any text file (the workbench's autosave, profiles): temporary file, then rename.
+void writeFileAtomically(const std::filesystem::path& file, const std::string& text);
 
 // The model path of `project` read from `projectFile`: relative paths are taken relative to
 // the project file's folder.

@@ -53,21 +53,10 @@ Pipeline pipelineOf(const Job& job) {
   return quantizationPipeline(job.level, job.passes, q.profile, q.config, q.profileSource);
 }
 
-Prepared prepare(const Job& job, const Progress& progress) {
-  Prepared p;
-  stage(progress, "import");
-  auto t0 = std::chrono::steady_clock::now();
-  if (!job.inputFiles) {
-    p.imported = std::make_shared<const Graph>(importModel(job));
-  } else {
-    BoundModel bound = bindModelInputs(job.model, *job.inputFiles, job.import);
-    assignStableKeys(bound.graph);
-    p.imported = std::make_shared<const Graph>(std::move(bound.graph));
-    p.inputs = std::move(bound.inputs);
-    p.bindingNote = std::move(bound.note);
-  }
-  p.importMs = msSince(t0);
+namespace {
 
+// The graph passes (float pipeline, then quantize) on p.imported, and the assignment checks.
+void runGraphPasses(const Job& job, Prepared& p, const Progress& progress) {
   stage(progress, "pipeline");
   PassManagerOptions options;
   options.passOptions.assignments = std::make_shared<const Assignments>(job.assignments);
@@ -86,6 +75,32 @@ Prepared prepare(const Job& job, const Progress& progress) {
     for (const std::string& n : r.notes) p.notes.push_back(r.pass + ": " + n);
 
   requireValidAssignments(job, *p.imported, p.graph());
+}
+
+}  // namespace
+
+Prepared prepare(const Job& job, const Progress& progress) {
+  Prepared p;
+  stage(progress, "import");
+  auto t0 = std::chrono::steady_clock::now();
+  if (!job.inputFiles) {
+    p.imported = std::make_shared<const Graph>(importModel(job));
+  } else {
+    BoundModel bound = bindModelInputs(job.model, *job.inputFiles, job.import);
+    assignStableKeys(bound.graph);
+    p.imported = std::make_shared<const Graph>(std::move(bound.graph));
+    p.inputs = std::move(bound.inputs);
+    p.bindingNote = std::move(bound.note);
+  }
+  p.importMs = msSince(t0);
+  runGraphPasses(job, p, progress);
+  return p;
+}
+
+Prepared prepareImported(const Job& job, std::shared_ptr<const Graph> imported, const Progress& progress) {
+  Prepared p;
+  p.imported = std::move(imported);
+  runGraphPasses(job, p, progress);
   return p;
 }
 

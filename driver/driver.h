@@ -47,6 +47,10 @@ struct Prepared {
 // Import and the graph passes. Throws BadInput listing every invalid assignment at once (unknown
 // node or device, an op the device's backend does not support, a precision it cannot run).
 Prepared prepare(const Job& job, const Progress& progress = {});
+// prepare() from an already imported graph (keys assigned): the graph passes and the checks, not
+// the import. The workbench reruns this after an edit (assignments steer what passes may merge,
+// so a device or precision edit reruns the pipeline, never the import). Inputs are not bound.
+Prepared prepareImported(const Job& job, std::shared_ptr<const Graph> imported, const Progress& progress = {});
 // Only the import (with the job's import options), keys assigned; without input files.
 Graph importModel(const Job& job);
 // The graph pipeline the job asks for (float passes, then quantize when it quantizes).

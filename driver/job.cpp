@@ -1,6 +1,8 @@
 #include "driver/job.h"
 
 #include "backends/backend_registry.h"
+#include "core/device_config.h"
+#include "driver/partition_stage.h"
 
 namespace nest::driver {
 
@@ -21,6 +23,10 @@ void applyProject(Job& job, const ProjectFile& project, const std::filesystem::p
   job.passes = project.passes;
   job.assignments = assignmentsOf(project, source);
   job.devices = project.devices;
+  if (auto config = projectDeviceConfigPath(project, projectFile)) {
+    job.devicesFile = *config;
+    job.devices = deviceSpecsOf(readDeviceConfigs(*config));
+  }
   job.defaultDevice = project.defaultDevice;
   if (auto profile = projectProfilePath(project, projectFile))
     job.quantization = quantizationFromProfile(*profile, quantConfigOf(project, source));

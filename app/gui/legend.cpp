@@ -43,6 +43,19 @@ void Legend::showLayout(const render::GraphLayout& layout) {
   }
 }
 
+void Legend::showOverlay(const Overlay& overlay) {
+  clear();
+  auto* title = new QListWidgetItem(overlay.title + (overlay.numeric ? tr("  (scale)") : QString()), this);
+  QFont bold = font();
+  bold.setBold(true);
+  title->setFont(bold);
+  for (const OverlayKey& key : overlay.keys) {
+    const QString text = overlay.numeric ? key.label : QStringLiteral("%1  (%2)").arg(key.label).arg(key.count);
+    auto* item = new QListWidgetItem(swatch(key.color), text, this);
+    item->setData(Qt::UserRole, key.label);
+  }
+}
+
 QStringList Legend::categories() const {
   QStringList out;
   for (int i = 0; i < count(); ++i) out << item(i)->data(Qt::UserRole).toString();

@@ -1,8 +1,10 @@
 // The "Legend" dock: the op categories present in the displayed graph with their colours
-// (nest::categoryColor, the same as the boxes) and how many nodes each has.
+// (nest::categoryColor, the same as the boxes) and how many nodes each has; or the key of the
+// overlay shown (device, precision, error, ...).
 #pragma once
 #include <QListWidget>
 
+#include "app/gui/overlay.h"
 #include "app/render/graph_layout.h"
 
 namespace nest::gui {
@@ -14,6 +16,9 @@ class Legend : public QListWidget {
   // Shows the categories of the op boxes of `layout` (sorted by name); an empty layout clears it.
   void showLayout(const render::GraphLayout& layout);
   QStringList categories() const;
+  // An overlay's key instead: its title, then one row per label (with its node count) or, for a
+  // numeric overlay, its scale from high to low.
+  void showOverlay(const Overlay& overlay);
 };
 
 }  // namespace nest::gui

@@ -1,5 +1,7 @@
 #include "app/gui/load_jobs.h"
 
+#include <QFileInfo>
+
 #include <exception>
 
 #include "backends/cpu/cpu_backend.h"
@@ -9,43 +11,135 @@
 
 namespace nest::gui {
 
-LoadOutcome loadModelJob(const QString& path, Cancel cancel) {
-  LoadOutcome out;
+using nlohmann::json;
+
+namespace {
+
+// Error texts of a job's exception (never throws).
+template <class Body>
+QString runCatching(Body&& body) {
   try {
-    auto model = std::make_shared<LoadedModel>();
-    std::filesystem::path file(path.toStdString());
-    if (isProjectFile(path)) {
-      model->projectPath = path;
-      model->project = readProjectFile(file);
-      file = resolveModelPath(model->project, file);
-    }
-    // The driver does the work: import, the project's pipeline and assignments, and the quantize
-    // pass when the project's "quantization" names a profile.
-    driver::Job job;
-    if (model->projectPath.isEmpty()) job.model = file;
-    else driver::applyProject(job, model->project, model->projectPath.toStdString());
-    model->path = QString::fromStdString(file.string());
-    model->project.model = file;
-    if (auto profile = model->projectPath.isEmpty() ? std::nullopt
-                                                    : projectProfilePath(model->project, model->projectPath.toStdString()))
-      model->project.quantization["profile"] = std::filesystem::absolute(*profile).string();  // as the model path
-    driver::Progress progress;
-    progress.cancel = cancel.get();
-    model->run = driver::prepare(job, progress).run;
+    body();
+  } catch (const Error& e) {
+    return QString::fromStdString(e.what());
+  } catch (const std::exception& e) {
+    return QStringLiteral("internal error: %1").arg(QString::fromStdString(e.what()));
+  }
+  return QString();
+}
+
+// The project's paths made absolute (model, profile, device configuration), so the document does
+// not depend on where it is saved.
+void makePathsAbsolute(ProjectFile& project, const std::filesystem::path& projectFile) {
+  project.model = std::filesystem::absolute(resolveModelPath(project, projectFile));
+  if (auto profile = projectProfilePath(project, projectFile))
+    project.quantization["profile"] = std::filesystem::absolute(*profile).string();
+  if (auto config = projectDeviceConfigPath(project, projectFile)) project.deviceConfig = std::filesystem::absolute(*config);
+}
+
+// The graph passes on model->imported with `job`, then the layout (reused from `previous` when
+// the graph draws the same) and the statistics.
+void runPassesAndLayout(LoadedModel& model, const driver::Job& job, const LoadedModel* previous, const Cancel& cancel) {
+  driver::Progress progress;
+  progress.cancel = cancel.get();
+  model.run = driver::prepareImported(job, model.imported, progress).run;
+  if (previous && drawsSame(previous->run.result(), model.run.result())) {
+    model.layout = previous->layout;
+  } else {
     render::LayoutOptions layoutOptions;
     layoutOptions.cancel = cancel.get();
-    model->layout = std::make_shared<render::GraphLayout>(render::layoutGraph(model->run.result(), layoutOptions));
-    model->stats = computeStats(model->run.result());
-    out.model = std::move(model);
+    model.layout = std::make_shared<render::GraphLayout>(render::layoutGraph(model.run.result(), layoutOptions));
+  }
+  model.stats = computeStats(model.run.result());
+}
+
+}  // namespace
+
+driver::Job documentJob(const ProjectFile& project, const QString& projectPath, std::shared_ptr<const QuantProfile> profile) {
+  // Errors name the project file, or the model when there is none yet.
+  const std::filesystem::path source = projectPath.isEmpty() ? std::filesystem::path(project.model.string() + ".nestproj")
+                                                             : std::filesystem::path(projectPath.toStdString());
+  driver::Job job;
+  ProjectFile settings = project;
+  const bool reuseProfile = profile && settings.quantization.contains("profile");
+  if (reuseProfile) settings.quantization.erase("profile");
+  driver::applyProject(job, settings, source);
+  if (reuseProfile)
+    job.quantization = driver::Quantization{profile, project.quantization["profile"].get<std::string>(),
+                                            quantConfigOf(project, source.string())};
+  // Nodes without a device run on the CPU (device mode schedules on the device list's CPU).
+  job.target = "cpu";
+  return job;
+}
+
+LoadOutcome loadModelJob(const QString& path, Cancel cancel, const QString& modelOverride) {
+  LoadOutcome out;
+  try {
+    out.error = runCatching([&] {
+      auto model = std::make_shared<LoadedModel>();
+      std::filesystem::path file(path.toStdString());
+      if (isProjectFile(path)) {
+        model->projectPath = QFileInfo(path).absoluteFilePath();
+        model->project = readProjectFile(file);
+        if (!modelOverride.isEmpty()) model->project.model = QFileInfo(modelOverride).absoluteFilePath().toStdString();
+        makePathsAbsolute(model->project, file);
+      } else {
+        model->project.model = std::filesystem::absolute(file);
+      }
+      model->path = QString::fromStdString(model->project.model.string());
+      // The driver does the work: import, then the project's pipeline and assignments, and the
+      // quantize pass when the project's "quantization" names a profile.
+      const driver::Job job = documentJob(model->project, model->projectPath);
+      if (job.quantization) model->profile = job.quantization->profile;
+      if (*cancel) throw driver::Cancelled();
+      model->imported = std::make_shared<const Graph>(driver::importModel(job));
+      runPassesAndLayout(*model, job, nullptr, cancel);
+      out.model = std::move(model);
+    });
   } catch (const driver::Cancelled&) {
     return {};
-  } catch (const Error& e) {
-    out.error = QString::fromStdString(e.what());
-  } catch (const std::exception& e) {
-    out.error = QStringLiteral("internal error: %1").arg(QString::fromStdString(e.what()));
   }
   if (*cancel) out = {};
   return out;
+}
+
+LoadOutcome recomputeJob(std::shared_ptr<const LoadedModel> previous, ProjectFile project, QString projectPath,
+                         Cancel cancel) {
+  LoadOutcome out;
+  try {
+    out.error = runCatching([&] {
+      auto model = std::make_shared<LoadedModel>();
+      model->path = previous->path;
+      model->projectPath = projectPath;
+      model->project = std::move(project);
+      model->imported = previous->imported;
+      const bool sameProfile = previous->profile && model->project.quantization.contains("profile") &&
+                               previous->project.quantization.value("profile", json()) == model->project.quantization["profile"];
+      const driver::Job job = documentJob(model->project, projectPath, sameProfile ? previous->profile : nullptr);
+      if (job.quantization) model->profile = job.quantization->profile;
+      runPassesAndLayout(*model, job, previous.get(), cancel);
+      out.model = std::move(model);
+    });
+  } catch (const driver::Cancelled&) {
+    return {};
+  }
+  if (*cancel) out = {};
+  return out;
+}
+
+bool drawsSame(const Graph& a, const Graph& b) {
+  if (a.nodes.size() != b.nodes.size() || a.inputs != b.inputs || a.outputs != b.outputs) return false;
+  for (size_t i = 0; i < a.nodes.size(); ++i) {
+    const Node &x = a.nodes[i], &y = b.nodes[i];
+    if (x.id != y.id || x.op != y.op || x.name != y.name || x.inputs != y.inputs || x.outputs != y.outputs ||
+        !(x.attrs == y.attrs))
+      return false;
+    for (const std::string& r : x.outputs)
+      if (!r.empty() && !(a.typeOf(r) == b.typeOf(r))) return false;
+  }
+  for (const std::string& v : a.inputs)
+    if (!(a.typeOf(v) == b.typeOf(v))) return false;
+  return true;
 }
 
 bool isProjectFile(const QString& path) { return path.endsWith(QStringLiteral(".nestproj"), Qt::CaseInsensitive); }

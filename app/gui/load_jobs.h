@@ -11,6 +11,8 @@
 #include "app/render/graph_layout.h"
 #include "core/graph_stats.h"
 #include "core/project_file.h"
+#include "core/quant_profile.h"
+#include "driver/job.h"
 #include "passes/lowering/lir_passes.h"
 #include "passes/pass_manager.h"
 
@@ -22,7 +24,11 @@ using LayoutPtr = std::shared_ptr<const render::GraphLayout>;
 struct LoadedModel {
   QString path;         // the model file (for a project: its resolved model path)
   QString projectPath;  // the .nestproj it came from, or empty
-  ProjectFile project;  // the settings used (model = path; pipeline; input shapes)
+  // The settings used (model = path; pipeline; input shapes; assignments), every path in it
+  // absolute (model, quantization.profile, deviceConfig).
+  ProjectFile project;
+  std::shared_ptr<const Graph> imported;            // the import, kept so edits never redo it
+  std::shared_ptr<const QuantProfile> profile;      // read once, reused by edits (null: none)
   PipelineRun run;     // the pipeline on the imported graph
   LayoutPtr layout;    // of run.result()
   GraphStats stats;    // of run.result()
@@ -52,7 +58,20 @@ struct LirOutcome {
 };
 
 // `path` is a model file or a .nestproj project (see isProjectFile).
-LoadOutcome loadModelJob(const QString& path, Cancel cancel);
+// `modelOverride`: for a project, the model to open instead of the one it names.
+LoadOutcome loadModelJob(const QString& path, Cancel cancel, const QString& modelOverride = QString());
+// After an edit: the graph passes again on `previous`'s imported graph with `project` (the
+// document's settings and assignments; absolute paths), not the import; the profile is reread only
+// when the project names another one; the layout is reused when the final graph draws the same
+// (same nodes, values and types). `projectPath` names the document in errors (may be empty).
+LoadOutcome recomputeJob(std::shared_ptr<const LoadedModel> previous, ProjectFile project, QString projectPath,
+                         Cancel cancel);
+// The driver job of a document: its project's settings, assignments, devices (a deviceConfig is
+// read) and quantization (`profile` when given instead of reading the file again).
+driver::Job documentJob(const ProjectFile& project, const QString& projectPath,
+                        std::shared_ptr<const QuantProfile> profile = nullptr);
+// Whether two graphs draw the same (a layout of one serves the other).
+bool drawsSame(const Graph& a, const Graph& b);
 bool isProjectFile(const QString& path);
 LayoutOutcome layoutJob(std::shared_ptr<const Graph> graph, Cancel cancel);
 // Lowers an already optimized (or quantized) graph with the CPU backend, no graph passes again.

@@ -1,4 +1,4 @@
-// nestc-workbench [MODEL] [--pass NAME] [--screenshot OUT.png]
+// nestc-workbench [MODEL] [--project P] [--pass NAME] [--overlay KIND] [--screenshot OUT.png]
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
@@ -12,8 +12,10 @@
 #include "app/gui/graph_view.h"
 #include "app/gui/main_window.h"
 #include "app/gui/pass_explorer.h"
+#include "app/gui/overlay.h"
 
 using nest::gui::MainWindow;
+using nest::gui::OverlayKind;
 
 namespace {
 
@@ -30,12 +32,35 @@ void quitWith(const QString& message) {
   QApplication::exit(2);
 }
 
-// --screenshot: wait for load + layout (and the pass's layout), fit, grab the window, exit.
-void runScreenshot(MainWindow& window, const QString& model, const QString& pass, const QString& out) {
+// What to show once the model is loaded: the pass, and an overlay (device and precision switch to
+// their mode; error measures on the calibration inputs first).
+struct Shown {
+  QString pass;
+  OverlayKind overlay = OverlayKind::None;
+  nest::gui::CalibrationInputs calibration;
+};
+
+void applyOverlay(MainWindow& window, const Shown& shown) {
+  switch (shown.overlay) {
+    case OverlayKind::None: return;
+    case OverlayKind::Device: return window.setMode(MainWindow::Mode::Device);
+    case OverlayKind::Precision: return window.setMode(MainWindow::Mode::Precision);
+    case OverlayKind::Error:
+      window.setMode(MainWindow::Mode::Precision);
+      window.setCalibrationInputs(shown.calibration);
+      return window.measureQuantError();
+    default: return window.setOverlay(shown.overlay);
+  }
+}
+
+// --screenshot: wait for load + layout (and the pass's layout, and the overlay's work), fit, grab
+// the window, exit.
+void runScreenshot(MainWindow& window, const QString& open, const QString& model, const Shown& shown, const QString& out) {
+  const QString pass = shown.pass;
   constexpr int kTimeoutMs = 600'000;
   QObject::connect(&window, &MainWindow::errorOccurred, [](const QString& message) { quitWith(message); });
   auto wanted = std::make_shared<int>(-2);  // -2: still loading
-  QObject::connect(&window, &MainWindow::modelLoaded, [&window, pass, wanted] {
+  QObject::connect(&window, &MainWindow::modelLoaded, &window, [&window, pass, wanted, shown] {
     int record = static_cast<int>(window.model()->run.records.size()) - 1;
     if (!pass.isEmpty()) {
       record = window.findPass(pass);
@@ -43,8 +68,9 @@ void runScreenshot(MainWindow& window, const QString& model, const QString& pass
     }
     window.selectPass(record);
     if (!pass.isEmpty()) window.tabs()->setCurrentWidget(window.passExplorer());  // --pass: before | after
+    applyOverlay(window, shown);
     *wanted = record;
-  });
+  }, Qt::SingleShotConnection);
   auto* poll = new QTimer(&window);
   auto clock = std::make_shared<QElapsedTimer>();
   clock->start();
@@ -64,7 +90,7 @@ void runScreenshot(MainWindow& window, const QString& model, const QString& pass
     QApplication::exit(0);
   });
   poll->start(50);
-  window.openFile(model);
+  window.openFile(open, model);
 }
 
 }  // namespace
@@ -78,7 +104,15 @@ int main(int argc, char** argv) {
   QCommandLineParser parser;
   parser.setApplicationDescription("NEST Workbench: load a model and watch the IR change pass by pass.");
   parser.addHelpOption();
-  parser.addPositionalArgument("MODEL", "model to open (.onnx, .onnxtxt, .nir)", "[MODEL]");
+  parser.addPositionalArgument("MODEL", "model to open (.onnx, .onnxtxt, .nir, or a .nestproj project)", "[MODEL]");
+  QCommandLineOption projectOption("project", "open project P (.nestproj: pipeline, devices, assignments); a MODEL given too replaces the project's model", "P");
+  QCommandLineOption overlayOption("overlay", "colour the nodes by KIND: device, precision, error, macs, memory, latency (device and precision open that mode)", "KIND");
+  QCommandLineOption calibOption("calibration-input", "calibration inputs for --overlay error (as nestc profile --input; repeatable)", "PATH");
+  QCommandLineOption preprocessOption("preprocess", "preprocessing of image calibration inputs (as nestc profile --preprocess)", "SPEC");
+  parser.addOption(projectOption);
+  parser.addOption(overlayOption);
+  parser.addOption(calibOption);
+  parser.addOption(preprocessOption);
   QCommandLineOption passOption("pass", "show the graph after pass NAME (its last run in -O1 that changed the graph)", "NAME");
   QCommandLineOption shotOption("screenshot", "open MODEL, grab the window to OUT.png and exit", "OUT.png");
   parser.addOption(passOption);
@@ -87,28 +121,49 @@ int main(int argc, char** argv) {
   if (parser.isSet("help")) parser.showHelp(0);
   const QStringList args = parser.positionalArguments();
   if (args.size() > 1) fail("give at most one MODEL");
-  const QString model = args.value(0);
+  QString model = args.value(0);
   const QString pass = parser.value(passOption);
+  Shown shown;
+  shown.pass = pass;
+  if (parser.isSet(overlayOption)) {
+    shown.overlay = nest::gui::overlayKindFromName(parser.value(overlayOption));
+    if (shown.overlay == OverlayKind::None)
+      fail(QStringLiteral("--overlay: unknown kind '%1' (device, precision, error, macs, memory, latency)").arg(parser.value(overlayOption)));
+  }
+  shown.calibration.inputs = parser.values(calibOption);
+  shown.calibration.preprocess = parser.value(preprocessOption);
+  if (shown.overlay == OverlayKind::Error && shown.calibration.empty())
+    fail("--overlay error measures on calibration inputs: give --calibration-input PATH");
+  // What to open: the project (its model replaced by MODEL when both are given), else MODEL.
+  QString open = model;
+  if (parser.isSet(projectOption)) {
+    open = parser.value(projectOption);
+  } else {
+    model.clear();
+  }
 
   if (parser.isSet(shotOption)) {
-    if (model.isEmpty()) fail("--screenshot needs a MODEL");
+    if (open.isEmpty()) fail("--screenshot needs a MODEL or --project");
     MainWindow window(MainWindow::Options{.persistSettings = false, .errorDialogs = false});
-    window.resize(1400, 900);
+    window.resize(1600, 1000);
     window.show();
-    runScreenshot(window, model, pass, parser.value(shotOption));
+    runScreenshot(window, open, model, shown, parser.value(shotOption));
     return app.exec();
   }
 
   MainWindow window;
   window.show();
-  if (!model.isEmpty()) {
+  window.offerRecovery();
+  if (!open.isEmpty()) {
+    QObject::connect(&window, &MainWindow::modelLoaded, &window, [&window, shown] { applyOverlay(window, shown); },
+                     Qt::SingleShotConnection);
     if (!pass.isEmpty())
       QObject::connect(&window, &MainWindow::modelLoaded, &window, [&window, pass] {
         window.tabs()->setCurrentWidget(window.passExplorer());
         if (!window.selectPass(window.findPass(pass)))
           std::fprintf(stderr, "nestc-workbench: warning: no pass '%s' in the -O1 pipeline\n", qPrintable(pass));
       }, Qt::SingleShotConnection);
-    window.openFile(model);
+    window.openFile(open, model);
   }
   return app.exec();
 }

@@ -9,6 +9,7 @@
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
+#include <QFile>
 #include <QFileInfo>
 #include <QLabel>
 #include <QListWidget>
@@ -25,7 +26,9 @@
 
 #include <algorithm>
 
+#include "app/gui/background_task.h"
 #include "app/gui/graph_view.h"
+#include "app/gui/project_document.h"
 #include "app/gui/inspector.h"
 #include "app/gui/ir_diff_view.h"
 #include "app/gui/pass_explorer.h"
@@ -88,6 +91,7 @@ MainWindow::MainWindow(Options options, QWidget* parent)
   setCentralWidget(tabs_);
   buildDocks();
   buildToolDocks();
+  buildEditing();
   buildMenus();
 
   facts_ = new QLabel(tr("Open a model (File > Open, or drop a file here)"), this);
@@ -167,6 +171,9 @@ void MainWindow::buildMenus() {
   connect(recentMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
   rebuildRecentMenu();
   file->addSeparator();
+  QAction* saveAction = file->addAction(tr("&Save Project"), this, [this] { save(); });
+  saveAction->setObjectName("saveProject");
+  saveAction->setShortcut(QKeySequence::Save);
   QAction* saveProject = file->addAction(tr("Save Project &As…"), this, &MainWindow::saveProjectDialog);
   saveProject->setObjectName("saveProjectAs");
   saveProject->setShortcut(QKeySequence::SaveAs);
@@ -176,6 +183,8 @@ void MainWindow::buildMenus() {
   file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
+
+  buildEditMenu(menuBar()->addMenu(tr("&Edit")));
 
   QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
   QAction* zoomIn = viewMenu->addAction(tr("Zoom &In"), view_, &GraphView::zoomIn);
@@ -217,34 +226,26 @@ bool MainWindow::isModelFile(const QString& path) {
 
 bool MainWindow::saveProject(const QString& path) {
   QString error;
-  if (!model_) {
-    error = tr("nothing to save: no model is loaded");
-  } else {
-    try {
-      ProjectFile project = model_->project;
-      const std::filesystem::path file = QFileInfo(path).absoluteFilePath().toStdString();
-      // Paths in the project are written relative to its folder where they can be.
-      auto relativeToProject = [&](const QString& target) {
-        const std::filesystem::path absolute = QFileInfo(target).absoluteFilePath().toStdString();
-        const std::filesystem::path relative = absolute.lexically_relative(file.parent_path());
-        return relative.empty() ? absolute : relative;
-      };
-      project.model = relativeToProject(model_->path);
-      if (project.quantization.contains("profile"))
-        project.quantization["profile"] =
-            relativeToProject(QString::fromStdString(project.quantization["profile"].get<std::string>())).string();
-      writeProjectFile(file, project);
-    } catch (const Error& e) {
-      error = QString::fromStdString(e.what());
-    }
+  if (!document_->save(path, &error)) {
+    showError(tr("Cannot save the project"), error);
+    return false;
   }
-  if (!error.isEmpty()) showError(tr("Cannot save the project"), error);
-  return error.isEmpty();
+  statusBar()->showMessage(tr("Saved %1").arg(QFileInfo(path).fileName()), 4000);
+  return true;
+}
+
+bool MainWindow::save() {
+  if (!model_) return false;
+  if (document_->projectPath().isEmpty()) {
+    saveProjectDialog();
+    return !document_->isModified();
+  }
+  return saveProject(document_->projectPath());
 }
 
 void MainWindow::saveProjectDialog() {
   if (!model_) return;
-  const QFileInfo info(model_->projectPath.isEmpty() ? model_->path : model_->projectPath);
+  const QFileInfo info(document_->projectPath().isEmpty() ? model_->path : document_->projectPath());
   const QString suggested = info.absoluteDir().filePath(info.completeBaseName() + ".nestproj");
   const QString path = QFileDialog::getSaveFileName(this, tr("Save Project As"), suggested,
                                                     tr("Workbench projects (*.nestproj)"));
@@ -254,6 +255,9 @@ void MainWindow::saveProjectDialog() {
 void MainWindow::cancel() {
   if (loadPending_) *loadCancel_ = true;
   if (layoutPending_) *layoutCancel_ = true;
+  // An edit's recompute is not cancelled: the view must catch up with the document.
+  tool_->cancel();
+  schedule_->cancel();
 }
 
 QString MainWindow::statusText() const { return facts_->text(); }
@@ -289,18 +293,20 @@ void MainWindow::rebuildRecentMenu() {
   if (files.isEmpty()) recentMenu_->addAction(tr("(none)"))->setEnabled(false);
 }
 
-void MainWindow::openFile(const QString& path) {
+void MainWindow::openFile(const QString& path, const QString& modelOverride) {
+  if (document_->isModified()) autosaveNow();  // nothing unsaved is lost by opening another file
   *loadCancel_ = true;  // a newer request supersedes the one in flight
   loadCancel_ = std::make_shared<std::atomic<bool>>(false);
   loadingPath_ = path;
   Cancel cancel = loadCancel_;
   loadPending_ = true;
-  loadWatcher_.setFuture(QtConcurrent::run([path, cancel] { return loadModelJob(path, cancel); }));
+  loadWatcher_.setFuture(
+      QtConcurrent::run([path, cancel, modelOverride] { return loadModelJob(path, cancel, modelOverride); }));
   updateBusy();
 }
 
 bool MainWindow::isBusy() const {
-  return loadPending_ || layoutPending_ || explorer_->isBusy();
+  return loadPending_ || layoutPending_ || explorer_->isBusy() || isEditing();
 }
 
 void MainWindow::onLoadFinished() {
@@ -318,42 +324,79 @@ void MainWindow::onLoadFinished() {
       showError(tr("Cannot open %1").arg(QFileInfo(loadingPath_).fileName()), outcome.error);
     return;
   }
-  // Drop everything about the previous model (a layout still running for it is stale, not cancelled).
+  // A new document: whatever the editing jobs were doing belongs to the previous one.
+  for (BackgroundTask* task : {recompute_, schedule_, tool_}) task->cancel();
+  costs_.reset();
+  costsGraph_.reset();
+  summary_ = {};
+  summaryGraph_.reset();
+  errorSqnr_.clear();
+  errorGraph_.reset();
+  std::shared_ptr<const LoadedModel> model = outcome.model;
+  const bool recovered = !recoveringFile_.isEmpty() && QFileInfo(loadingPath_) == QFileInfo(recoveringFile_);
+  if (recovered) {  // the autosave stands in for the project (or model) it belongs to
+    auto copy = std::make_shared<LoadedModel>(*model);
+    copy->projectPath = isProjectFile(recoveringOrigin_) ? recoveringOrigin_ : QString();
+    model = copy;
+    QFile::remove(recoveringFile_.chopped(9) + ".origin");
+    QFile::remove(recoveringFile_);
+  }
+  recoveringFile_.clear();
+  document_->reset(model->project, model->projectPath);
+  if (recovered) document_->markModified();
+  setWindowModified(document_->isModified());
+  adoptModel(model, false);
+  rebuildDeviceActions();
+  startSchedule();
+}
+
+// A loaded model, or the recomputed one after an edit (same model: the view keeps its zoom and
+// the pass shown when it still exists).
+void MainWindow::adoptModel(std::shared_ptr<const LoadedModel> model, bool afterEdit) {
+  // Drop everything about the previous graphs (a layout still running for them is stale).
   *layoutCancel_ = true;
   layoutCancel_ = std::make_shared<std::atomic<bool>>(false);
   layouts_.clear();
   stats_.clear();
+  const NodeId selected = view_->selectedNode();
+  const QList<NodeId> selection = view_->selectedNodes();
   inspector_->showNode(nullptr, 0);
-  model_ = outcome.model;
+  model_ = std::move(model);
   inspector_->setPipeline(&model_->run);  // provenance; never left pointing at a freed model
-  const PipelineRun& run = model_->run;
-  const int last = static_cast<int>(run.records.size()) - 1;
+  const int last = static_cast<int>(model_->run.records.size()) - 1;
   layouts_[snapshot(last).get()] = model_->layout;
   stats_[snapshot(last).get()] = model_->stats;
-
-  {
-    const QSignalBlocker block(passes_);
-    passes_->clear();
-    for (const PassRecord& r : run.records) {
-      const QString name = passLabel(r);
-      auto* item = new QListWidgetItem(QStringLiteral("%1\n    %2 ms   %3 → %4 nodes")
-                                           .arg(name)
-                                           .arg(r.milliseconds, 0, 'f', 2)
-                                           .arg(r.nodesBefore)
-                                           .arg(r.nodesAfter));
-      if (!r.changed) item->setForeground(palette().color(QPalette::Disabled, QPalette::Text));
-      item->setToolTip(QString::fromStdString(r.summary));
-      passes_->addItem(item);
-    }
-    passes_->setCurrentRow(last);
-  }
+  fillPassList();
   wantedRecord_ = last;
-  display(last, snapshot(last), model_->layout);
-  setWindowTitle(tr("%1 — NEST Workbench").arg(displayName(model_->path)));
-  addRecentFile(model_->path);
+  display(last, snapshot(last), model_->layout, afterEdit);
+  if (afterEdit) {
+    view_->selectNodes(selection);
+    if (selection.isEmpty() && selected) view_->selectNode(selected);
+  }
   explorer_->setModel(model_);
   lirView_->setGraph(snapshot(last));
-  emit modelLoaded(model_->path);
+  if (!afterEdit) {
+    setWindowTitle(tr("%1[*] — NEST Workbench").arg(displayName(model_->path)));
+    addRecentFile(model_->projectPath.isEmpty() ? model_->path : model_->projectPath);
+    emit modelLoaded(model_->path);
+  }
+}
+
+void MainWindow::fillPassList() {
+  const QSignalBlocker block(passes_);
+  passes_->clear();
+  for (const PassRecord& r : model_->run.records) {
+    const QString name = passLabel(r);
+    auto* item = new QListWidgetItem(QStringLiteral("%1\n    %2 ms   %3 → %4 nodes")
+                                         .arg(name)
+                                         .arg(r.milliseconds, 0, 'f', 2)
+                                         .arg(r.nodesBefore)
+                                         .arg(r.nodesAfter));
+    if (!r.changed) item->setForeground(palette().color(QPalette::Disabled, QPalette::Text));
+    item->setToolTip(QString::fromStdString(r.summary));
+    passes_->addItem(item);
+  }
+  passes_->setCurrentRow(static_cast<int>(model_->run.records.size()) - 1);
 }
 
 std::shared_ptr<const Graph> MainWindow::snapshot(int record) const {
@@ -427,10 +470,10 @@ void MainWindow::onLayoutFinished() {
   display(wantedRecord_, outcome.graph, outcome.layout);
 }
 
-void MainWindow::display(int record, std::shared_ptr<const Graph> graph, const LayoutPtr& layout) {
-  const bool sameModel = shown_ && model_ && (shown_ == model_->run.initial ||
+void MainWindow::display(int record, std::shared_ptr<const Graph> graph, const LayoutPtr& layout, bool keepView) {
+  const bool sameModel = keepView || (shown_ && model_ && (shown_ == model_->run.initial ||
                                                std::any_of(model_->run.records.begin(), model_->run.records.end(),
-                                                           [&](const PassRecord& r) { return r.after == shown_; }));
+                                                           [&](const PassRecord& r) { return r.after == shown_; })));
   shown_ = std::move(graph);
   shownRecord_ = record;
   view_->showLayout(*layout, sameModel);
@@ -438,6 +481,7 @@ void MainWindow::display(int record, std::shared_ptr<const Graph> graph, const L
   search_->setGraph(shown_.get());
   legend_->showLayout(*layout);
   facts_->setText(statusFacts());
+  applyOverlay();
   emit displayChanged();
 }
 
@@ -504,9 +548,11 @@ void MainWindow::updateBusy() {
   const bool loading = loadPending_;
   const bool busy = isBusy();
   busyLabel_->setText(loading ? tr("Loading %1…").arg(QFileInfo(loadingPath_).fileName()) : tr("Laying out…"));
+  busyBar_->setRange(0, 0);
   busyLabel_->setVisible(busy);
   busyBar_->setVisible(busy);
   cancelButton_->setVisible(loading || layoutPending_);
+  updateEditingBusy();
 }
 
 void MainWindow::showError(const QString& title, const QString& message) {
@@ -519,6 +565,20 @@ void MainWindow::showError(const QString& title, const QString& message) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  if (document_->isModified() && options_.errorDialogs) {
+    const auto answer = QMessageBox::question(
+        this, tr("Unsaved changes"), tr("Save the changes to %1 before closing?").arg(windowTitle().remove("[*]")),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer == QMessageBox::Cancel || (answer == QMessageBox::Save && !save())) {
+      event->ignore();
+      return;
+    }
+    if (answer == QMessageBox::Discard) document_->discardAutosave();
+  } else if (document_->isModified()) {
+    autosaveNow();  // no one to ask: the changes stay recoverable
+  } else {
+    document_->discardAutosave();
+  }
   if (options_.persistSettings) {
     NEST_SETTINGS(s);
     s.setValue("window/geometry", saveGeometry());

@@ -9,6 +9,9 @@
 #include <memory>
 
 #include "app/gui/load_jobs.h"
+#include "app/gui/overlay.h"
+#include "app/gui/partition_jobs.h"
+#include "app/gui/quant_jobs.h"
 
 class QLabel;
 class QListWidget;
@@ -16,6 +19,11 @@ class QMenu;
 class QProgressBar;
 class QTabWidget;
 class QToolButton;
+class QActionGroup;
+class QComboBox;
+class QTimer;
+class QToolBar;
+class QUndoView;
 
 namespace nest::gui {
 
@@ -27,6 +35,9 @@ class PassExplorer;
 class Legend;
 class Minimap;
 class SearchPanel;
+class BackgroundTask;
+class PartitionPanel;
+class ProjectDocument;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -34,21 +45,27 @@ class MainWindow : public QMainWindow {
   struct Options {
     bool persistSettings = true;  // restore/save geometry and recent files (QSettings NEST/Workbench)
     bool errorDialogs = true;     // show errors in a (non-blocking) QMessageBox
+    // Where autosaves go (empty: QStandardPaths' AppDataLocation/autosave) and how often.
+    QString autosaveDir;
+    int autosaveIntervalMs = 60'000;
   };
   explicit MainWindow(QWidget* parent = nullptr) : MainWindow(Options{}, parent) {}
   explicit MainWindow(Options options, QWidget* parent = nullptr);
   ~MainWindow() override;
 
   // Starts loading `path` (import, -O1, layout) in the background; a newer call supersedes it.
-  // A .nestproj project opens its model with the project's pipeline and input shapes.
-  void openFile(const QString& path);
+  // A .nestproj project opens its model with the project's pipeline and input shapes;
+  // `modelOverride` (when given) replaces the model the project names.
+  void openFile(const QString& path, const QString& modelOverride = QString());
   // Stops the load / layout in flight (the status bar's Cancel button); the previous model stays
   // shown and the status bar says "cancelled".
   void cancel();
-  // Writes a .nestproj for the loaded model (File > Save Project As…, here without a dialog):
-  // the model path relative to the project's folder, its pipeline and input shapes. False (see
-  // lastError) on failure.
+  // Writes the document as a .nestproj (File > Save Project As…, here without a dialog): the
+  // model path relative to the project's folder, its pipeline, input shapes, devices and
+  // assignments; atomically. False (see lastError) on failure.
   bool saveProject(const QString& path);
+  // File > Save (Ctrl+S): to the document's project file; without one, Save As (a dialog).
+  bool save();
   // True while a load or a layout is in flight.
   bool isBusy() const;
   // The loaded model (null before the first successful load).
@@ -83,6 +100,52 @@ class MainWindow : public QMainWindow {
   QToolButton* cancelButton() const { return cancelButton_; }
   QStringList recentFiles() const;
 
+  // --- Editing (main_window_editing.cpp) ---
+  ProjectDocument* document() const { return document_; }
+  enum class Mode { View, Device, Precision };
+  // Device mode: the device overlay, the device toolbar and the partition panel; precision mode:
+  // the precision overlay and toolbar. View: no overlay.
+  void setMode(Mode mode);
+  Mode mode() const { return mode_; }
+  void setOverlay(OverlayKind kind);
+  const Overlay& overlay() const { return overlay_; }
+  // The devices nodes can be assigned to (the project's device configuration or list, else one
+  // per registered backend).
+  QStringList deviceNames() const;
+  // Assign to the selected nodes of the graph view: a device ("" clears it), a precision ("fp32",
+  // "int8", "int16"; "" clears), a schema or calibration method ("" clears). One undoable edit;
+  // false when nothing is selected or the device / precision cannot run a node: the reason is in
+  // the status bar, its tooltip and lastError().
+  bool assignDevice(const QString& device);
+  bool assignPrecision(const QString& precision);
+  bool assignSchema(const QString& schema);
+  bool assignCalibration(const QString& method);
+  // Background work with progress and Cancel; each result is one undoable edit.
+  void autoPartition();
+  void calibrate(const CalibrationInputs& inputs, const QString& profilePath);
+  void measureQuantError();             // the error overlay, on the calibration inputs
+  void suggestFloat(double maxDrop = 1.0);
+  CalibrationInputs calibrationInputs() const { return calibrationInputs_; }
+  void setCalibrationInputs(const CalibrationInputs& inputs) { calibrationInputs_ = inputs; }
+  // Selection commands (on the displayed graph; the graph view's selection).
+  void selectProducerChain();
+  void selectConsumerChain();
+  void selectSameOpType();
+  void selectScope(const QString& scope);
+  QStringList scopesOfSelection() const;  // name scopes of the first selected node
+  // True while an edit's recompute, the schedule or a tool job runs.
+  bool isEditing() const;
+  const PartitionSummary& partitionSummary() const { return summary_; }
+  PartitionPanel* partitionPanel() const { return partitionPanel_; }
+  QUndoView* undoView() const { return undoView_; }
+  // Autosave now (the timer does it every autosaveIntervalMs while there are unsaved changes).
+  bool autosaveNow();
+  QStringList pendingRecoveries() const;
+  // Opens an autosaved document in place of the project it belongs to, with its edits unsaved.
+  void recover(const QString& autosaveFile);
+  // Asks (interactive windows) whether to recover each pending autosave, else discards it.
+  void offerRecovery();
+
   static QString fileFilter();
   static bool isModelFile(const QString& path);
 
@@ -90,6 +153,9 @@ class MainWindow : public QMainWindow {
   void modelLoaded(const QString& path);
   void errorOccurred(const QString& message);
   void displayChanged();  // the view shows another graph
+  // An edit (or undo / redo) has been recomputed and is shown, with its schedule when the project
+  // has a device configuration; `milliseconds` from the edit to this point.
+  void editApplied(double milliseconds);
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -109,7 +175,27 @@ class MainWindow : public QMainWindow {
   void onLayoutFinished();
   void onPassRowChanged(int row);
   void onNodeSelected(NodeId id);
-  void display(int record, std::shared_ptr<const Graph> graph, const LayoutPtr& layout);
+  void display(int record, std::shared_ptr<const Graph> graph, const LayoutPtr& layout, bool keepView = false);
+  void adoptModel(std::shared_ptr<const LoadedModel> model, bool afterEdit);
+  void fillPassList();
+  // Editing (main_window_editing.cpp)
+  void buildEditing();      // document, undo, toolbars, docks, autosave timer
+  void buildEditMenu(QMenu* edit);
+  void rebuildDeviceActions();
+  void onProjectChanged();
+  void onRecomputed(const LoadOutcome& outcome);
+  void startSchedule();
+  void applyOverlay();
+  Overlay computeOverlay(OverlayKind kind) const;
+  bool applyAssignment(const QString& label, const std::function<void(Assignment&)>& change);
+  void refuse(const QString& reason);
+  void showNodeMenu(NodeId id, const QPoint& globalPos);
+  void updateEditingBusy();
+  void showCalibrationDialog();
+  bool requireModel();
+  std::shared_ptr<const Graph> floatGraph() const;  // the float pipeline's result
+  driver::Job currentJob() const;
+  QString suggestedPath(const QString& suffix) const;
   void showError(const QString& title, const QString& message);
   void updateBusy();
   std::shared_ptr<const Graph> snapshot(int record) const;
@@ -130,6 +216,33 @@ class MainWindow : public QMainWindow {
   QProgressBar* busyBar_ = nullptr;
   QToolButton* cancelButton_ = nullptr;
   QMenu* recentMenu_ = nullptr;
+
+  // Editing
+  ProjectDocument* document_ = nullptr;
+  Mode mode_ = Mode::View;
+  Overlay overlay_;
+  QUndoView* undoView_ = nullptr;
+  PartitionPanel* partitionPanel_ = nullptr;
+  QToolBar* modeBar_ = nullptr;
+  QToolBar* deviceBar_ = nullptr;
+  QToolBar* precisionBar_ = nullptr;
+  QActionGroup* modeGroup_ = nullptr;
+  QList<QAction*> deviceActions_;
+  QComboBox* overlayBox_ = nullptr;
+  QTimer* autosaveTimer_ = nullptr;
+  BackgroundTask* recompute_ = nullptr;  // an edit's graph passes (and layout)
+  BackgroundTask* schedule_ = nullptr;   // the partition schedule of the current placement
+  BackgroundTask* tool_ = nullptr;       // auto partition, calibration, error, suggest float
+  CostsPtr costs_;
+  std::shared_ptr<const Graph> costsGraph_;  // the graph costs_ were measured for
+  PartitionSummary summary_;
+  std::shared_ptr<const Graph> summaryGraph_;
+  QHash<NodeId, double> errorSqnr_;  // of errorGraph_
+  std::shared_ptr<const Graph> errorGraph_;
+  CalibrationInputs calibrationInputs_;
+  QString recoveringOrigin_;  // set while an autosave loads in place of this path
+  QString recoveringFile_;
+  qint64 editStartNs_ = -1;   // when the edit being recomputed was made
 
   std::shared_ptr<const LoadedModel> model_;
   std::shared_ptr<const Graph> shown_;
