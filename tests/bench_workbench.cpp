@@ -18,38 +18,13 @@
 #include <vector>
 
 #include "app/gui/graph_view.h"
+#include "latency_probe.h"
 #include "app/gui/main_window.h"
 
 using nest::gui::MainWindow;
+using nest::testing::LatencyProbe;
 
 namespace {
-
-// Largest gap between ticks of a 10 ms timer on the UI thread since reset().
-class LatencyProbe {
- public:
-  LatencyProbe() {
-    timer_.setTimerType(Qt::PreciseTimer);
-    timer_.setInterval(10);
-    QObject::connect(&timer_, &QTimer::timeout, [this] {
-      const qint64 now = clock_.nsecsElapsed();
-      maxGapNs_ = std::max(maxGapNs_, now - lastNs_);
-      lastNs_ = now;
-    });
-    clock_.start();
-    timer_.start();
-  }
-  void reset() {
-    lastNs_ = clock_.nsecsElapsed();
-    maxGapNs_ = 0;
-  }
-  // The gap still open counts too (a stall that has not ended yet).
-  double maxGapMs() const { return std::max(maxGapNs_, clock_.nsecsElapsed() - lastNs_) / 1e6; }
-
- private:
-  QTimer timer_;
-  QElapsedTimer clock_;
-  qint64 lastNs_ = 0, maxGapNs_ = 0;
-};
 
 // Times every top-level event dispatch on the UI thread and keeps the slowest, so a stall can be
 // traced to the event (and receiver) that caused it.

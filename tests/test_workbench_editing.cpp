@@ -1,0 +1,289 @@
+// The workbench's editing loop end to end (offscreen): assignments by device and precision with
+// undo / redo, auto partition keeping the user's pins, the partition schedule, saving and
+// reopening, refused assignments with the backend's reason, calibration from the GUI equal to
+// `nestc profile`, and recovery of an autosave after a crash.
+#include <QDir>
+#include <QFile>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <set>
+
+#include "app/gui/graph_view.h"
+#include "app/gui/main_window.h"
+#include "app/gui/partition_panel.h"
+#include "app/gui/project_document.h"
+#include "core/node_keys.h"
+#include "test_support.h"
+
+using namespace nest;
+using nest::gui::MainWindow;
+
+namespace {
+
+constexpr int kTimeoutMs = 600'000;
+
+QString path(const std::filesystem::path& p) { return QString::fromStdString(p.string()); }
+
+QString writeProject(const QString& file, const nlohmann::json& j) {
+  QFile f(file);
+  if (!f.open(QIODevice::WriteOnly)) return {};
+  f.write(QByteArray::fromStdString(j.dump(2)));
+  return file;
+}
+
+// The schedule as comparable text: one line per partition.
+QString scheduleText(const gui::PartitionSummary& s) {
+  QString text = QStringLiteral("latency %1\n").arg(s.latencyUs, 0, 'f', 3);
+  for (const gui::PartitionRow& p : s.partitions) {
+    QStringList ids;
+    for (NodeId id : p.nodes) ids << QString::number(id);
+    text += QStringLiteral("%1 [%2] %3-%4 in %5 out %6\n")
+                .arg(s.devices.value(p.device), ids.join(','))
+                .arg(p.startUs, 0, 'f', 3)
+                .arg(p.endUs, 0, 'f', 3)
+                .arg(p.bytesIn)
+                .arg(p.bytesOut);
+  }
+  return text;
+}
+
+std::string nodesOf(const MainWindow& w) { return w.document()->project().nodes.dump(); }
+
+// Opens `file` and waits until the window (and its schedule) is idle.
+bool openAndWait(MainWindow& w, const QString& file) {
+  QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+  w.openFile(file);
+  return QTest::qWaitFor([&] { return loaded.count() == 1 && !w.isBusy(); }, kTimeoutMs);
+}
+
+}  // namespace
+
+class TestWorkbenchEditing : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    QVERIFY(tmp_.isValid());
+    // ResNet-18 quantized for the NPU: int8, power-of-two scales, profiled on the sample images.
+    r18Profile_ = tmp_.filePath("r18.yaml");
+    const testing::NestcResult r = testing::runNestc(
+        {"profile", path(testing::seedModels() / "resnet18" / "model.onnx"), "--input", path(testing::testdata() / "images"),
+         "--preprocess", "resize=256x256,crop=224x224,scale=0.00392157,mean=0.485,0.456,0.406,std=0.229,0.224,0.225",
+         "-o", r18Profile_});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    r18Project_ = writeProject(tmp_.filePath("r18.nestproj"),
+                               {{"format", "nest-project"},
+                                {"version", 1},
+                                {"model", (testing::seedModels() / "resnet18" / "model.onnx").string()},
+                                {"deviceConfig", (testing::sourceDir() / "resources/devices/cpu-npu.yaml").string()},
+                                {"quantization", {{"profile", r18Profile_.toStdString()}, {"schema", "symmetric_power2"}}}});
+  }
+
+  // Assign a name scope to the NPU, auto partition, then undo and redo: each step restores exactly
+  // the same assignments and schedule.
+  void assignAutoPartitionUndoRedo() {
+    MainWindow w(MainWindow::Options{.persistSettings = false, .errorDialogs = false, .autosaveDir = tmp_.filePath("as1")});
+    w.show();
+    QVERIFY(openAndWait(w, r18Project_));
+    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    QCOMPARE(w.deviceNames(), QStringList({"CPU0", "NPU1"}));
+    // Unassigned: everything on the CPU, one partition.
+    QCOMPARE(w.partitionSummary().partitions.size(), 1);
+    QCOMPARE(w.partitionSummary().latencyUs, w.partitionSummary().allCpuUs);
+    const QString schedule0 = scheduleText(w.partitionSummary());
+    const std::string nodes0 = nodesOf(w);
+    QCOMPARE(nodes0, std::string("{}"));
+
+    w.setMode(MainWindow::Mode::Device);
+    QCOMPARE(w.overlay().keys.size(), 2);
+    QCOMPARE(w.overlay().keys[0].label, QString("CPU0"));
+    QCOMPARE(w.overlay().keys[0].count, static_cast<int>(w.displayedGraph()->nodes.size()));
+
+    QSignalSpy applied(&w, &MainWindow::editApplied);
+    w.selectScope("/layer3/");
+    const QList<NodeId> scope = w.graphView()->selectedNodes();
+    QCOMPARE(scope.size(), kLayer3Nodes);
+    QVERIFY(w.assignDevice("NPU1"));
+    QVERIFY(QTest::qWaitFor([&] { return applied.count() == 1 && !w.isBusy(); }, kTimeoutMs));
+    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    const std::string nodes1 = nodesOf(w);
+    const QString schedule1 = scheduleText(w.partitionSummary());
+    QCOMPARE(w.document()->project().nodes.size(), size_t(kLayer3Keys));
+    // layer3 on the NPU: CPU, NPU, CPU.
+    QCOMPARE(w.partitionSummary().partitions.size(), 3);
+    QCOMPARE(w.partitionSummary().devices.value(w.partitionSummary().partitions[1].device), QString("NPU1"));
+    QCOMPARE(w.overlay().keys[1].label, QString("NPU1"));
+    QCOMPARE(w.overlay().keys[1].count, w.partitionSummary().partitions[1].nodes.size());
+
+    w.autoPartition();
+    QVERIFY(QTest::qWaitFor([&] { return applied.count() == 2 && !w.isBusy(); }, kTimeoutMs));
+    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    const std::string nodes2 = nodesOf(w);
+    const QString schedule2 = scheduleText(w.partitionSummary());
+    QVERIFY(nodes2 != nodes1);
+    QVERIFY(w.partitionSummary().latencyUs <= w.partitionSummary().allCpuUs);
+    // The pins held: every layer3 key is still on NPU1 and not placed by the partitioner.
+    for (const auto& [key, entry] : nlohmann::json::parse(nodes1).items()) {
+      QCOMPARE(w.document()->project().nodes[key].value("device", ""), std::string("NPU1"));
+      QVERIFY(!w.document()->project().nodes[key].value("autoPlaced", false));
+    }
+    QCOMPARE(w.document()->undoStack()->count(), 2);
+    QCOMPARE(w.document()->undoStack()->text(1), QString("Auto partition (%1 partitions)").arg(w.partitionSummary().partitions.size()));
+
+    auto step = [&](bool undo, const std::string& nodes, const QString& schedule) {
+      const int before = applied.count();
+      undo ? w.document()->undoStack()->undo() : w.document()->undoStack()->redo();
+      QVERIFY(QTest::qWaitFor([&] { return applied.count() == before + 1 && !w.isBusy(); }, kTimeoutMs));
+      QCOMPARE(nodesOf(w), nodes);
+      QCOMPARE(scheduleText(w.partitionSummary()), schedule);
+    };
+    step(true, nodes1, schedule1);
+    step(true, nodes0, schedule0);
+    step(false, nodes1, schedule1);
+    step(false, nodes2, schedule2);
+    QVERIFY(w.isWindowModified());
+
+    // Save and reopen: the same assignments; saving marks the document clean.
+    const QString saved = tmp_.filePath("r18-saved.nestproj");
+    QVERIFY(w.saveProject(saved));
+    QVERIFY(!w.document()->isModified());
+    QVERIFY(!w.isWindowModified());
+    MainWindow reopened(MainWindow::Options{.persistSettings = false, .errorDialogs = false, .autosaveDir = tmp_.filePath("as1")});
+    QVERIFY(openAndWait(reopened, saved));
+    QCOMPARE(nodesOf(reopened), nodes2);
+    QCOMPARE(scheduleText(reopened.partitionSummary()), schedule2);
+    // The saved file names the model and the device configuration relative to its folder... or
+    // absolutely when they are elsewhere; either way it reads back.
+    QCOMPARE(reopened.document()->projectPath(), QFileInfo(saved).absoluteFilePath());
+  }
+
+  // A device that cannot run a node is refused with the backend's reason; nothing is pushed.
+  void unsupportedAssignmentIsRefused() {
+    const QString project = writeProject(
+        tmp_.filePath("mnist-float.nestproj"),
+        {{"format", "nest-project"},
+         {"version", 1},
+         {"model", (testing::testdata() / "models" / "mnist-8" / "model.onnx").string()},
+         {"deviceConfig", (testing::sourceDir() / "resources/devices/cpu-npu.yaml").string()}});
+    MainWindow w(MainWindow::Options{.persistSettings = false, .errorDialogs = false, .autosaveDir = tmp_.filePath("as2")});
+    w.show();
+    QVERIFY(openAndWait(w, project));
+    const Graph& g = *w.displayedGraph();
+    NodeId conv = 0;
+    for (const Node& n : g.nodes)
+      if (n.op == "Conv") conv = n.id;
+    QVERIFY(conv);
+    QVERIFY(!w.assignDevice("NPU1"));  // nothing selected
+    QVERIFY2(w.lastError().startsWith("select the nodes"), qPrintable(w.lastError()));
+    w.graphView()->selectNode(conv);
+    QVERIFY(!w.assignDevice("NPU1"));
+    QVERIFY2(w.lastError().startsWith("Refused: ") && w.lastError().contains("NPU1"), qPrintable(w.lastError()));
+    QVERIFY2(w.lastError().contains(kFloatOnNpuReason), qPrintable(w.lastError()));
+    QCOMPARE(w.document()->undoStack()->count(), 0);
+    QVERIFY(!w.assignDevice("GPU7"));
+    QCOMPARE(w.lastError(), QString("no device 'GPU7' in the project (devices: CPU0, NPU1)"));
+    QVERIFY(!w.assignPrecision("int4"));
+    QCOMPARE(w.lastError(), QString("unknown precision 'int4' (fp32, int8, int16)"));
+    // The CPU runs it: accepted, one edit.
+    QVERIFY(w.assignDevice("CPU0"));
+    QCOMPARE(w.document()->undoStack()->count(), 1);
+  }
+
+  // Calibration from the GUI writes the profile `nestc profile` writes, and the document then
+  // quantizes with it (one undoable edit).
+  void calibrationEqualsNestcProfile() {
+    const QString model = path(testing::testdata() / "models" / "mnist-8" / "model.onnx");
+    const QString images = path(testing::testdata() / "mnist" / "t10k-images-idx3-ubyte.gz");
+    MainWindow w(MainWindow::Options{.persistSettings = false, .errorDialogs = false, .autosaveDir = tmp_.filePath("as3")});
+    w.show();
+    QVERIFY(openAndWait(w, model));
+    const QString gui = tmp_.filePath("gui-profile.yaml");
+    QSignalSpy applied(&w, &MainWindow::editApplied);
+    w.calibrate(gui::CalibrationInputs{{images}, QString(), 200}, gui);
+    QVERIFY(QTest::qWaitFor([&] { return applied.count() == 1 && !w.isBusy(); }, kTimeoutMs));
+    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    const QString cli = tmp_.filePath("cli-profile.yaml");
+    const testing::NestcResult r = testing::runNestc({"profile", model, "--input", images, "--limit", "200", "-o", cli});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QFile a(gui), b(cli);
+    QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+    QCOMPARE(a.readAll(), b.readAll());
+    QCOMPARE(w.model()->run.records.back().pass, std::string("quantize"));
+    QCOMPARE(w.document()->undoStack()->count(), 1);
+    // Precision mode shows what the nodes compute in: the quantized convolutions in int8.
+    w.setMode(MainWindow::Mode::Precision);
+    int int8 = -1;
+    for (const gui::OverlayKey& k : w.overlay().keys)
+      if (k.label == "int8") int8 = k.count;
+    QCOMPARE(int8, kMnistInt8Nodes);
+    // Keep the first convolution in float: one edit, and it computes in fp32 again.
+    NodeId conv = 0;
+    for (const Node& n : w.displayedGraph()->nodes)
+      if (n.op == "Conv") {
+        conv = n.id;
+        break;
+      }
+    w.graphView()->selectNode(conv);
+    QVERIFY(w.assignPrecision("fp32"));
+    QVERIFY(QTest::qWaitFor([&] { return applied.count() == 2 && !w.isBusy(); }, kTimeoutMs));
+    QCOMPARE(w.overlay().fill.value(conv), gui::precisionColor("fp32"));
+  }
+
+  // Autosave, then a "crash" (the window is destroyed without closing): the next window offers the
+  // autosave, and recovering restores the edits as unsaved changes of the original project.
+  void crashRecoveryRestoresEdits() {
+    const QString dir = tmp_.filePath("as4");
+    const QString project = writeProject(tmp_.filePath("mnist-recover.nestproj"),
+                                         {{"format", "nest-project"},
+                                          {"version", 1},
+                                          {"model", (testing::testdata() / "models" / "mnist-8" / "model.onnx").string()}});
+    std::string edited;
+    {
+      auto w = std::make_unique<MainWindow>(MainWindow::Options{.persistSettings = false, .errorDialogs = false, .autosaveDir = dir});
+      w->show();
+      QVERIFY(openAndWait(*w, project));
+      QVERIFY(w->pendingRecoveries().isEmpty());
+      QList<NodeId> ids;
+      for (const Node& n : w->displayedGraph()->nodes)
+        if (n.op == "Conv" || n.op == "MaxPool") ids.append(n.id);
+      w->graphView()->selectNodes(ids);
+      QVERIFY(w->assignDevice("interpreter"));
+      QVERIFY(QTest::qWaitFor([&] { return !w->isBusy(); }, kTimeoutMs));
+      edited = nodesOf(*w);
+      QVERIFY(edited != "{}");
+      QVERIFY(w->autosaveNow());
+      // The crash: no close event, nothing saved.
+    }
+    MainWindow w(MainWindow::Options{.persistSettings = false, .errorDialogs = false, .autosaveDir = dir});
+    w.show();
+    const QStringList pending = w.pendingRecoveries();
+    QCOMPARE(pending.size(), 1);
+    QCOMPARE(gui::ProjectDocument::recoveryOrigin(pending[0]), QFileInfo(project).absoluteFilePath());
+    QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+    w.recover(pending[0]);
+    QVERIFY(QTest::qWaitFor([&] { return loaded.count() == 1 && !w.isBusy(); }, kTimeoutMs));
+    QCOMPARE(nodesOf(w), edited);
+    QVERIFY(w.document()->isModified());
+    QCOMPARE(w.document()->projectPath(), QFileInfo(project).absoluteFilePath());
+    QVERIFY(w.pendingRecoveries().isEmpty());  // taken over by the open document
+    // Saving writes the recovered edits to the original project.
+    QVERIFY(w.save());
+    QCOMPARE(assignmentsOf(readProjectFile(project.toStdString())).byKey.size(), nlohmann::json::parse(edited).size());
+  }
+
+ private:
+  // Nodes of the final quantized ResNet-18 under "/layer3/" and their distinct keys.
+  static constexpr int kLayer3Nodes = 0;
+  static constexpr int kLayer3Keys = 0;
+  static constexpr int kMnistInt8Nodes = 0;
+  static constexpr const char* kFloatOnNpuReason = "";
+  QTemporaryDir tmp_;
+  QString r18Profile_, r18Project_;
+};
+
+QTEST_MAIN(TestWorkbenchEditing)
+#include "test_workbench_editing.moc"
