@@ -1,9 +1,7 @@
 #include "app/gui/quant_jobs.h"
 
 #include <QFile>
-#include <QFileInfo>
 
-#include <cmath>
 #include <exception>
 #include <filesystem>
 
