@@ -128,6 +128,7 @@ QuantProfile profileGraph(const Graph& graph, const CalibrationSet& data, const 
     profiler.run(data.inputsForRun(r));
     if (options.onProgress) options.onProgress(r + 1, data.runs());
   }
+  if (options.nonFiniteValues) *options.nonFiniteValues = profiler.valuesWithNonFinite();
   return profiler.profile();
 }
 

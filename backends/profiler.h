@@ -63,10 +63,13 @@ class Profiler {
 
 struct ProfileRunOptions {
   size_t bins = 2000;
-  std::function<void(size_t done, size_t total)> onProgress;  // after every run
+  // After every run; may throw to stop profiling (the exception propagates out of profileGraph).
+  std::function<void(size_t done, size_t total)> onProgress;
+  std::vector<std::string>* nonFiniteValues = nullptr;  // when set: filled with valuesWithNonFinite()
 };
 
-// Profiles `graph` over every run of `data`.
+// Profiles `graph` over every run of `data`: what `nestc profile` and the workbench's calibration
+// both run.
 QuantProfile profileGraph(const Graph& graph, const CalibrationSet& data, const ProfileRunOptions& options = {});
 
 }  // namespace nest

@@ -58,22 +58,24 @@ int profile(const ParsedArgs& args) {
   auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   const int64_t perRun = data.samplesPerRun();
   double lastReport = -1;
-  Profiler profiler(g, bins);
-  for (size_t r = 0; r < data.runs(); ++r) {
-    profiler.run(data.inputsForRun(r));
+  ProfileRunOptions run;
+  run.bins = bins;
+  std::vector<std::string> nonFinite;
+  run.nonFiniteValues = &nonFinite;
+  run.onProgress = [&](size_t done, size_t total) {
     double t = seconds();
-    if (t - lastReport >= 1.0 || r + 1 == data.runs()) {  // at most one progress line a second
-      std::fprintf(stderr, "profiled %lld/%lld samples, %.1f s\n", static_cast<long long>((r + 1) * perRun),
-                   static_cast<long long>(data.runs() * perRun), t);
+    if (t - lastReport >= 1.0 || done == total) {  // at most one progress line a second
+      std::fprintf(stderr, "profiled %lld/%lld samples, %.1f s\n", static_cast<long long>(done * perRun),
+                   static_cast<long long>(total * perRun), t);
       lastReport = t;
     }
-  }
-  QuantProfile result = profiler.profile();
+  };
+  QuantProfile result = profileGraph(g, data, run);
   writeProfile(args.get("-o"), result);
-  for (const std::string& v : profiler.valuesWithNonFinite())
+  for (const std::string& v : nonFinite)
     std::cerr << "warning: value '" << v << "' held NaN or infinity; those elements are not in its profile\n";
   std::printf("profiled %zu values over %zu runs (%lld samples) in %.1f s after %s; graph hash %s\nwrote %s\n",
-              result.values.size(), profiler.runs(), static_cast<long long>(profiler.runs() * perRun), seconds(),
+              result.values.size(), data.runs(), static_cast<long long>(data.runs() * perRun), seconds(),
               pipelineName.c_str(), result.graphHash.c_str(), args.get("-o").c_str());
   return kExitOk;
 }
