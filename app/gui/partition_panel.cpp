@@ -4,6 +4,7 @@
 #include <QLabel>
 #include <QPainter>
 #include <QPixmap>
+#include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -55,7 +56,10 @@ PartitionPanel::PartitionPanel(QWidget* parent) : QWidget(parent) {
   message_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   layout->addWidget(message_, 1);
 
-  table_ = new QTableWidget(0, kColumns, this);
+  auto* splitter = new QSplitter(Qt::Vertical, this);
+  splitter->setChildrenCollapsible(false);
+  layout->addWidget(splitter, 3);
+  table_ = new QTableWidget(0, kColumns, splitter);
   table_->setHorizontalHeaderLabels({tr("#"), tr("device"), tr("nodes"), tr("start ms"), tr("end ms"), tr("time ms"),
                                      tr("in KB"), tr("out KB")});
   table_->verticalHeader()->setVisible(false);
@@ -70,10 +74,13 @@ PartitionPanel::PartitionPanel(QWidget* parent) : QWidget(parent) {
   table_->horizontalHeader()->setSectionResizeMode(kDevice, QHeaderView::Stretch);
   table_->horizontalHeader()->setDefaultAlignment(Qt::AlignRight | Qt::AlignVCenter);
   table_->horizontalHeaderItem(kDevice)->setTextAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-  layout->addWidget(table_, 3);
+  splitter->addWidget(table_);
 
-  timeline_ = new ScheduleTimeline(this);
-  layout->addWidget(timeline_, 0);
+  timeline_ = new ScheduleTimeline(splitter);
+  splitter->addWidget(timeline_);
+  splitter->setStretchFactor(0, 3);
+  splitter->setStretchFactor(1, 1);
+  splitter_ = splitter;
 
   connect(table_, &QTableWidget::cellClicked, this, [this](int row, int) {
     if (row < 0 || row >= summary_.partitions.size()) return;
@@ -113,12 +120,12 @@ void PartitionPanel::setSummary(const PartitionSummary& summary) {
       table_->setItem(r, kBytesOut, cell(kbText(p.bytesOut)));
     }
   }
+  table_->setCurrentItem(nullptr);  // no focus frame until a row is clicked
   timeline_->setSummary(summary);
   const bool empty = summary.empty();
   totals_->setText(totalsText());
   totals_->setVisible(!empty);
-  table_->setVisible(!empty);
-  timeline_->setVisible(!empty);
+  splitter_->setVisible(!empty);
   message_->setVisible(empty);
   if (empty) message_->setText(tr("The schedule has no partitions."));
 }
@@ -130,8 +137,7 @@ void PartitionPanel::showMessage(const QString& message) {
   message_->setText(message);
   message_->setVisible(true);
   totals_->setVisible(false);
-  table_->setVisible(false);
-  timeline_->setVisible(false);
+  splitter_->setVisible(false);
 }
 
 QString PartitionPanel::totalsText() const {

@@ -7,6 +7,7 @@
 #include "app/gui/partition_jobs.h"
 
 class QLabel;
+class QSplitter;
 class QTableWidget;
 
 namespace nest::gui {
@@ -34,6 +35,7 @@ class PartitionPanel : public QWidget {
   QLabel* totals_ = nullptr;
   QLabel* message_ = nullptr;
   ScheduleTimeline* timeline_ = nullptr;
+  QSplitter* splitter_ = nullptr;  // the table above the timeline
 };
 
 }  // namespace nest::gui
