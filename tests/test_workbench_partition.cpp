@@ -334,9 +334,9 @@ class TestWorkbenchPartition : public QObject {
                                         {"convs-on-npu", convsOnNpu_}}) {
       PartitionPanel panel;
       panel.resize(900, 600);
-      panel.setSummary(summary);
       panel.show();
       QVERIFY(QTest::qWaitForWindowExposed(&panel));
+      panel.setSummary(summary);
       const QString file = QDir::temp().filePath(QStringLiteral("nest-partition-panel-%1.png").arg(name));
       QVERIFY(panel.grab().save(file));
       qInfo("%s: %s (%s)", name, qPrintable(file), qPrintable(panel.totalsText()));

@@ -8,6 +8,8 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 #include "app/gui/overlay.h"
 #include "app/gui/schedule_format.h"
 #include "app/gui/schedule_timeline.h"
@@ -128,6 +130,22 @@ void PartitionPanel::setSummary(const PartitionSummary& summary) {
   splitter_->setVisible(!empty);
   message_->setVisible(empty);
   if (empty) message_->setText(tr("The schedule has no partitions."));
+  layout()->activate();  // the splitter's height after the message left, for fitSplitter
+  fitSplitter();
+}
+
+// The table as tall as its rows need (the timeline taking the rest, up to the height its lanes
+// use); the user's splitter drags hold until the next schedule.
+void PartitionPanel::fitSplitter() {
+  const int total = splitter_->height();
+  if (total <= 0 || summary_.empty()) return;
+  const int rows = static_cast<int>(summary_.partitions.size());
+  const int tableWanted = table_->horizontalHeader()->height() + rows * table_->verticalHeader()->defaultSectionSize() +
+                          2 * table_->frameWidth() + 2;
+  const int timelineMin = timeline_->minimumSizeHint().height();
+  const int timeline = std::clamp(total - tableWanted - splitter_->handleWidth(), timelineMin,
+                                  std::max(timelineMin, timeline_->usefulHeight()));
+  splitter_->setSizes({total - timeline, timeline});
 }
 
 void PartitionPanel::showMessage(const QString& message) {

@@ -30,6 +30,8 @@ class PartitionPanel : public QWidget {
   void nodesClicked(const QList<nest::NodeId>& ids);
 
  private:
+  void fitSplitter();
+
   PartitionSummary summary_;
   QTableWidget* table_ = nullptr;
   QLabel* totals_ = nullptr;

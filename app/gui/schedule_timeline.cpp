@@ -16,7 +16,7 @@ namespace nest::gui {
 
 namespace {
 
-constexpr int kTop = 8, kLaneHeight = 30, kLaneGap = 6, kAxisHeight = 26, kRightMargin = 16, kLabelPadding = 12;
+constexpr int kTop = 8, kLaneHeight = 30, kMaxLaneHeight = 46, kLaneGap = 6, kAxisHeight = 26, kRightMargin = 16, kLabelPadding = 12;
 constexpr int kMinTickSpacing = 70;  // pixels between time ticks, at least
 
 // 1, 2 or 5 times a power of ten, at least `raw`.
@@ -65,8 +65,10 @@ int ScheduleTimeline::labelWidth() const {
 ScheduleTimeline::Geometry ScheduleTimeline::geometry() const {
   Geometry g;
   const int lanes = std::max<int>(1, static_cast<int>(summary_.devices.size()));
+  // Lanes grow with the height they are given, up to kMaxLaneHeight.
+  g.laneHeight = std::clamp((height() - kTop - kAxisHeight - 4 - (lanes - 1) * kLaneGap) / lanes, kLaneHeight, kMaxLaneHeight);
   g.plot = QRect(labelWidth(), kTop, std::max(40, width() - labelWidth() - kRightMargin),
-                 lanes * kLaneHeight + (lanes - 1) * kLaneGap);
+                 lanes * g.laneHeight + (lanes - 1) * kLaneGap);
   double endUs = summary_.latencyUs;
   for (const PartitionRow& p : summary_.partitions) endUs = std::max(endUs, p.endUs);
   const double endMs = std::max(endUs / 1000.0, 1e-3);
@@ -77,7 +79,7 @@ ScheduleTimeline::Geometry ScheduleTimeline::geometry() const {
 }
 
 QRect ScheduleTimeline::laneRect(int device, const Geometry& g) const {
-  return QRect(g.plot.left(), g.plot.top() + device * (kLaneHeight + kLaneGap), g.plot.width(), kLaneHeight);
+  return QRect(g.plot.left(), g.plot.top() + device * (g.laneHeight + kLaneGap), g.plot.width(), g.laneHeight);
 }
 
 QRect ScheduleTimeline::barRect(int index, const Geometry& g) const {
@@ -88,7 +90,7 @@ QRect ScheduleTimeline::barRect(int index, const Geometry& g) const {
   auto xOf = [&](double us) { return g.plot.left() + static_cast<int>(std::lround(us / 1000.0 / g.msEnd * g.plot.width())); };
   const int x0 = xOf(p.startUs);
   const int x1 = std::max(x0 + 3, xOf(p.endUs));  // a very short partition stays clickable
-  return QRect(QPoint(x0, lane.top() + 3), QPoint(x1 - 1, lane.bottom() - 3));
+  return QRect(QPoint(x0, lane.top() + 4), QPoint(x1 - 1, lane.bottom() - 4));
 }
 
 QRect ScheduleTimeline::barRect(int index) const { return barRect(index, geometry()); }
@@ -107,6 +109,11 @@ QSize ScheduleTimeline::sizeHint() const {
 }
 
 QSize ScheduleTimeline::minimumSizeHint() const { return QSize(240, sizeHint().height()); }
+
+int ScheduleTimeline::usefulHeight() const {
+  const int lanes = std::max<int>(1, static_cast<int>(summary_.devices.size()));
+  return kTop + lanes * kMaxLaneHeight + (lanes - 1) * kLaneGap + kAxisHeight + 4;
+}
 
 QString ScheduleTimeline::tooltipOf(int index) const {
   const PartitionRow& p = summary_.partitions[index];

@@ -23,6 +23,7 @@ class ScheduleTimeline : public QWidget {
   int partitionAt(const QPoint& pos) const;
   QSize sizeHint() const override;
   QSize minimumSizeHint() const override;
+  int usefulHeight() const;  // the height at which lanes stop growing
 
  signals:
   void partitionClicked(int index);
@@ -38,6 +39,7 @@ class ScheduleTimeline : public QWidget {
     QRect plot;        // the lanes' area (right of the labels, above the axis)
     double msEnd = 1;  // the time at plot.right()
     double tickMs = 1;
+    int laneHeight = 30;
   };
   Geometry geometry() const;
   QRect laneRect(int device, const Geometry& g) const;
