@@ -236,6 +236,27 @@ class TestWorkbenchPartition : public QObject {
     QVERIFY(out.summary.partitions.size() >= 3);
   }
 
+  // The driver's stage: its progress stages, the costs handed in used as they are, cancelling.
+  void partitionForJobStagesAndKnownCosts() {
+    QVERIFY(costs_);
+    std::vector<std::string> stages;
+    driver::Progress progress;
+    progress.onStage = [&](const std::string& s) { stages.push_back(s); };
+    const driver::Partitioned parts = driver::partitionForJob(job_, *graph_, imported_.get(), progress, costs_.get());
+    QCOMPARE(stages, (std::vector<std::string>{"costs", "partition"}));
+    QCOMPARE(parts.costs.nodeUs, costs_->nodeUs);
+    QCOMPARE(parts.baselines.size(), size_t{4});
+    std::atomic<bool> cancel{true};
+    progress.cancel = &cancel;
+    bool cancelled = false;
+    try {
+      driver::partitionForJob(job_, *graph_, imported_.get(), progress, costs_.get());
+    } catch (const driver::Cancelled&) {
+      cancelled = true;
+    }
+    QVERIFY(cancelled);
+  }
+
   void cancelledBeforeStart() {
     auto cancel = std::make_shared<std::atomic<bool>>(true);
     for (gui::CostsPtr costs : {gui::CostsPtr{}, costs_}) {
