@@ -40,7 +40,10 @@ Partitioned partitionForJob(const Job& job, const Graph& graph, const Graph* imp
 // The schedule of the job's own placement: every node on its assigned device (driver::placeNodes:
 // assignment, else the job's default device, else the first device), evaluated with `costs` over
 // `devices` (the job's device list as read). BadInput when a node is placed on a device it cannot
-// run on or one the list lacks (naming them).
+// run on or one the list lacks (naming them). The default device is the job's, else the list's
+// first (the host CPU). Quantize / Dequantize nodes the quantize pass inserted do not carry their
+// key's pin (carriesDeviceAssignment): they go to the device of the node they serve (their key's)
+// when it runs them, else to the default device.
 partition::Schedule scheduleOfAssignments(const Job& job, const Graph& graph, const Graph* imported,
                                           const std::vector<DeviceConfig>& devices,
                                           const partition::CostModel& costs);

@@ -7,6 +7,7 @@
 #include "app/gui/partition_jobs.h"
 
 class QLabel;
+class QSplitter;
 class QTableWidget;
 
 namespace nest::gui {
@@ -29,11 +30,14 @@ class PartitionPanel : public QWidget {
   void nodesClicked(const QList<nest::NodeId>& ids);
 
  private:
+  void fitSplitter();
+
   PartitionSummary summary_;
   QTableWidget* table_ = nullptr;
   QLabel* totals_ = nullptr;
   QLabel* message_ = nullptr;
   ScheduleTimeline* timeline_ = nullptr;
+  QSplitter* splitter_ = nullptr;  // the table above the timeline
 };
 
 }  // namespace nest::gui

@@ -123,6 +123,17 @@ CostModel measureCosts(const Graph& graph, const std::vector<DeviceConfig>& devi
       }
     }
     for (const std::string& r : reasons) costs.reasons[i] += (costs.reasons[i].empty() ? "" : "; ") + r;
+    if (options.onProgress) {
+      try {
+        options.onProgress(i + 1, n);
+      } catch (...) {  // stopped (cancelled): keep what was measured so far for the next call
+        try {
+          cpu.save();
+        } catch (...) {
+        }
+        throw;
+      }
+    }
   }
   CostStats stats = cpu.stats();
   calibrateCpuCosts(graph, cpu, costs, stats);
