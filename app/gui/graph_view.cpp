@@ -473,6 +473,16 @@ void GraphView::mouseReleaseEvent(QMouseEvent* event) {
   QGraphicsView::mouseReleaseEvent(event);
 }
 
+void GraphView::mouseDoubleClickEvent(QMouseEvent* event) {
+  // The second press of a quick double click: the same as a press (two Ctrl-clicks toggle twice).
+  const bool extend = event->modifiers() & (Qt::ControlModifier | Qt::ShiftModifier);
+  if (event->button() == Qt::LeftButton && (extend || opItemAt(event->position().toPoint()))) {
+    mousePressEvent(event);
+    return;
+  }
+  QGraphicsView::mouseDoubleClickEvent(event);
+}
+
 void GraphView::finishRubberBand(const QPoint& end) {
   banding_ = false;
   if (rubberBand_) rubberBand_->hide();

@@ -1,5 +1,6 @@
 // Draws a render::GraphLayout: rounded boxes coloured by op category, cubic edges with
-// "value: type" tooltips. Wheel zooms, dragging the background pans, clicking a node selects it.
+// "value: type" tooltips. Wheel zooms, dragging the background pans, clicking a node selects it
+// (Ctrl/Shift: adds or removes; Ctrl/Shift-drag: rubber band), right click asks for a context menu.
 #pragma once
 #include <QGraphicsItem>
 #include <QGraphicsView>
@@ -143,6 +144,7 @@ class GraphView : public QGraphicsView {
   void mousePressEvent(QMouseEvent* event) override;
   void mouseMoveEvent(QMouseEvent* event) override;
   void mouseReleaseEvent(QMouseEvent* event) override;
+  void mouseDoubleClickEvent(QMouseEvent* event) override;
   void contextMenuEvent(QContextMenuEvent* event) override;
 
  private:
