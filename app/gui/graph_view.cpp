@@ -2,10 +2,13 @@
 
 #include <QElapsedTimer>
 #include <QFontMetricsF>
+#include <QContextMenuEvent>
 #include <QGraphicsScene>
+#include <QMouseEvent>
 #include <QPaintEvent>
 #include <QPainter>
 #include <QPainterPathStroker>
+#include <QRubberBand>
 #include <QScrollBar>
 #include <QSet>
 #include <QStyleOptionGraphicsItem>
@@ -27,6 +30,12 @@ constexpr double kMinZoom = 0.01, kMaxZoom = 8.0;
 constexpr qint64 kBatchNs = 12'000'000;  // batched drawing: scene insertion per event-loop turn
 const QColor kEdgeColor(0x55, 0x5b, 0x66);
 const QColor kSelectColor(0xd9, 0x3a, 0x1e);
+const QColor kOverlayOther(0xdc, 0xdc, 0xdc);  // op nodes an overlay does not list
+
+// Text drawn on `fill`: white on dark fills, black on light ones (perceived luminance).
+bool darkFill(const QColor& fill) {
+  return 0.299 * fill.redF() + 0.587 * fill.greenF() + 0.114 * fill.blueF() < 0.55;
+}
 
 }  // namespace
 
@@ -39,7 +48,16 @@ NodeItem::NodeItem(const render::NodeBox& box) : box_(box), fill_(boxFill(box)) 
   QString tip = QString::fromStdString(box.title);
   if (!box.subtitle.empty()) tip += "\n" + QString::fromStdString(box.subtitle);
   if (isOp()) tip += QStringLiteral("\nid %1").arg(box.id);
+  tip_ = tip;
   setToolTip(tip);
+}
+
+void NodeItem::setOverlay(const QColor& fill, const QString& note) {
+  const QString tip = note.isEmpty() ? tip_ : tip_ + "\n" + note;
+  if (fill == overlay_ && tip == toolTip()) return;
+  overlay_ = fill;
+  setToolTip(tip);
+  update();
 }
 
 QRectF NodeItem::boundingRect() const {
@@ -51,15 +69,16 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
   const QRectF r(-box_.width / 2, -box_.height / 2, box_.width, box_.height);
   const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
   const bool selected = isSelected();
+  const QColor fill = shownFill();
   if (lod < kBlockLod && !selected && !mark_.isValid() && !highlight_.isValid()) {
-    painter->fillRect(r, fill_);  // a few pixels across: a plain block (a whole big graph in view)
+    painter->fillRect(r, fill);  // a few pixels across: a plain block (a whole big graph in view)
     return;
   }
   QPen pen(selected ? kSelectColor : QColor(0x40, 0x44, 0x4c), selected ? 2.5 : 1.0);
   pen.setCosmetic(!selected);
   if (box_.kind != render::NodeBox::Kind::Op) pen.setStyle(Qt::DashLine);
   painter->setPen(pen);
-  painter->setBrush(fill_);
+  painter->setBrush(fill);
   const double radius = std::min(6.0, r.height() / 3);
   painter->drawRoundedRect(r, radius, radius);
   if (mark_.isValid()) {
@@ -98,7 +117,8 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
   // Shrink the title (down to 8 px) before eliding it: Graphviz sized the box for its own font.
   for (int px = 12; px > 8 && QFontMetricsF(titleFont).horizontalAdvance(title) > text.width(); --px)
     titleFont.setPixelSize(px - 1);
-  painter->setPen(Qt::black);
+  const bool dark = darkFill(fill);
+  painter->setPen(dark ? Qt::white : Qt::black);
   if (sub.isEmpty() || lod < 0.8) {
     painter->setFont(titleFont);
     painter->drawText(text, Qt::AlignCenter, QFontMetricsF(titleFont).elidedText(title, Qt::ElideRight, text.width()));
@@ -111,7 +131,7 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
   painter->drawText(top, Qt::AlignHCenter | Qt::AlignBottom,
                     QFontMetricsF(titleFont).elidedText(title, Qt::ElideRight, text.width()));
   painter->setFont(subFont);
-  painter->setPen(QColor(0x30, 0x30, 0x30));
+  painter->setPen(dark ? QColor(0xf0, 0xf0, 0xf0) : QColor(0x30, 0x30, 0x30));
   painter->drawText(bottom, Qt::AlignHCenter | Qt::AlignTop,
                     QFontMetricsF(subFont).elidedText(sub, Qt::ElideMiddle, text.width()));
 }
@@ -236,9 +256,13 @@ void GraphView::showLayout(const render::GraphLayout& layout, bool keepView) {
   clear();
   const bool batched = layout.nodes.size() + layout.edges.size() >= static_cast<size_t>(kSyncItemLimit);
   nodes_.reserve(static_cast<qsizetype>(layout.nodes.size()));
-  for (const render::NodeBox& b : layout.nodes) nodes_.append(new NodeItem(b));
+  for (const render::NodeBox& b : layout.nodes) {
+    nodes_.append(new NodeItem(b));
+    applyOverlay(nodes_.back());
+  }
   edges_ = static_cast<int>(layout.edges.size());
   overview_ = OverviewPicture(layout);
+  if (!overlayFill_.isEmpty()) overview_.setOverlay(overlayFill_, kOverlayOther);
   if (batched) {
     // No BSP index for a big layout: it would be rebuilt as items pour in, and building it for
     // every item at once afterwards is itself a stall; a linear scan of the items per paint or
@@ -260,6 +284,7 @@ void GraphView::showLayout(const render::GraphLayout& layout, bool keepView) {
     fitToWindow();
   }
   emit nodeSelected(0);
+  emit selectionChanged({});
   if (batched) {
     const quint64 generation = drawGeneration_;
     QTimer::singleShot(0, this, [this, generation] {
@@ -350,15 +375,155 @@ NodeItem* GraphView::itemForNode(NodeId id) const {
 
 void GraphView::selectNode(NodeId id) {
   NodeItem* item = id ? itemForNode(id) : nullptr;
-  if (item) addNode(item);  // still pending while drawing: it joins the scene now
+  setSelection(item ? QSet<NodeId>{id} : QSet<NodeId>{});
+  if (item) ensureVisible(item);
+}
+
+void GraphView::selectNodes(const QList<NodeId>& ids) { setSelection(QSet<NodeId>(ids.begin(), ids.end())); }
+
+QList<NodeId> GraphView::selectedNodes() const {
+  QList<NodeId> ids;  // nodes_ holds the op boxes in graph order
+  for (NodeItem* n : nodes_)
+    if (n->isOp() && n->isSelected()) ids.append(n->box().id);
+  return ids;
+}
+
+void GraphView::setSelection(const QSet<NodeId>& ids) {
   {
     const QSignalBlocker block(scene_);
-    scene_->clearSelection();
-    if (item) item->setSelected(true);
+    for (NodeItem* n : nodes_) {
+      if (!n->isOp()) continue;
+      const bool wanted = ids.contains(n->box().id);
+      if (wanted) addNode(n);  // still pending while drawing: it joins the scene now
+      if (n->isSelected() != wanted) n->setSelected(wanted);
+    }
   }
-  if (item) ensureVisible(item);
   onSelectionChanged();
 }
+
+// ---- mouse: selection, rubber band, context menu ----
+
+NodeItem* GraphView::opItemAt(const QPoint& viewPos) const {
+  for (QGraphicsItem* item : items(viewPos)) {
+    if (item->acceptedMouseButtons() == Qt::NoButton) continue;  // e.g. a search-match ring
+    if (item->type() != NodeItem::Type) return nullptr;          // an edge on top
+    auto* box = static_cast<NodeItem*>(item);
+    return box->isOp() ? box : nullptr;
+  }
+  return nullptr;
+}
+
+void GraphView::mousePressEvent(QMouseEvent* event) {
+  const QPoint pos = event->position().toPoint();
+  if (event->button() == Qt::RightButton) {
+    NodeItem* item = opItemAt(pos);
+    if (item && !item->isSelected()) setSelection({item->box().id});
+    emit contextMenuRequested(item ? item->box().id : 0, event->globalPosition().toPoint());
+    event->accept();
+    return;
+  }
+  if (event->button() == Qt::LeftButton) {
+    const bool extend = event->modifiers() & (Qt::ControlModifier | Qt::ShiftModifier);
+    if (NodeItem* item = opItemAt(pos)) {
+      const NodeId id = item->box().id;
+      QSet<NodeId> ids{id};
+      if (extend) {
+        const QList<NodeId> now = selectedNodes();
+        ids = QSet<NodeId>(now.begin(), now.end());
+        if (!ids.remove(id)) ids.insert(id);
+      }
+      setSelection(ids);
+      boxPress_ = true;
+      event->accept();
+      return;
+    }
+    if (extend) {  // a rubber band that adds what it touches
+      if (!rubberBand_) rubberBand_ = new QRubberBand(QRubberBand::Rectangle, viewport());
+      bandOrigin_ = pos;
+      rubberBand_->setGeometry(QRect(pos, QSize()));
+      rubberBand_->show();
+      banding_ = true;
+      event->accept();
+      return;
+    }
+  }
+  QGraphicsView::mousePressEvent(event);  // the background: pans (a click clears the selection)
+}
+
+void GraphView::mouseMoveEvent(QMouseEvent* event) {
+  if (banding_) {
+    if (rubberBand_) rubberBand_->setGeometry(QRect(bandOrigin_, event->position().toPoint()).normalized());
+    event->accept();
+    return;
+  }
+  QGraphicsView::mouseMoveEvent(event);
+}
+
+void GraphView::mouseReleaseEvent(QMouseEvent* event) {
+  if (banding_ && event->button() == Qt::LeftButton) {
+    finishRubberBand(event->position().toPoint());
+    event->accept();
+    return;
+  }
+  if (boxPress_ && event->button() == Qt::LeftButton) {
+    boxPress_ = false;  // the press selected; nothing more (the base would treat it as a pan)
+    event->accept();
+    return;
+  }
+  QGraphicsView::mouseReleaseEvent(event);
+}
+
+void GraphView::mouseDoubleClickEvent(QMouseEvent* event) {
+  // The second press of a quick double click: the same as a press (two Ctrl-clicks toggle twice).
+  const bool extend = event->modifiers() & (Qt::ControlModifier | Qt::ShiftModifier);
+  if (event->button() == Qt::LeftButton && (extend || opItemAt(event->position().toPoint()))) {
+    mousePressEvent(event);
+    return;
+  }
+  QGraphicsView::mouseDoubleClickEvent(event);
+}
+
+void GraphView::finishRubberBand(const QPoint& end) {
+  banding_ = false;
+  if (rubberBand_) rubberBand_->hide();
+  const QRect band = QRect(bandOrigin_, end).normalized();
+  if (band.width() < 2 && band.height() < 2) return;  // a modified click on the background
+  const QRectF area = mapToScene(band).boundingRect();
+  const QList<NodeId> now = selectedNodes();
+  QSet<NodeId> ids(now.begin(), now.end());
+  for (NodeItem* n : nodes_) {
+    if (!n->isOp()) continue;
+    const render::NodeBox& b = n->box();
+    if (area.intersects(QRectF(b.x - b.width / 2, b.y - b.height / 2, b.width, b.height))) ids.insert(b.id);
+  }
+  setSelection(ids);
+}
+
+void GraphView::contextMenuEvent(QContextMenuEvent* event) {
+  event->accept();
+  if (event->reason() == QContextMenuEvent::Mouse) return;  // answered at the right press
+  emit contextMenuRequested(selectedNode(), event->globalPos());  // the menu key
+}
+
+// ---- overlay ----
+
+void GraphView::applyOverlay(NodeItem* item) const {
+  if (!item->isOp()) return;
+  const NodeId id = item->box().id;
+  item->setOverlay(overlayFill_.isEmpty() ? QColor() : overlayFill_.value(id, kOverlayOther), overlayNotes_.value(id));
+}
+
+void GraphView::setOverlay(const QHash<NodeId, QColor>& fill, const QHash<NodeId, QString>& notes) {
+  overlayFill_ = fill;
+  overlayNotes_ = notes;
+  for (NodeItem* n : nodes_) applyOverlay(n);
+  overview_.setOverlay(overlayFill_, kOverlayOther);
+  viewport()->update();
+}
+
+bool GraphView::hasOverlay() const { return !overlayFill_.isEmpty(); }
+
+QColor GraphView::overlayColor(NodeId id) const { return overlayFill_.value(id); }
 
 void GraphView::setHighlights(const QHash<NodeId, QColor>& colors) {
   for (NodeItem* n : nodes_) n->setHighlight(n->isOp() ? colors.value(n->box().id) : QColor());
@@ -413,10 +578,9 @@ void GraphView::scaleBy(double factor) {
 }
 
 void GraphView::onSelectionChanged() {
-  NodeId id = 0;
-  for (QGraphicsItem* item : scene_->selectedItems())
-    if (item->type() == NodeItem::Type) id = static_cast<NodeItem*>(item)->box().id;
-  emit nodeSelected(id);
+  const QList<NodeId> ids = selectedNodes();
+  emit nodeSelected(ids.isEmpty() ? 0 : ids.front());
+  emit selectionChanged(ids);
 }
 
 // ---- navigation and search matches ----
@@ -448,8 +612,8 @@ std::vector<NodeId> GraphView::consumersOf(NodeId id) const {
 }
 
 NodeId GraphView::selectedNode() const {
-  for (QGraphicsItem* item : scene_->selectedItems())
-    if (item->type() == NodeItem::Type) return static_cast<NodeItem*>(item)->box().id;
+  for (NodeItem* n : nodes_)
+    if (n->isOp() && n->isSelected()) return n->box().id;
   return 0;
 }
 

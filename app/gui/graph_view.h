@@ -1,14 +1,19 @@
 // Draws a render::GraphLayout: rounded boxes coloured by op category, cubic edges with
-// "value: type" tooltips. Wheel zooms, dragging the background pans, clicking a node selects it.
+// "value: type" tooltips. Wheel zooms, dragging the background pans, clicking a node selects it
+// (Ctrl/Shift: adds or removes; Ctrl/Shift-drag: rubber band), right click asks for a context menu.
 #pragma once
 #include <QGraphicsItem>
 #include <QGraphicsView>
 #include <QHash>
+#include <QPointer>
+#include <QSet>
 
 #include <vector>
 
 #include "app/gui/overview_picture.h"
 #include "app/render/graph_layout.h"
+
+class QRubberBand;
 
 namespace nest::gui {
 
@@ -28,11 +33,18 @@ class NodeItem : public QGraphicsItem {
   QColor highlight() const { return highlight_; }
   void setMark(const QColor& color);
   QColor mark() const { return mark_; }
+  // Overlay: the fill used instead of the category colour (invalid: none) and a line added to the
+  // tooltip (empty: none). GraphView::setOverlay sets it on every box.
+  void setOverlay(const QColor& fill, const QString& note);
+  QColor overlayFill() const { return overlay_; }
+  QColor shownFill() const { return overlay_.isValid() ? overlay_ : fill_; }
 
  private:
   render::NodeBox box_;
   QColor fill_;
   QColor highlight_, mark_;
+  QColor overlay_;
+  QString tip_;  // the tooltip without the overlay note
 };
 
 // One edge: a cubic B-spline path ending in an arrow head.
@@ -129,6 +141,11 @@ class GraphView : public QGraphicsView {
  protected:
   void wheelEvent(QWheelEvent* event) override;
   void paintEvent(QPaintEvent* event) override;
+  void mousePressEvent(QMouseEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
+  void mouseReleaseEvent(QMouseEvent* event) override;
+  void mouseDoubleClickEvent(QMouseEvent* event) override;
+  void contextMenuEvent(QContextMenuEvent* event) override;
 
  private:
   void scaleBy(double factor);
@@ -136,6 +153,11 @@ class GraphView : public QGraphicsView {
   void drawBatch();                  // adds pending items for a few ms, then yields
   void addNode(NodeItem* item);      // into the scene, if not there yet
   void finishDrawing();
+  NodeItem* opItemAt(const QPoint& viewPos) const;  // the op box under a viewport point, or null
+  // Sets the selection to `ids` (scene signals blocked) and reports it once.
+  void setSelection(const QSet<NodeId>& ids);
+  void applyOverlay(NodeItem* item) const;
+  void finishRubberBand(const QPoint& end);
 
   QGraphicsScene* scene_;
   QList<NodeItem*> nodes_;
@@ -148,6 +170,14 @@ class GraphView : public QGraphicsView {
   quint64 drawGeneration_ = 0;  // bumped on clear: stale batch callbacks do nothing
   const Graph* graph_ = nullptr;
   OverviewPicture overview_;
+  // Overlay by node id, applied to every box as it is created (so across showLayout).
+  QHash<NodeId, QColor> overlayFill_;
+  QHash<NodeId, QString> overlayNotes_;
+  // Mouse: a left press on an op box handled here (no pan); a Ctrl/Shift rubber band from bandOrigin_.
+  bool boxPress_ = false;
+  QPointer<QRubberBand> rubberBand_;
+  QPoint bandOrigin_;
+  bool banding_ = false;
 };
 
 }  // namespace nest::gui

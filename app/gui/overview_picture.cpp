@@ -34,14 +34,22 @@ QPolygonF edgeKnots(const render::EdgePath& edge) {
 
 OverviewPicture::OverviewPicture(const render::GraphLayout& layout) {
   boxes_.reserve(layout.nodes.size());
-  for (const render::NodeBox& b : layout.nodes)
-    boxes_.push_back({QRectF(b.x - b.width / 2, b.y - b.height / 2, b.width, b.height), boxFill(b)});
+  for (const render::NodeBox& b : layout.nodes) {
+    const QColor fill = boxFill(b);
+    boxes_.push_back({QRectF(b.x - b.width / 2, b.y - b.height / 2, b.width, b.height), fill, fill,
+                      b.kind == render::NodeBox::Kind::Op ? b.id : NodeId(0)});
+  }
   edges_.reserve(layout.edges.size());
   for (const render::EdgePath& e : layout.edges) {
     QPolygonF line = edgeKnots(e);
     const QRectF bounds = line.boundingRect().adjusted(-1, -1, 1, 1);  // straight edges have no width
     edges_.push_back({std::move(line), bounds});
   }
+}
+
+void OverviewPicture::setOverlay(const QHash<NodeId, QColor>& fill, const QColor& others) {
+  for (Box& b : boxes_)
+    if (b.id != 0) b.fill = fill.isEmpty() ? b.base : fill.value(b.id, others);
 }
 
 void OverviewPicture::paint(QPainter& painter, const QRectF& exposed) const {

@@ -4,6 +4,7 @@
 // boxes are a few pixels across, so GraphView (zoomed far out) and the Minimap draw this instead.
 #pragma once
 #include <QColor>
+#include <QHash>
 #include <QPolygonF>
 #include <QRectF>
 #include <vector>
@@ -21,11 +22,16 @@ class OverviewPicture {
   bool empty() const { return boxes_.empty() && edges_.empty(); }
   // Draws what intersects `exposed` (scene coordinates) with the painter's current transform.
   void paint(QPainter& painter, const QRectF& exposed) const;
+  // Op boxes in `fill`'s colours, the other op boxes in `others` (GraphView::setOverlay); an empty
+  // `fill` restores the category colours.
+  void setOverlay(const QHash<NodeId, QColor>& fill, const QColor& others);
 
  private:
   struct Box {
     QRectF rect;
     QColor fill;
+    QColor base;     // the category / input / output colour
+    NodeId id = 0;   // op boxes only (ids start at 1)
   };
   struct Edge {
     QPolygonF line;

@@ -256,6 +256,12 @@ void PassExplorer::display(const LayoutPtr& beforeLayout, const LayoutPtr& after
   emit shownChanged(shown_);
 }
 
+void PassExplorer::setOverlay(const QHash<NodeId, QColor>& fill, const QHash<NodeId, QString>& notes) {
+  // Each view keeps the overlay by node id across showLayout: nothing to redo per record.
+  before_->setOverlay(fill, notes);
+  after_->setOverlay(fill, notes);
+}
+
 void PassExplorer::fitBoth() {
   // Fit the larger drawing, then give the other the same zoom, centred horizontally and with the
   // tops (the graph inputs) level.

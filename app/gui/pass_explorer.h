@@ -64,6 +64,9 @@ class PassExplorer : public QWidget {
   // itself when it already existed.
   QList<NodeId> originsOf(NodeId id) const;
   void fitBoth();
+  // An overlay (GraphView::setOverlay) on both views: node ids are shared across snapshots, so
+  // one hash colours both; kept while the record changes (an empty `fill` removes it).
+  void setOverlay(const QHash<NodeId, QColor>& fill, const QHash<NodeId, QString>& notes = {});
 
  signals:
   void shownChanged(int record);                         // both views show `record`
