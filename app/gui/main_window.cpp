@@ -76,7 +76,7 @@ QString humanCount(int64_t n) {
 MainWindow::MainWindow(Options options, QWidget* parent)
     : QMainWindow(parent), options_(options), loadCancel_(std::make_shared<std::atomic<bool>>(false)),
       layoutCancel_(std::make_shared<std::atomic<bool>>(false)) {
-  setWindowTitle(tr("NEST Workbench"));
+  setWindowTitle(tr("NEST Workbench[*]"));
   setAcceptDrops(true);
   view_ = new GraphView(this);
   explorer_ = new PassExplorer(this);
@@ -344,8 +344,8 @@ void MainWindow::onLoadFinished() {
   recoveringFile_.clear();
   document_->reset(model->project, model->projectPath);
   if (recovered) document_->markModified();
-  setWindowModified(document_->isModified());
   adoptModel(model, false);
+  setWindowModified(document_->isModified());
   rebuildDeviceActions();
   startSchedule();
 }

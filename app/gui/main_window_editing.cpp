@@ -478,9 +478,11 @@ void MainWindow::onRecomputed(const LoadOutcome& outcome) {
     if (document_->undoStack()->canUndo()) document_->undoStack()->undo();
     return;
   }
+  // A user looking at an earlier pass stays there; one at the final graph sees the new final graph.
+  const bool atLast = shownRecord_ == static_cast<int>(model_->run.records.size()) - 1;
   const int keepRecord = shownRecord_;
   adoptModel(outcome.model, true);
-  if (keepRecord >= 0 && keepRecord < static_cast<int>(model_->run.records.size()) - 1) selectPass(keepRecord);
+  if (!atLast && keepRecord >= 0 && keepRecord < static_cast<int>(model_->run.records.size())) selectPass(keepRecord);
   rebuildDeviceActions();
   startSchedule();
 }
