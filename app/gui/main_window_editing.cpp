@@ -143,9 +143,11 @@ void MainWindow::buildEditing() {
   deviceBar_ = addToolBar(tr("Device"));
   deviceBar_->setObjectName("deviceBar");
   deviceBar_->hide();
+  deviceBar_->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
   precisionBar_ = addToolBar(tr("Precision"));
   precisionBar_->setObjectName("precisionBar");
   precisionBar_->hide();
+  precisionBar_->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
   for (int i = 0; i < kPrecisions.size(); ++i) {
     const QString p = kPrecisions[i];
     QAction* a = precisionBar_->addAction(p, this, [this, p] { assignPrecision(p); });
