@@ -12,6 +12,8 @@
 #include <set>
 
 #include "app/gui/graph_view.h"
+#include "app/gui/inspector.h"
+#include "app/gui/legend.h"
 #include "app/gui/main_window.h"
 #include "app/gui/partition_panel.h"
 #include "app/gui/project_document.h"
@@ -194,9 +196,25 @@ class TestWorkbenchEditing : public QObject {
     QCOMPARE(w.lastError(), QString("no device 'GPU7' in the project (devices: CPU0, NPU1)"));
     QVERIFY(!w.assignPrecision("int4"));
     QCOMPARE(w.lastError(), QString("unknown precision 'int4' (fp32, int8, int16)"));
-    // The CPU runs it: accepted, one edit.
+    // The CPU runs it: accepted, one edit; the inspector shows the pin.
+    QSignalSpy applied(&w, &MainWindow::editApplied);
     QVERIFY(w.assignDevice("CPU0"));
     QCOMPARE(w.document()->undoStack()->count(), 1);
+    QCOMPARE(w.document()->undoStack()->text(0), QString("Assign Convolution110 to CPU0"));
+    QVERIFY(QTest::qWaitFor([&] { return applied.count() == 1 && !w.isBusy(); }, kTimeoutMs));
+    QCOMPARE(w.graphView()->selectedNodes(), QList<NodeId>{conv});
+    QCOMPARE(w.inspector()->property("key"), QString("Convolution110"));
+    QCOMPARE(w.inspector()->property("device"), QString("CPU0  (pinned)"));
+    QCOMPARE(w.inspector()->property("assigned precision"), QString("(project default)"));
+
+    // Numeric overlays: every op node coloured, a three-row scale in the legend.
+    w.setOverlay(gui::OverlayKind::Macs);
+    QVERIFY(w.overlay().numeric);
+    QCOMPARE(w.overlay().fill.size(), static_cast<int>(w.displayedGraph()->nodes.size()));
+    QCOMPARE(w.overlay().keys.size(), 3);
+    QCOMPARE(w.legend()->item(0)->text(), QString("MACs  (scale)"));
+    w.setOverlay(gui::OverlayKind::None);
+    QVERIFY(!w.graphView()->hasOverlay());
   }
 
   // Calibration from the GUI writes the profile `nestc profile` writes, and the document then

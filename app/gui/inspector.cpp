@@ -134,6 +134,10 @@ void Inspector::showNode(const Graph* graph, NodeId id) {
   expandAll();
 }
 
+void Inspector::addFact(const QString& key, const QString& value) {
+  add(invisibleRootItem(), key, value)->setToolTip(1, value);
+}
+
 QString Inspector::property(const QString& key) const {
   for (int i = 0; i < topLevelItemCount(); ++i)
     if (topLevelItem(i)->text(0) == key) return topLevelItem(i)->text(1);

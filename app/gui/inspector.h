@@ -18,6 +18,8 @@ class Inspector : public QTreeWidget {
   void showNode(const Graph* graph, NodeId id);
   // The pipeline the shown graphs come from, for the provenance chain (null: none shown).
   void setPipeline(const PipelineRun* run) { run_ = run; }
+  // Appends a top-level row (MainWindow adds the node's key and assignment after showNode).
+  void addFact(const QString& key, const QString& value);
   // The value shown for a top-level property ("op", "name", "id", "MACs"...), or "".
   QString property(const QString& key) const;
 

@@ -501,6 +501,7 @@ QString MainWindow::statusFacts() const {
 void MainWindow::onNodeSelected(NodeId id) {
   inspector_->setPipeline(model_ ? &model_->run : nullptr);
   inspector_->showNode(shown_.get(), id);
+  showAssignmentFacts(id);
 }
 
 void MainWindow::buildToolDocks() {

@@ -190,6 +190,7 @@ class MainWindow : public QMainWindow {
   bool applyAssignment(const QString& label, const std::function<void(Assignment&)>& change);
   void refuse(const QString& reason);
   void showNodeMenu(NodeId id, const QPoint& globalPos);
+  void showAssignmentFacts(NodeId id);  // the inspector's key / device / assignment rows
   void updateEditingBusy();
   void showCalibrationDialog();
   bool requireModel();

@@ -783,6 +783,25 @@ void MainWindow::showNodeMenu(NodeId id, const QPoint& globalPos) {
   if (!menu.isEmpty()) menu.exec(globalPos);
 }
 
+void MainWindow::showAssignmentFacts(NodeId id) {
+  const Node* node = shown_ && id ? shown_->findNode(id) : nullptr;
+  if (!node || !document_->isOpen()) return;
+  const std::string key = stableKey(*node);
+  inspector_->addFact(tr("key"), QString::fromStdString(key));
+  const Assignments assignments = documentAssignments(document_->project());
+  const Assignment* a = assignments.find(key);
+  QString device = a && !a->device.empty() ? QString::fromStdString(a->device) + (a->autoPlaced ? tr("  (auto partition)") : tr("  (pinned)"))
+                                           : tr("(default)");
+  if (overlay_.kind == OverlayKind::Device && overlay_.notes.contains(id)) device += "  ·  " + overlay_.notes.value(id);
+  inspector_->addFact(tr("device"), device);
+  QStringList quant;
+  if (a && a->quant.keepFloat) quant << "fp32";
+  if (a && a->quant.precision) quant << QString::fromStdString(quantPrecisionName(*a->quant.precision));
+  if (a && a->quant.schema) quant << QString::fromStdString(quantSchemaName(*a->quant.schema));
+  if (a && a->quant.calibration) quant << QString::fromStdString(calibrationName(*a->quant.calibration));
+  inspector_->addFact(tr("assigned precision"), quant.isEmpty() ? tr("(project default)") : quant.join(", "));
+}
+
 // --- Autosave and recovery ---
 
 bool MainWindow::autosaveNow() {

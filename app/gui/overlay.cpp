@@ -78,7 +78,7 @@ QColor scaleColor(const Overlay& overlay, double value) {
     v = std::log10(std::max(v, 1.0));
   }
   const double t = hi > lo ? std::clamp((v - lo) / (hi - lo), 0.0, 1.0) : 0.5;
-  return mix(overlay.lowColor, overlay.highColor, t);
+  return t < 0.5 ? mix(overlay.lowColor, overlay.midColor, t * 2) : mix(overlay.midColor, overlay.highColor, t * 2 - 1);
 }
 
 Overlay categoryOverlay(OverlayKind kind, const QString& title, const QHash<NodeId, QString>& labelOf,
@@ -113,6 +113,7 @@ Overlay numericOverlay(OverlayKind kind, const QString& title, const QHash<NodeI
   // Green is good, red is bad; for costs (MACs, memory, latency) the big ones are "bad" (hot).
   const QColor good("#57BB8A"), bad("#E67C73");
   o.lowColor = highIsGood ? bad : QColor("#FFF2CC");
+  o.midColor = highIsGood ? QColor("#FFD666") : QColor("#F6B26B");
   o.highColor = highIsGood ? good : bad;
   bool first = true;
   for (auto it = valueOf.begin(); it != valueOf.end(); ++it) {

@@ -43,7 +43,7 @@ struct Overlay {
   // scaleLow > scaleHigh never. `logScale` for quantities spanning decades (MACs, memory).
   bool numeric = false;
   double scaleLow = 0, scaleHigh = 0;
-  QColor lowColor, highColor;
+  QColor lowColor, midColor, highColor;  // a three-stop scale (two blends of two hues look muddy)
   QString unit;
   bool logScale = false;
   bool empty() const { return fill.isEmpty(); }
