@@ -4,6 +4,8 @@
 // `nestc profile`, and recovery of an autosave after a crash.
 #include <QDir>
 #include <QFile>
+#include <QImage>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -15,6 +17,7 @@
 #include "app/gui/inspector.h"
 #include "app/gui/legend.h"
 #include "app/gui/main_window.h"
+#include "app/gui/overlay.h"
 #include "app/gui/partition_panel.h"
 #include "app/gui/project_document.h"
 #include "core/node_keys.h"
@@ -332,6 +335,43 @@ class TestWorkbenchEditing : public QObject {
           applied.last().at(0).toDouble(), stall);
     QVERIFY2(stall <= 100, qPrintable(QString::number(stall)));
     QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+  }
+
+  // Headless parity: `nestc-workbench --project P --overlay device --screenshot OUT.png` renders
+  // device mode (the NPU's colour on the graph and the timeline); a bad kind exits 2.
+  void headlessOverlayScreenshot() {
+    QFile original(r18Project_);
+    QVERIFY(original.open(QIODevice::ReadOnly));
+    nlohmann::json project = nlohmann::json::parse(original.readAll().toStdString());
+    project["nodes"] = {{"/layer3/layer3.0/conv1/Conv", {{"device", "NPU1"}}}};
+    const QString pinned = writeProject(tmp_.filePath("r18-pinned.nestproj"), project);
+    const QString png = tmp_.filePath("device.png");
+    QProcess run;
+    run.setProcessEnvironment([] {
+      QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+      env.insert("QT_QPA_PLATFORM", "offscreen");
+      return env;
+    }());
+    const QString exe = path(testing::binDir() / "nestc-workbench");
+    run.start(exe, {"--project", pinned, "--overlay", "device", "--screenshot", png});
+    QVERIFY(run.waitForFinished(kTimeoutMs));
+    QCOMPARE(run.exitCode(), 0);
+    const QImage image(png);
+    QVERIFY(!image.isNull());
+    // The pinned Conv is drawn in the NPU's colour, and so is its bar in the timeline (the lower
+    // part of the window); nothing else is NPU-coloured in a float-free, single-pin schedule.
+    const QRgb npu = gui::deviceColor(1).rgb();
+    int upper = 0, lower = 0;
+    for (int y = 0; y < image.height(); ++y)
+      for (int x = 0; x < image.width(); ++x)
+        if (image.pixel(x, y) == npu) ++(y < image.height() * 6 / 10 ? upper : lower);
+    QVERIFY2(upper > 100 && lower > 100, qPrintable(QString("%1 %2").arg(upper).arg(lower)));
+
+    run.start(exe, {"--project", pinned, "--overlay", "colour", "--screenshot", png});
+    QVERIFY(run.waitForFinished(kTimeoutMs));
+    QCOMPARE(run.exitCode(), 2);
+    QCOMPARE(QString::fromUtf8(run.readAllStandardError()).trimmed().split('\n').last(),
+             QString("nestc-workbench: error: --overlay: unknown kind 'colour' (device, precision, error, macs, memory, latency)"));
   }
 
  private:

@@ -102,7 +102,11 @@ int main(int argc, char** argv) {
   QApplication::setApplicationDisplayName("NEST Workbench");
 
   QCommandLineParser parser;
-  parser.setApplicationDescription("NEST Workbench: load a model and watch the IR change pass by pass.");
+  parser.setApplicationDescription(
+      "NEST Workbench: load a model and watch the IR change pass by pass; assign each node a device and a\n"
+      "precision (Mode toolbar), auto-partition, calibrate, undo and redo. Examples:\n"
+      "  nestc-workbench model.onnx\n"
+      "  nestc-workbench --project p.nestproj --overlay device --screenshot device.png");
   parser.addHelpOption();
   parser.addPositionalArgument("MODEL", "model to open (.onnx, .onnxtxt, .nir, or a .nestproj project)", "[MODEL]");
   QCommandLineOption projectOption("project", "open project P (.nestproj: pipeline, devices, assignments); a MODEL given too replaces the project's model", "P");
@@ -114,7 +118,7 @@ int main(int argc, char** argv) {
   parser.addOption(calibOption);
   parser.addOption(preprocessOption);
   QCommandLineOption passOption("pass", "show the graph after pass NAME (its last run in -O1 that changed the graph)", "NAME");
-  QCommandLineOption shotOption("screenshot", "open MODEL, grab the window to OUT.png and exit", "OUT.png");
+  QCommandLineOption shotOption("screenshot", "open MODEL (or the project), wait for its work, grab the window to OUT.png and exit", "OUT.png");
   parser.addOption(passOption);
   parser.addOption(shotOption);
   if (!parser.parse(app.arguments())) fail(parser.errorText());
