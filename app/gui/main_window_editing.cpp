@@ -215,6 +215,12 @@ void MainWindow::buildEditMenu(QMenu* edit) {
   edit->addAction(redo);
   edit->addSeparator();
   QMenu* select = edit->addMenu(tr("&Select"));
+  select->addAction(tr("&All Nodes"), this, [this] {
+    if (!shown_) return;
+    QList<NodeId> ids;
+    for (const Node& n : shown_->nodes) ids.append(n.id);
+    view_->selectNodes(ids);
+  })->setShortcut(QKeySequence::SelectAll);
   select->addAction(tr("&Producers Chain"), this, &MainWindow::selectProducerChain)->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_BracketLeft));
   select->addAction(tr("&Consumers Chain"), this, &MainWindow::selectConsumerChain)->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_BracketRight));
   select->addAction(tr("All of This &Op Type"), this, &MainWindow::selectSameOpType)->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
@@ -615,8 +621,9 @@ void MainWindow::calibrate(const CalibrationInputs& inputs, const QString& profi
       if (!document_->edit(tr("Calibrate (%1)").arg(QFileInfo(outcome.profilePath).fileName()),
                            [&](ProjectFile& p) { p.quantization["profile"] = path; })) {
         // The same profile file, rewritten: recompute with the new ranges all the same.
-        model_ = std::make_shared<LoadedModel>(*model_);
-        std::const_pointer_cast<LoadedModel>(model_)->profile.reset();
+        auto reread = std::make_shared<LoadedModel>(*model_);
+        reread->profile.reset();  // read the file again
+        model_ = reread;
         onProjectChanged();
       }
     });
