@@ -12,18 +12,28 @@ namespace nest {
 
 namespace {
 
-bool sameNode(const Node& a, const Graph& ga, const Node& b, const Graph& gb) {
-  if (a.op != b.op || a.inputs != b.inputs || a.outputs != b.outputs || !(a.attrs == b.attrs)) return false;
+enum class NodeChange { None, Rewired, Modified };
+
+// How node `b` (of `gb`) differs from node `a` (of `ga`), the same id in two snapshots.
+NodeChange compareNodes(const Node& a, const Graph& ga, const Node& b, const Graph& gb) {
+  if (a.op != b.op || a.outputs != b.outputs || !(a.attrs == b.attrs) || a.inputs.size() != b.inputs.size())
+    return NodeChange::Modified;
   for (size_t i = 0; i < a.outputs.size(); ++i)
-    if (!(ga.typeOf(a.outputs[i]) == gb.typeOf(b.outputs[i]))) return false;
+    if (!(ga.typeOf(a.outputs[i]) == gb.typeOf(b.outputs[i]))) return NodeChange::Modified;
+  bool renamed = false;
   for (size_t i = 0; i < a.inputs.size(); ++i) {
+    if (a.inputs[i].empty() != b.inputs[i].empty()) return NodeChange::Modified;  // optional operand dropped or given
     if (a.inputs[i].empty()) continue;
     const Tensor* ca = ga.constant(a.inputs[i]);
     const Tensor* cb = gb.constant(b.inputs[i]);
-    if ((ca == nullptr) != (cb == nullptr)) return false;
-    if (ca && !(ca->type() == cb->type() && ca->sameBytes(*cb))) return false;  // weights rewritten
+    if ((ca == nullptr) != (cb == nullptr)) return NodeChange::Modified;
+    if (ca && !(ca->type() == cb->type() && ca->sameBytes(*cb))) return NodeChange::Modified;  // weights rewritten
+    if (a.inputs[i] == b.inputs[i]) continue;
+    // Another value in the same place: only a rewiring when it has the operand's type.
+    if (!(ga.typeOf(a.inputs[i]) == gb.typeOf(b.inputs[i]))) return NodeChange::Modified;
+    renamed = true;
   }
-  return true;
+  return renamed ? NodeChange::Rewired : NodeChange::None;
 }
 
 }  // namespace
@@ -41,15 +51,17 @@ ChangeRecord diffGraphs(const Graph& before, const Graph& after) {
       if (!n.origin.empty()) c.derivedFrom[n.id] = n.origin;
       continue;
     }
-    if (!sameNode(*it->second, before, n, after)) c.modified.push_back(n.id);
+    NodeChange change = compareNodes(*it->second, before, n, after);
     if (n.origin != it->second->origin) {
       std::vector<NodeId> grown;
       for (NodeId id : n.origin)
         if (std::find(it->second->origin.begin(), it->second->origin.end(), id) == it->second->origin.end())
           grown.push_back(id);
       c.derivedFrom[n.id] = grown;
-      if (std::find(c.modified.begin(), c.modified.end(), n.id) == c.modified.end()) c.modified.push_back(n.id);
+      change = NodeChange::Modified;  // it absorbed other nodes
     }
+    if (change == NodeChange::Modified) c.modified.push_back(n.id);
+    else if (change == NodeChange::Rewired) c.rewired.push_back(n.id);
   }
   for (const Node& n : before.nodes)
     if (!seen.count(n.id)) c.removed.push_back(n.id);

@@ -1,6 +1,6 @@
 // Runs a pipeline and instruments it: after every pass an immutable snapshot of the graph (sharing
 // constant storage with the others), the pass's wall time, node counts, and a change record
-// (nodes added, removed, modified; provenance of the nodes the pass created or merged).
+// (nodes added, removed, modified, rewired; provenance of the nodes the pass created or merged).
 #pragma once
 #include <functional>
 #include <map>
@@ -14,14 +14,17 @@
 namespace nest {
 
 struct ChangeRecord {
-  std::vector<NodeId> added, removed, modified;
+  // modified: the node itself changed (op, attributes, results, result or operand types, operand
+  // weights, operand count, or it absorbed other nodes). rewired: only the names of some operands
+  // differ (an upstream node was folded or merged and the node now reads its replacement); the
+  // node computes the same thing from the same kinds of values. The two lists are disjoint.
+  std::vector<NodeId> added, removed, modified, rewired;
   // For each added or modified node whose provenance grew in this pass: the ids it came from.
   std::map<NodeId, std::vector<NodeId>> derivedFrom;
-  bool empty() const { return added.empty() && removed.empty() && modified.empty(); }
+  bool empty() const { return added.empty() && removed.empty() && modified.empty() && rewired.empty(); }
 };
 
-// Compares two graphs by node id: added/removed ids, and nodes whose op, attributes, operands,
-// results or result types differ.
+// Compares two graphs by node id: added/removed ids, modified and rewired nodes (see ChangeRecord).
 ChangeRecord diffGraphs(const Graph& before, const Graph& after);
 
 struct PassRecord {

@@ -61,6 +61,7 @@ nlohmann::json pipelineRunJson(const PipelineRun& run) {
                            {"added", r.changes.added},
                            {"removed", r.changes.removed},
                            {"modified", r.changes.modified},
+                           {"rewired", r.changes.rewired},
                            {"derivedFrom", derived},
                            {"snapshot", snapshotFile(i + 1, r.pass, DumpFormat::Json)}});
   }

@@ -6,6 +6,7 @@
 #include <QPlainTextEdit>
 #include <QStandardPaths>
 #include <QTabWidget>
+#include <QToolButton>
 #include <QtTest>
 
 #include <algorithm>
@@ -15,6 +16,8 @@
 #include "app/gui/ir_diff_view.h"
 #include "app/gui/main_window.h"
 #include "app/gui/pass_explorer.h"
+#include "core/dot_export.h"
+#include "core/op_table.h"
 #include "test_support.h"
 
 using namespace nest;
@@ -36,6 +39,24 @@ int changingRecord(const PipelineRun& run) {
   for (size_t i = 0; i < run.records.size(); ++i)
     if (run.records[i].changed && !run.records[i].changes.empty()) return static_cast<int>(i);
   return -1;
+}
+
+int recordOf(const PipelineRun& run, const std::string& pass) {
+  for (size_t i = 0; i < run.records.size(); ++i)
+    if (run.records[i].pass == pass && run.records[i].changed) return static_cast<int>(i);
+  return -1;
+}
+
+// The view shows `id`'s box (its centre inside the viewport).
+bool inSight(nest::gui::GraphView* view, NodeId id) {
+  nest::gui::NodeItem* item = view->itemForNode(id);
+  return item && view->viewport()->rect().contains(view->mapFromScene(item->sceneBoundingRect().center()));
+}
+
+// The drawing fits its view at the view's zoom (or is shown at natural size).
+bool fits(nest::gui::GraphView* view) {
+  const QRectF r = view->sceneRect();
+  return r.width() * view->zoom() <= view->viewport()->width() + 1 && r.height() * view->zoom() <= view->viewport()->height() + 1;
 }
 
 std::set<NodeId> idsOf(const Graph& g) {
@@ -68,6 +89,123 @@ class TestPassExplorer : public QObject {
     QCOMPARE(same, 3);     // a, c, e
     QCOMPARE(removed, 2);  // b, d
     QCOMPARE(added, 2);    // x, f
+  }
+
+  // ResNet-18 (69 nodes: 20 Conv, 20 BatchNormalization, 17 Relu, 8 Add, MaxPool,
+  // GlobalAveragePool, Flatten, Gemm) at fold-batchnorm: 20 removed, 20 modified, 17 rewired.
+  void explorerSeparatesRewiredAndStepsThroughChanges() {
+    MainWindow w(MainWindow::Options{.persistSettings = false, .errorDialogs = false});
+    w.resize(1400, 900);
+    w.show();
+    QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+    w.openFile(QString::fromStdString((testing::seedModels() / "resnet18" / "model.onnx").string()));
+    QTRY_VERIFY_WITH_TIMEOUT(loaded.count() == 1 && !w.isBusy(), kLoadTimeoutMs);
+    QVERIFY(w.lastError().isEmpty());
+    const PipelineRun& run = w.model()->run;
+    PassExplorer* px = w.passExplorer();
+    const int record = recordOf(run, "fold-batchnorm");
+    QVERIFY(record >= 0);
+    QVERIFY(w.selectPass(record));
+    w.tabs()->setCurrentWidget(px);
+    QTRY_VERIFY_WITH_TIMEOUT(px->shownRecord() == record && !w.isBusy(), kLoadTimeoutMs);
+    QCOMPARE(px->beforeView()->opItemCount(), 69);
+    QCOMPARE(px->afterView()->opItemCount(), 49);
+
+    // Diff marks: ring colour and badge per kind; rewired is its own kind.
+    QCOMPARE(px->beforeView()->highlightCount(PassExplorer::kRemoved), 20);
+    QCOMPARE(px->beforeView()->highlightCount(PassExplorer::kModified), 20);
+    QCOMPARE(px->beforeView()->highlightCount(PassExplorer::kRewired), 17);
+    QCOMPARE(px->afterView()->highlightCount(PassExplorer::kAdded), 0);
+    QCOMPARE(px->afterView()->highlightCount(PassExplorer::kModified), 20);
+    QCOMPARE(px->afterView()->highlightCount(PassExplorer::kRewired), 17);
+    const ChangeRecord& c = run.records[record].changes;
+    for (NodeId id : c.modified) QCOMPARE(px->afterView()->itemForNode(id)->badge(), QStringLiteral("M"));
+    for (NodeId id : c.rewired) QCOMPARE(px->afterView()->itemForNode(id)->badge(), QStringLiteral("R"));
+    for (NodeId id : c.removed) QCOMPARE(px->beforeView()->itemForNode(id)->badge(), QStringLiteral("\u2212"));
+
+    // Both panes at one scale, each drawing fitting its pane.
+    px->fitBoth();
+    QCOMPARE(px->beforeView()->zoom(), px->afterView()->zoom());
+    QVERIFY(fits(px->beforeView()));
+    QVERIFY(fits(px->afterView()));
+    px->afterView()->zoomIn();
+    px->afterView()->zoomIn();
+    QCOMPARE(px->beforeView()->zoom(), px->afterView()->zoom());
+
+    if (qEnvironmentVariableIsSet("NEST_SCREENSHOT_DIR"))
+      px->grab().save(qEnvironmentVariable("NEST_SCREENSHOT_DIR") + "/pass-explorer-resnet18-fold-batchnorm.png");
+
+    // Next / previous change: 20 removed + 20 modified + 17 rewired, top to bottom, wrapping.
+    QCOMPARE(static_cast<int>(px->changes().size()), 57);
+    QCOMPARE(px->currentChange(), -1);
+    QVERIFY(px->nextChangeButton()->isEnabled());
+    int removedSeen = 0;
+    for (int i = 0; i < 57; ++i) {
+      QVERIFY(px->stepChange(+1));
+      QCOMPARE(px->currentChange(), i);
+      const PassExplorer::Change change = px->changes()[i];
+      nest::gui::GraphView* view = change.inBefore ? px->beforeView() : px->afterView();
+      QCOMPARE(view->selectedNode(), change.id);
+      QVERIFY2(inSight(view, change.id), qPrintable(QStringLiteral("change %1 (#%2) not centred").arg(i).arg(change.id)));
+      removedSeen += change.inBefore;
+    }
+    QCOMPARE(removedSeen, 20);
+    QVERIFY(px->stepChange(+1));
+    QCOMPARE(px->currentChange(), 0);
+    QVERIFY(px->stepChange(-1));
+    QCOMPARE(px->currentChange(), 56);
+    px->previousChangeButton()->click();
+    QCOMPARE(px->currentChange(), 55);
+    px->nextChangeButton()->click();
+    QCOMPARE(px->currentChange(), 56);
+    // The shortcuts (N / Shift+N) while the explorer has the focus.
+    w.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    px->afterView()->setFocus();
+    QTest::keyClick(px->afterView(), Qt::Key_N);
+    QCOMPARE(px->currentChange(), 0);
+    QTest::keyClick(px->afterView(), Qt::Key_N, Qt::ShiftModifier);
+    QCOMPARE(px->currentChange(), 56);
+
+    // Changed only: the 12 unchanged nodes dim in each pane (MaxPool, the 8 Relus after the
+    // Adds, GlobalAveragePool, Flatten, Gemm), and undim when switched off.
+    px->setChangedOnly(true);
+    QCOMPARE(px->beforeView()->dimmedCount(), 12);
+    QCOMPARE(px->afterView()->dimmedCount(), 12);
+
+    // Fused activations in the titles, at fuse-activations (9 Conv and 8 Add absorb a Relu);
+    // changed only stays on across passes: 49 -> 32 nodes, 17 modified + 13 rewired + 17 removed.
+    const int fuse = recordOf(run, "fuse-activations");
+    QVERIFY(w.selectPass(fuse));
+    QTRY_VERIFY_WITH_TIMEOUT(px->shownRecord() == fuse && !w.isBusy(), kLoadTimeoutMs);
+    std::map<std::string, int> titles;
+    for (const Node& n : run.records[fuse].after->nodes) ++titles[px->afterView()->itemForNode(n.id)->box().title];
+    QCOMPARE(titles["Conv + Relu"], 9);
+    QCOMPARE(titles["Add + Relu"], 8);
+    QCOMPARE(titles["Conv"], 11);
+    QCOMPARE(titles["Relu"], 0);
+    QCOMPARE(px->afterView()->highlightCount(PassExplorer::kModified), 17);
+    QCOMPARE(px->afterView()->highlightCount(PassExplorer::kRewired), 13);
+    QCOMPARE(static_cast<int>(px->changes().size()), 47);
+    QCOMPARE(px->afterView()->dimmedCount(), 32 - 30);
+    QCOMPARE(px->beforeView()->dimmedCount(), 49 - 47);
+    px->setChangedOnly(false);
+    QCOMPARE(px->afterView()->dimmedCount(), 0);
+    QCOMPARE(px->beforeView()->dimmedCount(), 0);
+
+    // Search matches in a colour of their own: no diff or origin colour, no category colour.
+    px->afterView()->setSearchMatches({run.records[fuse].after->nodes.front().id});
+    QCOMPARE(px->afterView()->searchMatchCount(), 1);
+    const QColor search = nest::gui::GraphView::kSearchColor;
+    for (const QColor& other : {PassExplorer::kAdded, PassExplorer::kRemoved, PassExplorer::kModified,
+                                PassExplorer::kRewired, PassExplorer::kOrigin})
+      QVERIFY(search != other);
+    std::set<std::string> categories;
+    for (const OpDef& def : OpTable::instance().all()) categories.insert(def.category);
+    QVERIFY(categories.size() > 5);
+    for (const std::string& category : categories)
+      QVERIFY2(QColor(QString::fromStdString(categoryColor(category))) != search, category.c_str());
+    QTRY_VERIFY_WITH_TIMEOUT(!w.isBusy(), kLoadTimeoutMs);
   }
 
   void explorerShowsPassChanges() {

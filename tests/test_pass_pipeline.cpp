@@ -3,6 +3,7 @@
 // share weights; change records and provenance are consistent; -O1 leaves no Identity, no
 // BatchNormalization and fused activations.
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "backends/interpreter/interpreter.h"
@@ -112,6 +113,64 @@ class PassPipelineTest : public QObject {
         NEST_VERIFY(!forward.empty(), m.name + ": " + n.describe() + " traces forward to nothing");
       }
     }
+  }
+
+  // Modified (the node itself changed) against rewired (only operand names changed), pinned on
+  // ResNet-18 and mnist-8 at -O1. ResNet-18 has 20 Conv, 20 BatchNormalization, 17 Relu, 8 Add.
+  // fold-batchnorm: the 20 Convs take a new bias and output_scale (modified); the nodes reading a
+  // BatchNormalization's result now read the Conv's: 9 Relu (stem, first Relu of each of the 8
+  // blocks) and the 8 Adds (rewired). fuse-activations: 9 Conv and 8 Add absorb their Relu
+  // (modified); the readers of those Relus that absorbed nothing are rewired: the MaxPool, the 8
+  // second Convs of the blocks, the 3 downsample Convs and the GlobalAveragePool (13).
+  void modifiedIsSeparateFromRewired() {
+    struct Expect {
+      std::string model, pass;
+      size_t added, removed, modified, rewired;
+    };
+    const std::vector<Expect> expected = {
+        {"resnet18", "fold-batchnorm", 0, 20, 20, 17},
+        {"resnet18", "fuse-activations", 0, 17, 17, 13},
+        // mnist-8: the Reshape of a constant is folded; the MatMul now reads a constant (modified).
+        {"mnist-8", "constant-fold", 0, 1, 1, 0},
+        // The two bias Adds fold into their Convs (modified); the Relus after them are rewired.
+        {"mnist-8", "fold-scale-bias", 0, 2, 2, 2},
+        {"mnist-8", "matmul-add-to-gemm", 1, 2, 0, 0},
+        // The two Relus fuse into the Convs (modified); the MaxPools after them are rewired.
+        {"mnist-8", "fuse-activations", 0, 2, 2, 2},
+    };
+    int checked = 0;
+    for (const Expect& e : expected) {
+      const ModelCase* m = nullptr;
+      for (const ModelCase& c : models_)
+        if (c.name == e.model) m = &c;
+      NEST_VERIFY(m, "model " + e.model + " not collected");
+      PipelineRun run = runPipeline(m->graph, namedPipeline("O1"));
+      const PassRecord* r = nullptr;
+      for (const PassRecord& x : run.records)
+        if (x.pass == e.pass && x.changed && !r) r = &x;
+      NEST_VERIFY(r, e.model + ": " + e.pass + " changed nothing");
+      const std::string where = e.model + " at " + e.pass;
+      NEST_VERIFY(r->changes.added.size() == e.added, where + ": added " + std::to_string(r->changes.added.size()));
+      NEST_VERIFY(r->changes.removed.size() == e.removed, where + ": removed " + std::to_string(r->changes.removed.size()));
+      NEST_VERIFY(r->changes.modified.size() == e.modified, where + ": modified " + std::to_string(r->changes.modified.size()));
+      NEST_VERIFY(r->changes.rewired.size() == e.rewired, where + ": rewired " + std::to_string(r->changes.rewired.size()));
+      // Disjoint, and the kinds are what the comment above says.
+      std::set<NodeId> modified(r->changes.modified.begin(), r->changes.modified.end());
+      for (NodeId id : r->changes.rewired) QVERIFY(!modified.count(id));
+      std::map<std::string, int> modifiedOps, rewiredOps;
+      for (NodeId id : r->changes.modified) ++modifiedOps[r->after->findNode(id)->op];
+      for (NodeId id : r->changes.rewired) ++rewiredOps[r->after->findNode(id)->op];
+      if (e.model == "resnet18" && e.pass == "fold-batchnorm") {
+        QCOMPARE(modifiedOps, (std::map<std::string, int>{{"Conv", 20}}));
+        QCOMPARE(rewiredOps, (std::map<std::string, int>{{"Add", 8}, {"Relu", 9}}));
+      }
+      if (e.model == "resnet18" && e.pass == "fuse-activations") {
+        QCOMPARE(modifiedOps, (std::map<std::string, int>{{"Add", 8}, {"Conv", 9}}));
+        QCOMPARE(rewiredOps, (std::map<std::string, int>{{"Conv", 11}, {"GlobalAveragePool", 1}, {"MaxPool", 1}}));
+      }
+      ++checked;
+    }
+    QCOMPARE(checked, 6);
   }
 
   void o1CleansTheSeedModels() {

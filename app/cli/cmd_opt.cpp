@@ -32,9 +32,9 @@ void setPipeline(driver::Job& job, const ParsedArgs& args) {
 }
 
 void printRow(size_t index, const PassRecord& r) {
-  std::printf("%3zu  %-26s %8.2f  %6zu -> %-6zu %+5d %5zu %5zu %5zu\n", index, r.pass.c_str(), r.milliseconds,
+  std::printf("%3zu  %-26s %8.2f  %6zu -> %-6zu %+5d %5zu %5zu %5zu %5zu\n", index, r.pass.c_str(), r.milliseconds,
               r.nodesBefore, r.nodesAfter, static_cast<int>(r.nodesAfter) - static_cast<int>(r.nodesBefore),
-              r.changes.added.size(), r.changes.removed.size(), r.changes.modified.size());
+              r.changes.added.size(), r.changes.removed.size(), r.changes.modified.size(), r.changes.rewired.size());
 }
 
 int opt(const ParsedArgs& args) {
@@ -50,7 +50,8 @@ int opt(const ParsedArgs& args) {
   job.verifyEachPass = args.has("--verify-each");
   DumpFormat format = parseDumpFormat(args.get("--format", "text"));
   bool printAfterAll = args.has("--print-after-all");
-  std::printf("%3s  %-26s %8s  %16s %5s %5s %5s %5s\n", "#", "pass", "ms", "nodes", "delta", "added", "rem", "mod");
+  std::printf("%3s  %-26s %8s  %16s %5s %5s %5s %5s %5s\n", "#", "pass", "ms", "nodes", "delta", "added", "rem", "mod",
+              "rewir");
   size_t index = 0;
   driver::Progress progress;
   progress.onPass = [&](const PassRecord& r) {

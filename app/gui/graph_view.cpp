@@ -31,6 +31,7 @@ constexpr qint64 kBatchNs = 12'000'000;  // batched drawing: scene insertion per
 const QColor kEdgeColor(0x55, 0x5b, 0x66);
 const QColor kSelectColor(0xd9, 0x3a, 0x1e);
 const QColor kOverlayOther(0xdc, 0xdc, 0xdc);  // op nodes an overlay does not list
+constexpr double kDimOpacity = 0.18;  // nodes outside a "changed only" filter
 
 // Text drawn on `fill`: white on dark fills, black on light ones (perceived luminance).
 bool darkFill(const QColor& fill) {
@@ -38,6 +39,9 @@ bool darkFill(const QColor& fill) {
 }
 
 }  // namespace
+
+// Fuchsia: no op category, diff colour, selection or origin mark uses it.
+const QColor GraphView::kSearchColor(0xd0, 0x1c, 0xd0);
 
 // ---- NodeItem ----
 
@@ -61,7 +65,7 @@ void NodeItem::setOverlay(const QColor& fill, const QString& note) {
 }
 
 QRectF NodeItem::boundingRect() const {
-  const double m = 6;  // room for the selection outline and the mark halo
+  const double m = 10;  // room for the selection outline, the mark halo and the highlight badge
   return QRectF(-box_.width / 2 - m, -box_.height / 2 - m, box_.width + 2 * m, box_.height + 2 * m);
 }
 
@@ -89,13 +93,28 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     painter->drawRoundedRect(r.adjusted(-4, -4, 4, 4), radius + 3, radius + 3);
   }
   if (highlight_.isValid()) {
-    QColor tint = highlight_;
-    tint.setAlpha(70);
-    QPen outline(highlight_, 3.0);
-    outline.setCosmetic(true);
+    // A ring outside the box over a dark contour: readable on any fill, and the fill stays the
+    // category colour (a tint would blend the two into a third colour).
+    const QRectF ring = r.adjusted(-3, -3, 3, 3);
+    painter->setBrush(Qt::NoBrush);
+    painter->setPen(QPen(QColor(0x1b, 0x1f, 0x24), 6.5));
+    painter->drawRoundedRect(ring, radius + 2, radius + 2);
+    QPen outline(highlight_, 4.0, dashed_ ? Qt::DashLine : Qt::SolidLine);
+    if (dashed_) outline.setColor(highlight_.lighter(160));
     painter->setPen(outline);
-    painter->setBrush(tint);
-    painter->drawRoundedRect(r.adjusted(1, 1, -1, -1), radius, radius);
+    painter->drawRoundedRect(ring, radius + 2, radius + 2);
+    if (!badge_.isEmpty() && lod >= kBlockLod) {
+      const QRectF disc(r.right() - 4, r.top() - 10, 14, 14);
+      painter->setPen(QPen(QColor(0x1b, 0x1f, 0x24), 1.2));
+      painter->setBrush(highlight_);
+      painter->drawEllipse(disc);
+      QFont f = painter->font();
+      f.setPixelSize(11);
+      f.setBold(true);
+      painter->setFont(f);
+      painter->setPen(darkFill(highlight_) ? Qt::white : Qt::black);
+      painter->drawText(disc, Qt::AlignCenter, badge_);
+    }
   }
   if (selected && (mark_.isValid() || highlight_.isValid())) {  // keep the selection visible on top
     painter->setPen(pen);
@@ -136,9 +155,11 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
                     QFontMetricsF(subFont).elidedText(sub, Qt::ElideMiddle, text.width()));
 }
 
-void NodeItem::setHighlight(const QColor& color) {
-  if (color == highlight_) return;
+void NodeItem::setHighlight(const QColor& color, const QString& badge, bool dashed) {
+  if (color == highlight_ && badge == badge_ && dashed == dashed_) return;
   highlight_ = color;
+  badge_ = badge;
+  dashed_ = dashed;
   update();
 }
 
@@ -529,6 +550,23 @@ void GraphView::setHighlights(const QHash<NodeId, QColor>& colors) {
   for (NodeItem* n : nodes_) n->setHighlight(n->isOp() ? colors.value(n->box().id) : QColor());
 }
 
+void GraphView::setDiffMarks(const QHash<NodeId, DiffMark>& marks) {
+  for (NodeItem* n : nodes_) {
+    const DiffMark m = n->isOp() ? marks.value(n->box().id) : DiffMark{};
+    n->setHighlight(m.color, m.badge, m.dashed);
+  }
+}
+
+void GraphView::setDimmed(bool dim, const QSet<NodeId>& keep) {
+  for (NodeItem* n : nodes_)
+    if (n->isOp()) n->setOpacity(dim && !keep.contains(n->box().id) ? kDimOpacity : 1.0);
+}
+
+int GraphView::dimmedCount() const {
+  return static_cast<int>(
+      std::count_if(nodes_.begin(), nodes_.end(), [](NodeItem* n) { return n->isOp() && n->opacity() < 1.0; }));
+}
+
 int GraphView::highlightCount(const QColor& color) const {
   return static_cast<int>(
       std::count_if(nodes_.begin(), nodes_.end(), [&](NodeItem* n) { return n->isOp() && n->highlight() == color; }));
@@ -653,10 +691,12 @@ void GraphView::setSearchMatches(const QList<NodeId>& ids) {
       QPainterPath path;
       path.addRoundedRect(r, 9, 9);
       auto* ring = new QGraphicsPathItem(path, n);
-      QPen pen(QColor(0xf5, 0xa6, 0x00), 3.0, Qt::SolidLine);
+      QPen pen(kSearchColor, 3.0, Qt::SolidLine);
       pen.setCosmetic(true);
       ring->setPen(pen);
-      ring->setBrush(QColor(0xf5, 0xa6, 0x00, 90));
+      QColor glow = kSearchColor;
+      glow.setAlpha(90);
+      ring->setBrush(glow);
       ring->setFlag(QGraphicsItem::ItemStacksBehindParent);
       ring->setAcceptedMouseButtons(Qt::NoButton);
       ring->setData(kSearchMatchKey, true);

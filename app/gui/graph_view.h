@@ -27,10 +27,14 @@ class NodeItem : public QGraphicsItem {
   void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
   const render::NodeBox& box() const { return box_; }
   bool isOp() const { return box_.kind == render::NodeBox::Kind::Op; }
-  // Highlight: a tint and a thick outline in `color` (invalid colour: none). Mark: a halo around
-  // the box (invalid colour: none). Both are independent of the selection.
-  void setHighlight(const QColor& color);
+  // Highlight: a thick ring around the box in `color` over a dark contour (solid or dashed), and
+  // `badge` (a letter or sign, may be empty) in a disc of that colour on the top right corner; the
+  // fill keeps its category or overlay colour, so the ring never blends into it (invalid colour:
+  // none). Mark: a halo around the box (invalid colour: none). Both are independent of the
+  // selection.
+  void setHighlight(const QColor& color, const QString& badge = {}, bool dashed = false);
   QColor highlight() const { return highlight_; }
+  QString badge() const { return badge_; }
   void setMark(const QColor& color);
   QColor mark() const { return mark_; }
   // Overlay: the fill used instead of the category colour (invalid: none) and a line added to the
@@ -43,6 +47,8 @@ class NodeItem : public QGraphicsItem {
   render::NodeBox box_;
   QColor fill_;
   QColor highlight_, mark_;
+  QString badge_;
+  bool dashed_ = false;
   QColor overlay_;
   QString tip_;  // the tooltip without the overlay note
 };
@@ -101,12 +107,24 @@ class GraphView : public QGraphicsView {
   bool selectProducer();
   bool selectConsumer();
   void focusNode(NodeId id);  // selects `id` and centres the view on it
-  // Search matches: a dashed outline around these nodes (replacing the previous ones).
+  // Search matches: a ring in kSearchColor around these nodes (replacing the previous ones). The
+  // colour is used by nothing else (categories, diff, selection, origin marks).
+  static const QColor kSearchColor;
   void setSearchMatches(const QList<NodeId>& ids);
   int searchMatchCount() const;
   // Per-node highlight colours (replacing the previous ones) and marked nodes (halo in `color`).
   void setHighlights(const QHash<NodeId, QColor>& colors);
+  // The same with a badge and a line style per node (the pass explorer's diff).
+  struct DiffMark {
+    QColor color;
+    QString badge;
+    bool dashed = false;
+  };
+  void setDiffMarks(const QHash<NodeId, DiffMark>& marks);
   int highlightCount(const QColor& color) const;  // op items highlighted in `color`
+  // Dims the op nodes not in `keep` (drawn faintly); an empty optional-like `dim == false` undims all.
+  void setDimmed(bool dim, const QSet<NodeId>& keep = {});
+  int dimmedCount() const;  // op items drawn dimmed
   void setMarks(const QList<NodeId>& ids, const QColor& color);
   QList<NodeId> markedNodes() const;
 

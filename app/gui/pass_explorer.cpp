@@ -5,9 +5,13 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QScrollBar>
+#include <QShortcut>
+#include <QToolButton>
 #include <QSplitter>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
 
 #include "app/gui/graph_view.h"
 #include "app/gui/ir_diff_view.h"
@@ -17,6 +21,7 @@ namespace nest::gui {
 const QColor PassExplorer::kAdded(0x2e, 0xa0, 0x43);
 const QColor PassExplorer::kRemoved(0xd7, 0x3a, 0x49);
 const QColor PassExplorer::kModified(0xf0, 0xa0, 0x0c);
+const QColor PassExplorer::kRewired(0x57, 0x60, 0x6a);
 const QColor PassExplorer::kOrigin(0x1f, 0x6f, 0xeb);
 
 namespace {
@@ -29,6 +34,12 @@ QString recordLabel(const PassRecord& r) {
 
 QString swatch(const QColor& c, const QString& text) {
   return QStringLiteral("<span style='color:%1'>&#9632;</span>&nbsp;%2").arg(c.name(), text);
+}
+
+// A legend entry for a diff mark: its badge in a disc of its colour, as drawn on the nodes.
+QString badgeSwatch(const QColor& c, const QString& badge, const QString& text) {
+  return QStringLiteral("<span style='background-color:%1; color:%2'>&nbsp;<b>%3</b>&nbsp;</span>&nbsp;%4")
+      .arg(c.name(), c.lightness() < 140 ? QStringLiteral("white") : QStringLiteral("black"), badge, text);
 }
 
 }  // namespace
@@ -65,15 +76,49 @@ PassExplorer::PassExplorer(QWidget* parent)
   split->addWidget(side(beforeTitle_, before_));
   split->addWidget(side(afterTitle_, after_));
   split->setChildrenCollapsible(false);
+  previousButton_ = new QToolButton(this);
+  previousButton_->setObjectName("previousChange");
+  previousButton_->setText(tr("Previous change"));
+  previousButton_->setToolTip(tr("Select and centre the previous changed node (Shift+N)"));
+  nextButton_ = new QToolButton(this);
+  nextButton_->setObjectName("nextChange");
+  nextButton_->setText(tr("Next change"));
+  nextButton_->setToolTip(tr("Select and centre the next changed node (N)"));
+  changeLabel_ = new QLabel(this);
+  changedOnlyBox_ = new QCheckBox(tr("Changed only"), this);
+  changedOnlyBox_->setObjectName("changedOnly");
+  changedOnlyBox_->setToolTip(tr("Dim the nodes this pass did not add, remove, modify or rewire"));
+  connect(previousButton_, &QToolButton::clicked, this, [this] { stepChange(-1); });
+  connect(nextButton_, &QToolButton::clicked, this, [this] { stepChange(+1); });
+  connect(changedOnlyBox_, &QCheckBox::toggled, this, [this] { applyChangedOnly(); });
+  // Not Page Up / Page Down (they step passes) nor Alt+Up / Alt+Down (producer / consumer).
+  auto* next = new QShortcut(QKeySequence(Qt::Key_N), this, [this] { stepChange(+1); });
+  auto* previous = new QShortcut(QKeySequence(Qt::SHIFT | Qt::Key_N), this, [this] { stepChange(-1); });
+  next->setContext(Qt::WidgetWithChildrenShortcut);
+  previous->setContext(Qt::WidgetWithChildrenShortcut);
+
+  auto* bar = new QHBoxLayout;
+  bar->setContentsMargins(0, 0, 0, 0);
+  bar->addWidget(previousButton_);
+  bar->addWidget(nextButton_);
+  bar->addWidget(changeLabel_);
+  bar->addSpacing(12);
+  bar->addWidget(changedOnlyBox_);
+  bar->addSpacing(12);
+  bar->addWidget(legend_, 1);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
   layout->setSpacing(4);
-  layout->addWidget(legend_);
+  layout->addLayout(bar);
   layout->addWidget(split, 1);
-  legend_->setText(swatch(kAdded, tr("added")) + "&nbsp;&nbsp;" + swatch(kRemoved, tr("removed")) + "&nbsp;&nbsp;" +
-                   swatch(kModified, tr("modified")) + "&nbsp;&nbsp;" +
-                   swatch(kOrigin, tr("came from (select a node on the right)")) +
-                   tr("&nbsp;&nbsp;&nbsp;&nbsp;Page Up / Page Down: previous / next pass"));
+  legend_->setWordWrap(true);
+  const QString gap = QStringLiteral("&nbsp;&nbsp; ");
+  legend_->setText(badgeSwatch(kAdded, "+", tr("added")) + gap + badgeSwatch(kRemoved, QStringLiteral("&minus;"), tr("removed")) +
+                   gap + badgeSwatch(kModified, "M", tr("modified")) + gap +
+                   badgeSwatch(kRewired, "R", tr("rewired (only operands renamed)")) + gap +
+                   swatch(kOrigin, tr("came from (select a node on the right)")) + gap +
+                   swatch(GraphView::kSearchColor, tr("search match")) +
+                   tr("&nbsp;&nbsp;&nbsp; N / Shift+N: next / previous change; Page Up / Page Down: pass"));
 
   for (GraphView* v : {before_, after_}) {
     connect(v->horizontalScrollBar(), &QScrollBar::valueChanged, this, [this, v] { syncFrom(v); });
@@ -83,6 +128,7 @@ PassExplorer::PassExplorer(QWidget* parent)
   connect(before_, &GraphView::nodeSelected, this, &PassExplorer::onBeforeSelected);
   connect(after_, &GraphView::nodeSelected, this, &PassExplorer::onAfterSelected);
   connect(&watcher_, &QFutureWatcher<Job>::finished, this, &PassExplorer::onJobFinished);
+  updateChangeLabel();
 }
 
 PassExplorer::~PassExplorer() {
@@ -168,6 +214,9 @@ void PassExplorer::refresh() {
     shown_ = -1;
     before_->clear();
     after_->clear();
+    changes_.clear();
+    currentChange_ = -1;
+    updateChangeLabel();
     beforeTitle_->setText(tr("Before"));
     afterTitle_->setText(tr("After"));
     return;
@@ -228,29 +277,36 @@ void PassExplorer::display(const LayoutPtr& beforeLayout, const LayoutPtr& after
 
   const PassRecord& r = model_->run.records[record_];
   const ChangeRecord& c = r.changes;
-  QHash<NodeId, QColor> beforeColors, afterColors;
-  for (NodeId id : c.removed) beforeColors.insert(id, kRemoved);
-  for (NodeId id : c.added) afterColors.insert(id, kAdded);
+  QHash<NodeId, GraphView::DiffMark> beforeMarks, afterMarks;
+  for (NodeId id : c.removed) beforeMarks.insert(id, {kRemoved, QStringLiteral("\u2212"), false});
+  for (NodeId id : c.added) afterMarks.insert(id, {kAdded, QStringLiteral("+"), false});
   for (NodeId id : c.modified) {
-    beforeColors.insert(id, kModified);
-    afterColors.insert(id, kModified);
+    beforeMarks.insert(id, {kModified, QStringLiteral("M"), false});
+    afterMarks.insert(id, {kModified, QStringLiteral("M"), false});
   }
-  before_->setHighlights(beforeColors);
-  after_->setHighlights(afterColors);
+  for (NodeId id : c.rewired) {
+    beforeMarks.insert(id, {kRewired, QStringLiteral("R"), true});
+    afterMarks.insert(id, {kRewired, QStringLiteral("R"), true});
+  }
+  before_->setDiffMarks(beforeMarks);
+  after_->setDiffMarks(afterMarks);
   before_->setMarks({}, kOrigin);
 
   beforeTitle_->setText(tr("Before %1 — %2 nodes, %3 removed")
                             .arg(recordLabel(r))
                             .arg(beforeSnap->nodes.size())
                             .arg(c.removed.size()));
-  afterTitle_->setText(tr("After %1 — %2 nodes, %3 added, %4 modified%5")
+  afterTitle_->setText(tr("After %1 — %2 nodes, %3 added, %4 modified, %5 rewired%6")
                            .arg(recordLabel(r))
                            .arg(r.nodesAfter)
                            .arg(c.added.size())
                            .arg(c.modified.size())
+                           .arg(c.rewired.size())
                            .arg(r.changed ? QString() : tr(" (no change)")));
   const QRectF a = before_->sceneRect(), b = after_->sceneRect();
   offset_ = QPointF(a.center().x() - b.center().x(), a.top() - b.top());  // tops level, as fitBoth
+  collectChanges();
+  applyChangedOnly();
   if (!keepView) fitBoth();
   else syncFrom(after_);
   emit shownChanged(shown_);
@@ -263,15 +319,87 @@ void PassExplorer::setOverlay(const QHash<NodeId, QColor>& fill, const QHash<Nod
 }
 
 void PassExplorer::fitBoth() {
-  // Fit the larger drawing, then give the other the same zoom, centred horizontally and with the
-  // tops (the graph inputs) level.
+  // One scale for both: the largest at which each drawing fits its own view, never magnified
+  // beyond natural size; centred horizontally with the tops (the graph inputs) level.
   const QRectF a = before_->sceneRect(), b = after_->sceneRect();
-  GraphView* bigger = a.width() * a.height() > b.width() * b.height() ? before_ : after_;
+  auto fitScale = [](GraphView* v, const QRectF& r) {
+    const QSize port = v->viewport()->size();
+    if (r.isEmpty() || port.isEmpty()) return 1.0;
+    return std::min({1.0, (port.width() - 4) / r.width(), (port.height() - 4) / r.height()});
+  };
+  const double scale = std::max(0.01, std::min(fitScale(before_, a), fitScale(after_, b)));
   syncing_ = true;
-  bigger->fitToWindow();
+  for (GraphView* v : {before_, after_}) {
+    v->setTransform(QTransform::fromScale(scale, scale));
+    const QRectF r = v->sceneRect();
+    v->centerOn(QPointF(r.center().x(), r.top() + v->viewport()->height() / (2 * scale)));
+  }
   syncing_ = false;
   offset_ = QPointF(a.center().x() - b.center().x(), a.top() - b.top());
-  syncFrom(bigger);
+  syncFrom(after_);
+}
+
+void PassExplorer::collectChanges() {
+  changes_.clear();
+  currentChange_ = -1;
+  if (!model_ || shown_ < 0) return updateChangeLabel();
+  const ChangeRecord& c = model_->run.records[shown_].changes;
+  struct Placed {
+    Change change;
+    QPointF pos;  // in after's scene coordinates
+  };
+  std::vector<Placed> placed;
+  for (const auto* ids : {&c.added, &c.modified, &c.rewired})
+    for (NodeId id : *ids)
+      if (NodeItem* item = after_->itemForNode(id)) placed.push_back({{id, false}, item->scenePos()});
+  for (NodeId id : c.removed)
+    if (NodeItem* item = before_->itemForNode(id)) placed.push_back({{id, true}, item->scenePos() - offset_});
+  std::stable_sort(placed.begin(), placed.end(), [](const Placed& x, const Placed& y) {
+    return x.pos.y() != y.pos.y() ? x.pos.y() < y.pos.y() : x.pos.x() < y.pos.x();
+  });
+  for (const Placed& p : placed) changes_.push_back(p.change);
+  updateChangeLabel();
+}
+
+void PassExplorer::updateChangeLabel() {
+  nextButton_->setEnabled(!changes_.empty());
+  previousButton_->setEnabled(!changes_.empty());
+  if (changes_.empty()) return changeLabel_->setText(shown_ >= 0 ? tr("no changes") : QString());
+  changeLabel_->setText(currentChange_ < 0 ? tr("%n change(s)", nullptr, static_cast<int>(changes_.size()))
+                                           : tr("change %1 of %2").arg(currentChange_ + 1).arg(changes_.size()));
+}
+
+bool PassExplorer::stepChange(int delta) {
+  if (changes_.empty() || delta == 0) return false;
+  const int n = static_cast<int>(changes_.size());
+  if (currentChange_ < 0) currentChange_ = delta > 0 ? 0 : n - 1;
+  else currentChange_ = ((currentChange_ + (delta > 0 ? 1 : -1)) % n + n) % n;
+  const Change& change = changes_[currentChange_];
+  GraphView* view = change.inBefore ? before_ : after_;
+  view->focusNode(change.id);  // the selection aligns the other view on it
+  if (NodeItem* item = view->itemForNode(change.id)) view->centerOn(item);
+  updateChangeLabel();
+  return true;
+}
+
+void PassExplorer::setChangedOnly(bool on) { changedOnlyBox_->setChecked(on); }
+bool PassExplorer::changedOnly() const { return changedOnlyBox_->isChecked(); }
+
+void PassExplorer::applyChangedOnly() {
+  const bool on = changedOnly() && model_ && shown_ >= 0;
+  QSet<NodeId> keepBefore, keepAfter;
+  if (on) {
+    const ChangeRecord& c = model_->run.records[shown_].changes;
+    for (NodeId id : c.removed) keepBefore.insert(id);
+    for (NodeId id : c.added) keepAfter.insert(id);
+    for (const auto* ids : {&c.modified, &c.rewired})
+      for (NodeId id : *ids) {
+        keepBefore.insert(id);
+        keepAfter.insert(id);
+      }
+  }
+  before_->setDimmed(on, keepBefore);
+  after_->setDimmed(on, keepAfter);
 }
 
 void PassExplorer::syncFrom(GraphView* source) {

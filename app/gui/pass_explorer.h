@@ -1,6 +1,9 @@
-// "Before | After": the snapshot before the selected pass next to the one after it, coloured from
-// the pass's change record (added green in after, removed red in before, modified amber in both),
-// with zoom, scroll and selection kept in step. Selecting a node in `after` marks (blue halo) the
+// "Before | After": the snapshot before the selected pass next to the one after it, marked from
+// the pass's change record (added green "+" in after, removed red "−" in before, modified amber
+// "M" and rewired — only operand names changed — dashed slate "R" in both; rings and badges over
+// the category fill, explained by a legend), at one scale, with zoom, scroll and selection kept in
+// step. Next / previous change (N / Shift+N, or the buttons) select and centre the changed nodes
+// top to bottom; "Changed only" dims the unchanged nodes. Selecting a node in `after` marks (blue halo) the
 // nodes of `before` it came from. Follows the main window's pass list, can hide the passes that
 // changed nothing, and steps through the visible passes (Page Up / Page Down in the main window).
 // Layouts are computed off the UI thread, sharing the window's per-snapshot cache, and only while
@@ -20,6 +23,7 @@
 class QCheckBox;
 class QLabel;
 class QListWidget;
+class QToolButton;
 
 namespace nest::gui {
 
@@ -31,7 +35,7 @@ class PassExplorer : public QWidget {
  public:
   using LayoutCache = std::map<const Graph*, LayoutPtr>;
 
-  static const QColor kAdded, kRemoved, kModified, kOrigin;
+  static const QColor kAdded, kRemoved, kModified, kRewired, kOrigin;
 
   explicit PassExplorer(QWidget* parent = nullptr);
   ~PassExplorer() override;
@@ -63,7 +67,24 @@ class PassExplorer : public QWidget {
   // The nodes of `before` that `after` node `id` came from in this pass: derivedFrom[id], plus id
   // itself when it already existed.
   QList<NodeId> originsOf(NodeId id) const;
+  // Fits both drawings at one scale: the largest at which each fits its own view (never above 1).
   void fitBoth();
+
+  // Changed nodes of the shown record, top to bottom (before's nodes placed where after's would
+  // be): added, modified and rewired nodes of after, removed nodes of before.
+  struct Change {
+    NodeId id = 0;
+    bool inBefore = false;  // a removed node, shown in the before view
+  };
+  const std::vector<Change>& changes() const { return changes_; }
+  int currentChange() const { return currentChange_; }  // -1: none visited yet
+  // Selects and centres the next (+1) / previous (-1) change, wrapping around; false when none.
+  bool stepChange(int delta);
+  // "Changed only": dims every node that the pass neither added, removed, modified nor rewired.
+  void setChangedOnly(bool on);
+  bool changedOnly() const;
+  QToolButton* nextChangeButton() const { return nextButton_; }
+  QToolButton* previousChangeButton() const { return previousButton_; }
   // An overlay (GraphView::setOverlay) on both views: node ids are shared across snapshots, so
   // one hash colours both; kept while the record changes (an empty `fill` removes it).
   void setOverlay(const QHash<NodeId, QColor>& fill, const QHash<NodeId, QString>& notes = {});
@@ -90,6 +111,9 @@ class PassExplorer : public QWidget {
   void onBeforeSelected(NodeId id);
   void onAfterSelected(NodeId id);
   void updateDiff();
+  void collectChanges();
+  void updateChangeLabel();
+  void applyChangedOnly();
   LayoutPtr cached(const std::shared_ptr<const Graph>& graph) const;
 
   GraphView* before_ = nullptr;
@@ -98,6 +122,12 @@ class PassExplorer : public QWidget {
   QLabel* afterTitle_ = nullptr;
   QLabel* legend_ = nullptr;
   QCheckBox* hideBox_ = nullptr;
+  QCheckBox* changedOnlyBox_ = nullptr;
+  QToolButton* nextButton_ = nullptr;
+  QToolButton* previousButton_ = nullptr;
+  QLabel* changeLabel_ = nullptr;
+  std::vector<Change> changes_;
+  int currentChange_ = -1;
   QListWidget* list_ = nullptr;
   IrDiffView* diff_ = nullptr;
   LayoutCache ownCache_;

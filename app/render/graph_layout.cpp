@@ -87,6 +87,9 @@ Drawing describe(const Graph& g) {
     b.kind = NodeBox::Kind::Op;
     b.id = n.id;
     b.title = n.op;
+    // A fused activation (fuse-activations) is part of what the node computes: "Conv + Relu".
+    const std::string activation = n.attrs.has("activation") ? n.attrs.getString("activation", "") : "";
+    if (!activation.empty()) b.title += " + " + activation;
     const OpDef* def = OpTable::instance().find(n.op);
     b.category = def ? def->category : "";
     std::string type = n.outputs.empty() ? std::string() : typeText(g, n.outputs[0]);
