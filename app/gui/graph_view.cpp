@@ -65,7 +65,7 @@ void NodeItem::setOverlay(const QColor& fill, const QString& note) {
 }
 
 QRectF NodeItem::boundingRect() const {
-  const double m = 10;  // room for the selection outline, the mark halo and the highlight badge
+  const double m = 20;  // room for the selection outline, the mark halo and the highlight ring and badge
   return QRectF(-box_.width / 2 - m, -box_.height / 2 - m, box_.width + 2 * m, box_.height + 2 * m);
 }
 
@@ -95,21 +95,24 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
   if (highlight_.isValid()) {
     // A ring outside the box over a dark contour: readable on any fill, and the fill stays the
     // category colour (a tint would blend the two into a third colour).
+    // At least ~3 pixels wide on screen whatever the zoom (within the bounding margin).
+    const double width = std::clamp(3.5 / std::max(lod, 1e-3), 4.0, 12.0);
     const QRectF ring = r.adjusted(-3, -3, 3, 3);
     painter->setBrush(Qt::NoBrush);
-    painter->setPen(QPen(QColor(0x1b, 0x1f, 0x24), 6.5));
+    painter->setPen(QPen(QColor(0x1b, 0x1f, 0x24), width + std::clamp(2.5 / std::max(lod, 1e-3), 2.5, 6.0)));
     painter->drawRoundedRect(ring, radius + 2, radius + 2);
-    QPen outline(highlight_, 4.0, dashed_ ? Qt::DashLine : Qt::SolidLine);
-    if (dashed_) outline.setColor(highlight_.lighter(160));
+    QPen outline(dashed_ ? highlight_.lighter(170) : highlight_, width, dashed_ ? Qt::DashLine : Qt::SolidLine);
     painter->setPen(outline);
     painter->drawRoundedRect(ring, radius + 2, radius + 2);
     if (!badge_.isEmpty() && lod >= kBlockLod) {
-      const QRectF disc(r.right() - 4, r.top() - 10, 14, 14);
-      painter->setPen(QPen(QColor(0x1b, 0x1f, 0x24), 1.2));
+      // A disc on the top right corner, about 12 pixels across on screen (at most 36 units).
+      const double d = std::clamp(12.0 / lod, 14.0, 36.0);
+      const QRectF disc(r.right() - d / 2, r.top() - d / 2, d, d);
+      painter->setPen(QPen(QColor(0x1b, 0x1f, 0x24), d / 12));
       painter->setBrush(highlight_);
       painter->drawEllipse(disc);
       QFont f = painter->font();
-      f.setPixelSize(11);
+      f.setPixelSize(std::max(1, static_cast<int>(d * 0.75)));
       f.setBold(true);
       painter->setFont(f);
       painter->setPen(darkFill(highlight_) ? Qt::white : Qt::black);

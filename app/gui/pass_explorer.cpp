@@ -104,12 +104,12 @@ PassExplorer::PassExplorer(QWidget* parent)
   bar->addWidget(changeLabel_);
   bar->addSpacing(12);
   bar->addWidget(changedOnlyBox_);
-  bar->addSpacing(12);
-  bar->addWidget(legend_, 1);
+  bar->addStretch(1);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
   layout->setSpacing(4);
   layout->addLayout(bar);
+  layout->addWidget(legend_);
   layout->addWidget(split, 1);
   legend_->setWordWrap(true);
   const QString gap = QStringLiteral("&nbsp;&nbsp; ");
