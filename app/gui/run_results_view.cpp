@@ -161,7 +161,12 @@ void RunResultsView::setOutcome(const BuildOutcome& outcome) {
                                : tr("The float interpreter's outputs differ in count or shape: no comparison."));
   QStringList lines = outcome.statistics;
   if (!outcome.latencySource.isEmpty())
-    lines.prepend(tr("Latency overlay: %1 (%2 nodes)").arg(outcome.latencySource).arg(outcome.nodeUs.size()));
+    lines.prepend(tr("Latency overlay: %1 per node (%2 nodes)%3")
+                      .arg(outcome.latencySource)
+                      .arg(outcome.nodeUs.size())
+                      .arg(outcome.target == "cpu" ? tr("; each node compiled alone and timed by the partition cost model, "
+                                                        "scaled to the whole graph's time")
+                                                   : QString()));
   statistics_->setPlainText(lines.isEmpty() ? tr("(the %1 runner measures nothing)").arg(outcome.target) : lines.join('\n'));
 }
 
