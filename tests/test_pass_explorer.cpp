@@ -221,7 +221,7 @@ class TestPassExplorer : public QObject {
     QVERIFY(px);
     QCOMPARE(w.tabs()->count(), 4);
     QCOMPARE(w.tabs()->tabText(0), QStringLiteral("Graph"));
-    QCOMPARE(w.tabs()->tabText(3), QStringLiteral("Low-level IR"));
+    QCOMPARE(w.tabs()->tabText(3), QStringLiteral("Code"));
 
     const int record = changingRecord(run);
     QVERIFY2(record >= 0, "mnist-8 -O1 should have a pass that changes the graph");

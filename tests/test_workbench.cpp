@@ -10,6 +10,7 @@
 
 #include "app/gui/graph_view.h"
 #include "app/gui/inspector.h"
+#include "app/gui/code_view.h"
 #include "app/gui/lir_view.h"
 #include "app/gui/main_window.h"
 #include "app/gui/overview_picture.h"
@@ -255,7 +256,8 @@ class TestWorkbench : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(w.model() && !w.isBusy(), kLoadTimeoutMs);
     gui::LirView* lir = w.lirView();
     QSignalSpy lowered(lir, &gui::LirView::lowered);
-    w.tabs()->setCurrentWidget(lir);
+    w.tabs()->setCurrentWidget(w.codeView());
+    w.codeView()->showPage(gui::CodeView::Page::Lir);
     QTRY_VERIFY_WITH_TIMEOUT(lowered.count() == 1 && !lir->isBusy(), kLoadTimeoutMs);
     QVERIFY2(lir->summaryText().contains("planned vs"), qPrintable(lir->summaryText()));
     QVERIFY(lir->passCount() >= 6);

@@ -39,7 +39,7 @@ void LirView::setGraph(std::shared_ptr<const Graph> graph) {
   if (graph_ == result_.graph) return;
   passes_->clear();
   text_->clear();
-  summary_->setText(graph_ ? tr("The final graph is lowered to the low-level IR when this tab is shown.")
+  summary_->setText(graph_ ? tr("The graph shown is lowered to the low-level IR when this tab is shown.")
                            : tr("Open a model to see its low-level IR."));
   startIfNeeded();
 }

@@ -33,6 +33,7 @@
 #include "app/gui/ir_diff_view.h"
 #include "app/gui/pass_explorer.h"
 #include "app/gui/legend.h"
+#include "app/gui/code_view.h"
 #include "app/gui/lir_view.h"
 #include "app/gui/minimap.h"
 #include "app/gui/search_panel.h"
@@ -81,17 +82,19 @@ MainWindow::MainWindow(Options options, QWidget* parent)
   view_ = new GraphView(this);
   explorer_ = new PassExplorer(this);
   diffView_ = new IrDiffView(this);
-  lirView_ = new LirView(this);
+  codeView_ = new CodeView(this);
+  lirView_ = codeView_->lirView();
   tabs_ = new QTabWidget(this);
   tabs_->setDocumentMode(true);
   tabs_->addTab(view_, tr("Graph"));
   tabs_->addTab(explorer_, tr("Before | After"));
   tabs_->addTab(diffView_, tr("Text diff"));
-  tabs_->addTab(lirView_, tr("Low-level IR"));
+  tabs_->addTab(codeView_, tr("Code"));
   setCentralWidget(tabs_);
   buildDocks();
   buildToolDocks();
   buildEditing();
+  buildBuildTools();
   buildMenus();
 
   facts_ = new QLabel(tr("Open a model (File > Open, or drop a file here)"), this);
@@ -185,6 +188,7 @@ void MainWindow::buildMenus() {
   quit->setShortcut(QKeySequence::Quit);
 
   buildEditMenu(menuBar()->addMenu(tr("&Edit")));
+  buildBuildMenu(menuBar()->addMenu(tr("&Build")));
 
   QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
   QAction* zoomIn = viewMenu->addAction(tr("Zoom &In"), view_, &GraphView::zoomIn);
@@ -374,7 +378,7 @@ void MainWindow::adoptModel(std::shared_ptr<const LoadedModel> model, bool after
     if (selection.isEmpty() && selected) view_->selectNode(selected);
   }
   explorer_->setModel(model_);
-  lirView_->setGraph(snapshot(last));
+  rebuildTargets();
   if (!afterEdit) {
     setWindowTitle(tr("%1[*] — NEST Workbench").arg(displayName(model_->path)));
     addRecentFile(model_->projectPath.isEmpty() ? model_->path : model_->projectPath);
@@ -481,6 +485,10 @@ void MainWindow::display(int record, std::shared_ptr<const Graph> graph, const L
   search_->setGraph(shown_.get());
   legend_->showLayout(*layout);
   facts_->setText(statusFacts());
+  const int records = static_cast<int>(model_->run.records.size());
+  codeView_->setState(shown_, record >= 0 && record < records
+                                  ? tr("after %1 (pass %2 of %3)").arg(passLabel(model_->run.records[record])).arg(record + 1).arg(records)
+                                  : tr("as imported"));
   applyOverlay();
   emit displayChanged();
 }
@@ -502,6 +510,7 @@ void MainWindow::onNodeSelected(NodeId id) {
   inspector_->setPipeline(model_ ? &model_->run : nullptr);
   inspector_->showNode(shown_.get(), id);
   showAssignmentFacts(id);
+  highlightInstructions(id);
 }
 
 void MainWindow::buildToolDocks() {

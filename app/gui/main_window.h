@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 
+#include "app/gui/build_jobs.h"
 #include "app/gui/load_jobs.h"
 #include "app/gui/overlay.h"
 #include "app/gui/partition_jobs.h"
@@ -31,6 +32,7 @@ class GraphView;
 class Inspector;
 class IrDiffView;
 class LirView;
+class CodeView;
 class PassExplorer;
 class Legend;
 class Minimap;
@@ -86,7 +88,8 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs() const { return tabs_; }
   PassExplorer* passExplorer() const { return explorer_; }
   IrDiffView* irDiffView() const { return diffView_; }
-  LirView* lirView() const { return lirView_; }
+  LirView* lirView() const { return lirView_; }  // inside the Code tab
+  CodeView* codeView() const { return codeView_; }
   SearchPanel* searchPanel() const { return search_; }
   Legend* legend() const { return legend_; }
   Minimap* minimap() const { return minimap_; }
@@ -146,6 +149,19 @@ class MainWindow : public QMainWindow {
   // Asks (interactive windows) whether to recover each pending autosave, else discards it.
   void offerRecovery();
 
+  // --- Build (main_window_build.cpp) ---
+  // The target chooser: the registry's compiling backends, and hetero with a deviceConfig.
+  QString buildTarget() const;
+  bool setBuildTarget(const QString& target);  // false when the chooser lacks it
+  // Build > Compile and Build and Run, in the background (the tool task: progress, Cancel); the
+  // result fills the Code tab (lastBuild()).
+  void compile();
+  void buildAndRun(const RunInput& input);
+  std::shared_ptr<const BuildOutcome> lastBuild() const { return lastBuild_; }
+  // Per-node latencies measured by a run (µs by node name): the latency overlay shows them, in
+  // place of the partition cost model's, on every graph whose nodes carry those names.
+  void setMeasuredLatency(const QHash<QString, double>& usByNodeName, const QString& source);
+
   static QString fileFilter();
   static bool isModelFile(const QString& path);
 
@@ -194,6 +210,14 @@ class MainWindow : public QMainWindow {
   void updateEditingBusy();
   void showCalibrationDialog();
   bool requireModel();
+  // Build (main_window_build.cpp)
+  void buildBuildTools();
+  void buildBuildMenu(QMenu* menu);
+  void rebuildTargets();
+  void buildAndRunDialog();
+  void onBuildFinished(const BuildOutcome& outcome);
+  QHash<NodeId, double> measuredLatency(const Graph& graph) const;
+  void highlightInstructions(NodeId id);
   std::shared_ptr<const Graph> floatGraph() const;  // the float pipeline's result
   driver::Job currentJob() const;
   QString suggestedPath(const QString& suffix) const;
@@ -207,6 +231,11 @@ class MainWindow : public QMainWindow {
   PassExplorer* explorer_ = nullptr;
   IrDiffView* diffView_ = nullptr;
   LirView* lirView_ = nullptr;
+  CodeView* codeView_ = nullptr;
+  QComboBox* targetBox_ = nullptr;
+  std::shared_ptr<const BuildOutcome> lastBuild_;
+  QHash<QString, double> measuredUs_;  // by node name, from the last run
+  QString measuredSource_;
   QListWidget* passes_ = nullptr;
   Inspector* inspector_ = nullptr;
   SearchPanel* search_ = nullptr;

@@ -301,7 +301,8 @@ Overlay MainWindow::computeOverlay(OverlayKind kind) const {
     case OverlayKind::Macs: return macsOverlay(g);
     case OverlayKind::Memory: return memoryOverlay(g);
     case OverlayKind::Latency: {
-      QHash<NodeId, double> us;
+      QHash<NodeId, double> us = measuredLatency(g);  // a run's measurement first
+      if (!us.isEmpty()) return numericOverlay(kind, tr("Latency (%1)").arg(measuredSource_), us, QStringLiteral("µs"), false, true);
       if (costs_ && costsGraph_ && drawsSame(*costsGraph_, g)) {
         QHash<NodeId, int> deviceOf;
         for (const PartitionRow& p : summary_.partitions)
