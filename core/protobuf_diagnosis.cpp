@@ -1,5 +1,6 @@
 #include "core/protobuf_diagnosis.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 
@@ -17,23 +18,24 @@ std::string grouped(uint64_t n) {
   return out;
 }
 
-// Text: the first bytes are printable ASCII / UTF-8 (and whitespace), with no NUL. Binary
-// protobuf nearly always has control bytes (small lengths and tags) within its first 64 bytes.
+// Text: the first 16 bytes are printable ASCII / UTF-8 or whitespace. An ONNX model starts with a
+// field tag (0x08 for ir_version) and has control bytes (small tags and lengths) early on.
 bool looksLikeText(const std::string& bytes) {
-  const size_t n = std::min<size_t>(bytes.size(), 512);
-  if (n == 0) return false;
+  const size_t n = std::min<size_t>(bytes.size(), 16);
   for (size_t i = 0; i < n; ++i) {
     const auto c = static_cast<unsigned char>(bytes[i]);
-    if (c == '\n' || c == '\r' || c == '\t' || c >= 0x20) continue;
-    return false;
+    if (c != '\n' && c != '\r' && c != '\t' && c < 0x20) return false;
   }
-  return true;
+  return n > 0;
 }
 
 // The start of the text, on one line, quoted.
 std::string textSample(const std::string& bytes) {
   std::string s;
-  for (char c : bytes.substr(0, 40)) s += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+  for (char c : bytes.substr(0, 40)) {
+    const auto u = static_cast<unsigned char>(c);
+    s += (c == '\n' || c == '\r' || c == '\t') ? ' ' : (u < 0x20 || u == 0x7f) ? '?' : c;
+  }
   return "\"" + s + (bytes.size() > 40 ? "…" : "") + "\"";
 }
 

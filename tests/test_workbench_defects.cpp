@@ -97,6 +97,12 @@ class TestWorkbenchDefects : public QObject {
     const std::string found = errorOf([&] { loadModel(text); });
     QVERIFY2(found.find("not an ONNX protobuf (text found: \"hello, this is not a model \")") != std::string::npos, found.c_str());
     QVERIFY(found.find("protobuf parse failed") == std::string::npos);
+    std::ofstream(text, std::ios::binary) << "this is not a protobuf \x01\x02";  // text with a few control bytes
+    const std::string mixed = errorOf([&] { loadModel(text); });
+    QVERIFY2(mixed.find("not an ONNX protobuf (text found: \"this is not a protobuf ??\")") != std::string::npos, mixed.c_str());
+    std::ofstream(text, std::ios::binary | std::ios::trunc).write("\x0f\x01\x02", 3);  // wire type 7 does not exist
+    const std::string wire = errorOf([&] { loadModel(text); });
+    QVERIFY2(wire.find("not an ONNX protobuf (invalid wire data at byte 0 of 3 bytes)") != std::string::npos, wire.c_str());
   }
 
   // Defect 7: file, line, column and key of a broken project.
