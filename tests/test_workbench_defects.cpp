@@ -140,6 +140,31 @@ class TestWorkbenchDefects : public QObject {
     QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains("--overlay: unknown kind 'colours'"));
   }
 
+  // Defect 9: the --pass lookup and the pass list name the project's pipeline, not -O1.
+  void passLookupNamesTheProjectPipeline() {
+    QTemporaryDir dir;
+    const QString project = dir.filePath("p.nestproj");
+    {
+      QFile f(project);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write(QStringLiteral(R"({"format": "nest-project", "version": 1, "model": "%1", "pipeline": "O2"})").arg(lenet()).toUtf8());
+    }
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("QT_QPA_PLATFORM", "offscreen");
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(NEST_BIN_DIR "/nestc-workbench"),
+            {"--project", project, "--pass", "no-such-pass", "--screenshot", dir.filePath("x.png")});
+    QVERIFY(p.waitForFinished(120'000));
+    QCOMPARE(p.exitCode(), 2);
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    QVERIFY2(err.contains("error: no pass 'no-such-pass' in the -O2 pipeline (its passes: eliminate-noops, fold-shape-computations, constant-fold, dce, "), qPrintable(err));
+
+    MainWindow w(MainWindow::Options{.persistSettings = false, .errorDialogs = false});
+    QVERIFY(loadInto(w, project));
+    QCOMPARE(w.passList()->toolTip().left(18), QStringLiteral("Pipeline -O2: pass"));
+  }
+
   // Defect 12: every pair of category colours clearly apart (CIELAB ΔE76 >= 20).
   void categoryColoursAreDistinct() {
     const std::vector<std::string> categories = {"conv", "linear", "activation", "pool", "norm", "elementwise",
