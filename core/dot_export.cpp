@@ -8,10 +8,12 @@
 namespace nest {
 
 std::string categoryColor(const std::string& category) {
+  // Every pair at least 20 apart in CIELAB (ΔE76; tests/test_workbench_defects.cpp checks it):
+  // conv / linear, and shape / tensor, used to be near twins.
   static const std::unordered_map<std::string, std::string> colors = {
-      {"conv", "#8fb8de"},   {"linear", "#a7c7e7"}, {"activation", "#f6c28b"}, {"pool", "#b5e3b0"},
-      {"norm", "#d7b8e8"},   {"elementwise", "#f3e59a"}, {"reduce", "#f0b8b8"}, {"tensor", "#d9d9d9"},
-      {"shape", "#e6e6e6"},  {"quant", "#c5e0dc"},  {"resize", "#c9e4c5"},  {"control", "#eeeeee"}};
+      {"conv", "#6fa8dc"},   {"linear", "#c27ba0"}, {"activation", "#f6b26b"}, {"pool", "#93c47d"},
+      {"norm", "#b4a7d6"},   {"elementwise", "#ffe599"}, {"reduce", "#e06666"}, {"tensor", "#76a5af"},
+      {"shape", "#d9d9d9"},  {"quant", "#5fd3b3"},  {"resize", "#d5e84f"},  {"control", "#c9a27e"}};
   auto it = colors.find(category);
   return it == colors.end() ? "#ffffff" : it->second;
 }

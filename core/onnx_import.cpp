@@ -17,6 +17,7 @@
 #include "core/onnx_quant_lowering.h"
 #include "core/onnx_tensor.h"
 #include "core/op_table.h"
+#include "core/protobuf_diagnosis.h"
 #include "core/verifier.h"
 
 namespace nest {
@@ -50,9 +51,14 @@ onnx::ModelProto loadModelProto(const fs::path& file) {
     if (!parser.ParseFromString(ss.str(), &model))
       failBadInput(file.string() + " is not a valid ONNX text model: " + errors.first);
   } else {
-    google::protobuf::io::IstreamInputStream stream(&in);
-    if (!model.ParseFromZeroCopyStream(&stream))
-      failBadInput(file.string() + " is not a valid ONNX model (protobuf parse failed)");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string bytes = ss.str();
+    if (!model.ParseFromString(bytes)) {
+      const std::string damage = describeProtobufDamage(bytes);
+      failBadInput(file.string() + " is not a valid ONNX model: " +
+                   (damage.empty() ? "its protobuf is damaged inside (a nested message does not parse)" : damage));
+    }
   }
   if (!model.has_graph()) failBadInput(file.string() + " has no graph");
   return model;

@@ -1,5 +1,6 @@
 #include "core/project_file.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -15,6 +16,22 @@ constexpr int kVersion = 1;
 
 bool isLevel(const std::string& s) { return s == "O0" || s == "O1" || s == "O2"; }
 
+// "3:14": the 1-based line and column of byte offset `offset` of `text` (columns count bytes).
+std::string lineColumn(const std::string& text, size_t offset) {
+  offset = std::min(offset, text.size());
+  size_t line = 1, lineStart = 0;
+  for (size_t i = 0; i < offset; ++i)
+    if (text[i] == '\n') ++line, lineStart = i + 1;
+  return std::to_string(line) + ":" + std::to_string(offset - lineStart + 1);
+}
+
+// The parser's message without its "[json.exception.parse_error.101] parse error at line 3,
+// column 14: " prefix (the position is given as file:line:column instead).
+std::string parserReason(const std::string& what) {
+  const size_t colon = what.find(": ");
+  return colon == std::string::npos ? what : what.substr(colon + 2);
+}
+
 }  // namespace
 
 ProjectFile parseProjectFile(const std::string& text, const std::string& source) {
@@ -23,45 +40,51 @@ ProjectFile parseProjectFile(const std::string& text, const std::string& source)
   try {
     j = json::parse(text);
   } catch (const json::parse_error& e) {
-    failBadInput(source + ": not valid JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+    // e.byte is 1-based: the byte the parser stopped at (the one after the text at its end).
+    failBadInput(source + ":" + lineColumn(text, e.byte ? e.byte - 1 : 0) + ": not valid JSON: " + parserReason(e.what()));
   }
-  auto bad = [&](const std::string& msg) { failBadInput(source + ": " + msg); };
+  // "p.nestproj:3:14: ..." at the first occurrence of "key" (a top-level or nested key), else
+  // "p.nestproj: ...".
+  auto bad = [&](const std::string& msg, const std::string& key = std::string()) {
+    const size_t at = key.empty() ? std::string::npos : text.find("\"" + key + "\"");
+    failBadInput(source + (at == std::string::npos ? std::string() : ":" + lineColumn(text, at)) + ": " + msg);
+  };
   if (!j.is_object()) bad("a project file is a JSON object");
-  if (!j.contains("format") || j["format"] != kFormat) bad("\"format\" must be \"nest-project\"");
-  if (!j.contains("version") || !j["version"].is_number_integer()) bad("\"version\" (an integer) is missing");
+  if (!j.contains("format") || j["format"] != kFormat) bad("\"format\" must be \"nest-project\"", "format");
+  if (!j.contains("version") || !j["version"].is_number_integer()) bad("\"version\" (an integer) is missing", "version");
   if (j["version"].get<int64_t>() != kVersion)
-    bad("unsupported version " + j["version"].dump() + " (this workbench reads version 1)");
+    bad("unsupported version " + j["version"].dump() + " (this workbench reads version 1)", "version");
 
   ProjectFile p;
   if (!j.contains("model") || !j["model"].is_string() || j["model"].get<std::string>().empty())
-    bad("missing \"model\" (the path of the model file)");
+    bad("missing \"model\" (the path of the model file)", "model");
   p.model = std::filesystem::path(j["model"].get<std::string>());
 
   if (j.contains("pipeline")) {
     const json& pl = j["pipeline"];
     if (pl.is_string()) {
       p.level = pl.get<std::string>();
-      if (!isLevel(p.level)) bad("unknown pipeline '" + p.level + "' (use \"O0\", \"O1\", \"O2\" or a list of passes)");
+      if (!isLevel(p.level)) bad("unknown pipeline '" + p.level + "' (use \"O0\", \"O1\", \"O2\" or a list of passes)", "pipeline");
     } else if (pl.is_array()) {
-      if (pl.empty()) bad("\"pipeline\" is an empty pass list (use \"O0\" for no passes)");
+      if (pl.empty()) bad("\"pipeline\" is an empty pass list (use \"O0\" for no passes)", "pipeline");
       for (const json& pass : pl) {
-        if (!pass.is_string() || pass.get<std::string>().empty()) bad("\"pipeline\" list entries must be pass names");
+        if (!pass.is_string() || pass.get<std::string>().empty()) bad("\"pipeline\" list entries must be pass names", "pipeline");
         p.passes.push_back(pass.get<std::string>());
       }
     } else {
-      bad("\"pipeline\" must be \"O0\", \"O1\", \"O2\" or a list of pass names");
+      bad("\"pipeline\" must be \"O0\", \"O1\", \"O2\" or a list of pass names", "pipeline");
     }
   }
 
   if (j.contains("inputShapes")) {
     const json& shapes = j["inputShapes"];
-    if (!shapes.is_object()) bad("\"inputShapes\" must be an object: input name -> [dims]");
+    if (!shapes.is_object()) bad("\"inputShapes\" must be an object: input name -> [dims]", "inputShapes");
     for (const auto& [name, dims] : shapes.items()) {
-      if (!dims.is_array()) bad("inputShapes." + name + " must be a list of dimensions");
+      if (!dims.is_array()) bad("inputShapes." + name + " must be a list of dimensions", name);
       Shape shape;
       for (const json& d : dims) {
         if (!d.is_number_integer() || d.get<int64_t>() < 0)
-          bad("inputShapes." + name + ": dimensions must be non-negative integers");
+          bad("inputShapes." + name + ": dimensions must be non-negative integers", name);
         shape.push_back(d.get<int64_t>());
       }
       p.inputShapes[name] = std::move(shape);
@@ -69,24 +92,24 @@ ProjectFile parseProjectFile(const std::string& text, const std::string& source)
   }
 
   if (j.contains("nodes")) {
-    if (!j["nodes"].is_object()) bad("\"nodes\" must be an object (node key -> assignment)");
+    if (!j["nodes"].is_object()) bad("\"nodes\" must be an object (node key -> assignment)", "nodes");
     p.nodes = j["nodes"];
   }
   if (j.contains("devices")) p.devices = parseDeviceList(j["devices"], source);
   if (j.contains("defaultDevice")) {
     if (!j["defaultDevice"].is_string() || j["defaultDevice"].get<std::string>().empty())
-      bad("\"defaultDevice\" must be a device name");
+      bad("\"defaultDevice\" must be a device name", "defaultDevice");
     p.defaultDevice = j["defaultDevice"].get<std::string>();
   }
   if (j.contains("deviceConfig")) {
     if (!j["deviceConfig"].is_string() || j["deviceConfig"].get<std::string>().empty())
-      bad("\"deviceConfig\" must be the path of a device configuration (NEST-C's format)");
-    if (j.contains("devices")) bad("give either \"devices\" or \"deviceConfig\", not both");
+      bad("\"deviceConfig\" must be the path of a device configuration (NEST-C's format)", "deviceConfig");
+    if (j.contains("devices")) bad("give either \"devices\" or \"deviceConfig\", not both", "deviceConfig");
     p.deviceConfig = j["deviceConfig"].get<std::string>();
   }
   for (const char* key : {"opTypes", "quantization"}) {
     if (!j.contains(key)) continue;
-    if (!j[key].is_object()) bad(std::string("\"") + key + "\" must be an object");
+    if (!j[key].is_object()) bad(std::string("\"") + key + "\" must be an object", key);
     (std::string(key) == "opTypes" ? p.opTypes : p.quantization) = j[key];
   }
   quantConfigOf(p, source);  // rejects bad quantization entries now, not when quantizing

@@ -36,8 +36,9 @@ struct ProjectFile {
   nlohmann::json quantization = nlohmann::json::object();
 };
 
-// Parse / serialize the JSON text. `source` names the text in error messages. Errors
-// (nest::Error, BadInput): bad JSON (with its byte position), wrong format/version, missing
+// Parse / serialize the JSON text. `source` names the text in error messages, which start
+// "SOURCE:LINE:COLUMN: " (of the JSON error, or of the key whose value is wrong). Errors
+// (nest::Error, BadInput): bad JSON, wrong format/version, missing
 // "model", unknown pipeline level, malformed pipeline / inputShapes / nodes / opTypes /
 // quantization (including unknown schema, calibration or precision names).
 ProjectFile parseProjectFile(const std::string& text, const std::string& source = "project");

@@ -69,14 +69,26 @@ ChangeRecord diffGraphs(const Graph& before, const Graph& after) {
 }
 
 std::vector<NodeId> PipelineRun::traceBack(NodeId id) const {
+  return traceBackAt(id, static_cast<int>(records.size()) - 1);
+}
+
+int PipelineRun::recordOf(const Graph* graph) const {
+  if (graph == initial.get()) return -1;
+  for (size_t i = 0; i < records.size(); ++i)
+    if (records[i].after.get() == graph) return static_cast<int>(i);
+  return -2;
+}
+
+std::vector<NodeId> PipelineRun::traceBackAt(NodeId id, int record) const {
   std::unordered_map<NodeId, std::vector<NodeId>> origin;
   std::set<NodeId> initialIds;
   for (const Node& n : initial->nodes) {
     initialIds.insert(n.id);
     origin[n.id] = n.origin;
   }
-  for (const PassRecord& r : records)
-    for (const Node& n : r.after->nodes) {
+  const size_t through = static_cast<size_t>(std::clamp(record + 1, 0, static_cast<int>(records.size())));
+  for (size_t i = 0; i < through; ++i)
+    for (const Node& n : records[i].after->nodes) {
       auto& o = origin[n.id];
       for (NodeId x : n.origin)
         if (std::find(o.begin(), o.end(), x) == o.end()) o.push_back(x);

@@ -48,6 +48,12 @@ struct PipelineRun {
   // nodes of the final graph an initial node became (empty when it was removed without a trace,
   // e.g. dead code).
   std::vector<NodeId> traceBack(NodeId id) const;
+  // The same at pipeline record `record` (-1: the initial graph): only what the passes up to and
+  // including that one recorded, so a node never lists nodes that later passes merge into it.
+  std::vector<NodeId> traceBackAt(NodeId id, int record) const;
+  // The record whose snapshot is `graph` (the first, as unchanged passes may share it), -1 for
+  // the initial graph, -2 when it is none of them.
+  int recordOf(const Graph* graph) const;
   std::vector<NodeId> traceForward(NodeId initialId) const;
 };
 

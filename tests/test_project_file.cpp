@@ -72,8 +72,7 @@ class TestProjectFile : public QObject {
     QVERIFY(errorOf([] { parseProjectFile(R"({"format": "nest-project", "version": 1})", "p.nestproj"); })
                 .contains("missing \"model\""));
     const QString badJson = errorOf([] { parseProjectFile("{\"format\": \"nest-project\",\n \"version\": }", "p.nestproj"); });
-    QVERIFY2(badJson.contains("not valid JSON at byte"), qPrintable(badJson));
-    QVERIFY(badJson.startsWith("p.nestproj:"));
+    QVERIFY2(badJson.startsWith("p.nestproj:2:13: not valid JSON: syntax error while parsing value"), qPrintable(badJson));
     const QString level = errorOf([] { parseProjectFile(R"({"format": "nest-project", "version": 1, "model": "a", "pipeline": "O9"})"); });
     QVERIFY2(level.contains("unknown pipeline 'O9'"), qPrintable(level));
     QVERIFY(errorOf([] { parseProjectFile(R"({"format": "nest-project", "version": 1, "model": "a", "pipeline": 3})"); })

@@ -32,6 +32,7 @@ QString listText(const std::vector<T>& values) {
 
 QTreeWidgetItem* add(QTreeWidgetItem* parent, const QString& key, const QString& value) {
   auto* item = new QTreeWidgetItem(parent, {key, value});
+  item->setToolTip(0, key);  // both columns may be elided: the tooltips have the full text
   item->setToolTip(1, value);
   return item;
 }
@@ -58,7 +59,7 @@ Inspector::Inspector(QWidget* parent) : QTreeWidget(parent) {
   // the middle instead of pushing the Value column out of a narrow dock.
   header()->setSectionResizeMode(0, QHeaderView::Interactive);
   header()->setStretchLastSection(true);
-  setColumnWidth(0, 160);
+  setColumnWidth(0, 130);
   setTextElideMode(Qt::ElideMiddle);
   setRootIsDecorated(true);
   setAlternatingRowColors(true);
@@ -119,8 +120,9 @@ void Inspector::showNode(const Graph* graph, NodeId id) {
   QStringList origin;
   for (NodeId o : node->origin) origin << QString::number(o);
   add(root, tr("origin"), origin.isEmpty() ? tr("(none)") : origin.join(", "));
-  if (run_ && run_->initial) {  // the nodes of the imported graph this one derives from
-    const std::vector<NodeId> chain = run_->traceBack(node->id);
+  const int record = run_ && run_->initial ? run_->recordOf(graph) : -2;
+  if (record >= -1) {  // the nodes of the imported graph this one derives from, as of its pass
+    const std::vector<NodeId> chain = run_->traceBackAt(node->id, record);
     auto* prov = add(root, tr("provenance"), QString::number(chain.size()));
     for (NodeId o : chain) {
       const Node* from = run_->initial->findNode(o);
@@ -135,7 +137,7 @@ void Inspector::showNode(const Graph* graph, NodeId id) {
 }
 
 void Inspector::addFact(const QString& key, const QString& value) {
-  add(invisibleRootItem(), key, value)->setToolTip(1, value);
+  add(invisibleRootItem(), key, value);
 }
 
 QString Inspector::property(const QString& key) const {

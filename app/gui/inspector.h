@@ -22,6 +22,9 @@ class Inspector : public QTreeWidget {
   void addFact(const QString& key, const QString& value);
   // The value shown for a top-level property ("op", "name", "id", "MACs"...), or "".
   QString property(const QString& key) const;
+  // Wide enough by default for types such as f32[1,3,224,224] and op names such as
+  // BatchNormalization next to the property column (the dock takes its first width from here).
+  QSize sizeHint() const override { return {400, QTreeWidget::sizeHint().height()}; }
 
  private:
   const PipelineRun* run_ = nullptr;

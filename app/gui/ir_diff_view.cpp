@@ -2,6 +2,7 @@
 
 #include <QFontDatabase>
 #include <QHBoxLayout>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QScrollBar>
@@ -28,6 +29,23 @@ std::vector<std::string> splitLines(const std::string& text) {
   for (std::string line; std::getline(in, line);) lines.push_back(std::move(line));
   return lines;
 }
+
+// Page Up / Page Down (and Home / End) scroll the text they are typed into: without this the
+// window's Previous / Next Pass shortcuts would take them (shortcuts go before key presses).
+class ScrollKeysFilter : public QObject {
+ public:
+  using QObject::QObject;
+  bool eventFilter(QObject* watched, QEvent* event) override {
+    if (event->type() == QEvent::ShortcutOverride) {
+      const int key = static_cast<QKeyEvent*>(event)->key();
+      if (key == Qt::Key_PageUp || key == Qt::Key_PageDown || key == Qt::Key_Home || key == Qt::Key_End) {
+        event->accept();  // the key goes to the text as an ordinary key press
+        return true;
+      }
+    }
+    return QObject::eventFilter(watched, event);
+  }
+};
 
 }  // namespace
 
@@ -97,6 +115,7 @@ IrDiffView::IrDiffView(QWidget* parent) : QWidget(parent) {
     edit->setLineWrapMode(QPlainTextEdit::NoWrap);
     edit->setFont(mono);
     edit->setUndoRedoEnabled(false);
+    edit->installEventFilter(new ScrollKeysFilter(edit));
     return edit;
   };
   left_ = makeSide();

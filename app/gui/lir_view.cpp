@@ -36,7 +36,8 @@ LirView::LirView(QWidget* parent)
 
 void LirView::setGraph(std::shared_ptr<const Graph> graph) {
   graph_ = std::move(graph);
-  if (graph_ == result_.graph) return;
+  // Already lowered (but null is never "lowered": the empty tab must still say what to do).
+  if (graph_ && graph_ == result_.graph) return;
   passes_->clear();
   text_->clear();
   summary_->setText(graph_ ? tr("The graph shown is lowered to the low-level IR when this tab is shown.")

@@ -1,6 +1,8 @@
 #include "app/gui/load_jobs.h"
 
 #include <QFileInfo>
+#include <QObject>
+#include <QStringList>
 
 #include <exception>
 
@@ -183,6 +185,13 @@ LirOutcome lirJob(std::shared_ptr<const Graph> graph) {
     out.error = QStringLiteral("internal error: %1").arg(QString::fromStdString(e.what()));
   }
   return out;
+}
+
+QString pipelineName(const ProjectFile& project) {
+  if (project.passes.empty()) return "-" + QString::fromStdString(project.level);
+  QStringList names;
+  for (const std::string& p : project.passes) names << QString::fromStdString(p);
+  return "[" + names.join(", ") + "]";
 }
 
 }  // namespace nest::gui

@@ -73,6 +73,8 @@ driver::Job documentJob(const ProjectFile& project, const QString& projectPath,
 // Whether two graphs draw the same (a layout of one serves the other).
 bool drawsSame(const Graph& a, const Graph& b);
 bool isProjectFile(const QString& path);
+// The pipeline a project runs, for messages: "-O1", "-O2", "-O0" or its pass list "[a, b, c]".
+QString pipelineName(const ProjectFile& project);
 LayoutOutcome layoutJob(std::shared_ptr<const Graph> graph, Cancel cancel);
 // Lowers an already optimized (or quantized) graph with the CPU backend, no graph passes again.
 LirOutcome lirJob(std::shared_ptr<const Graph> graph);

@@ -1,6 +1,7 @@
 // nestc-workbench [MODEL] [--project P] [--pass NAME] [--overlay KIND] [--screenshot OUT.png]
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QStringList>
 #include <QElapsedTimer>
 #include <QTabWidget>
 #include <QTimer>
@@ -30,6 +31,15 @@ void quitWith(const QString& message) {
   std::fprintf(stderr, "nestc-workbench: error: %s\n", qPrintable(message));
   std::fflush(stderr);
   QApplication::exit(2);
+}
+
+// "no pass 'X' in the -O2 pipeline (its passes: a, b, ...)": the pipeline the model was run with.
+QString noPassMessage(const MainWindow& window, const QString& pass) {
+  QStringList names;
+  for (const nest::PassRecord& r : window.model()->run.records)
+    if (!names.contains(QString::fromStdString(r.pass))) names << QString::fromStdString(r.pass);
+  return QStringLiteral("no pass '%1' in the %2 pipeline (its passes: %3)")
+      .arg(pass, nest::gui::pipelineName(window.model()->project), names.isEmpty() ? QStringLiteral("none") : names.join(", "));
 }
 
 // What to show once the model is loaded: the pass, and an overlay (device and precision switch to
@@ -64,7 +74,7 @@ void runScreenshot(MainWindow& window, const QString& open, const QString& model
     int record = static_cast<int>(window.model()->run.records.size()) - 1;
     if (!pass.isEmpty()) {
       record = window.findPass(pass);
-      if (record < 0) return quitWith(QStringLiteral("no pass '%1' in the -O1 pipeline").arg(pass));
+      if (record < 0) return quitWith(noPassMessage(window, pass));
     }
     window.selectPass(record);
     if (!pass.isEmpty()) window.tabs()->setCurrentWidget(window.passExplorer());  // --pass: before | after
@@ -96,11 +106,10 @@ void runScreenshot(MainWindow& window, const QString& open, const QString& model
 }  // namespace
 
 int main(int argc, char** argv) {
-  QApplication app(argc, argv);
-  QApplication::setOrganizationName("NEST");
-  QApplication::setApplicationName("Workbench");
-  QApplication::setApplicationDisplayName("NEST Workbench");
-
+  // The command line is parsed before the GUI application exists: --help and argument errors
+  // must work without a display (QApplication aborts when it finds no platform).
+  QStringList arguments;
+  for (int i = 0; i < argc; ++i) arguments << QString::fromLocal8Bit(argv[i]);
   QCommandLineParser parser;
   parser.setApplicationDescription(
       "NEST Workbench: load a model and watch the IR change pass by pass; assign each node a device and a\n"
@@ -117,12 +126,15 @@ int main(int argc, char** argv) {
   parser.addOption(overlayOption);
   parser.addOption(calibOption);
   parser.addOption(preprocessOption);
-  QCommandLineOption passOption("pass", "show the graph after pass NAME (its last run in -O1 that changed the graph)", "NAME");
+  QCommandLineOption passOption("pass", "show the graph after pass NAME (its last run that changed the graph, in the project's pipeline; -O1 for a model)", "NAME");
   QCommandLineOption shotOption("screenshot", "open MODEL (or the project), wait for its work, grab the window to OUT.png and exit", "OUT.png");
   parser.addOption(passOption);
   parser.addOption(shotOption);
-  if (!parser.parse(app.arguments())) fail(parser.errorText());
-  if (parser.isSet("help")) parser.showHelp(0);
+  if (!parser.parse(arguments)) fail(parser.errorText());
+  if (parser.isSet("help")) {
+    std::fputs(qPrintable(parser.helpText()), stdout);
+    return 0;
+  }
   const QStringList args = parser.positionalArguments();
   if (args.size() > 1) fail("give at most one MODEL");
   QString model = args.value(0);
@@ -146,8 +158,13 @@ int main(int argc, char** argv) {
     model.clear();
   }
 
+  if (parser.isSet(shotOption) && open.isEmpty()) fail("--screenshot needs a MODEL or --project");
+
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName("NEST");
+  QApplication::setApplicationName("Workbench");
+  QApplication::setApplicationDisplayName("NEST Workbench");
   if (parser.isSet(shotOption)) {
-    if (open.isEmpty()) fail("--screenshot needs a MODEL or --project");
     MainWindow window(MainWindow::Options{.persistSettings = false, .errorDialogs = false});
     window.resize(1600, 1000);
     window.show();
@@ -165,7 +182,7 @@ int main(int argc, char** argv) {
       QObject::connect(&window, &MainWindow::modelLoaded, &window, [&window, pass] {
         window.tabs()->setCurrentWidget(window.passExplorer());
         if (!window.selectPass(window.findPass(pass)))
-          std::fprintf(stderr, "nestc-workbench: warning: no pass '%s' in the -O1 pipeline\n", qPrintable(pass));
+          std::fprintf(stderr, "nestc-workbench: warning: %s\n", qPrintable(noPassMessage(window, pass)));
       }, Qt::SingleShotConnection);
     window.openFile(open, model);
   }

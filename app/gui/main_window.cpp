@@ -19,7 +19,9 @@
 #include <QProgressBar>
 #include <QSettings>
 #include <QStatusBar>
+#include <QStyledItemDelegate>
 #include <QTabWidget>
+#include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -71,6 +73,18 @@ QString humanCount(int64_t n) {
   if (n >= 10'000) return QString::number(v / 1e3, 'f', 1) + " k";
   return QString::number(n);
 }
+
+// Rows no wider than the list: the text is elided (ElideRight) instead of scrolling sideways.
+class FitWidthDelegate : public QStyledItemDelegate {
+ public:
+  using QStyledItemDelegate::QStyledItemDelegate;
+  QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override {
+    QSize size = QStyledItemDelegate::sizeHint(option, index);
+    if (const auto* view = qobject_cast<const QAbstractItemView*>(parent()))
+      size.setWidth(std::min(size.width(), view->viewport()->width()));
+    return size;
+  }
+};
 
 }  // namespace
 
@@ -143,7 +157,13 @@ MainWindow::~MainWindow() {
 void MainWindow::buildDocks() {
   passes_ = new QListWidget(this);
   passes_->setSelectionMode(QAbstractItemView::SingleSelection);
-  passes_->setToolTip(tr("Pipeline -O1: pass, wall time, nodes before → after. Select a pass to see the graph after it."));
+  // No sideways scrolling at the default width: long names are elided (the item's tooltip has
+  // the full text).
+  passes_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  passes_->setTextElideMode(Qt::ElideRight);
+  passes_->setItemDelegate(new FitWidthDelegate(passes_));
+  passes_->setResizeMode(QListView::Adjust);  // re-fit the rows when the dock is resized
+  passes_->setToolTip(tr("The pipeline's passes: wall time, nodes before → after. Select a pass to see the graph after it."));
   auto* passDock = new QDockWidget(tr("Passes"), this);
   passDock->setObjectName("passesDock");
   auto* passPanel = new QWidget(passDock);
@@ -163,7 +183,16 @@ void MainWindow::buildDocks() {
   inspectorDock->setObjectName("inspectorDock");
   inspectorDock->setWidget(inspector_);
   addDockWidget(Qt::RightDockWidgetArea, inspectorDock);
-  resizeDocks({passDock, inspectorDock}, {260, 300}, Qt::Horizontal);
+  // Once the window has its size (before, the dock layout gives the extra width to the centre).
+  // The inspector is wide enough for types such as f32[1,3,224,224] and op names such as
+  // BatchNormalization; a restored window state sizes the docks afterwards instead.
+  QTimer::singleShot(0, this, [this, passDock, inspectorDock] {
+    resizeDocks({passDock, inspectorDock}, {260, 400}, Qt::Horizontal);
+    if (!options_.persistSettings) return;
+    NEST_SETTINGS(s);
+    restoreState(s.value("window/state").toByteArray());
+  });
+
 }
 
 void MainWindow::buildMenus() {
@@ -181,13 +210,20 @@ void MainWindow::buildMenus() {
   saveProject->setObjectName("saveProjectAs");
   saveProject->setShortcut(QKeySequence::SaveAs);
   file->addSeparator();
-  file->addAction(tr("Export &SVG…"), this, [this] { exportDialog(false); });
-  file->addAction(tr("Export &PNG…"), this, [this] { exportDialog(true); });
+  QAction* exportSvgAction = file->addAction(tr("Export &SVG…"), this, [this] { exportDialog(false); });
+  exportSvgAction->setObjectName("exportSvg");
+  QAction* exportPngAction = file->addAction(tr("Export &PNG…"), this, [this] { exportDialog(true); });
+  exportPngAction->setObjectName("exportPng");
+  modelActions_ << saveAction << saveProject << exportSvgAction << exportPngAction;
   file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
 
-  buildEditMenu(menuBar()->addMenu(tr("&Edit")));
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  buildEditMenu(edit);
+  for (QAction* action : edit->actions())  // all but Undo / Redo (the undo stack enables those)
+    if (!action->isSeparator() && action->objectName() != "undo" && action->objectName() != "redo")
+      modelActions_.append(action);
   buildBuildMenu(menuBar()->addMenu(tr("&Build")));
 
   QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
@@ -217,6 +253,8 @@ void MainWindow::buildMenus() {
   viewMenu->addSeparator();
   QMenu* panels = viewMenu->addMenu(tr("&Panels"));
   for (QDockWidget* dock : findChildren<QDockWidget*>()) panels->addAction(dock->toggleViewAction());
+  buildHelpMenu();
+  updateModelActions();
 }
 
 QString MainWindow::fileFilter() {
@@ -379,6 +417,7 @@ void MainWindow::adoptModel(std::shared_ptr<const LoadedModel> model, bool after
   }
   explorer_->setModel(model_);
   rebuildTargets();
+  updateModelActions();
   if (!afterEdit) {
     setWindowTitle(tr("%1[*] — NEST Workbench").arg(displayName(model_->path)));
     addRecentFile(model_->projectPath.isEmpty() ? model_->path : model_->projectPath);
@@ -389,6 +428,8 @@ void MainWindow::adoptModel(std::shared_ptr<const LoadedModel> model, bool after
 void MainWindow::fillPassList() {
   const QSignalBlocker block(passes_);
   passes_->clear();
+  passes_->setToolTip(tr("Pipeline %1: pass, wall time, nodes before → after. Select a pass to see the graph after it.")
+                          .arg(pipelineName(model_->project)));
   for (const PassRecord& r : model_->run.records) {
     const QString name = passLabel(r);
     auto* item = new QListWidgetItem(QStringLiteral("%1\n    %2 ms   %3 → %4 nodes")
@@ -397,7 +438,7 @@ void MainWindow::fillPassList() {
                                          .arg(r.nodesBefore)
                                          .arg(r.nodesAfter));
     if (!r.changed) item->setForeground(palette().color(QPalette::Disabled, QPalette::Text));
-    item->setToolTip(QString::fromStdString(r.summary));
+    item->setToolTip(item->text() + "\n" + QString::fromStdString(r.summary));
     passes_->addItem(item);
   }
   passes_->setCurrentRow(static_cast<int>(model_->run.records.size()) - 1);

@@ -1,4 +1,4 @@
-// The workbench window: opens a model, runs -O1 on it and shows the graph after any pass.
+// The workbench window: opens a model, runs its pipeline (-O1 for a plain model) on it and shows the graph after any pass.
 // Everything slow (import, passes, Graphviz layout) runs off the UI thread; errors are shown and
 // the previous model stays.
 #pragma once
@@ -40,6 +40,7 @@ class SearchPanel;
 class BackgroundTask;
 class PartitionPanel;
 class ProjectDocument;
+class WelcomePage;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -161,6 +162,10 @@ class MainWindow : public QMainWindow {
   // Per-node latencies measured by a run (µs by node name): the latency overlay shows them, in
   // place of the partition cost model's, on every graph whose nodes carry those names.
   void setMeasuredLatency(const QHash<QString, double>& usByNodeName, const QString& source);
+  // Help: the welcome page over the graph view (shown while no model is open); the pass selected
+  // in the pass list (its record's pass name, "" when none).
+  WelcomePage* welcomePage() const { return welcome_; }
+  QString selectedPassName() const;
 
   static QString fileFilter();
   static bool isModelFile(const QString& path);
@@ -180,6 +185,8 @@ class MainWindow : public QMainWindow {
 
  private:
   void buildMenus();
+  void buildHelpMenu();          // help.cpp's dialogs, and the welcome page
+  void updateModelActions();     // enabled only with a model (save, export)
   void buildDocks();
   void buildToolDocks();  // search, legend, minimap
   void exportDialog(bool png);
@@ -246,6 +253,8 @@ class MainWindow : public QMainWindow {
   QProgressBar* busyBar_ = nullptr;
   QToolButton* cancelButton_ = nullptr;
   QMenu* recentMenu_ = nullptr;
+  WelcomePage* welcome_ = nullptr;
+  QList<QAction*> modelActions_;  // need a loaded model
 
   // Editing
   ProjectDocument* document_ = nullptr;

@@ -56,6 +56,7 @@ PassExplorer::PassExplorer(QWidget* parent)
   afterTitle_ = new QLabel(this);
   legend_ = new QLabel(this);
   legend_->setTextFormat(Qt::RichText);
+  legend_->setWordWrap(true);  // else its one line is the window's minimum centre width (narrow docks)
   hideBox_ = new QCheckBox(tr("Hide passes that changed nothing"), this);  // placed by the window
   hideBox_->setObjectName("hideUnchanged");
   connect(hideBox_, &QCheckBox::toggled, this, [this] { applyFilter(); });

@@ -64,6 +64,20 @@ std::string typeText(const Graph& g, const std::string& value) {
   return t ? typeToString(*t) : std::string();
 }
 
+// The type as a node's subtitle shows it: element type and shape, quantization only marked
+// ("i8<q>[1,64,56,56]"): scales and zero points do not fit a box, and eliding the full type
+// would cut inside a number (the inspector and the text IR have the details).
+std::string subtitleType(const Graph& g, const std::string& value) {
+  const TensorType* t = g.findType(value);
+  if (!t) return std::string();
+  if (!t->quant) return typeToString(*t);
+  TensorType plain = *t;
+  plain.quant.reset();
+  const std::string full = typeToString(plain);  // "i8[1,64,56,56]"
+  const size_t bracket = full.find('[');
+  return full.substr(0, bracket) + "<q>" + (bracket == std::string::npos ? std::string() : full.substr(bracket));
+}
+
 // Boxes and edges of a graph, without geometry: what both the layout and the Graphviz rendering draw.
 struct Drawing {
   std::vector<NodeBox> boxes;
@@ -78,7 +92,7 @@ Drawing describe(const Graph& g) {
     b.kind = NodeBox::Kind::Input;
     b.value = in;
     b.title = shorten(in, kMaxNameChars);
-    b.subtitle = typeText(g, in);
+    b.subtitle = subtitleType(g, in);
     producer[in] = d.boxes.size();
     d.boxes.push_back(std::move(b));
   }
@@ -92,7 +106,7 @@ Drawing describe(const Graph& g) {
     if (!activation.empty()) b.title += " + " + activation;
     const OpDef* def = OpTable::instance().find(n.op);
     b.category = def ? def->category : "";
-    std::string type = n.outputs.empty() ? std::string() : typeText(g, n.outputs[0]);
+    std::string type = n.outputs.empty() ? std::string() : subtitleType(g, n.outputs[0]);
     b.subtitle = shorten(n.name, kMaxNameChars);
     if (!type.empty()) b.subtitle += (b.subtitle.empty() ? "" : "  ") + type;
     size_t index = d.boxes.size();
@@ -115,7 +129,7 @@ Drawing describe(const Graph& g) {
     b.kind = NodeBox::Kind::Output;
     b.value = out;
     b.title = shorten(out, kMaxNameChars);
-    b.subtitle = typeText(g, out);
+    b.subtitle = subtitleType(g, out);
     size_t index = d.boxes.size();
     d.boxes.push_back(std::move(b));
     auto it = producer.find(out);
