@@ -272,7 +272,7 @@ bool MainWindow::saveProject(const QString& path) {
     showError(tr("Cannot save the project"), error);
     return false;
   }
-  statusBar()->showMessage(tr("Saved %1").arg(QFileInfo(path).fileName()), 4000);
+  flash(tr("Saved %1").arg(QFileInfo(path).fileName()), 4000);
   return true;
 }
 
@@ -604,6 +604,14 @@ void MainWindow::updateBusy() {
   busyBar_->setVisible(busy);
   cancelButton_->setVisible(loading || layoutPending_);
   updateEditingBusy();
+}
+
+void MainWindow::flash(const QString& text, int ms) {
+  facts_->setText(text);
+  const quint64 generation = ++flashGeneration_;
+  QTimer::singleShot(ms, this, [this, generation] {
+    if (generation == flashGeneration_) facts_->setText(statusFacts());
+  });
 }
 
 void MainWindow::showError(const QString& title, const QString& message) {

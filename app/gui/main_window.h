@@ -229,6 +229,9 @@ class MainWindow : public QMainWindow {
   driver::Job currentJob() const;
   QString suggestedPath(const QString& suffix) const;
   void showError(const QString& title, const QString& message);
+  // A passing message in the status bar's facts label for `ms`, then the facts again (QStatusBar's
+  // own temporary messages draw over the label instead of replacing it).
+  void flash(const QString& text, int ms);
   void updateBusy();
   std::shared_ptr<const Graph> snapshot(int record) const;
 
@@ -299,6 +302,7 @@ class MainWindow : public QMainWindow {
   Cancel loadCancel_, layoutCancel_;
   QString loadingPath_;
   QString lastError_;
+  quint64 flashGeneration_ = 0;
 };
 
 }  // namespace nest::gui

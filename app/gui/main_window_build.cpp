@@ -36,7 +36,7 @@ void MainWindow::buildBuildTools() {
     const std::string name = node.toStdString();
     for (const Node& n : shown_->nodes)
       if (n.name == name) return view_->selectNode(n.id);
-    statusBar()->showMessage(tr("Node '%1' is not in the graph shown (select the final pass)").arg(node), 5000);
+    flash(tr("Node '%1' is not in the graph shown (select the final pass)").arg(node), 5000);
   });
 }
 
@@ -121,7 +121,7 @@ void MainWindow::buildAndRunDialog() {
 }
 
 void MainWindow::onBuildFinished(const BuildOutcome& outcome) {
-  if (outcome.cancelled) return statusBar()->showMessage(tr("Build cancelled"), 5000);
+  if (outcome.cancelled) return flash(tr("Build cancelled"), 5000);
   if (!outcome.error.isEmpty()) {
     codeView_->clearBuild(tr("The %1 build failed: %2").arg(outcome.target, outcome.error));
     return showError(tr("Build failed"), outcome.error);
@@ -135,7 +135,7 @@ void MainWindow::onBuildFinished(const BuildOutcome& outcome) {
   } else {
     codeView_->showPage(outcome.listing.isEmpty() ? CodeView::Page::C : CodeView::Page::Assembly);
   }
-  statusBar()->showMessage(outcome.ran ? tr("Ran on %1 in %2 ms").arg(outcome.target).arg(outcome.runMs, 0, 'f', 1)
+  flash(outcome.ran ? tr("Ran on %1 in %2 ms").arg(outcome.target).arg(outcome.runMs, 0, 'f', 1)
                                        : tr("Compiled for %1 in %2 ms").arg(outcome.target).arg(outcome.compileMs, 0, 'f', 1),
                            8000);
 }

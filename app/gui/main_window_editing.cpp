@@ -377,7 +377,7 @@ bool MainWindow::requireModel() {
 
 void MainWindow::refuse(const QString& reason) {
   lastError_ = reason;
-  statusBar()->showMessage(reason, 15000);
+  flash(reason, 15000);
   statusBar()->setToolTip(reason);
   if (isVisible()) QToolTip::showText(QCursor::pos(), reason, this);
 }
@@ -555,7 +555,7 @@ void MainWindow::autoPartition() {
   tool_->start(tr("Auto partition…"), [=, this](const Cancel& cancel, const JobProgress& progress) {
     PartitionOutcome outcome = autoPartitionJob(job, imported, graph, known, cancel, progress);
     return BackgroundTask::Finisher([this, outcome, graph] {
-      if (outcome.cancelled) return statusBar()->showMessage(tr("Auto partition cancelled"), 5000);
+      if (outcome.cancelled) return flash(tr("Auto partition cancelled"), 5000);
       if (!outcome.error.isEmpty()) return showError(tr("Auto partition failed"), outcome.error);
       std::vector<NodeRef> refs;
       std::map<std::string, std::string> names;
@@ -577,7 +577,7 @@ void MainWindow::autoPartition() {
       });
       if (!changed) {
         editStartNs_ = -1;
-        statusBar()->showMessage(tr("Auto partition: the placement is already the best found"), 5000);
+        flash(tr("Auto partition: the placement is already the best found"), 5000);
       }
     });
   });
@@ -610,10 +610,10 @@ void MainWindow::calibrate(const CalibrationInputs& inputs, const QString& profi
   tool_->start(tr("Calibrating…"), [=, this](const Cancel& cancel, const JobProgress& progress) {
     CalibrationOutcome outcome = calibrationJob(graph, inputs, profilePath, cancel, progress);
     return BackgroundTask::Finisher([this, outcome, inputs] {
-      if (outcome.cancelled) return statusBar()->showMessage(tr("Calibration cancelled"), 5000);
+      if (outcome.cancelled) return flash(tr("Calibration cancelled"), 5000);
       if (!outcome.error.isEmpty()) return showError(tr("Calibration failed"), outcome.error);
       calibrationInputs_ = inputs;
-      statusBar()->showMessage(tr("Profiled %1 values over %2 samples: %3")
+      flash(tr("Profiled %1 values over %2 samples: %3")
                                    .arg(outcome.values)
                                    .arg(outcome.samples)
                                    .arg(outcome.profilePath), 8000);
@@ -644,11 +644,11 @@ void MainWindow::measureQuantError() {
   tool_->start(tr("Measuring quantization error…"), [=, this](const Cancel& cancel, const JobProgress& progress) {
     ErrorOutcome outcome = quantErrorJob(reference, quant, inputs, cancel, progress);
     return BackgroundTask::Finisher([this, outcome, quant] {
-      if (outcome.cancelled) return statusBar()->showMessage(tr("Error measurement cancelled"), 5000);
+      if (outcome.cancelled) return flash(tr("Error measurement cancelled"), 5000);
       if (!outcome.error.isEmpty()) return showError(tr("Cannot measure the quantization error"), outcome.error);
       errorSqnr_ = outcome.sqnrDb;
       errorGraph_ = quant;
-      statusBar()->showMessage(tr("Output SQNR %1 dB, top-1 agreement %2% over %3 runs")
+      flash(tr("Output SQNR %1 dB, top-1 agreement %2% over %3 runs")
                                    .arg(outcome.outputSqnrDb, 0, 'f', 1)
                                    .arg(outcome.top1Agreement, 0, 'f', 1)
                                    .arg(outcome.runs), 10000);
@@ -671,9 +671,9 @@ void MainWindow::suggestFloat(double maxDrop) {
   tool_->start(tr("Suggest float nodes…"), [=, this](const Cancel& cancel, const JobProgress& progress) {
     SuggestOutcome outcome = suggestFloatJob(reference, profile, config, inputs, maxDrop, cancel, progress);
     return BackgroundTask::Finisher([this, outcome, reference] {
-      if (outcome.cancelled) return statusBar()->showMessage(tr("Suggest float cancelled"), 5000);
+      if (outcome.cancelled) return flash(tr("Suggest float cancelled"), 5000);
       if (!outcome.error.isEmpty()) return showError(tr("Suggest float failed"), outcome.error);
-      statusBar()->showMessage(outcome.summary, 10000);
+      flash(outcome.summary, 10000);
       std::vector<NodeRef> refs;
       for (const std::string& key : outcome.keepFloat) {
         NodeRef ref{key, std::string(), std::string()};
@@ -815,7 +815,7 @@ void MainWindow::showAssignmentFacts(NodeId id) {
 bool MainWindow::autosaveNow() {
   QString error;
   if (document_->autosave(&error)) return true;
-  if (!error.isEmpty()) statusBar()->showMessage(tr("Autosave failed: %1").arg(error), 8000);
+  if (!error.isEmpty()) flash(tr("Autosave failed: %1").arg(error), 8000);
   return false;
 }
 
