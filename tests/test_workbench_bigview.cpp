@@ -9,6 +9,8 @@
 
 #include "app/gui/graph_view.h"
 #include "app/gui/main_window.h"
+#include "app/gui/minimap.h"
+#include "app/gui/minimap_columns.h"
 #include "test_support.h"
 
 using namespace nest;
@@ -93,6 +95,75 @@ class TestWorkbenchBigView : public QObject {
     QVERIFY2(shown.contains(v->scene()->sceneRect().adjusted(1, 1, -1, -1)), "mnist-8 shows whole");
     QVERIFY(v->zoom() >= GraphView::kLabelZoom);
     QVERIFY(v->zoom() <= 1.0);
+  }
+
+  // The column geometry alone: a 100 x 10000 scene in 176 x 176 pixels.
+  void minimapColumnGeometry() {
+    const gui::MinimapColumns c(QRectF(0, 0, 100, 10000), QSizeF(176, 176));
+    // k columns: scale min((176 - 4(k-1)) / 100k, 176k / 10000): k = 8: 0.1408, k = 9:
+    // min(0.16, 0.1584), k = 10: min(0.14, 0.176).
+    QCOMPARE(c.columns(), 9);
+    QVERIFY(qFuzzyCompare(c.scale(), 9 * 176 / 10000.0));
+    QVERIFY(qFuzzyCompare(c.bandHeight(), 10000 / 9.0));
+    QVERIFY(qFuzzyCompare(c.size().width(), 9 * 100 * c.scale() + 8 * 4));
+    QVERIFY(c.size().width() <= 176 && c.size().height() <= 176 + 1e-9);
+    const QPointF p(30, 2 * 10000 / 9.0 + 100);  // in the third band
+    const QPointF q = c.toPicture(p);
+    QVERIFY(c.columnRect(2).contains(q));
+    QVERIFY(qFuzzyCompare(q.x(), c.columnRect(2).left() + 30 * c.scale()));
+    QVERIFY(qFuzzyCompare(q.y(), 100 * c.scale()));
+    QVERIFY(qFuzzyCompare(c.toScene(q).x(), p.x()));
+    QVERIFY(qFuzzyCompare(c.toScene(q).y(), p.y()));
+    // A rectangle across a band boundary is drawn in two columns.
+    const auto parts = c.pieces(QRectF(0, 10000 / 9.0 - 50, 100, 100));
+    QCOMPARE(parts.size(), size_t(2));
+    QVERIFY(qFuzzyCompare(parts[0].height(), 50 * c.scale()));
+    QCOMPARE(parts[1].top(), 0.0);
+    // A wide, flat scene keeps one column.
+    QCOMPARE(gui::MinimapColumns(QRectF(0, 0, 1000, 300), QSizeF(176, 176)).columns(), 1);
+  }
+
+  // On a deep generated model the minimap is laid out in columns, shows the viewport in the
+  // column of the first view, and a click in column 2 centres the view on that scene point.
+  void minimapColumnsOnDeepGraph() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString big = dir.filePath("big.onnx");
+    QVERIFY(makeBigModel(big, 3000));
+    MainWindow w(MainWindow::Options{.persistSettings = false, .errorDialogs = false});
+    openAndWait(w, big);
+    GraphView* v = w.graphView();
+    QVERIFY2(v->zoom() >= GraphView::kLabelZoom, qPrintable(QString::number(v->zoom())));
+    gui::Minimap* map = w.minimap();
+    QTRY_VERIFY(map->isVisible());
+    const gui::MinimapColumns& c = map->columns();
+    const QRectF scene = v->scene()->sceneRect();
+    qInfo("scene %.0f x %.0f, %d columns, scale %.5f, minimap %d x %d", scene.width(), scene.height(), c.columns(),
+          c.scale(), map->width(), map->height());
+    QVERIFY2(c.columns() >= 4, "a deep graph is folded into columns");
+    QVERIFY(map->width() <= 180 && map->height() <= 180);
+    QVERIFY2(map->width() >= 120 && map->height() >= 120, "the overview fills its square");
+    if (qEnvironmentVariableIsSet("NEST_TEST_GRABS")) w.grab().save(qEnvironmentVariable("NEST_TEST_GRABS") + "/big-minimap.png");
+    // The first view is at the top: its outline is in column 1 only.
+    const auto pieces = c.pieces(map->visibleSceneRect());
+    QCOMPARE(pieces.size(), size_t(1));
+    QVERIFY(c.columnRect(0).contains(pieces[0].center()));
+
+    // Click the middle of column 2: the view centres on the middle of band 2.
+    const QRectF column2 = c.columnRect(1);
+    const QPoint click = map->positionOf(c.band(1).center()).toPoint();
+    QVERIFY(column2.translated(map->positionOf(scene.topLeft()) - c.columnRect(0).topLeft()).contains(click));
+    const QPointF expected = map->scenePointAt(click);
+    QVERIFY2(std::abs(expected.y() - c.band(1).center().y()) <= 1 / c.scale(), "within a minimap pixel");
+    QTest::mouseClick(map->viewport(), Qt::LeftButton, {}, click);
+    const QPointF centre = v->mapToScene(v->viewport()->rect().center());
+    QVERIFY2(std::abs(centre.y() - expected.y()) <= 1 / v->zoom() + 1,
+             qPrintable(QStringLiteral("%1 vs %2").arg(centre.y()).arg(expected.y())));
+    QVERIFY(map->visibleSceneRect().contains(expected));
+    // The outline is now drawn in column 2.
+    const auto moved = c.pieces(map->visibleSceneRect());
+    QCOMPARE(moved.size(), size_t(1));
+    QVERIFY(c.columnRect(1).contains(moved[0].center()));
   }
 };
 
