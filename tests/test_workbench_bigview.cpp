@@ -1,6 +1,8 @@
 // Big graphs in the workbench: the readable first view (at the inputs, labels showing), the
 // minimap in columns on deep graphs, and the PNG export's size limit (tiles).
 #include <QDir>
+#include <QFile>
+#include <QImage>
 #include <QImageReader>
 #include <QProcess>
 #include <QStandardPaths>
@@ -11,6 +13,7 @@
 #include "app/gui/main_window.h"
 #include "app/gui/minimap.h"
 #include "app/gui/minimap_columns.h"
+#include "app/gui/view_export.h"
 #include "test_support.h"
 
 using namespace nest;
@@ -164,6 +167,52 @@ class TestWorkbenchBigView : public QObject {
     const auto moved = c.pieces(map->visibleSceneRect());
     QCOMPARE(moved.size(), size_t(1));
     QVERIFY(c.columnRect(1).contains(moved[0].center()));
+
+    // PNG export of the same graph: 511 x 233578 px at 2x is over the 16384 px limit.
+    const QRectF sceneRect = v->scene()->sceneRect();
+    QVERIFY(std::abs(sceneRect.width() - 255.5) < 1e-3 && std::abs(sceneRect.height() - 116788.8) < 1e-3);
+    const gui::PngTiles plan = gui::planPng(sceneRect, 2.0);
+    QCOMPARE(plan.full, QSize(511, 233578));
+    QCOMPARE(plan.rows, 15);  // ceil(233578 / 16384)
+    QCOMPARE(plan.cols, 1);
+    QCOMPARE(plan.tile, QSize(511, 15572));  // ceil(233578 / 15)
+    const QString png = dir.filePath("out.png");
+    QVERIFY(!w.exportPng(png));
+    QVERIFY2(w.lastError().contains(QStringLiteral("511×233578 px")) && w.lastError().contains("15 tiles"),
+             qPrintable(w.lastError()));
+    QVERIFY(!QFile::exists(png));
+    QStringList written;
+    QVERIFY2(w.exportPng(png, gui::PngOversize::Tile, &written), qPrintable(w.lastError()));
+    QCOMPARE(written.size(), 15);
+    for (int r = 0; r < 15; ++r) {
+      QCOMPARE(written[r], dir.filePath(QStringLiteral("out-r%1-c1.png").arg(r + 1)));
+      QImageReader reader(written[r]);
+      QCOMPARE(reader.size(), r < 14 ? QSize(511, 15572) : QSize(511, 233578 - 14 * 15572));
+    }
+    QVERIFY(!QFile::exists(png));
+    if (qEnvironmentVariableIsSet("NEST_TEST_GRABS"))
+      QImage(written[3]).copy(0, 0, 511, 1600).save(qEnvironmentVariable("NEST_TEST_GRABS") + "/tile-r4.png");
+    // Shrunk to one image instead: the largest that fits a 4000 px limit.
+    QStringList one;
+    const QString small = dir.filePath("small.png");
+    QCOMPARE(gui::exportScenePng(v->scene(), small, 2.0, gui::PngOversize::Shrink, &one, 4000), QString());
+    QCOMPARE(one, QStringList{small});
+    const QSize shrunk = QImageReader(small).size();
+    QCOMPARE(shrunk.height(), 4000);
+    QCOMPARE(shrunk.width(), 9);  // ceil(255.5 * 4000 / 116789)
+  }
+
+  // The tile plan alone: a side limit of 600 and a pixel limit of 200000 on a 1000 x 1000 image.
+  void pngTilePlan() {
+    const gui::PngTiles plan = gui::planPng(QRectF(0, 0, 500, 500), 2.0, 600, 200'000);
+    QCOMPARE(plan.full, QSize(1000, 1000));
+    // 2 x 2 tiles of 500 x 500 keep the side limit but not the pixel limit: 3 rows of 334.
+    QCOMPARE(plan.rows, 3);
+    QCOMPARE(plan.cols, 2);
+    QCOMPARE(plan.tile, QSize(500, 334));
+    QCOMPARE(plan.tileRect(2, 1), QRect(500, 668, 500, 332));
+    QCOMPARE(gui::PngTiles::tilePath("/x/graph.png", 2, 1), QStringLiteral("/x/graph-r3-c2.png"));
+    QVERIFY(!gui::planPng(QRectF(0, 0, 8192, 8192), 2.0).oversize());  // 16384 x 16384 is allowed
   }
 };
 
