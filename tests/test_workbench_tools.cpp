@@ -184,9 +184,10 @@ class TestWorkbenchTools : public QObject {
     for (int i = 0; i < 8; ++i) view->zoomIn();
     QTRY_VERIFY(map->isVisible());
     QVERIFY(map->width() <= 180 && map->height() <= 180);
-    // Click the minimap's bottom: the main view moves down.
+    // Click where the minimap draws the graph's bottom (the last column): the main view moves down.
     const QPointF before = view->mapToScene(view->viewport()->rect().center());
-    map->panTo(QPoint(map->width() / 2, map->height() - 3));
+    const QRectF scene = view->scene()->sceneRect();
+    map->panTo(map->positionOf(QPointF(scene.center().x(), scene.bottom() - 3)).toPoint());
     const QPointF after = view->mapToScene(view->viewport()->rect().center());
     QVERIFY2(after.y() > before.y(), qPrintable(QStringLiteral("%1 -> %2").arg(before.y()).arg(after.y())));
     QVERIFY(map->visibleSceneRect().contains(after));

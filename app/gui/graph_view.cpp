@@ -10,6 +10,7 @@
 #include <QPainterPathStroker>
 #include <QRubberBand>
 #include <QScrollBar>
+#include <QStyle>
 #include <QSet>
 #include <QStyleOptionGraphicsItem>
 #include <QTimer>
@@ -24,8 +25,8 @@ namespace nest::gui {
 
 namespace {
 
-constexpr double kLabelLod = 0.45;   // below this zoom, boxes are drawn without text
-constexpr double kBlockLod = 0.12;   // below this zoom, plain boxes and straight-segment edges
+constexpr double kLabelLod = GraphView::kLabelZoom;  // below this zoom, boxes are drawn without text
+constexpr double kBlockLod = GraphView::kBlockZoom;  // below this zoom, plain boxes and straight-segment edges
 constexpr double kMinZoom = 0.01, kMaxZoom = 8.0;
 constexpr qint64 kBatchNs = 12'000'000;  // batched drawing: scene insertion per event-loop turn
 const QColor kEdgeColor(0x55, 0x5b, 0x66);
@@ -305,7 +306,7 @@ void GraphView::showLayout(const render::GraphLayout& layout, bool keepView) {
     setTransform(oldTransform);
     centerOn(oldCenter);
   } else {
-    fitToWindow();
+    openReadable();
   }
   emit nodeSelected(0);
   emit selectionChanged({});
@@ -598,6 +599,39 @@ void GraphView::fitToWindow() {
     resetTransform();
     centerOn(scene_->sceneRect().center());
   }
+  emit viewTransformed();
+}
+
+void GraphView::openReadable() {
+  const QRectF rect = scene_->sceneRect();
+  if (rect.isEmpty()) return;
+  const QSizeF port = viewport()->size();
+  const double fit = std::min(port.width() / rect.width(), port.height() / rect.height());
+  if (fit >= kLabelLod) return fitToWindow();
+  // The graph is taller than the window at this zoom: the vertical scroll bar will take its width.
+  const QSize room = maximumViewportSize();
+  const double width = room.width() - style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, this);
+  const double z = std::clamp(width / rect.width(), kLabelLod, 1.0);
+  resetTransform();
+  scale(z, z);
+  // Horizontally: the span of the graph inputs (the top boxes), or the layout when it has none.
+  double left = rect.right(), right = rect.left();
+  for (const NodeItem* n : nodes_) {
+    if (n->box().kind != render::NodeBox::Kind::Input) continue;
+    left = std::min(left, n->box().x - n->box().width / 2);
+    right = std::max(right, n->box().x + n->box().width / 2);
+  }
+  if (left > right) {
+    left = rect.left();
+    right = rect.right();
+  }
+  const double halfW = width / z / 2;
+  // The inputs' centre (their left end when they are wider than the window), unless the whole
+  // width fits; then the top of the scene at the top edge.
+  double cx = (right - left) / 2 <= halfW ? (left + right) / 2 : left + halfW;
+  if (rect.width() / 2 <= halfW + 0.5) cx = rect.center().x();
+  centerOn(QPointF(cx, rect.top() + port.height() / z / 2));
+  verticalScrollBar()->setValue(verticalScrollBar()->minimum());
   emit viewTransformed();
 }
 

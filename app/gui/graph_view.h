@@ -75,7 +75,7 @@ class GraphView : public QGraphicsView {
   ~GraphView() override;
 
   // Replaces the drawing (an empty layout clears it). Keeps the zoom when `keepView` is set and
-  // the view was already showing something, else fits the graph to the window. A small layout
+  // the view was already showing something, else opens the first view (openReadable). A small layout
   // (under kSyncItemLimit boxes + edges) is drawn at once; a larger one is added to the scene in
   // batches from the event loop (boxes first, then edges, each turn kept short) so the UI stays
   // responsive: isDrawing() is true until drawingFinished(). Either way every NodeItem exists
@@ -91,6 +91,13 @@ class GraphView : public QGraphicsView {
   NodeItem* itemForNode(NodeId id) const;
   void selectNode(NodeId id);  // 0 clears the selection
   double zoom() const { return transform().m11(); }
+  // At or above this zoom boxes show their labels; below kBlockZoom the overview is drawn.
+  static constexpr double kLabelZoom = 0.45;
+  static constexpr double kBlockZoom = 0.12;
+  // The first view of a layout: the whole graph fitted when that zoom still shows labels (never
+  // magnified beyond 1); otherwise a readable zoom (1, or less so the width fits, but at least
+  // kLabelZoom) scrolled to the top of the layout (the graph inputs), centred on the inputs.
+  void openReadable();
   // The shown layout as plain boxes and lines (the Minimap draws it too).
   const OverviewPicture& overview() const { return overview_; }
   // Zoomed so far out that the view draws the overview instead of its items.

@@ -17,6 +17,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
 #include <QStyledItemDelegate>
@@ -579,8 +580,9 @@ bool MainWindow::exportSvg(const QString& path) {
   return error.isEmpty();
 }
 
-bool MainWindow::exportPng(const QString& path) {
-  const QString error = shown_ ? exportScenePng(view_->scene(), path) : tr("nothing to export: no graph is shown");
+bool MainWindow::exportPng(const QString& path, PngOversize oversize, QStringList* written) {
+  const QString error = shown_ ? exportScenePng(view_->scene(), path, 2.0, oversize, written)
+                               : tr("nothing to export: no graph is shown");
   if (!error.isEmpty()) showError(tr("Cannot export PNG"), error);
   return error.isEmpty();
 }
@@ -592,7 +594,40 @@ void MainWindow::exportDialog(bool png) {
   const QString path = QFileDialog::getSaveFileName(this, png ? tr("Export PNG") : tr("Export SVG"), suggested,
                                                     png ? tr("PNG images (*.png)") : tr("SVG images (*.svg)"));
   if (path.isEmpty()) return;
-  png ? exportPng(path) : exportSvg(path);
+  if (!png) {
+    exportSvg(path);
+    return;
+  }
+  const PngTiles plan = planPng(view_->scene()->sceneRect(), 2.0);
+  if (!plan.oversize()) {
+    exportPng(path);
+    return;
+  }
+  // Too big for one image: tiles, or SVG (vector, any size) instead.
+  QMessageBox ask(QMessageBox::Warning, tr("Export PNG"),
+                  tr("The image would be %1×%2 pixels, more than one PNG should hold (%3 px a side, %4 Mpixel).")
+                      .arg(plan.full.width())
+                      .arg(plan.full.height())
+                      .arg(kPngMaxSide)
+                      .arg(kPngMaxPixels / (1024 * 1024)),
+                  QMessageBox::Cancel, this);
+  QPushButton* tiles = ask.addButton(tr("Export %1 Tiles").arg(plan.rows * plan.cols), QMessageBox::AcceptRole);
+  QPushButton* svg = ask.addButton(tr("Export SVG Instead"), QMessageBox::ActionRole);
+  ask.setInformativeText(tr("%1 rows × %2 columns of %3×%4 px, named %5 (row, column) …")
+                             .arg(plan.rows)
+                             .arg(plan.cols)
+                             .arg(plan.tile.width())
+                             .arg(plan.tile.height())
+                             .arg(QFileInfo(PngTiles::tilePath(path, 0, 0)).fileName()));
+  ask.exec();
+  if (ask.clickedButton() == tiles) {
+    exportPng(path, PngOversize::Tile);
+  } else if (ask.clickedButton() == svg) {
+    const QFileInfo info(path);
+    const QString svgPath = QFileDialog::getSaveFileName(this, tr("Export SVG"), info.dir().filePath(info.completeBaseName() + ".svg"),
+                                                         tr("SVG images (*.svg)"));
+    if (!svgPath.isEmpty()) exportSvg(svgPath);
+  }
 }
 
 void MainWindow::updateBusy() {

@@ -13,6 +13,7 @@
 #include "app/gui/overlay.h"
 #include "app/gui/partition_jobs.h"
 #include "app/gui/quant_jobs.h"
+#include "app/gui/view_export.h"
 
 class QLabel;
 class QListWidget;
@@ -96,8 +97,10 @@ class MainWindow : public QMainWindow {
   Minimap* minimap() const { return minimap_; }
   // Write the displayed graph (File > Export SVG… / PNG…, here without a dialog): SVG is
   // render::layoutToSvg of its layout, PNG the view's drawing at 2x. False (see lastError) on failure.
+  // A PNG over kPngMaxSide / kPngMaxPixels is refused (the error gives its size and the tile count)
+  // unless `oversize` says to tile or shrink it; `written` receives the files written.
   bool exportSvg(const QString& path);
-  bool exportPng(const QString& path);
+  bool exportPng(const QString& path, PngOversize oversize = PngOversize::Refuse, QStringList* written = nullptr);
   QString lastError() const { return lastError_; }
   QString statusFacts() const;
   QString statusText() const;          // the status bar's text (facts, or "cancelled")

@@ -7,6 +7,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <cmath>
 
 #include "app/gui/graph_view.h"
 
@@ -51,16 +52,15 @@ void Minimap::relayout() {
   }
   const QSize area = view_->viewport()->size();
   const int maxSide = std::max(kMinSide, std::min(kMaxSide, std::min(area.width(), area.height()) / 3));
-  const double aspect = scene.width() / scene.height();
-  int w = maxSide, h = maxSide;
-  if (aspect >= 1)
-    h = std::max(kMinSide, static_cast<int>(maxSide / aspect));
-  else
-    w = std::max(kMinSide, static_cast<int>(maxSide * aspect));
+  const int frame = 2 * frameWidth();
+  columns_ = MinimapColumns(scene, QSizeF(maxSide - frame, maxSide - frame));
+  const QSizeF picture = columns_.size();
+  const int w = std::max(kMinSide, static_cast<int>(std::ceil(picture.width())) + frame);
+  const int h = std::max(kMinSide, static_cast<int>(std::ceil(picture.height())) + frame);
   const QRect vp = view_->viewport()->geometry();  // in view_ coordinates, excludes scroll bars
   setGeometry(vp.right() - w - kMargin, vp.bottom() - h - kMargin, w, h);
-  setSceneRect(scene);
-  fitInView(scene, Qt::KeepAspectRatio);
+  setSceneRect(scene);  // only to notice a new graph (eventFilter); drawing uses columns_
+  offset_ = QPointF((w - frame - picture.width()) / 2, (h - frame - picture.height()) / 2);
   show();
   raise();
   viewport()->update();
@@ -81,21 +81,38 @@ bool Minimap::eventFilter(QObject* watched, QEvent* event) {
 
 void Minimap::drawBackground(QPainter* painter, const QRectF& rect) {
   QGraphicsView::drawBackground(painter, rect);
-  view_->overview().paint(*painter, rect);
+  painter->save();
+  painter->resetTransform();  // viewport pixels
+  for (int c = 0; c < columns_.columns(); ++c) {
+    const QRectF column = columns_.columnRect(c).translated(offset_);
+    if (c > 0) {
+      painter->setPen(QPen(QColor(0xc4, 0xc8, 0xce), 1));
+      const double x = column.left() - MinimapColumns::kGap / 2;
+      painter->drawLine(QPointF(x, column.top()), QPointF(x, column.bottom()));
+    }
+    painter->save();
+    painter->setClipRect(column);
+    painter->translate(column.topLeft());
+    painter->scale(columns_.scale(), columns_.scale());
+    const QRectF band = columns_.band(c);
+    painter->translate(-band.topLeft());
+    view_->overview().paint(*painter, band);
+    painter->restore();
+  }
+  painter->restore();
 }
 
 void Minimap::drawForeground(QPainter* painter, const QRectF&) {
-  const QRectF visible = visibleSceneRect().intersected(sceneRect());
-  if (visible.isEmpty()) return;
-  QPen pen(QColor(0xd9, 0x3a, 0x1e), 1.5);
-  pen.setCosmetic(true);
-  painter->setPen(pen);
+  painter->save();
+  painter->resetTransform();
+  painter->setPen(QPen(QColor(0xd9, 0x3a, 0x1e), 1.5));
   painter->setBrush(QColor(0xd9, 0x3a, 0x1e, 30));
-  painter->drawRect(visible);
+  for (const QRectF& piece : columns_.pieces(visibleSceneRect())) painter->drawRect(piece.translated(offset_));
+  painter->restore();
 }
 
 void Minimap::panTo(const QPoint& pos) {
-  view_->centerOn(mapToScene(pos));
+  view_->centerOn(scenePointAt(pos));
   viewport()->update();
 }
 

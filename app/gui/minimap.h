@@ -1,9 +1,12 @@
 // An overview of the whole graph in the bottom-right corner of a GraphView: the view's
 // OverviewPicture drawn small (not its items: that would cost a full scene paint each time the
 // main view moves), with the part the view shows outlined. Clicking or dragging in it pans the view. It shows
-// only while the view does not show the whole graph.
+// only while the view does not show the whole graph. A tall graph is drawn in columns
+// (MinimapColumns: the top band on the left, the next band to its right, ...).
 #pragma once
 #include <QGraphicsView>
+
+#include "app/gui/minimap_columns.h"
 
 namespace nest::gui {
 
@@ -16,8 +19,13 @@ class Minimap : public QGraphicsView {
   explicit Minimap(GraphView* view);
   // The part of the scene the main view shows, in scene coordinates.
   QRectF visibleSceneRect() const;
-  // Pans the main view so that it is centred on the scene point under minimap position `pos`.
+  // Pans the main view so that it is centred on the scene point under minimap position `pos`
+  // (viewport coordinates).
   void panTo(const QPoint& pos);
+  // The column layout and where a scene point is drawn (viewport coordinates).
+  const MinimapColumns& columns() const { return columns_; }
+  QPointF positionOf(const QPointF& scenePoint) const { return columns_.toPicture(scenePoint) + offset_; }
+  QPointF scenePointAt(const QPointF& pos) const { return columns_.toScene(pos - offset_); }
   // Whether it should show: a graph is shown and does not fit in the view.
   bool wanted() const;
 
@@ -35,6 +43,8 @@ class Minimap : public QGraphicsView {
 
   GraphView* view_;
   bool dragging_ = false;
+  MinimapColumns columns_;
+  QPointF offset_;  // of the picture in the viewport (centred)
 };
 
 }  // namespace nest::gui
