@@ -68,7 +68,9 @@ void Minimap::relayout() {
 
 bool Minimap::eventFilter(QObject* watched, QEvent* event) {
   if (watched == view_ && (event->type() == QEvent::Resize || event->type() == QEvent::Show))
-    relayout();
+    // After the view's own handler: event filters run first, when the viewport still has its old
+    // geometry (a dock shown below the view left the minimap hanging off its bottom edge).
+    QTimer::singleShot(0, this, [this] { relayout(); });
   else if (watched == view_->viewport() && event->type() == QEvent::Paint) {
     // The main view scrolled or zoomed: move the outline; a new graph: fit it (after this paint).
     if (view_->scene()->sceneRect() != sceneRect() || isHidden() == wanted())
