@@ -185,8 +185,10 @@ class TestWorkbenchCode : public QObject {
     w.tabs()->setCurrentWidget(code);
     code->showPage(gui::CodeView::Page::Assembly);
     const int line = code->firstInstructionLine("Convolution110");
-    QVERIFY(line > 0);
     QPlainTextEdit* text = code->assemblyText();
+    // The line right after the node's header in the listing.
+    QVERIFY2(text->document()->findBlockByNumber(line - 1).text().startsWith("; node 'Convolution110'"),
+             qPrintable(text->document()->findBlockByNumber(line - 1).text()));
     QTextCursor cursor(text->document()->findBlockByNumber(line));
     text->setTextCursor(cursor);
     text->centerCursor();

@@ -312,7 +312,9 @@ class TestWorkbenchDefects : public QObject {
     after->setFocus();
     QCOMPARE(after->verticalScrollBar()->value(), 0);
     QTest::keyClick(after, Qt::Key_PageDown);
-    QVERIFY(after->verticalScrollBar()->value() > 0);
+    // The diff is shorter than two pages: one Page Down reaches its end.
+    QVERIFY(after->verticalScrollBar()->maximum() < after->verticalScrollBar()->pageStep());
+    QCOMPARE(after->verticalScrollBar()->value(), after->verticalScrollBar()->maximum());
     QCOMPARE(w.displayedRecord(), 0);
     QTest::keyClick(after, Qt::Key_PageUp);
     QCOMPARE(after->verticalScrollBar()->value(), 0);
