@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "app/gui/group_frame_item.h"
 #include "app/gui/overview_picture.h"
 
 namespace nest::gui {
@@ -46,13 +47,14 @@ const QColor GraphView::kSearchColor(0xd0, 0x1c, 0xd0);
 
 // ---- NodeItem ----
 
-NodeItem::NodeItem(const render::NodeBox& box) : box_(box), fill_(boxFill(box)) {
+NodeItem::NodeItem(const render::NodeBox& box, const ScopeGroup* group) : box_(box), fill_(boxFill(box)) {
   setPos(box.x, box.y);
-  setFlag(ItemIsSelectable, isOp());
+  setFlag(ItemIsSelectable, isOp() || isGroup());
   setZValue(1);
   QString tip = QString::fromStdString(box.title);
   if (!box.subtitle.empty()) tip += "\n" + QString::fromStdString(box.subtitle);
   if (isOp()) tip += QStringLiteral("\nid %1").arg(box.id);
+  if (group) tip = groupToolTip(*group) + QStringLiteral("\ndouble-click to expand");
   tip_ = tip;
   setToolTip(tip);
 }
@@ -81,11 +83,15 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
   }
   QPen pen(selected ? kSelectColor : QColor(0x40, 0x44, 0x4c), selected ? 2.5 : 1.0);
   pen.setCosmetic(!selected);
-  if (box_.kind != render::NodeBox::Kind::Op) pen.setStyle(Qt::DashLine);
+  if (!isOp() && !isGroup()) pen.setStyle(Qt::DashLine);  // graph inputs and outputs
   painter->setPen(pen);
   painter->setBrush(fill);
   const double radius = std::min(6.0, r.height() / 3);
   painter->drawRoundedRect(r, radius, radius);
+  if (isGroup()) {  // a collapsed group: a second outline inside the first
+    painter->setBrush(Qt::NoBrush);
+    painter->drawRoundedRect(r.adjusted(3, 3, -3, -3), radius - 1, radius - 1);
+  }
   if (mark_.isValid()) {
     QColor tint = mark_;
     tint.setAlpha(60);
@@ -266,6 +272,9 @@ void GraphView::clear() {
     if (!n->scene()) delete n;
   nodes_.clear();
   nextNode_ = 0;
+  frames_.clear();
+  groupSelection_.clear();
+  scopes_.reset();
   scene_->clear();
   scene_->setItemIndexMethod(QGraphicsScene::BspTreeIndex);
   edges_ = 0;
@@ -281,9 +290,14 @@ void GraphView::showLayout(const render::GraphLayout& layout, bool keepView) {
   clear();
   const bool batched = layout.nodes.size() + layout.edges.size() >= static_cast<size_t>(kSyncItemLimit);
   nodes_.reserve(static_cast<qsizetype>(layout.nodes.size()));
+  scopes_ = layout.scopes;
   for (const render::NodeBox& b : layout.nodes) {
-    nodes_.append(new NodeItem(b));
+    nodes_.append(new NodeItem(b, b.kind == render::NodeBox::Kind::Group ? &scopes_->groups[static_cast<size_t>(b.group)] : nullptr));
     applyOverlay(nodes_.back());
+  }
+  for (const render::GroupFrame& f : layout.frames) {
+    frames_.append(new GroupFrameItem(f, scopes_->groups[static_cast<size_t>(f.group)]));
+    scene_->addItem(frames_.back());
   }
   edges_ = static_cast<int>(layout.edges.size());
   overview_ = OverviewPicture(layout);
@@ -337,6 +351,13 @@ void GraphView::paintEvent(QPaintEvent* event) {
   // A box with a state gets an outline at least 10 pixels across in its colour (selection first,
   // then diff colour, then search mark): the boxes themselves are a few pixels at this zoom.
   painter.setBrush(Qt::NoBrush);
+  QPen framePen(QColor(0x80, 0x86, 0x90), 1.0, Qt::DashLine);  // the frames' items are not drawn here
+  framePen.setCosmetic(true);
+  painter.setPen(framePen);
+  for (const GroupFrameItem* f : frames_)
+    if (f->sceneBoundingRect().width() * zoom() >= 24 && f->sceneBoundingRect().intersects(exposed))
+      painter.drawRoundedRect(f->sceneBoundingRect(), 5, 5);
+  drawGroupNames(painter, exposed);
   const double minSide = 10.0 / std::max(zoom(), 1e-9);
   for (NodeItem* item : nodes_) {
     const QColor colour = item->isSelected() ? kSelectColor : item->highlight().isValid() ? item->highlight() : item->mark();
@@ -399,7 +420,7 @@ NodeItem* GraphView::itemForNode(NodeId id) const {
 }
 
 void GraphView::selectNode(NodeId id) {
-  NodeItem* item = id ? itemForNode(id) : nullptr;
+  NodeItem* item = id ? itemShowing(id) : nullptr;
   setSelection(item ? QSet<NodeId>{id} : QSet<NodeId>{});
   if (item) ensureVisible(item);
 }
@@ -407,18 +428,38 @@ void GraphView::selectNode(NodeId id) {
 void GraphView::selectNodes(const QList<NodeId>& ids) { setSelection(QSet<NodeId>(ids.begin(), ids.end())); }
 
 QList<NodeId> GraphView::selectedNodes() const {
-  QList<NodeId> ids;  // nodes_ holds the op boxes in graph order
-  for (NodeItem* n : nodes_)
-    if (n->isOp() && n->isSelected()) ids.append(n->box().id);
+  QList<NodeId> ids;  // nodes_ holds the boxes in graph order
+  for (NodeItem* n : nodes_) {
+    if (!n->isSelected()) continue;
+    if (n->isOp()) {
+      ids.append(n->box().id);
+    } else if (n->isGroup()) {
+      const auto kept = groupSelection_.find(n);
+      for (NodeId id : membersOf(n))
+        if (kept == groupSelection_.end() || kept->contains(id)) ids.append(id);
+    }
+  }
   return ids;
 }
 
 void GraphView::setSelection(const QSet<NodeId>& ids) {
   {
     const QSignalBlocker block(scene_);
+    groupSelection_.clear();
     for (NodeItem* n : nodes_) {
-      if (!n->isOp()) continue;
-      const bool wanted = ids.contains(n->box().id);
+      bool wanted = false;
+      if (n->isOp()) {
+        wanted = ids.contains(n->box().id);
+      } else if (n->isGroup()) {
+        QSet<NodeId> kept;
+        const QList<NodeId> members = membersOf(n);
+        for (NodeId id : members)
+          if (ids.contains(id)) kept.insert(id);
+        wanted = !kept.isEmpty();
+        if (wanted && kept.size() < members.size()) groupSelection_.insert(n, kept);
+      } else {
+        continue;
+      }
       if (wanted) addNode(n);  // still pending while drawing: it joins the scene now
       if (n->isSelected() != wanted) n->setSelected(wanted);
     }
@@ -431,9 +472,10 @@ void GraphView::setSelection(const QSet<NodeId>& ids) {
 NodeItem* GraphView::opItemAt(const QPoint& viewPos) const {
   for (QGraphicsItem* item : items(viewPos)) {
     if (item->acceptedMouseButtons() == Qt::NoButton) continue;  // e.g. a search-match ring
+    if (item->type() == GroupFrameItem::Type) continue;         // a frame's name band under the box
     if (item->type() != NodeItem::Type) return nullptr;          // an edge on top
     auto* box = static_cast<NodeItem*>(item);
-    return box->isOp() ? box : nullptr;
+    return box->isOp() || box->isGroup() ? box : nullptr;
   }
   return nullptr;
 }
@@ -442,20 +484,25 @@ void GraphView::mousePressEvent(QMouseEvent* event) {
   const QPoint pos = event->position().toPoint();
   if (event->button() == Qt::RightButton) {
     NodeItem* item = opItemAt(pos);
-    if (item && !item->isSelected()) setSelection({item->box().id});
-    emit contextMenuRequested(item ? item->box().id : 0, event->globalPosition().toPoint());
+    const QList<NodeId> ids = item ? (item->isGroup() ? membersOf(item) : QList<NodeId>{item->box().id}) : QList<NodeId>{};
+    if (item && !item->isSelected()) selectNodes(ids);
+    emit contextMenuRequested(ids.isEmpty() ? 0 : ids.front(), event->globalPosition().toPoint());
     event->accept();
     return;
   }
   if (event->button() == Qt::LeftButton) {
     const bool extend = event->modifiers() & (Qt::ControlModifier | Qt::ShiftModifier);
     if (NodeItem* item = opItemAt(pos)) {
-      const NodeId id = item->box().id;
-      QSet<NodeId> ids{id};
+      const QList<NodeId> clicked = item->isGroup() ? membersOf(item) : QList<NodeId>{item->box().id};
+      QSet<NodeId> ids(clicked.begin(), clicked.end());
       if (extend) {
         const QList<NodeId> now = selectedNodes();
+        const bool wasSelected = item->isSelected();
         ids = QSet<NodeId>(now.begin(), now.end());
-        if (!ids.remove(id)) ids.insert(id);
+        for (NodeId id : clicked) {
+          if (wasSelected) ids.remove(id);
+          else ids.insert(id);
+        }
       }
       setSelection(ids);
       boxPress_ = true;
@@ -499,8 +546,21 @@ void GraphView::mouseReleaseEvent(QMouseEvent* event) {
 }
 
 void GraphView::mouseDoubleClickEvent(QMouseEvent* event) {
-  // The second press of a quick double click: the same as a press (two Ctrl-clicks toggle twice).
   const bool extend = event->modifiers() & (Qt::ControlModifier | Qt::ShiftModifier);
+  if (event->button() == Qt::LeftButton && !extend) {  // groups: expand a box, collapse a frame
+    NodeItem* item = opItemAt(event->position().toPoint());
+    if (item && item->isGroup()) {
+      emit groupToggleRequested(QString::fromStdString(item->box().value), false);
+      event->accept();
+      return;
+    }
+    if (GroupFrameItem* frame = item ? nullptr : frameBandAt(event->position().toPoint())) {
+      emit groupToggleRequested(frame->scope(), true);
+      event->accept();
+      return;
+    }
+  }
+  // The second press of a quick double click: the same as a press (two Ctrl-clicks toggle twice).
   if (event->button() == Qt::LeftButton && (extend || opItemAt(event->position().toPoint()))) {
     mousePressEvent(event);
     return;
@@ -517,9 +577,12 @@ void GraphView::finishRubberBand(const QPoint& end) {
   const QList<NodeId> now = selectedNodes();
   QSet<NodeId> ids(now.begin(), now.end());
   for (NodeItem* n : nodes_) {
-    if (!n->isOp()) continue;
+    if (!n->isOp() && !n->isGroup()) continue;
     const render::NodeBox& b = n->box();
-    if (area.intersects(QRectF(b.x - b.width / 2, b.y - b.height / 2, b.width, b.height))) ids.insert(b.id);
+    if (!area.intersects(QRectF(b.x - b.width / 2, b.y - b.height / 2, b.width, b.height))) continue;
+    if (n->isOp()) ids.insert(b.id);
+    else
+      for (NodeId id : membersOf(n)) ids.insert(id);
   }
   setSelection(ids);
 }
@@ -533,6 +596,18 @@ void GraphView::contextMenuEvent(QContextMenuEvent* event) {
 // ---- overlay ----
 
 void GraphView::applyOverlay(NodeItem* item) const {
+  if (item->isGroup()) {  // the members' colour when they share one
+    QColor fill;
+    bool mixed = false;
+    if (!overlayFill_.isEmpty())
+      for (NodeId id : membersOf(item)) {
+        const QColor c = overlayFill_.value(id, kOverlayOther);
+        if (!fill.isValid()) fill = c;
+        else if (c != fill) mixed = true;
+      }
+    item->setOverlay(mixed ? kOverlayOther : fill, mixed ? tr("overlay: its nodes differ (expand it to see them)") : QString());
+    return;
+  }
   if (!item->isOp()) return;
   const NodeId id = item->box().id;
   item->setOverlay(overlayFill_.isEmpty() ? QColor() : overlayFill_.value(id, kOverlayOther), overlayNotes_.value(id));
@@ -687,9 +762,8 @@ std::vector<NodeId> GraphView::consumersOf(NodeId id) const {
 }
 
 NodeId GraphView::selectedNode() const {
-  for (NodeItem* n : nodes_)
-    if (n->isOp() && n->isSelected()) return n->box().id;
-  return 0;
+  const QList<NodeId> ids = selectedNodes();
+  return ids.isEmpty() ? 0 : ids.front();
 }
 
 bool GraphView::selectProducer() {
@@ -708,7 +782,7 @@ bool GraphView::selectConsumer() {
 
 void GraphView::focusNode(NodeId id) {
   selectNode(id);
-  if (NodeItem* item = id ? itemForNode(id) : nullptr) centerOn(item);
+  if (NodeItem* item = id ? itemShowing(id) : nullptr) centerOn(item);
 }
 
 namespace {
@@ -721,7 +795,9 @@ void GraphView::setSearchMatches(const QList<NodeId>& ids) {
     QGraphicsItem* outline = nullptr;
     for (QGraphicsItem* child : n->childItems())
       if (child->data(kSearchMatchKey).toBool()) outline = child;
-    const bool match = n->isOp() && wanted.contains(n->box().id);
+    const QList<NodeId> members = n->isGroup() ? membersOf(n) : QList<NodeId>{};
+    const bool match = (n->isOp() && wanted.contains(n->box().id)) ||
+                       std::any_of(members.begin(), members.end(), [&](NodeId id) { return wanted.contains(id); });
     if (match && !outline) {
       // A child drawn behind its box: only the ring around the box shows. Deleted with the box.
       const QRectF r(-n->box().width / 2 - 8, -n->box().height / 2 - 8, n->box().width + 16, n->box().height + 16);

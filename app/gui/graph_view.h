@@ -17,16 +17,20 @@ class QRubberBand;
 
 namespace nest::gui {
 
-// One box of the layout (an op node, a graph input or a graph output).
+class GroupFrameItem;
+
+// One box of the layout (an op node, a graph input or output, or a collapsed name-scope group).
 class NodeItem : public QGraphicsItem {
  public:
   enum { Type = UserType + 1 };
-  explicit NodeItem(const render::NodeBox& box);
+  // `group`: for a group box, its group (tooltip); null otherwise.
+  explicit NodeItem(const render::NodeBox& box, const ScopeGroup* group = nullptr);
   int type() const override { return Type; }
   QRectF boundingRect() const override;
   void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
   const render::NodeBox& box() const { return box_; }
   bool isOp() const { return box_.kind == render::NodeBox::Kind::Op; }
+  bool isGroup() const { return box_.kind == render::NodeBox::Kind::Group; }
   // Highlight: a thick ring around the box in `color` over a dark contour (solid or dashed), and
   // `badge` (a letter or sign, may be empty) in a disc of that colour on the top right corner; the
   // fill keeps its category or overlay colour, so the ring never blends into it (invalid colour:
@@ -110,6 +114,17 @@ class GraphView : public QGraphicsView {
   std::vector<NodeId> producersOf(NodeId id) const;
   std::vector<NodeId> consumersOf(NodeId id) const;
   NodeId selectedNode() const;  // 0 when none
+  // Name-scope groups of the shown layout (render::GraphLayout::scopes; null when not grouped):
+  // a collapsed group is one box (NodeItem::isGroup) standing for all its nodes: selecting it
+  // selects them, and a selection that holds some of them selects the box and keeps exactly those
+  // (so collapsing and expanding keeps the selection). An expanded group is a frame.
+  const ScopeTree* scopes() const { return scopes_.get(); }
+  int groupItemCount() const;
+  int frameCount() const { return static_cast<int>(frames_.size()); }
+  const QList<GroupFrameItem*>& frames() const { return frames_; }
+  NodeItem* groupItem(const QString& scope) const;  // the box of a collapsed group, or null
+  // The box that shows node `id`: its own, or its collapsed group's (null: none).
+  NodeItem* itemShowing(NodeId id) const;
   // Selects and centres the first producer / consumer of the selected node; false when none.
   bool selectProducer();
   bool selectConsumer();
@@ -161,6 +176,8 @@ class GraphView : public QGraphicsView {
   // background (id 0); `globalPos` for QMenu::exec.
   void contextMenuRequested(nest::NodeId id, const QPoint& globalPos);
   void viewTransformed();              // zoom changed or the view was fitted
+  // Double click on a collapsed group's box (collapse = false) or on an expanded group's name (true).
+  void groupToggleRequested(const QString& scope, bool collapse);
   void drawingFinished();              // every item of the shown layout is in the scene
 
  protected:
@@ -171,14 +188,21 @@ class GraphView : public QGraphicsView {
   void mouseReleaseEvent(QMouseEvent* event) override;
   void mouseDoubleClickEvent(QMouseEvent* event) override;
   void contextMenuEvent(QContextMenuEvent* event) override;
+  void drawForeground(QPainter* painter, const QRectF& rect) override;
 
  private:
+  // Zoomed out below kLabelZoom: the names of group frames and collapsed groups, about 12 pixels
+  // high whatever the zoom, outer groups first, none over another (`painter` in scene coordinates).
+  void drawGroupNames(QPainter& painter, const QRectF& exposed) const;
+  QList<NodeId> membersOf(const NodeItem* group) const;
+  GroupFrameItem* frameBandAt(const QPoint& viewPos) const;
   void scaleBy(double factor);
   void onSelectionChanged();
   void drawBatch();                  // adds pending items for a few ms, then yields
   void addNode(NodeItem* item);      // into the scene, if not there yet
   void finishDrawing();
-  NodeItem* opItemAt(const QPoint& viewPos) const;  // the op box under a viewport point, or null
+  // The selectable box (op or group) under a viewport point, or null.
+  NodeItem* opItemAt(const QPoint& viewPos) const;
   // Sets the selection to `ids` (scene signals blocked) and reports it once.
   void setSelection(const QSet<NodeId>& ids);
   void applyOverlay(NodeItem* item) const;
@@ -187,6 +211,10 @@ class GraphView : public QGraphicsView {
   QGraphicsScene* scene_;
   QList<NodeItem*> nodes_;
   int edges_ = 0;
+  std::shared_ptr<const ScopeTree> scopes_;
+  QList<GroupFrameItem*> frames_;
+  // Per selected group box: the nodes of the group in the selection (absent: all of them).
+  QHash<const NodeItem*, QSet<NodeId>> groupSelection_;
   // Batched drawing: nodes_[nextNode_..] and pendingEdges_[nextEdge_..] are not in the scene yet.
   bool drawing_ = false;
   int nextNode_ = 0;

@@ -39,23 +39,45 @@ void makePathsAbsolute(ProjectFile& project, const std::filesystem::path& projec
   if (auto config = projectDeviceConfigPath(project, projectFile)) project.deviceConfig = std::filesystem::absolute(*config);
 }
 
+// `grouping` decided for `graph` (an automatic one resolved).
+ViewGrouping resolved(ViewGrouping grouping, const Graph& graph) {
+  if (!grouping.automatic) return grouping;
+  grouping.automatic = false;
+  grouping.collapsed = grouping.byScope && graph.nodes.size() > kCollapseAbove ? allScopes(graph) : std::set<std::string>{};
+  return grouping;
+}
+
+render::LayoutOptions layoutOptionsOf(const ViewGrouping& grouping, const Cancel& cancel) {
+  render::LayoutOptions options;
+  options.cancel = cancel.get();
+  options.groupByScope = grouping.byScope;
+  options.collapsed = grouping.collapsed;
+  return options;
+}
+
 // The graph passes on model->imported with `job`, then the layout (reused from `previous` when
-// the graph draws the same) and the statistics.
-void runPassesAndLayout(LoadedModel& model, const driver::Job& job, const LoadedModel* previous, const Cancel& cancel) {
+// the graph draws the same, grouped the same) and the statistics.
+void runPassesAndLayout(LoadedModel& model, const driver::Job& job, const LoadedModel* previous, const Cancel& cancel,
+                        const ViewGrouping& grouping) {
   driver::Progress progress;
   progress.cancel = cancel.get();
   model.run = driver::prepareImported(job, model.imported, progress).run;
-  if (previous && drawsSame(previous->run.result(), model.run.result())) {
+  model.grouping = resolved(grouping, model.run.result());
+  if (previous && previous->grouping == model.grouping && drawsSame(previous->run.result(), model.run.result())) {
     model.layout = previous->layout;
   } else {
-    render::LayoutOptions layoutOptions;
-    layoutOptions.cancel = cancel.get();
-    model.layout = std::make_shared<render::GraphLayout>(render::layoutGraph(model.run.result(), layoutOptions));
+    model.layout = std::make_shared<render::GraphLayout>(render::layoutGraph(model.run.result(), layoutOptionsOf(model.grouping, cancel)));
   }
   model.stats = computeStats(model.run.result());
 }
 
 }  // namespace
+
+std::set<std::string> allScopes(const Graph& graph) {
+  std::set<std::string> scopes;
+  for (const ScopeGroup& g : scopeTreeOf(graph).groups) scopes.insert(g.scope);
+  return scopes;
+}
 
 driver::Job documentJob(const ProjectFile& project, const QString& projectPath, std::shared_ptr<const QuantProfile> profile) {
   // Errors name the project file, or the model when there is none yet.
@@ -74,7 +96,7 @@ driver::Job documentJob(const ProjectFile& project, const QString& projectPath, 
   return job;
 }
 
-LoadOutcome loadModelJob(const QString& path, Cancel cancel, const QString& modelOverride) {
+LoadOutcome loadModelJob(const QString& path, Cancel cancel, const QString& modelOverride, ViewGrouping grouping) {
   LoadOutcome out;
   try {
     out.error = runCatching([&] {
@@ -95,7 +117,7 @@ LoadOutcome loadModelJob(const QString& path, Cancel cancel, const QString& mode
       if (job.quantization) model->profile = job.quantization->profile;
       if (*cancel) throw driver::Cancelled();
       model->imported = std::make_shared<const Graph>(driver::importModel(job));
-      runPassesAndLayout(*model, job, nullptr, cancel);
+      runPassesAndLayout(*model, job, nullptr, cancel, grouping);
       out.model = std::move(model);
     });
   } catch (const driver::Cancelled&) {
@@ -106,7 +128,7 @@ LoadOutcome loadModelJob(const QString& path, Cancel cancel, const QString& mode
 }
 
 LoadOutcome recomputeJob(std::shared_ptr<const LoadedModel> previous, ProjectFile project, QString projectPath,
-                         Cancel cancel) {
+                         Cancel cancel, ViewGrouping grouping) {
   LoadOutcome out;
   try {
     out.error = runCatching([&] {
@@ -119,7 +141,7 @@ LoadOutcome recomputeJob(std::shared_ptr<const LoadedModel> previous, ProjectFil
                                previous->project.quantization.value("profile", json()) == model->project.quantization["profile"];
       const driver::Job job = documentJob(model->project, projectPath, sameProfile ? previous->profile : nullptr);
       if (job.quantization) model->profile = job.quantization->profile;
-      runPassesAndLayout(*model, job, previous.get(), cancel);
+      runPassesAndLayout(*model, job, previous.get(), cancel, grouping);
       out.model = std::move(model);
     });
   } catch (const driver::Cancelled&) {
@@ -146,13 +168,11 @@ bool drawsSame(const Graph& a, const Graph& b) {
 
 bool isProjectFile(const QString& path) { return path.endsWith(QStringLiteral(".nestproj"), Qt::CaseInsensitive); }
 
-LayoutOutcome layoutJob(std::shared_ptr<const Graph> graph, Cancel cancel) {
+LayoutOutcome layoutJob(std::shared_ptr<const Graph> graph, Cancel cancel, ViewGrouping grouping) {
   LayoutOutcome out;
   out.graph = graph;
   try {
-    render::LayoutOptions options;
-    options.cancel = cancel.get();
-    out.layout = std::make_shared<render::GraphLayout>(render::layoutGraph(*graph, options));
+    out.layout = std::make_shared<render::GraphLayout>(render::layoutGraph(*graph, layoutOptionsOf(resolved(grouping, *graph), cancel)));
     out.stats = computeStats(*graph);
   } catch (const Error& e) {
     out.error = QString::fromStdString(e.what());

@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <memory>
+#include <set>
+#include <string>
 
 #include "app/render/graph_layout.h"
 #include "core/graph_stats.h"
@@ -21,6 +23,19 @@ namespace nest::gui {
 using Cancel = std::shared_ptr<std::atomic<bool>>;
 using LayoutPtr = std::shared_ptr<const render::GraphLayout>;
 
+// How the main view groups a graph by name scope (render::LayoutOptions::groupByScope).
+struct ViewGrouping {
+  bool byScope = false;
+  std::set<std::string> collapsed;  // scopes drawn as one box
+  // Decided by the job from the graph: every group collapsed when the graph has more than
+  // kCollapseAbove nodes (a readable first view of a big model), none otherwise.
+  bool automatic = false;
+  bool operator==(const ViewGrouping&) const = default;
+};
+inline constexpr size_t kCollapseAbove = 1000;
+// Every group's scope in the graph (what "Collapse All Groups" collapses).
+std::set<std::string> allScopes(const Graph& graph);
+
 struct LoadedModel {
   QString path;         // the model file (for a project: its resolved model path)
   QString projectPath;  // the .nestproj it came from, or empty
@@ -31,6 +46,7 @@ struct LoadedModel {
   std::shared_ptr<const QuantProfile> profile;      // read once, reused by edits (null: none)
   PipelineRun run;     // the pipeline on the imported graph
   LayoutPtr layout;    // of run.result()
+  ViewGrouping grouping;  // of `layout` (never automatic)
   GraphStats stats;    // of run.result()
 };
 
@@ -59,13 +75,16 @@ struct LirOutcome {
 
 // `path` is a model file or a .nestproj project (see isProjectFile).
 // `modelOverride`: for a project, the model to open instead of the one it names.
-LoadOutcome loadModelJob(const QString& path, Cancel cancel, const QString& modelOverride = QString());
+// `grouping`: how the result is laid out.
+LoadOutcome loadModelJob(const QString& path, Cancel cancel, const QString& modelOverride = QString(),
+                         ViewGrouping grouping = {});
 // After an edit: the graph passes again on `previous`'s imported graph with `project` (the
 // document's settings and assignments; absolute paths), not the import; the profile is reread only
 // when the project names another one; the layout is reused when the final graph draws the same
-// (same nodes, values and types). `projectPath` names the document in errors (may be empty).
+// (same nodes, values and types) with the same `grouping`. `projectPath` names the document in
+// errors (may be empty).
 LoadOutcome recomputeJob(std::shared_ptr<const LoadedModel> previous, ProjectFile project, QString projectPath,
-                         Cancel cancel);
+                         Cancel cancel, ViewGrouping grouping = {});
 // The driver job of a document: its project's settings, assignments, devices (a deviceConfig is
 // read) and quantization (`profile` when given instead of reading the file again).
 driver::Job documentJob(const ProjectFile& project, const QString& projectPath,
@@ -75,7 +94,7 @@ bool drawsSame(const Graph& a, const Graph& b);
 bool isProjectFile(const QString& path);
 // The pipeline a project runs, for messages: "-O1", "-O2", "-O0" or its pass list "[a, b, c]".
 QString pipelineName(const ProjectFile& project);
-LayoutOutcome layoutJob(std::shared_ptr<const Graph> graph, Cancel cancel);
+LayoutOutcome layoutJob(std::shared_ptr<const Graph> graph, Cancel cancel, ViewGrouping grouping = {});
 // Lowers an already optimized (or quantized) graph with the CPU backend, no graph passes again.
 LirOutcome lirJob(std::shared_ptr<const Graph> graph);
 

@@ -46,9 +46,21 @@ QString noPassMessage(const MainWindow& window, const QString& pass) {
 // their mode; error measures on the calibration inputs first).
 struct Shown {
   QString pass;
+  QString groups;  // --groups: empty (the default), none, expanded, collapsed, or scopes to collapse
   OverlayKind overlay = OverlayKind::None;
   nest::gui::CalibrationInputs calibration;
 };
+
+// --groups, once the model is loaded.
+void applyGroups(MainWindow& window, const QString& groups) {
+  if (groups.isEmpty()) return;
+  if (groups == "none") return window.setGroupByScope(false);
+  window.setGroupByScope(true);
+  if (groups == "expanded") return window.expandAllGroups();
+  if (groups == "collapsed") return window.collapseAllGroups();
+  window.expandAllGroups();
+  for (const QString& scope : groups.split(',', Qt::SkipEmptyParts)) window.setScopeCollapsed(scope.trimmed(), true);
+}
 
 void applyOverlay(MainWindow& window, const Shown& shown) {
   switch (shown.overlay) {
@@ -77,6 +89,7 @@ void runScreenshot(MainWindow& window, const QString& open, const QString& model
       if (record < 0) return quitWith(noPassMessage(window, pass));
     }
     window.selectPass(record);
+    applyGroups(window, shown.groups);
     if (!pass.isEmpty()) window.tabs()->setCurrentWidget(window.passExplorer());  // --pass: before | after
     applyOverlay(window, shown);
     *wanted = record;
@@ -128,7 +141,9 @@ int main(int argc, char** argv) {
   parser.addOption(preprocessOption);
   QCommandLineOption passOption("pass", "show the graph after pass NAME (its last run that changed the graph, in the project's pipeline; -O1 for a model)", "NAME");
   QCommandLineOption shotOption("screenshot", "open MODEL (or the project), wait for its work, grab the window to OUT.png and exit", "OUT.png");
+  QCommandLineOption groupsOption("groups", "group the graph by name scope (/layer1/layer1.0/...): none, expanded, collapsed (every group one box), or the scopes to collapse, comma-separated (e.g. /layer1/,/layer2/). Default: expanded, collapsed above 1000 nodes", "MODE");
   parser.addOption(passOption);
+  parser.addOption(groupsOption);
   parser.addOption(shotOption);
   if (!parser.parse(arguments)) fail(parser.errorText());
   if (parser.isSet("help")) {
@@ -141,6 +156,11 @@ int main(int argc, char** argv) {
   const QString pass = parser.value(passOption);
   Shown shown;
   shown.pass = pass;
+  shown.groups = parser.value(groupsOption);
+  for (const QString& scope : shown.groups.split(',', Qt::SkipEmptyParts))
+    if (shown.groups.contains(',') || !QStringList{"none", "expanded", "collapsed"}.contains(scope))
+      if (!scope.trimmed().startsWith('/') || !scope.trimmed().endsWith('/'))
+        fail(QStringLiteral("--groups: '%1' is neither none, expanded, collapsed nor a scope like /layer1/").arg(scope));
   if (parser.isSet(overlayOption)) {
     shown.overlay = nest::gui::overlayKindFromName(parser.value(overlayOption));
     if (shown.overlay == OverlayKind::None)
@@ -176,8 +196,10 @@ int main(int argc, char** argv) {
   window.show();
   window.offerRecovery();
   if (!open.isEmpty()) {
-    QObject::connect(&window, &MainWindow::modelLoaded, &window, [&window, shown] { applyOverlay(window, shown); },
-                     Qt::SingleShotConnection);
+    QObject::connect(&window, &MainWindow::modelLoaded, &window, [&window, shown] {
+      applyGroups(window, shown.groups);
+      applyOverlay(window, shown);
+    }, Qt::SingleShotConnection);
     if (!pass.isEmpty())
       QObject::connect(&window, &MainWindow::modelLoaded, &window, [&window, pass] {
         window.tabs()->setCurrentWidget(window.passExplorer());

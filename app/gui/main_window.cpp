@@ -252,6 +252,8 @@ void MainWindow::buildMenus() {
   consumer->setObjectName("goToConsumer");
   consumer->setShortcuts({QKeySequence(Qt::ALT | Qt::Key_Down), QKeySequence(Qt::Key_BracketRight)});
   viewMenu->addSeparator();
+  buildGroupActions(viewMenu);
+  viewMenu->addSeparator();
   QMenu* panels = viewMenu->addMenu(tr("&Panels"));
   for (QDockWidget* dock : findChildren<QDockWidget*>()) panels->addAction(dock->toggleViewAction());
   buildHelpMenu();
@@ -344,7 +346,9 @@ void MainWindow::openFile(const QString& path, const QString& modelOverride) {
   Cancel cancel = loadCancel_;
   loadPending_ = true;
   loadWatcher_.setFuture(
-      QtConcurrent::run([path, cancel, modelOverride] { return loadModelJob(path, cancel, modelOverride); }));
+      QtConcurrent::run([path, cancel, modelOverride, grouping = ViewGrouping{.byScope = grouping_.byScope, .automatic = true}] {
+        return loadModelJob(path, cancel, modelOverride, grouping);
+      }));
   updateBusy();
 }
 
@@ -405,6 +409,8 @@ void MainWindow::adoptModel(std::shared_ptr<const LoadedModel> model, bool after
   const QList<NodeId> selection = view_->selectedNodes();
   inspector_->showNode(nullptr, 0);
   model_ = std::move(model);
+  grouping_ = model_->grouping;
+  regroupSelection_.reset();
   inspector_->setPipeline(&model_->run);  // provenance; never left pointing at a freed model
   const int last = static_cast<int>(model_->run.records.size()) - 1;
   layouts_[snapshot(last).get()] = model_->layout;
@@ -476,6 +482,10 @@ bool MainWindow::selectPass(int record) {
 
 void MainWindow::onPassRowChanged(int row) {
   if (!model_ || row < 0) return;
+  showRecord(row);
+}
+
+void MainWindow::showRecord(int row) {
   wantedRecord_ = row;
   std::shared_ptr<const Graph> graph = snapshot(row);
   auto cached = layouts_.find(graph.get());
@@ -487,7 +497,7 @@ void MainWindow::onPassRowChanged(int row) {
   layoutCancel_ = std::make_shared<std::atomic<bool>>(false);
   Cancel cancel = layoutCancel_;
   layoutPending_ = true;
-  layoutWatcher_.setFuture(QtConcurrent::run([graph, cancel] { return layoutJob(graph, cancel); }));
+  layoutWatcher_.setFuture(QtConcurrent::run([graph, cancel, grouping = grouping_] { return layoutJob(graph, cancel, grouping); }));
   updateBusy();
 }
 
@@ -514,6 +524,7 @@ void MainWindow::onLayoutFinished() {
   layouts_[outcome.graph.get()] = outcome.layout;
   stats_[outcome.graph.get()] = outcome.stats;
   display(wantedRecord_, outcome.graph, outcome.layout);
+  if (regroupSelection_) view_->selectNodes(*std::exchange(regroupSelection_, std::nullopt));
 }
 
 void MainWindow::display(int record, std::shared_ptr<const Graph> graph, const LayoutPtr& layout, bool keepView) {

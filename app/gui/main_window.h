@@ -5,6 +5,8 @@
 #include <QFutureWatcher>
 #include <QMainWindow>
 
+#include <optional>
+
 #include <map>
 #include <memory>
 
@@ -82,6 +84,15 @@ class MainWindow : public QMainWindow {
   bool selectPass(int record);
   // The last record of pass `name` that changed the graph (else its last record), or -1.
   int findPass(const QString& name) const;
+
+  // Grouping by name scope (View menu; GraphView::scopes): on by default; a model with more than
+  // kCollapseAbove nodes opens with every group collapsed. Each change lays the shown graph out
+  // again in the background and keeps the view and the selection.
+  const ViewGrouping& grouping() const { return grouping_; }
+  void setGroupByScope(bool on);
+  void setScopeCollapsed(const QString& scope, bool collapsed);
+  void collapseAllGroups();
+  void expandAllGroups();
 
   GraphView* graphView() const { return view_; }
   QListWidget* passList() const { return passes_; }
@@ -189,6 +200,10 @@ class MainWindow : public QMainWindow {
  private:
   void buildMenus();
   void buildHelpMenu();          // help.cpp's dialogs, and the welcome page
+  void buildGroupActions(QMenu* viewMenu);  // main_window_groups.cpp
+  void addGroupMenuActions(QMenu& menu, NodeId id);  // the node menu's collapse / expand entries
+  void setGrouping(ViewGrouping grouping);  // lays the shown graph out again with it
+  void showRecord(int record);   // lays out (or takes from the cache) and shows a snapshot
   void updateModelActions();     // enabled only with a model (save, export)
   void buildDocks();
   void buildToolDocks();  // search, legend, minimap
@@ -293,6 +308,10 @@ class MainWindow : public QMainWindow {
   std::shared_ptr<const Graph> shown_;
   int shownRecord_ = -1;
   int wantedRecord_ = -1;
+  ViewGrouping grouping_{.byScope = true};
+  QAction* groupByScopeAction_ = nullptr;
+  // A regrouping in flight: the selection to restore once its layout is shown.
+  std::optional<QList<NodeId>> regroupSelection_;
   std::map<const Graph*, LayoutPtr> layouts_;  // per snapshot of model_
   std::map<const Graph*, GraphStats> stats_;   // per snapshot of model_, computed off the UI thread
 

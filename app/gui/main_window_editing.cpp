@@ -472,8 +472,8 @@ void MainWindow::onProjectChanged() {
   std::shared_ptr<const LoadedModel> previous = model_;
   const ProjectFile project = document_->project();
   const QString projectPath = document_->projectPath();
-  recompute_->start(tr("Updating…"), [this, previous, project, projectPath](const Cancel& cancel, const JobProgress&) {
-    LoadOutcome outcome = recomputeJob(previous, project, projectPath, cancel);
+  recompute_->start(tr("Updating…"), [this, previous, project, projectPath, grouping = grouping_](const Cancel& cancel, const JobProgress&) {
+    LoadOutcome outcome = recomputeJob(previous, project, projectPath, cancel, grouping);
     return BackgroundTask::Finisher([this, outcome] { onRecomputed(outcome); });
   });
 }
@@ -788,6 +788,7 @@ void MainWindow::showNodeMenu(NodeId id, const QPoint& globalPos) {
     menu.addSeparator();
     menu.addAction(tr("Auto Partition"), this, &MainWindow::autoPartition);
   }
+  addGroupMenuActions(menu, id);
   if (!menu.isEmpty()) menu.exec(globalPos);
 }
 

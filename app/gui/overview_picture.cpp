@@ -17,6 +17,7 @@ QColor boxFill(const render::NodeBox& box) {
   switch (box.kind) {
     case render::NodeBox::Kind::Input: return QColor(0xe3, 0xf2, 0xe1);
     case render::NodeBox::Kind::Output: return QColor(0xfb, 0xe3, 0xd6);
+    case render::NodeBox::Kind::Group: return QColor(render::kGroupFill);
     case render::NodeBox::Kind::Op: break;
   }
   return QColor(QString::fromStdString(categoryColor(box.category)));

@@ -17,9 +17,13 @@
 #include <gvc.h>
 
 #include "app/render/layered_layout.h"
+#include "app/render/scope_grouping.h"
 
 #include <algorithm>
 #include <mutex>
+#include <queue>
+#include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "core/dot_export.h"
@@ -32,6 +36,17 @@ namespace nest::render {
 int GraphLayout::indexOf(NodeId id) const {
   for (size_t i = 0; i < nodes.size(); ++i)
     if (nodes[i].kind == NodeBox::Kind::Op && nodes[i].id == id) return static_cast<int>(i);
+  return -1;
+}
+
+int GraphLayout::boxShowing(NodeId id) const {
+  const int own = indexOf(id);
+  if (own >= 0 || !scopes) return own;
+  const int inner = scopes->innermostOf(id);
+  if (inner < 0) return -1;
+  for (int g : scopes->pathTo(inner))
+    for (size_t i = 0; i < nodes.size(); ++i)
+      if (nodes[i].kind == NodeBox::Kind::Group && nodes[i].group == g) return static_cast<int>(i);
   return -1;
 }
 
@@ -84,8 +99,56 @@ struct Drawing {
   std::vector<EdgePath> edges;
 };
 
-Drawing describe(const Graph& g) {
+// Boxes in an order where every edge goes forward (the layered engine needs it): graph order,
+// except that a collapsed group's box sits where its first node was, and a node fed by a group
+// that comes later must wait for it. Kahn's algorithm, earliest box first. Edges closing a cycle
+// (two collapsed groups feeding each other, possible only with interleaved scopes) are dropped.
+void orderForward(Drawing& d) {
+  const size_t n = d.boxes.size();
+  std::vector<std::vector<size_t>> out(n);
+  std::vector<int> pending(n, 0);
+  for (size_t e = 0; e < d.edges.size(); ++e) {
+    out[d.edges[e].from].push_back(d.edges[e].to);
+    ++pending[d.edges[e].to];
+  }
+  std::priority_queue<size_t, std::vector<size_t>, std::greater<>> ready;
+  for (size_t i = 0; i < n; ++i)
+    if (!pending[i]) ready.push(i);
+  std::vector<size_t> order, position(n, SIZE_MAX);
+  while (order.size() < n) {
+    if (ready.empty()) {  // a cycle: release the earliest box still waiting
+      for (size_t i = 0; i < n; ++i)
+        if (position[i] == SIZE_MAX && pending[i] > 0) {
+          pending[i] = 0;
+          ready.push(i);
+          break;
+        }
+    }
+    const size_t b = ready.top();
+    ready.pop();
+    if (position[b] != SIZE_MAX) continue;
+    position[b] = order.size();
+    order.push_back(b);
+    for (size_t t : out[b])
+      if (--pending[t] == 0 && position[t] == SIZE_MAX) ready.push(t);
+  }
+  std::vector<NodeBox> boxes(n);
+  for (size_t i = 0; i < n; ++i) boxes[position[i]] = std::move(d.boxes[i]);
+  d.boxes = std::move(boxes);
+  std::vector<EdgePath> edges;
+  for (EdgePath& e : d.edges) {
+    e.from = position[e.from];
+    e.to = position[e.to];
+    if (e.from < e.to) edges.push_back(std::move(e));
+  }
+  d.edges = std::move(edges);
+}
+
+Drawing describe(const Graph& g, const detail::Grouping& grouping = {}) {
   Drawing d;
+  std::vector<size_t> groupBoxAt;  // group -> box index (SIZE_MAX: not yet made)
+  if (grouping.active()) groupBoxAt.assign(grouping.tree->groups.size(), SIZE_MAX);
+  std::set<std::tuple<size_t, size_t, std::string>> groupEdges;  // edges into group boxes, once each
   std::unordered_map<std::string, size_t> producer;  // value -> box index
   for (const std::string& in : g.inputs) {
     NodeBox b;
@@ -96,7 +159,29 @@ Drawing describe(const Graph& g) {
     producer[in] = d.boxes.size();
     d.boxes.push_back(std::move(b));
   }
-  for (const Node& n : g.nodes) {
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    const Node& n = g.nodes[k];
+    const int boxedIn = grouping.active() ? grouping.boxedIn[k] : -1;
+    if (boxedIn >= 0) {  // drawn by its collapsed group's box
+      size_t& at = groupBoxAt[static_cast<size_t>(boxedIn)];
+      if (at == SIZE_MAX) {
+        at = d.boxes.size();
+        d.boxes.push_back(detail::groupBox(*grouping.tree, boxedIn));
+      }
+      for (const std::string& in : n.inputs) {
+        if (in.empty() || g.isConstant(in)) continue;
+        auto it = producer.find(in);
+        if (it == producer.end() || it->second == at || !groupEdges.emplace(it->second, at, in).second) continue;
+        EdgePath e;
+        e.from = it->second;
+        e.to = at;
+        e.value = in;
+        e.type = typeText(g, in);
+        d.edges.push_back(std::move(e));
+      }
+      for (const std::string& out : n.outputs) producer[out] = at;
+      continue;
+    }
     NodeBox b;
     b.kind = NodeBox::Kind::Op;
     b.id = n.id;
@@ -141,6 +226,8 @@ Drawing describe(const Graph& g) {
     e.type = typeText(g, out);
     d.edges.push_back(std::move(e));
   }
+  if (!groupEdges.empty() || std::any_of(groupBoxAt.begin(), groupBoxAt.end(), [](size_t i) { return i != SIZE_MAX; }))
+    orderForward(d);
   return d;
 }
 
@@ -171,7 +258,9 @@ void set(void* obj, const std::string& name, const std::string& value) {
 // A cgraph graph and its layout, freed on every path.
 class CGraph {
  public:
-  CGraph(const Drawing& d, bool filled) {
+  // With `grouping`, each framed group is a dot cluster (nested like the groups), so dot keeps its
+  // nodes together and leaves room for the frame.
+  CGraph(const Drawing& d, bool filled, const detail::Grouping& grouping = {}) {
     char name[] = "nest";
     g_ = agopen(name, Agdirected, nullptr);
     if (!g_) failInternal("graphviz: agopen failed");
@@ -186,6 +275,7 @@ class CGraph {
     declare(g_, AGNODE, "margin", "0.12,0.06");
     declare(g_, AGNODE, "label", "\\N");
     declare(g_, AGNODE, "fillcolor", "#ffffff");
+    declare(g_, AGNODE, "peripheries", "1");
     declare(g_, AGEDGE, "arrowsize", "0.8");
     nodes_.reserve(d.boxes.size());
     for (size_t i = 0; i < d.boxes.size(); ++i) {
@@ -193,8 +283,13 @@ class CGraph {
       Agnode_t* n = agnode(g_, id.data(), 1);
       set(n, "label", dotLabel(d.boxes[i]));
       if (filled && d.boxes[i].kind == NodeBox::Kind::Op) set(n, "fillcolor", categoryColor(d.boxes[i].category));
+      if (d.boxes[i].kind == NodeBox::Kind::Group) {  // a collapsed group: a double outline
+        if (filled) set(n, "fillcolor", kGroupFill);
+        set(n, "peripheries", "2");
+      }
       nodes_.push_back(n);
     }
+    if (grouping.active()) makeClusters(d, grouping);
     edges_.reserve(d.edges.size());
     for (size_t i = 0; i < d.edges.size(); ++i) {
       std::string id = "e" + std::to_string(i);
@@ -218,8 +313,38 @@ class CGraph {
   Agraph_t* graph() const { return g_; }
   Agnode_t* node(size_t i) const { return nodes_[i]; }
   Agedge_t* edge(size_t i) const { return edges_[i]; }
+  // Per group: its cluster (null when it is not framed or frames nothing).
+  const std::vector<Agraph_t*>& clusters() const { return clusters_; }
 
  private:
+  // Clusters for the framed groups that hold a box, parents first; each box joins the cluster of
+  // its innermost frame (cgraph adds it to the enclosing clusters too).
+  void makeClusters(const Drawing& d, const detail::Grouping& grouping) {
+    const auto& groups = grouping.tree->groups;
+    clusters_.assign(groups.size(), nullptr);
+    std::vector<bool> used(groups.size(), false);
+    for (const NodeBox& b : d.boxes)
+      for (int f = detail::frameOf(grouping, b); f >= 0 && !used[static_cast<size_t>(f)]; f = groups[static_cast<size_t>(f)].parent)
+        used[static_cast<size_t>(f)] = true;
+    declare(g_, AGRAPH, "label", "");
+    declare(g_, AGRAPH, "fontsize", "10");
+    declare(g_, AGRAPH, "labeljust", "l");
+    for (size_t i = 0; i < groups.size(); ++i) {
+      if (!used[i] || !grouping.framed[i]) continue;
+      Agraph_t* parent = groups[i].parent >= 0 && clusters_[static_cast<size_t>(groups[i].parent)]
+                             ? clusters_[static_cast<size_t>(groups[i].parent)]
+                             : g_;
+      std::string name = "cluster_" + std::to_string(i);
+      clusters_[i] = agsubg(parent, name.data(), 1);
+      set(clusters_[i], "label", groups[i].name);  // room for the name the viewer draws there
+    }
+    for (size_t i = 0; i < d.boxes.size(); ++i) {
+      const int f = detail::frameOf(grouping, d.boxes[i]);
+      if (f >= 0 && clusters_[static_cast<size_t>(f)]) agsubnode(clusters_[static_cast<size_t>(f)], nodes_[i], 1);
+    }
+  }
+
+  std::vector<Agraph_t*> clusters_;
   Agraph_t* g_ = nullptr;
   GVC_t* gvc_ = nullptr;
   bool laidOut_ = false;
@@ -235,17 +360,20 @@ void checkCancel(const LayoutOptions& options) {
 
 GraphLayout layoutGraph(const Graph& graph, const LayoutOptions& options) {
   checkCancel(options);
-  Drawing d = describe(graph);
+  const detail::Grouping grouping = detail::planGrouping(graph, options);
+  Drawing d = describe(graph, grouping);
   GraphLayout layout;
+  layout.scopes = grouping.tree;
   const bool layered = options.engine == LayoutOptions::Engine::Layered ||
                        (options.engine == LayoutOptions::Engine::Auto && d.boxes.size() > kDotMaxBoxes);
   if (layered) {
     detail::layeredLayout(std::move(d.boxes), std::move(d.edges), layout, options.cancel);
+    detail::frameByBounds(layout, grouping);
     return layout;
   }
   std::lock_guard lock(graphvizMutex());
   checkCancel(options);
-  CGraph cg(d, false);
+  CGraph cg(d, false, grouping);
   cg.layout(graphvizContext());
   checkCancel(options);
 
@@ -290,16 +418,32 @@ GraphLayout layoutGraph(const Graph& graph, const LayoutOptions& options) {
       e.hasArrow = false;
     }
   }
+  const auto& clusters = cg.clusters();
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    if (!clusters[i]) continue;
+    const boxf cb = GD_bb(clusters[i]);
+    GroupFrame f;
+    f.group = static_cast<int>(i);
+    for (int p = grouping.tree->groups[i].parent; p >= 0; p = grouping.tree->groups[static_cast<size_t>(p)].parent) ++f.depth;
+    const Point topLeft = toPoint({cb.LL.x, cb.UR.y});
+    f.x = topLeft.x;
+    f.y = topLeft.y;
+    f.width = cb.UR.x - cb.LL.x;
+    f.height = cb.UR.y - cb.LL.y;
+    layout.frames.push_back(f);
+  }
+  detail::sortFrames(layout);
   return layout;
 }
 
 void renderWithGraphviz(const Graph& graph, const std::filesystem::path& file, const std::string& format,
                         const LayoutOptions& options) {
   checkCancel(options);
-  Drawing d = describe(graph);
+  const detail::Grouping grouping = detail::planGrouping(graph, options);
+  Drawing d = describe(graph, grouping);
   std::lock_guard lock(graphvizMutex());
   checkCancel(options);
-  CGraph cg(d, true);
+  CGraph cg(d, true, grouping);
   GVC_t* gvc = graphvizContext();
   cg.layout(gvc);
   checkCancel(options);

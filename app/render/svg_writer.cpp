@@ -45,6 +45,7 @@ const char* kindName(NodeBox::Kind k) {
   switch (k) {
     case NodeBox::Kind::Input: return "input";
     case NodeBox::Kind::Output: return "output";
+    case NodeBox::Kind::Group: return "group";
     default: return "op";
   }
 }
@@ -63,6 +64,18 @@ std::string layoutToSvg(const GraphLayout& layout, const std::string& title) {
        "</marker></defs>\n";
   s += "<rect x=\"0\" y=\"0\" width=\"" + plain(w) + "\" height=\"" + plain(h) + "\" fill=\"#ffffff\"/>\n";
 
+  if (!layout.frames.empty() && layout.scopes) {
+    s += "<g class=\"groups\" font-size=\"10\" fill=\"none\" stroke=\"#8a8a8a\">\n";
+    for (const GroupFrame& f : layout.frames) {
+      const ScopeGroup& g = layout.scopes->groups[static_cast<size_t>(f.group)];
+      s += "<g class=\"frame\"><title>" + xml(g.scope + "\n" + std::to_string(g.nodes.size()) + " nodes: " + g.opSummary(100)) +
+           "</title><rect x=\"" + num(f.x) + "\" y=\"" + num(f.y) + "\" width=\"" + plain(f.width) + "\" height=\"" +
+           plain(f.height) + "\" rx=\"4\" ry=\"4\" stroke-dasharray=\"4 2\"/><text x=\"" + num(f.x + 4) + "\" y=\"" +
+           num(f.y + 11) + "\" fill=\"#555555\" stroke=\"none\">" + xml(g.name) + "</text></g>\n";
+    }
+    s += "</g>\n";
+  }
+
   s += "<g class=\"edges\" fill=\"none\" stroke=\"#444444\" stroke-width=\"1\">\n";
   for (const EdgePath& e : layout.edges) {
     if (e.points.empty()) continue;
@@ -80,7 +93,9 @@ std::string layoutToSvg(const GraphLayout& layout, const std::string& title) {
 
   s += "<g class=\"nodes\" font-size=\"10\" text-anchor=\"middle\">\n";
   for (const NodeBox& b : layout.nodes) {
-    std::string fill = b.kind == NodeBox::Kind::Op ? categoryColor(b.category) : "#ffffff";
+    std::string fill = b.kind == NodeBox::Kind::Op      ? categoryColor(b.category)
+                       : b.kind == NodeBox::Kind::Group ? std::string(kGroupFill)
+                                                        : std::string("#ffffff");
     std::string tip = std::string(kindName(b.kind)) +
                       (b.kind == NodeBox::Kind::Op ? " id " + std::to_string(b.id) + "\nop: " + b.title : "") +
                       "\nname: " + (b.kind == NodeBox::Kind::Op ? b.subtitle : b.value);
@@ -90,6 +105,9 @@ std::string layoutToSvg(const GraphLayout& layout, const std::string& title) {
     s += "<rect x=\"" + num(b.x - b.width / 2) + "\" y=\"" + num(b.y - b.height / 2) + "\" width=\"" +
          plain(b.width) + "\" height=\"" + plain(b.height) + "\" rx=\"5\" ry=\"5\" fill=\"" + fill +
          "\" stroke=\"#333333\"/>";
+    if (b.kind == NodeBox::Kind::Group)  // the double outline of a collapsed group
+      s += "<rect x=\"" + num(b.x - b.width / 2 + 3) + "\" y=\"" + num(b.y - b.height / 2 + 3) + "\" width=\"" +
+           plain(b.width - 6) + "\" height=\"" + plain(b.height - 6) + "\" rx=\"4\" ry=\"4\" fill=\"none\" stroke=\"#333333\"/>";
     bool two = !b.subtitle.empty();
     double titleY = two ? b.y - 2 : b.y + 3.5;
     s += "<text x=\"" + num(b.x) + "\" y=\"" + num(titleY) + "\" font-weight=\"bold\">" + xml(b.title) + "</text>";
