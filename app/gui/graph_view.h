@@ -123,6 +123,7 @@ class GraphView : public QGraphicsView {
   int frameCount() const { return static_cast<int>(frames_.size()); }
   const QList<GroupFrameItem*>& frames() const { return frames_; }
   NodeItem* groupItem(const QString& scope) const;  // the box of a collapsed group, or null
+  int namesDrawn() const { return namesDrawn_; }  // group names the last paint drew zoomed out
   // The box that shows node `id`: its own, or its collapsed group's (null: none).
   NodeItem* itemShowing(NodeId id) const;
   // Selects and centres the first producer / consumer of the selected node; false when none.
@@ -215,6 +216,7 @@ class GraphView : public QGraphicsView {
   QList<GroupFrameItem*> frames_;
   // Per selected group box: the nodes of the group in the selection (absent: all of them).
   QHash<const NodeItem*, QSet<NodeId>> groupSelection_;
+  mutable int namesDrawn_ = 0;
   // Batched drawing: nodes_[nextNode_..] and pendingEdges_[nextEdge_..] are not in the scene yet.
   bool drawing_ = false;
   int nextNode_ = 0;

@@ -59,6 +59,7 @@ void GraphView::drawForeground(QPainter* painter, const QRectF& rect) {
 
 void GraphView::drawGroupNames(QPainter& painter, const QRectF& exposed) const {
   const double z = zoom();
+  namesDrawn_ = 0;
   if (!scopes_ || z >= kLabelZoom || (frames_.isEmpty() && groupItemCount() == 0)) return;
   struct Name {
     QRectF sceneRect;  // what it names
@@ -106,6 +107,7 @@ void GraphView::drawGroupNames(QPainter& painter, const QRectF& exposed) const {
     if (text.isEmpty() || std::any_of(taken.begin(), taken.end(), [&](const QRectF& t) { return t.intersects(plate); })) continue;
     taken.push_back(plate);
     ++drawn;
+    ++namesDrawn_;
     painter.setPen(Qt::NoPen);
     painter.setBrush(name.frame ? QColor(255, 255, 255, 215) : QColor(0xfd, 0xf6, 0xe3, 235));
     painter.drawRoundedRect(plate, 3, 3);
