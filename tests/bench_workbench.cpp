@@ -4,7 +4,9 @@
 // of the app with ResNet-50 and all its pass snapshots laid out.
 //   QT_QPA_PLATFORM=offscreen build/bin/bench_workbench [MODEL...]
 // Without arguments: mnist-8 (shared testdata), build/models/resnet50, build/bench-models/big10k
-// (outside build/models: tests count the seed models there).
+// and big50k (scripts/make_big_model.py --scoped; outside build/models: tests count the seed
+// models there). A model grouped by name scope is then expanded whole and collapsed again (View >
+// Expand / Collapse All Groups): the time until drawn and the longest stall of each.
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -96,6 +98,8 @@ struct Result {
   size_t importedNodes = 0, shownNodes = 0, boxes = 0;
   double loadedMs = 0, drawnMs = 0, navigableMs = 0, stallMs = 0, navStallMs = 0;
   double firstPaintMs = 0;  // the explicit full repaint once drawn (part of the stall figure)
+  bool readable = false;    // the first view shows labels (zoom) or group boxes
+  int groupBoxes = 0;
   QString slowestEvent;     // the slowest UI event dispatch while loading and drawing
 };
 
@@ -139,6 +143,7 @@ Result openModel(const QString& path, LatencyProbe& probe, std::unique_ptr<MainW
   w->graphView()->viewport()->repaint();
   r.drawnMs = clock.nsecsElapsed() / 1e6;
   r.firstPaintMs = r.drawnMs - paintStart;
+  r.readable = w->graphView()->zoom() >= nest::gui::GraphView::kLabelZoom;
   // The stall figure: the longest UI-thread gap while loading, laying out and drawing
   // (up to and including the first full paint).
   r.stallMs = probe.maxGapMs();
@@ -156,10 +161,40 @@ Result openModel(const QString& path, LatencyProbe& probe, std::unique_ptr<MainW
   spin(300);  // anything the window still does after showing the graph counts as a stall too
   r.navStallMs = probe.maxGapMs();
   r.ok = true;
+  r.groupBoxes = w->graphView()->groupItemCount();
   r.importedNodes = w->model()->run.initial->nodes.size();
   r.shownNodes = w->displayedGraph() ? w->displayedGraph()->nodes.size() : 0;
   r.boxes = static_cast<size_t>(w->graphView()->opItemCount());
   if (keep) *keep = std::move(w);
+  return r;
+}
+
+// One regrouping of the shown graph (`change` on the window): time until drawn, longest stall.
+struct Regroup {
+  double ms = 0, stallMs = 0;
+  int boxes = 0, groups = 0, frames = 0;
+  QString slowestEvent;
+};
+
+template <typename F>
+Regroup regroup(MainWindow& w, LatencyProbe& probe, F change) {
+  Regroup r;
+  auto* app = static_cast<SlowEventRecorder*>(QCoreApplication::instance());
+  app->takeSlowest();
+  probe.reset();
+  QElapsedTimer clock;
+  clock.start();
+  change();
+  waitFor([&] { return !w.isBusy() && !w.graphView()->isDrawing(); }, 300000);
+  w.graphView()->viewport()->repaint();
+  r.ms = clock.nsecsElapsed() / 1e6;
+  spin(200);
+  r.stallMs = probe.maxGapMs();
+  const auto slowest = app->takeSlowest();
+  r.slowestEvent = QString("%1 ms (%2)").arg(slowest.ms, 0, 'f', 1).arg(slowest.what);
+  r.boxes = w.graphView()->opItemCount();
+  r.groups = w.graphView()->groupItemCount();
+  r.frames = w.graphView()->frameCount();
   return r;
 }
 
@@ -171,7 +206,8 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) models.push_back(QString::fromLocal8Bit(argv[i]));
   const QString resnet50 = "build/models/resnet50/model.onnx";
   if (models.empty())
-    models = {"../shared/testdata/models/mnist-8/model.onnx", resnet50, "build/bench-models/big10k/model.onnx"};
+    models = {"../shared/testdata/models/mnist-8/model.onnx", resnet50, "build/bench-models/big10k/model.onnx",
+              "build/bench-models/big50k/model.onnx"};
 
   LatencyProbe probe;
   spin(50);
@@ -179,8 +215,10 @@ int main(int argc, char** argv) {
   std::printf("%-48s %9s %9s %10s %10s %12s %10s %16s\n", "model", "imported", "shown", "loaded ms", "drawn ms",
               "navigable ms", "stall ms", "incl. nav. ms");
   bool allOk = true;
+  std::vector<QString> grouped;
   for (const QString& m : models) {
-    Result r = openModel(m, probe);
+    std::unique_ptr<MainWindow> window;
+    Result r = openModel(m, probe, &window);
     if (!r.ok) {
       std::printf("%-48s error: %s\n", qPrintable(m), qPrintable(r.error));
       allOk = false;
@@ -188,7 +226,16 @@ int main(int argc, char** argv) {
     }
     std::printf("%-48s %9zu %9zu %10.1f %10.1f %12.1f %10.1f %16.1f\n", qPrintable(m), r.importedNodes, r.shownNodes,
                 r.loadedMs, r.drawnMs, r.navigableMs, r.stallMs, r.navStallMs);
-    std::printf("    first full paint %.1f ms; slowest UI event %s\n", r.firstPaintMs, qPrintable(r.slowestEvent));
+    std::printf("    first view: %s (%d op boxes, %d group boxes); first full paint %.1f ms; slowest UI event %s\n",
+                r.readable ? "readable" : "NOT readable (labels hidden)", static_cast<int>(r.boxes), r.groupBoxes,
+                r.firstPaintMs, qPrintable(r.slowestEvent));
+    if (window->graphView()->scopes() && !window->graphView()->scopes()->empty()) {
+      for (bool expand : {true, false}) {
+        const Regroup g = regroup(*window, probe, [&] { expand ? window->expandAllGroups() : window->collapseAllGroups(); });
+        std::printf("    %s all groups: drawn in %.1f ms, stall %.1f ms (%d op boxes, %d group boxes, %d frames); slowest UI event %s\n",
+                    expand ? "expand" : "collapse", g.ms, g.stallMs, g.boxes, g.groups, g.frames, qPrintable(g.slowestEvent));
+      }
+    }
     std::fflush(stdout);
   }
 

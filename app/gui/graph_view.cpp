@@ -258,6 +258,8 @@ GraphView::~GraphView() {
   disconnect(scene_, nullptr, this, nullptr);
   for (NodeItem* n : nodes_)  // boxes still pending (drawing cut short): not the scene's to delete
     if (!n->scene()) delete n;
+  for (GroupFrameItem* f : frames_)
+    if (!f->scene()) delete f;
 }
 
 void GraphView::clear() {
@@ -272,7 +274,10 @@ void GraphView::clear() {
     if (!n->scene()) delete n;
   nodes_.clear();
   nextNode_ = 0;
+  for (GroupFrameItem* f : frames_)
+    if (!f->scene()) delete f;
   frames_.clear();
+  nextFrame_ = 0;
   groupSelection_.clear();
   scopes_.reset();
   scene_->clear();
@@ -288,7 +293,7 @@ void GraphView::showLayout(const render::GraphLayout& layout, bool keepView) {
   const QPointF oldCenter = mapToScene(viewport()->rect().center());
   const bool wasDrawing = drawing_;
   clear();
-  const bool batched = layout.nodes.size() + layout.edges.size() >= static_cast<size_t>(kSyncItemLimit);
+  const bool batched = layout.nodes.size() + layout.edges.size() + layout.frames.size() >= static_cast<size_t>(kSyncItemLimit);
   nodes_.reserve(static_cast<qsizetype>(layout.nodes.size()));
   scopes_ = layout.scopes;
   for (const render::NodeBox& b : layout.nodes) {
@@ -297,7 +302,7 @@ void GraphView::showLayout(const render::GraphLayout& layout, bool keepView) {
   }
   for (const render::GroupFrame& f : layout.frames) {
     frames_.append(new GroupFrameItem(f, scopes_->groups[static_cast<size_t>(f.group)]));
-    scene_->addItem(frames_.back());
+    if (!batched) scene_->addItem(frames_.back());
   }
   edges_ = static_cast<int>(layout.edges.size());
   overview_ = OverviewPicture(layout);
@@ -386,11 +391,15 @@ void GraphView::drawBatch() {
     addNode(nodes_[nextNode_++]);
     if ((++n & 63) == 0 && clock.nsecsElapsed() > kBatchNs) break;
   }
-  while (nextNode_ >= nodes_.size() && nextEdge_ < pendingEdges_.size()) {
+  while (nextNode_ >= nodes_.size() && nextFrame_ < frames_.size()) {
+    scene_->addItem(frames_[nextFrame_++]);
+    if ((++n & 63) == 0 && clock.nsecsElapsed() > kBatchNs) break;
+  }
+  while (nextNode_ >= nodes_.size() && nextFrame_ >= frames_.size() && nextEdge_ < pendingEdges_.size()) {
     scene_->addItem(new EdgeItem(pendingEdges_[nextEdge_++]));
     if ((++n & 63) == 0 && clock.nsecsElapsed() > kBatchNs) break;
   }
-  if (nextNode_ >= nodes_.size() && nextEdge_ >= pendingEdges_.size()) {
+  if (nextNode_ >= nodes_.size() && nextFrame_ >= frames_.size() && nextEdge_ >= pendingEdges_.size()) {
     finishDrawing();
     return;
   }

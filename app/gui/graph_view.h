@@ -220,6 +220,7 @@ class GraphView : public QGraphicsView {
   // Batched drawing: nodes_[nextNode_..] and pendingEdges_[nextEdge_..] are not in the scene yet.
   bool drawing_ = false;
   int nextNode_ = 0;
+  int nextFrame_ = 0;
   size_t nextEdge_ = 0;
   std::vector<render::EdgePath> pendingEdges_;
   quint64 drawGeneration_ = 0;  // bumped on clear: stale batch callbacks do nothing

@@ -20,7 +20,12 @@ QColor boxFill(const render::NodeBox& box) {
     case render::NodeBox::Kind::Group: return QColor(render::kGroupFill);
     case render::NodeBox::Kind::Op: break;
   }
-  return QColor(QString::fromStdString(categoryColor(box.category)));
+  // Parsed once per category: a big layout asks for tens of thousands of boxes.
+  static thread_local QHash<QString, QColor> parsed;
+  const QString category = QString::fromStdString(box.category);
+  auto it = parsed.find(category);
+  if (it == parsed.end()) it = parsed.insert(category, QColor(QString::fromStdString(categoryColor(box.category))));
+  return *it;
 }
 
 QPolygonF edgeKnots(const render::EdgePath& edge) {
