@@ -15,6 +15,8 @@
 #include <QTextLayout>
 #include <QtTest>
 
+#include <random>
+
 #include "app/gui/c_highlighter.h"
 #include "app/gui/code_view.h"
 #include "app/gui/graph_view.h"
@@ -204,6 +206,7 @@ class TestWorkbenchCode : public QObject {
     QCOMPARE(text->extraSelections().size(), listed.value("Times212"));
     QCOMPARE(code->nodeOfLine(text->textCursor().blockNumber()), QStringLiteral("Times212"));
     code->grab().save(QDir::temp().filePath("nest-code-asm.png"));
+    if (qEnvironmentVariableIsSet("NEST_TEST_GRABS")) w.grab().save(qEnvironmentVariable("NEST_TEST_GRABS") + "/workbench-code-tab.png");
     w.graphView()->selectNode(0);
     QCOMPARE(code->highlightedLineCount(), 0);
 
@@ -211,6 +214,49 @@ class TestWorkbenchCode : public QObject {
     w.setOverlay(gui::OverlayKind::Latency);
     QCOMPARE(w.overlay().fill.size(), 3);
     QVERIFY2(w.overlay().title.contains("NPU simulated"), qPrintable(w.overlay().title));
+  }
+
+  // Build and Run on an image with a preprocessing preset: the ten MNIST digits of the shared test
+  // images (digit D = t10k image IDX) are each classified as their digit on the CPU bundle, like
+  // the float interpreter; and on random data: a seed gives the same values as the same generator
+  // here (std::mt19937, uniform in [-1, 1)), run through `nestc run` byte for byte.
+  void imageAndRandomInputs() {
+    MainWindow w(MainWindow::Options{.persistSettings = false, .errorDialogs = false, .autosaveDir = tmp_.filePath("as4")});
+    w.resize(1280, 820);
+    QVERIFY(openAndWait(w, mnistModel()));
+    const QDir digits(path(testing::testdata() / "images/mnist-png"));
+    const QStringList files = digits.entryList({"*.png"}, QDir::Files, QDir::Name);
+    QCOMPARE(files.size(), 10);
+    int agreeWithInterpreter = 0;
+    for (const QString& file : files) {
+      gui::RunInput input{.kind = gui::RunInput::Kind::Image, .path = digits.filePath(file), .preset = "MNIST"};
+      QVERIFY2(buildAndRunAndWait(w, "cpu", input), qPrintable(w.lastError()));
+      const gui::BuildOutcome& run = *w.lastBuild();
+      const std::vector<double> v = run.outputs.at(0).toDoubles();
+      const int best = static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
+      QCOMPARE(best, file.left(1).toInt());
+      QCOMPARE(w.codeView()->results()->topTable()->item(0, 1)->text(), file.left(1));
+      agreeWithInterpreter += gui::compareWithReference(run.outputs, run.reference).top1Agree;
+    }
+    QCOMPARE(agreeWithInterpreter, 10);
+
+    gui::RunInput random{.kind = gui::RunInput::Kind::Random, .seed = 7};
+    QVERIFY2(buildAndRunAndWait(w, "cpu", random), qPrintable(w.lastError()));
+    const Tensor seven = w.lastBuild()->outputs.at(0);
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    std::vector<float> values(28 * 28);
+    for (float& x : values) x = uniform(rng);
+    const QString data = tmp_.filePath("random7.npy");
+    writeNpy(Tensor::fromVector(ElemType::F32, {1, 1, 28, 28}, values), data.toStdString());
+    const testing::NestcResult r = testing::runNestc({"run", mnistModel(), "--backend", "cpu", "--input", data,
+                                                      "--output-dir", tmp_.filePath("random_cli"), "--format", "npy"});
+    QVERIFY2(r.code == 0, r.all().c_str());
+    writeNpy(seven, tmp_.filePath("random_gui.npy").toStdString());
+    QCOMPARE(readAll(tmp_.filePath("random_gui.npy")), readAll(tmp_.filePath("random_cli/output_0.npy")));
+    random.seed = 8;
+    QVERIFY2(buildAndRunAndWait(w, "cpu", random), qPrintable(w.lastError()));
+    QVERIFY(!w.lastBuild()->outputs.at(0).sameBytes(seven));
   }
 
   // The Code tab's low-level IR names the pass state the graph shows.
