@@ -210,6 +210,9 @@ EdgeItem::EdgeItem(const render::EdgePath& edge) {
   setPen(pen);
   setZValue(0);
   setToolTip(QString::fromStdString(edge.value) + ": " + QString::fromStdString(edge.type));
+  // Computed once from the control points: QGraphicsPathItem's own bounding rect strokes the
+  // path through shape(), which the scene asks for again and again while a big graph is added.
+  bounds_ = path.controlPointRect().united(arrow_.boundingRect()).adjusted(-4, -4, 4, 4);
 }
 
 QPainterPath EdgeItem::shape() const {
@@ -220,9 +223,7 @@ QPainterPath EdgeItem::shape() const {
   return s;
 }
 
-QRectF EdgeItem::boundingRect() const {
-  return QGraphicsPathItem::boundingRect().united(arrow_.boundingRect()).adjusted(-4, -4, 4, 4);
-}
+QRectF EdgeItem::boundingRect() const { return bounds_; }
 
 void EdgeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) {
   painter->setPen(pen());
@@ -284,28 +285,66 @@ void GraphView::clear() {
   scene_->setItemIndexMethod(QGraphicsScene::BspTreeIndex);
   edges_ = 0;
   overview_ = OverviewPicture();
+  ++overviewVersion_;
   scene_->setSceneRect(QRectF());
 }
 
-void GraphView::showLayout(const render::GraphLayout& layout, bool keepView) {
+// ---- PreparedItems ----
+
+namespace {
+
+NodeItem* makeNodeItem(const render::NodeBox& b, const render::GraphLayout& layout) {
+  return new NodeItem(b, b.kind == render::NodeBox::Kind::Group ? &layout.scopes->groups[static_cast<size_t>(b.group)] : nullptr);
+}
+
+GroupFrameItem* makeFrameItem(const render::GroupFrame& f, const render::GraphLayout& layout) {
+  return new GroupFrameItem(f, layout.scopes->groups[static_cast<size_t>(f.group)]);
+}
+
+}  // namespace
+
+PreparedItems::PreparedItems(const render::GraphLayout& layout) : layout_(&layout), overview_(layout) {
+  nodes_.reserve(static_cast<qsizetype>(layout.nodes.size()));
+  for (const render::NodeBox& b : layout.nodes) nodes_.append(makeNodeItem(b, layout));
+  for (const render::GroupFrame& f : layout.frames) frames_.append(makeFrameItem(f, layout));
+}
+
+PreparedItems::~PreparedItems() {
+  qDeleteAll(nodes_);
+  qDeleteAll(frames_);
+}
+
+bool PreparedItems::worthIt(const render::GraphLayout& layout) {
+  return layout.nodes.size() + layout.edges.size() + layout.frames.size() >= static_cast<size_t>(GraphView::kSyncItemLimit);
+}
+
+// ---- GraphView::showLayout ----
+
+void GraphView::showLayout(const render::GraphLayout& layout, bool keepView, const PreparedItemsPtr& prepared) {
   const bool hadContent = !nodes_.isEmpty();
   const QTransform oldTransform = transform();
   const QPointF oldCenter = mapToScene(viewport()->rect().center());
   const bool wasDrawing = drawing_;
   clear();
-  const bool batched = layout.nodes.size() + layout.edges.size() + layout.frames.size() >= static_cast<size_t>(kSyncItemLimit);
-  nodes_.reserve(static_cast<qsizetype>(layout.nodes.size()));
+  const bool batched = PreparedItems::worthIt(layout);
   scopes_ = layout.scopes;
-  for (const render::NodeBox& b : layout.nodes) {
-    nodes_.append(new NodeItem(b, b.kind == render::NodeBox::Kind::Group ? &scopes_->groups[static_cast<size_t>(b.group)] : nullptr));
-    applyOverlay(nodes_.back());
+  if (prepared && prepared->layout_ == &layout && !prepared->adopted_) {
+    prepared->adopted_ = true;
+    nodes_ = std::exchange(prepared->nodes_, {});
+    frames_ = std::exchange(prepared->frames_, {});
+    overview_ = std::exchange(prepared->overview_, {});
+  } else {
+    nodes_.reserve(static_cast<qsizetype>(layout.nodes.size()));
+    for (const render::NodeBox& b : layout.nodes) nodes_.append(makeNodeItem(b, layout));
+    for (const render::GroupFrame& f : layout.frames) frames_.append(makeFrameItem(f, layout));
+    overview_ = OverviewPicture(layout);
   }
-  for (const render::GroupFrame& f : layout.frames) {
-    frames_.append(new GroupFrameItem(f, scopes_->groups[static_cast<size_t>(f.group)]));
-    if (!batched) scene_->addItem(frames_.back());
-  }
+  if (!overlayFill_.isEmpty())
+    for (NodeItem* n : nodes_) applyOverlay(n);
+  if (!batched)
+    for (GroupFrameItem* f : frames_) scene_->addItem(f);
   edges_ = static_cast<int>(layout.edges.size());
-  overview_ = OverviewPicture(layout);
+  ++overviewVersion_;
   if (!overlayFill_.isEmpty()) overview_.setOverlay(overlayFill_, kOverlayOther);
   if (batched) {
     // No BSP index for a big layout: it would be rebuilt as items pour in, and building it for
@@ -627,6 +666,7 @@ void GraphView::setOverlay(const QHash<NodeId, QColor>& fill, const QHash<NodeId
   overlayNotes_ = notes;
   for (NodeItem* n : nodes_) applyOverlay(n);
   overview_.setOverlay(overlayFill_, kOverlayOther);
+  ++overviewVersion_;
   viewport()->update();
 }
 

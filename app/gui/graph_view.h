@@ -8,6 +8,7 @@
 #include <QPointer>
 #include <QSet>
 
+#include <memory>
 #include <vector>
 
 #include "app/gui/overview_picture.h"
@@ -70,7 +71,31 @@ class EdgeItem : public QGraphicsPathItem {
  private:
   QPolygonF arrow_;
   QPolygonF coarse_;  // the curve's knots, drawn instead of it when zoomed far out
+  QRectF bounds_;
 };
+
+// The boxes, frames and overview picture of a big layout, made off the UI thread (in the job that
+// laid it out) for GraphView::showLayout to adopt: creating 30,000 boxes stalls the UI thread for
+// 150 ms or more. What no view adopts is deleted with it (items outside a scene may be deleted on
+// any thread).
+class PreparedItems {
+ public:
+  explicit PreparedItems(const render::GraphLayout& layout);
+  ~PreparedItems();
+  PreparedItems(const PreparedItems&) = delete;
+  PreparedItems& operator=(const PreparedItems&) = delete;
+  // Worth preparing: a layout GraphView draws in batches.
+  static bool worthIt(const render::GraphLayout& layout);
+
+ private:
+  friend class GraphView;
+  const render::GraphLayout* layout_;
+  QList<NodeItem*> nodes_;
+  QList<GroupFrameItem*> frames_;
+  OverviewPicture overview_;
+  bool adopted_ = false;
+};
+using PreparedItemsPtr = std::shared_ptr<PreparedItems>;
 
 class GraphView : public QGraphicsView {
   Q_OBJECT
@@ -86,7 +111,9 @@ class GraphView : public QGraphicsView {
   // as soon as showLayout returns (the item queries, selection, highlights and marks below work
   // at once; items not yet in the scene join it with their state). Showing another layout or
   // clearing cancels the batches still pending.
-  void showLayout(const render::GraphLayout& layout, bool keepView = false);
+  // `prepared`: the layout's items made in advance (taken when made of this very layout and not
+  // adopted yet; otherwise the items are made here).
+  void showLayout(const render::GraphLayout& layout, bool keepView = false, const PreparedItemsPtr& prepared = nullptr);
   void clear();
   static constexpr int kSyncItemLimit = 1500;
   bool isDrawing() const { return drawing_; }
@@ -104,6 +131,7 @@ class GraphView : public QGraphicsView {
   void openReadable();
   // The shown layout as plain boxes and lines (the Minimap draws it too).
   const OverviewPicture& overview() const { return overview_; }
+  quint64 overviewVersion() const { return overviewVersion_; }  // changes with every new picture or overlay
   // Zoomed so far out that the view draws the overview instead of its items.
   bool drawsOverview() const;
   // The Graph the shown layout was made of (set by MainWindow with the layout; null: none), for
@@ -217,6 +245,7 @@ class GraphView : public QGraphicsView {
   // Per selected group box: the nodes of the group in the selection (absent: all of them).
   QHash<const NodeItem*, QSet<NodeId>> groupSelection_;
   mutable int namesDrawn_ = 0;
+  quint64 overviewVersion_ = 0;
   // Batched drawing: nodes_[nextNode_..] and pendingEdges_[nextEdge_..] are not in the scene yet.
   bool drawing_ = false;
   int nextNode_ = 0;

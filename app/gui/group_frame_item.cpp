@@ -28,7 +28,7 @@ QString groupToolTip(const ScopeGroup& group) {
 GroupFrameItem::GroupFrameItem(const render::GroupFrame& frame, const ScopeGroup& group)
     : frame_(frame), scope_(QString::fromStdString(group.scope)), name_(QString::fromStdString(group.name)) {
   setPos(frame.x, frame.y);
-  setZValue(-1 - 1.0 / (2 + frame.depth));  // behind edges and boxes; inner frames over outer ones
+  setZValue(-1);  // behind edges and boxes (inner frames come later, so they are drawn over outer ones)
   setToolTip(groupToolTip(group) + (group.convex ? QStringLiteral("\ndouble-click the name to collapse") : QString()));
 }
 

@@ -68,6 +68,7 @@ void runPassesAndLayout(LoadedModel& model, const driver::Job& job, const Loaded
   } else {
     model.layout = std::make_shared<render::GraphLayout>(render::layoutGraph(model.run.result(), layoutOptionsOf(model.grouping, cancel)));
   }
+  if (PreparedItems::worthIt(*model.layout)) model.prepared = std::make_shared<PreparedItems>(*model.layout);
   model.stats = computeStats(model.run.result());
 }
 
@@ -168,11 +169,12 @@ bool drawsSame(const Graph& a, const Graph& b) {
 
 bool isProjectFile(const QString& path) { return path.endsWith(QStringLiteral(".nestproj"), Qt::CaseInsensitive); }
 
-LayoutOutcome layoutJob(std::shared_ptr<const Graph> graph, Cancel cancel, ViewGrouping grouping) {
+LayoutOutcome layoutJob(std::shared_ptr<const Graph> graph, Cancel cancel, ViewGrouping grouping, bool prepareItems) {
   LayoutOutcome out;
   out.graph = graph;
   try {
     out.layout = std::make_shared<render::GraphLayout>(render::layoutGraph(*graph, layoutOptionsOf(resolved(grouping, *graph), cancel)));
+    if (prepareItems && PreparedItems::worthIt(*out.layout)) out.prepared = std::make_shared<PreparedItems>(*out.layout);
     out.stats = computeStats(*graph);
   } catch (const Error& e) {
     out.error = QString::fromStdString(e.what());

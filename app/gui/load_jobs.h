@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include "app/gui/graph_view.h"
 #include "app/render/graph_layout.h"
 #include "core/graph_stats.h"
 #include "core/project_file.h"
@@ -47,6 +48,7 @@ struct LoadedModel {
   PipelineRun run;     // the pipeline on the imported graph
   LayoutPtr layout;    // of run.result()
   ViewGrouping grouping;  // of `layout` (never automatic)
+  PreparedItemsPtr prepared;  // the items of a big `layout`, made in the job (null: small)
   GraphStats stats;    // of run.result()
 };
 
@@ -58,6 +60,7 @@ struct LoadOutcome {
 struct LayoutOutcome {
   std::shared_ptr<const Graph> graph;  // the snapshot laid out
   LayoutPtr layout;                    // null on error or cancel
+  PreparedItemsPtr prepared;           // its items when asked for and big (GraphView::showLayout)
   GraphStats stats;                    // of graph (for the status bar; costly on big graphs)
   QString error;
 };
@@ -94,7 +97,8 @@ bool drawsSame(const Graph& a, const Graph& b);
 bool isProjectFile(const QString& path);
 // The pipeline a project runs, for messages: "-O1", "-O2", "-O0" or its pass list "[a, b, c]".
 QString pipelineName(const ProjectFile& project);
-LayoutOutcome layoutJob(std::shared_ptr<const Graph> graph, Cancel cancel, ViewGrouping grouping = {});
+// `prepareItems`: make the view's items of a big layout too (for the one GraphView that shows it).
+LayoutOutcome layoutJob(std::shared_ptr<const Graph> graph, Cancel cancel, ViewGrouping grouping = {}, bool prepareItems = false);
 // Lowers an already optimized (or quantized) graph with the CPU backend, no graph passes again.
 LirOutcome lirJob(std::shared_ptr<const Graph> graph);
 

@@ -417,7 +417,7 @@ void MainWindow::adoptModel(std::shared_ptr<const LoadedModel> model, bool after
   stats_[snapshot(last).get()] = model_->stats;
   fillPassList();
   wantedRecord_ = last;
-  display(last, snapshot(last), model_->layout, afterEdit);
+  display(last, snapshot(last), model_->layout, afterEdit, model_->prepared);
   if (afterEdit) {
     view_->selectNodes(selection);
     if (selection.isEmpty() && selected) view_->selectNode(selected);
@@ -497,7 +497,8 @@ void MainWindow::showRecord(int row) {
   layoutCancel_ = std::make_shared<std::atomic<bool>>(false);
   Cancel cancel = layoutCancel_;
   layoutPending_ = true;
-  layoutWatcher_.setFuture(QtConcurrent::run([graph, cancel, grouping = grouping_] { return layoutJob(graph, cancel, grouping); }));
+  layoutWatcher_.setFuture(
+      QtConcurrent::run([graph, cancel, grouping = grouping_] { return layoutJob(graph, cancel, grouping, true); }));
   updateBusy();
 }
 
@@ -523,17 +524,18 @@ void MainWindow::onLayoutFinished() {
   }
   layouts_[outcome.graph.get()] = outcome.layout;
   stats_[outcome.graph.get()] = outcome.stats;
-  display(wantedRecord_, outcome.graph, outcome.layout);
+  display(wantedRecord_, outcome.graph, outcome.layout, false, outcome.prepared);
   if (regroupSelection_) view_->selectNodes(*std::exchange(regroupSelection_, std::nullopt));
 }
 
-void MainWindow::display(int record, std::shared_ptr<const Graph> graph, const LayoutPtr& layout, bool keepView) {
+void MainWindow::display(int record, std::shared_ptr<const Graph> graph, const LayoutPtr& layout, bool keepView,
+                         const PreparedItemsPtr& prepared) {
   const bool sameModel = keepView || (shown_ && model_ && (shown_ == model_->run.initial ||
                                                std::any_of(model_->run.records.begin(), model_->run.records.end(),
                                                            [&](const PassRecord& r) { return r.after == shown_; })));
   shown_ = std::move(graph);
   shownRecord_ = record;
-  view_->showLayout(*layout, sameModel);
+  view_->showLayout(*layout, sameModel, prepared);
   view_->setGraph(shown_.get());
   search_->setGraph(shown_.get());
   legend_->showLayout(*layout);

@@ -216,7 +216,8 @@ class MainWindow : public QMainWindow {
   void onLayoutFinished();
   void onPassRowChanged(int row);
   void onNodeSelected(NodeId id);
-  void display(int record, std::shared_ptr<const Graph> graph, const LayoutPtr& layout, bool keepView = false);
+  void display(int record, std::shared_ptr<const Graph> graph, const LayoutPtr& layout, bool keepView = false,
+               const PreparedItemsPtr& prepared = nullptr);
   void adoptModel(std::shared_ptr<const LoadedModel> model, bool afterEdit);
   void fillPassList();
   // Editing (main_window_editing.cpp)

@@ -58,7 +58,12 @@ void MainWindow::collapseAllGroups() {
   if (!shown_) return;
   ViewGrouping g = grouping_;
   g.byScope = true;
-  g.collapsed = allScopes(*shown_);
+  // The shown layout's scope tree is that of the shown graph: no need to build it again here.
+  g.collapsed.clear();
+  if (const ScopeTree* scopes = view_->scopes())
+    for (const ScopeGroup& s : scopes->groups) g.collapsed.insert(s.scope);
+  else
+    g.collapsed = allScopes(*shown_);
   setGrouping(g);
 }
 

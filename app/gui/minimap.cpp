@@ -61,6 +61,7 @@ void Minimap::relayout() {
   setGeometry(vp.right() - w - kMargin, vp.bottom() - h - kMargin, w, h);
   setSceneRect(scene);  // only to notice a new graph (eventFilter); drawing uses columns_
   offset_ = QPointF((w - frame - picture.width()) / 2, (h - frame - picture.height()) / 2);
+  pictureStale_ = true;
   show();
   raise();
   viewport()->update();
@@ -83,25 +84,42 @@ bool Minimap::eventFilter(QObject* watched, QEvent* event) {
 
 void Minimap::drawBackground(QPainter* painter, const QRectF& rect) {
   QGraphicsView::drawBackground(painter, rect);
+  const double ratio = viewport()->devicePixelRatioF();
+  const QSize size = viewport()->size() * ratio;
+  if (pictureStale_ || pictureVersion_ != view_->overviewVersion() || picture_.size() != size) {
+    picture_ = QPixmap(size);
+    picture_.setDevicePixelRatio(ratio);
+    picture_.fill(Qt::transparent);
+    QPainter p(&picture_);
+    p.setRenderHints(renderHints());
+    paintPicture(p);
+    pictureVersion_ = view_->overviewVersion();
+    pictureStale_ = false;
+  }
   painter->save();
   painter->resetTransform();  // viewport pixels
+  painter->drawPixmap(0, 0, picture_);
+  painter->restore();
+}
+
+void Minimap::paintPicture(QPainter& painter) const {
+  QPainter* p = &painter;  // viewport pixels
   for (int c = 0; c < columns_.columns(); ++c) {
     const QRectF column = columns_.columnRect(c).translated(offset_);
     if (c > 0) {
-      painter->setPen(QPen(QColor(0xc4, 0xc8, 0xce), 1));
+      p->setPen(QPen(QColor(0xc4, 0xc8, 0xce), 1));
       const double x = column.left() - MinimapColumns::kGap / 2;
-      painter->drawLine(QPointF(x, column.top()), QPointF(x, column.bottom()));
+      p->drawLine(QPointF(x, column.top()), QPointF(x, column.bottom()));
     }
-    painter->save();
-    painter->setClipRect(column);
-    painter->translate(column.topLeft());
-    painter->scale(columns_.scale(), columns_.scale());
+    p->save();
+    p->setClipRect(column);
+    p->translate(column.topLeft());
+    p->scale(columns_.scale(), columns_.scale());
     const QRectF band = columns_.band(c);
-    painter->translate(-band.topLeft());
-    view_->overview().paint(*painter, band);
-    painter->restore();
+    p->translate(-band.topLeft());
+    view_->overview().paint(painter, band);
+    p->restore();
   }
-  painter->restore();
 }
 
 void Minimap::drawForeground(QPainter* painter, const QRectF&) {

@@ -5,6 +5,7 @@
 // (MinimapColumns: the top band on the left, the next band to its right, ...).
 #pragma once
 #include <QGraphicsView>
+#include <QPixmap>
 
 #include "app/gui/minimap_columns.h"
 
@@ -40,9 +41,15 @@ class Minimap : public QGraphicsView {
 
  private:
   void relayout();  // size and place it for the scene's aspect ratio, fit the scene
+  void paintPicture(QPainter& painter) const;  // the overview in its columns, viewport pixels
 
   GraphView* view_;
   bool dragging_ = false;
+  // The picture (every column of the overview) as last drawn: the main view repaints after each
+  // batch of a big drawing and on every scroll, and the outline is all that changes then.
+  QPixmap picture_;
+  quint64 pictureVersion_ = 0;  // GraphView::overviewVersion() it shows
+  bool pictureStale_ = true;    // relaid out since
   MinimapColumns columns_;
   QPointF offset_;  // of the picture in the viewport (centred)
 };
