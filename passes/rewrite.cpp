@@ -8,6 +8,7 @@ namespace nest::rewrite {
 
 std::unordered_map<std::string, int> useCounts(const Graph& g) {
   std::unordered_map<std::string, int> uses;
+  uses.reserve(g.nodes.size() * 2 + g.outputs.size());
   for (const Node& n : g.nodes)
     for (const std::string& in : n.inputs)
       if (!in.empty()) ++uses[in];
@@ -17,6 +18,7 @@ std::unordered_map<std::string, int> useCounts(const Graph& g) {
 
 std::unordered_map<std::string, size_t> producers(const Graph& g) {
   std::unordered_map<std::string, size_t> p;
+  p.reserve(g.nodes.size());
   for (size_t i = 0; i < g.nodes.size(); ++i)
     for (const std::string& out : g.nodes[i].outputs) p[out] = i;
   return p;

@@ -14,6 +14,15 @@
 
 namespace nest::rewrite {
 
+// Whether some node satisfies `pred`: a pass checks first that a node it could rewrite exists, so
+// that on a graph it leaves unchanged it does not pay for the use counts and producers.
+template <typename Pred>
+bool anyNode(const Graph& g, Pred pred) {
+  for (const Node& n : g.nodes)
+    if (pred(n)) return true;
+  return false;
+}
+
 // value -> number of uses as an operand, plus one per appearance in graph outputs.
 std::unordered_map<std::string, int> useCounts(const Graph& g);
 // value -> index in g.nodes of its producer (only node results).
