@@ -21,7 +21,7 @@ namespace nest {
 namespace {
 
 bool deadCodeElimination(Graph& g, const PassOptions&) {
-  auto uses = rewrite::useCounts(g);
+  auto uses = rewrite::useCountViews(g);  // views of names in g.nodes: used before the erase only
   std::unordered_set<NodeId> dead;
   for (size_t i = g.nodes.size(); i-- > 0;) {
     const Node& n = g.nodes[i];
