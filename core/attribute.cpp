@@ -14,39 +14,39 @@ const T& typed(const std::map<std::string, Attribute>& m, const std::string& nam
 }  // namespace
 
 int64_t Attributes::getInt(const std::string& name, int64_t def) const {
-  return has(name) ? typed<int64_t>(map_, name, "an integer") : def;
+  return has(name) ? typed<int64_t>(all(), name, "an integer") : def;
 }
 
 int64_t Attributes::getInt(const std::string& name) const {
   if (!has(name)) failBadInput("required attribute '" + name + "' is missing");
-  return typed<int64_t>(map_, name, "an integer");
+  return typed<int64_t>(all(), name, "an integer");
 }
 
 float Attributes::getFloat(const std::string& name, float def) const {
   if (!has(name)) return def;
-  if (auto* i = std::get_if<int64_t>(&map_.at(name))) return static_cast<float>(*i);
-  return typed<float>(map_, name, "a float");
+  if (auto* i = std::get_if<int64_t>(&all().at(name))) return static_cast<float>(*i);
+  return typed<float>(all(), name, "a float");
 }
 
 std::string Attributes::getString(const std::string& name, const std::string& def) const {
-  return has(name) ? typed<std::string>(map_, name, "a string") : def;
+  return has(name) ? typed<std::string>(all(), name, "a string") : def;
 }
 
 Ints Attributes::getInts(const std::string& name, const Ints& def) const {
   if (!has(name)) return def;
-  if (auto* f = std::get_if<Floats>(&map_.at(name)); f && f->empty()) return {};
-  return typed<Ints>(map_, name, "a list of integers");
+  if (auto* f = std::get_if<Floats>(&all().at(name)); f && f->empty()) return {};
+  return typed<Ints>(all(), name, "a list of integers");
 }
 
 Floats Attributes::getFloats(const std::string& name, const Floats& def) const {
   if (!has(name)) return def;
-  if (auto* i = std::get_if<Ints>(&map_.at(name))) return Floats(i->begin(), i->end());
-  return typed<Floats>(map_, name, "a list of floats");
+  if (auto* i = std::get_if<Ints>(&all().at(name))) return Floats(i->begin(), i->end());
+  return typed<Floats>(all(), name, "a list of floats");
 }
 
 const Tensor* Attributes::getTensor(const std::string& name) const {
   if (!has(name)) return nullptr;
-  return &typed<Tensor>(map_, name, "a tensor");
+  return &typed<Tensor>(all(), name, "a tensor");
 }
 
 bool attributeEquals(const Attribute& a, const Attribute& b) {
@@ -63,9 +63,22 @@ bool attributeEquals(const Attribute& a, const Attribute& b) {
       a);
 }
 
+const std::map<std::string, Attribute>& Attributes::all() const {
+  static const Map kNone;
+  return map_ ? *map_ : kNone;
+}
+
+Attributes::Map& Attributes::writable() {
+  if (!map_) map_ = std::make_shared<Map>();
+  else if (map_.use_count() > 1) map_ = std::make_shared<Map>(*map_);
+  return *map_;
+}
+
 bool Attributes::operator==(const Attributes& other) const {
-  if (map_.size() != other.map_.size()) return false;
-  for (auto it = map_.begin(), jt = other.map_.begin(); it != map_.end(); ++it, ++jt)
+  const Map& a = all();
+  const Map& b = other.all();
+  if (a.size() != b.size()) return false;
+  for (auto it = a.begin(), jt = b.begin(); it != a.end(); ++it, ++jt)
     if (it->first != jt->first || !attributeEquals(it->second, jt->second)) return false;
   return true;
 }

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -18,11 +19,13 @@ using Attribute = std::variant<int64_t, float, std::string, Ints, Floats, String
 
 class Attributes {
  public:
-  bool has(const std::string& name) const { return map_.count(name) != 0; }
-  void set(const std::string& name, Attribute value) { map_[name] = std::move(value); }
-  void erase(const std::string& name) { map_.erase(name); }
-  const std::map<std::string, Attribute>& all() const { return map_; }
-  size_t size() const { return map_.size(); }
+  bool has(const std::string& name) const { return map_ && map_->count(name) != 0; }
+  void set(const std::string& name, Attribute value) { writable()[name] = std::move(value); }
+  void erase(const std::string& name) {
+    if (has(name)) writable().erase(name);
+  }
+  const std::map<std::string, Attribute>& all() const;
+  size_t size() const { return map_ ? map_->size() : 0; }
 
   // Typed getters; a missing attribute gives the default, a wrongly typed one throws.
   int64_t getInt(const std::string& name, int64_t def) const;
@@ -36,7 +39,12 @@ class Attributes {
   bool operator==(const Attributes& other) const;
 
  private:
-  std::map<std::string, Attribute> map_;
+  using Map = std::map<std::string, Attribute>;
+  Map& writable();  // the map, unshared (copied) first when a copy of these attributes shares it
+
+  // Shared between copies until one of them writes (copying a node, e.g. for a graph snapshot,
+  // does not copy its attributes); null when there are none.
+  std::shared_ptr<Map> map_;
 };
 
 bool attributeEquals(const Attribute& a, const Attribute& b);

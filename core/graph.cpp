@@ -9,30 +9,61 @@ std::string Node::describe() const {
   return "node '" + n + "' (" + op + ")";
 }
 
+Graph::ConstantTable& Graph::writableConstants() {
+  if (!constants_) constants_ = std::make_shared<ConstantTable>();
+  else if (constants_.use_count() > 1) constants_ = std::make_shared<ConstantTable>(*constants_);
+  return *constants_;
+}
+
+Graph::TypeTable& Graph::writableTypes() {
+  if (!types_) types_ = std::make_shared<TypeTable>();
+  else if (types_.use_count() > 1) types_ = std::make_shared<TypeTable>(*types_);
+  return *types_;
+}
+
+const std::map<std::string, Tensor>& Graph::constants() const {
+  static const ConstantTable kNone;
+  return constants_ ? *constants_ : kNone;
+}
+
 const Tensor* Graph::constant(const std::string& value) const {
-  auto it = constants_.find(value);
-  return it == constants_.end() ? nullptr : &it->second;
+  if (!constants_) return nullptr;
+  auto it = constants_->find(value);
+  return it == constants_->end() ? nullptr : &it->second;
 }
 
 void Graph::setConstant(const std::string& value, Tensor t) {
-  types_[value] = t.type();
-  constants_[value] = std::move(t);
+  writableTypes()[value] = t.type();
+  writableConstants()[value] = std::move(t);
 }
 
 void Graph::removeConstant(const std::string& value) {
-  constants_.erase(value);
-  types_.erase(value);
+  // Unshare a table only when it holds the value: removing nothing is no write.
+  if (isConstant(value)) writableConstants().erase(value);
+  if (hasValue(value)) writableTypes().erase(value);
+}
+
+void Graph::setType(const std::string& value, TensorType type) {
+  // Setting the type a shared table already holds is no write: keep sharing it.
+  if (types_ && types_.use_count() > 1)
+    if (const TensorType* old = findType(value); old && *old == type) return;
+  writableTypes()[value] = std::move(type);
+}
+
+void Graph::eraseType(const std::string& value) {
+  if (hasValue(value)) writableTypes().erase(value);
 }
 
 const TensorType& Graph::typeOf(const std::string& value) const {
-  auto it = types_.find(value);
-  if (it == types_.end()) failInternal("value '" + value + "' has no type");
-  return it->second;
+  const TensorType* t = findType(value);
+  if (!t) failInternal("value '" + value + "' has no type");
+  return *t;
 }
 
 const TensorType* Graph::findType(const std::string& value) const {
-  auto it = types_.find(value);
-  return it == types_.end() ? nullptr : &it->second;
+  if (!types_) return nullptr;
+  auto it = types_->find(value);
+  return it == types_->end() ? nullptr : &it->second;
 }
 
 Node& Graph::addNode(std::string op, std::string name, std::vector<std::string> in,
@@ -71,7 +102,7 @@ std::string Graph::freshValueName(const std::string& base) const {
 
 int64_t Graph::parameterCount() const {
   int64_t n = 0;
-  for (const auto& [name, t] : constants_) n += t.numElements();
+  for (const auto& [name, t] : constants()) n += t.numElements();
   return n;
 }
 

@@ -1,9 +1,13 @@
 // The graph IR: values named by strings, nodes with stable ids in topological order,
 // constants in shared storage. A Graph is a plain value: copying it is a snapshot that
-// shares every constant's bytes with the original.
+// shares every constant's bytes with the original. The constant and type tables are themselves
+// shared between copies until one of them writes (copy on write), so a snapshot of a big graph
+// copies only its nodes; a reference from constant(), constants() or typeOf() refers to the
+// table as it was before this graph's next write.
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -42,18 +46,18 @@ class Graph {
   std::vector<Node> nodes;           // topological order
 
   // Constants (weights) by value name.
-  const std::map<std::string, Tensor>& constants() const { return constants_; }
+  const std::map<std::string, Tensor>& constants() const;
   const Tensor* constant(const std::string& value) const;
-  bool isConstant(const std::string& value) const { return constants_.count(value) != 0; }
+  bool isConstant(const std::string& value) const { return constants_ && constants_->count(value) != 0; }
   void setConstant(const std::string& value, Tensor t);
   void removeConstant(const std::string& value);
 
   // Types of every value (graph inputs, constants, node results).
   const TensorType& typeOf(const std::string& value) const;
   const TensorType* findType(const std::string& value) const;
-  void setType(const std::string& value, TensorType type) { types_[value] = std::move(type); }
-  void eraseType(const std::string& value) { types_.erase(value); }
-  bool hasValue(const std::string& value) const { return types_.count(value) != 0; }
+  void setType(const std::string& value, TensorType type);
+  void eraseType(const std::string& value);
+  bool hasValue(const std::string& value) const { return types_ && types_->count(value) != 0; }
 
   // Appends a node with a fresh id; the caller sets the result types.
   Node& addNode(std::string op, std::string name, std::vector<std::string> inputs,
@@ -70,9 +74,20 @@ class Graph {
 
   int64_t parameterCount() const;  // elements in all constants
 
+  // Whether this graph and `other` share their constant table / type table (one is a copy of the
+  // other and neither wrote it since): then they hold the same constants / types.
+  bool sharesConstantsWith(const Graph& other) const { return constants_ && constants_ == other.constants_; }
+  bool sharesTypesWith(const Graph& other) const { return types_ && types_ == other.types_; }
+
  private:
-  std::map<std::string, Tensor> constants_;
-  std::unordered_map<std::string, TensorType> types_;
+  using ConstantTable = std::map<std::string, Tensor>;
+  using TypeTable = std::unordered_map<std::string, TensorType>;
+  // The tables, unshared (copied) before a write; null only in a moved-from graph.
+  ConstantTable& writableConstants();
+  TypeTable& writableTypes();
+
+  std::shared_ptr<ConstantTable> constants_ = std::make_shared<ConstantTable>();
+  std::shared_ptr<TypeTable> types_ = std::make_shared<TypeTable>();
   NodeId nextId_ = 1;
 };
 

@@ -1,14 +1,17 @@
 #include "core/onnx_import.h"
 
+#include <google/protobuf/arena.h>
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/text_format.h>
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -30,12 +33,13 @@ namespace {
 // unless they are already constants). Small outputs of nodes whose operands are known.
 constexpr int64_t kMaxKnownElements = 1 << 16;
 
-onnx::ModelProto loadModelProto(const fs::path& file) {
+// The model, allocated in `arena` (a big model's many small messages are made and freed in bulk).
+const onnx::ModelProto& loadModelProto(const fs::path& file, google::protobuf::Arena& arena) {
   if (!fs::exists(file)) failBadInput("model file " + file.string() + " does not exist");
   if (fs::is_directory(file)) failBadInput(file.string() + " is a directory, not a model file");
   std::ifstream in(file, std::ios::binary);
   if (!in) failBadInput("cannot open model file " + file.string());
-  onnx::ModelProto model;
+  onnx::ModelProto& model = *google::protobuf::Arena::CreateMessage<onnx::ModelProto>(&arena);
   std::string ext = file.extension().string();
   if (ext == ".onnxtxt" || ext == ".pbtxt" || ext == ".txt" || ext == ".prototxt") {
     std::stringstream ss;
@@ -51,9 +55,22 @@ onnx::ModelProto loadModelProto(const fs::path& file) {
     if (!parser.ParseFromString(ss.str(), &model))
       failBadInput(file.string() + " is not a valid ONNX text model: " + errors.first);
   } else {
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string bytes = ss.str();
+    // Read in one piece (a string stream would copy a big model's bytes twice).
+    std::string bytes;
+    std::error_code sizeError;
+    const auto size = fs::file_size(file, sizeError);
+    if (!sizeError) {
+      bytes.resize(static_cast<size_t>(size));
+      in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      bytes.resize(static_cast<size_t>(in.gcount()));
+    }
+    if (sizeError || in.peek() != std::char_traits<char>::eof()) {  // size unknown or the file grew
+      in.clear();
+      in.seekg(0);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      bytes = ss.str();
+    }
     if (!model.ParseFromString(bytes)) {
       const std::string damage = describeProtobufDamage(bytes);
       failBadInput(file.string() + " is not a valid ONNX model: " +
@@ -164,6 +181,7 @@ class Importer {
   ImportResult run() {
     const onnx::GraphProto& g = model_.graph();
     checkSupported(g);
+    graph_.nodes.reserve(static_cast<size_t>(g.node_size()));
     for (const auto& init : g.initializer()) {
       Tensor t = tensorFromProto(init, baseDir_, "initializer '" + init.name() + "'");
       graph_.setConstant(init.name(), t);
@@ -239,19 +257,30 @@ class Importer {
   }
 
   std::vector<const onnx::NodeProto*> topologicalOrder(const onnx::GraphProto& g) {
-    std::unordered_set<std::string> available;
+    // Views of names in the model, which outlives this function.
+    std::unordered_set<std::string_view> available;
+    available.reserve(static_cast<size_t>(g.initializer_size() + g.input_size() + 2 * g.node_size() + 1));
     for (const auto& i : g.initializer()) available.insert(i.name());
     for (const auto& i : g.input()) available.insert(i.name());
     available.insert("");
     auto isAvailable = [&](const std::string& v) { return available.count(v) || graph_.hasValue(v); };
+    auto isReady = [&](const onnx::NodeProto& n) {
+      for (const auto& in : n.input())
+        if (!isAvailable(in)) return false;
+      const bool subgraphs = std::any_of(n.attribute().begin(), n.attribute().end(),
+                                         [](const onnx::AttributeProto& a) { return a.has_g() || a.graphs_size() > 0; });
+      if (subgraphs)
+        for (const auto& in : nodeReads(n))
+          if (!isAvailable(in)) return false;
+      return true;
+    };
     std::vector<const onnx::NodeProto*> order, pending;
+    order.reserve(static_cast<size_t>(g.node_size()));
     for (const auto& n : g.node()) pending.push_back(&n);
     while (!pending.empty()) {
       std::vector<const onnx::NodeProto*> next;
       for (const auto* n : pending) {
-        bool ready = true;
-        for (const auto& in : nodeReads(*n)) ready = ready && isAvailable(in);
-        if (ready) {
+        if (isReady(*n)) {
           order.push_back(n);
           for (const auto& o : n->output()) available.insert(o);
         } else {
@@ -530,7 +559,8 @@ class Importer {
 
   // Constants that only fed parameter operands now live in attributes.
   void dropUnusedConstants() {
-    std::unordered_set<std::string> used(graph_.outputs.begin(), graph_.outputs.end());
+    std::unordered_set<std::string_view> used(graph_.outputs.begin(), graph_.outputs.end());  // views of names in graph_
+    used.reserve(graph_.nodes.size() * 2 + graph_.outputs.size());
     for (const Node& n : graph_.nodes) used.insert(n.inputs.begin(), n.inputs.end());
     std::vector<std::string> unused;
     for (const auto& [name, t] : graph_.constants())
@@ -562,12 +592,14 @@ class Importer {
 }  // namespace
 
 ImportResult importOnnxFile(const fs::path& file, const ImportOptions& options) {
-  onnx::ModelProto model = loadModelProto(file);
+  google::protobuf::Arena arena;
+  const onnx::ModelProto& model = loadModelProto(file, arena);
   return Importer(model, file, options).run();
 }
 
 std::vector<DeclaredInput> declaredOnnxInputs(const fs::path& file) {
-  onnx::ModelProto model = loadModelProto(file);
+  google::protobuf::Arena arena;
+  const onnx::ModelProto& model = loadModelProto(file, arena);
   std::set<std::string> inits;
   for (const auto& i : model.graph().initializer()) inits.insert(i.name());
   std::vector<DeclaredInput> inputs;

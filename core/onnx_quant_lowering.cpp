@@ -1,5 +1,6 @@
 #include "core/onnx_quant_lowering.h"
 
+#include <algorithm>
 #include <set>
 #include <unordered_map>
 
@@ -155,14 +156,14 @@ struct Lowering {
 }  // namespace
 
 int lowerOnnxQuantOps(Graph& g) {
+  const bool any = std::any_of(g.nodes.begin(), g.nodes.end(), [](const Node& n) {
+    return n.op == "QuantizeLinear" || n.op == "DequantizeLinear" || n.op == "QLinearConv" || n.op == "QLinearMatMul";
+  });
+  if (!any) return 0;
   Lowering l{g, {}};
-  bool any = false;
-  for (const Node& n : g.nodes) {
+  for (const Node& n : g.nodes)
     for (const std::string& in : n.inputs)
       if (!in.empty()) l.readerOps[in].push_back(n.op);
-    any = any || n.op == "QuantizeLinear" || n.op == "DequantizeLinear" || n.op == "QLinearConv" || n.op == "QLinearMatMul";
-  }
-  if (!any) return 0;
   int mapped = 0;
   const OpTable& table = OpTable::instance();
   for (Node& n : g.nodes) {

@@ -1,5 +1,6 @@
 #include "core/verifier.h"
 
+#include <string_view>
 #include <unordered_set>
 
 #include "core/error.h"
@@ -34,8 +35,10 @@ bool declared(const OpDef& def, const std::string& name, const Attribute& value)
 
 void verifyGraph(const Graph& g) {
   const OpTable& table = OpTable::instance();
-  std::unordered_set<std::string> defined;
+  std::unordered_set<std::string_view> defined;  // views of names in `g`, which stays as it is
+  defined.reserve(g.inputs.size() + g.constants().size() + g.nodes.size() * 2);
   std::unordered_set<NodeId> ids;
+  ids.reserve(g.nodes.size());
   for (const std::string& in : g.inputs) {
     if (!g.findType(in)) failInternal("graph input '" + in + "' has no type");
     if (!defined.insert(in).second) failBadInput("graph input '" + in + "' is listed twice");

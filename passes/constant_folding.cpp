@@ -21,6 +21,7 @@
 //     run-time error to report.
 #include <functional>
 #include <limits>
+#include <optional>
 #include <unordered_set>
 
 #include "core/error.h"
@@ -34,7 +35,8 @@ namespace detail {
 // Folds, in one topological sweep, every node with all operands constant that `accept` admits
 // (and the size cap allows). Shared with fold-shape-computations (shape_computation_folding.cpp).
 bool foldConstantNodes(Graph& g, const PassOptions& opt, const std::function<bool(const Graph&, const Node&)>& accept) {
-  const auto uses = rewrite::useCounts(g);
+  // Built at the first foldable node (most sweeps find none); the sweep changes no node before.
+  std::optional<std::unordered_map<std::string, int>> usesOnce;
   const OpTable& table = OpTable::instance();
   std::unordered_set<NodeId> folded;
   std::vector<std::string> operandConstants;
@@ -58,6 +60,8 @@ bool foldConstantNodes(Graph& g, const PassOptions& opt, const std::function<boo
       operandBytes += t->byteSize();
     }
     if (!allConstant || !accept(g, n)) continue;
+    if (!usesOnce) usesOnce = rewrite::useCounts(g);
+    const auto& uses = *usesOnce;
     std::vector<TensorType> outTypes;
     size_t resultBytes = 0;
     for (const std::string& out : n.outputs) {

@@ -21,7 +21,7 @@ namespace nest {
 namespace {
 
 bool deadCodeElimination(Graph& g, const PassOptions&) {
-  auto uses = rewrite::useCounts(g);
+  auto uses = rewrite::useCountViews(g);  // views of names in g.nodes: used before the erase only
   std::unordered_set<NodeId> dead;
   for (size_t i = g.nodes.size(); i-- > 0;) {
     const Node& n = g.nodes[i];
@@ -35,10 +35,14 @@ bool deadCodeElimination(Graph& g, const PassOptions&) {
     for (const std::string& in : n.inputs)
       if (!in.empty()) --uses[in];
   }
+  // `uses` now counts the uses by the nodes that stay: the constants it finds unused are those
+  // rewrite::removeUnusedConstants would find after the erase, without counting again.
+  std::vector<std::string> unused;
+  for (const auto& [name, t] : g.constants())
+    if (auto it = uses.find(name); it == uses.end() || it->second == 0) unused.push_back(name);
   rewrite::eraseNodes(g, dead);
-  const size_t constantsBefore = g.constants().size();
-  rewrite::removeUnusedConstants(g);
-  return !dead.empty() || g.constants().size() != constantsBefore;
+  for (const std::string& name : unused) g.removeConstant(name);
+  return !dead.empty() || !unused.empty();
 }
 
 }  // namespace

@@ -46,9 +46,18 @@ bool isTransposeNoop(const Node& n, const TensorType& in, const TensorType& out)
   return true;
 }
 
+// The ops isNoop can accept (checked before it looks up any type).
+bool mayBeNoop(const std::string& op) {
+  static const std::unordered_set<std::string> kOps = {"Identity", "Dropout", "Expand", "Cast",   "Transpose", "Pad",
+                                                       "Concat",   "Sum",     "Max",    "Min",    "Mean",      "Slice"};
+  if (kOps.count(op)) return true;
+  const OpDef* def = OpTable::instance().find(op);
+  return def && def->view;
+}
+
 // True when node `n` returns its first operand unchanged.
 bool isNoop(const Graph& g, const Node& n, const std::unordered_map<std::string, int>& uses) {
-  if (!n.hasInput(0) || n.outputs.empty() || n.outputs[0].empty()) return false;
+  if (!n.hasInput(0) || n.outputs.empty() || n.outputs[0].empty() || !mayBeNoop(n.op)) return false;
   const TensorType& in = g.typeOf(n.inputs[0]);
   const TensorType& out = g.typeOf(n.outputs[0]);
   if (!(in == out)) return false;
@@ -79,7 +88,9 @@ bool isNoop(const Graph& g, const Node& n, const std::unordered_map<std::string,
 }
 
 bool eliminateNoops(Graph& g, const PassOptions&) {
-  const auto uses = rewrite::useCounts(g);
+  // Only a Dropout asks for use counts (whether its mask is used).
+  const bool anyDropout = rewrite::anyNode(g, [](const Node& n) { return n.op == "Dropout"; });
+  const auto uses = anyDropout ? rewrite::useCounts(g) : std::unordered_map<std::string, int>{};
   std::unordered_set<NodeId> removed;
   for (const Node& n : g.nodes) {
     if (!isNoop(g, n, uses)) continue;

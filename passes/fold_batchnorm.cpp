@@ -33,12 +33,17 @@ namespace nest {
 
 namespace {
 
+bool isCandidate(const Node& bn) {
+  return bn.op == "BatchNormalization" && bn.outputs.size() == 1 && bn.inputs.size() == 5;
+}
+
 bool foldOne(Graph& g, const PassOptions& opt) {
+  if (!rewrite::anyNode(g, isCandidate)) return false;
   auto uses = rewrite::useCounts(g);
   auto prod = rewrite::producers(g);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& bn = g.nodes[i];
-    if (bn.op != "BatchNormalization" || bn.outputs.size() != 1 || bn.inputs.size() != 5) continue;
+    if (!isCandidate(bn)) continue;
     if (bn.attrs.getInt("training_mode", 0) != 0) continue;
     bool constParams = true;
     for (size_t k = 1; k < 5; ++k) constParams = constParams && bn.hasInput(k) && g.isConstant(bn.inputs[k]);

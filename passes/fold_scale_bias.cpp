@@ -47,7 +47,14 @@ std::optional<std::vector<double>> perChannel(const Tensor& c, const Shape& y) {
   return out;
 }
 
+// A Mul or Add of a constant and a computed value (what the loop below looks at further).
+bool isCandidate(const Graph& g, const Node& n) {
+  return (n.op == "Mul" || n.op == "Add") && n.inputs.size() == 2 && n.outputs.size() == 1 &&
+         !n.attrs.has("activation") && g.isConstant(n.inputs[0]) != g.isConstant(n.inputs[1]);
+}
+
 bool foldOne(Graph& g, const PassOptions& opt) {
+  if (!rewrite::anyNode(g, [&](const Node& n) { return isCandidate(g, n); })) return false;
   auto uses = rewrite::useCounts(g);
   auto prod = rewrite::producers(g);
   for (size_t i = 0; i < g.nodes.size(); ++i) {

@@ -23,6 +23,7 @@ namespace nest {
 namespace {
 
 bool rewriteOne(Graph& g, const PassOptions& opt) {
+  if (!rewrite::anyNode(g, [](const Node& n) { return n.op == "MatMul"; })) return false;  // nothing to rewrite
   auto uses = rewrite::useCounts(g);
   auto prod = rewrite::producers(g);
   for (size_t i = 0; i < g.nodes.size(); ++i) {

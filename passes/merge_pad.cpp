@@ -57,6 +57,7 @@ std::optional<std::pair<Ints, Ints>> zeroPadAmounts(const Node& pad, int64_t ran
 }
 
 bool mergeOne(Graph& g, const PassOptions& opt) {
+  if (!rewrite::anyNode(g, [](const Node& n) { return n.op == "Pad"; })) return false;  // nothing to merge
   auto uses = rewrite::useCounts(g);
   auto prod = rewrite::producers(g);
   for (size_t i = 0; i < g.nodes.size(); ++i) {

@@ -27,6 +27,7 @@ namespace {
 bool isView(const Node& n) { return (n.op == "Reshape" || n.op == "Flatten") && n.inputs.size() == 1 && n.outputs.size() == 1; }
 
 bool mergeOne(Graph& g, const PassOptions& opt) {
+  if (!rewrite::anyNode(g, isView)) return false;  // nothing to merge
   auto uses = rewrite::useCounts(g);
   auto prod = rewrite::producers(g);
   for (size_t i = 0; i < g.nodes.size(); ++i) {

@@ -15,22 +15,30 @@ namespace {
 enum class NodeChange { None, Rewired, Modified };
 
 // How node `b` (of `gb`) differs from node `a` (of `ga`), the same id in two snapshots.
-NodeChange compareNodes(const Node& a, const Graph& ga, const Node& b, const Graph& gb) {
-  if (a.op != b.op || a.outputs != b.outputs || !(a.attrs == b.attrs) || a.inputs.size() != b.inputs.size())
+// `sameConstants` / `sameTypes`: the two graphs share their constant / type table, so a value
+// of the same name has the same weights / type in both and need not be looked up.
+NodeChange compareNodes(const Node& a, const Graph& ga, const Node& b, const Graph& gb, bool sameConstants,
+                        bool sameTypes) {
+  if (a.op != b.op || a.outputs != b.outputs || a.inputs.size() != b.inputs.size() || !(a.attrs == b.attrs))
     return NodeChange::Modified;
-  for (size_t i = 0; i < a.outputs.size(); ++i)
-    if (!(ga.typeOf(a.outputs[i]) == gb.typeOf(b.outputs[i]))) return NodeChange::Modified;
+  if (!sameTypes)
+    for (size_t i = 0; i < a.outputs.size(); ++i)
+      if (!(ga.typeOf(a.outputs[i]) == gb.typeOf(b.outputs[i]))) return NodeChange::Modified;
   bool renamed = false;
   for (size_t i = 0; i < a.inputs.size(); ++i) {
-    if (a.inputs[i].empty() != b.inputs[i].empty()) return NodeChange::Modified;  // optional operand dropped or given
-    if (a.inputs[i].empty()) continue;
-    const Tensor* ca = ga.constant(a.inputs[i]);
-    const Tensor* cb = gb.constant(b.inputs[i]);
+    const std::string& ina = a.inputs[i];
+    const std::string& inb = b.inputs[i];
+    if (ina.empty() != inb.empty()) return NodeChange::Modified;  // optional operand dropped or given
+    if (ina.empty()) continue;
+    const bool sameName = ina == inb;
+    if (sameName && sameConstants) continue;  // the same value: same weights, same type
+    const Tensor* ca = ga.constant(ina);
+    const Tensor* cb = gb.constant(inb);
     if ((ca == nullptr) != (cb == nullptr)) return NodeChange::Modified;
     if (ca && !(ca->type() == cb->type() && ca->sameBytes(*cb))) return NodeChange::Modified;  // weights rewritten
-    if (a.inputs[i] == b.inputs[i]) continue;
+    if (sameName) continue;
     // Another value in the same place: only a rewiring when it has the operand's type.
-    if (!(ga.typeOf(a.inputs[i]) == gb.typeOf(b.inputs[i]))) return NodeChange::Modified;
+    if (!(ga.typeOf(ina) == gb.typeOf(inb))) return NodeChange::Modified;
     renamed = true;
   }
   return renamed ? NodeChange::Rewired : NodeChange::None;
@@ -40,31 +48,43 @@ NodeChange compareNodes(const Node& a, const Graph& ga, const Node& b, const Gra
 
 ChangeRecord diffGraphs(const Graph& before, const Graph& after) {
   ChangeRecord c;
-  std::unordered_map<NodeId, const Node*> old;
-  for (const Node& n : before.nodes) old[n.id] = &n;
-  std::set<NodeId> seen;
-  for (const Node& n : after.nodes) {
-    seen.insert(n.id);
-    auto it = old.find(n.id);
-    if (it == old.end()) {
+  const bool sameConstants = before.sharesConstantsWith(after);
+  const bool sameTypes = before.sharesTypesWith(after);
+  // Most nodes keep their position: match by position first, by id (an index built on the first
+  // miss) otherwise.
+  std::unordered_map<NodeId, size_t> indexOfId;
+  auto findBefore = [&](NodeId id, size_t position) -> const Node* {
+    if (position < before.nodes.size() && before.nodes[position].id == id) return &before.nodes[position];
+    if (indexOfId.empty() && !before.nodes.empty()) {
+      indexOfId.reserve(before.nodes.size());
+      for (size_t i = 0; i < before.nodes.size(); ++i) indexOfId[before.nodes[i].id] = i;
+    }
+    auto it = indexOfId.find(id);
+    return it == indexOfId.end() ? nullptr : &before.nodes[it->second];
+  };
+  std::vector<char> seen(before.nodes.size(), 0);  // by index in before.nodes
+  for (size_t position = 0; position < after.nodes.size(); ++position) {
+    const Node& n = after.nodes[position];
+    const Node* old = findBefore(n.id, position);
+    if (!old) {
       c.added.push_back(n.id);
       if (!n.origin.empty()) c.derivedFrom[n.id] = n.origin;
       continue;
     }
-    NodeChange change = compareNodes(*it->second, before, n, after);
-    if (n.origin != it->second->origin) {
+    seen[static_cast<size_t>(old - before.nodes.data())] = 1;
+    NodeChange change = compareNodes(*old, before, n, after, sameConstants, sameTypes);
+    if (n.origin != old->origin) {
       std::vector<NodeId> grown;
       for (NodeId id : n.origin)
-        if (std::find(it->second->origin.begin(), it->second->origin.end(), id) == it->second->origin.end())
-          grown.push_back(id);
+        if (std::find(old->origin.begin(), old->origin.end(), id) == old->origin.end()) grown.push_back(id);
       c.derivedFrom[n.id] = grown;
       change = NodeChange::Modified;  // it absorbed other nodes
     }
     if (change == NodeChange::Modified) c.modified.push_back(n.id);
     else if (change == NodeChange::Rewired) c.rewired.push_back(n.id);
   }
-  for (const Node& n : before.nodes)
-    if (!seen.count(n.id)) c.removed.push_back(n.id);
+  for (size_t i = 0; i < before.nodes.size(); ++i)
+    if (!seen[i]) c.removed.push_back(before.nodes[i].id);
   return c;
 }
 

@@ -8,6 +8,17 @@ namespace nest::rewrite {
 
 std::unordered_map<std::string, int> useCounts(const Graph& g) {
   std::unordered_map<std::string, int> uses;
+  uses.reserve(g.nodes.size() * 2 + g.outputs.size());
+  for (const Node& n : g.nodes)
+    for (const std::string& in : n.inputs)
+      if (!in.empty()) ++uses[in];
+  for (const std::string& out : g.outputs) ++uses[out];
+  return uses;
+}
+
+std::unordered_map<std::string_view, int> useCountViews(const Graph& g) {
+  std::unordered_map<std::string_view, int> uses;
+  uses.reserve(g.nodes.size() * 2 + g.outputs.size());
   for (const Node& n : g.nodes)
     for (const std::string& in : n.inputs)
       if (!in.empty()) ++uses[in];
@@ -17,6 +28,7 @@ std::unordered_map<std::string, int> useCounts(const Graph& g) {
 
 std::unordered_map<std::string, size_t> producers(const Graph& g) {
   std::unordered_map<std::string, size_t> p;
+  p.reserve(g.nodes.size());
   for (size_t i = 0; i < g.nodes.size(); ++i)
     for (const std::string& out : g.nodes[i].outputs) p[out] = i;
   return p;
@@ -73,10 +85,13 @@ void eraseNodes(Graph& g, const std::unordered_set<NodeId>& ids) {
     if (ids.count(n.id)) results.insert(results.end(), n.outputs.begin(), n.outputs.end());
   g.nodes.erase(std::remove_if(g.nodes.begin(), g.nodes.end(), [&](const Node& n) { return ids.count(n.id) != 0; }),
                 g.nodes.end());
-  auto uses = useCounts(g);
-  auto prod = producers(g);
+  // Views of names in the remaining nodes and outputs, which eraseType leaves as they are.
+  const auto uses = useCountViews(g);
+  std::unordered_set<std::string_view> produced;
+  produced.reserve(g.nodes.size());
+  for (const Node& n : g.nodes) produced.insert(n.outputs.begin(), n.outputs.end());
   for (const std::string& r : results)
-    if (!uses.count(r) && !prod.count(r) && !g.isConstant(r) && !isGraphInput(g, r)) g.eraseType(r);
+    if (!uses.count(r) && !produced.count(r) && !g.isConstant(r) && !isGraphInput(g, r)) g.eraseType(r);
 }
 
 NodeId insertNode(Graph& g, size_t index, const std::string& op, const std::string& name,
@@ -146,7 +161,7 @@ bool repeatWhileChanging(Graph& g, const std::function<bool(Graph&)>& rewriteOnc
 }
 
 void removeUnusedConstants(Graph& g) {
-  auto uses = useCounts(g);
+  const auto uses = useCountViews(g);
   std::vector<std::string> unused;
   for (const auto& [name, t] : g.constants())
     if (!uses.count(name)) unused.push_back(name);

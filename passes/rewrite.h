@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -14,8 +15,20 @@
 
 namespace nest::rewrite {
 
+// Whether some node satisfies `pred`: a pass checks first that a node it could rewrite exists, so
+// that on a graph it leaves unchanged it does not pay for the use counts and producers.
+template <typename Pred>
+bool anyNode(const Graph& g, Pred pred) {
+  for (const Node& n : g.nodes)
+    if (pred(n)) return true;
+  return false;
+}
+
 // value -> number of uses as an operand, plus one per appearance in graph outputs.
 std::unordered_map<std::string, int> useCounts(const Graph& g);
+// useCounts keyed by views of the names in `g` (no string copies): valid while g's nodes and
+// outputs stay as they are.
+std::unordered_map<std::string_view, int> useCountViews(const Graph& g);
 // value -> index in g.nodes of its producer (only node results).
 std::unordered_map<std::string, size_t> producers(const Graph& g);
 // value -> indices of consumer nodes (in order, a node once per use).

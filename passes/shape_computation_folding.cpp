@@ -71,9 +71,10 @@ std::optional<Tensor> shapeValue(const Graph& g, const Node& n) {
 }
 
 bool foldShapeComputations(Graph& g, const PassOptions& opt) {
-  const auto uses = rewrite::useCounts(g);
   std::unordered_set<NodeId> folded;
   std::vector<std::string> created;
+  const bool anyShape = rewrite::anyNode(g, [](const Node& n) { return n.op == "Shape" || n.op == "Size"; });
+  const auto uses = anyShape ? rewrite::useCounts(g) : std::unordered_map<std::string, int>{};
   for (const Node& n : g.nodes) {
     if (n.op != "Shape" && n.op != "Size") continue;
     std::optional<Tensor> value = shapeValue(g, n);
@@ -89,7 +90,7 @@ bool foldShapeComputations(Graph& g, const PassOptions& opt) {
   const bool arithmetic = detail::foldConstantNodes(g, opt, isSmallShapeArithmetic);
   // A Shape result read only by another Shape node (or by folded arithmetic that has already
   // dropped it) is unused now: it need not wait for dce.
-  const auto usesAfter = rewrite::useCounts(g);
+  const auto usesAfter = created.empty() ? std::unordered_map<std::string, int>{} : rewrite::useCounts(g);
   for (const std::string& c : created)
     if (!usesAfter.count(c) && g.isConstant(c)) g.removeConstant(c);
   return !folded.empty() || arithmetic;

@@ -31,6 +31,7 @@ bool isSqueezeLike(const Node& n) { return n.op == "Squeeze" || n.op == "Unsquee
 
 // Finds one chain (node indexes, first to last) of length >= 2, or an empty vector.
 std::vector<size_t> findChain(const Graph& g, const PassOptions& opt) {
+  if (!rewrite::anyNode(g, isSqueezeLike)) return {};  // no chain possible
   auto uses = rewrite::useCounts(g);
   auto prod = rewrite::producers(g);
   auto singleUse = [&](const std::string& v) { return uses[v] == 1 && !rewrite::isGraphOutput(g, v); };

@@ -87,6 +87,49 @@ class IrTest : public QObject {
     QCOMPARE(reinterpret_cast<uintptr_t>(a.raw()) % 64, uintptr_t(0));
   }
 
+  // A graph copy (a pipeline snapshot) shares the constant and type tables and the node attributes
+  // until one side writes; a write never shows through to the other copy.
+  void graphCopiesShareTablesUntilWritten() {
+    Graph a;
+    a.setConstant("w", Tensor::fromVector<float>(ElemType::F32, {2}, {1, 2}));
+    a.setType("x", TensorType(ElemType::F32, {2}));
+    Node& n = a.addNode("Relu", "r", {"x"}, {"y"});
+    n.attrs.set("k", int64_t{1});
+    a.setType("y", TensorType(ElemType::F32, {2}));
+
+    Graph b = a;
+    QVERIFY(b.sharesConstantsWith(a) && b.sharesTypesWith(a));
+    b.setType("y", TensorType(ElemType::F32, {2}));  // the same type: still shared
+    b.removeConstant("absent");
+    b.eraseType("absent");
+    QVERIFY(b.sharesConstantsWith(a) && b.sharesTypesWith(a));
+
+    b.setType("y", TensorType(ElemType::F16, {2}));
+    QVERIFY(!b.sharesTypesWith(a) && b.sharesConstantsWith(a));
+    QCOMPARE(a.typeOf("y").elem, ElemType::F32);
+    QCOMPARE(b.typeOf("y").elem, ElemType::F16);
+
+    b.removeConstant("w");
+    QVERIFY(!b.sharesConstantsWith(a));
+    QVERIFY(a.isConstant("w") && a.hasValue("w"));
+    QVERIFY(!b.isConstant("w") && !b.hasValue("w"));
+    QCOMPARE(a.constants().size(), size_t(1));
+    QCOMPARE(b.constants().size(), size_t(0));
+
+    b.nodes[0].attrs.set("k", int64_t{2});
+    b.nodes[0].attrs.erase("absent");
+    QCOMPARE(a.nodes[0].attrs.getInt("k"), int64_t{1});
+    QCOMPARE(b.nodes[0].attrs.getInt("k"), int64_t{2});
+    QVERIFY(!(a.nodes[0].attrs == b.nodes[0].attrs));
+
+    Graph moved = std::move(b);  // a moved-from graph is empty and usable
+    QCOMPARE(b.constants().size(), size_t(0));
+    QVERIFY(!b.hasValue("y") && !b.constant("w"));
+    b.setConstant("v", Tensor::scalarF32(3));
+    QVERIFY(b.isConstant("v"));
+    QCOMPARE(moved.typeOf("y").elem, ElemType::F16);
+  }
+
   void opTableDeclaresEveryRequiredOp() {
     const OpTable& table = OpTable::instance();
     for (const char* op : kRequiredOps) {
