@@ -47,6 +47,8 @@ class SlowEventRecorder : public QApplication {
     const bool handled = QApplication::notify(receiver, event);
     --depth_;
     const double ms = t.nsecsElapsed() / 1e6;
+    if (ms > 40 && qEnvironmentVariableIsSet("NEST_BENCH_SLOW_EVENTS"))  // every slow event, in order
+      std::fprintf(stderr, "slow event: %.1f ms %s, QEvent type %d\n", ms, receiverClass, type);
     if (ms > slowest_.ms) slowest_ = {ms, QString("%1, QEvent type %2").arg(receiverClass).arg(type)};
     return handled;
   }
