@@ -265,6 +265,7 @@ GraphView::~GraphView() {
 
 void GraphView::clear() {
   const QSignalBlocker block(scene_);
+  const qsizetype drawn = nodes_.size() + edges_ + frames_.size();
   ++drawGeneration_;
   drawing_ = false;
   pendingEdges_.clear();
@@ -281,7 +282,19 @@ void GraphView::clear() {
   nextFrame_ = 0;
   groupSelection_.clear();
   scopes_.reset();
-  scene_->clear();
+  if (drawn >= kSyncItemLimit) {
+    // Deleting tens of thousands of items takes ~100 ms: a fresh scene now, the old one deleted
+    // from the event loop (its own turn, not added to the work of showing the next layout).
+    QGraphicsScene* old = scene_;
+    disconnect(old, nullptr, this, nullptr);
+    scene_ = new QGraphicsScene(this);
+    setScene(scene_);
+    connect(scene_, &QGraphicsScene::selectionChanged, this, &GraphView::onSelectionChanged);
+    old->deleteLater();
+    emit sceneReplaced();
+  } else {
+    scene_->clear();
+  }
   scene_->setItemIndexMethod(QGraphicsScene::BspTreeIndex);
   edges_ = 0;
   overview_ = OverviewPicture();

@@ -208,6 +208,7 @@ class GraphView : public QGraphicsView {
   // Double click on a collapsed group's box (collapse = false) or on an expanded group's name (true).
   void groupToggleRequested(const QString& scope, bool collapse);
   void drawingFinished();              // every item of the shown layout is in the scene
+  void sceneReplaced();                // scene() is another QGraphicsScene (clear() of a big drawing)
 
  protected:
   void wheelEvent(QWheelEvent* event) override;

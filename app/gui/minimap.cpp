@@ -32,8 +32,12 @@ Minimap::Minimap(GraphView* view) : QGraphicsView(view), view_(view) {
   setViewportUpdateMode(FullViewportUpdate);
   view->installEventFilter(this);
   view->viewport()->installEventFilter(this);
-  connect(view->scene(), &QGraphicsScene::sceneRectChanged, this, [this] { relayout(); });
-  relayout();
+  auto follow = [this, view] {
+    connect(view->scene(), &QGraphicsScene::sceneRectChanged, this, [this] { relayout(); });
+    relayout();
+  };
+  connect(view, &GraphView::sceneReplaced, this, follow);
+  follow();
 }
 
 bool Minimap::wanted() const {
