@@ -1,8 +1,19 @@
 #include "core/graph_stats.h"
 
+#include <cstdio>
+
 #include "core/op_table.h"
 
 namespace nest {
+
+std::string humanCount(int64_t n) {
+  char buf[32];
+  if (n >= 1000000000) std::snprintf(buf, sizeof buf, "%.2f G", n / 1e9);
+  else if (n >= 1000000) std::snprintf(buf, sizeof buf, "%.2f M", n / 1e6);
+  else if (n >= 1000) std::snprintf(buf, sizeof buf, "%.1f k", n / 1e3);
+  else std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(n));
+  return buf;
+}
 
 int64_t nodeMacs(const Graph& g, const Node& n) {
   const OpDef* def = OpTable::instance().find(n.op);

@@ -16,6 +16,8 @@ struct GraphStats {
 };
 
 GraphStats computeStats(const Graph& graph);
+// A count for people: "1.46 G", "25.53 M", "12.5 k", "12".
+std::string humanCount(int64_t n);
 // MACs of one node (0 for ops without an estimate).
 int64_t nodeMacs(const Graph& graph, const Node& node);
 

@@ -6,8 +6,11 @@
 
 namespace nest::rewrite {
 
-std::unordered_map<std::string, int> useCounts(const Graph& g) {
-  std::unordered_map<std::string, int> uses;
+namespace {
+
+template <class Name>
+std::unordered_map<Name, int> countUses(const Graph& g) {
+  std::unordered_map<Name, int> uses;
   uses.reserve(g.nodes.size() * 2 + g.outputs.size());
   for (const Node& n : g.nodes)
     for (const std::string& in : n.inputs)
@@ -16,15 +19,11 @@ std::unordered_map<std::string, int> useCounts(const Graph& g) {
   return uses;
 }
 
-std::unordered_map<std::string_view, int> useCountViews(const Graph& g) {
-  std::unordered_map<std::string_view, int> uses;
-  uses.reserve(g.nodes.size() * 2 + g.outputs.size());
-  for (const Node& n : g.nodes)
-    for (const std::string& in : n.inputs)
-      if (!in.empty()) ++uses[in];
-  for (const std::string& out : g.outputs) ++uses[out];
-  return uses;
-}
+}  // namespace
+
+std::unordered_map<std::string, int> useCounts(const Graph& g) { return countUses<std::string>(g); }
+
+std::unordered_map<std::string_view, int> useCountViews(const Graph& g) { return countUses<std::string_view>(g); }
 
 std::unordered_map<std::string, size_t> producers(const Graph& g) {
   std::unordered_map<std::string, size_t> p;

@@ -13,15 +13,6 @@ namespace nest::cli {
 
 namespace {
 
-std::string humanCount(int64_t n) {
-  char buf[32];
-  if (n >= 1000000000) std::snprintf(buf, sizeof buf, "%.2f G", n / 1e9);
-  else if (n >= 1000000) std::snprintf(buf, sizeof buf, "%.2f M", n / 1e6);
-  else if (n >= 1000) std::snprintf(buf, sizeof buf, "%.1f k", n / 1e3);
-  else std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(n));
-  return buf;
-}
-
 // The project's assignments: one row per entry with the node(s) it names, then every problem.
 // Returns false when an assignment is invalid.
 bool printAssignments(const driver::Job& job, const Graph& g) {

@@ -150,6 +150,24 @@ Drawing describe(const Graph& g, const detail::Grouping& grouping = {}) {
   if (grouping.active()) groupBoxAt.assign(grouping.tree->groups.size(), SIZE_MAX);
   std::set<std::tuple<size_t, size_t, std::string>> groupEdges;  // edges into group boxes, once each
   std::unordered_map<std::string, size_t> producer;  // value -> box index
+  // Edges from the boxes producing node n's operands to box `to` (a group box: each value once,
+  // none from inside it); n's results then come from `to`.
+  auto addEdgesInto = [&](const Node& n, size_t to) {
+    const bool group = d.boxes[to].kind == NodeBox::Kind::Group;
+    for (const std::string& in : n.inputs) {
+      if (in.empty() || g.isConstant(in)) continue;
+      auto it = producer.find(in);
+      if (it == producer.end()) continue;
+      if (group && (it->second == to || !groupEdges.emplace(it->second, to, in).second)) continue;
+      EdgePath e;
+      e.from = it->second;
+      e.to = to;
+      e.value = in;
+      e.type = typeText(g, in);
+      d.edges.push_back(std::move(e));
+    }
+    for (const std::string& out : n.outputs) producer[out] = to;
+  };
   for (const std::string& in : g.inputs) {
     NodeBox b;
     b.kind = NodeBox::Kind::Input;
@@ -168,18 +186,7 @@ Drawing describe(const Graph& g, const detail::Grouping& grouping = {}) {
         at = d.boxes.size();
         d.boxes.push_back(detail::groupBox(*grouping.tree, boxedIn));
       }
-      for (const std::string& in : n.inputs) {
-        if (in.empty() || g.isConstant(in)) continue;
-        auto it = producer.find(in);
-        if (it == producer.end() || it->second == at || !groupEdges.emplace(it->second, at, in).second) continue;
-        EdgePath e;
-        e.from = it->second;
-        e.to = at;
-        e.value = in;
-        e.type = typeText(g, in);
-        d.edges.push_back(std::move(e));
-      }
-      for (const std::string& out : n.outputs) producer[out] = at;
+      addEdgesInto(n, at);
       continue;
     }
     NodeBox b;
@@ -194,20 +201,8 @@ Drawing describe(const Graph& g, const detail::Grouping& grouping = {}) {
     std::string type = n.outputs.empty() ? std::string() : subtitleType(g, n.outputs[0]);
     b.subtitle = shorten(n.name, kMaxNameChars);
     if (!type.empty()) b.subtitle += (b.subtitle.empty() ? "" : "  ") + type;
-    size_t index = d.boxes.size();
     d.boxes.push_back(std::move(b));
-    for (const std::string& in : n.inputs) {
-      if (in.empty() || g.isConstant(in)) continue;
-      auto it = producer.find(in);
-      if (it == producer.end()) continue;
-      EdgePath e;
-      e.from = it->second;
-      e.to = index;
-      e.value = in;
-      e.type = typeText(g, in);
-      d.edges.push_back(std::move(e));
-    }
-    for (const std::string& out : n.outputs) producer[out] = index;
+    addEdgesInto(n, d.boxes.size() - 1);
   }
   for (const std::string& out : g.outputs) {
     NodeBox b;

@@ -1,8 +1,9 @@
 #include "app/render/scope_grouping.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <limits>
+
+#include "core/graph_stats.h"
 
 namespace nest::render::detail {
 
@@ -12,16 +13,6 @@ constexpr double kFrameMargin = 6;   // around a frame's boxes and sub-frames
 constexpr double kFrameLabelBand = 14;  // above them, for the group's name
 
 }  // namespace
-
-std::string shortCount(int64_t n) {
-  const double v = static_cast<double>(n);
-  char buf[32];
-  if (v >= 1e9) std::snprintf(buf, sizeof buf, "%.3g G", v / 1e9);
-  else if (v >= 1e6) std::snprintf(buf, sizeof buf, "%.3g M", v / 1e6);
-  else if (v >= 1e3) std::snprintf(buf, sizeof buf, "%.3g k", v / 1e3);
-  else std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(n));
-  return buf;
-}
 
 Grouping planGrouping(const Graph& graph, const LayoutOptions& options) {
   Grouping g;
@@ -59,7 +50,7 @@ NodeBox groupBox(const ScopeTree& tree, int group) {
   b.value = s.scope;
   b.title = s.name + " · " + std::to_string(s.nodes.size()) + " nodes";
   b.subtitle = s.opSummary(3);
-  if (s.macs > 0) b.subtitle += " · " + shortCount(s.macs) + "MAC";
+  if (s.macs > 0) b.subtitle += " · " + humanCount(s.macs) + "MAC";
   b.category = "group";
   return b;
 }

@@ -33,7 +33,4 @@ void frameByBounds(GraphLayout& layout, const Grouping& grouping);
 // Orders the group frames outer first (parents before children, as ScopeTree::groups is).
 void sortFrames(GraphLayout& layout);
 
-// "1.47 G", "803 M", "12.5 k", "12".
-std::string shortCount(int64_t n);
-
 }  // namespace nest::render::detail
