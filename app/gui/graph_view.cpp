@@ -30,6 +30,9 @@ constexpr double kLabelLod = GraphView::kLabelZoom;  // below this zoom, boxes a
 constexpr double kBlockLod = GraphView::kBlockZoom;  // below this zoom, plain boxes and straight-segment edges
 constexpr double kMinZoom = 0.01, kMaxZoom = 8.0;
 constexpr qint64 kBatchNs = 12'000'000;  // batched drawing: scene insertion per event-loop turn
+// ... and at most this many items: adding a prepared box is cheap, but the scene then processes
+// every item added in a turn at once (~5 µs each, in its own queued call).
+constexpr int kBatchItems = 2000;
 const QColor kEdgeColor(0x55, 0x5b, 0x66);
 const QColor kSelectColor(0xd9, 0x3a, 0x1e);
 const QColor kOverlayOther(0xdc, 0xdc, 0xdc);  // op nodes an overlay does not list
@@ -441,15 +444,15 @@ void GraphView::drawBatch() {
   // Boxes first (they are what one navigates), then the edges.
   while (nextNode_ < nodes_.size()) {
     addNode(nodes_[nextNode_++]);
-    if ((++n & 63) == 0 && clock.nsecsElapsed() > kBatchNs) break;
+    if (++n >= kBatchItems || ((n & 63) == 0 && clock.nsecsElapsed() > kBatchNs)) break;
   }
   while (nextNode_ >= nodes_.size() && nextFrame_ < frames_.size()) {
     scene_->addItem(frames_[nextFrame_++]);
-    if ((++n & 63) == 0 && clock.nsecsElapsed() > kBatchNs) break;
+    if (++n >= kBatchItems || ((n & 63) == 0 && clock.nsecsElapsed() > kBatchNs)) break;
   }
   while (nextNode_ >= nodes_.size() && nextFrame_ >= frames_.size() && nextEdge_ < pendingEdges_.size()) {
     scene_->addItem(new EdgeItem(pendingEdges_[nextEdge_++]));
-    if ((++n & 63) == 0 && clock.nsecsElapsed() > kBatchNs) break;
+    if (++n >= kBatchItems || ((n & 63) == 0 && clock.nsecsElapsed() > kBatchNs)) break;
   }
   if (nextNode_ >= nodes_.size() && nextFrame_ >= frames_.size() && nextEdge_ >= pendingEdges_.size()) {
     finishDrawing();
