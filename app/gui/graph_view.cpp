@@ -32,7 +32,7 @@ constexpr double kMinZoom = 0.01, kMaxZoom = 8.0;
 constexpr qint64 kBatchNs = 12'000'000;  // batched drawing: scene insertion per event-loop turn
 // ... and at most this many items: adding a prepared box is cheap, but the scene then processes
 // every item added in a turn at once (~5 µs each, in its own queued call).
-constexpr int kBatchItems = 2000;
+constexpr int kBatchItems = 1000;
 const QColor kEdgeColor(0x55, 0x5b, 0x66);
 const QColor kSelectColor(0xd9, 0x3a, 0x1e);
 const QColor kOverlayOther(0xdc, 0xdc, 0xdc);  // op nodes an overlay does not list
@@ -293,7 +293,8 @@ void GraphView::clear() {
     scene_ = new QGraphicsScene(this);
     setScene(scene_);
     connect(scene_, &QGraphicsScene::selectionChanged, this, &GraphView::onSelectionChanged);
-    old->deleteLater();
+    // Later than the next turns, which show the new layout: the deletion then stalls on its own.
+    QTimer::singleShot(200, old, [old] { delete old; });
     emit sceneReplaced();
   } else {
     scene_->clear();
@@ -678,6 +679,7 @@ void GraphView::applyOverlay(NodeItem* item) const {
 }
 
 void GraphView::setOverlay(const QHash<NodeId, QColor>& fill, const QHash<NodeId, QString>& notes) {
+  if (fill.isEmpty() && notes.isEmpty() && overlayFill_.isEmpty() && overlayNotes_.isEmpty()) return;  // none before or after
   overlayFill_ = fill;
   overlayNotes_ = notes;
   for (NodeItem* n : nodes_) applyOverlay(n);
