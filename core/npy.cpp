@@ -3,6 +3,7 @@
 #include <fstream>
 #include <regex>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/onnx_tensor.h"
 
@@ -87,13 +88,12 @@ void writeNpy(const Tensor& t, const fs::path& file) {
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
-  std::ofstream out(file, std::ios::binary);
-  if (!out) failBadInput("cannot write " + file.string());
-  out.write("\x93NUMPY\x01\x00", 8);
-  unsigned char len[2] = {static_cast<unsigned char>(header.size() & 0xff), static_cast<unsigned char>(header.size() >> 8)};
-  out.write(reinterpret_cast<char*>(len), 2);
-  out << header;
-  out.write(static_cast<const char*>(t.raw()), static_cast<std::streamsize>(t.byteSize()));
+  std::string bytes("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(header.size() & 0xff);
+  bytes += static_cast<char>(header.size() >> 8);
+  bytes += header;
+  bytes.append(static_cast<const char*>(t.raw()), t.byteSize());
+  writeFileAtomically(file, bytes);
 }
 
 Tensor readTensorFile(const fs::path& file) {

@@ -4,6 +4,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/onnx_tensor.h"
 #include "core/op_table.h"
@@ -386,9 +387,9 @@ onnx::ModelProto exportOnnxModel(const Graph& graph) { return Exporter(graph).ru
 
 void exportOnnx(const Graph& graph, const fs::path& file) {
   onnx::ModelProto model = exportOnnxModel(graph);
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  if (!out) failBadInput("cannot write " + file.string());
-  if (!model.SerializeToOstream(&out)) failBadInput("cannot write the ONNX model to " + file.string());
+  std::string bytes;
+  if (!model.SerializeToString(&bytes)) failBadInput("cannot serialize the ONNX model for " + file.string());
+  writeFileAtomically(file, bytes);
 }
 
 }  // namespace nest

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace nest {
@@ -177,8 +178,9 @@ Tensor readTensorPb(const fs::path& file) {
 void writeTensorPb(const Tensor& t, const std::string& name, const fs::path& file) {
   onnx::TensorProto proto;
   tensorToProto(t, name, proto);
-  std::ofstream out(file, std::ios::binary);
-  if (!out || !proto.SerializeToOstream(&out)) failBadInput("cannot write " + file.string());
+  std::string bytes;
+  if (!proto.SerializeToString(&bytes)) failBadInput("cannot serialize the tensor " + name + " for " + file.string());
+  writeFileAtomically(file, bytes);
 }
 
 }  // namespace nest

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/quant_config.h"
 
@@ -170,31 +171,6 @@ std::optional<std::filesystem::path> projectDeviceConfigPath(const ProjectFile& 
   if (project.deviceConfig.empty()) return std::nullopt;
   if (project.deviceConfig.is_absolute()) return project.deviceConfig;
   return (projectFile.parent_path() / project.deviceConfig).lexically_normal();
-}
-
-void writeFileAtomically(const std::filesystem::path& file, const std::string& text) {
-  // The temporary file sits next to the target so that the rename stays on one file system.
-  std::filesystem::path temp = file;
-  temp += ".tmp-" + std::to_string(std::hash<std::string>{}(text) & 0xffffff);
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) failBadInput("cannot write " + file.string() + " (cannot create " + temp.string() + ")");
-    out << text;
-    out.flush();
-    if (!out) {
-      out.close();
-      std::error_code ignored;
-      std::filesystem::remove(temp, ignored);
-      failBadInput("cannot write " + file.string() + " (disk full?); the previous file is unchanged");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, file, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(temp, ignored);
-    failBadInput("cannot write " + file.string() + ": " + ec.message());
-  }
 }
 
 void writeProjectFile(const std::filesystem::path& file, const ProjectFile& project) {

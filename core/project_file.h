@@ -60,13 +60,10 @@ std::optional<std::filesystem::path> projectProfilePath(const ProjectFile& proje
 std::optional<std::filesystem::path> projectDeviceConfigPath(const ProjectFile& project,
                                                              const std::filesystem::path& projectFile);
 
-// Read / write a .nestproj file (errors: nest::Error naming the file). Writing is atomic: the text
-// goes to a temporary file in the same folder, which then replaces `file` by a rename, so a crash
-// or a full disk never leaves a truncated project.
+// Read / write a .nestproj file (errors: nest::Error naming the file). Writing is atomic
+// (core/atomic_file.h): a crash or a full disk never leaves a truncated project.
 ProjectFile readProjectFile(const std::filesystem::path& file);
 void writeProjectFile(const std::filesystem::path& file, const ProjectFile& project);
-// The same for any text file (the workbench's autosave, profiles): temporary file, then rename.
-void writeFileAtomically(const std::filesystem::path& file, const std::string& text);
 
 // The model path of `project` read from `projectFile`: relative paths are taken relative to
 // the project file's folder.

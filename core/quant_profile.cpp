@@ -9,6 +9,7 @@
 #include <sstream>
 #include <variant>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace nest {
@@ -199,10 +200,7 @@ QuantProfile readProfile(const std::filesystem::path& file) {
 }
 
 void writeProfile(const std::filesystem::path& file, const QuantProfile& profile) {
-  std::ofstream out(file, std::ios::binary);
-  if (!out) failBadInput("cannot write profile " + file.string());
-  out << profileToYaml(profile);
-  if (!out.flush()) failBadInput("writing profile " + file.string() + " failed");
+  writeFileAtomically(file, profileToYaml(profile));
 }
 
 void requireMatchingProfile(const QuantProfile& profile, const Graph& graph, const std::string& profileSource) {

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/op_table.h"
 #include "core/text_ir.h"
@@ -431,18 +432,8 @@ Graph parseGraph(const std::string& text, const BlobStore& blobs) {
 }
 
 // Weights file: "NESTW1\n", then per blob: u64 hash, i32 elem, i32 rank, i64 dims[rank], bytes.
-void writeTextIrFile(const Graph& graph, const std::filesystem::path& file) {
-  std::ofstream out(file);
-  if (!out) failBadInput("cannot write " + file.string());
-  out << printGraph(graph);
-  BlobStore blobs = blobsOf(graph);
-  std::filesystem::path weights = file.string() + ".weights";
-  if (blobs.empty()) {
-    std::filesystem::remove(weights);
-    return;
-  }
-  std::ofstream w(weights, std::ios::binary);
-  if (!w) failBadInput("cannot write " + weights.string());
+static std::string weightsFileBytes(const BlobStore& blobs) {
+  std::ostringstream w(std::ios::binary);
   w << "NESTW1\n";
   for (const auto& [hash, t] : blobs) {
     int32_t elem = static_cast<int32_t>(t.elem()), rank = static_cast<int32_t>(t.shape().size());
@@ -452,6 +443,16 @@ void writeTextIrFile(const Graph& graph, const std::filesystem::path& file) {
     w.write(reinterpret_cast<const char*>(t.shape().data()), 8 * rank);
     w.write(static_cast<const char*>(t.raw()), static_cast<std::streamsize>(t.byteSize()));
   }
+  return std::move(w).str();
+}
+
+void writeTextIrFile(const Graph& graph, const std::filesystem::path& file) {
+  BlobStore blobs = blobsOf(graph);
+  std::filesystem::path weights = file.string() + ".weights";
+  // The weights first: the text names them by hash, so a new text never points at old weights.
+  if (!blobs.empty()) writeFileAtomically(weights, weightsFileBytes(blobs));
+  writeFileAtomically(file, printGraph(graph));
+  if (blobs.empty()) std::filesystem::remove(weights);
 }
 
 Graph readTextIrFile(const std::filesystem::path& file) {

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "core/atomic_file.h"
 #include "core/dot_export.h"
 #include "core/error.h"
 #include "core/graph_json.h"
@@ -26,11 +27,6 @@ std::string snapshotFile(size_t index, const std::string& pass, DumpFormat f) {
   std::snprintf(buf, sizeof buf, "%02zu-", index);
   const char* ext = f == DumpFormat::Text ? ".nir" : f == DumpFormat::Dot ? ".dot" : ".json";
   return buf + pass + ext;
-}
-
-void writeFile(const fs::path& file, const std::string& text) {
-  std::ofstream out(file);
-  if (!out || !(out << text)) failBadInput("cannot write " + file.string());
 }
 
 std::string render(const Graph& g, DumpFormat f) {
@@ -70,10 +66,10 @@ nlohmann::json pipelineRunJson(const PipelineRun& run) {
 
 void dumpPipeline(const PipelineRun& run, const fs::path& dir, DumpFormat format) {
   fs::create_directories(dir);
-  writeFile(dir / snapshotFile(0, "input", format), render(*run.initial, format));
+  writeFileAtomically(dir / snapshotFile(0, "input", format), render(*run.initial, format));
   for (size_t i = 0; i < run.records.size(); ++i)
-    writeFile(dir / snapshotFile(i + 1, run.records[i].pass, format), render(*run.records[i].after, format));
-  if (format == DumpFormat::Json) writeFile(dir / "pipeline.json", pipelineRunJson(run).dump(1));
+    writeFileAtomically(dir / snapshotFile(i + 1, run.records[i].pass, format), render(*run.records[i].after, format));
+  if (format == DumpFormat::Json) writeFileAtomically(dir / "pipeline.json", pipelineRunJson(run).dump(1));
 }
 
 }  // namespace nest

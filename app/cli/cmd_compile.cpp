@@ -9,6 +9,7 @@
 #include "backends/backend_registry.h"
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/cpu_backend_entry.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "driver/driver.h"
 
@@ -22,12 +23,6 @@ std::string megabytes(size_t bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f MB", static_cast<double>(bytes) / 1e6);
   return buf;
-}
-
-void writeText(const fs::path& file, const std::string& text) {
-  std::ofstream out(file, std::ios::binary);
-  out << text;
-  if (!out) failBadInput("cannot write '" + file.string() + "'");
 }
 
 int compile(const ParsedArgs& args) {
@@ -78,11 +73,11 @@ int compile(const ParsedArgs& args) {
   if (args.has("--dump-lir")) {
     fs::path d = args.get("--dump-lir");
     fs::create_directories(d);
-    writeText(d / "00-lowered.lir", m.lir.initialDump);
+    writeFileAtomically(d / "00-lowered.lir", m.lir.initialDump);
     for (size_t k = 0; k < m.lir.records.size(); ++k) {
       char prefix[24];
       std::snprintf(prefix, sizeof prefix, "%02zu-", k + 1);
-      writeText(d / (prefix + m.lir.records[k].pass + ".lir"), m.lir.records[k].dump);
+      writeFileAtomically(d / (prefix + m.lir.records[k].pass + ".lir"), m.lir.records[k].dump);
     }
   }
   return kExitOk;

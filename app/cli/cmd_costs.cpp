@@ -8,6 +8,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/job_options.h"
 #include "backends/partition/node_costs.h"
+#include "core/atomic_file.h"
 #include "core/device_config.h"
 #include "core/error.h"
 #include "core/node_keys.h"
@@ -21,8 +22,7 @@ namespace fs = std::filesystem;
 
 void writeText(const fs::path& file, const std::string& text) {
   if (file.has_parent_path()) fs::create_directories(file.parent_path());
-  std::ofstream out(file, std::ios::binary);
-  if (!out || !(out << text)) failBadInput("cannot write " + file.string());
+  writeFileAtomically(file, text);
 }
 
 std::string cell(double us) {

@@ -4,6 +4,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/job_options.h"
 #include "backends/partition/schedule_plan.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "driver/driver.h"
 #include "driver/partition_stage.h"
@@ -47,9 +48,8 @@ int partitionModel(const ParsedArgs& args) {
     std::printf("%-10s %12.3f %11zu\n", name.c_str(), s.latencyUs / 1000.0, s.partitions.size());
   if (args.has("-o")) {
     const std::string file = args.get("-o");
-    std::ofstream out(file, std::ios::binary);
-    out << writePlan(partition::planFromSchedule(g, parts.schedule, parts.devices, job.model.filename().string()));
-    if (!out) failBadInput("cannot write '" + file + "'");
+    writeFileAtomically(file, writePlan(partition::planFromSchedule(g, parts.schedule, parts.devices,
+                                                                    job.model.filename().string())));
     std::printf("wrote %s\n", file.c_str());
   }
   return kExitOk;

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
+#include "core/atomic_file.h"
 #include "core/dot_export.h"
 #include "core/error.h"
 #include "core/model_loader.h"
@@ -16,8 +17,7 @@ void emit(const std::string& text, const ParsedArgs& args) {
     std::cout << text;
     return;
   }
-  std::ofstream out(args.get("-o"));
-  if (!out || !(out << text)) failBadInput("cannot write " + args.get("-o"));
+  writeFileAtomically(args.get("-o"), text);
 }
 
 int print(const ParsedArgs& args) {

@@ -8,6 +8,7 @@
 #include "app/cli/job_options.h"
 #include "app/cli/validation_options.h"
 #include "backends/quant_report.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "passes/quantization/quantize.h"
 
@@ -65,9 +66,7 @@ int runQuantReport(const ParsedArgs& args) {
                 static_cast<long long>(report.labelled));
   if (args.has("--json")) {
     const std::string file = args.get("--json");
-    std::ofstream out(file);
-    if (!out) failBadInput("--json " + file + ": cannot write the file");
-    out << report.toJson().dump(2) << "\n";
+    writeFileAtomically(file, report.toJson().dump(2) + "\n");
     std::printf("wrote %s\n", file.c_str());
   }
   return kExitOk;

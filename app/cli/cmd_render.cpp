@@ -7,6 +7,7 @@
 
 #include "app/cli/commands.h"
 #include "app/render/graph_layout.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "driver/driver.h"
 #include "passes/pass_registry.h"
@@ -81,9 +82,7 @@ int render(const ParsedArgs& args) {
     boxes = layout.nodes.size();
     std::string title = (graph.name.empty() ? args.positional[0] : graph.name) + " (" + stage + ")";
     std::string svg = render::layoutToSvg(layout, title);
-    std::ofstream f(out, std::ios::binary);
-    f << svg;
-    if (!f.flush()) failBadInput("cannot write " + out.string());
+    writeFileAtomically(out, svg);
   } else {
     render::renderWithGraphviz(graph, out, "png");
     boxes = graph.inputs.size() + graph.nodes.size() + graph.outputs.size();

@@ -1,4 +1,5 @@
 // nestc: command-line face of the NEST compiler.
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 
@@ -27,6 +28,9 @@ void printUsage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A write over the file-size limit (ulimit -f) then fails with EFBIG and is reported by name,
+  // instead of the signal killing nestc.
+  std::signal(SIGXFSZ, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     printUsage();

@@ -6,6 +6,7 @@
 #include <QTabWidget>
 #include <QTimer>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "app/gui/main_window.h"
 #include "app/gui/pass_explorer.h"
 #include "app/gui/overlay.h"
+#include "app/gui/view_export.h"
 
 using nest::gui::MainWindow;
 using nest::gui::OverlayKind;
@@ -109,7 +111,7 @@ void runScreenshot(MainWindow& window, const QString& open, const QString& model
     window.graphView()->fitToWindow();
     if (explorer) window.passExplorer()->fitBoth();
     QApplication::processEvents();
-    if (!window.grab().save(out, "PNG")) return quitWith(QStringLiteral("cannot write %1").arg(out));
+    if (const QString error = nest::gui::writePng(window.grab().toImage(), out); !error.isEmpty()) return quitWith(error);
     QApplication::exit(0);
   });
   poll->start(50);
@@ -119,6 +121,7 @@ void runScreenshot(MainWindow& window, const QString& open, const QString& model
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::signal(SIGXFSZ, SIG_IGN);  // a write over the file-size limit fails with a message, as in nestc
   // The command line is parsed before the GUI application exists: --help and argument errors
   // must work without a display (QApplication aborts when it finds no platform).
   QStringList arguments;

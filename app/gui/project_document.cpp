@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QFileInfo>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace nest::gui {

@@ -1,6 +1,5 @@
 #include "app/gui/quant_jobs.h"
 
-#include <QFile>
 
 #include <exception>
 #include <filesystem>
@@ -89,15 +88,7 @@ CalibrationOutcome calibrationJob(std::shared_ptr<const Graph> floatGraph, Calib
     };
     const QuantProfile profile = profileGraph(*floatGraph, data, options);
     checkCancel(cancel);
-    // Written next to the target and renamed over it, so a failed write leaves no partial profile.
-    const QString part = output + QStringLiteral(".part");
-    writeProfile(part.toStdString(), profile);
-    std::error_code ec;
-    std::filesystem::rename(part.toStdString(), output.toStdString(), ec);
-    if (ec) {
-      QFile::remove(part);
-      failBadInput("cannot write profile " + output.toStdString() + ": " + ec.message());
-    }
+    writeProfile(output.toStdString(), profile);  // atomic: a failed write leaves no partial profile
     out.profilePath = output;
     out.values = static_cast<int>(profile.values.size());
     out.samples = static_cast<qint64>(data.runs()) * perRun;

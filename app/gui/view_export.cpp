@@ -1,6 +1,6 @@
 #include "app/gui/view_export.h"
 
-#include <QFile>
+#include <QBuffer>
 #include <QFileInfo>
 #include <QDir>
 #include <QGraphicsItem>
@@ -11,17 +11,33 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/atomic_file.h"
+#include "core/error.h"
+
 namespace nest::gui {
 
 QString exportLayoutSvg(const render::GraphLayout& layout, const QString& title, const QString& path) {
   if (layout.nodes.empty()) return QObject::tr("nothing to export: no graph is shown");
   const std::string svg = render::layoutToSvg(layout, title.toStdString());
-  QFile file(path);
-  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-    return QObject::tr("cannot write %1: %2").arg(path, file.errorString());
-  if (file.write(svg.data(), static_cast<qint64>(svg.size())) != static_cast<qint64>(svg.size()) || !file.flush())
-    return QObject::tr("cannot write %1: %2").arg(path, file.errorString());
+  return writeFileSafely(path, svg);
+}
+
+QString writeFileSafely(const QString& path, std::string_view bytes) {
+  try {
+    writeFileAtomically(path.toStdString(), bytes);
+  } catch (const Error& e) {
+    return QString::fromStdString(e.what());
+  }
   return QString();
+}
+
+QString writePng(const QImage& image, const QString& path) {
+  QByteArray png;
+  QBuffer buffer(&png);
+  buffer.open(QIODevice::WriteOnly);
+  if (!image.save(&buffer, "PNG"))
+    return QObject::tr("cannot encode the %1×%2 image as PNG for %3").arg(image.width()).arg(image.height()).arg(path);
+  return writeFileSafely(path, std::string_view(png.constData(), static_cast<size_t>(png.size())));
 }
 
 namespace {
@@ -82,8 +98,7 @@ QString renderPng(QGraphicsScene* scene, const QRectF& source, double scale, con
                       pixels.height() / scale);
     scene->render(&painter, QRectF(QPointF(0, 0), QSizeF(pixels.size())), part, Qt::IgnoreAspectRatio);
   }
-  if (!image.save(path, "PNG")) return QObject::tr("cannot write %1").arg(path);
-  return QString();
+  return writePng(image, path);
 }
 
 }  // namespace

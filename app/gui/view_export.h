@@ -7,14 +7,21 @@
 #include <QString>
 #include <QStringList>
 
+#include <string_view>
+
 #include "app/render/graph_layout.h"
 
 class QGraphicsScene;
+class QImage;
 
 namespace nest::gui {
 
 // Both return an empty string on success, else the error text.
 QString exportLayoutSvg(const render::GraphLayout& layout, const QString& title, const QString& path);
+// Any file, and an image as PNG, written the safe way (core/atomic_file.h: a failed write leaves
+// the old file whole).
+QString writeFileSafely(const QString& path, std::string_view bytes);
+QString writePng(const QImage& image, const QString& path);
 
 // The most a PNG (or one tile) may measure: 16384 px on a side, 256 Mpixel.
 inline constexpr int kPngMaxSide = 16384;

@@ -26,6 +26,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "core/atomic_file.h"
 #include "core/dot_export.h"
 #include "core/error.h"
 #include "core/op_table.h"
@@ -442,9 +443,14 @@ void renderWithGraphviz(const Graph& graph, const std::filesystem::path& file, c
   GVC_t* gvc = graphvizContext();
   cg.layout(gvc);
   checkCancel(options);
-  std::string fmt = format, path = file.string();
-  if (gvRenderFilename(gvc, cg.graph(), fmt.data(), path.data()) != 0)
-    failBadInput("graphviz could not render " + format + " to " + path);
+  std::string fmt = format;
+  char* data = nullptr;
+  unsigned int length = 0;
+  if (gvRenderData(gvc, cg.graph(), fmt.data(), &data, &length) != 0 || !data)
+    failBadInput("graphviz could not render " + format + " for " + file.string());
+  std::string bytes(data, length);
+  gvFreeRenderData(data);
+  writeFileAtomically(file, bytes);
 }
 
 }  // namespace nest::render

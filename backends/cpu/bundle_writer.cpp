@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "backends/cpu/embedded_files.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace nest::cpu {
@@ -68,11 +69,7 @@ std::string runnerMainSource(const std::string& name) {
   failInternal("bundle_main.c.in is not embedded");
 }
 
-void writeBundleFile(const fs::path& file, std::string_view bytes) {
-  std::ofstream out(file, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) failBadInput("cannot write '" + file.string() + "'");
-}
+void writeBundleFile(const fs::path& file, std::string_view bytes) { writeFileAtomically(file, bytes); }
 
 std::string readBundleFile(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -146,9 +143,9 @@ std::vector<std::string> writeModelSources(const CompiledModel& m, const fs::pat
   put(m.name + ".c", m.source);
   {
     const fs::path file = dir / (m.name + ".weights.bin");
-    std::ofstream out(file, std::ios::binary);
+    std::ostringstream out(std::ios::binary);
     writeWeights(m, out);
-    if (!out) failBadInput("cannot write '" + file.string() + "'");
+    writeBundleFile(file, std::move(out).str());
     written.push_back(m.name + ".weights.bin");
   }
   for (const EmbeddedFile& f : embeddedFiles())

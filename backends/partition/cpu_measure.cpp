@@ -1,5 +1,6 @@
 #include "backends/partition/cpu_measure.h"
 
+#include "core/atomic_file.h"
 #include "core/quant_profile.h"
 
 #include <algorithm>
@@ -170,9 +171,7 @@ void CpuCostMeasurer::save() const {
   }
   const nlohmann::json j = {{"format", "nest-cpu-costs-1"}, {"measurements", measurements}};
   if (cacheFile_.has_parent_path()) std::filesystem::create_directories(cacheFile_.parent_path());
-  std::ofstream out(cacheFile_);
-  if (!out) failBadInput("cannot write the CPU cost cache " + cacheFile_.string());
-  out << j.dump(1) << "\n";
+  writeFileAtomically(cacheFile_, j.dump(1) + "\n");
 }
 
 }  // namespace nest::partition
