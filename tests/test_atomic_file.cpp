@@ -196,6 +196,25 @@ class TestAtomicFile : public QObject {
     for (const std::string& name : filesIn(dir())) NEST_VERIFY(name.find(".tmp-") == std::string::npos, "left behind: " + name);
   }
 
+  // A full disk: a 48 KiB tmpfs, 40 KiB of it taken, in a private mount namespace (unshare).
+  void nestcOnAFullDisk() {
+    if (QProcess::execute("unshare", {"-rm", "true"}) != 0) QSKIP("no private mount namespace (unshare -rm) here");
+    const QString script =
+        "mount -t tmpfs -o size=48k tmpfs \"$2\" || exit 90; dd if=/dev/zero of=\"$2/filler\" bs=1k count=40 2>/dev/null; "
+        "printf 'old bytes' > \"$2/m.onnx\"; \"$0\" opt \"$1\" -o \"$2/m.onnx\" >/dev/null; echo \"exit $?\"; "
+        "cat \"$2/m.onnx\"; echo; ls -A \"$2\"";
+    const fs::path mountPoint = dir() / "full-disk";
+    fs::create_directories(mountPoint);
+    QProcess p;
+    p.start("unshare", {"-rm", "sh", "-c", script, QString::fromStdString((binDir() / "nestc").string()),
+                        QString::fromStdString((testdata() / "models/mnist-8/model.onnx").string()),
+                        QString::fromStdString(mountPoint.string())});
+    QVERIFY(p.waitForFinished(120000));
+    const std::string out = p.readAllStandardOutput().toStdString(), err = p.readAllStandardError().toStdString();
+    NEST_VERIFY(out == "exit 2\nold bytes\nfiller\nm.onnx\n", out + err);
+    NEST_VERIFY(err.find("cannot write " + (mountPoint / "m.onnx").string() + ": No space left on device") != std::string::npos, err);
+  }
+
   // The workbench's headless screenshot (a PNG of about 100 KB) under the same limit.
   void workbenchReportsAFailedWrite() {
     const fs::path out = dir() / "shot.png";
