@@ -9,7 +9,7 @@ PACKAGES="build-essential cmake ninja-build pkg-config \
   libprotobuf-dev protobuf-compiler libonnx-dev zlib1g-dev \
   nlohmann-json3-dev libyaml-cpp-dev libstb-dev qt6-base-dev libgl-dev libgraphviz-dev graphviz \
   bc python3 python3-numpy python3-onnx python3-torch python3-torchvision gcc-aarch64-linux-gnu \
-  qemu-user clang-14 libclang-rt-14-dev desktop-file-utils appstream help2man"
+  qemu-user clang-14 libclang-rt-14-dev desktop-file-utils appstream help2man shared-mime-info groff-base"
 
 missing=""
 for p in $PACKAGES; do
