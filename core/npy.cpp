@@ -2,10 +2,12 @@
 
 #include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/onnx_tensor.h"
+#include "core/resource_limits.h"
 
 namespace nest {
 
@@ -31,51 +33,60 @@ std::string npyDescr(ElemType t) {
   return "";
 }
 
-ElemType elemFromDescr(std::string d, const fs::path& file) {
+ElemType elemFromDescr(std::string d, const std::string& source) {
   if (!d.empty() && d[0] == '=') d[0] = '<';
   if (d.size() == 3 && d[0] == '<' && d[2] == '1') d[0] = '|';
   for (ElemType t : kAllElemTypes)
     if (npyDescr(t) == d) return t;
-  failUnsupported(file.string() + ": NumPy dtype '" + d + "' is not supported (big-endian or non-numeric)");
+  failUnsupported(source + ": NumPy dtype '" + d + "' is not supported (big-endian or non-numeric)");
 }
 
 }  // namespace
 
-Tensor readNpy(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) failBadInput("cannot open " + file.string());
-  char magic[8];
-  if (!in.read(magic, 8) || std::string(magic, 6) != "\x93NUMPY")
-    failBadInput(file.string() + " is not a NumPy .npy file");
-  uint32_t headerLen = 0;
-  if (magic[6] == 1) {
-    unsigned char b[2];
-    in.read(reinterpret_cast<char*>(b), 2);
-    headerLen = b[0] | (b[1] << 8);
-  } else {
-    unsigned char b[4];
-    in.read(reinterpret_cast<char*>(b), 4);
-    headerLen = b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<uint32_t>(b[3]) << 24);
-  }
-  std::string header(headerLen, '\0');
-  if (!in.read(header.data(), headerLen)) failBadInput(file.string() + ": truncated .npy header");
+Tensor parseNpy(const std::string& bytes, const std::string& source) {
+  if (bytes.size() < 8 || bytes.compare(0, 6, "\x93NUMPY") != 0) failBadInput(source + " is not a NumPy .npy file");
+  const auto byte = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])); };
+  const size_t lenBytes = bytes[6] == 1 ? 2 : 4;  // version 1: u16 header length, 2 and 3: u32
+  if (bytes.size() < 8 + lenBytes) failBadInput(source + ": truncated .npy header");
+  uint32_t headerLen = byte(8) | (byte(9) << 8);
+  if (lenBytes == 4) headerLen |= (byte(10) << 16) | (byte(11) << 24);
+  // NumPy itself reads headers of at most 10000 bytes (max_header_size); std::regex recurses per
+  // character, so a longer one could also exhaust the stack.
+  if (headerLen > 10000) failBadInput(source + ": .npy header of " + std::to_string(headerLen) + " bytes (at most 10000)");
+  const size_t dataStart = 8 + lenBytes + headerLen;
+  if (bytes.size() < dataStart) failBadInput(source + ": truncated .npy header");
+  const std::string header = bytes.substr(8 + lenBytes, headerLen);
   std::smatch m;
   if (!std::regex_search(header, m, std::regex("'descr'\\s*:\\s*'([^']*)'")))
-    failBadInput(file.string() + ": .npy header without descr");
-  ElemType elem = elemFromDescr(m[1], file);
+    failBadInput(source + ": .npy header without descr");
+  ElemType elem = elemFromDescr(m[1], source);
   if (std::regex_search(header, m, std::regex("'fortran_order'\\s*:\\s*True")))
-    failUnsupported(file.string() + ": Fortran-ordered arrays are not supported");
+    failUnsupported(source + ": Fortran-ordered arrays are not supported");
   if (!std::regex_search(header, m, std::regex("'shape'\\s*:\\s*\\(([^)]*)\\)")))
-    failBadInput(file.string() + ": .npy header without shape");
+    failBadInput(source + ": .npy header without shape");
   Shape shape;
   std::string dims = m[1];
   std::regex num("[0-9]+");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator(); ++it)
-    shape.push_back(std::stoll(it->str()));
-  Tensor t(TensorType(elem, shape));
-  if (!in.read(static_cast<char*>(t.rawMutable()), static_cast<std::streamsize>(t.byteSize())))
-    failBadInput(file.string() + ": data shorter than shape " + shapeToString(shape) + " needs");
-  return t;
+  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator(); ++it) {
+    const std::string d = it->str();
+    // More than 18 digits may not fit an int64 (std::stoll would throw out_of_range).
+    if (d.find_first_not_of('0') != std::string::npos && d.size() - d.find_first_not_of('0') > 18)
+      failBadInput(source + ": .npy dimension " + d + " is too large");
+    shape.push_back(std::stoll(d));
+  }
+  checkTensorSize(shape, elem, source);  // before allocating
+  const size_t need = static_cast<size_t>(numElements(shape)) * elemSize(elem);
+  if (bytes.size() - dataStart < need)
+    failBadInput(source + ": data shorter than shape " + shapeToString(shape) + " needs");
+  return Tensor(TensorType(elem, shape), bytes.data() + dataStart);
+}
+
+Tensor readNpy(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) failBadInput("cannot open " + file.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parseNpy(ss.str(), file.string());
 }
 
 void writeNpy(const Tensor& t, const fs::path& file) {

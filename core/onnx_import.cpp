@@ -21,6 +21,7 @@
 #include "core/onnx_tensor.h"
 #include "core/op_table.h"
 #include "core/protobuf_diagnosis.h"
+#include "core/resource_limits.h"
 #include "core/verifier.h"
 
 namespace nest {
@@ -33,17 +34,11 @@ namespace {
 // unless they are already constants). Small outputs of nodes whose operands are known.
 constexpr int64_t kMaxKnownElements = 1 << 16;
 
-// The model, allocated in `arena` (a big model's many small messages are made and freed in bulk).
-const onnx::ModelProto& loadModelProto(const fs::path& file, google::protobuf::Arena& arena) {
-  if (!fs::exists(file)) failBadInput("model file " + file.string() + " does not exist");
-  if (fs::is_directory(file)) failBadInput(file.string() + " is a directory, not a model file");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) failBadInput("cannot open model file " + file.string());
+// The model's bytes, parsed into `arena` (a big model's many small messages are made and freed in bulk).
+const onnx::ModelProto& parseModelProto(const std::string& bytes, OnnxFormat format, const std::string& source,
+                                        google::protobuf::Arena& arena) {
   onnx::ModelProto& model = *google::protobuf::Arena::CreateMessage<onnx::ModelProto>(&arena);
-  std::string ext = file.extension().string();
-  if (ext == ".onnxtxt" || ext == ".pbtxt" || ext == ".txt" || ext == ".prototxt") {
-    std::stringstream ss;
-    ss << in.rdbuf();
+  if (format == OnnxFormat::Text) {
     google::protobuf::TextFormat::Parser parser;
     struct Collector : google::protobuf::io::ErrorCollector {
       std::string first;
@@ -52,33 +47,67 @@ const onnx::ModelProto& loadModelProto(const fs::path& file, google::protobuf::A
       }
     } errors;
     parser.RecordErrorsTo(&errors);
-    if (!parser.ParseFromString(ss.str(), &model))
-      failBadInput(file.string() + " is not a valid ONNX text model: " + errors.first);
-  } else {
-    // Read in one piece (a string stream would copy a big model's bytes twice).
-    std::string bytes;
-    std::error_code sizeError;
-    const auto size = fs::file_size(file, sizeError);
-    if (!sizeError) {
-      bytes.resize(static_cast<size_t>(size));
-      in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-      bytes.resize(static_cast<size_t>(in.gcount()));
-    }
-    if (sizeError || in.peek() != std::char_traits<char>::eof()) {  // size unknown or the file grew
-      in.clear();
-      in.seekg(0);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      bytes = ss.str();
-    }
-    if (!model.ParseFromString(bytes)) {
-      const std::string damage = describeProtobufDamage(bytes);
-      failBadInput(file.string() + " is not a valid ONNX model: " +
-                   (damage.empty() ? "its protobuf is damaged inside (a nested message does not parse)" : damage));
-    }
+    if (!parser.ParseFromString(bytes, &model))
+      failBadInput(source + " is not a valid ONNX text model: " + errors.first);
+  } else if (!model.ParseFromString(bytes)) {
+    const std::string damage = describeProtobufDamage(bytes);
+    failBadInput(source + " is not a valid ONNX model: " +
+                 (damage.empty() ? "its protobuf is damaged inside (a nested message does not parse)" : damage));
   }
-  if (!model.has_graph()) failBadInput(file.string() + " has no graph");
+  if (!model.has_graph()) failBadInput(source + " has no graph");
   return model;
+}
+
+// The model file's bytes and its format (by extension).
+std::string readModelFile(const fs::path& file, OnnxFormat& format) {
+  if (!fs::exists(file)) failBadInput("model file " + file.string() + " does not exist");
+  if (fs::is_directory(file)) failBadInput(file.string() + " is a directory, not a model file");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) failBadInput("cannot open model file " + file.string());
+  std::string ext = file.extension().string();
+  format = ext == ".onnxtxt" || ext == ".pbtxt" || ext == ".txt" || ext == ".prototxt" ? OnnxFormat::Text
+                                                                                       : OnnxFormat::Binary;
+  // Read in one piece (a string stream would copy a big model's bytes twice).
+  std::string bytes;
+  std::error_code sizeError;
+  const auto size = fs::file_size(file, sizeError);
+  if (!sizeError) {
+    bytes.resize(static_cast<size_t>(size));
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    bytes.resize(static_cast<size_t>(in.gcount()));
+  }
+  if (sizeError || in.peek() != std::char_traits<char>::eof()) {  // size unknown or the file grew
+    in.clear();
+    in.seekg(0);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    bytes = ss.str();
+  }
+  return bytes;
+}
+
+// External data of a model file lives beside it ("." for a bare file name).
+fs::path modelFolder(const fs::path& file) { return file.has_parent_path() ? file.parent_path() : fs::path("."); }
+
+// Subgraphs (If branches, ...) nested deeper than the limit are refused before any recursion over them.
+void checkSubgraphDepth(const onnx::GraphProto& g, int depth, const std::string& source) {
+  for (const auto& n : g.node())
+    for (const auto& a : n.attribute()) {
+      if (a.has_g() || a.graphs_size()) checkNestingDepth(depth + 1, source);
+      if (a.has_g()) checkSubgraphDepth(a.g(), depth + 1, source);
+      for (const auto& sub : a.graphs()) checkSubgraphDepth(sub, depth + 1, source);
+    }
+}
+
+// Nodes in the graph and all its subgraphs.
+int64_t totalNodeCount(const onnx::GraphProto& g) {
+  int64_t n = g.node_size();
+  for (const auto& node : g.node())
+    for (const auto& a : node.attribute()) {
+      if (a.has_g()) n += totalNodeCount(a.g());
+      for (const auto& sub : a.graphs()) n += totalNodeCount(sub);
+    }
+  return n;
 }
 
 bool isDefaultDomain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
@@ -170,16 +199,18 @@ Tensor constantNodeValue(const onnx::NodeProto& n, const fs::path& baseDir, cons
 
 class Importer {
  public:
-  Importer(const onnx::ModelProto& model, const fs::path& file, const ImportOptions& options)
-      : model_(model), baseDir_(file.parent_path()), options_(options) {
+  Importer(const onnx::ModelProto& model, const std::string& name, const fs::path& baseDir, const ImportOptions& options)
+      : model_(model), baseDir_(baseDir), options_(options) {
     for (const auto& o : model.opset_import())
       if (isDefaultDomain(o.domain())) opset_ = o.version();
     if (model.opset_import_size() == 0) opset_ = 1;  // IR version 1/2 models
-    graph_.name = model.graph().name().empty() ? file.stem().string() : model.graph().name();
+    graph_.name = model.graph().name().empty() ? name : model.graph().name();
   }
 
   ImportResult run() {
     const onnx::GraphProto& g = model_.graph();
+    checkSubgraphDepth(g, 0, "the model");
+    checkNodeCount(totalNodeCount(g), "the model");
     checkSupported(g);
     graph_.nodes.reserve(static_cast<size_t>(g.node_size()));
     for (const auto& init : g.initializer()) {
@@ -253,6 +284,7 @@ class Importer {
       }
       shape.push_back(d.dim_value());
     }
+    checkTensorSize(shape, *elem, "graph input '" + name + "'");
     return TensorType(*elem, shape);
   }
 
@@ -353,7 +385,10 @@ class Importer {
     std::vector<const TensorType*> inTypes;
     for (const std::string& in : node.inputs) inTypes.push_back(in.empty() ? nullptr : &graph_.typeOf(in));
     std::vector<TensorType> outTypes = inferNodeTypes(def, node, inTypes);
-    for (size_t i = 0; i < node.outputs.size(); ++i) graph_.setType(node.outputs[i], outTypes[i]);
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+      checkTensorSize(outTypes[i].shape, outTypes[i].elem, "value '" + node.outputs[i] + "' of " + where(src));
+      graph_.setType(node.outputs[i], outTypes[i]);
+    }
     computeKnownOutputs(def, node, outTypes);
   }
 
@@ -591,15 +626,26 @@ class Importer {
 
 }  // namespace
 
-ImportResult importOnnxFile(const fs::path& file, const ImportOptions& options) {
+ImportResult importOnnxBytes(const std::string& bytes, OnnxFormat format, const std::string& source,
+                             const fs::path& baseDir, const ImportOptions& options) {
   google::protobuf::Arena arena;
-  const onnx::ModelProto& model = loadModelProto(file, arena);
-  return Importer(model, file, options).run();
+  const onnx::ModelProto& model = parseModelProto(bytes, format, source, arena);
+  return Importer(model, source, baseDir, options).run();
+}
+
+ImportResult importOnnxFile(const fs::path& file, const ImportOptions& options) {
+  OnnxFormat format;
+  const std::string bytes = readModelFile(file, format);
+  google::protobuf::Arena arena;
+  const onnx::ModelProto& model = parseModelProto(bytes, format, file.string(), arena);
+  return Importer(model, file.stem().string(), modelFolder(file), options).run();
 }
 
 std::vector<DeclaredInput> declaredOnnxInputs(const fs::path& file) {
+  OnnxFormat format;
+  const std::string bytes = readModelFile(file, format);
   google::protobuf::Arena arena;
-  const onnx::ModelProto& model = loadModelProto(file, arena);
+  const onnx::ModelProto& model = parseModelProto(bytes, format, file.string(), arena);
   std::set<std::string> inits;
   for (const auto& i : model.graph().initializer()) inits.insert(i.name());
   std::vector<DeclaredInput> inputs;

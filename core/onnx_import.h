@@ -27,6 +27,13 @@ struct ImportResult {
 
 ImportResult importOnnxFile(const std::filesystem::path& file, const ImportOptions& options = {});
 
+// The same from a model's bytes (what importOnnxFile reads from the file). `source` names the model
+// in messages and the graph when it has no name; external data resolves against `baseDir`, and is
+// refused when it is empty.
+enum class OnnxFormat { Binary, Text };
+ImportResult importOnnxBytes(const std::string& bytes, OnnxFormat format, const std::string& source,
+                             const std::filesystem::path& baseDir = {}, const ImportOptions& options = {});
+
 // A graph input as the model declares it (initializers excluded), before any shape is fixed.
 struct DeclaredInput {
   std::string name;

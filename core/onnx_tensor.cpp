@@ -7,6 +7,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/resource_limits.h"
 
 namespace nest {
 
@@ -77,6 +78,9 @@ std::string readExternal(const onnx::TensorProto& proto, const fs::path& baseDir
     else if (kv.key() == "length") length = number("length", kv.value());
   }
   if (location.empty()) failBadInput("tensor '" + what + "': external data without a location");
+  checkExternalDataLocation(location, "tensor '" + what + "'");
+  if (baseDir.empty())
+    failBadInput("tensor '" + what + "': external data '" + location + "' needs the model's folder (read from bytes)");
   fs::path file = baseDir / location;
   std::ifstream in(file, std::ios::binary);
   if (!in) failBadInput("tensor '" + what + "': cannot open external data file " + file.string());
@@ -100,13 +104,7 @@ Tensor tensorFromProto(const onnx::TensorProto& proto, const fs::path& baseDir, 
     failUnsupported("tensor '" + what + "' has element type " + onnxDataTypeName(proto.data_type()) +
                     ", which is not supported");
   Shape shape(proto.dims().begin(), proto.dims().end());
-  for (int64_t d : shape)
-    if (d < 0) failBadInput("tensor '" + what + "' has a negative dimension");
-  int64_t count = 1;
-  for (int64_t d : shape) {
-    if (d > 0 && count > (int64_t{1} << 40) / d) failBadInput("tensor '" + what + "' has an implausible shape " + shapeToString(shape));
-    count *= d;
-  }
+  checkTensorSize(shape, *elem, what);  // before allocating
   Tensor t(TensorType(*elem, shape));
   const int64_t n = t.numElements();
   auto expectCount = [&](int64_t have, const char* field) {
@@ -167,12 +165,19 @@ void tensorToProto(const Tensor& t, const std::string& name, onnx::TensorProto& 
   proto.set_raw_data(t.raw(), t.byteSize());
 }
 
+Tensor parseTensorPb(const std::string& bytes, const std::string& source, const fs::path& baseDir) {
+  onnx::TensorProto proto;
+  if (!proto.ParseFromString(bytes)) failBadInput(source + " is not a serialized onnx.TensorProto");
+  return tensorFromProto(proto, baseDir, source);
+}
+
 Tensor readTensorPb(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) failBadInput("cannot open tensor file " + file.string());
-  onnx::TensorProto proto;
-  if (!proto.ParseFromIstream(&in)) failBadInput(file.string() + " is not a serialized onnx.TensorProto");
-  return tensorFromProto(proto, file.parent_path(), file.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  // An empty folder would refuse external data: a bare file name's folder is ".".
+  return parseTensorPb(ss.str(), file.string(), file.has_parent_path() ? file.parent_path() : fs::path("."));
 }
 
 void writeTensorPb(const Tensor& t, const std::string& name, const fs::path& file) {

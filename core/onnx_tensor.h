@@ -23,6 +23,9 @@ Tensor tensorFromProto(const onnx::TensorProto& proto, const std::filesystem::pa
 void tensorToProto(const Tensor& t, const std::string& name, onnx::TensorProto& proto);
 
 Tensor readTensorPb(const std::filesystem::path& file);
+// A serialized TensorProto's bytes; `source` names it; external data resolves against `baseDir`
+// (refused when empty).
+Tensor parseTensorPb(const std::string& bytes, const std::string& source, const std::filesystem::path& baseDir = {});
 void writeTensorPb(const Tensor& t, const std::string& name, const std::filesystem::path& file);
 
 }  // namespace nest

@@ -142,10 +142,56 @@ std::string profileToYaml(const QuantProfile& profile) {
   return out + "...\n";
 }
 
+namespace {
+// YAML::LoadAll, one document at a time: yaml-cpp 0.7's LoadAll loops forever (and grows without
+// bound) on a stray ',' in block context, a token its document parser never consumes. Documents
+// are split at their '---' / '...' marker lines and each is loaded alone; blank lines stand in for
+// the text before it, so error marks keep their line numbers.
+std::vector<YAML::Node> loadYamlDocuments(const std::string& text) {
+  std::vector<YAML::Node> docs;
+  std::string doc;
+  bool content = false, started = false;
+  int line = 0, docLine = 0;
+  auto flush = [&](bool force) {
+    if (content || force) docs.push_back(YAML::Load(std::string(static_cast<size_t>(docLine), '\n') + doc));
+    doc.clear();
+    content = false;
+  };
+  auto marker = [](const std::string& l, const char* m) {
+    return l.compare(0, 3, m) == 0 && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
+  };
+  for (size_t pos = 0; pos <= text.size(); ++line) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string l = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (marker(l, "---")) {
+      flush(started);
+      started = true;
+      docLine = line;
+      doc = "   " + l.substr(3) + "\n";  // what follows the marker on its line, at its column
+      content = l.find_first_not_of(" \t\r", 3) != std::string::npos && l[l.find_first_not_of(" \t\r", 3)] != '#';
+      continue;
+    }
+    if (marker(l, "...")) {
+      flush(started);
+      started = false;
+      docLine = line + 1;
+      continue;
+    }
+    const size_t first = l.find_first_not_of(" \t\r");
+    if (first != std::string::npos && l[first] != '#') content = true;
+    doc += l + "\n";
+  }
+  flush(started);
+  return docs;
+}
+}  // namespace
+
 QuantProfile parseProfileYaml(const std::string& text, const std::string& source) {
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(text);
+    docs = loadYamlDocuments(text);
   } catch (const YAML::Exception& e) {
     failAt(source, e.mark, "not valid YAML: " + e.msg);
   }

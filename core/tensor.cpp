@@ -6,6 +6,7 @@
 #include <new>
 
 #include "core/error.h"
+#include "core/resource_limits.h"
 
 namespace nest {
 
@@ -19,8 +20,8 @@ Tensor::Storage::Storage(size_t n) : size(n) {
 Tensor::Storage::~Storage() { std::free(bytes); }
 
 Tensor::Tensor(TensorType type) : type_(std::move(type)) {
-  for (int64_t d : type_.shape)
-    if (d < 0) failBadInput("tensor with negative dimension " + shapeToString(type_.shape));
+  // The last guard before allocating (readers check first, naming the tensor).
+  checkTensorSize(type_.shape, type_.elem, "tensor");
   storage_ = std::make_shared<Storage>(type_.byteSize());
 }
 

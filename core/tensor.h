@@ -21,7 +21,7 @@ class Tensor {
   template <typename T>
   static Tensor fromVector(ElemType elem, Shape shape, const std::vector<T>& values) {
     Tensor t(TensorType(elem, std::move(shape)));
-    std::memcpy(t.rawMutable(), values.data(), t.byteSize());
+    if (t.byteSize()) std::memcpy(t.rawMutable(), values.data(), t.byteSize());  // data() may be null when empty
     return t;
   }
   static Tensor scalarF32(float v) { return fromVector<float>(ElemType::F32, {}, {v}); }

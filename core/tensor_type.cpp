@@ -1,12 +1,18 @@
 #include "core/tensor_type.h"
 
+#include "core/error.h"
 #include "core/text_format.h"
 
 namespace nest {
 
 int64_t numElements(const Shape& shape) {
+  // A zero anywhere makes the product 0 even when the other dimensions would overflow it.
+  for (int64_t d : shape)
+    if (d == 0) return 0;
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape)
+    if (__builtin_mul_overflow(n, d, &n))
+      failBadInput("shape " + shapeToString(shape) + " has more elements than a 64-bit count holds");
   return n;
 }
 

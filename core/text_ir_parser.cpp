@@ -6,6 +6,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/op_table.h"
+#include "core/resource_limits.h"
 #include "core/text_ir.h"
 #include "core/verifier.h"
 
@@ -102,6 +103,13 @@ class Parser {
       while (tryChar(','));
       expect(']');
     }
+    if (static_cast<int64_t>(g.nodes.size()) >= ResourceLimits::kMaxNodes) {
+      try {
+        checkNodeCount(static_cast<int64_t>(g.nodes.size()) + 1, "the graph");
+      } catch (const Error& e) {
+        fail(e.what());
+      }
+    }
     for (const Node& other : g.nodes)
       if (other.id == id) fail("node id #" + std::to_string(id) + " is used twice");
     g.reserveId(id);
@@ -126,6 +134,7 @@ class Parser {
       expect(':');
       size_t start = pos_;
       while (!atEnd() && std::isxdigit(static_cast<unsigned char>(peek()))) ++pos_;
+      if (pos_ == start || pos_ - start > 16) fail("a blob hash is 1 to 16 hex digits");
       uint64_t key = std::stoull(s_.substr(start, pos_ - start), nullptr, 16);
       expect('>');
       auto it = blobs_.find(key);
@@ -143,6 +152,11 @@ class Parser {
   }
 
   Tensor parseDenseValues(const TensorType& type) {
+    // Before allocating: every value takes at least one character and a separator, so a type that
+    // holds more values than the rest of the text can spell is refused here.
+    const int64_t declared = numElements(type.shape);
+    if (declared > 0 && static_cast<uint64_t>(declared) > (s_.size() - pos_ + 1) / 2)
+      fail("type " + typeToString(type) + " holds " + std::to_string(declared) + " values, more than the text gives");
     Tensor t(type);
     expect('[');
     int64_t i = 0;
@@ -177,7 +191,12 @@ class Parser {
       size_t start = pos_;
       while (!atEnd() && std::isdigit(static_cast<unsigned char>(peek()))) ++pos_;
       if (start == pos_) fail("expected an unsigned integer");
-      t.mutableData<uint64_t>()[i] = std::stoull(s_.substr(start, pos_ - start));
+      const std::string digits = s_.substr(start, pos_ - start);
+      try {
+        t.mutableData<uint64_t>()[i] = std::stoull(digits);
+      } catch (const std::out_of_range&) {
+        fail("unsigned integer " + digits + " does not fit 64 bits");
+      }
       return;
     }
     int64_t v = parseInteger();
@@ -222,12 +241,12 @@ class Parser {
         return v;
       }
       Ints v;
-      for (auto& it : items) v.push_back(std::stoll(it));
+      for (auto& it : items) v.push_back(toInteger(it));
       return v;
     }
     std::string tok = numberToken();
     if (looksFloat(tok)) return static_cast<float>(toDouble(tok));
-    return static_cast<int64_t>(std::stoll(tok));
+    return toInteger(tok);
   }
 
   TensorType parseType() {
@@ -276,6 +295,11 @@ class Parser {
         t.shape.push_back(d);
       } while (tryChar(','));
       expect(']');
+    }
+    try {
+      checkTensorSize(t.shape, t.elem, "type " + typeToString(t));
+    } catch (const Error& e) {
+      fail(e.what());
     }
     return t;
   }
@@ -335,7 +359,9 @@ class Parser {
         char e = s_[pos_++];
         if (e == 'n') out += '\n';
         else if (e == 'x') {
-          if (pos_ + 2 > s_.size()) fail("bad \\x escape");
+          if (pos_ + 2 > s_.size() || !std::isxdigit(static_cast<unsigned char>(s_[pos_])) ||
+              !std::isxdigit(static_cast<unsigned char>(s_[pos_ + 1])))
+            fail("bad \\x escape");
           out += static_cast<char>(std::stoi(s_.substr(pos_, 2), nullptr, 16));
           pos_ += 2;
         } else out += e;
@@ -389,8 +415,9 @@ class Parser {
     }
   }
   double parseNumber() { return toDouble(numberToken()); }
-  int64_t parseInteger() {
-    std::string t = numberToken();
+  int64_t parseInteger() { return toInteger(numberToken()); }
+  // std::stoll throws invalid_argument and out_of_range; both become this parser's error.
+  int64_t toInteger(const std::string& t) {
     try {
       size_t used = 0;
       int64_t v = std::stoll(t, &used);
@@ -475,6 +502,13 @@ Graph readTextIrFile(const std::filesystem::path& file) {
         failBadInput(file.string() + ".weights is corrupt");
       Shape shape(static_cast<size_t>(rank));
       w.read(reinterpret_cast<char*>(shape.data()), 8 * rank);
+      checkTensorSize(shape, static_cast<ElemType>(elem), file.string() + ".weights blob");
+      const auto here = w.tellg();
+      w.seekg(0, std::ios::end);
+      const auto left = static_cast<uint64_t>(w.tellg() - here);
+      w.seekg(here);
+      if (!w || left < numElements(shape) * elemSize(static_cast<ElemType>(elem)))
+        failBadInput(file.string() + ".weights is truncated");
       Tensor t(TensorType(static_cast<ElemType>(elem), shape));
       if (!w.read(static_cast<char*>(t.rawMutable()), static_cast<std::streamsize>(t.byteSize())))
         failBadInput(file.string() + ".weights is truncated");

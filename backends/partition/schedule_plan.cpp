@@ -1,5 +1,6 @@
 #include "backends/partition/schedule_plan.h"
 
+#include <charconv>
 #include <map>
 #include <set>
 
@@ -85,7 +86,9 @@ std::vector<int> placementFromPlan(const Graph& graph, const PartitionPlan& plan
     const size_t dash = backend.rfind('-');
     if (dash != std::string::npos && dash + 1 < backend.size() &&
         backend.find_first_not_of("0123456789", dash + 1) == std::string::npos) {
-      instance = std::stoi(backend.substr(dash + 1));
+      // An instance number too large for an int names no device (std::stoi would throw).
+      if (std::from_chars(backend.data() + dash + 1, backend.data() + backend.size(), instance).ec != std::errc())
+        instance = -1;
       backend = backend.substr(0, dash);
     }
     int found = -1;

@@ -206,8 +206,10 @@ void kernelSoftmax(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   Tensor& out = ctx.output(0);
   const int64_t rank = static_cast<int64_t>(x.shape().size());
-  const auto [outer, n, inner] =
+  // Plain variables, not a structured binding: the lambdas below capture them, which clang 14 refuses for bindings.
+  const ops::AxisSplit split =
       ops::splitAtAxis(x.shape(), ops::normalizeAxis(ctx.attrs().getInt("axis", -1), rank, ctx.node()));
+  const int64_t outer = split.outer, n = split.n, inner = split.inner;
   if (outer * n * inner == 0) return;
   dispatchFloat(x.elem(), [&](auto tag) {
     using T = decltype(tag);
@@ -251,8 +253,10 @@ void kernelHardmax(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   Tensor& out = ctx.output(0);
   const int64_t rank = static_cast<int64_t>(x.shape().size());
-  const auto [outer, n, inner] =
+  // Plain variables, not a structured binding: the lambdas below capture them, which clang 14 refuses for bindings.
+  const ops::AxisSplit split =
       ops::splitAtAxis(x.shape(), ops::normalizeAxis(ctx.attrs().getInt("axis", -1), rank, ctx.node()));
+  const int64_t outer = split.outer, n = split.n, inner = split.inner;
   dispatchFloat(x.elem(), [&](auto tag) {
     using T = decltype(tag);
     const void* pi = x.raw();

@@ -231,8 +231,10 @@ template <bool IsMax>
 void kernelArg(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   const int64_t rank = static_cast<int64_t>(x.shape().size());
-  const auto [outer, n, inner] =
+  // Plain variables, not a structured binding: the lambdas below capture them, which clang 14 refuses for bindings.
+  const ops::AxisSplit split =
       ops::splitAtAxis(x.shape(), ops::normalizeAxis(ctx.attrs().getInt("axis", 0), rank, ctx.node()));
+  const int64_t outer = split.outer, n = split.n, inner = split.inner;
   const bool last = ctx.attrs().getInt("select_last_index", 0) != 0;
   int64_t* po = ctx.output(0).mutableData<int64_t>();
   if (n == 0) return;

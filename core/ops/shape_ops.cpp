@@ -56,7 +56,8 @@ void inferReshape(InferContext& ctx) {
     }
     if (d < 0) ctx.fail("invalid dimension " + std::to_string(d) + " in shape " + intsToString(target));
     out[i] = d;
-    known *= d;
+    if (__builtin_mul_overflow(known, d, &known))  // a fuzzed model's huge dims must not wrap around
+      ctx.fail("shape " + intsToString(target) + " has more elements than a 64-bit count holds");
   }
   const int64_t total = in.numElements();
   if (inferred >= 0) {
