@@ -1,5 +1,6 @@
 #include "core/npy.h"
 
+#include <charconv>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -69,10 +70,10 @@ Tensor parseNpy(const std::string& bytes, const std::string& source) {
   std::regex num("[0-9]+");
   for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator(); ++it) {
     const std::string d = it->str();
-    // More than 18 digits may not fit an int64 (std::stoll would throw out_of_range).
-    if (d.find_first_not_of('0') != std::string::npos && d.size() - d.find_first_not_of('0') > 18)
+    int64_t v = 0;  // from_chars reports a value over int64 (std::stoll would throw out_of_range)
+    if (std::from_chars(d.data(), d.data() + d.size(), v).ec != std::errc())
       failBadInput(source + ": .npy dimension " + d + " is too large");
-    shape.push_back(std::stoll(d));
+    shape.push_back(v);
   }
   checkTensorSize(shape, elem, source);  // before allocating
   const size_t need = static_cast<size_t>(numElements(shape)) * elemSize(elem);

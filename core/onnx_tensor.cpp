@@ -78,7 +78,7 @@ std::string readExternal(const onnx::TensorProto& proto, const fs::path& baseDir
     else if (kv.key() == "length") length = number("length", kv.value());
   }
   if (location.empty()) failBadInput("tensor '" + what + "': external data without a location");
-  checkExternalDataLocation(location, "tensor '" + what + "'");
+  checkExternalDataLocation(location, what);
   if (baseDir.empty())
     failBadInput("tensor '" + what + "': external data '" + location + "' needs the model's folder (read from bytes)");
   fs::path file = baseDir / location;
@@ -104,9 +104,10 @@ Tensor tensorFromProto(const onnx::TensorProto& proto, const fs::path& baseDir, 
     failUnsupported("tensor '" + what + "' has element type " + onnxDataTypeName(proto.data_type()) +
                     ", which is not supported");
   Shape shape(proto.dims().begin(), proto.dims().end());
-  checkTensorSize(shape, *elem, what);  // before allocating
-  Tensor t(TensorType(*elem, shape));
-  const int64_t n = t.numElements();
+  // The declared size is checked, then the data against it, and only then is the tensor allocated:
+  // a few bytes declaring 2^32 floats must not cost 16 GiB.
+  const int64_t n = checkTensorSize(shape, *elem, what);
+  const size_t byteSize = static_cast<size_t>(n) * elemSize(*elem);
   auto expectCount = [&](int64_t have, const char* field) {
     if (have != n)
       failBadInput("tensor '" + what + "': " + field + " holds " + std::to_string(have) + " values, shape " +
@@ -115,40 +116,41 @@ Tensor tensorFromProto(const onnx::TensorProto& proto, const fs::path& baseDir, 
   if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
     std::string bytes = readExternal(proto, baseDir, what);
     expectCount(static_cast<int64_t>(bytes.size() / elemSize(*elem)), "external data");
-    std::memcpy(t.rawMutable(), bytes.data(), t.byteSize());
-    return t;
+    return Tensor(TensorType(*elem, shape), bytes.data());
   }
   if (proto.has_raw_data()) {
     const std::string& raw = proto.raw_data();
-    if (raw.size() != t.byteSize())
+    if (raw.size() != byteSize)
       failBadInput("tensor '" + what + "': raw_data has " + std::to_string(raw.size()) + " bytes, shape " +
                    shapeToString(shape) + " of " + std::string(elemTypeName(*elem)) + " needs " +
-                   std::to_string(t.byteSize()));
-    if (!raw.empty()) std::memcpy(t.rawMutable(), raw.data(), raw.size());
-    return t;
+                   std::to_string(byteSize));
+    return Tensor(TensorType(*elem, shape), raw.data());
   }
   switch (*elem) {
+    case ElemType::F32: expectCount(proto.float_data_size(), "float_data"); break;
+    case ElemType::F64: expectCount(proto.double_data_size(), "double_data"); break;
+    case ElemType::I64: expectCount(proto.int64_data_size(), "int64_data"); break;
+    case ElemType::U32: case ElemType::U64: expectCount(proto.uint64_data_size(), "uint64_data"); break;
+    default: expectCount(proto.int32_data_size(), "int32_data");  // i32, i16, u16, i8, u8, bool and f16 bits
+  }
+  Tensor t(TensorType(*elem, shape));
+  switch (*elem) {
     case ElemType::F32:
-      expectCount(proto.float_data_size(), "float_data");
       std::copy(proto.float_data().begin(), proto.float_data().end(), t.mutableData<float>());
       break;
     case ElemType::F64:
-      expectCount(proto.double_data_size(), "double_data");
       std::copy(proto.double_data().begin(), proto.double_data().end(), t.mutableData<double>());
       break;
     case ElemType::I64:
-      expectCount(proto.int64_data_size(), "int64_data");
       std::copy(proto.int64_data().begin(), proto.int64_data().end(), t.mutableData<int64_t>());
       break;
     case ElemType::U32: case ElemType::U64:
-      expectCount(proto.uint64_data_size(), "uint64_data");
       dispatchStorageType(*elem, [&](auto tag) {
         using T = decltype(tag);
         for (int64_t i = 0; i < n; ++i) t.mutableData<T>()[i] = static_cast<T>(proto.uint64_data(static_cast<int>(i)));
       });
       break;
-    default:  // int32_data carries i32, i16, u16, i8, u8, bool and f16 bits
-      expectCount(proto.int32_data_size(), "int32_data");
+    default:
       dispatchStorageType(*elem, [&](auto tag) {
         using T = decltype(tag);
         for (int64_t i = 0; i < n; ++i) t.mutableData<T>()[i] = static_cast<T>(proto.int32_data(static_cast<int>(i)));

@@ -44,7 +44,8 @@ ProjectFile parseProjectFile(const std::string& text, const std::string& source)
     // e.byte is 1-based: the byte the parser stopped at (the one after the text at its end).
     failBadInput(source + ":" + lineColumn(text, e.byte ? e.byte - 1 : 0) + ": not valid JSON: " + parserReason(e.what()));
   } catch (const json::exception& e) {  // out_of_range 406: a number too large for a double (1e999)
-    failBadInput(source + ": not valid JSON: " + parserReason(e.what()));
+    const std::string what = e.what();  // "[json.exception.out_of_range.406] number overflow ..."
+    failBadInput(source + ": not valid JSON: " + what.substr(what.find("] ") == std::string::npos ? 0 : what.find("] ") + 2));
   }
   // "p.nestproj:3:14: ..." at the first occurrence of "key" (a top-level or nested key), else
   // "p.nestproj: ...".

@@ -214,7 +214,9 @@ class NpuIsaTest : public QObject {
         {"LOG_BATCH", "hardware parameter 'LOG_BATCH' is not KEY=VALUE"},
         {"LOG_BATCH=1;LOG_BATCH=2", "hardware parameter LOG_BATCH is given twice"},
     };
-    for (const auto& [text, want] : cases) {
+    for (const auto& testCase : cases) {  // no structured binding: clang 14 cannot capture one
+      const std::string& text = testCase.first;
+      const std::string& want = testCase.second;
       const std::string got = messageOf<ConfigError>([&] { hwConfigFromString(text); });
       NEST_VERIFY(contains(got, want), text + ": got '" + got + "', want '" + want + "'");
     }
@@ -359,7 +361,9 @@ class NpuIsaTest : public QObject {
         {memoryOp(Opcode::Load, MemId::Acc, 0, 0, 1, 1, 1, 0, 0, 0, 20), "LOAD x_pad_1=20 does not fit 4 bits"},
         {memoryOp(Opcode::Load, MemId::Out, 0, 0, 1, 1, 1), "LOAD memory_type OUT: only STORE reads the output view"},
     };
-    for (const auto& [insn, want] : cases) {
+    for (const auto& testCase : cases) {  // no structured binding: clang 14 cannot capture one
+      const Instruction& insn = testCase.first;
+      const std::string& want = testCase.second;
       const std::string got = messageOf<ConfigError>([&] { encode(insn, c); });
       NEST_VERIFY(got == want, formatInstruction(insn) + ": got '" + got + "', want '" + want + "'");
     }
@@ -413,7 +417,9 @@ class NpuIsaTest : public QObject {
         {"FINISH =1", "field without a name in '=1'"},
         {"   ; only a comment", "no instruction"},
     };
-    for (const auto& [text, want] : cases) {
+    for (const auto& testCase : cases) {  // no structured binding: clang 14 cannot capture one
+      const std::string& text = testCase.first;
+      const std::string& want = testCase.second;
       int line = 0;
       std::string got = "<no error>";
       try {

@@ -567,7 +567,9 @@ void MainWindow::autoPartition() {
         for (auto& [key, entry] : p.nodes.items())
           if (entry.value("autoPlaced", false)) autoPlaced.push_back({key, entry.value("name", ""), entry.value("glowName", "")});
         editAssignments(p, autoPlaced, [](Assignment& a) { a.device.clear(); });
-        for (const auto& [key, device] : outcome.placement) {
+        for (const auto& placed : outcome.placement) {  // no structured binding: clang 14 cannot capture one
+          const std::string& key = placed.first;
+          const std::string& device = placed.second;
           const std::vector<NodeRef> one{{key, names.count(key) ? names[key] : std::string(), std::string()}};
           editAssignments(p, one, [&](Assignment& a) {
             a.device = device;
