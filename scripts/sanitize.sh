@@ -13,6 +13,10 @@ jobs=${1:--j2}
 build=build-asan
 start=$(date +%s)
 
+if [ -n "${NEST_SEED_MODELS:-}" ] && [ ! -d "$NEST_SEED_MODELS" ]; then
+  echo "NEST_SEED_MODELS=$NEST_SEED_MODELS is not a folder" >&2
+  exit 2
+fi
 mapfile -t tests < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' tests/sanitizer_tests.txt | grep -v '^$')
 targets=(nestc)
 for t in "${tests[@]}"; do
@@ -34,7 +38,6 @@ built=$(date +%s)
 
 fixture_args=()
 if [ -n "${NEST_SEED_MODELS:-}" ]; then
-  [ -d "$NEST_SEED_MODELS" ] || { echo "NEST_SEED_MODELS=$NEST_SEED_MODELS is not a folder" >&2; exit 2; }
   rm -rf "$build/models"
   ln -s "$(realpath "$NEST_SEED_MODELS")" "$build/models"
   fixture_args=(-FS seed_models)  # the models are there: skip generating them

@@ -76,7 +76,10 @@ bool Minimap::eventFilter(QObject* watched, QEvent* event) {
     // After the view's own handler: event filters run first, when the viewport still has its old
     // geometry (a dock shown below the view left the minimap hanging off its bottom edge).
     QTimer::singleShot(0, this, [this] { relayout(); });
-  else if (watched == view_->viewport() && event->type() == QEvent::Paint) {
+  // Only paint events reach view_->viewport(): while the view is destroyed, its children's removal
+  // still comes through this filter, when view_ is no longer a GraphView (UBSan: a member call on a
+  // plain QWidget).
+  else if (event->type() == QEvent::Paint && watched == view_->viewport()) {
     // The main view scrolled or zoomed: move the outline; a new graph: fit it (after this paint).
     if (view_->scene()->sceneRect() != sceneRect() || isHidden() == wanted())
       QTimer::singleShot(0, this, [this] { relayout(); });
