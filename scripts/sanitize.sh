@@ -46,6 +46,7 @@ fi
 mkdir -p -m 0700 /tmp/nest-xdg-runtime
 export XDG_RUNTIME_DIR=/tmp/nest-xdg-runtime QT_QPA_PLATFORM=offscreen
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$PWD/tests/lsan_suppressions.txt:print_suppressions=0
 # QtTest's per-function watchdog (milliseconds; 5 minutes by default) is too short under the sanitizers.
 export QTEST_FUNCTION_TIMEOUT=1800000
 regex="^($(IFS='|'; echo "${tests[*]}"))\$"

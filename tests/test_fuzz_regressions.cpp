@@ -149,6 +149,24 @@ class FuzzRegressionsTest : public QObject {
     QCOMPARE(errors, 21);
   }
 
+  // The byte entry points the fuzzers call are what the file readers run.
+  void bytesAndFilesAgree() {
+    const fs::path mnist = nest::testing::testdata() / "models" / "mnist-8";
+    const Graph fromFile = importOnnxFile(mnist / "model.onnx").graph;
+    const Graph fromBytes = importOnnxBytes(fileBytes(mnist / "model.onnx"), OnnxFormat::Binary, "model", mnist).graph;
+    QCOMPARE(printGraph(fromBytes), printGraph(fromFile));
+    const fs::path pb = mnist / "test_data_set_0" / "input_0.pb";
+    const Tensor a = readTensorPb(pb), b = parseTensorPb(fileBytes(pb), "input_0.pb");
+    QVERIFY(a.type() == b.type() && a.sameBytes(b));
+    QCOMPARE(a.shape(), (Shape{1, 1, 28, 28}));
+    // External data needs the model's folder: from bytes alone it is refused.
+    const std::string msg = nest::testing::errorOf([] {
+      importOnnxBytes(fileBytes(regressionDir() / "external_data_escape.onnxtxt"), OnnxFormat::Text, "m");
+    });
+    QCOMPARE(msg, std::string("initializer 'w': external data location '../../etc/passwd' leaves the model's folder "
+                              "(absolute paths and '..' are refused)"));
+  }
+
   // The limits themselves, at their edges (no file holds 4M nodes).
   void limitsAtTheirEdges() {
     QCOMPARE(checkTensorSize({65536, 65536}, ElemType::I8, "t"), int64_t{1} << 32);
