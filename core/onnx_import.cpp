@@ -395,6 +395,9 @@ class Importer {
   void importNode(const onnx::NodeProto& n) {
     const std::string at = where(n);
     if (n.op_type() == "Constant") {
+      // (n.output(0) of a node without results is a protobuf CHECK failure, found by fuzz_onnx_text.)
+      if (n.output_size() != 1 || n.output(0).empty())
+        failBadInput(at + ": has " + std::to_string(n.output_size()) + " results, a Constant gives exactly one");
       Tensor t = constantNodeValue(n, baseDir_, at);
       graph_.setConstant(n.output(0), t);
       known_[n.output(0)] = t;
