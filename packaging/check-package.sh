@@ -118,30 +118,29 @@ step "compile, build and run the bundled sample"
 sample=$usr/share/nest-workbench/samples/lenet5.onnx
 mkdir -p "$work/bundle-check"
 cd "$work/bundle-check"
-# A deterministic 1x1x28x28 float input (.npy): values 0.5 .. 1 in a ramp.
+# A deterministic 1x1x28x28 float input, values 0.5 .. 1 in a ramp, as an ONNX TensorProto .pb
+# (what nestc test-data reads): dims 1 1 28 28, data_type 1 (float), raw_data of 3136 bytes.
 {
-  header="{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 28, 28), }"
-  while [ $(( (10 + ${#header} + 1) % 64 )) != 0 ]; do header+=" "; done
-  printf '\223NUMPY\001\000'
-  printf "\\$(printf %03o $(( (${#header} + 1) % 256 )))\\$(printf %03o $(( (${#header} + 1) / 256 )))"
-  printf '%s\n' "$header"
+  printf '\010\001\010\001\010\034\010\034\020\001\112\300\030'
   for ((i = 0; i < 784; ++i)); do printf "\\000\\000\\$(printf %03o $((i % 128)))\\077"; done
-} > input.npy
+} > input.pb
 "$usr/bin/nestc" compile "$sample" --target cpu --name lenet5 -o bundle >compile.log 2>&1 ||
   fail "installed nestc compile $sample: $(cat compile.log)"
 if grep -rqF "$src" bundle; then fail "the bundle refers to the source tree $src: $(grep -rlF "$src" bundle)"; fi
 make -C bundle >make.log 2>&1 || fail "make -C bundle (the bundle's own Makefile): $(tail -20 make.log)"
-bundle/run --input input.npy --output-dir out-bundle >run-bundle.log 2>&1 || fail "bundle/run: $(cat run-bundle.log)"
-"$usr/bin/nestc" run "$sample" --backend cpu --input input.npy --output-dir out-nestc --format npy >run-nestc.log 2>&1 ||
+bundle/run --input input.pb --output-dir out-bundle >run-bundle.log 2>&1 || fail "bundle/run: $(cat run-bundle.log)"
+"$usr/bin/nestc" run "$sample" --backend cpu --input input.pb --output-dir out-nestc --format npy >run-nestc.log 2>&1 ||
   fail "installed nestc run --backend cpu: $(cat run-nestc.log)"
 [ -s out-bundle/output_0.npy ] || fail "bundle/run wrote no out-bundle/output_0.npy"
 cmp -s out-bundle/output_0.npy out-nestc/output_0.npy ||
   fail "the bundle's output differs from nestc run --backend cpu (out-bundle/output_0.npy vs out-nestc/output_0.npy)"
-# And the interpreter agrees within the usual tolerance: an ONNX test folder nestc test-data reads.
+# And the interpreter agrees within nestc's usual tolerance: an ONNX test folder for nestc test-data
+# with the CPU backend's output (equal to the bundle's) as the reference.
 mkdir -p case/test_data_set_0
 cp "$sample" case/model.onnx
-cp input.npy case/test_data_set_0/input_0.npy
-cp out-bundle/output_0.npy case/test_data_set_0/output_0.npy
+cp input.pb case/test_data_set_0/input_0.pb
+"$usr/bin/nestc" run "$sample" --backend cpu --input input.pb --output-dir case/test_data_set_0 >run-pb.log 2>&1 ||
+  fail "installed nestc run --backend cpu (pb): $(cat run-pb.log)"
 "$usr/bin/nestc" test-data case >test-data.log 2>&1 || fail "the bundle's output against the interpreter: $(cat test-data.log)"
 ok "bundle built with make ($(ls bundle | wc -l) files), its output equals nestc run's byte for byte and the interpreter's within tolerance"
 cd "$src"
@@ -170,7 +169,7 @@ appstreamcli validate --no-net "$usr/share/metainfo/org.nestc.Workbench.metainfo
 grep -q "^Exec=nestc-workbench " "$usr/share/applications/org.nestc.Workbench.desktop" || fail "the desktop entry does not run nestc-workbench"
 if command -v update-mime-database >/dev/null; then
   cp -r "$usr/share/mime" "$work/mime"
-  update-mime-database "$work/mime" || fail "update-mime-database on the package's MIME types"
+  update-mime-database "$work/mime" >"$work/mime.log" 2>&1 || fail "update-mime-database on the package's MIME types: $(cat "$work/mime.log")"
   for glob in 'application/x-nest-project:\*.nestproj' 'text/x-nest-ir:\*.nir'; do
     grep -q "^$glob$" "$work/mime/globs" || fail "MIME database lacks $glob"
   done
@@ -188,7 +187,9 @@ for page in nestc nestc-workbench; do
   warnings=$(zcat "$file" | groff -k -man -Tutf8 -ww -z 2>&1) || fail "groff cannot render $file"
   [ -z "$warnings" ] || fail "$file renders with warnings: $warnings"
   text=$(zcat "$file" | groff -k -man -Tutf8 -P-cbou 2>/dev/null)
-  for section in NAME DESCRIPTION OPTIONS "SEE ALSO"; do
+  sections=(NAME DESCRIPTION "SEE ALSO")
+  if [ "$page" = nestc ]; then sections+=(COMMANDS); else sections+=(OPTIONS EXAMPLES); fi
+  for section in "${sections[@]}"; do
     grep -q "^$section" <<<"$text" || fail "$file has no $section section"
   done
 done
