@@ -82,6 +82,17 @@ class TestCli : public QObject {
     }
   }
 
+  // `nestc --version`: exactly the project version and the 12-digit git revision of the build
+  // ("unknown" when built outside git), nothing else.
+  void version() {
+    Result r = nestc({"--version"});
+    NEST_EXIT(r, 0);
+    const QRegularExpression re(QStringLiteral("\\Anestc %1\ngit revision ([0-9a-f]{12}|unknown)\n\\z")
+                                    .arg(QRegularExpression::escape(QStringLiteral(NEST_PROJECT_VERSION))));
+    NEST_VERIFY(re.match(QString::fromStdString(r.out)).hasMatch(), "unexpected `nestc --version` output:\n" + r.out);
+    NEST_VERIFY(r.err.empty(), "stderr:\n" + r.err);
+  }
+
   void commandHelp_data() {
     QTest::addColumn<QString>("command");
     QTest::addColumn<QStringList>("options");

@@ -5,6 +5,7 @@
 
 #include "app/cli/commands.h"
 #include "core/error.h"
+#include "nest_version.h"  // generated at build time (packaging/version.cmake)
 
 namespace {
 
@@ -18,11 +19,12 @@ void printUsage() {
                "usage: nestc COMMAND [options]\n\ncommands:\n";
   for (const auto& c : allCommands()) {
     std::string name = "  " + c.spec.name;
-    name.append(14 - std::min<size_t>(name.size(), 13), ' ');
+    name.append(16 - std::min<size_t>(name.size(), 14), ' ');  // at least two spaces (help2man reads columns)
     std::cout << name << c.spec.summary << "\n";
   }
-  std::cout << "\n`nestc COMMAND --help` explains a command. Exit codes: 0 success, 1 wrong results,\n"
-               "2 bad input or unsupported model (the message names the node and the op).\n";
+  std::cout << "\n`nestc COMMAND --help` explains a command; `nestc --version` prints the version and\n"
+               "git revision. Exit codes: 0 success, 1 wrong results, 2 bad input or unsupported model\n"
+               "(the message names the node and the op).\n";
 }
 
 }  // namespace
@@ -35,6 +37,10 @@ int main(int argc, char** argv) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     printUsage();
     return args.empty() ? nest::cli::kExitBadInput : nest::cli::kExitOk;
+  }
+  if (args[0] == "--version") {
+    std::cout << "nestc " NEST_VERSION "\ngit revision " NEST_GIT_REVISION "\n";
+    return nest::cli::kExitOk;
   }
   for (const auto& c : allCommands()) {
     if (c.spec.name != args[0]) continue;

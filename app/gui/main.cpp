@@ -16,6 +16,7 @@
 #include "app/gui/pass_explorer.h"
 #include "app/gui/overlay.h"
 #include "app/gui/view_export.h"
+#include "nest_version.h"  // generated at build time (packaging/version.cmake)
 
 using nest::gui::MainWindow;
 using nest::gui::OverlayKind;
@@ -133,6 +134,8 @@ int main(int argc, char** argv) {
       "  nestc-workbench model.onnx\n"
       "  nestc-workbench --project p.nestproj --overlay device --screenshot device.png");
   parser.addHelpOption();
+  QCommandLineOption versionOption("version", "show the version and the git revision");
+  parser.addOption(versionOption);
   parser.addPositionalArgument("MODEL", "model to open (.onnx, .onnxtxt, .nir, or a .nestproj project)", "[MODEL]");
   QCommandLineOption projectOption("project", "open project P (.nestproj: pipeline, devices, assignments); a MODEL given too replaces the project's model", "P");
   QCommandLineOption overlayOption("overlay", "colour the nodes by KIND: device, precision, error, macs, memory, latency (device and precision open that mode)", "KIND");
@@ -150,7 +153,12 @@ int main(int argc, char** argv) {
   parser.addOption(shotOption);
   if (!parser.parse(arguments)) fail(parser.errorText());
   if (parser.isSet("help")) {
-    std::fputs(qPrintable(parser.helpText()), stdout);
+    // Without an application object Qt cannot name the program ("<executable_name>").
+    std::fputs(qPrintable(parser.helpText().replace("<executable_name>", "nestc-workbench")), stdout);
+    return 0;
+  }
+  if (parser.isSet(versionOption)) {
+    std::fputs("nestc-workbench " NEST_VERSION "\ngit revision " NEST_GIT_REVISION "\n", stdout);
     return 0;
   }
   const QStringList args = parser.positionalArguments();
