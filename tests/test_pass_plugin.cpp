@@ -147,12 +147,14 @@ class TestPassPlugin : public QObject {
 
     QTemporaryDir dir;
     const fs::path project = fs::path(dir.path().toStdString()) / "swapped.nestproj";
-    std::ofstream(project) << "{\"version\": 1, \"model\": \"" << mnistModel().string()
+    std::ofstream(project) << "{\"format\": \"nest-project\", \"version\": 1, \"model\": \"" << mnistModel().string()
                            << "\", \"pipeline\": [\"relu-after-maxpool\", \"dce\"]}\n";
     const fs::path input = mnistModel().parent_path() / "test_data_set_0" / "input_0.pb";
-    const auto run = testing::runNestc({"run", "--project", q(project), "--input", q(input), "--load-pass-plugin", q(examplePlugin())});
+    const QString outDir = dir.filePath("out");
+    const auto run = testing::runNestc({"run", q(mnistModel()), "--project", q(project), "--input", q(input), "--output-dir", outDir,
+                                        "--load-pass-plugin", q(examplePlugin())});
     NEST_VERIFY(run.code == 0, run.all());
-    const auto without = testing::runNestc({"run", "--project", q(project), "--input", q(input)});
+    const auto without = testing::runNestc({"run", q(mnistModel()), "--project", q(project), "--input", q(input), "--output-dir", outDir});
     NEST_EXIT2(without);
     NEST_VERIFY(without.err.find("unknown pass 'relu-after-maxpool'") != std::string::npos, without.err);
   }
@@ -193,7 +195,9 @@ class TestPassPlugin : public QObject {
   void notASharedLibrary() {
     QTemporaryDir dir;
     const fs::path fake = fs::path(dir.path().toStdString()) / "fake.so";
-    std::ofstream(fake) << "this is text, not an ELF shared object\n";
+    std::ofstream out(fake);
+    for (int i = 0; i < 8; ++i) out << "this is text, not an ELF shared object\n";  // longer than an ELF header
+    out.close();
     const std::string prefix = "pass plugin " + fake.string() + ": cannot load it as a shared library: " + fake.string() + ": ";
     const std::string e = testing::errorOf([&] { loadPassPlugin(fake.string()); });
     NEST_VERIFY(e.rfind(prefix, 0) == 0 && e.find("invalid ELF header") != std::string::npos, e);

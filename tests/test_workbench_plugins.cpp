@@ -36,7 +36,7 @@ fs::path mnistModel() { return testing::testdata() / "models" / "mnist-8" / "mod
 // A project running only the plugin's pass (then dce) on mnist-8.
 fs::path writeProject(const QTemporaryDir& dir) {
   const fs::path project = fs::path(dir.path().toStdString()) / "swapped.nestproj";
-  std::ofstream(project) << "{\"version\": 1, \"model\": \"" << mnistModel().string()
+  std::ofstream(project) << "{\"format\": \"nest-project\", \"version\": 1, \"model\": \"" << mnistModel().string()
                          << "\", \"pipeline\": [\"relu-after-maxpool\", \"dce\"]}\n";
   return project;
 }
