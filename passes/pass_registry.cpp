@@ -1,26 +1,84 @@
 #include "passes/pass_registry.h"
 
+#include <mutex>
+
 #include "core/error.h"
 #include "passes/all_passes.h"
 
 namespace nest {
 
-const std::vector<PassInfo>& allPasses() {
-  static const std::vector<PassInfo> passes = {
-      eliminateNoopsPass(),       deadCodeEliminationPass(), commonSubexpressionPass(),
-      constantFoldingPass(),      shapeComputationFoldingPass(), foldBatchNormPass(),
-      foldScaleBiasPass(),        fuseActivationsPass(),     mergePadPass(),
-      matmulAddToGemmPass(),      mergeReshapesPass(),       transposeSinkingPass(),
-      squeezeUnsqueezeCancellationPass()};
+namespace {
+
+struct Entry {
+  PassInfo pass;
+  std::string origin;
+};
+
+std::vector<PassInfo> builtinPasses() {
+  return {eliminateNoopsPass(),       deadCodeEliminationPass(), commonSubexpressionPass(),
+          constantFoldingPass(),      shapeComputationFoldingPass(), foldBatchNormPass(),
+          foldScaleBiasPass(),        fuseActivationsPass(),     mergePadPass(),
+          matmulAddToGemmPass(),      mergeReshapesPass(),       transposeSinkingPass(),
+          squeezeUnsqueezeCancellationPass()};
+}
+
+// The registry: built-ins first, plugin passes appended; guarded by a mutex (see allPasses).
+struct Registry {
+  std::mutex mutex;
+  std::vector<Entry> entries;
+  Registry() {
+    for (PassInfo& p : builtinPasses()) entries.push_back({std::move(p), kBuiltinOrigin});
+  }
+  const Entry* find(const std::string& name) const {
+    for (const Entry& e : entries)
+      if (e.pass.name == name) return &e;
+    return nullptr;
+  }
+  [[noreturn]] void failUnknown(const std::string& name) const {
+    std::string known;
+    for (const Entry& e : entries) known += (known.empty() ? "" : ", ") + e.pass.name;
+    failBadInput("unknown pass '" + name + "' (known passes: " + known + ")");
+  }
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+}  // namespace
+
+std::vector<PassInfo> allPasses() {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  std::vector<PassInfo> passes;
+  for (const Entry& e : r.entries) passes.push_back(e.pass);
   return passes;
 }
 
-const PassInfo& findPass(const std::string& name) {
-  for (const PassInfo& p : allPasses())
-    if (p.name == name) return p;
-  std::string known;
-  for (const PassInfo& p : allPasses()) known += (known.empty() ? "" : ", ") + p.name;
-  failBadInput("unknown pass '" + name + "' (known passes: " + known + ")");
+PassInfo findPass(const std::string& name) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  if (const Entry* e = r.find(name)) return e->pass;
+  r.failUnknown(name);
+}
+
+std::string passOrigin(const std::string& name) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  if (const Entry* e = r.find(name)) return e->origin;
+  r.failUnknown(name);
+}
+
+void registerPluginPass(PassInfo pass, const std::string& origin) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  if (pass.name.empty()) failBadInput(origin + ": a pass needs a name");
+  if (!pass.run) failBadInput(origin + ": pass '" + pass.name + "' has no run function");
+  if (const Entry* e = r.find(pass.name))
+    failBadInput(origin + ": pass '" + pass.name + "' is already registered (" +
+                 (e->origin == kBuiltinOrigin ? std::string("a built-in pass") : "by plugin " + e->origin) + ")");
+  r.entries.push_back({std::move(pass), origin});
 }
 
 Pipeline namedPipeline(const std::string& level) {

@@ -7,9 +7,20 @@
 
 namespace nest {
 
-const std::vector<PassInfo>& allPasses();
+// The built-in passes, then the plugin passes in the order they were registered. Copies: a plugin
+// may register while a pipeline runs on another thread (the workbench), so the registry hands out
+// no references into itself.
+std::vector<PassInfo> allPasses();
 // Throws BadInput naming the known passes when `name` is unknown.
-const PassInfo& findPass(const std::string& name);
+PassInfo findPass(const std::string& name);
+
+// Where a pass comes from: kBuiltinOrigin, or the path of the plugin that registered it
+// (passes/pass_plugin.h). Throws BadInput (as findPass) when `name` is unknown.
+inline constexpr const char* kBuiltinOrigin = "built-in";
+std::string passOrigin(const std::string& name);
+// Adds a plugin pass with its origin (the plugin's path). Throws BadInput when the name is empty
+// or already registered (naming the built-in or the plugin that has it).
+void registerPluginPass(PassInfo pass, const std::string& origin);
 
 // A pipeline stage: passes run in order; a fixed-point stage repeats them until none changes
 // the graph (at most kMaxFixedPointRounds rounds).

@@ -39,7 +39,12 @@ void printRow(size_t index, const PassRecord& r) {
 
 int opt(const ParsedArgs& args) {
   if (args.has("--list-passes")) {
-    for (const PassInfo& p : allPasses()) std::printf("%-26s %s\n", p.name.c_str(), p.summary.c_str());
+    // Plugin passes (--load-pass-plugin) follow the built-ins, each with the plugin it came from.
+    for (const PassInfo& p : allPasses()) {
+      const std::string origin = passOrigin(p.name);
+      std::printf("%-26s %s%s\n", p.name.c_str(), p.summary.c_str(),
+                  origin == kBuiltinOrigin ? "" : ("  [plugin " + origin + "]").c_str());
+    }
     return kExitOk;
   }
   if (args.positional.empty()) failBadInput("nestc opt: expected MODEL (see nestc opt --help)");
@@ -82,13 +87,14 @@ Command optCommand() {
            "and after, and how many nodes it added, removed and modified. -O1 (the default) folds\n"
            "BatchNormalization and constants, removes no-ops and dead code, and fuses activations;\n"
            "-O2 adds transpose sinking. --passes runs an explicit list (see --list-passes).\n"
+           "--load-pass-plugin LIB.so adds the passes of a plugin (docs/labs/lab2).\n"
            "--dump-after-each-pass writes the graph after every pass; with --format json also\n"
            "pipeline.json with the change records and provenance (docs/pass-dump-format.md).",
            {{"-O0", "", "no optimization"},
             {"-O1", "", "standard optimizations (default)"},
             {"-O2", "", "-O1 plus layout optimizations (transpose sinking)"},
             {"--passes", "LIST", "comma-separated passes to run in order instead of a level"},
-            {"--list-passes", "", "list the passes and exit"},
+            {"--list-passes", "", "list the passes (built-in, then those of --load-pass-plugin) and exit"},
             {"--print-after-all", "", "print the text IR after every pass"},
             {"--dump-after-each-pass", "DIR", "write the graph after each pass into DIR"},
             {"--format", "text|dot|json", "format of the dumped graphs (default text)"},

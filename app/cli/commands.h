@@ -33,6 +33,12 @@ Command costsCommand();
 // Options every model-reading command shares.
 OptionSpec inputShapeOption();
 ImportOptions importOptionsFrom(const ParsedArgs& args);
+// --load-pass-plugin LIB.so (repeatable): every command that runs the pass pipeline (its options
+// include -O1) takes it; main.cpp adds it to their specs and loads the plugins, in the order
+// given, before the command runs, so a plugin's passes work wherever a built-in's name does.
+OptionSpec passPluginOption();
+bool runsPassPipeline(const CommandSpec& spec);
+void loadPassPlugins(const ParsedArgs& args);
 
 // Exit codes.
 constexpr int kExitOk = 0, kExitWrongResults = 1, kExitBadInput = 2;

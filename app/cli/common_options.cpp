@@ -1,5 +1,7 @@
 #include "app/cli/commands.h"
 
+#include "passes/pass_plugin.h"
+
 namespace nest::cli {
 
 OptionSpec inputShapeOption() {
@@ -13,6 +15,21 @@ ImportOptions importOptionsFrom(const ParsedArgs& args) {
     o.inputShapes[name] = shape;
   }
   return o;
+}
+
+OptionSpec passPluginOption() {
+  return {"--load-pass-plugin", "LIB.so", "load a pass plugin and register its passes (repeatable; passes/pass_plugin_api.h)", true};
+}
+
+bool runsPassPipeline(const CommandSpec& spec) {
+  for (const OptionSpec& o : spec.options)
+    if (o.name == "-O1") return true;
+  return false;
+}
+
+void loadPassPlugins(const ParsedArgs& args) {
+  if (!args.has("--load-pass-plugin")) return;
+  for (const std::string& lib : args.all("--load-pass-plugin")) loadPassPlugin(lib);
 }
 
 }  // namespace nest::cli

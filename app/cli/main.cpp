@@ -11,7 +11,10 @@ namespace {
 
 std::vector<nest::cli::Command> allCommands() {
   using namespace nest::cli;
-  return {infoCommand(), runCommand(), testDataCommand(), printCommand(), dotCommand(), optCommand(), renderCommand(), quantizeCommand(), profileCommand(), quantReportCommand(), sensitivityCommand(), compileCommand(), backendsCommand(), partitionCommand(), planCommand(), costsCommand()};
+  std::vector<Command> commands = {infoCommand(), runCommand(), testDataCommand(), printCommand(), dotCommand(), optCommand(), renderCommand(), quantizeCommand(), profileCommand(), quantReportCommand(), sensitivityCommand(), compileCommand(), backendsCommand(), partitionCommand(), planCommand(), costsCommand()};
+  for (Command& c : commands)
+    if (runsPassPipeline(c.spec)) c.spec.options.push_back(passPluginOption());
+  return commands;
 }
 
 void printUsage() {
@@ -50,6 +53,7 @@ int main(int argc, char** argv) {
         std::cout << nest::cli::helpText(c.spec);
         return nest::cli::kExitOk;
       }
+      loadPassPlugins(parsed);
       return c.run(parsed);
     } catch (const nest::Error& e) {
       std::cerr << "nestc " << c.spec.name << ": error: " << e.what() << "\n";

@@ -1,4 +1,4 @@
-// nestc-workbench [MODEL] [--project P] [--pass NAME] [--overlay KIND] [--screenshot OUT.png]
+// nestc-workbench [MODEL] [--project P] [--pass NAME] [--overlay KIND] [--load-pass-plugin LIB.so] [--screenshot OUT.png]
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QStringList>
@@ -17,6 +17,7 @@
 #include "app/gui/overlay.h"
 #include "app/gui/view_export.h"
 #include "nest_version.h"  // generated at build time (packaging/version.cmake)
+#include "passes/pass_plugin.h"
 
 using nest::gui::MainWindow;
 using nest::gui::OverlayKind;
@@ -151,6 +152,8 @@ int main(int argc, char** argv) {
   parser.addOption(passOption);
   parser.addOption(groupsOption);
   parser.addOption(shotOption);
+  QCommandLineOption pluginOption("load-pass-plugin", "load a pass plugin (a shared library, passes/pass_plugin_api.h) and register its passes, as nestc --load-pass-plugin; repeatable", "LIB.so");
+  parser.addOption(pluginOption);
   if (!parser.parse(arguments)) fail(parser.errorText());
   if (parser.isSet("help")) {
     // Without an application object Qt cannot name the program ("<executable_name>").
@@ -190,6 +193,15 @@ int main(int argc, char** argv) {
   }
 
   if (parser.isSet(shotOption) && open.isEmpty()) fail("--screenshot needs a MODEL or --project");
+  // Before the window: the project's pass list may name plugin passes. A bad plugin is a bad
+  // command line (exit 2), as in nestc.
+  for (const QString& lib : parser.values(pluginOption)) {
+    try {
+      nest::loadPassPlugin(lib.toStdString());
+    } catch (const std::exception& e) {
+      fail(QString::fromStdString(e.what()));
+    }
+  }
 
   QApplication app(argc, argv);
   QApplication::setOrganizationName("NEST");

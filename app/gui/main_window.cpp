@@ -256,6 +256,7 @@ void MainWindow::buildMenus() {
   viewMenu->addSeparator();
   QMenu* panels = viewMenu->addMenu(tr("&Panels"));
   for (QDockWidget* dock : findChildren<QDockWidget*>()) panels->addAction(dock->toggleViewAction());
+  buildToolsMenu();
   buildHelpMenu();
   updateModelActions();
 }

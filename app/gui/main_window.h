@@ -25,6 +25,7 @@ class QTabWidget;
 class QToolButton;
 class QActionGroup;
 class QComboBox;
+class QDialog;
 class QTimer;
 class QToolBar;
 class QUndoView;
@@ -113,6 +114,14 @@ class MainWindow : public QMainWindow {
   bool exportSvg(const QString& path);
   bool exportPng(const QString& path, PngOversize oversize = PngOversize::Refuse, QStringList* written = nullptr);
   QString lastError() const { return lastError_; }
+  // --- Tools menu (main_window_plugins.cpp) ---
+  // Tools > Load Pass Plugin… without the file dialog: loads the plugin (passes/pass_plugin.h) and
+  // says which passes it added; false with the loader's message in an error dialog (and
+  // lastError / errorOccurred) when it cannot. Plugin passes then work in a project's pass list.
+  bool loadPassPlugin(const QString& path);
+  // Tools > Registered Passes…: opens (non-modal) and returns the dialog listing every pass with
+  // its origin (pass_plugins_dialog.h).
+  QDialog* showRegisteredPasses();
   QString statusFacts() const;
   QString statusText() const;          // the status bar's text (facts, or "cancelled")
   QToolButton* cancelButton() const { return cancelButton_; }
@@ -199,6 +208,7 @@ class MainWindow : public QMainWindow {
 
  private:
   void buildMenus();
+  void buildToolsMenu();         // main_window_plugins.cpp
   void buildHelpMenu();          // help.cpp's dialogs, and the welcome page
   void buildGroupActions(QMenu* viewMenu);  // main_window_groups.cpp
   void addGroupMenuActions(QMenu& menu, NodeId id);  // the node menu's collapse / expand entries
