@@ -116,7 +116,9 @@ std::shared_ptr<LoadedModel> build(const CompiledModel& m) {
   std::string objs;
   for (const std::string& c : runtimeCFiles()) objs += " " + quote(rt / (c + ".o"));
   const fs::path so = dir / "model.so";
-  runCommand(compilerCommand() + " " + kCFlags + " -shared -I" + quote(dir) + " -o " + quote(so) + " " +
+  // -Bsymbolic: the model calls its own kernels (-march=native), never same-named ones that the
+  // host exports (nestc and nestc-workbench export their symbols for pass plugins).
+  runCommand(compilerCommand() + " " + kCFlags + " -shared -Wl,-Bsymbolic -I" + quote(dir) + " -o " + quote(so) + " " +
              quote(dir / (m.name + ".c")) + objs + " -lm");
   auto model = std::make_shared<LoadedModel>();
   model->handle = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
