@@ -2,7 +2,9 @@
  * shapes: odd sizes, padding, strides, dilation, groups, depthwise, 1x1, 7x7 stride 2, every
  * fused activation; Gemm with transposes and C broadcasts; pools with ceil-mode overhang.
  * Tolerance: |got - ref| <= 1e-5 * (|ref| + sum of |terms|), the float rounding bound for the
- * sum, so an indexing or packing mistake cannot pass. Exit status 0 = all passed. */
+ * sum, so an indexing or packing mistake cannot pass. Every conv, gemm and pool also runs on 2, 3
+ * and 4 threads (and on 4 threads with no worker scratch, where kernels needing scratch stay on
+ * the caller) and must give the single-thread bytes exactly. Exit status 0 = all passed. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,28 @@ static void compare(const char *what, const float *got, const double *ref, const
     ++failures;
     printf("FAIL %s: %lld of %lld wrong, first at %lld: got %.9g want %.9g\n", what, (long long)bad,
            (long long)n, (long long)first, got[first], ref[first]);
+  }
+}
+
+/* The thread counts every kernel is re-run with; scratch 0 = workers without scratch. */
+static const struct { int threads; int with_scratch; } kThreadRuns[] = {{2, 1}, {3, 1}, {4, 1}, {4, 0}};
+#define THREAD_RUNS ((int)(sizeof kThreadRuns / sizeof kThreadRuns[0]))
+
+static void use_threads(int run, size_t scratch) {
+  const int t = run < 0 ? 1 : kThreadRuns[run].threads;
+  if (nest_set_threads(t, run >= 0 && kThreadRuns[run].with_scratch ? scratch : 0) != 0) {
+    printf("FAIL cannot start %d threads\n", t);
+    exit(1);
+  }
+}
+
+/* got (threaded) must equal want (one thread) byte for byte. */
+static void same_bytes(const char *what, int run, const void *want, const void *got, size_t bytes) {
+  ++checks;
+  if (memcmp(want, got, bytes) != 0) {
+    ++failures;
+    printf("FAIL %s: %d threads%s differ from 1 thread\n", what, kThreadRuns[run].threads,
+           kThreadRuns[run].with_scratch ? "" : " (no worker scratch)");
   }
 }
 
@@ -80,6 +104,15 @@ static void test_conv_sw(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, 
   nest_conv2d_f32(&d, x, packed, with_bias ? b : NULL, y, scratch);
   ref_conv2d(&d, x, w, with_scale ? sc : NULL, with_bias ? b : NULL, ref, mag);
   compare(what, y, ref, mag, ny);
+  float *yt = xmalloc(ny * 4);
+  for (int run = 0; run < THREAD_RUNS; ++run) {
+    use_threads(run, nest_conv2d_f32_scratch_size(&d));
+    for (int64_t i = 0; i < ny; ++i) yt[i] = NAN;
+    nest_conv2d_f32(&d, x, packed, with_bias ? b : NULL, yt, scratch);
+    same_bytes(what, run, y, yt, (size_t)ny * 4);
+  }
+  use_threads(-1, 0);
+  free(yt);
   free(x), free(w), free(b), free(sc), free(packed), free(scratch), free(y), free(ref), free(mag);
 }
 
@@ -110,17 +143,25 @@ static void test_gemm(int64_t M, int64_t N, int64_t K, int ta, int tb, float alp
   ref_fill(c, M * N, &st);
   double *ref = xmalloc(M * N * 8), *mag = xmalloc(M * N * 8);
   const float *cp = c_kind ? c : NULL;
-  if (packed_b) {
-    float *pb = xmalloc(nest_gemm_f32_packed_b_size(&d) * 4 + 4);
-    void *scratch = xmalloc(nest_gemm_f32_packed_scratch_size(&d));
-    nest_gemm_f32_pack_b(&d, b, pb);
-    nest_gemm_f32_packed(&d, a, pb, cp, y, scratch);
-    free(pb), free(scratch);
-  } else {
-    void *scratch = xmalloc(nest_gemm_f32_scratch_size(&d));
-    nest_gemm_f32(&d, a, b, cp, y, scratch);
-    free(scratch);
+  float *yt = xmalloc(M * N * 4 + 4);
+  for (int run = -1; run < THREAD_RUNS; ++run) { /* -1: one thread, into y */
+    float *out = run < 0 ? y : yt;
+    use_threads(run, nest_gemm_f32_scratch_size(&d));
+    if (packed_b) {
+      float *pb = xmalloc(nest_gemm_f32_packed_b_size(&d) * 4 + 4);
+      void *scratch = xmalloc(nest_gemm_f32_packed_scratch_size(&d));
+      nest_gemm_f32_pack_b(&d, b, pb);
+      nest_gemm_f32_packed(&d, a, pb, cp, out, scratch);
+      free(pb), free(scratch);
+    } else {
+      void *scratch = xmalloc(nest_gemm_f32_scratch_size(&d));
+      nest_gemm_f32(&d, a, b, cp, out, scratch);
+      free(scratch);
+    }
+    if (run >= 0) same_bytes(what, run, y, yt, (size_t)(M * N) * 4);
   }
+  use_threads(-1, 0);
+  free(yt);
   ref_gemm(&d, a, b, cp, ref, mag);
   compare(what, y, ref, mag, M * N);
   free(a), free(b), free(c), free(y), free(ref), free(mag);
@@ -156,6 +197,17 @@ static void test_pool(int is_max, int64_t C, int64_t H, int64_t W, int64_t K, in
     nest_avgpool2d_f32(&d, x, y, scratch);
   ref_pool2d(&d, is_max, x, ref, mag);
   compare(what, y, ref, mag, ny);
+  float *yt = xmalloc(ny * 4);
+  for (int run = 0; run < THREAD_RUNS; ++run) {
+    use_threads(run, nest_pool2d_f32_scratch_size(&d));
+    if (is_max)
+      nest_maxpool2d_f32(&d, x, yt, scratch);
+    else
+      nest_avgpool2d_f32(&d, x, yt, scratch);
+    same_bytes(what, run, y, yt, (size_t)ny * 4);
+  }
+  use_threads(-1, 0);
+  free(yt);
   free(x), free(y), free(ref), free(mag), free(scratch);
 }
 

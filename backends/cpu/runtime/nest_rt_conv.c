@@ -9,6 +9,7 @@
 
 #include "nest_rt_conv_internal.h"
 #include "nest_rt_gemm_internal.h"
+#include "nest_rt_threads.h"
 
 const char *nest_conv2d_check(const nest_conv2d_desc *d) {
   if (d->N <= 0 || d->C <= 0 || d->H <= 0 || d->W <= 0) return "input sizes N, C, H, W must be positive";
@@ -153,6 +154,49 @@ static void pack_tile(const nest_conv2d_desc *d, const float *xg, int64_t p0, in
   }
 }
 
+/* One unit of work: pixel block `blk` of image n, group g, weight panels [ip0, ip1). Its tiles are
+ * packed into this thread's scratch. */
+typedef struct conv_job {
+  const nest_conv2d_desc *d;
+  const float *x, *packed_w, *bias;
+  float *y;
+  int64_t blocks, chunks, panels_per_chunk; /* pixel blocks per plane, panel chunks per block */
+} conv_job;
+
+static void conv_unit(void *ctx, int64_t u, void *scratch) {
+  const conv_job *j = (const conv_job *)ctx;
+  const nest_conv2d_desc *d = j->d;
+  const int64_t kg = conv_kg(d), mg = d->M / d->group, cg = d->C / d->group, panels = conv_panels(d);
+  const int64_t P = d->OH * d->OW, HW = d->H * d->W, bcols = block_cols(d);
+  const int64_t chunk = u % j->chunks, blk = u / j->chunks % j->blocks, ng = u / j->chunks / j->blocks;
+  const int64_t n = ng / d->group, g = ng % d->group;
+  const int64_t ip0 = chunk * j->panels_per_chunk;
+  const int64_t ip1 = ip0 + j->panels_per_chunk < panels ? ip0 + j->panels_per_chunk : panels;
+  const float *xg = j->x + (n * d->C + g * cg) * HW;
+  float *yg = j->y + (n * d->M + g * mg) * P;
+  const float *wg = j->packed_w + g * panels * NEST_RT_MR * kg;
+  const float *bg = j->bias ? j->bias + g * mg : 0;
+  float *col = (float *)scratch;
+  const int64_t b0 = blk * bcols, bend = P - b0 < bcols ? P : b0 + bcols;
+  /* tile t of the block (pixels b0 + t*NR ...) is packed at col + t * kg * NR */
+  for (int64_t p0 = b0, t = 0, cols; p0 < bend; p0 += cols, ++t) {
+    cols = nest_rt_tile_cols(bend - p0);
+    pack_tile(d, xg, p0, cols, col + t * kg * NEST_RT_NR);
+  }
+  for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
+    const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
+    for (int64_t ip = ip0; ip < ip1; ++ip) {
+      const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
+      const float *a = nest_rt_conv_panel(wg, panels, pc, kc, ip);
+      for (int64_t p0 = b0, t = 0, cols; p0 < bend; p0 += cols, ++t) {
+        cols = nest_rt_tile_cols(bend - p0);
+        nest_rt_gemm_tile(kc, a, col + (t * kg + pc) * NEST_RT_NR, NEST_RT_NR, 0, yg + ip * NEST_RT_MR * P + p0, P, rows,
+                          cols, pc == 0, pc + kc >= kg, bg ? bg + ip * NEST_RT_MR : 0, &d->act);
+      }
+    }
+  }
+}
+
 void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
                      float *y, void *scratch) {
   if (nest_rt_conv_is_depthwise(d)) {
@@ -163,35 +207,13 @@ void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *pac
     nest_rt_conv_s1_f32(d, x, packed_w, bias, y, scratch);
     return;
   }
-  const int64_t kg = conv_kg(d), mg = d->M / d->group, cg = d->C / d->group, panels = conv_panels(d);
-  const int64_t P = d->OH * d->OW, HW = d->H * d->W;
-  const int64_t bcols = block_cols(d);
-  float *col = (float *)scratch;
-  for (int64_t n = 0; n < d->N; ++n)
-    for (int64_t g = 0; g < d->group; ++g) {
-      const float *xg = x + (n * d->C + g * cg) * HW;
-      float *yg = y + (n * d->M + g * mg) * P;
-      const float *wg = packed_w + g * panels * NEST_RT_MR * kg;
-      const float *bg = bias ? bias + g * mg : 0;
-      for (int64_t b0 = 0; b0 < P; b0 += bcols) {
-        const int64_t bend = P - b0 < bcols ? P : b0 + bcols;
-        /* tile t of the block (pixels b0 + t*NR ...) is packed at col + t * kg * NR */
-        for (int64_t p0 = b0, t = 0, cols; p0 < bend; p0 += cols, ++t) {
-          cols = nest_rt_tile_cols(bend - p0);
-          pack_tile(d, xg, p0, cols, col + t * kg * NEST_RT_NR);
-        }
-        for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
-          const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
-          for (int64_t ip = 0; ip < panels; ++ip) {
-            const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
-            const float *a = nest_rt_conv_panel(wg, panels, pc, kc, ip);
-            for (int64_t p0 = b0, t = 0, cols; p0 < bend; p0 += cols, ++t) {
-              cols = nest_rt_tile_cols(bend - p0);
-              nest_rt_gemm_tile(kc, a, col + (t * kg + pc) * NEST_RT_NR, NEST_RT_NR, 0, yg + ip * NEST_RT_MR * P + p0, P,
-                                rows, cols, pc == 0, pc + kc >= kg, bg ? bg + ip * NEST_RT_MR : 0, &d->act);
-            }
-          }
-        }
-      }
-    }
+  const int64_t P = d->OH * d->OW, bcols = block_cols(d), panels = conv_panels(d);
+  conv_job j = {d, x, packed_w, bias, y, (P + bcols - 1) / bcols, 1, panels};
+  /* Few pixel blocks (late layers): split the weight panels too, each part packing the block itself. */
+  const int64_t blocks = d->N * d->group * j.blocks, want = 4 * (int64_t)nest_get_threads();
+  if (nest_get_threads() > 1 && blocks < want) {
+    j.panels_per_chunk = nest_rt_ceil_div(panels, nest_rt_ceil_div(want, blocks));
+    j.chunks = nest_rt_ceil_div(panels, j.panels_per_chunk);
+  }
+  nest_rt_parallel(blocks * j.chunks, conv_unit, &j, scratch, nest_conv2d_f32_scratch_size(d));
 }

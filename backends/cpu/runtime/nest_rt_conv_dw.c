@@ -6,6 +6,7 @@
  * output scale folded. */
 #include "nest_rt_conv_internal.h"
 #include "nest_rt_simd.h"
+#include "nest_rt_threads.h"
 
 static nest_rt_plane dw_plane(const nest_conv2d_desc *d) {
   return nest_rt_plane_geometry(d->OH, d->OW, d->KH, d->KW, d->stride_h, d->stride_w, d->dilation_h,
@@ -23,7 +24,8 @@ static int dw_masked_ok(const nest_conv2d_desc *d) {
          (d->OW + 15) / 16 <= NEST_RT_MAX_CHUNKS;
 }
 
-static void dw_masked(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias, float *y) {
+static void dw_masked(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias, float *y,
+                      int64_t nc0, int64_t nc1) {
   const int64_t KH = d->KH, KW = d->KW, taps = KH * KW, OH = d->OH, OW = d->OW, P = OH * OW, W = d->W;
   const int64_t s = d->stride_w, chunks = (OW + 15) / 16;
   const int relu = d->act.kind == NEST_ACT_RELU, clip = d->act.kind == NEST_ACT_CLIP;
@@ -39,8 +41,8 @@ static void dw_masked(const nest_conv2d_desc *d, const float *x, const float *pa
       m0[ch][kw] = nest_rt_lanes_inside(base[ch][kw], W);
       m1[ch][kw] = nest_rt_lanes_inside(base[ch][kw] + 16, W);
     }
-  for (int64_t n = 0; n < d->N; ++n)
-    for (int64_t c = 0; c < d->C; ++c) {
+  for (int64_t nc = nc0; nc < nc1; ++nc) {
+      const int64_t n = nc / d->C, c = nc % d->C;
       const float *xc = x + (n * d->C + c) * d->H * W;
       float *yc = y + (n * d->C + c) * P;
       const float *w = packed_w + c * taps;
@@ -75,7 +77,7 @@ static void dw_masked(const nest_conv2d_desc *d, const float *x, const float *pa
 /* The common 3x3 case: the 9 weights stay in registers for the whole channel; a row outside the
  * input is read with an empty mask (zeros) instead of a branch. */
 static void dw_masked_3x3(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
-                          float *y) {
+                          float *y, int64_t nc0, int64_t nc1) {
   const int64_t OH = d->OH, OW = d->OW, P = OH * OW, W = d->W, H = d->H, s = d->stride_w;
   const int64_t chunks = (OW + 15) / 16;
   const int relu = d->act.kind == NEST_ACT_RELU, clip = d->act.kind == NEST_ACT_CLIP;
@@ -89,8 +91,8 @@ static void dw_masked_3x3(const nest_conv2d_desc *d, const float *x, const float
       m0[ch][kw] = nest_rt_lanes_inside(base[ch][kw], W);
       m1[ch][kw] = nest_rt_lanes_inside(base[ch][kw] + 16, W);
     }
-  for (int64_t n = 0; n < d->N; ++n)
-    for (int64_t c = 0; c < d->C; ++c) {
+  for (int64_t nc = nc0; nc < nc1; ++nc) {
+      const int64_t n = nc / d->C, c = nc % d->C;
       const float *xc = x + (n * d->C + c) * H * W;
       float *yc = y + (n * d->C + c) * P;
       const float *w = packed_w + c * 9;
@@ -133,18 +135,9 @@ static void dw_masked_3x3(const nest_conv2d_desc *d, const float *x, const float
 }
 #endif
 
-void nest_rt_conv_dw_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
-                         const float *bias, float *y, void *scratch) {
-#if defined(__AVX512F__)
-  if (dw_masked_ok(d) && d->KH == 3 && d->KW == 3) {
-    dw_masked_3x3(d, x, packed_w, bias, y);
-    return;
-  }
-  if (dw_masked_ok(d)) {
-    dw_masked(d, x, packed_w, bias, y);
-    return;
-  }
-#endif
+/* Channels nc in [nc0, nc1) of all images (nc = n * C + c) on a padded plane in scratch. */
+static void dw_planes(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias, float *y,
+                      void *scratch, int64_t nc0, int64_t nc1) {
   const nest_rt_plane p = dw_plane(d);
   float *buf = (float *)scratch;
   const int64_t KH = d->KH, KW = d->KW, taps = KH * KW, OH = d->OH, OW = d->OW, P = OH * OW;
@@ -156,8 +149,8 @@ void nest_rt_conv_dw_f32(const nest_conv2d_desc *d, const float *x, const float 
   int64_t col_off[64];
   const int64_t kw_n = KW <= 64 ? KW : 64;
   for (int64_t kw = 0; kw < kw_n; ++kw) col_off[kw] = (kw * dw) % sw * phase_w + (kw * dw) / sw;
-  for (int64_t n = 0; n < d->N; ++n)
-    for (int64_t c = 0; c < d->C; ++c) {
+  for (int64_t nc = nc0; nc < nc1; ++nc) {
+      const int64_t n = nc / d->C, c = nc % d->C;
       const float *xc = x + (n * d->C + c) * d->H * d->W;
       float *yc = y + (n * d->C + c) * P;
       const float *w = packed_w + c * taps;
@@ -186,4 +179,34 @@ void nest_rt_conv_dw_f32(const nest_conv2d_desc *d, const float *x, const float 
       }
       if (!relu && !clip) nest_act_apply_f32(&d->act, yc, P);
     }
+}
+
+typedef struct dw_job {
+  const nest_conv2d_desc *d;
+  const float *x, *packed_w, *bias;
+  float *y;
+  int64_t steps; /* channels per unit */
+} dw_job;
+
+static void dw_unit(void *ctx, int64_t u, void *scratch) {
+  const dw_job *j = (const dw_job *)ctx;
+  const int64_t nc0 = u * j->steps, total = j->d->N * j->d->C;
+  const int64_t nc1 = nc0 + j->steps < total ? nc0 + j->steps : total;
+#if defined(__AVX512F__)
+  if (dw_masked_ok(j->d) && j->d->KH == 3 && j->d->KW == 3) {
+    dw_masked_3x3(j->d, j->x, j->packed_w, j->bias, j->y, nc0, nc1);
+    return;
+  }
+  if (dw_masked_ok(j->d)) {
+    dw_masked(j->d, j->x, j->packed_w, j->bias, j->y, nc0, nc1);
+    return;
+  }
+#endif
+  dw_planes(j->d, j->x, j->packed_w, j->bias, j->y, scratch, nc0, nc1);
+}
+
+void nest_rt_conv_dw_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
+                         const float *bias, float *y, void *scratch) {
+  dw_job j = {d, x, packed_w, bias, y, nest_rt_steps_per_unit(d->N * d->C, 1)};
+  nest_rt_parallel(nest_rt_ceil_div(d->N * d->C, j.steps), dw_unit, &j, scratch, nest_rt_conv_dw_scratch_size(d));
 }

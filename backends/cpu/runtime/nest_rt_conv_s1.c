@@ -13,6 +13,7 @@
 
 #include "nest_rt_conv_internal.h"
 #include "nest_rt_gemm_internal.h"
+#include "nest_rt_threads.h"
 
 int nest_rt_conv_is_s1(const nest_conv2d_desc *d) { return d->stride_h == 1 && d->stride_w == 1; }
 
@@ -65,10 +66,9 @@ static s1_layout s1_plan(const nest_conv2d_desc *d) {
 
 size_t nest_rt_conv_s1_scratch_size(const nest_conv2d_desc *d) { return s1_plan(d).total; }
 
-/* The group's input planes with zero padding, Hp x Wp each. */
-static void pad_planes(const nest_conv2d_desc *d, const s1_layout *l, const float *xg, float *dst) {
-  const int64_t cg = d->C / d->group;
-  for (int64_t c = 0; c < cg; ++c) {
+/* Channels [c0, c1) of the group's input planes with zero padding, Hp x Wp each. */
+static void pad_planes(const nest_conv2d_desc *d, const s1_layout *l, const float *xg, float *dst, int64_t c0, int64_t c1) {
+  for (int64_t c = c0; c < c1; ++c) {
     const float *src = xg + c * d->H * d->W;
     float *p = dst + c * l->Hp * l->Wp;
     memset(p, 0, (size_t)(d->pad_top * l->Wp) * sizeof(float));
@@ -82,80 +82,126 @@ static void pad_planes(const nest_conv2d_desc *d, const s1_layout *l, const floa
   }
 }
 
+/* One group of one image: its source (padded or not), the shared tail tile, and how the work is cut:
+ * units are (block of wide positions, chunk of weight panels). */
+typedef struct s1_job {
+  const nest_conv2d_desc *d;
+  s1_layout l;
+  const float *xg, *src, *wg, *tile, *bias_p;
+  float *yg, *padded;
+  const int64_t *off;
+  int64_t q_last, chunks, panels_per_chunk, pad_steps;
+  int tail_copied;
+} s1_job;
+
+static void pad_unit(void *ctx, int64_t u, void *scratch) {
+  const s1_job *j = (const s1_job *)ctx;
+  const int64_t cg = j->d->C / j->d->group, c0 = u * j->pad_steps;
+  (void)scratch;
+  pad_planes(j->d, &j->l, j->xg, j->padded, c0, c0 + j->pad_steps < cg ? c0 + j->pad_steps : cg);
+}
+
+/* ctile: this thread's block of outputs (all panel rows x bcols wide positions). */
+static void s1_unit(void *ctx, int64_t u, void *scratch) {
+  const s1_job *j = (const s1_job *)ctx;
+  const nest_conv2d_desc *d = j->d;
+  const s1_layout *l = &j->l;
+  const int64_t kg = nest_rt_conv_kg(d), panels = nest_rt_conv_panels(d), mg = d->M / d->group;
+  const int64_t P = d->OH * d->OW, OW = d->OW, Wp = l->Wp;
+  const int64_t chunk = u % j->chunks, b0 = u / j->chunks * l->bcols;
+  const int64_t ip0 = chunk * j->panels_per_chunk;
+  const int64_t ip1 = ip0 + j->panels_per_chunk < panels ? ip0 + j->panels_per_chunk : panels;
+  const int64_t bend = l->Q - b0 < l->bcols ? l->Q : b0 + l->bcols;
+  const int direct_out = Wp == OW; /* 1x1 without horizontal padding: wide positions are pixels */
+  float *ctile = (float *)scratch;
+  for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
+    const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
+    for (int64_t ip = ip0; ip < ip1; ++ip) {
+      const float *a = nest_rt_conv_panel(j->wg, panels, pc, kc, ip);
+      const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
+      for (int64_t q0 = b0, cols; q0 < bend; q0 += cols) {
+        cols = nest_rt_tile_cols(bend - q0);
+        const int64_t width = (cols + NEST_VL - 1) / NEST_VL * NEST_VL; /* columns the kernel reads */
+        const int tail = j->tail_copied && q0 == j->q_last;
+        const float *b = tail ? j->tile + pc * NEST_RT_NR : j->src + q0;
+        const int64_t *boff = tail ? 0 : j->off + pc;
+        if (direct_out)
+          nest_rt_gemm_tile(kc, a, b, NEST_RT_NR, boff, j->yg + ip * NEST_RT_MR * P + q0, P, rows, cols, pc == 0,
+                            pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, &d->act);
+        else
+          nest_rt_gemm_tile(kc, a, b, NEST_RT_NR, boff, ctile + ip * NEST_RT_MR * l->bcols + (q0 - b0), l->bcols,
+                            NEST_RT_MR, width, pc == 0, pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, &d->act);
+      }
+    }
+  }
+  if (direct_out) return;
+  const int64_t cols = bend - b0;
+  const int64_t m0 = ip0 * NEST_RT_MR, m1 = ip1 * NEST_RT_MR < mg ? ip1 * NEST_RT_MR : mg;
+  /* store the block's real output pixels: runs of one output row each */
+  for (int64_t i = 0; i < cols;) {
+    const int64_t q = b0 + i, oh = q / Wp, ow = q % Wp;
+    int64_t len = Wp - ow < cols - i ? Wp - ow : cols - i;
+    if (ow < OW) {
+      const int64_t n_out = OW - ow < len ? OW - ow : len;
+      for (int64_t m = m0; m < m1; ++m) {
+        float *dst = j->yg + m * P + oh * OW + ow;
+        const float *from = ctile + m * l->bcols + i;
+        for (int64_t t = 0; t < n_out; ++t) dst[t] = from[t];
+      }
+    }
+    i += len;
+  }
+}
+
 void nest_rt_conv_s1_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
                          const float *bias, float *y, void *scratch) {
-  const s1_layout l = s1_plan(d);
+  s1_job j;
+  j.d = d;
+  j.l = s1_plan(d);
+  const s1_layout *l = &j.l;
   const int64_t kg = nest_rt_conv_kg(d), panels = nest_rt_conv_panels(d), mg = d->M / d->group;
-  const int64_t cg = d->C / d->group, P = d->OH * d->OW, OW = d->OW, Wp = l.Wp;
+  const int64_t cg = d->C / d->group, P = d->OH * d->OW, Wp = l->Wp;
   char *s = (char *)scratch;
-  float *padded = (float *)(s + l.pad_off), *tile = (float *)(s + l.tile_off);
-  float *ctile = (float *)(s + l.ctile_off), *bias_p = (float *)(s + l.bias_off);
-  int64_t *off = (int64_t *)(s + l.off_off);
+  float *tile = (float *)(s + l->tile_off), *bias_p = (float *)(s + l->bias_off);
+  int64_t *off = (int64_t *)(s + l->off_off);
+  j.padded = (float *)(s + l->pad_off);
+  j.tile = tile;
+  j.bias_p = bias_p;
+  j.off = off;
   for (int64_t c = 0, k = 0; c < cg; ++c)
     for (int64_t kh = 0; kh < d->KH; ++kh)
-      for (int64_t kw = 0; kw < d->KW; ++kw, ++k) off[k] = c * l.Hp * Wp + kh * d->dilation_h * Wp + kw * d->dilation_w;
-  const int64_t src_size = cg * l.Hp * Wp, off_max = off[kg - 1];
+      for (int64_t kw = 0; kw < d->KW; ++kw, ++k) off[k] = c * l->Hp * Wp + kh * d->dilation_h * Wp + kw * d->dilation_w;
+  const int64_t src_size = cg * l->Hp * Wp, off_max = off[kg - 1];
+  const int64_t blocks = (l->Q + l->bcols - 1) / l->bcols, want = 4 * (int64_t)nest_get_threads();
+  j.chunks = 1;
+  j.panels_per_chunk = panels;
+  if (nest_get_threads() > 1 && blocks < want) { /* few blocks: split the weight panels too */
+    j.panels_per_chunk = nest_rt_ceil_div(panels, nest_rt_ceil_div(want, blocks));
+    j.chunks = nest_rt_ceil_div(panels, j.panels_per_chunk);
+  }
+  j.pad_steps = nest_rt_steps_per_unit(cg, 1);
+  /* the last tile reads past the source when its vectors overhang: it is copied, zeros past the end */
+  j.q_last = (l->Q - 1) / l->bcols * l->bcols; /* start of the plane's last tile */
+  while (j.q_last + nest_rt_tile_cols(l->Q - j.q_last) < l->Q) j.q_last += nest_rt_tile_cols(l->Q - j.q_last);
+  const int64_t w_last = (l->Q - j.q_last + NEST_VL - 1) / NEST_VL * NEST_VL;
+  j.tail_copied = off_max + j.q_last + w_last > src_size;
   for (int64_t n = 0; n < d->N; ++n)
     for (int64_t g = 0; g < d->group; ++g) {
-      const float *xg = x + (n * d->C + g * cg) * d->H * d->W;
-      float *yg = y + (n * d->M + g * mg) * P;
-      const float *wg = packed_w + g * panels * NEST_RT_MR * kg;
+      j.xg = x + (n * d->C + g * cg) * d->H * d->W;
+      j.yg = y + (n * d->M + g * mg) * P;
+      j.wg = packed_w + g * panels * NEST_RT_MR * kg;
       for (int64_t m = 0; m < panels * NEST_RT_MR; ++m) bias_p[m] = bias && m < mg ? bias[g * mg + m] : 0.0f;
-      const float *src = xg;
+      j.src = j.xg;
       if (has_pads(d)) {
-        pad_planes(d, &l, xg, padded);
-        src = padded;
+        nest_rt_parallel(nest_rt_ceil_div(cg, j.pad_steps), pad_unit, &j, 0, 0);
+        j.src = j.padded;
       }
-      /* the last tile reads past the source when its vectors overhang: copy it, zeros past the end */
-      int64_t q_last = (l.Q - 1) / l.bcols * l.bcols; /* start of the plane's last tile */
-      while (q_last + nest_rt_tile_cols(l.Q - q_last) < l.Q) q_last += nest_rt_tile_cols(l.Q - q_last);
-      const int64_t w_last = (l.Q - q_last + NEST_VL - 1) / NEST_VL * NEST_VL;
-      const int tail_copied = off_max + q_last + w_last > src_size;
-      if (tail_copied)
+      if (j.tail_copied)
         for (int64_t k = 0; k < kg; ++k) {
-          const float *r = src + off[k] + q_last;
-          const int64_t avail = src_size - off[k] - q_last;
-          for (int64_t j = 0; j < w_last; ++j) tile[k * NEST_RT_NR + j] = j < avail ? r[j] : 0.0f;
+          const float *r = j.src + off[k] + j.q_last;
+          const int64_t avail = src_size - off[k] - j.q_last;
+          for (int64_t i = 0; i < w_last; ++i) tile[k * NEST_RT_NR + i] = i < avail ? r[i] : 0.0f;
         }
-      const int direct_out = Wp == OW; /* 1x1 without horizontal padding: wide positions are pixels */
-      for (int64_t b0 = 0; b0 < l.Q; b0 += l.bcols) {
-        const int64_t bend = l.Q - b0 < l.bcols ? l.Q : b0 + l.bcols;
-        for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
-          const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
-          for (int64_t ip = 0; ip < panels; ++ip) {
-            const float *a = nest_rt_conv_panel(wg, panels, pc, kc, ip);
-            const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
-            for (int64_t q0 = b0, cols; q0 < bend; q0 += cols) {
-              cols = nest_rt_tile_cols(bend - q0);
-              const int64_t width = (cols + NEST_VL - 1) / NEST_VL * NEST_VL; /* columns the kernel reads */
-              const int tail = tail_copied && q0 == q_last;
-              const float *b = tail ? tile + pc * NEST_RT_NR : src + q0;
-              const int64_t *boff = tail ? 0 : off + pc;
-              if (direct_out)
-                nest_rt_gemm_tile(kc, a, b, NEST_RT_NR, boff, yg + ip * NEST_RT_MR * P + q0, P, rows, cols, pc == 0,
-                                  pc + kc >= kg, bias_p + ip * NEST_RT_MR, &d->act);
-              else
-                nest_rt_gemm_tile(kc, a, b, NEST_RT_NR, boff, ctile + ip * NEST_RT_MR * l.bcols + (q0 - b0), l.bcols,
-                                  NEST_RT_MR, width, pc == 0, pc + kc >= kg, bias_p + ip * NEST_RT_MR, &d->act);
-            }
-          }
-        }
-        if (direct_out) continue;
-        const int64_t q0 = b0, cols = bend - b0;
-        /* store the tile's real output pixels: runs of one output row each */
-        for (int64_t j = 0; j < cols;) {
-          const int64_t q = q0 + j, oh = q / Wp, ow = q % Wp;
-          int64_t len = Wp - ow < cols - j ? Wp - ow : cols - j;
-          if (ow < OW) {
-            const int64_t n_out = OW - ow < len ? OW - ow : len;
-            for (int64_t m = 0; m < mg; ++m) {
-              float *dst = yg + m * P + oh * OW + ow;
-              const float *from = ctile + m * l.bcols + j;
-              for (int64_t i = 0; i < n_out; ++i) dst[i] = from[i];
-            }
-          }
-          j += len;
-        }
-      }
+      nest_rt_parallel(blocks * j.chunks, s1_unit, &j, s + l->ctile_off, l->bias_off - l->ctile_off);
     }
 }

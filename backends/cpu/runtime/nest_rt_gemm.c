@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nest_rt_gemm_internal.h"
+#include "nest_rt_threads.h"
 
 static int64_t b_panels(const nest_gemm_desc *d) { return (d->N + NEST_RT_NR_MAX - 1) / NEST_RT_NR_MAX; }
 static int64_t a_panels(const nest_gemm_desc *d) { return (d->M + NEST_RT_MR - 1) / NEST_RT_MR; }
@@ -51,6 +52,34 @@ static void pack_a(const nest_gemm_desc *d, const float *a, float *packed) {
   }
 }
 
+/* One unit: the NEST_RT_NR-column tile `u` of the output (all rows), against the shared packed A. */
+typedef struct gemm_job {
+  const nest_gemm_desc *d;
+  const float *ap, *packed_b;
+  float *y;
+  int has_c;
+} gemm_job;
+
+static void gemm_unit(void *ctx, int64_t u, void *scratch) {
+  const gemm_job *j = (const gemm_job *)ctx;
+  const nest_gemm_desc *d = j->d;
+  const int64_t M = d->M, N = d->N, K = d->K, per_panel = NEST_RT_NR_MAX / NEST_RT_NR;
+  const int64_t jp = u / per_panel, s = u % per_panel * NEST_RT_NR, col0 = jp * NEST_RT_NR_MAX + s;
+  (void)scratch;
+  if (col0 >= N) return;
+  const int64_t cols = N - col0 < NEST_RT_NR ? N - col0 : NEST_RT_NR;
+  const float *bp = j->packed_b + jp * NEST_RT_NR_MAX * K + s;
+  for (int64_t pc = 0; pc < K; pc += NEST_RT_KC) {
+    const int64_t kc = K - pc < NEST_RT_KC ? K - pc : NEST_RT_KC;
+    for (int64_t ip = 0; ip < a_panels(d); ++ip) {
+      const int64_t rows = M - ip * NEST_RT_MR < NEST_RT_MR ? M - ip * NEST_RT_MR : NEST_RT_MR;
+      nest_rt_gemm_tile(kc, j->ap + (ip * K + pc) * NEST_RT_MR, bp + pc * NEST_RT_NR_MAX, NEST_RT_NR_MAX, 0,
+                        j->y + ip * NEST_RT_MR * N + col0, N, rows, cols, !j->has_c && pc == 0, pc + kc >= K, 0,
+                        &d->act);
+    }
+  }
+}
+
 void nest_gemm_f32_packed(const nest_gemm_desc *d, const float *a, const float *packed_b, const float *c,
                           float *y, void *scratch) {
   const int64_t M = d->M, N = d->N, K = d->K;
@@ -63,24 +92,9 @@ void nest_gemm_f32_packed(const nest_gemm_desc *d, const float *a, const float *
     nest_act_apply_f32(&d->act, y, M * N);
     return;
   }
-  float *ap = (float *)scratch;
-  pack_a(d, a, ap);
-  for (int64_t jp = 0; jp < b_panels(d); ++jp)
-    for (int64_t s = 0; s < NEST_RT_NR_MAX; s += NEST_RT_NR) {
-      const int64_t col0 = jp * NEST_RT_NR_MAX + s;
-      if (col0 >= N) break;
-      const int64_t cols = N - col0 < NEST_RT_NR ? N - col0 : NEST_RT_NR;
-      const float *bp = packed_b + jp * NEST_RT_NR_MAX * K + s;
-      for (int64_t pc = 0; pc < K; pc += NEST_RT_KC) {
-        const int64_t kc = K - pc < NEST_RT_KC ? K - pc : NEST_RT_KC;
-        for (int64_t ip = 0; ip < a_panels(d); ++ip) {
-          const int64_t rows = M - ip * NEST_RT_MR < NEST_RT_MR ? M - ip * NEST_RT_MR : NEST_RT_MR;
-          nest_rt_gemm_tile(kc, ap + (ip * K + pc) * NEST_RT_MR, bp + pc * NEST_RT_NR_MAX, NEST_RT_NR_MAX, 0,
-                            y + ip * NEST_RT_MR * N + col0, N, rows, cols, !has_c && pc == 0, pc + kc >= K, 0,
-                            &d->act);
-        }
-      }
-    }
+  gemm_job j = {d, (const float *)scratch, packed_b, y, has_c};
+  pack_a(d, a, (float *)scratch);
+  nest_rt_parallel(b_panels(d) * (NEST_RT_NR_MAX / NEST_RT_NR), gemm_unit, &j, 0, 0);
 }
 
 void nest_gemm_f32(const nest_gemm_desc *d, const float *a, const float *b, const float *c, float *y,

@@ -6,6 +6,7 @@
 
 #include "nest_rt_conv_internal.h"
 #include "nest_rt_simd.h"
+#include "nest_rt_threads.h"
 
 static nest_rt_plane pool_plane(const nest_pool2d_desc *d) {
   return nest_rt_plane_geometry(d->OH, d->OW, d->KH, d->KW, d->stride_h, d->stride_w, d->dilation_h,
@@ -35,7 +36,7 @@ static int pool_masked_ok(const nest_pool2d_desc *d) {
 /* Max (is_max) or sum of each window, 16 output columns at a time; sums are divided by
  * count_h[oh] * count_w[ow]. */
 static void pool_masked(const nest_pool2d_desc *d, int is_max, const float *x, float *y, const float *count_h,
-                        const float *count_w) {
+                        const float *count_w, int64_t nc0, int64_t nc1) {
   const int64_t KH = d->KH, KW = d->KW, OH = d->OH, OW = d->OW, W = d->W, s = d->stride_w;
   const int64_t chunks = (OW + 15) / 16;
   const __m512 fill = _mm512_set1_ps(is_max ? -INFINITY : 0.0f);
@@ -47,7 +48,7 @@ static void pool_masked(const nest_pool2d_desc *d, int is_max, const float *x, f
       m0[ch][kw] = nest_rt_lanes_inside(base[ch][kw], W);
       m1[ch][kw] = nest_rt_lanes_inside(base[ch][kw] + 16, W);
     }
-  for (int64_t plane = 0; plane < d->N * d->C; ++plane) {
+  for (int64_t plane = nc0; plane < nc1; ++plane) {
     const float *xp = x + plane * d->H * W;
     float *yp = y + plane * OH * OW;
     for (int64_t oh = 0; oh < OH; ++oh) {
@@ -73,17 +74,12 @@ static void pool_masked(const nest_pool2d_desc *d, int is_max, const float *x, f
 }
 #endif
 
-void nest_maxpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y, void *scratch) {
-#if defined(__AVX512F__)
-  if (pool_masked_ok(d)) {
-    pool_masked(d, 1, x, y, 0, 0);
-    return;
-  }
-#endif
+/* Max pool of planes [nc0, nc1) through a padded copy of each in scratch. */
+static void maxpool_planes(const nest_pool2d_desc *d, const float *x, float *y, void *scratch, int64_t nc0, int64_t nc1) {
   const nest_rt_plane p = pool_plane(d);
   float *buf = (float *)scratch;
   const int64_t sw = d->stride_w;
-  for (int64_t plane = 0; plane < d->N * d->C; ++plane) {
+  for (int64_t plane = nc0; plane < nc1; ++plane) {
     nest_rt_plane_fill(&p, x + plane * d->H * d->W, d->H, d->W, d->pad_top, d->pad_left, sw, -INFINITY, buf);
     float *yp = y + plane * d->OH * d->OW;
     for (int64_t oh = 0; oh < d->OH; ++oh)
@@ -111,25 +107,13 @@ static float window_count(int64_t o, int64_t stride, int64_t pad_begin, int64_t 
   return n > 0 ? (float)n : 1.0f; /* empty window: the sum is 0 and so is the result */
 }
 
-void nest_avgpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y, void *scratch) {
+/* Average pool of planes [nc0, nc1) through a padded copy of each in scratch. */
+static void avgpool_planes(const nest_pool2d_desc *d, const float *x, float *y, void *scratch, const float *count_h,
+                           const float *count_w, int64_t nc0, int64_t nc1) {
   const nest_rt_plane p = pool_plane(d);
   float *buf = (float *)scratch;
-  float *count_h = buf + nest_rt_plane_floats(&p), *count_w = count_h + d->OH;
   const int64_t sw = d->stride_w;
-  for (int64_t oh = 0; oh < d->OH; ++oh)
-    count_h[oh] = window_count(oh, d->stride_h, d->pad_top, d->pad_bottom, d->H, d->KH, d->dilation_h,
-                               d->count_include_pad);
-  for (int64_t ow = 0; ow < NEST_RT_ALIGN_UP(d->OW, NEST_RT_VL_MAX); ++ow)
-    count_w[ow] = ow < d->OW ? window_count(ow, d->stride_w, d->pad_left, d->pad_right, d->W, d->KW,
-                                            d->dilation_w, d->count_include_pad)
-                             : 1.0f;
-#if defined(__AVX512F__)
-  if (pool_masked_ok(d)) {
-    pool_masked(d, 0, x, y, count_h, count_w);
-    return;
-  }
-#endif
-  for (int64_t plane = 0; plane < d->N * d->C; ++plane) {
+  for (int64_t plane = nc0; plane < nc1; ++plane) {
     nest_rt_plane_fill(&p, x + plane * d->H * d->W, d->H, d->W, d->pad_top, d->pad_left, sw, 0.0f, buf);
     float *yp = y + plane * d->OH * d->OW;
     for (int64_t oh = 0; oh < d->OH; ++oh)
@@ -146,6 +130,55 @@ void nest_avgpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y, voi
         store_row_part(yp + oh * d->OW, ow, d->OW, nest_vdiv(s, div));
       }
   }
+}
+
+typedef struct pool_job {
+  const nest_pool2d_desc *d;
+  const float *x, *count_h, *count_w; /* counts: average pool only */
+  float *y;
+  int64_t steps; /* planes per unit */
+  int is_max;
+} pool_job;
+
+static void pool_unit(void *ctx, int64_t u, void *scratch) {
+  const pool_job *j = (const pool_job *)ctx;
+  const int64_t nc0 = u * j->steps, total = j->d->N * j->d->C;
+  const int64_t nc1 = nc0 + j->steps < total ? nc0 + j->steps : total;
+#if defined(__AVX512F__)
+  if (pool_masked_ok(j->d)) {
+    pool_masked(j->d, j->is_max, j->x, j->y, j->count_h, j->count_w, nc0, nc1);
+    return;
+  }
+#endif
+  if (j->is_max) maxpool_planes(j->d, j->x, j->y, scratch, nc0, nc1);
+  else avgpool_planes(j->d, j->x, j->y, scratch, j->count_h, j->count_w, nc0, nc1);
+}
+
+/* Planes are spread over the threads; the scratch's front (one padded plane) is per thread. */
+static void pool_run(const nest_pool2d_desc *d, int is_max, const float *x, float *y, void *scratch,
+                     const float *count_h, const float *count_w) {
+  const nest_rt_plane p = pool_plane(d);
+  pool_job j = {d, x, count_h, count_w, y, nest_rt_steps_per_unit(d->N * d->C, 1), is_max};
+  nest_rt_parallel(nest_rt_ceil_div(d->N * d->C, j.steps), pool_unit, &j, scratch,
+                   nest_rt_plane_floats(&p) * sizeof(float));
+}
+
+void nest_maxpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y, void *scratch) {
+  pool_run(d, 1, x, y, scratch, 0, 0);
+}
+
+/* The divisors of each output row and column go behind the plane in scratch, shared by all threads. */
+void nest_avgpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y, void *scratch) {
+  const nest_rt_plane p = pool_plane(d);
+  float *count_h = (float *)scratch + nest_rt_plane_floats(&p), *count_w = count_h + d->OH;
+  for (int64_t oh = 0; oh < d->OH; ++oh)
+    count_h[oh] = window_count(oh, d->stride_h, d->pad_top, d->pad_bottom, d->H, d->KH, d->dilation_h,
+                               d->count_include_pad);
+  for (int64_t ow = 0; ow < NEST_RT_ALIGN_UP(d->OW, NEST_RT_VL_MAX); ++ow)
+    count_w[ow] = ow < d->OW ? window_count(ow, d->stride_w, d->pad_left, d->pad_right, d->W, d->KW,
+                                            d->dilation_w, d->count_include_pad)
+                             : 1.0f;
+  pool_run(d, 0, x, y, scratch, count_h, count_w);
 }
 
 void nest_global_avgpool_f32(int64_t N, int64_t C, int64_t HW, const float *x, float *y) {

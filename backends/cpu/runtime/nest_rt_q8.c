@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "nest_rt_q8.h"
+#include "nest_rt_threads.h"
 #include "nest_rt_q8_simd.h"
 
 int64_t nest_q8_requantize(int64_t acc, int32_t mult, int32_t shift) {
@@ -41,11 +42,26 @@ static inline int64_t finish(const nest_q8_out *o, int64_t acc, int64_t c) {
   return clamp64(o->zp + nest_q8_requantize(acc, o->mult[k], o->shift[k]), o->lo, o->hi);
 }
 
-void nest_q8_gemm(const nest_q8_gemm_desc *d, const void *a, const void *b, const int32_t *bias, void *y) {
-  const int64_t M = d->M, N = d->N, K = d->K;
+typedef struct q8_gemm_job {
+  const nest_q8_gemm_desc *d;
+  const void *a, *b;
+  const int32_t *bias;
+  void *y;
+  int64_t steps; /* output columns per unit */
+} q8_gemm_job;
+
+/* Output columns [u * steps, (u + 1) * steps) of every row. */
+static void q8_gemm_unit(void *ctx, int64_t u, void *scratch) {
+  const q8_gemm_job *job = (const q8_gemm_job *)ctx;
+  const nest_q8_gemm_desc *d = job->d;
+  const void *a = job->a, *b = job->b;
+  const int32_t *bias = job->bias;
+  void *y = job->y;
+  const int64_t M = d->M, N = d->N, K = d->K, j0 = u * job->steps, j1 = j0 + job->steps < N ? j0 + job->steps : N;
   int64_t i, j, k;
+  (void)scratch;
   for (i = 0; i < M; ++i) {
-    for (j = 0; j < N; ++j) {
+    for (j = j0; j < j1; ++j) {
       const int32_t bz = d->b_zp[j];
       int32_t acc = bias ? bias[j] : 0;
       if (d->trans_b) { /* B [N,K]: contiguous dot product */
@@ -67,6 +83,11 @@ void nest_q8_gemm(const nest_q8_gemm_desc *d, const void *a, const void *b, cons
       store_q(y, i * N + j, d->out.is_signed, finish(&d->out, acc, j));
     }
   }
+}
+
+void nest_q8_gemm(const nest_q8_gemm_desc *d, const void *a, const void *b, const int32_t *bias, void *y) {
+  q8_gemm_job j = {d, a, b, bias, y, nest_rt_steps_per_unit(d->N, 16)};
+  nest_rt_parallel(nest_rt_ceil_div(d->N, j.steps), q8_gemm_unit, &j, 0, 0);
 }
 
 /* Calls f(i, offset_a, offset_b) over a broadcast shape of up to 8 dimensions. */

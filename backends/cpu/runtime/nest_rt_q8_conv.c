@@ -17,6 +17,7 @@
 #include "nest_rt_q8.h"
 
 #include "nest_rt_q8_simd.h"
+#include "nest_rt_threads.h"
 
 #define Q8_PB 16 /* pixels per column block */
 #define Q8_MR 8  /* channels per register tile */
@@ -78,13 +79,14 @@ size_t nest_q8_conv2d_scratch_size(const nest_q8_conv2d_desc *d) {
 
 /* xi[c4][hp][wp][c%4] = u of channel c of the group, zu in the padding, 0 past Cg. Four source
  * rows are interleaved byte-wise, 16 pixels at a time with SSE2 unpacks on x86 SIMD paths. */
-static void interleave(const nest_q8_conv2d_desc *d, const q8_geom *g, const uint8_t *x, uint8_t *xi) {
+static void interleave(const nest_q8_conv2d_desc *d, const q8_geom *g, const uint8_t *x, uint8_t *xi, int64_t c40,
+                       int64_t c41) {
   const uint8_t flip = d->x_signed ? 0x80 : 0; /* q + 128 for i8 is the bit pattern xor 0x80 */
   const uint8_t zu = (uint8_t)(d->x_zp + (d->x_signed ? 128 : 0));
   const int64_t H = d->H, W = d->W, pt = d->pad_top, pl = d->pad_left, Hp = g->Hp, Wp = g->Wp, Cg = g->Cg;
   int64_t c4, h, w;
   int j;
-  for (c4 = 0; c4 < g->C4; ++c4) {
+  for (c4 = c40; c4 < c41; ++c4) {
     uint8_t *plane = xi + c4 * Hp * Wp * 4;
     uint8_t fill[4];
     const uint8_t *src[4];
@@ -126,10 +128,11 @@ static void interleave(const nest_q8_conv2d_desc *d, const q8_geom *g, const uin
 
 #ifndef NEST_Q8_VNNI
 /* col[pb][s][p % 16][4]: four bytes of xi per pixel and k step; pixels past P are zero. */
-static void im2col(const nest_q8_conv2d_desc *d, const q8_geom *g, const uint8_t *xi, uint8_t *col) {
+static void im2col(const nest_q8_conv2d_desc *d, const q8_geom *g, const uint8_t *xi, uint8_t *col, int64_t pb0,
+                   int64_t pb1) {
   const int64_t plane = g->Hp * g->Wp;
   int64_t p, c4, kh, kw;
-  for (p = 0; p < g->PB * Q8_PB; ++p) {
+  for (p = pb0 * Q8_PB; p < pb1 * Q8_PB; ++p) {
     uint32_t *dst = (uint32_t *)(col + (p / Q8_PB) * Q8_PB * g->K4) + p % Q8_PB;
     if (p >= g->P) {
       int64_t s;
@@ -149,9 +152,9 @@ static void im2col(const nest_q8_conv2d_desc *d, const q8_geom *g, const uint8_t
   }
 }
 
-static void column_sums(const q8_geom *g, const uint8_t *col, int32_t *sums) {
+static void column_sums(const q8_geom *g, const uint8_t *col, int32_t *sums, int64_t pb0, int64_t pb1) {
   int64_t pb, s, j, b;
-  for (pb = 0; pb < g->PB; ++pb)
+  for (pb = pb0; pb < pb1; ++pb)
     for (j = 0; j < Q8_PB; ++j) {
       int32_t t = 0;
       const uint8_t *c = col + pb * Q8_PB * g->K4 + j * 4;
@@ -164,11 +167,12 @@ static void column_sums(const q8_geom *g, const uint8_t *col, int32_t *sums) {
 #else
 /* im2col with one 16-lane gather per pixel block and k step; the column sums by vpdpbusd with
  * ones (only when `sums`). Pixels past P gather nothing (zero). */
-static void im2col_vnni(const nest_q8_conv2d_desc *d, const q8_geom *g, const uint8_t *xi, uint8_t *col, int32_t *sums) {
+static void im2col_vnni(const nest_q8_conv2d_desc *d, const q8_geom *g, const uint8_t *xi, uint8_t *col, int32_t *sums,
+                        int64_t pb0, int64_t pb1) {
   const int64_t plane = g->Hp * g->Wp;
   const __m512i ones = _mm512_set1_epi8(1), zero = _mm512_setzero_si512();
   int64_t pb, c4, kh, kw, j;
-  for (pb = 0; pb < g->PB; ++pb) {
+  for (pb = pb0; pb < pb1; ++pb) {
     int32_t off[Q8_PB];
     __mmask16 valid = 0;
     __m512i voff, sum = zero;
@@ -284,17 +288,18 @@ static inline __attribute__((always_inline)) void tile(const q8_geom *g, int R, 
 }
 
 static void gemm_group(const q8_geom *g, const int8_t *w, const uint8_t *col, const int32_t *corr, const int32_t *wzp,
-                       const int32_t *csum, const nest_q8_out *o, int64_t m_base, uint8_t *y) {
+                       const int32_t *csum, const nest_q8_out *o, int64_t m_base, uint8_t *y, int64_t pb0, int64_t pb1,
+                       int64_t m0, int64_t m1) {
   int64_t pb, m;
-  for (pb = 0; pb < g->PB; pb += 2) {
-    const int NV = pb + 1 < g->PB ? 2 : 1;
+  for (pb = pb0; pb < pb1; pb += 2) {
+    const int NV = pb + 1 < pb1 ? 2 : 1;
     const uint8_t *c = col + pb * Q8_PB * g->K4;
     const int64_t p0 = pb * Q8_PB;
-    for (m = 0; m + Q8_MR <= g->Mg; m += Q8_MR) {
+    for (m = m0; m + Q8_MR <= m1; m += Q8_MR) {
       if (NV == 2) tile(g, Q8_MR, 2, w + m * g->K4, c, corr + m, wzp + m, csum, o, m_base + m, p0, y + m * g->P);
       else tile(g, Q8_MR, 1, w + m * g->K4, c, corr + m, wzp + m, csum, o, m_base + m, p0, y + m * g->P);
     }
-    for (; m < g->Mg; ++m) {
+    for (; m < m1; ++m) {
       if (NV == 2) tile(g, 1, 2, w + m * g->K4, c, corr + m, wzp + m, csum, o, m_base + m, p0, y + m * g->P);
       else tile(g, 1, 1, w + m * g->K4, c, corr + m, wzp + m, csum, o, m_base + m, p0, y + m * g->P);
     }
@@ -303,16 +308,17 @@ static void gemm_group(const q8_geom *g, const int8_t *w, const uint8_t *col, co
 #elif defined(NEST_Q8_AVX2)
 /* One channel x 16 pixels: four accumulators of 4 pixels x 2 partial sums (k pairs) each. */
 static void gemm_group(const q8_geom *g, const int8_t *w, const uint8_t *col, const int32_t *corr, const int32_t *wzp,
-                       const int32_t *csum, const nest_q8_out *o, int64_t m_base, uint8_t *y) {
+                       const int32_t *csum, const nest_q8_out *o, int64_t m_base, uint8_t *y, int64_t pb0, int64_t pb1,
+                       int64_t m0, int64_t m1) {
   enum { R = 4 };
   int32_t acc[Q8_PB];
   int64_t pb, m, s, j;
   int r;
-  for (pb = 0; pb < g->PB; ++pb) {
+  for (pb = pb0; pb < pb1; ++pb) {
     const uint8_t *c = col + pb * Q8_PB * g->K4;
     const int64_t p0 = pb * Q8_PB, n = g->P - p0 < Q8_PB ? g->P - p0 : Q8_PB;
-    for (m = 0; m < g->Mg; m += R) {
-      const int rows = g->Mg - m < R ? (int)(g->Mg - m) : R;
+    for (m = m0; m < m1; m += R) {
+      const int rows = m1 - m < R ? (int)(m1 - m) : R;
       __m256i a[R][4];
       for (r = 0; r < R; ++r)
         for (j = 0; j < 4; ++j) a[r][j] = _mm256_setzero_si256();
@@ -347,13 +353,14 @@ static void gemm_group(const q8_geom *g, const int8_t *w, const uint8_t *col, co
 }
 #else
 static void gemm_group(const q8_geom *g, const int8_t *w, const uint8_t *col, const int32_t *corr, const int32_t *wzp,
-                       const int32_t *csum, const nest_q8_out *o, int64_t m_base, uint8_t *y) {
+                       const int32_t *csum, const nest_q8_out *o, int64_t m_base, uint8_t *y, int64_t pb0, int64_t pb1,
+                       int64_t m0, int64_t m1) {
   int32_t acc[Q8_PB];
   int64_t pb, m, s, j, b;
-  for (pb = 0; pb < g->PB; ++pb) {
+  for (pb = pb0; pb < pb1; ++pb) {
     const uint8_t *c = col + pb * Q8_PB * g->K4;
     const int64_t p0 = pb * Q8_PB, n = g->P - p0 < Q8_PB ? g->P - p0 : Q8_PB;
-    for (m = 0; m < g->Mg; ++m) {
+    for (m = m0; m < m1; ++m) {
       const int8_t *wr = w + m * g->K4;
       for (j = 0; j < Q8_PB; ++j) acc[j] = 0;
       for (s = 0; s < g->KS; ++s)
@@ -366,28 +373,106 @@ static void gemm_group(const q8_geom *g, const int8_t *w, const uint8_t *col, co
 }
 #endif
 
-void nest_q8_conv2d(const nest_q8_conv2d_desc *d, const void *x, const void *packed, void *y, void *scratch) {
-  const q8_geom g = geom(d);
-  const int8_t *pw = (const int8_t *)packed;
-  const int32_t *corr = (const int32_t *)((const uint8_t *)packed + align64((size_t)(d->M * g.K4)));
-  uint8_t *xi = (uint8_t *)scratch;
-  uint8_t *col = xi + xi_bytes(&g);
-  int32_t *csum = (int32_t *)(col + col_bytes(&g));
-  int any_wzp = 0;
-  int64_t n, grp, m;
-  for (m = 0; m < d->M; ++m) any_wzp |= d->w_zp[m] != 0;
-  for (n = 0; n < d->N; ++n)
-    for (grp = 0; grp < d->group; ++grp) {
-      const uint8_t *xg = (const uint8_t *)x + (n * d->C + grp * g.Cg) * d->H * d->W;
-      uint8_t *yg = (uint8_t *)y + (n * d->M + grp * g.Mg) * g.P;
-      interleave(d, &g, xg, xi);
+/* One group of one image in three phases, each spread over the threads: interleave (units of
+ * channel fours), im2col (units of pixel blocks), GEMM (units of pixel-block pairs x channel tiles). */
+typedef struct q8_job {
+  const nest_q8_conv2d_desc *d;
+  q8_geom g;
+  const uint8_t *xg;
+  const int8_t *w;
+  const int32_t *corr, *wzp, *csum;
+  uint8_t *xi, *col, *yg;
+  int32_t *sums; /* column sums to compute, or NULL */
+  int64_t m_base, c4_steps, pb_steps, pair_steps, m_steps, m_chunks;
+} q8_job;
+
+static int64_t clamp_end(int64_t a, int64_t n) { return a < n ? a : n; }
+
+static void interleave_unit(void *ctx, int64_t u, void *scratch) {
+  const q8_job *j = (const q8_job *)ctx;
+  (void)scratch;
+  interleave(j->d, &j->g, j->xg, j->xi, u * j->c4_steps, clamp_end((u + 1) * j->c4_steps, j->g.C4));
+}
+
+static void im2col_unit(void *ctx, int64_t u, void *scratch) {
+  const q8_job *j = (const q8_job *)ctx;
+  const int64_t pb0 = u * j->pb_steps, pb1 = clamp_end(pb0 + j->pb_steps, j->g.PB);
+  (void)scratch;
 #ifdef NEST_Q8_VNNI
-      im2col_vnni(d, &g, xi, col, any_wzp ? csum : NULL);
+  im2col_vnni(j->d, &j->g, j->xi, j->col, j->sums, pb0, pb1);
 #else
-      im2col(d, &g, xi, col);
-      if (any_wzp) column_sums(&g, col, csum);
+  im2col(j->d, &j->g, j->xi, j->col, pb0, pb1);
+  if (j->sums) column_sums(&j->g, j->col, j->sums, pb0, pb1);
 #endif
-      gemm_group(&g, pw + grp * g.Mg * g.K4, col, corr + grp * g.Mg, d->w_zp + grp * g.Mg, any_wzp ? csum : NULL,
-                 &d->out, grp * g.Mg, yg);
-    }
+}
+
+static void gemm_unit(void *ctx, int64_t u, void *scratch) {
+  const q8_job *j = (const q8_job *)ctx;
+  const int64_t mc = u % j->m_chunks, pb0 = u / j->m_chunks * j->pair_steps * 2;
+  (void)scratch;
+  gemm_group(&j->g, j->w, j->col, j->corr, j->wzp, j->csum, &j->d->out, j->m_base, j->yg, pb0,
+             clamp_end(pb0 + j->pair_steps * 2, j->g.PB), mc * j->m_steps, clamp_end((mc + 1) * j->m_steps, j->g.Mg));
+}
+
+static void conv_group(const nest_q8_conv2d_desc *d, const q8_geom *g, int any_wzp, const void *x, const void *packed,
+                       void *y, void *scratch, int64_t n, int64_t grp) {
+  const int8_t *pw = (const int8_t *)packed;
+  const int32_t *corr = (const int32_t *)((const uint8_t *)packed + align64((size_t)(d->M * g->K4)));
+  uint8_t *xi = (uint8_t *)scratch, *col = xi + xi_bytes(g);
+  int32_t *csum = (int32_t *)(col + col_bytes(g));
+  const int64_t pairs = (g->PB + 1) / 2, threads = nest_get_threads();
+  q8_job j;
+  j.d = d;
+  j.g = *g;
+  j.xg = (const uint8_t *)x + (n * d->C + grp * g->Cg) * d->H * d->W;
+  j.yg = (uint8_t *)y + (n * d->M + grp * g->Mg) * g->P;
+  j.w = pw + grp * g->Mg * g->K4;
+  j.corr = corr + grp * g->Mg;
+  j.wzp = d->w_zp + grp * g->Mg;
+  j.sums = any_wzp ? csum : NULL;
+  j.csum = j.sums;
+  j.xi = xi;
+  j.col = col;
+  j.m_base = grp * g->Mg;
+  j.c4_steps = nest_rt_steps_per_unit(g->C4, 1);
+  j.pb_steps = nest_rt_steps_per_unit(g->PB, 1);
+  j.pair_steps = nest_rt_steps_per_unit(pairs, 1);
+  j.m_steps = g->Mg;
+  if (threads > 1 && pairs < 4 * threads) /* few pixels: split the channels too, in whole tiles */
+    j.m_steps = nest_rt_ceil_div(nest_rt_ceil_div(g->Mg, nest_rt_ceil_div(4 * threads, pairs)), Q8_MR) * Q8_MR;
+  j.m_chunks = nest_rt_ceil_div(g->Mg, j.m_steps);
+  nest_rt_parallel(nest_rt_ceil_div(g->C4, j.c4_steps), interleave_unit, &j, 0, 0);
+  nest_rt_parallel(nest_rt_ceil_div(g->PB, j.pb_steps), im2col_unit, &j, 0, 0);
+  nest_rt_parallel(nest_rt_ceil_div(pairs, j.pair_steps) * j.m_chunks, gemm_unit, &j, 0, 0);
+}
+
+/* Many groups (depthwise, grouped) or images: whole groups are the units, each on its thread's scratch. */
+typedef struct q8_groups_job {
+  const nest_q8_conv2d_desc *d;
+  q8_geom g;
+  int any_wzp;
+  const void *x, *packed;
+  void *y;
+} q8_groups_job;
+
+static void group_unit(void *ctx, int64_t u, void *scratch) {
+  const q8_groups_job *j = (const q8_groups_job *)ctx;
+  conv_group(j->d, &j->g, j->any_wzp, j->x, j->packed, j->y, scratch, u / j->d->group, u % j->d->group);
+}
+
+void nest_q8_conv2d(const nest_q8_conv2d_desc *d, const void *x, const void *packed, void *y, void *scratch) {
+  q8_groups_job j;
+  int64_t m, u;
+  j.d = d;
+  j.g = geom(d);
+  j.any_wzp = 0;
+  j.x = x;
+  j.packed = packed;
+  j.y = y;
+  for (m = 0; m < d->M; ++m) j.any_wzp |= d->w_zp[m] != 0;
+  if (d->N * d->group >= 4 * (int64_t)nest_get_threads()) {
+    nest_rt_parallel(d->N * d->group, group_unit, &j, scratch, nest_q8_conv2d_scratch_size(d));
+    return;
+  }
+  for (u = 0; u < d->N * d->group; ++u) group_unit(&j, u, scratch);
 }

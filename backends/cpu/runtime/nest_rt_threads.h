@@ -1,0 +1,30 @@
+/* Internals of the runtime's thread pool (nest_rt_threads.c): how a kernel spreads its work.
+ *
+ * A kernel cuts its output into `units` that write disjoint elements and whose arithmetic does
+ * not depend on which thread runs them (same tiles, same reduction order), so results are
+ * identical for any thread count. nest_rt_parallel runs the units on the calling thread and the
+ * pool's workers, taking them one at a time from a shared counter. The calling thread passes its
+ * own scratch (from the activations arena); each worker gets a private buffer of the size given
+ * to nest_set_threads. A kernel whose per-thread scratch is larger than that, a call made while
+ * another parallel call runs (hetero bundles run segments side by side), or a pool of one thread
+ * runs all units on the calling thread, in order. */
+#ifndef NEST_RT_THREADS_H
+#define NEST_RT_THREADS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nest_runtime.h"
+
+/* unit in [0, units); scratch: this thread's scratch buffer (64-byte aligned). */
+typedef void (*nest_rt_task)(void *ctx, int64_t unit, void *scratch);
+
+void nest_rt_parallel(int64_t units, nest_rt_task task, void *ctx, void *scratch, size_t scratch_need);
+
+/* Units for a loop of `n` equal steps: about four per thread, so that uneven thread speeds even
+ * out, but never fewer than `min_steps` steps per unit. Returns steps per unit (>= 1). */
+static inline int64_t nest_rt_ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+int64_t nest_rt_steps_per_unit(int64_t n, int64_t min_steps);
+
+#endif /* NEST_RT_THREADS_H */
