@@ -55,6 +55,9 @@ class Runner {
   // What the runs so far measured, as lines for people (the NPU: cycles per node, then a total
   // line); empty for backends that measure nothing.
   virtual std::vector<std::string> statistics() const { return {}; }
+  // Threads the following runs use (the CPU backend's kernels; results are identical for every
+  // count). False when this runner runs on one thread only and `threads` is not 1.
+  virtual bool setThreads(int threads) { return threads == 1; }
 };
 
 struct UnsupportedNode;  // passes/lowering/lower_to_lir.h

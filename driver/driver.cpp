@@ -182,23 +182,36 @@ Compiled compileGraph(const Graph& graph, const std::string& backend, const Comp
   return c;
 }
 
-std::vector<Tensor> run(const Compiled& compiled, const std::vector<Tensor>& inputs, std::vector<std::string>* statistics) {
+namespace {
+
+std::unique_ptr<Runner> loadWithThreads(const Compiled& compiled, int threads) {
   std::unique_ptr<Runner> runner = compiled.backend->load(*compiled.artifact);
+  if (!runner->setThreads(threads))
+    failBadInput("the " + compiled.backend->name() + " backend runs on one thread; --threads " + std::to_string(threads) +
+                 " applies to the cpu and hetero backends (1 to 256)");
+  return runner;
+}
+
+}  // namespace
+
+std::vector<Tensor> run(const Compiled& compiled, const std::vector<Tensor>& inputs, std::vector<std::string>* statistics,
+                        int threads) {
+  std::unique_ptr<Runner> runner = loadWithThreads(compiled, threads);
   std::vector<Tensor> outputs = runInSlices(*compiled.artifact->graph, inputs,
                                             [&](const std::vector<Tensor>& slice) { return runner->run(slice); });
   if (statistics) *statistics = runner->statistics();
   return outputs;
 }
 
-GraphRunner graphRunner(const std::string& backend, const std::string& level) {
+GraphRunner graphRunner(const std::string& backend, const std::string& level, int threads) {
   const Backend* b = &findBackend(backend);
   const Pipeline pipeline = namedPipeline(level);
-  return [b, pipeline](const Graph& g, const std::vector<Tensor>& inputs) {
+  return [b, pipeline, threads](const Graph& g, const std::vector<Tensor>& inputs) {
     Graph keyed = g;
     assignStableKeys(keyed);
     PipelineRun optimized = runPipeline(keyed, pipeline);
     const Compiled compiled = compileGraph(optimized.result(), b->name(), CompileRequest{});
-    return b->load(*compiled.artifact)->run(inputs);
+    return loadWithThreads(compiled, threads)->run(inputs);
   };
 }
 

@@ -77,12 +77,14 @@ Compiled compileGraph(const Graph& graph, const std::string& backend, const Comp
 
 // Loads the artifact and runs it; inputs whose leading dimension is k times the model's run in
 // k slices (runInSlices).
-// `statistics` receives what the runner measured (Runner::statistics), when given.
+// `statistics` receives what the runner measured (Runner::statistics), when given. `threads`:
+// threads of the CPU kernels (cpu and hetero); BadInput when the backend runs on one thread only.
 std::vector<Tensor> run(const Compiled& compiled, const std::vector<Tensor>& inputs,
-                        std::vector<std::string>* statistics = nullptr);
+                        std::vector<std::string>* statistics = nullptr, int threads = 1);
 
 // For ONNX test folders (onnx_test_case.h): gives each imported graph the pipeline `level`, then
-// compiles and runs it on `backend` (BadInput naming the valid backends when unknown).
-GraphRunner graphRunner(const std::string& backend, const std::string& level = "O1");
+// compiles and runs it on `backend` (BadInput naming the valid backends when unknown), on
+// `threads` threads as `run` does.
+GraphRunner graphRunner(const std::string& backend, const std::string& level = "O1", int threads = 1);
 
 }  // namespace nest::driver

@@ -1,8 +1,9 @@
 // The low-level IR and the CPU backend: lowering, in-place execution, views, memory planning and
 // the verifier on hand-written graphs; every ONNX conformance test on the CPU backend (outputs
 // match their references, unsupported ones exactly as listed in tests/cpu_backend_unsupported.txt);
-// mnist-8 and the seven seed models; a bundle built with its own Makefile and run; the same bundle
-// cross-compiled for aarch64 and run under qemu-user.
+// mnist-8 and the seven seed models; every conformance test and seed model also on 2 and 4
+// threads, with the 1-thread bytes; a bundle built with its own Makefile and run (on 3 threads
+// too); the same bundle cross-compiled for aarch64 and run under qemu-user.
 #include <QProcess>
 #include <QRegularExpression>
 
@@ -16,6 +17,7 @@
 #include "backends/interpreter/interpreter.h"
 #include "backends/onnx_test_case.h"
 #include "core/model_loader.h"
+#include "core/node_keys.h"
 #include "core/npy.h"
 #include "core/onnx_tensor.h"
 #include "passes/lowering/lir_passes.h"
@@ -80,6 +82,24 @@ void writeMnistBundle(const fs::path& dir) {
 
 // Runs DIR/run (through `launcher` when given) on mnist-8's first data set and checks the output
 // against the reference and the --repeat line.
+// The CPU backend after the -O1 pipeline, like driver::graphRunner("cpu", "O1"), that also runs
+// every graph on 2 and 4 threads and throws unless their outputs are the 1-thread bytes.
+GraphRunner cpuRunnerSameOnAnyThreads() {
+  return [](const Graph& g, const std::vector<Tensor>& inputs) {
+    Graph keyed = g;
+    assignStableKeys(keyed);
+    const driver::Compiled c = driver::compileGraph(runPipeline(keyed, namedPipeline("O1")).result(), "cpu", CompileRequest{});
+    std::vector<Tensor> one = driver::run(c, inputs, nullptr, 1);
+    for (int threads : {2, 4}) {
+      std::vector<Tensor> other = driver::run(c, inputs, nullptr, threads);
+      for (size_t k = 0; k < one.size(); ++k)
+        if (!other.at(k).sameBytes(one[k]))
+          failInternal("output " + std::to_string(k) + " on " + std::to_string(threads) + " threads differs from 1 thread");
+    }
+    return one;
+  };
+}
+
 void checkMnistRun(const fs::path& dir, const QStringList& launcher) {
   const fs::path data = testing::testdata() / "models" / "mnist-8" / "test_data_set_0";
   // The input by name, as .npy (the other form, positional .pb, is covered by --input order below).
@@ -100,9 +120,9 @@ void checkMnistRun(const fs::path& dir, const QStringList& launcher) {
   Tensor got = readNpy(out / "output_0.npy");
   std::optional<std::string> diff = compareTensors(expected, got);
   NEST_VERIFY(!diff, "bundle output differs from the reference: " + diff.value_or(""));
-  // Positional .pb input gives the same bytes.
+  // Positional .pb input gives the same bytes, on 3 threads too.
   QStringList args2 = launcher;
-  args2 << q(dir / "run") << "--input" << q(data / "input_0.pb") << "--output-dir" << q(dir / "out2");
+  args2 << q(dir / "run") << "--input" << q(data / "input_0.pb") << "--output-dir" << q(dir / "out2") << "--threads" << "3";
   const QString program2 = args2.takeFirst();
   ProcessResult r2 = runProcess(program2, args2);
   NEST_VERIFY(r2.code == 0, "run with a .pb input failed: " + r2.out);
@@ -301,7 +321,7 @@ class CpuBackendTest : public QObject {
     QVERIFY(!unsupported.empty());
     int total = 0, passed = 0;
     std::string unexpected;
-    for (const TestCaseResult& r : testing::runConformanceSuites(driver::graphRunner("cpu", "O1"))) {
+    for (const TestCaseResult& r : testing::runConformanceSuites(cpuRunnerSameOnAnyThreads())) {
       ++total;
       if (r.passed) ++passed;
       const bool failsInInterpreter = interpreterFailures.count(r.name) != 0;
@@ -343,7 +363,7 @@ class CpuBackendTest : public QObject {
   // The same check and tolerance as the interpreter's (test_seed_models): torch's outputs.
   void seedModelsMatchTorch() {
     QFETCH(QString, model);
-    TestCaseResult r = runOnnxTestCase(testing::seedModels() / model.toStdString(), driver::graphRunner("cpu", "O1"));
+    TestCaseResult r = runOnnxTestCase(testing::seedModels() / model.toStdString(), cpuRunnerSameOnAnyThreads());
     NEST_VERIFY(r.passed, r.message);
   }
 

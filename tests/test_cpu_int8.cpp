@@ -5,8 +5,8 @@
 // symmetric, i8 symmetric per tensor), bit for bit, with the runtime's SIMD path and its portable
 // path (-DNEST_NO_SIMD) and its AVX2 path (-mno-avx512f); quantized mnist-8 (profiled on 500 MNIST images) and the seed models
 // ResNet-18, SqueezeNet and MobileNetV2 (per channel) compiled and run with outputs identical to
-// the interpreter's; nestc compile / run with --profile; unsupported quantized forms named before code
-// generation.
+// the interpreter's, on 1, 2 and 4 threads; nestc compile / run with --profile; unsupported quantized
+// forms named before code generation.
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -141,11 +141,17 @@ int integerNodes(const Graph& g) {
   return n;
 }
 
-// "" when every output of the CPU run equals the interpreter's bit for bit, else the first difference.
+// "" when every output of the CPU run equals the interpreter's bit for bit, on 1 thread and on 2
+// and 4, else the first difference.
 std::string compareExact(const Graph& q, const std::vector<Tensor>& inputs) {
   std::vector<Tensor> want = Interpreter(q).run(inputs);
   std::vector<Tensor> got = cpu::runOnCpu(q, inputs);
   if (want.size() != got.size()) return "output count differs";
+  for (int threads : {2, 4}) {
+    std::vector<Tensor> other = cpu::runOnCpu(q, inputs, threads);
+    for (size_t k = 0; k < got.size(); ++k)
+      if (!other.at(k).sameBytes(got[k])) return "output " + std::to_string(k) + " on " + std::to_string(threads) + " threads differs";
+  }
   for (size_t k = 0; k < want.size(); ++k) {
     if (want[k].type() != got[k].type()) return "output " + std::to_string(k) + ": type " + typeToString(got[k].type());
     if (want[k].byteSize() != got[k].byteSize()) return "output size differs";

@@ -92,4 +92,14 @@ int64_t countOption(const ParsedArgs& args, const std::string& opt, int64_t def,
   return v;
 }
 
+int threadsOption(const ParsedArgs& args) {
+  const int64_t n = countOption(args, "--threads", 1, 1);
+  if (n > 256) failBadInput("--threads takes 1 to 256 threads, not " + std::to_string(n));
+  return static_cast<int>(n);
+}
+
+OptionSpec threadsOptionSpec() {
+  return {"--threads", "N", "threads of the CPU kernels, cpu and hetero backends (default 1; outputs are identical for every N)"};
+}
+
 }  // namespace nest::cli

@@ -39,5 +39,9 @@ std::string helpText(const CommandSpec& spec);
 // A count option (--skip, --limit, --bins, ...): an integer >= minimum, `def` when absent;
 // BadInput naming the option otherwise.
 int64_t countOption(const ParsedArgs& args, const std::string& opt, int64_t def, int64_t minimum);
+// --threads N: the CPU kernels' threads, 1 to 256 (1 when absent); BadInput otherwise.
+int threadsOption(const ParsedArgs& args);
+// Its help line.
+OptionSpec threadsOptionSpec();
 
 }  // namespace nest::cli

@@ -20,6 +20,7 @@ int run(const ParsedArgs& args) {
   std::string format = args.get("--format", "pb");
   if (format != "pb" && format != "npy") failBadInput("--format must be pb or npy, not '" + format + "'");
   if (!args.has("--output-dir")) failBadInput("--output-dir DIR is required");
+  const int threads = threadsOption(args);
   driver::Job job = jobFrom(args, Quantize::IfRequested);
   applyTarget(job, args, "--backend", "interpreter");
   job.inputFiles = args.all("--input");
@@ -30,7 +31,7 @@ int run(const ParsedArgs& args) {
   for (const std::string& line : compiled.artifact->placement()) std::cout << line << "\n";
   auto start = std::chrono::steady_clock::now();
   std::vector<std::string> statistics;
-  std::vector<Tensor> outputs = driver::run(compiled, prepared.inputs, &statistics);
+  std::vector<Tensor> outputs = driver::run(compiled, prepared.inputs, &statistics, threads);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   fs::path dir = args.get("--output-dir");
   fs::create_directories(dir);
@@ -57,6 +58,7 @@ Command runCommand() {
       {"--format", "pb|npy", "output file format (default pb)"},
       {"--backend", "NAME", "backend that runs the model: " + backendNameList() + ", or hetero with --devices (default interpreter; `nestc backends`)"},
       {"--stats", "", "print what the backend measured (npu: cycles, utilization and DRAM bytes per node, then a total)"},
+      threadsOptionSpec(),
       inputShapeOption()};
   for (const OptionSpec& o : targetOptions()) options.push_back(o);
   for (const OptionSpec& o : quantOptions(false)) options.push_back(o);
@@ -73,7 +75,8 @@ Command runCommand() {
            "pipeline (-O0 / -O2 to change it) on every backend, so all backends run the same graph.\n"
            "--backend npu runs the simulated NPU (docs/npu-isa.md): quantize with --profile and\n"
            "--schema symmetric_power2; nodes the NPU cannot run fall back to the CPU, and the command\n"
-           "prints which nodes ran where. Example:\n"
+           "prints which nodes ran where. --threads N spreads the CPU kernels (cpu and hetero) over N\n"
+           "threads; the outputs are the same bytes for every N. Example:\n"
            "  nestc run m.onnx --profile m.yaml --schema symmetric_power2 --backend npu --stats \\\n"
            "    --input x.npy --output-dir out",
            options, 1, 1},

@@ -29,7 +29,8 @@ int testData(const ParsedArgs& args) {
   const int levels = args.has("-O0") + args.has("-O1") + args.has("-O2");
   if (levels > 1) failBadInput("give one of -O0, -O1, -O2");
   GraphRunner runner =
-      driver::graphRunner(args.get("--backend", "interpreter"), args.has("-O0") ? "O0" : args.has("-O2") ? "O2" : "O1");
+      driver::graphRunner(args.get("--backend", "interpreter"), args.has("-O0") ? "O0" : args.has("-O2") ? "O2" : "O1",
+                          threadsOption(args));
   Tolerance tol;
   tol.rtol = toleranceOption(args, "--rtol", tol.rtol);
   tol.atol = toleranceOption(args, "--atol", tol.atol);
@@ -54,7 +55,7 @@ int testData(const ParsedArgs& args) {
 }  // namespace
 
 Command testDataCommand() {
-  return {{"test-data", "DIR... [--backend NAME] [--rtol R] [--atol A]",
+  return {{"test-data", "DIR... [--backend NAME] [--rtol R] [--atol A] [--threads N]",
            "run ONNX test-case folders and compare with their reference outputs",
            "Each DIR is a test case (model.onnx + test_data_set_*/input_K.pb, output_K.pb) or a folder\n"
            "of test cases. Prints one line per test and a closing `N passed, N failed` line; exits 1\n"
@@ -66,7 +67,8 @@ Command testDataCommand() {
             {"-O1", "", "standard graph optimizations first (default)"},
             {"-O2", "", "-O1 plus layout optimizations"},
             {"--rtol", "R", "relative tolerance (default 1e-3)"},
-            {"--atol", "A", "absolute tolerance (default 1e-7)"}},
+            {"--atol", "A", "absolute tolerance (default 1e-7)"},
+            threadsOptionSpec()},
            1, -1},
           testData};
 }

@@ -29,7 +29,7 @@ std::string makefile(const std::string& name) {
          "#   make                 native build (-O3 -march=native)\n"
          "#   make CC=aarch64-linux-gnu-gcc CFLAGS=-O2   cross build\n"
          "CFLAGS ?= -O3 -march=native\n"
-         "LDLIBS += -lm\n"
+         "LDLIBS += -lm -pthread\n"
          "OBJS = " + objs + "\n\n"
          "run: $(OBJS)\n\t$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)\n\n"
          "%.o: %.c *.h\n\t$(CC) $(CFLAGS) -c -o $@ $<\n\n"
@@ -51,6 +51,7 @@ std::string cmakeLists(const std::string& name) {
          "  target_compile_options(" + name + " PUBLIC -march=native)\nendif()\n"
          "target_include_directories(" + name + " PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})\n"
          "find_library(M_LIB m)\nif(M_LIB)\n  target_link_libraries(" + name + " PUBLIC ${M_LIB})\nendif()\n"
+         "find_package(Threads REQUIRED)\ntarget_link_libraries(" + name + " PUBLIC Threads::Threads)\n"
          "add_executable(run main.c)\ntarget_link_libraries(run PRIVATE " + name + ")\n";
 }
 

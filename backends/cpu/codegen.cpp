@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "backends/cpu/bundle_writer.h"
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/kernel_descs.h"
 #include "backends/cpu/quant_kernels.h"
@@ -570,6 +571,8 @@ class CodeGen {
     s += "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n\n";
     s += "#include \"" + m_.name + ".h\"\n#include \"nest_runtime.h\"\n#include \"nest_rt_misc.h\"\n#include \"nest_rt_q8.h\"\n\n";
     s += tensorTables();
+    s += "int " + m_.name + "_set_threads(int threads) { return nest_set_threads(threads, " + upperName(m_.name) +
+         "_THREAD_SCRATCH_SIZE); }\n\n";
     s += data_ + "\n" + body_;
     m_.source = std::move(s);
   }
@@ -598,6 +601,13 @@ class CodeGen {
     return s + "};\n\n";
   }
 
+  size_t largestScratch() const {
+    size_t most = 0;
+    for (const Instr& i : f_.instrs)
+      if (i.scratch >= 0) most = std::max(most, f_.buffer(i.scratch).bytes());
+    return most;
+  }
+
   void writeHeader() {
     std::string up;
     for (char c : m_.name) up += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -615,13 +625,19 @@ class CodeGen {
     h += "#define " + up + "_MUTABLE_SIZE " + std::to_string(f_.mutableBytes) + "u\n";
     h += "#define " + up + "_ACTIVATIONS_SIZE " + std::to_string(f_.activationBytes) + "u\n";
     h += "#define " + up + "_NUM_INPUTS " + std::to_string(f_.inputs.size()) + "\n";
-    h += "#define " + up + "_NUM_OUTPUTS " + std::to_string(f_.outputs.size()) + "\n\n";
+    h += "#define " + up + "_NUM_OUTPUTS " + std::to_string(f_.outputs.size()) + "\n";
+    h += "/* Scratch each worker thread gets: the largest scratch buffer of any kernel. */\n";
+    h += "#define " + up + "_THREAD_SCRATCH_SIZE " + std::to_string(largestScratch()) + "u\n\n";
     h += "extern const nest_bundle_tensor " + m_.name + "_inputs[];\n";
     h += "extern const nest_bundle_tensor " + m_.name + "_outputs[];\n\n";
     h += "/* Runs the model. weights: the contents of " + m_.name + ".weights.bin; mutable_vars: inputs and\n"
          " * outputs at the offsets above; activations: scratch memory. All three " + up + "_ALIGNMENT-byte\n"
          " * aligned and of the sizes above. Returns 0, or 1 when an index operand is out of range. */\n";
     h += "int " + m_.name + "(const uint8_t *weights, uint8_t *mutable_vars, uint8_t *activations);\n\n";
+    h += "/* Threads the kernels use, the calling one included (default 1; see nest_set_threads in\n"
+         " * nest_runtime.h: results are identical for every count). Call it while no model runs.\n"
+         " * Returns 0, or -1 when threads is outside [1, 256] or a thread could not start. */\n";
+    h += "int " + m_.name + "_set_threads(int threads);\n\n";
     h += "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
     m_.header = std::move(h);
   }

@@ -92,8 +92,14 @@ fs::path runtimeObjects() {
 }
 
 struct LoadedModel {
+  ~LoadedModel() {
+    if (handle) dlclose(handle);  // the runtime's destructor stops its thread pool
+  }
   void* handle = nullptr;
   int (*entry)(const uint8_t*, uint8_t*, uint8_t*) = nullptr;
+  int (*setThreads)(int) = nullptr;
+  std::mutex runMutex;  // a run and a change of its thread count never overlap
+  int threads = 1;
   lir::Function function;  // planned: buffer offsets and types
   std::vector<std::string> inputNames;
   std::shared_ptr<uint8_t> weights;
@@ -119,12 +125,14 @@ std::shared_ptr<LoadedModel> build(const CompiledModel& m) {
   // -Bsymbolic: the model calls its own kernels (-march=native), never same-named ones that the
   // host exports (nestc and nestc-workbench export their symbols for pass plugins).
   runCommand(compilerCommand() + " " + kCFlags + " -shared -Wl,-Bsymbolic -I" + quote(dir) + " -o " + quote(so) + " " +
-             quote(dir / (m.name + ".c")) + objs + " -lm");
+             quote(dir / (m.name + ".c")) + objs + " -lm -pthread");
   auto model = std::make_shared<LoadedModel>();
   model->handle = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!model->handle) failInternal(std::string("dlopen failed: ") + dlerror());
   model->entry = reinterpret_cast<int (*)(const uint8_t*, uint8_t*, uint8_t*)>(dlsym(model->handle, m.name.c_str()));
   if (!model->entry) failInternal("the compiled model has no entry function");
+  model->setThreads = reinterpret_cast<int (*)(int)>(dlsym(model->handle, (m.name + "_set_threads").c_str()));
+  if (!model->setThreads) failInternal("the compiled model has no " + m.name + "_set_threads function");
   std::error_code ec;
   fs::remove_all(dir, ec);  // the library stays mapped
   model->function = m.lir.result;
@@ -151,7 +159,7 @@ std::shared_ptr<LoadedModel> loadCached(const CompiledModel& compiled) {
   return model;
 }
 
-std::vector<Tensor> runLoaded(const LoadedModel* model, const std::vector<Tensor>& inputs) {
+std::vector<Tensor> runLoaded(LoadedModel* model, const std::vector<Tensor>& inputs, int threads) {
   const lir::Function& f = model->function;
   if (inputs.size() != f.inputs.size())
     failBadInput("the model takes " + std::to_string(f.inputs.size()) + " inputs, got " + std::to_string(inputs.size()));
@@ -163,6 +171,11 @@ std::vector<Tensor> runLoaded(const LoadedModel* model, const std::vector<Tensor
       failBadInput("input '" + model->inputNames[k] + "' must be " + typeToString(b.type) + ", got " +
                    typeToString(inputs[k].type()));
     std::memcpy(mut.get() + b.offset, inputs[k].raw(), b.bytes());
+  }
+  std::lock_guard<std::mutex> lock(model->runMutex);
+  if (threads != model->threads) {
+    if (model->setThreads(threads) != 0) failBadInput("cannot start " + std::to_string(threads) + " threads");
+    model->threads = threads;
   }
   if (model->entry(model->weights.get(), mut.get(), act.get()) != 0)
     failBadInput("the CPU bundle reported an index operand out of range");
@@ -177,10 +190,17 @@ std::vector<Tensor> runLoaded(const LoadedModel* model, const std::vector<Tensor
 class CpuRunner final : public Runner {
  public:
   explicit CpuRunner(std::shared_ptr<LoadedModel> model) : model_(std::move(model)) {}
-  std::vector<Tensor> run(const std::vector<Tensor>& inputs) override { return runLoaded(model_.get(), inputs); }
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs) override { return runLoaded(model_.get(), inputs, threads_); }
+  bool setThreads(int threads) override {
+    if (threads < 1 || threads > kMaxThreads) return false;
+    threads_ = threads;
+    return true;
+  }
 
  private:
+  static constexpr int kMaxThreads = 256;  // nest_set_threads' limit
   std::shared_ptr<LoadedModel> model_;
+  int threads_ = 1;
 };
 
 }  // namespace
@@ -189,10 +209,12 @@ std::unique_ptr<Runner> loadOnCpu(const CompiledModel& compiled) {
   return std::make_unique<CpuRunner>(loadCached(compiled));
 }
 
-std::vector<Tensor> runOnCpu(const Graph& graph, const std::vector<Tensor>& inputs) {
+std::vector<Tensor> runOnCpu(const Graph& graph, const std::vector<Tensor>& inputs, int threads) {
   CompileOptions opts;
   opts.name = kEntry;
-  return loadOnCpu(compile(graph, opts))->run(inputs);
+  std::unique_ptr<Runner> runner = loadOnCpu(compile(graph, opts));
+  if (!runner->setThreads(threads)) failBadInput("cannot run on " + std::to_string(threads) + " threads");
+  return runner->run(inputs);
 }
 
 }  // namespace nest::cpu

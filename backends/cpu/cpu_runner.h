@@ -14,7 +14,7 @@ namespace nest::cpu {
 
 std::unique_ptr<Runner> loadOnCpu(const CompiledModel& compiled);
 
-// Compiles `graph` as it is (no graph passes) and runs it once.
-std::vector<Tensor> runOnCpu(const Graph& graph, const std::vector<Tensor>& inputs);
+// Compiles `graph` as it is (no graph passes) and runs it once, on `threads` threads.
+std::vector<Tensor> runOnCpu(const Graph& graph, const std::vector<Tensor>& inputs, int threads = 1);
 
 }  // namespace nest::cpu

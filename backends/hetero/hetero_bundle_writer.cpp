@@ -130,6 +130,8 @@ class HostCodeGen {
     h += "int " + name_ + "(const uint8_t *weights, uint8_t *mutable_vars, uint8_t *activations);\n";
     h += "/* The last run's time of partition k in milliseconds: CPU parts measured, NPU parts simulated. */\n";
     h += "double " + name_ + "_partition_ms(int k);\n";
+    h += "/* Threads of the CPU partitions' kernels (nest_set_threads in nest_runtime.h; default 1). */\n";
+    h += "int " + name_ + "_set_threads(int threads);\n";
     h += "/* Prints a line per partition and the total (a parallel group counts as its slowest part). */\n";
     h += "void " + name_ + "_print_times(void);\n\n";
     h += "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
@@ -142,6 +144,8 @@ class HostCodeGen {
                     std::to_string(n) + " partition(s) in " + std::to_string(m_.stages.size()) + " stage(s). */\n";
     s += "#define _POSIX_C_SOURCE 200809L\n#include <pthread.h>\n#include <stdio.h>\n#include <string.h>\n#include <time.h>\n\n";
     s += "#include \"" + name_ + ".h\"\n";
+    if (std::any_of(m_.parts.begin(), m_.parts.end(), [](const HeteroPart& p) { return p.kind == "cpu"; }))
+      s += "#include \"nest_runtime.h\"\n";
     for (size_t k = 0; k < n; ++k) s += "#include \"" + partName(k) + ".h\"\n";
     s += "\nconst nest_bundle_tensor " + name_ + "_inputs[] = {\n";
     for (size_t k = 0; k < g_.inputs.size(); ++k)
@@ -215,6 +219,17 @@ class HostCodeGen {
            cpu::cUnsigned(g_.typeOf(g_.outputs[k]).byteSize()) + ");\n";
     s += "  return 0;\n}\n\n";
 
+    s += "int " + name_ + "_set_threads(int threads) {\n";
+    std::string largest;  // the largest worker scratch of the CPU parts
+    for (size_t k = 0; k < n; ++k)
+      if (m_.parts[k].kind == "cpu") {
+        const std::string macro = cpu::upperName(partName(k)) + "_THREAD_SCRATCH_SIZE";
+        largest += "  if (" + macro + " > scratch) scratch = " + macro + ";\n";
+      }
+    if (largest.empty())
+      s += "  return threads >= 1 && threads <= 256 ? 0 : -1; /* no CPU part: nothing runs threaded */\n}\n\n";
+    else
+      s += "  size_t scratch = 0;\n" + largest + "  return nest_set_threads(threads, scratch);\n}\n\n";
     s += "double " + name_ + "_partition_ms(int k) { return k >= 0 && k < " + std::to_string(n) + " ? part_ms[k] : 0.0; }\n\n";
     s += "void " + name_ + "_print_times(void) {\n  double total = 0, stage;\n";
     for (size_t k = 0; k < n; ++k) {

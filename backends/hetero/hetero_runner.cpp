@@ -27,6 +27,13 @@ class HeteroRunner final : public Runner {
     for (const HeteroPart& part : model.parts) runners_.push_back(part.backend->load(*part.artifact));
   }
 
+  // Every part that can use threads (the CPU ones) gets them; the simulated NPU parts run as they do.
+  bool setThreads(int threads) override {
+    for (const std::unique_ptr<Runner>& r : runners_)
+      if (!r->setThreads(threads)) r->setThreads(1);
+    return true;
+  }
+
   std::vector<Tensor> run(const std::vector<Tensor>& inputs) override {
     if (inputs.size() != graph_.inputs.size())
       failBadInput("the model takes " + std::to_string(graph_.inputs.size()) + " input(s), got " + std::to_string(inputs.size()));
