@@ -6,6 +6,8 @@
 // too); the same bundle cross-compiled for aarch64 and run under qemu-user.
 #include <QProcess>
 #include <QRegularExpression>
+#include <dlfcn.h>
+#include <malloc.h>
 
 #include <fstream>
 #include <map>
@@ -65,6 +67,13 @@ lir::LirPipelineRun lowerAndPlan(const Graph& g) {
 }
 
 // A fresh temporary folder for a bundle.
+// Threads of this process (entries of /proc/self/task).
+int threadCount() {
+  int n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
 fs::path tempDir(const std::string& stem) {
   fs::path d = fs::temp_directory_path() / ("nest-test-cpu-" + stem + "-" + std::to_string(QCoreApplication::applicationPid()));
   fs::remove_all(d);
@@ -80,8 +89,6 @@ void writeMnistBundle(const fs::path& dir) {
   cpu::writeBundle(cpu::compile(runPipeline(g, namedPipeline("O1")).result(), opts), dir);
 }
 
-// Runs DIR/run (through `launcher` when given) on mnist-8's first data set and checks the output
-// against the reference and the --repeat line.
 // The CPU backend after the -O1 pipeline, like driver::graphRunner("cpu", "O1"), that also runs
 // every graph on 2 and 4 threads and throws unless their outputs are the 1-thread bytes.
 GraphRunner cpuRunnerSameOnAnyThreads() {
@@ -100,6 +107,8 @@ GraphRunner cpuRunnerSameOnAnyThreads() {
   };
 }
 
+// Runs DIR/run (through `launcher` when given) on mnist-8's first data set and checks the output
+// against the reference and the --repeat line.
 void checkMnistRun(const fs::path& dir, const QStringList& launcher) {
   const fs::path data = testing::testdata() / "models" / "mnist-8" / "test_data_set_0";
   // The input by name, as .npy (the other form, positional .pb, is covered by --input order below).
@@ -365,6 +374,61 @@ class CpuBackendTest : public QObject {
     QFETCH(QString, model);
     TestCaseResult r = runOnnxTestCase(testing::seedModels() / model.toStdString(), cpuRunnerSameOnAnyThreads());
     NEST_VERIFY(r.passed, r.message);
+  }
+
+  // A bundle built as a shared library and loaded, run on 4 threads and unloaded 40 times: its
+  // workers start with <name>_set_threads and are gone after each dlclose, its scratch is freed
+  // (the heap does not grow from one cycle to the next), and every run gives the same bytes.
+  void threadPoolStopsWhenUnloaded() {
+    fs::path dir = tempDir("bundle-so");
+    Graph g = loadModel(testing::testdata() / "models" / "mnist-8" / "model.onnx");
+    cpu::CompileOptions opts;
+    opts.name = "mnist";
+    const cpu::CompiledModel m = cpu::compile(runPipeline(g, namedPipeline("O1")).result(), opts);
+    cpu::writeBundle(m, dir);
+    QStringList args = {"-O2", "-fPIC", "-shared", "-o", q(dir / "libmnist.so"), q(dir / "mnist.c")};
+    for (const std::string& c : cpu::runtimeCFiles()) args << q(dir / c);
+    args << "-lm" << "-pthread";
+    ProcessResult cc = runProcess("cc", args);
+    NEST_VERIFY(cc.code == 0, "cc failed: " + cc.out);
+    const lir::Function& f = m.lir.result;
+    // the bundle API wants 64-byte aligned buffers
+    auto aligned = [](size_t n) { return std::unique_ptr<uint8_t, decltype(&std::free)>(
+                                      static_cast<uint8_t*>(std::aligned_alloc(64, (n + 64) / 64 * 64)), &std::free); };
+    auto weights = aligned(f.weightBytes), act = aligned(f.activationBytes), mut = aligned(f.mutableBytes);
+    cpu::fillWeights(m, weights.get());
+    size_t workerScratch = 64;  // what <name>_THREAD_SCRATCH_SIZE says, at least the 64 bytes a worker gets
+    for (const lir::Instr& i : f.instrs)
+      if (i.scratch >= 0) workerScratch = std::max(workerScratch, f.buffer(i.scratch).bytes());
+    const Tensor input = readTensorPb(testing::testdata() / "models" / "mnist-8" / "test_data_set_0" / "input_0.pb");
+    const lir::Buffer& in = f.buffer(f.inputs.at(0)), &out = f.buffer(f.outputs.at(0));
+    const size_t outOffset = f.buffer(f.root(f.outputs[0])).offset + f.offsetInRoot(f.outputs[0]);
+    const int baseThreads = threadCount();
+    std::vector<uint8_t> first;
+    size_t heapAfterFirst = 0;
+    for (int cycle = 0; cycle < 40; ++cycle) {
+      void* lib = dlopen((dir / "libmnist.so").c_str(), RTLD_NOW | RTLD_LOCAL);
+      if (!lib) QFAIL((std::string("dlopen: ") + dlerror()).c_str());
+      auto setThreads = reinterpret_cast<int (*)(int)>(dlsym(lib, "mnist_set_threads"));
+      auto entry = reinterpret_cast<int (*)(const uint8_t*, uint8_t*, uint8_t*)>(dlsym(lib, "mnist"));
+      QVERIFY(setThreads && entry);
+      QCOMPARE(setThreads(4), 0);
+      QCOMPARE(threadCount(), baseThreads + 3);
+      std::memcpy(mut.get() + in.offset, input.raw(), in.bytes());
+      QCOMPARE(entry(weights.get(), mut.get(), act.get()), 0);
+      std::vector<uint8_t> result(mut.get() + outOffset, mut.get() + outOffset + out.bytes());
+      if (cycle == 0) first = result;
+      QVERIFY(result == first);
+      QCOMPARE(dlclose(lib), 0);
+      QCOMPARE(threadCount(), baseThreads);
+      if (cycle == 0) heapAfterFirst = mallinfo2().uordblks;
+    }
+    // leaking the 3 workers' scratch would add 3 x workerScratch bytes per cycle, 39 times
+    NEST_VERIFY(mallinfo2().uordblks < heapAfterFirst + 3 * workerScratch,
+                "the heap grew by " + std::to_string(mallinfo2().uordblks - heapAfterFirst) + " bytes over 39 cycles");
+    Tensor reference = readTensorPb(testing::testdata() / "models" / "mnist-8" / "test_data_set_0" / "output_0.pb");
+    NEST_VERIFY(!compareTensors(reference, Tensor(out.type, first.data())), "the shared library's output differs");
+    fs::remove_all(dir);
   }
 
   // nestc's bundle, built by its own Makefile, run by its own runner.
