@@ -15,6 +15,7 @@
 #include "backends/cpu/kernel_descs.h"
 #include "backends/cpu/quant_kernels.h"
 #include "core/error.h"
+#include "core/graph_stats.h"
 #include "core/ops/op_helpers.h"
 
 namespace nest::cpu {
@@ -151,11 +152,18 @@ class CodeGen {
   void run() {
     body_ += "int " + m_.name + "(const uint8_t *weights, uint8_t *mutable_vars, uint8_t *activations) {\n";
     body_ += "  (void)weights; (void)mutable_vars; (void)activations;\n";
+    body_ += "  const int prof = nest_profile_layers;\n  int64_t prof_t = prof ? nest_now_ns() : 0;\n";
+    std::set<NodeId> counted;  // a node lowered to several instructions counts its work once
     for (size_t i = 0; i < f_.instrs.size(); ++i) {
       const Instr& in = f_.instrs[i];
       if (in.isMemoryOp()) continue;
       body_ += "  /* " + std::to_string(i) + ": " + in.kernel + (in.nodeName.empty() ? "" : " '" + sanitizeComment(in.nodeName) + "'") + " */\n";
       emit(i, in);
+      const Node* node = m_.graph.findNode(in.node);
+      const int64_t macs = node && counted.insert(in.node).second ? nodeMacs(m_.graph, *node) : 0;
+      body_ += "  if (prof) nest_profile_mark(&" + m_.name + "_layer_ms[" + std::to_string(layerCount_) + "], &prof_t);\n";
+      layers_ += "  {" + cString(in.nodeName) + ", " + cString(in.kernel) + ", " + std::to_string(2 * macs) + ".0},\n";
+      layerCount_++;
     }
     body_ += "  return 0;\n}\n";
     writeSource();
@@ -166,6 +174,8 @@ class CodeGen {
   CompiledModel& m_;
   const Function& f_;
   std::string data_, body_;
+  std::string layers_;  // rows of <name>_layers[]
+  size_t layerCount_ = 0;
 
   static std::string sanitizeComment(const std::string& s) {
     std::string out;
@@ -571,6 +581,8 @@ class CodeGen {
     s += "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n\n";
     s += "#include \"" + m_.name + ".h\"\n#include \"nest_runtime.h\"\n#include \"nest_rt_misc.h\"\n#include \"nest_rt_q8.h\"\n\n";
     s += tensorTables();
+    s += "const nest_bundle_layer " + m_.name + "_layers[] = {\n" + (layers_.empty() ? "  {0}\n" : layers_) + "};\n";
+    s += "double " + m_.name + "_layer_ms[" + std::to_string(std::max<size_t>(layerCount_, 1)) + "];\n\n";
     s += "int " + m_.name + "_set_threads(int threads) { return nest_set_threads(threads, " + upperName(m_.name) +
          "_THREAD_SCRATCH_SIZE); }\n\n";
     s += data_ + "\n" + body_;
@@ -626,10 +638,17 @@ class CodeGen {
     h += "#define " + up + "_ACTIVATIONS_SIZE " + std::to_string(f_.activationBytes) + "u\n";
     h += "#define " + up + "_NUM_INPUTS " + std::to_string(f_.inputs.size()) + "\n";
     h += "#define " + up + "_NUM_OUTPUTS " + std::to_string(f_.outputs.size()) + "\n";
+    h += "#define " + up + "_NUM_LAYERS " + std::to_string(layerCount_) + "\n";
     h += "/* Scratch each worker thread gets: the largest scratch buffer of any kernel. */\n";
     h += "#define " + up + "_THREAD_SCRATCH_SIZE " + std::to_string(largestScratch()) + "u\n\n";
     h += "extern const nest_bundle_tensor " + m_.name + "_inputs[];\n";
     h += "extern const nest_bundle_tensor " + m_.name + "_outputs[];\n\n";
+    h += "#ifndef NEST_BUNDLE_LAYER_DEFINED\n#define NEST_BUNDLE_LAYER_DEFINED\n";
+    h += "/* One kernel call of the model: its graph node, kernel and arithmetic (2 x multiply-adds). */\n";
+    h += "typedef struct nest_bundle_layer {\n  const char *node;\n  const char *kernel;\n  double ops;\n} nest_bundle_layer;\n#endif\n";
+    h += "extern const nest_bundle_layer " + m_.name + "_layers[];\n";
+    h += "/* Milliseconds per layer, summed over the runs made while nest_profile_layers is set. */\n";
+    h += "extern double " + m_.name + "_layer_ms[];\n\n";
     h += "/* Runs the model. weights: the contents of " + m_.name + ".weights.bin; mutable_vars: inputs and\n"
          " * outputs at the offsets above; activations: scratch memory. All three " + up + "_ALIGNMENT-byte\n"
          " * aligned and of the sizes above. Returns 0, or 1 when an index operand is out of range. */\n";

@@ -27,6 +27,17 @@ extern "C" {
 int nest_set_threads(int threads, size_t scratch_bytes);
 int nest_get_threads(void);
 
+/* ---- Layer timing (run --profile-layers; nest_rt_profile.c) ----
+ * While nest_profile_layers is set, a bundle adds each layer's time to <name>_layer_ms[k]. The
+ * peaks are this core's measured multiply-add rates (2 operations each): float FMA, and int8
+ * multiply-adds with AVX-512 VNNI (0 when the bundle is built without it). About 10-50 ms each. */
+extern int nest_profile_layers;
+int64_t nest_now_ns(void);
+/* *slot_ms += now - *since_ns (in ms); *since_ns = now. */
+void nest_profile_mark(double *slot_ms, int64_t *since_ns);
+double nest_peak_gflops_f32(void);
+double nest_peak_gops_i8(void);
+
 /* ---- Fused activation (graph IR attributes `activation` + `activation_params`,
  *      core/ops/fused_activation.h; same arithmetic as the interpreter). ---- */
 typedef enum nest_act_kind {
