@@ -67,6 +67,16 @@ std::vector<Graph> kernelGraphs() {
     b.node("Conv", "pw", {"dw", b.weight("w2", {40, 16, 1, 1}, -0.4f, 0.4f), b.weight("b2", {40})}, conv({1, 1}));
     out.push_back(b.done({"pw"}));
   }
+  {  // rows over 64 pixels (several vector chunks): depthwise 3x3 stride 2 with pads and 5x5 stride 1
+     // (MobileNet / EfficientNet), MaxPool 3x3 stride 1 pad 1 (GoogLeNet's branch) and 3x3 stride 2 ceil mode
+    testing::GraphBuilder b("wide_rows", 5);
+    b.node("Conv", "dw2", {b.input("x", {1, 6, 9, 150}), b.weight("w", {6, 1, 3, 3}), b.weight("b", {6})},
+           conv({3, 3}, {1, 1, 0, 1}, {2, 2}, 6, {1, 1}, "Relu"));
+    b.node("Conv", "dw5", {"dw2", b.weight("w5", {6, 1, 5, 5}), b.weight("b5", {6})}, conv({5, 5}, {2, 2, 2, 2}, {1, 1}, 6));
+    b.node("MaxPool", "mp1", {"dw5"}, attrs({{"kernel_shape", Ints{3, 3}}, {"strides", Ints{1, 1}}, {"pads", Ints{1, 1, 1, 1}}}));
+    b.node("MaxPool", "mp2", {"mp1"}, attrs({{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"ceil_mode", int64_t(1)}}));
+    out.push_back(b.done({"mp2"}));
+  }
   {  // a ResNet stem: 7x7 stride 2, then MaxPool 3x3 stride 2 pad 1
     testing::GraphBuilder b("stem", 5);
     b.node("Conv", "c", {b.input("x", {1, 3, 32, 30}), b.weight("w", {16, 3, 7, 7}, -0.2f, 0.2f), b.weight("b", {16})},
@@ -183,7 +193,7 @@ void checkKernels() {
       ++cases;
     }
   }
-  QCOMPARE(cases, 24);
+  QCOMPARE(cases, 27);
 }
 
 

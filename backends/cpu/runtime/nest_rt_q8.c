@@ -6,6 +6,9 @@
 #include "nest_rt_q8.h"
 #include "nest_rt_threads.h"
 #include "nest_rt_q8_simd.h"
+#if defined(__AVX512BW__) && !defined(NEST_NO_SIMD)
+#include <immintrin.h>
+#endif
 
 int64_t nest_q8_requantize(int64_t acc, int32_t mult, int32_t shift) {
   const int64_t p = acc * (int64_t)mult; /* |acc| < 2^31, mult < 2^31: fits */
@@ -272,7 +275,7 @@ static inline void max_into(uint8_t *best, const uint8_t *row, int64_t n, int64_
  * An empty window gives the element type's lowest value (padding never wins). Output columns
  * whose window lies inside the row are done a row of taps at a time (vectorized), the edges one
  * window at a time. */
-void nest_q8_maxpool2d(const nest_q8_pool2d_desc *d, const void *x, void *y) {
+static void maxpool_planes(const nest_q8_pool2d_desc *d, const void *x, void *y, int64_t nc0, int64_t nc1) {
   const uint8_t flip = d->is_signed ? 0x80 : 0;
   const int64_t sw_ = d->stride_w, dw = d->dilation_w;
   /* interior columns: ow*sw - pad_left >= 0 and ow*sw - pad_left + (KW-1)*dw < W */
@@ -281,7 +284,7 @@ void nest_q8_maxpool2d(const nest_q8_pool2d_desc *d, const void *x, void *y) {
   ow_hi = ow_hi < 0 ? 0 : ow_hi / sw_ + 1;
   if (ow_hi > d->OW) ow_hi = d->OW;
   if (ow_lo > ow_hi) ow_lo = ow_hi;
-  for (plane = 0; plane < d->N * d->C; ++plane) {
+  for (plane = nc0; plane < nc1; ++plane) {
     const uint8_t *xp = (const uint8_t *)x + plane * d->H * d->W;
     uint8_t *yp = (uint8_t *)y + plane * d->OH * d->OW;
     for (oh = 0; oh < d->OH; ++oh) {
@@ -320,6 +323,77 @@ void nest_q8_maxpool2d(const nest_q8_pool2d_desc *d, const void *x, void *y) {
       }
     }
   }
+}
+
+#if defined(__AVX512BW__) && !defined(NEST_NO_SIMD)
+/* Byte lanes [lo, hi) of 64 starting at input column base that lie inside [0, W). */
+static inline __mmask64 bytes_inside(int64_t base, int64_t W) {
+  const int64_t lo = base < 0 ? -base : 0, hi = W - base < 64 ? W - base : 64;
+  if (lo >= hi) return 0;
+  return (hi >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << hi) - 1)) & ~(((__mmask64)1 << lo) - 1);
+}
+
+/* The same max pool, 64 output columns (stride 1) or 32 (stride 2: the even bytes of 64) per
+ * step with masked loads: lanes outside the row read 0, the lowest value after the i8 flip. */
+static void maxpool_avx512(const nest_q8_pool2d_desc *d, const void *x, void *y, int64_t nc0, int64_t nc1) {
+  const int64_t W = d->W, OW = d->OW, sw = d->stride_w, per = sw == 1 ? 64 : 32;
+  const __m512i flip = _mm512_set1_epi8((char)(d->is_signed ? 0x80 : 0));
+  int64_t plane, oh, ow0, kh, kw;
+  for (plane = nc0; plane < nc1; ++plane) {
+    const uint8_t *xp = (const uint8_t *)x + plane * d->H * W;
+    uint8_t *yp = (uint8_t *)y + plane * d->OH * OW;
+    for (oh = 0; oh < d->OH; ++oh)
+      for (ow0 = 0; ow0 < OW; ow0 += per) {
+        const int64_t n = OW - ow0 < per ? OW - ow0 : per;
+        __m512i best = _mm512_setzero_si512();
+        for (kh = 0; kh < d->KH; ++kh) {
+          const int64_t ih = oh * d->stride_h - d->pad_top + kh * d->dilation_h;
+          if (ih < 0 || ih >= d->H) continue;
+          for (kw = 0; kw < d->KW; ++kw) {
+            const int64_t base = ow0 * sw - d->pad_left + kw * d->dilation_w;
+            const __mmask64 m = bytes_inside(base, W);
+            const __m512i v = _mm512_maskz_loadu_epi8(m, xp + ih * W + base);
+            best = _mm512_max_epu8(best, _mm512_maskz_mov_epi8(m, _mm512_xor_si512(v, flip)));
+          }
+        }
+        best = _mm512_xor_si512(best, flip);
+        if (sw == 1)
+          _mm512_mask_storeu_epi8(yp + oh * OW + ow0, n == 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1), best);
+        else
+          _mm256_mask_storeu_epi8(yp + oh * OW + ow0, n == 32 ? ~(__mmask32)0 : (((__mmask32)1 << n) - 1),
+                                  _mm512_cvtepi16_epi8(best)); /* byte 2j of each pair */
+      }
+  }
+}
+#endif
+
+typedef struct q8_pool_job {
+  const nest_q8_pool2d_desc *d;
+  const void *x;
+  void *y;
+  int64_t steps; /* planes per unit */
+} q8_pool_job;
+
+static void maxpool_unit(void *ctx, int64_t u, void *scratch) {
+  const q8_pool_job *j = (const q8_pool_job *)ctx;
+  const int64_t total = j->d->N * j->d->C, nc0 = u * j->steps, nc1 = nc0 + j->steps < total ? nc0 + j->steps : total;
+  (void)scratch;
+#if defined(__AVX512BW__) && !defined(NEST_NO_SIMD)
+  if (j->d->stride_w <= 2) {
+    maxpool_avx512(j->d, j->x, j->y, nc0, nc1);
+    return;
+  }
+#endif
+  maxpool_planes(j->d, j->x, j->y, nc0, nc1);
+}
+
+void nest_q8_maxpool2d(const nest_q8_pool2d_desc *d, const void *x, void *y) {
+  q8_pool_job j;
+  j.d = d;
+  j.x = x;
+  j.y = y;
+  j.steps = nest_rt_steps_per_unit(d->N * d->C, 1);
+  nest_rt_parallel(nest_rt_ceil_div(d->N * d->C, j.steps), maxpool_unit, &j, 0, 0);
 }
 
 void nest_q8_avgpool2d(const nest_q8_pool2d_desc *d, const void *x, void *y) { pool(d, x, y, 0); }

@@ -16,6 +16,7 @@
 
 #include "nest_rt_q8.h"
 
+#include "nest_rt_q8_internal.h"
 #include "nest_rt_q8_simd.h"
 #include "nest_rt_threads.h"
 
@@ -175,6 +176,7 @@ static void im2col_vnni(const nest_q8_conv2d_desc *d, const q8_geom *g, const ui
   for (pb = pb0; pb < pb1; ++pb) {
     int32_t off[Q8_PB];
     __mmask16 valid = 0;
+    int consecutive;
     __m512i voff, sum = zero;
     uint8_t *dst = col + pb * Q8_PB * g->K4;
     for (j = 0; j < Q8_PB; ++j) {
@@ -186,11 +188,15 @@ static void im2col_vnni(const nest_q8_conv2d_desc *d, const q8_geom *g, const ui
       }
     }
     voff = _mm512_loadu_si512(off);
+    /* 16 pixels in a row of xi (1x1 stride 1, or a block inside one output row of a stride-1
+     * conv): one plain load per tap instead of a gather */
+    consecutive = valid == 0xFFFF && off[15] - off[0] == 15;
     for (c4 = 0; c4 < g->C4; ++c4)
       for (kh = 0; kh < d->KH; ++kh)
         for (kw = 0; kw < d->KW; ++kw) {
           const int32_t tap = (int32_t)(c4 * plane + kh * d->dilation_h * g->Wp + kw * d->dilation_w);
-          const __m512i v = _mm512_mask_i32gather_epi32(zero, valid, _mm512_add_epi32(voff, _mm512_set1_epi32(tap)), xi, 4);
+          const __m512i v = consecutive ? _mm512_loadu_si512((const uint32_t *)xi + off[0] + tap)
+                                        : _mm512_mask_i32gather_epi32(zero, valid, _mm512_add_epi32(voff, _mm512_set1_epi32(tap)), xi, 4);
           _mm512_storeu_si512(dst, v);
           dst += 64;
           if (sums) sum = _mm512_dpbusd_epi32(sum, v, ones);
@@ -200,37 +206,7 @@ static void im2col_vnni(const nest_q8_conv2d_desc *d, const q8_geom *g, const ui
 }
 #endif
 
-/* y = clamp(zp + requantize(acc), lo, hi) for one channel, n pixels. */
-static void finish_scalar(const nest_q8_out *o, int64_t ch, const int32_t *acc, int64_t n, void *y) {
-  const int64_t k = o->channels == 1 ? 0 : ch;
-  int64_t i;
-  for (i = 0; i < n; ++i) {
-    int64_t v = o->zp + nest_q8_requantize(acc[i], o->mult[k], o->shift[k]);
-    v = v < o->lo ? o->lo : (v > o->hi ? o->hi : v);
-    if (o->is_signed) ((int8_t *)y)[i] = (int8_t)v;
-    else ((uint8_t *)y)[i] = (uint8_t)v;
-  }
-}
-
 #ifdef NEST_Q8_VNNI
-static inline void finish16(const nest_q8_out *o, int64_t ch, __m512i acc, int64_t n, void *y) {
-  const int64_t k = o->channels == 1 ? 0 : ch;
-  const int n_shift = 31 - o->shift[k];
-  __m512i v;
-  __m128i b;
-  if (n_shift < 1 || n_shift > 62) {
-    int32_t tmp[16];
-    _mm512_storeu_si512(tmp, acc);
-    finish_scalar(o, ch, tmp, n, y);
-    return;
-  }
-  v = rq16(acc, o->mult[k], n_shift);
-  v = _mm512_add_epi32(v, _mm512_set1_epi32(o->zp));
-  v = _mm512_min_epi32(_mm512_max_epi32(v, _mm512_set1_epi32(o->lo)), _mm512_set1_epi32(o->hi));
-  b = _mm512_cvtepi32_epi8(v);
-  _mm_mask_storeu_epi8(y, (__mmask16)(n >= 16 ? 0xFFFF : (1u << n) - 1u), b);
-}
-
 /* The full tile, 8 channels x 2 pixel blocks, with 16 named accumulators (an array of them makes
  * the compiler shuffle registers every step). */
 #define Q8_DOT(r)                                                                 \
@@ -470,6 +446,12 @@ void nest_q8_conv2d(const nest_q8_conv2d_desc *d, const void *x, const void *pac
   j.packed = packed;
   j.y = y;
   for (m = 0; m < d->M; ++m) j.any_wzp |= d->w_zp[m] != 0;
+#ifdef NEST_Q8_VNNI
+  if (nest_rt_q8_dw_ok(d)) {
+    nest_rt_q8_dw(d, x, packed, y);
+    return;
+  }
+#endif
   if (d->N * d->group >= 4 * (int64_t)nest_get_threads()) {
     nest_rt_parallel(d->N * d->group, group_unit, &j, scratch, nest_q8_conv2d_scratch_size(d));
     return;
