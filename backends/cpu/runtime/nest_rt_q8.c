@@ -2,6 +2,7 @@
  * (nest_rt_q8.h; the conv kernel is in nest_rt_q8_conv.c). Scalar C: these ops are a small share
  * of a CNN's time, and the compiler vectorizes the gemm's inner dot product. */
 #include <math.h>
+#include <string.h>
 
 #include "nest_rt_q8.h"
 #include "nest_rt_threads.h"
@@ -45,6 +46,42 @@ static inline int64_t finish(const nest_q8_out *o, int64_t acc, int64_t c) {
   return clamp64(o->zp + nest_q8_requantize(acc, o->mult[k], o->shift[k]), o->lo, o->hi);
 }
 
+#ifdef NEST_Q8_VNNI
+/* Gemm with i8 weights B [N, K] (Gemm's transB, torch's Linear), 64 products per vpdpbusd:
+ * with u = a (i8: a + 128) and zu its zero point,
+ *   sum (a - a_zp)(b - b_zp) = sum u*b - b_zp * sum u - zu * sum b + K * zu * b_zp
+ * all exact in int32, like the scalar loop. Columns [j0, j1). */
+static void q8_gemm_rows_vnni(const nest_q8_gemm_desc *d, const void *a, const void *b, const int32_t *bias, void *y,
+                              int64_t j0, int64_t j1) {
+  const int64_t K = d->K, N = d->N;
+  const int32_t zu = d->a_zp + (d->a_signed ? 128 : 0);
+  const __m512i flip = _mm512_set1_epi8((char)(d->a_signed ? 0x80 : 0)), ones = _mm512_set1_epi8(1);
+  int64_t i, j, k;
+  for (i = 0; i < d->M; ++i) {
+    const uint8_t *ar = (const uint8_t *)a + i * K;
+    int32_t usum = 0;
+    for (k = 0; k < K; ++k) usum += (uint8_t)(ar[k] ^ (d->a_signed ? 0x80 : 0));
+    for (j = j0; j < j1; ++j) {
+      const int8_t *br = (const int8_t *)b + j * K;
+      __m512i acc = _mm512_setzero_si512(), bs = _mm512_setzero_si512();
+      for (k = 0; k < K; k += 64) {
+        const __mmask64 m = K - k >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (K - k)) - 1);
+        const __m512i u = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, ar + k), flip);
+        const __m512i w = _mm512_maskz_loadu_epi8(m, br + k);
+        acc = _mm512_dpbusd_epi32(acc, _mm512_maskz_mov_epi8(m, u), w);
+        bs = _mm512_dpbusd_epi32(bs, ones, w);
+      }
+      {
+        const int32_t bz = d->b_zp[j];
+        const int64_t sum = (int64_t)_mm512_reduce_add_epi32(acc) - (int64_t)bz * usum -
+                            (int64_t)zu * _mm512_reduce_add_epi32(bs) + K * zu * bz;
+        store_q(y, i * N + j, d->out.is_signed, finish(&d->out, (int32_t)(sum + (bias ? bias[j] : 0)), j));
+      }
+    }
+  }
+}
+#endif
+
 typedef struct q8_gemm_job {
   const nest_q8_gemm_desc *d;
   const void *a, *b;
@@ -63,6 +100,12 @@ static void q8_gemm_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t M = d->M, N = d->N, K = d->K, j0 = u * job->steps, j1 = j0 + job->steps < N ? j0 + job->steps : N;
   int64_t i, j, k;
   (void)scratch;
+#ifdef NEST_Q8_VNNI
+  if (d->trans_b && d->b_signed) {
+    q8_gemm_rows_vnni(d, a, b, bias, y, j0, j1);
+    return;
+  }
+#endif
   for (i = 0; i < M; ++i) {
     for (j = j0; j < j1; ++j) {
       const int32_t bz = d->b_zp[j];
@@ -196,16 +239,25 @@ void nest_q8_clamp(int32_t is_signed, const void *x, void *y, int64_t n, int32_t
   }
 }
 
+/* The result depends on the input byte only: a 256-entry table built with the scalar formula,
+ * then a copy (when the table is the identity: same scale, zero point and type) or a lookup. */
 void nest_q8_requant_rows(const void *x, const nest_q8_operand *qx, const nest_q8_out *out, void *y, int64_t dst_row,
                           int64_t row, int64_t outer) {
+  uint8_t table[256];
+  int identity = 1, b;
   int64_t r, i;
-  const int64_t esz = 1;
+  for (b = 0; b < 256; ++b) {
+    const int64_t q = qx->is_signed ? (int64_t)(int8_t)b : b;
+    const int64_t v = clamp64(out->zp + nest_q8_requantize(q - qx->zp, qx->mult, qx->shift), out->lo, out->hi);
+    table[b] = (uint8_t)v; /* the byte of the i8 or u8 result */
+    identity &= table[b] == (uint8_t)b;
+  }
   for (r = 0; r < outer; ++r) {
-    void *dst = (uint8_t *)y + r * dst_row * esz;
-    for (i = 0; i < row; ++i) {
-      const int64_t v = nest_q8_requantize(load_q(x, r * row + i, qx->is_signed) - qx->zp, qx->mult, qx->shift);
-      store_q(dst, i, out->is_signed, clamp64(out->zp + v, out->lo, out->hi));
-    }
+    const uint8_t *src = (const uint8_t *)x + r * row;
+    uint8_t *dst = (uint8_t *)y + r * dst_row;
+    if (identity) memcpy(dst, src, (size_t)row);
+    else
+      for (i = 0; i < row; ++i) dst[i] = table[src[i]];
   }
 }
 
