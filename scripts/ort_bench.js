@@ -1,7 +1,7 @@
-// Times one ONNX model in onnxruntime (node), single thread: one warm-up run, then N timed runs
+// Times one ONNX model in onnxruntime (node), on --threads intra-op threads (default 1): one warm-up run, then N timed runs
 // on a deterministic random input; the last line is "latency_ms median=X min=Y runs=N", the same
 // format as a CPU bundle's `run --repeat N`.
-// Usage: node ort_bench.js MODEL.onnx [--shape 1x3x224x224] [--repeat 20]
+// Usage: node ort_bench.js MODEL.onnx [--shape 1x3x224x224] [--repeat 20] [--threads 1]
 'use strict';
 const path = require('path');
 
@@ -9,27 +9,28 @@ const ortDir = process.env.ORT_NODE_DIR || path.join(__dirname, '..', 'build', '
 const ort = require(ortDir);
 
 function usage(msg) {
-  console.error(msg + '\nusage: node ort_bench.js MODEL.onnx [--shape DIMS] [--repeat N]');
+  console.error(msg + '\nusage: node ort_bench.js MODEL.onnx [--shape DIMS] [--repeat N] [--threads N]');
   process.exit(2);
 }
 
 const args = process.argv.slice(2);
-let model = null, shape = [1, 3, 224, 224], repeat = 20;
+let model = null, shape = [1, 3, 224, 224], repeat = 20, threads = 1;
 for (let i = 0; i < args.length; ++i) {
   const a = args[i];
   const next = () => (i + 1 < args.length ? args[++i] : usage(a + ' needs a value'));
   if (a === '--shape') shape = next().split('x').map(Number);
   else if (a === '--repeat') repeat = Number(next());
+  else if (a === '--threads') threads = Number(next());
   else if (a.startsWith('--')) usage('unknown option ' + a);
   else if (model === null) model = a;
   else usage('expected one model');
 }
 if (model === null) usage('expected a model');
-if (!(repeat >= 1) || shape.some((d) => !(d >= 1))) usage('--repeat and --shape need positive numbers');
+if (!(repeat >= 1) || !(threads >= 1) || shape.some((d) => !(d >= 1))) usage('--repeat, --threads and --shape need positive numbers');
 
 async function main() {
   const session = await ort.InferenceSession.create(model, {
-    intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
   });
   const n = shape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(n);
