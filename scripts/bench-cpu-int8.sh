@@ -69,7 +69,7 @@ for m in "${models[@]}"; do
     "$(echo "$qm / $tm" | bc -l)" "$(echo "$qm / $fm" | bc -l)" "$same")")
   roofline+="
 == $m (int8, $threads thread(s)): slowest $roofline_layers layers
-$("$dir/run" --input "$input" --repeat "$repeat" --threads "$threads" --profile-layers | head -n $((roofline_layers + 2)))"
+$(sed -n "1,$((roofline_layers + 2))p" <<<"$("$dir/run" --input "$input" --repeat "$repeat" --threads "$threads" --profile-layers)")"
 done
 echo "$roofline"
 echo

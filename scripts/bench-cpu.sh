@@ -53,7 +53,7 @@ for m in "${models[@]}"; do
   done
   roofline+="
 == $m (float32, $threads thread(s)): slowest $roofline_layers layers
-$("$dir/run" --input "$input" --repeat "$repeat" --threads "$threads" --profile-layers | head -n $((roofline_layers + 2)))"
+$(sed -n "1,$((roofline_layers + 2))p" <<<"$("$dir/run" --input "$input" --repeat "$repeat" --threads "$threads" --profile-layers)")"
   weights=$(find "$dir" -maxdepth 1 -name '*.weights.bin' -printf '%s\n' | head -n 1)
   binary=$(stat -c %s "$dir/run")
   rows+=("$(printf '%-14s %9s %7s %10.2f %10.2f %10.2f %10.2f %8.2f %8.2f %9.1f %8.1f' "$m" "$(ms "$t0" "$t1")" \
