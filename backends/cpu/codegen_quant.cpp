@@ -16,7 +16,7 @@ using lir::Instr;
 namespace {
 
 const std::set<std::string> kQuantKernels = {"qconv2d",  "qgemm",          "qmatmul", "qadd",     "qmul",      "qclamp",
-                                             "qmaxpool2d", "qavgpool2d", "qglobal_avgpool", "qconcat", "quantize", "dequantize"};
+                                             "qmaxpool2d", "qavgpool2d", "qglobal_avgpool", "qconcat", "quantize", "dequantize", "qlut"};
 
 std::string list(const std::vector<int64_t>& v) {
   std::string s = "{";
@@ -162,6 +162,14 @@ struct Emitter {
       body += "  nest_q8_clamp(" + sign(typeIn(0)) + ", " + ctx.in(0, "void") + ", " + ctx.out(0, "void") + ", " +
               std::to_string(typeOut().numElements()) + ", " + i32(i.params.getInt("lo")) + ", " +
               i32(i.params.getInt("hi")) + ");\n";
+      return;
+    }
+    if (k == "qlut") {  // the table's bytes (i8 results as their two's-complement byte)
+      std::string bytes;
+      for (int64_t v : i.params.getInts("lut")) bytes += (bytes.empty() ? "" : ", ") + std::to_string(v & 0xff);
+      data += "static const uint8_t " + p + "_lut[256] = {" + bytes + "};\n";
+      body += "  nest_q8_lut(" + sign(typeIn(0)) + ", " + ctx.in(0, "void") + ", " + ctx.out(0, "void") + ", " +
+              std::to_string(typeOut().numElements()) + ", " + p + "_lut);\n";
       return;
     }
     if (k == "qglobal_avgpool") {

@@ -10,6 +10,7 @@
 #include "core/ops/conv_kernels.h"
 #include "core/ops/fused_activation.h"
 #include "core/ops/op_helpers.h"
+#include "core/quant_lut.h"
 #include "core/quant_math.h"
 
 namespace nest {
@@ -17,7 +18,8 @@ namespace nest {
 namespace {
 
 const std::set<std::string> kKernelOps = {"Conv", "Gemm", "MatMul", "Add", "Mul", "Relu", "Clip", "MaxPool",
-                                          "AveragePool", "GlobalAveragePool", "Concat", "Quantize", "Dequantize"};
+                                          "AveragePool", "GlobalAveragePool", "Concat", "Quantize", "Dequantize",
+                                          "HardSwish", "HardSigmoid", "Sigmoid", "Tanh", "Swish", "Gelu"};
 const std::set<std::string> kPlainOps = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose"};
 
 bool is8Bit(ElemType e) { return e == ElemType::I8 || e == ElemType::U8; }
@@ -143,6 +145,13 @@ QuantInstr lowerClamp(const Graph& g, const Node& n) {
   return q;
 }
 
+// Lookup-table activations: the 256 results, built as the interpreter builds them (core/quant_lut.h).
+QuantInstr lowerLut(const Graph& g, const Node& n) {
+  QuantInstr q{"qlut", {}};
+  q.params.set("lut", activationLut(n, g.typeOf(n.inputs[0]), g.typeOf(n.outputs[0])));
+  return q;
+}
+
 QuantInstr lowerPool(const Graph& g, const Node& n) {
   QuantInstr q{n.op == "MaxPool" ? "qmaxpool2d" : "qavgpool2d", {}};
   const Shape& x = g.typeOf(n.inputs[0]).shape;
@@ -228,6 +237,7 @@ QuantInstr lowerQuantNode(const Graph& g, const Node& n) {
   if (op == "MaxPool" || op == "AveragePool") return lowerPool(g, n);
   if (op == "GlobalAveragePool") return {"qglobal_avgpool", {}};
   if (op == "Concat") return lowerConcat(g, n);
+  if (isLutActivation(op)) return lowerLut(g, n);
   if (op == "Quantize") return {"quantize", {}};
   if (op == "Dequantize") return {"dequantize", {}};
   failInternal("lowering: no integer kernel for " + n.describe());
