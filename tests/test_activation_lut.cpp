@@ -112,7 +112,8 @@ class TestActivationLut : public QObject {
     const Graph g = parseGraph(lut_graphs::kLutNet);
     const Graph o1 = runPipeline(g, namedPipeline("O1")).result();
     QCOMPARE(countOp(o1, "HardSwish"), 0);
-    QCOMPARE(producerOf(o1, "hs").attrs.getString("activation", ""), std::string("HardSwish"));
+    QCOMPARE(producerOf(o1, "c1").attrs.getString("activation", ""), std::string("HardSwish"));
+    QCOMPARE(producerOf(o1, "c1").origin.size(), size_t{5});  // the Conv, HardSwish and its 4 pieces
     for (const char* op : {"Clip", "Div"}) QCOMPARE(countOp(o1, op), 0);
     const std::string diff = compareFloat(g, o1, 1e-5);
     NEST_VERIFY(diff.empty(), diff);
@@ -212,7 +213,7 @@ class TestActivationLut : public QObject {
     QCOMPARE(countOp(q, "Quantize"), 1);
     QCOMPARE(countOp(q, "Dequantize"), 2);
     QCOMPARE(countOp(q, "Mul"), 1);  // the gate (HardSigmoid * HardSwish), not an activation
-    const Node& act = producerOf(q, "hs");
+    const Node& act = producerOf(q, "c1");
     QCOMPARE(act.op, std::string("HardSwish"));
     QCOMPARE(act.name, std::string("conv1_act"));
     const Node& conv = producerOf(q, act.inputs[0]);

@@ -78,12 +78,12 @@ struct Data {
   std::vector<std::string> truth;
 };
 
-// 8 lines and 4 pages rendered with seed 1: the first half calibrates, the second evaluates.
+// 12 lines and 4 pages rendered with seed 1: lines 0-7 and pages 0-1 calibrate, the rest evaluate.
 bool render(Data& d) {
   QProcess p;
   p.setProcessChannelMode(QProcess::MergedChannels);
   p.start(QString::fromStdString((testing::binDir() / "nest-ocr-lines").string()),
-          {d.dir.path(), "--lines", "8", "--pages", "4", "--seed", "1"});
+          {d.dir.path(), "--lines", "12", "--pages", "4", "--seed", "1"});
   if (!p.waitForFinished(120000) || p.exitCode() != 0) {
     QTest::qFail(("nest-ocr-lines failed: " + p.readAll().toStdString()).c_str(), __FILE__, __LINE__);
     return false;
@@ -128,20 +128,22 @@ class TestOcrModels : public QObject {
   Q_OBJECT
 
  private slots:
-  // Every decomposed hard-swish becomes one HardSwish (fused into its Conv where it follows one).
+  // Every decomposed hard-swish becomes one HardSwish (fused into its Conv where it follows one),
+  // every x * sigmoid(x) one Swish.
   void hardSwishRecomposed() {
     if (!haveModels()) return;
     struct M {
       const char* file;
       Shape shape;
-      int hardSwish, hardSigmoid;
+      int hardSwish, hardSigmoid, swish;
     };
-    for (const M& m : {M{"ch_PP-OCRv4_det_infer.onnx", {1, 3, 128, 480}, 24, 10},
-                       M{"ch_PP-OCRv4_rec_infer.onnx", {1, 3, 48, 320}, 28, 2},
-                       M{"ch_ppocr_mobile_v2.0_cls_infer.onnx", {1, 3, 48, 192}, 18, 9}}) {
+    for (const M& m : {M{"ch_PP-OCRv4_det_infer.onnx", {1, 3, 128, 480}, 24, 10, 0},
+                       M{"ch_PP-OCRv4_rec_infer.onnx", {1, 3, 48, 320}, 28, 2, 7},
+                       M{"ch_ppocr_mobile_v2.0_cls_infer.onnx", {1, 3, 48, 192}, 18, 9, 0}}) {
       const Graph g = load(m.file, m.shape);
       QCOMPARE(activations(g, "HardSwish"), m.hardSwish);
       QCOMPARE(activations(g, "HardSigmoid"), m.hardSigmoid);
+      QCOMPARE(activations(g, "Swish"), m.swish);
       QCOMPARE(testing::countOp(g, "Clip"), 0);  // every Clip was part of a hard-swish
     }
   }
@@ -155,17 +157,18 @@ class TestOcrModels : public QObject {
     for (std::string line; std::getline(kf, line);) keys.push_back(line);
     QCOMPARE(keys.size(), size_t{6623});
     const Graph g = load("ch_PP-OCRv4_rec_infer.onnx", {1, 3, 48, 320});
-    const Graph q = quantized(g, d.rec, 4);
+    const Graph q = quantized(g, d.rec, 8);
     QCOMPARE(integerOps(q, "HardSwish"), 28);
     QCOMPARE(integerOps(q, "HardSigmoid"), 2);
-    QCOMPARE(integerOps(q, "Sigmoid"), 7);
+    QCOMPARE(integerOps(q, "Swish"), 7);  // Paddle's swish: x * sigmoid(1.0 * x)
+    QCOMPARE(integerOps(q, "Sigmoid"), 0);
     QCOMPARE(integerOps(q, "Div"), 0);
     QCOMPARE(floatNodes(q), 49);  // LayerNorm pieces, Softmax, Slice, Squeeze (no integer kernels)
-    for (int64_t i = 4; i < 8; ++i) {
+    for (int64_t i = 8; i < 12; ++i) {
       const std::string f = decode(Interpreter(g).run({row(d.rec, i)})[0], keys);
       const std::string r = decode(Interpreter(q).run({row(d.rec, i)})[0], keys);
-      QCOMPARE(f, d.truth[static_cast<size_t>(i)]);
-      QCOMPARE(r, f);
+      NEST_VERIFY(f == d.truth[static_cast<size_t>(i)], "fp32 read '" + f + "' for '" + d.truth[static_cast<size_t>(i)] + "'");
+      NEST_VERIFY(r == f, "int8 read '" + r + "' where fp32 read '" + f + "'");
     }
   }
 
@@ -174,11 +177,11 @@ class TestOcrModels : public QObject {
     Data d;
     if (!render(d)) return;
     const Graph g = load("ch_ppocr_mobile_v2.0_cls_infer.onnx", {1, 3, 48, 192});
-    const Graph q = quantized(g, d.cls, 4);
+    const Graph q = quantized(g, d.cls, 8);
     QCOMPARE(integerOps(q, "HardSwish"), 18);
     QCOMPARE(integerOps(q, "HardSigmoid"), 9);
     QCOMPARE(floatNodes(q), 1);  // Softmax
-    for (int64_t i = 4; i < 8; ++i) {
+    for (int64_t i = 8; i < 12; ++i) {
       const Tensor f = Interpreter(g).run({row(d.cls, i)})[0], r = Interpreter(q).run({row(d.cls, i)})[0];
       const int64_t fa = f.getDouble(1) > f.getDouble(0), ra = r.getDouble(1) > r.getDouble(0);
       QCOMPARE(fa, d.clsLabels.getInt(i));

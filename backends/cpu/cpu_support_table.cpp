@@ -72,6 +72,8 @@ std::vector<OpSupport> buildTable() {
       {"Tanh", kF32, kQ8, kOutQuant, {}},
       {"HardSigmoid", kF32, kQ8, kOutQuant, {}},
       {"HardSwish", kF32, kQ8, kOutQuant, {}},
+      {"Swish", kF32, kQ8, kOutQuant, {}},  // f32: lowered as Sigmoid and Mul
+      {"Gelu", kF32, kQ8, kOutQuant, {}},   // f32: lowered as its Erf / Tanh formula
       {"Softplus", kF32, 0, {}, {}},
       {"Abs", kF32, 0, {}, {}},
       {"Neg", kF32, 0, {}, {}},

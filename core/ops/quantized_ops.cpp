@@ -499,7 +499,7 @@ void registerQuantizedKernels(OpTable& t) {
   extend("Concat", inferQuantizedConcat, quantizedConcatKernel, true);
   extend("Relu", inferQuantizedUnary, quantizedUnaryKernel, false);
   extend("Clip", inferQuantizedUnary, quantizedUnaryKernel, false);
-  for (const char* op : {"HardSwish", "HardSigmoid", "Sigmoid", "Tanh"}) extend(op, inferQuantizedLut, quantizedLutKernel, true);
+  for (const char* op : {"HardSwish", "HardSigmoid", "Sigmoid", "Tanh", "Swish", "Gelu"}) extend(op, inferQuantizedLut, quantizedLutKernel, true);
   extend("Reshape", inferQuantizedMove<kReshape>, nullptr, false);
   extend("Flatten", inferQuantizedMove<kFlatten>, nullptr, false);
   extend("Transpose", inferQuantizedMove<kTranspose>, nullptr, false);
