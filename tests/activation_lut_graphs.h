@@ -118,4 +118,97 @@ const char* kLutNet = R"(graph "lut_net" {
 }
 )";
 
+// SiLU / Swish and GELU forms (23 nodes): s1 x * Sigmoid(x); s2 Sigmoid(x) * x; s3 x * Sigmoid(x * 2)
+// (Swish alpha 2); g1 ((x * (1 + erf(x / sqrt2))) * 0.5); g2 (x * 0.5) * (1 + erf(x * 1/sqrt2));
+// g3 tanh form with Pow(x, 3); g4 tanh form with x * x * x (as 0.044715 * x * x * x).
+const char* kSwishGeluForms = R"(graph "swish_gelu_forms" {
+  input %s1: f32[2,6]
+  input %s2: f32[2,6]
+  input %s3: f32[2,6]
+  input %g1: f32[2,6]
+  input %g2: f32[2,6]
+  input %g3: f32[2,6]
+  input %g4: f32[2,6]
+  const %half: f32[] = dense<[0.5]>
+  const %one: f32[] = dense<[1.0]>
+  const %two: f32[] = dense<[2.0]>
+  const %three: f32[] = dense<[3.0]>
+  const %sqrt2: f32[] = dense<[1.4142135]>
+  const %rsqrt2: f32[] = dense<[0.70710677]>
+  const %k: f32[] = dense<[0.7978846]>
+  const %c: f32[] = dense<[0.044715]>
+  %a1: f32[2,6] = Sigmoid #1 "s1_sig"(%s1)
+  %ys1: f32[2,6] = Mul #2 "s1_mul"(%s1, %a1)
+  %a2: f32[2,6] = Sigmoid #3 "s2_sig"(%s2)
+  %ys2: f32[2,6] = Mul #4 "s2_mul"(%a2, %s2)
+  %a3: f32[2,6] = Mul #5 "s3_scale"(%s3, %two)
+  %a4: f32[2,6] = Sigmoid #6 "s3_sig"(%a3)
+  %ys3: f32[2,6] = Mul #7 "s3_mul"(%s3, %a4)
+  %b1: f32[2,6] = Div #8 "g1_div"(%g1, %sqrt2)
+  %b2: f32[2,6] = Erf #9 "g1_erf"(%b1)
+  %b3: f32[2,6] = Add #10 "g1_add"(%b2, %one)
+  %b4: f32[2,6] = Mul #11 "g1_mul"(%g1, %b3)
+  %yg1: f32[2,6] = Mul #12 "g1_half"(%b4, %half)
+  %c1: f32[2,6] = Mul #13 "g2_half"(%g2, %half)
+  %c2: f32[2,6] = Mul #14 "g2_scale"(%rsqrt2, %g2)
+  %c3: f32[2,6] = Erf #15 "g2_erf"(%c2)
+  %c4: f32[2,6] = Add #16 "g2_add"(%one, %c3)
+  %yg2: f32[2,6] = Mul #17 "g2_mul"(%c1, %c4)
+  %d1: f32[2,6] = Pow #18 "g3_pow"(%g3, %three)
+  %d2: f32[2,6] = Mul #19 "g3_c"(%d1, %c)
+  %d3: f32[2,6] = Add #20 "g3_poly"(%g3, %d2)
+  %d4: f32[2,6] = Mul #21 "g3_k"(%d3, %k)
+  %d5: f32[2,6] = Tanh #22 "g3_tanh"(%d4)
+  %d6: f32[2,6] = Add #23 "g3_add"(%d5, %one)
+  %d7: f32[2,6] = Mul #24 "g3_mul"(%g3, %d6)
+  %yg3: f32[2,6] = Mul #25 "g3_half"(%d7, %half)
+  %e1: f32[2,6] = Mul #26 "g4_cx"(%c, %g4)
+  %e2: f32[2,6] = Mul #27 "g4_cxx"(%e1, %g4)
+  %e3: f32[2,6] = Mul #28 "g4_cxxx"(%e2, %g4)
+  %e4: f32[2,6] = Add #29 "g4_poly"(%g4, %e3)
+  %e5: f32[2,6] = Mul #30 "g4_k"(%k, %e4)
+  %e6: f32[2,6] = Tanh #31 "g4_tanh"(%e5)
+  %e7: f32[2,6] = Add #32 "g4_add"(%e6, %one)
+  %e8: f32[2,6] = Mul #33 "g4_half"(%half, %g4)
+  %yg4: f32[2,6] = Mul #34 "g4_mul"(%e8, %e7)
+  output %ys1
+  output %ys2
+  output %ys3
+  output %yg1
+  output %yg2
+  output %yg3
+  output %yg4
+}
+)";
+
+// Look-alikes (12 nodes, all kept): GLU's x * sigmoid(y); GELU with 0.4 instead of 0.5; GELU whose
+// erf result is also a graph output.
+const char* kSwishGeluLookAlikes = R"(graph "swish_gelu_look_alikes" {
+  input %x: f32[2,6]
+  input %y: f32[2,6]
+  input %z: f32[2,6]
+  input %w: f32[2,6]
+  const %one: f32[] = dense<[1.0]>
+  const %sqrt2: f32[] = dense<[1.4142135]>
+  const %p4: f32[] = dense<[0.4]>
+  const %half: f32[] = dense<[0.5]>
+  %a: f32[2,6] = Sigmoid #1 "glu_sig"(%y)
+  %ya: f32[2,6] = Mul #2 "glu_mul"(%x, %a)
+  %b1: f32[2,6] = Div #3 "z_div"(%z, %sqrt2)
+  %b2: f32[2,6] = Erf #4 "z_erf"(%b1)
+  %b3: f32[2,6] = Add #5 "z_add"(%b2, %one)
+  %b4: f32[2,6] = Mul #6 "z_mul"(%z, %b3)
+  %yb: f32[2,6] = Mul #11 "z_scale"(%b4, %p4)
+  %c1: f32[2,6] = Div #7 "w_div"(%w, %sqrt2)
+  %c2: f32[2,6] = Erf #8 "w_erf"(%c1)
+  %c3: f32[2,6] = Add #9 "w_add"(%c2, %one)
+  %c4: f32[2,6] = Mul #10 "w_mul"(%w, %c3)
+  %yc: f32[2,6] = Mul #12 "w_half"(%c4, %half)
+  output %ya
+  output %yb
+  output %yc
+  output %c2
+}
+)";
+
 }  // namespace lut_graphs

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "backends/cpu/cpu_runner.h"
 #include "backends/interpreter/interpreter.h"
 #include "backends/profiler.h"
 #include "core/onnx_export_qdq.h"
@@ -101,6 +102,59 @@ class TestActivationLut : public QObject {
     QCOMPARE(static_cast<int>(after.nodes.size()), 17);
   }
 
+  // Three Swish and four GELU forms on 34 nodes become 7 nodes; constants 0.5, 1, 2, 3, sqrt 2,
+  // 1/sqrt 2, sqrt(2/pi) and 0.044715 go with them.
+  void fuseSwishGeluForms() {
+    const Graph before = parseGraph(lut_graphs::kSwishGeluForms);
+    QCOMPARE(static_cast<int>(before.nodes.size()), 34);
+    Graph after = before;
+    QVERIFY(fuseSwishPass().run(after, PassOptions{}));
+    QVERIFY(fuseGeluPass().run(after, PassOptions{}));
+    verifyGraph(after);
+    QCOMPARE(static_cast<int>(after.nodes.size()), 7);
+    QCOMPARE(countOp(after, "Swish"), 3);
+    QCOMPARE(countOp(after, "Gelu"), 4);
+    QCOMPARE(producerOf(after, "ys3").attrs.getFloat("alpha", 1), 2.0f);
+    QVERIFY(!producerOf(after, "ys1").attrs.has("alpha"));
+    QCOMPARE(producerOf(after, "yg1").attrs.getString("approximate", ""), std::string("none"));
+    QCOMPARE(producerOf(after, "yg2").attrs.getString("approximate", ""), std::string("none"));
+    QCOMPARE(producerOf(after, "yg3").attrs.getString("approximate", ""), std::string("tanh"));
+    QCOMPARE(producerOf(after, "yg4").attrs.getString("approximate", ""), std::string("tanh"));
+    QCOMPARE(producerOf(after, "yg1").name, std::string("g1_half"));
+    QCOMPARE(producerOf(after, "yg3").origin.size(), size_t{8});
+    QCOMPARE(producerOf(after, "yg4").origin.size(), size_t{9});
+    QCOMPARE(producerOf(after, "ys3").origin.size(), size_t{3});
+    QVERIFY(after.constants().empty());
+    const std::string diff = compareFloat(before, after, 1e-5);
+    NEST_VERIFY(diff.empty(), diff);
+    Graph again = after;
+    QVERIFY(!fuseSwishPass().run(again, PassOptions{}) && !fuseGeluPass().run(again, PassOptions{}));
+  }
+
+  void fuseSwishGeluLookAlikes() {
+    const Graph before = parseGraph(lut_graphs::kSwishGeluLookAlikes);
+    Graph after = before;
+    QVERIFY(!fuseSwishPass().run(after, PassOptions{}));
+    QVERIFY(!fuseGeluPass().run(after, PassOptions{}));
+    QCOMPARE(printGraph(after), printGraph(before));
+    QCOMPARE(static_cast<int>(after.nodes.size()), 12);
+  }
+
+  // Swish and Gelu in float on the CPU backend (lowered as their formulas) against the interpreter.
+  void swishGeluOnCpu() {
+    Graph g = parseGraph(lut_graphs::kSwishGeluForms);
+    QVERIFY(fuseSwishPass().run(g, PassOptions{}) && fuseGeluPass().run(g, PassOptions{}));
+    for (unsigned seed = 1; seed <= 2; ++seed) {
+      const std::vector<Tensor> in = testing::randomInputs(g, seed);
+      const std::vector<Tensor> want = Interpreter(g).run(in), got = cpu::runOnCpu(g, in);
+      QCOMPARE(got.size(), want.size());
+      for (size_t k = 0; k < want.size(); ++k) {
+        auto d = compareTensors(want[k], got[k], Tolerance{1e-5, 1e-6});
+        NEST_VERIFY(!d, g.outputs[k] + ": " + d.value_or(""));
+      }
+    }
+  }
+
   // -O1 and -O2 recompose hard-swish before anything else; fuse-activations then fuses the
   // HardSwish into the Conv that feeds it.
   void pipelineFusesHardSwish() {
@@ -129,6 +183,10 @@ class TestActivationLut : public QObject {
     QTest::newRow("HardSigmoid 1/6") << "HardSigmoid" << "alpha=0.16666667, beta=0.5";
     QTest::newRow("Sigmoid") << "Sigmoid" << "";
     QTest::newRow("Tanh") << "Tanh" << "";
+    QTest::newRow("Swish") << "Swish" << "";
+    QTest::newRow("Swish alpha") << "Swish" << "alpha=1.702";
+    QTest::newRow("Gelu") << "Gelu" << "approximate=\"none\"";
+    QTest::newRow("Gelu tanh") << "Gelu" << "approximate=\"tanh\"";
   }
 
   void lutMatchesReferenceChain() {

@@ -109,7 +109,7 @@ std::vector<Graph> kernelGraphs() {
     out.push_back(b.done({"fc", "gap"}));
   }
   {  // lookup-table activations: a Conv's fused HardSwish (split by the quantizer), HardSigmoid,
-     // Sigmoid, Tanh, HardSwish (qlut)
+     // Sigmoid, Tanh, HardSwish, Swish, Gelu (qlut)
     testing::GraphBuilder b("lut", 5);
     b.node("Conv", "c", {b.input("x", {1, 4, 6, 7}), b.weight("w", {6, 4, 3, 3}, -0.4f, 0.4f), b.weight("b", {6})},
            conv({3, 3}, {1, 1, 1, 1}, {1, 1}, 1, {1, 1}, "HardSwish"));
@@ -118,7 +118,9 @@ std::vector<Graph> kernelGraphs() {
     b.node("Tanh", "th", {"c"});
     b.node("HardSwish", "hs", {"th"});
     b.node("Mul", "gate", {"c", "hg"});
-    out.push_back(b.done({"gate", "sg", "hs"}));
+    b.node("Swish", "sw", {"sg"}, attrs({{"alpha", 1.5f}}));
+    b.node("Gelu", "ge", {"th"}, attrs({{"approximate", std::string("tanh")}}));
+    out.push_back(b.done({"gate", "sg", "hs", "sw", "ge"}));
   }
   {  // batched MatMul: both operands batched (attention scores), and a shared 2-D B
     testing::GraphBuilder b("matmul_batched", 5);
