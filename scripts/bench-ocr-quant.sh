@@ -13,7 +13,10 @@
 # Environment: BUILD_DIR (default build), NESTC (default $BUILD_DIR/bin/nestc), OUT_DIR (default
 #   $BUILD_DIR/bench-ocr-quant), OCR_MODELS_DIR (default $BUILD_DIR/ocr-models), DATA_DIR (rendered
 #   data; default $OUT_DIR/data, made by $BUILD_DIR/bin/nest-ocr-lines), CALIB_PAGES (30),
-#   EVAL_PAGES (30), CALIB_LINES (100), EVAL_LINES (200), REPEAT (20, latency runs; 0 skips latency).
+#   EVAL_PAGES (30), CALIB_LINES (100), EVAL_LINES (200), REPEAT (20, latency runs; 0 skips latency),
+#   DET_MIN_SQNR (unset: off): also run `nestc sensitivity --min-sqnr DET_MIN_SQNR` on the detector
+#   over the first SENS_PAGES (6) evaluation pages and evaluate its project (the nodes it keeps
+#   wider) on the whole evaluation split, as one more row "det+sens".
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${BUILD_DIR:-$root/build}" && pwd)"
@@ -48,28 +51,38 @@ EOF
 
 # model key, file, input shape, calibration samples
 specs=("det ch_PP-OCRv4_det_infer.onnx 1x3x128x480 $calib_pages"
+       ${DET_MIN_SQNR:+"det+sens ch_PP-OCRv4_det_infer.onnx 1x3x128x480 $calib_pages"}
        "rec ch_PP-OCRv4_rec_infer.onnx 1x3x48x320 $calib_lines"
        "cls ch_ppocr_mobile_v2.0_cls_infer.onnx 1x3x48x192 $calib_lines")
 median() { sed -n 's/.*median=\([0-9.]*\).*/\1/p' | tail -n 1; }
 rows=()
 for s in "${specs[@]}"; do
-  read -r key file shape ncal <<<"$s"
-  onnx="$models/$file" shp=(--input-shape "x=$shape") log="$out/$key.log"
-  echo "== $key" >&2
+  read -r row file shape ncal <<<"$s"
+  key=${row%+sens}
+  onnx="$models/$file" shp=(--input-shape "x=$shape") log="$out/$row.log"
+  echo "== $row" >&2
   start=$(date +%s)
   "$nestc" profile "$onnx" "${shp[@]}" --input "$data/$key.npy" --limit "$ncal" -o "$out/$key.yaml" >"$log" 2>&1 ||
     { echo "bench-ocr-quant: nestc profile failed for $key (see $log)" >&2; exit 1; }
-  counts=$("$nestc" quantize "$onnx" "${shp[@]}" --profile "$out/$key.yaml" "${qopts[@]}" -o "$out/$key.q.nir" 2>>"$log" |
+  qopts_row=("${qopts[@]}")
+  if [ "$row" != "$key" ]; then
+    # Sensitivity on the first evaluation pages; its project then applies to every quantizing command.
+    "$nestc" sensitivity "$onnx" "${shp[@]}" --profile "$out/$key.yaml" "${qopts[@]}" --input "$out/${key}_eval.npy" \
+      --limit "${SENS_PAGES:-6}" --min-sqnr "$DET_MIN_SQNR" -o "$out/$row.nestproj" >"$out/$row.sensitivity.txt" 2>>"$log" ||
+      [ -f "$out/$row.nestproj" ] || { echo "bench-ocr-quant: nestc sensitivity failed (see $log)" >&2; exit 1; }
+    qopts_row+=(--project "$out/$row.nestproj")
+  fi
+  counts=$("$nestc" quantize "$onnx" "${shp[@]}" --profile "$out/$key.yaml" "${qopts_row[@]}" -o "$out/$row.q.nir" 2>>"$log" |
            grep 'integer nodes') || { echo "bench-ocr-quant: nestc quantize failed for $key (see $log)" >&2; exit 1; }
   for v in f32 int8; do
     extra=()
-    [ "$v" = int8 ] && extra=(--profile "$out/$key.yaml" "${qopts[@]}")
-    rm -rf "$out/$key.$v"
-    "$nestc" run "$onnx" "${shp[@]}" "${extra[@]}" --input "$out/${key}_eval.npy" --output-dir "$out/$key.$v" --format npy \
+    [ "$v" = int8 ] && extra=(--profile "$out/$key.yaml" "${qopts_row[@]}")
+    rm -rf "$out/$row.$v"
+    "$nestc" run "$onnx" "${shp[@]}" "${extra[@]}" --input "$out/${key}_eval.npy" --output-dir "$out/$row.$v" --format npy \
       >>"$log" 2>&1 || { echo "bench-ocr-quant: nestc run ($v) failed for $key (see $log)" >&2; exit 1; }
   done
   case $key in
-    det) score=$($py "$root/scripts/ocr_eval.py" det "$out/det.f32/output_0.npy" "$out/det.int8/output_0.npy") ;;
+    det) score=$($py "$root/scripts/ocr_eval.py" det "$out/$row.f32/output_0.npy" "$out/$row.int8/output_0.npy") ;;
     rec) score=$($py "$root/scripts/ocr_eval.py" rec "$models/ppocr_keys_v1.txt" "$out/rec.f32/output_0.npy" \
                    "$out/rec.int8/output_0.npy" "$data/rec.txt" "$calib_lines") ;;
     cls) score=$($py "$root/scripts/ocr_eval.py" cls "$out/cls.f32/output_0.npy" "$out/cls.int8/output_0.npy" \
@@ -81,8 +94,8 @@ for s in "${specs[@]}"; do
     $py -c "import sys, numpy as np; np.save(sys.argv[2], np.load(sys.argv[1], mmap_mode='r')[:1])" "$out/${key}_eval.npy" "$one"
     for v in f32 int8; do
       extra=()
-      [ "$v" = int8 ] && extra=(--profile "$out/$key.yaml" "${qopts[@]}")
-      dir="$out/$key.bundle.$v"
+      [ "$v" = int8 ] && extra=(--profile "$out/$key.yaml" "${qopts_row[@]}")
+      dir="$out/$row.bundle.$v"
       rm -rf "$dir"
       # A model the CPU backend refuses is reported (the first node it names), not fatal.
       if ! "$nestc" compile "$onnx" "${shp[@]}" "${extra[@]}" --target cpu -o "$dir" >"$dir.log" 2>&1; then
@@ -95,7 +108,9 @@ for s in "${specs[@]}"; do
       lat+="${v}_ms=$ms "
     done
   fi
-  rows+=("$key: $score | $counts | ${lat}| $(($(date +%s) - start)) s")
+  kept=""
+  [ "$row" != "$key" ] && kept="$(grep -o '^kept float ([0-9]*)' "$out/$row.sensitivity.txt" | head -n 1) | "
+  rows+=("$row: $score | $kept$counts | ${lat}| $(($(date +%s) - start)) s")
 done
 echo
 echo "PaddleOCR int8 (${qopts[*]}), calibration: $calib_pages pages / $calib_lines lines, evaluation: $eval_pages pages / $eval_lines lines; $("$nestc" --version | head -n 1)"
