@@ -73,8 +73,8 @@ std::optional<std::pair<std::string, const Node*>> matchSixth(const patterns::Vi
   return std::nullopt;
 }
 
-// x * HardSigmoid(x) or x * relu6shift(x) [/ 6] for the Mul `m`; `sixth` tells whether the 1/6
-// is still to be found inside.
+// x * HardSigmoid(x) or x * relu6shift(x) [/ 6] for the Mul `m`; `sixthInside` tells whether the
+// 1/6 is still to be found inside the other operand.
 std::optional<Match> matchProduct(const patterns::View& w, const Node& m, bool sixthInside) {
   if (m.op != "Mul" || m.inputs.size() != 2 || m.attrs.has("activation")) return std::nullopt;
   for (int side = 0; side < 2; ++side) {

@@ -231,6 +231,15 @@ class TestActivationLut : public QObject {
     }
   }
 
+  void geluRefusesUnknownApproximation() {
+    const std::string msg = testing::errorOf([] {
+      verifyGraph(parseGraph("graph \"g\" {\n  input %x: f32[4]\n  %y: f32[4] = Gelu #1 \"gelu\"(%x) {approximate=\"erf\"}\n"
+                             "  output %y\n}\n"));
+    });
+    NEST_VERIFY(msg.find("approximate must be \"none\" or \"tanh\", got \"erf\"") != std::string::npos, msg);
+    NEST_VERIFY(msg.find("gelu") != std::string::npos, msg);
+  }
+
   void lutRefusesWideOperands() {
     const std::string msg = testing::errorOf([] {
       verifyGraph(lutGraph("Sigmoid", "", "i16<scale=0.001,zp=0>", "i8<scale=0.004,zp=-128>", 0.004f, -128));

@@ -180,6 +180,13 @@ void kernelSwish(KernelContext& ctx) {
   });
 }
 
+// Gelu's `approximate` is "none" (default) or "tanh"; anything else is refused at inference.
+void inferGelu(InferContext& ctx) {
+  const std::string approx = ctx.attrs().getString("approximate", "none");
+  if (approx != "none" && approx != "tanh") ctx.fail("approximate must be \"none\" or \"tanh\", got \"" + approx + "\"");
+  inferUnary<kFloats>(ctx);
+}
+
 // Gelu (ONNX opset 20): approximate "none" 0.5 x (1 + erf(x / sqrt 2)), "tanh"
 // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).
 void kernelGelu(KernelContext& ctx) {
@@ -372,7 +379,7 @@ void registerActivationOps(OpTable& t) {
                  {{"alpha", AttrKind::Float}, {"beta", AttrKind::Float}}));
   t.add(unaryDef("HardSwish", inferUnary<kFloats>, kernelHardSwish));
   t.add(unaryDef("Swish", inferUnary<kFloats>, kernelSwish, {{"alpha", AttrKind::Float}}));
-  t.add(unaryDef("Gelu", inferUnary<kFloats>, kernelGelu, {{"approximate", AttrKind::String}}));
+  t.add(unaryDef("Gelu", inferGelu, kernelGelu, {{"approximate", AttrKind::String}}));
   t.add(unaryDef("Softplus", inferUnary<kFloats>, kernelSoftplus));
   // Normalized along an axis: not elementwise.
   for (const char* name : {"Softmax", "LogSoftmax", "Hardmax"}) {
