@@ -302,7 +302,43 @@ class Exporter {
     o.inputs[1] = addInitializer(n.inputs[1] + "_scaled", scaled);
   }
 
+  // Swish (internal) and Gelu (opset 20) written as their formula in opset-17 ops, in the order
+  // of the interpreter's kernels (core/ops/activation_ops.cpp).
+  void exportComposite(const Node& n) {
+    const std::string base = n.name.empty() ? "node_" + std::to_string(n.id) : n.name;
+    const std::string x = n.inputs.at(0), y = n.outputs.at(0);
+    const TensorType& type = g_.typeOf(y);
+    auto scalar = [&](const char* name, float v) { return addInitializer(base + "_" + name, scalarOf(type.elem, v)); };
+    auto node = [&](const char* op, std::vector<std::string> ins, const std::string& out) {
+      OnnxNode o;
+      o.op = op;
+      o.name = freshNodeName(base + "_" + op);
+      o.inputs = std::move(ins);
+      o.outputs = {out.empty() ? fresh(base + "_" + op) : out};
+      emit(o);
+      if (out.empty()) addValueInfo(o.outputs[0], type);
+      return o.outputs[0];
+    };
+    if (n.op == "Swish") {
+      const float alpha = n.attrs.getFloat("alpha", 1.0f);
+      const std::string z = alpha == 1.0f ? x : node("Mul", {scalar("alpha", alpha), x}, "");
+      node("Mul", {x, node("Sigmoid", {z}, "")}, y);
+      return;
+    }
+    std::string inner;
+    if (n.attrs.getString("approximate", "none") == "tanh") {
+      const std::string cube = node("Mul", {node("Mul", {node("Mul", {scalar("c", 0.044715f), x}, ""), x}, ""), x}, "");
+      const std::string poly = node("Add", {x, cube}, "");
+      inner = node("Tanh", {node("Mul", {scalar("k", 0.79788456080286535588f), poly}, "")}, "");
+    } else {
+      inner = node("Erf", {node("Mul", {x, scalar("rsqrt2", 0.70710678118654752440f)}, "")}, "");
+    }
+    const std::string onePlus = node("Add", {scalar("one", 1.0f), inner}, "");
+    node("Mul", {node("Mul", {scalar("half", 0.5f), x}, ""), onePlus}, y);
+  }
+
   void exportNode(const Node& n) {
+    if (n.op == "Swish" || n.op == "Gelu") return exportComposite(n);
     const OpDef* def = OpTable::instance().find(n.op);
     if (!def) failInternal("ONNX export: " + n.describe() + ": op not in the op table");
     OnnxNode o;

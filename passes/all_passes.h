@@ -20,6 +20,9 @@ bool foldForBackend(Graph& g, const std::function<bool(const Graph&, const Node&
 PassInfo foldBatchNormPass();              // fold_batchnorm.cpp
 PassInfo foldScaleBiasPass();              // fold_scale_bias.cpp
 PassInfo fuseActivationsPass();            // fuse_activations.cpp
+PassInfo fuseHardSwishPass();              // fuse_hardswish.cpp (decomposed activations -> one node)
+PassInfo fuseSwishPass();                  // fuse_swish_gelu.cpp
+PassInfo fuseGeluPass();                   // fuse_swish_gelu.cpp
 PassInfo mergePadPass();                   // merge_pad.cpp
 PassInfo matmulAddToGemmPass();            // matmul_add_to_gemm.cpp
 PassInfo mergeReshapesPass();              // merge_reshapes.cpp

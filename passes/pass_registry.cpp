@@ -17,7 +17,8 @@ struct Entry {
 std::vector<PassInfo> builtinPasses() {
   return {eliminateNoopsPass(),       deadCodeEliminationPass(), commonSubexpressionPass(),
           constantFoldingPass(),      shapeComputationFoldingPass(), foldBatchNormPass(),
-          foldScaleBiasPass(),        fuseActivationsPass(),     mergePadPass(),
+          foldScaleBiasPass(),        fuseActivationsPass(),     fuseHardSwishPass(),       fuseSwishPass(),
+          fuseGeluPass(),             mergePadPass(),
           matmulAddToGemmPass(),      mergeReshapesPass(),       transposeSinkingPass(),
           squeezeUnsqueezeCancellationPass()};
 }
@@ -87,7 +88,8 @@ Pipeline namedPipeline(const std::string& level) {
   // folded into a Conv lets a following Mul fold, a merged Reshape lets a Transpose cancel, ...);
   // activations fuse last, when no other pattern needs to see them as separate nodes.
   Pipeline cleanup = {{{"eliminate-noops", "fold-shape-computations", "constant-fold", "dce"}, true}};
-  Pipeline algebra = {{{"fold-batchnorm", "fold-scale-bias", "merge-pad", "matmul-add-to-gemm", "merge-reshapes",
+  // Decomposed activations are recomposed first, before folds rearrange their pieces.
+  Pipeline algebra = {{{"fuse-hardswish", "fuse-swish", "fuse-gelu", "fold-batchnorm", "fold-scale-bias", "merge-pad", "matmul-add-to-gemm", "merge-reshapes",
                         "cancel-squeeze-unsqueeze", "eliminate-noops", "dce"},
                        true}};
   Pipeline finish = {{{"cse", "fuse-activations", "dce"}, false}};

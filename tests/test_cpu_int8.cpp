@@ -1,6 +1,6 @@
 // Int8 on the CPU backend (docs/cpu-runtime.md, "Int8"): every integer kernel against the
 // interpreter's integer kernel on varied shapes (grouped / depthwise / strided / dilated convs,
-// Gemm both ways, MatMul, Add and Mul with and without broadcasting, pools, Concat, Clip,
+// Gemm both ways, MatMul (2-D and batched), the lookup-table activations, Add and Mul with and without broadcasting, pools, Concat, Clip,
 // Transpose, Flatten) under three quantization settings (i8 asymmetric per channel, u8
 // symmetric, i8 symmetric per tensor), bit for bit, with the runtime's SIMD path and its portable
 // path (-DNEST_NO_SIMD) and its AVX2 path (-mno-avx512f); quantized mnist-8 (profiled on 500 MNIST images) and the seed models
@@ -118,6 +118,26 @@ std::vector<Graph> kernelGraphs() {
     b.node("Gemm", "fc", {"fl", b.weight("wf", {3, 540}, -0.1f, 0.1f)}, attrs({{"transB", int64_t(1)}}));
     out.push_back(b.done({"fc", "gap"}));
   }
+  {  // lookup-table activations: a Conv's fused HardSwish (split by the quantizer), HardSigmoid,
+     // Sigmoid, Tanh, HardSwish, Swish, Gelu (qlut)
+    testing::GraphBuilder b("lut", 5);
+    b.node("Conv", "c", {b.input("x", {1, 4, 6, 7}), b.weight("w", {6, 4, 3, 3}, -0.4f, 0.4f), b.weight("b", {6})},
+           conv({3, 3}, {1, 1, 1, 1}, {1, 1}, 1, {1, 1}, "HardSwish"));
+    b.node("HardSigmoid", "hg", {"c"}, attrs({{"alpha", 0.2f}, {"beta", 0.5f}}));
+    b.node("Sigmoid", "sg", {"c"});
+    b.node("Tanh", "th", {"c"});
+    b.node("HardSwish", "hs", {"th"});
+    b.node("Mul", "gate", {"c", "hg"});
+    b.node("Swish", "sw", {"sg"}, attrs({{"alpha", 1.5f}}));
+    b.node("Gelu", "ge", {"th"}, attrs({{"approximate", std::string("tanh")}}));
+    out.push_back(b.done({"gate", "sg", "hs", "sw", "ge"}));
+  }
+  {  // batched MatMul: both operands batched (attention scores), and a shared 2-D B
+    testing::GraphBuilder b("matmul_batched", 5);
+    b.node("MatMul", "qk", {b.input("q", {1, 2, 5, 6}), b.input("k", {1, 2, 6, 3})});
+    b.node("MatMul", "fc", {b.input("t", {2, 5, 6}), b.weight("w", {6, 4})});
+    out.push_back(b.done({"qk", "fc"}));
+  }
   return out;
 }
 
@@ -193,7 +213,7 @@ void checkKernels() {
       ++cases;
     }
   }
-  QCOMPARE(cases, 27);
+  QCOMPARE(cases, 33);
 }
 
 

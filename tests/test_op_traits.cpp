@@ -160,8 +160,8 @@ class OpTraitsTest : public QObject {
   void traitListsArePinned() {
     auto kindIs = [](OpKind k) { return [k](const OpDef& d) { return d.kind == k; }; };
     QCOMPARE(joined(opsWhere(kindIs(OpKind::UnaryElementwise))),
-             std::string("Abs, Cast, Ceil, Clip, Elu, Erf, Exp, Floor, HardSigmoid, HardSwish, Identity, LeakyRelu, Log, "
-                         "Neg, Not, Reciprocal, Relu, Selu, Sigmoid, Softplus, Sqrt, Tanh"));
+             std::string("Abs, Cast, Ceil, Clip, Elu, Erf, Exp, Floor, Gelu, HardSigmoid, HardSwish, Identity, LeakyRelu, "
+                         "Log, Neg, Not, Reciprocal, Relu, Selu, Sigmoid, Softplus, Sqrt, Swish, Tanh"));
     QCOMPARE(joined(opsWhere(kindIs(OpKind::Elementwise))),
              std::string("Add, And, Div, Equal, Greater, GreaterOrEqual, Less, LessOrEqual, Max, Mean, Min, Mul, Or, "
                          "PRelu, Pow, Sub, Sum, Where, Xor"));
@@ -183,7 +183,7 @@ class OpTraitsTest : public QObject {
                  if (a.passAdded) return true;
                return false;
              })),
-             std::string("Add, Concat, Conv, Gemm, MatMul, Mul, Quantize"));
+             std::string("Add, Concat, Conv, Gelu, Gemm, HardSigmoid, HardSwish, MatMul, Mul, Quantize, Sigmoid, Swish, Tanh"));
     QCOMPARE(std::string(opKindName(OpKind::DataMovement)), std::string("data movement"));
   }
 
@@ -242,7 +242,7 @@ class OpTraitsTest : public QObject {
       }
     }
     NEST_VERIFY(bad.empty(), "sink-transposes:" + bad);
-    QCOMPARE(unary, 22);
+    QCOMPARE(unary, 24);
     QCOMPARE(binary, 18);  // every elementwise op but three-operand Where
     // Not elementwise: Softmax and a reduction keep their Transposes.
     for (const char* op : {"Softmax", "ReduceSum"}) {
@@ -298,7 +298,7 @@ class OpTraitsTest : public QObject {
       if (s.types == 0) bad += "\n  " + s.op + ": no element type";
     }
     NEST_VERIFY(bad.empty(), "CPU support table:" + bad);
-    QCOMPARE(cpu::supportTable().size(), size_t{71});
+    QCOMPARE(cpu::supportTable().size(), size_t{73});
     QVERIFY(cpu::findSupport("Conv") != nullptr);
     QVERIFY(cpu::findSupport("Equal") == nullptr);
   }
@@ -342,8 +342,10 @@ class OpTraitsTest : public QObject {
     q.setType("x0", qt);
     q.setType("y", qt);
     QCOMPARE(cpu::unsupportedReason(q, q.nodes[0]), std::string("Relu on quantized i16 (int16 precision) is not supported"));
-    q.nodes[0].op = "Sigmoid";
-    QCOMPARE(cpu::unsupportedReason(q, q.nodes[0]), std::string("no integer CPU kernel for quantized Sigmoid"));
+    q.nodes[0].op = "Sigmoid";  // a table op: 8-bit only
+    QCOMPARE(cpu::unsupportedReason(q, q.nodes[0]), std::string("Sigmoid on quantized i16 (int16 precision) is not supported"));
+    q.nodes[0].op = "Softplus";
+    QCOMPARE(cpu::unsupportedReason(q, q.nodes[0]), std::string("no integer CPU kernel for quantized Softplus"));
     // unsupportedNodes is built on unsupportedReason: every refused node, in graph order.
     std::vector<UnsupportedNode> all = cpu::unsupportedNodes(g);
     QCOMPARE(all.size(), size_t{8});

@@ -16,7 +16,7 @@ using lir::Instr;
 namespace {
 
 const std::set<std::string> kQuantKernels = {"qconv2d",  "qgemm",          "qmatmul", "qadd",     "qmul",      "qclamp",
-                                             "qmaxpool2d", "qavgpool2d", "qglobal_avgpool", "qconcat", "quantize", "dequantize"};
+                                             "qmaxpool2d", "qavgpool2d", "qglobal_avgpool", "qconcat", "quantize", "dequantize", "qlut"};
 
 std::string list(const std::vector<int64_t>& v) {
   std::string s = "{";
@@ -88,18 +88,30 @@ struct Emitter {
   }
 
   void gemm() {
+    // MatMul of rank > 2: one 2-D product per leading index (A's and the result's leading
+    // dimensions equal; B the same or 2-D and shared), at byte offsets (8-bit elements).
     const Shape& a = typeIn(0).shape;
     const Shape& b = typeIn(1).shape;
     const bool transB = i.params.getInt("trans_b", 0) != 0;
-    const int64_t n = transB ? b[0] : b[1];
+    const int64_t m = a[a.size() - 2], k = a[a.size() - 1];
+    const int64_t n = transB ? b[0] : b[b.size() - 1];
+    int64_t batch = 1;
+    for (size_t d = 0; d + 2 < a.size(); ++d) batch *= a[d];
     table(p + "_bzp", i.params.getInts("b_zp"));
     const std::string out = outInit();
-    data += "static const nest_q8_gemm_desc " + p + " = {" + std::to_string(a[0]) + ", " + std::to_string(n) + ", " +
-            std::to_string(a[1]) + ", " + (transB ? "1" : "0") + ", " + sign(typeIn(0)) + ", " + zp(typeIn(0)) + ", " +
+    data += "static const nest_q8_gemm_desc " + p + " = {" + std::to_string(m) + ", " + std::to_string(n) + ", " +
+            std::to_string(k) + ", " + (transB ? "1" : "0") + ", " + sign(typeIn(0)) + ", " + zp(typeIn(0)) + ", " +
             sign(typeIn(1)) + ", " + p + "_bzp, " + out + "};\n";
     const bool bias = i.kernel == "qgemm" && i.inputs.size() > 2 && i.inputs[2] >= 0;
-    body += "  nest_q8_gemm(&" + p + ", " + ctx.in(0, "void") + ", " + ctx.in(1, "void") + ", " +
-            (bias ? ctx.in(2, "int32_t") : std::string("NULL")) + ", " + ctx.out(0, "void") + ");\n";
+    if (batch == 1) {
+      body += "  nest_q8_gemm(&" + p + ", " + ctx.in(0, "void") + ", " + ctx.in(1, "void") + ", " +
+              (bias ? ctx.in(2, "int32_t") : std::string("NULL")) + ", " + ctx.out(0, "void") + ");\n";
+      return;
+    }
+    const std::string bStride = b.size() > 2 ? std::to_string(k * n) : "0";
+    body += "  for (int64_t bi = 0; bi < " + std::to_string(batch) + "; ++bi)\n    nest_q8_gemm(&" + p + ", " +
+            ctx.in(0, "uint8_t") + " + bi * " + std::to_string(m * k) + ", " + ctx.in(1, "uint8_t") + " + bi * " + bStride +
+            ", NULL, " + ctx.out(0, "uint8_t") + " + bi * " + std::to_string(m * n) + ");\n";
   }
 
   void binary() {
@@ -162,6 +174,14 @@ struct Emitter {
       body += "  nest_q8_clamp(" + sign(typeIn(0)) + ", " + ctx.in(0, "void") + ", " + ctx.out(0, "void") + ", " +
               std::to_string(typeOut().numElements()) + ", " + i32(i.params.getInt("lo")) + ", " +
               i32(i.params.getInt("hi")) + ");\n";
+      return;
+    }
+    if (k == "qlut") {  // the table's bytes (i8 results as their two's-complement byte)
+      std::string bytes;
+      for (int64_t v : i.params.getInts("lut")) bytes += (bytes.empty() ? "" : ", ") + std::to_string(v & 0xff);
+      data += "static const uint8_t " + p + "_lut[256] = {" + bytes + "};\n";
+      body += "  nest_q8_lut(" + sign(typeIn(0)) + ", " + ctx.in(0, "void") + ", " + ctx.out(0, "void") + ", " +
+              std::to_string(typeOut().numElements()) + ", " + p + "_lut);\n";
       return;
     }
     if (k == "qglobal_avgpool") {

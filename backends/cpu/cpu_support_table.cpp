@@ -68,10 +68,12 @@ std::vector<OpSupport> buildTable() {
       {"LeakyRelu", kF32, 0, {}, {}},
       {"Elu", kF32, 0, {}, {}},
       {"Selu", kF32, 0, {}, {}},
-      {"Sigmoid", kF32, 0, {}, {}},
-      {"Tanh", kF32, 0, {}, {}},
-      {"HardSigmoid", kF32, 0, {}, {}},
-      {"HardSwish", kF32, 0, {}, {}},
+      {"Sigmoid", kF32, kQ8, kOutQuant, {}},  // int8: a lookup table (nest_rt_q8_lut.c)
+      {"Tanh", kF32, kQ8, kOutQuant, {}},
+      {"HardSigmoid", kF32, kQ8, kOutQuant, {}},
+      {"HardSwish", kF32, kQ8, kOutQuant, {}},
+      {"Swish", kF32, kQ8, kOutQuant, {}},  // f32: lowered as Sigmoid and Mul
+      {"Gelu", kF32, kQ8, kOutQuant, {}},   // f32: lowered as its Erf / Tanh formula
       {"Softplus", kF32, 0, {}, {}},
       {"Abs", kF32, 0, {}, {}},
       {"Neg", kF32, 0, {}, {}},

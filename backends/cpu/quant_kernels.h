@@ -26,7 +26,7 @@ struct Q8ConvDesc {
 Q8ConvDesc q8ConvDesc(const lir::Function& f, const lir::Instr& in);
 
 // Code for an integer kernel (qconv2d, qgemm, qmatmul, qadd, qmul, qclamp, qmaxpool2d,
-// qavgpool2d, qglobal_avgpool, qconcat, quantize, dequantize): appends static data to `data` and
+// qavgpool2d, qglobal_avgpool, qconcat, quantize, dequantize, qlut): appends static data to `data` and
 // the calls to `body`. Returns false for any other kernel.
 struct QuantCodeContext {
   std::function<std::string(size_t k, const std::string& type)> in, out;

@@ -166,6 +166,45 @@ void kernelHardSwish(KernelContext& ctx) {
   });
 }
 
+// Swish: x * sigmoid(alpha x) (alpha 1: SiLU), the sigmoid computed as kernelSigmoid does.
+// Internal op made by fuse-swish (ONNX has none at opset 17; the ONNX exporter writes Mul,
+// Sigmoid and Mul).
+void kernelSwish(KernelContext& ctx) {
+  const float alpha = ctx.attrs().getFloat("alpha", 1.0f);
+  unaryFloat(ctx, [alpha](auto x) {
+    using C = decltype(x);
+    const C z = static_cast<C>(alpha) * x;  // exact for alpha = 1
+    if (z >= C(0)) return x * (C(1) / (C(1) + std::exp(-z)));
+    const C e = std::exp(z);
+    return x * (e / (C(1) + e));
+  });
+}
+
+// Gelu's `approximate` is "none" (default) or "tanh"; anything else is refused at inference.
+void inferGelu(InferContext& ctx) {
+  const std::string approx = ctx.attrs().getString("approximate", "none");
+  if (approx != "none" && approx != "tanh") ctx.fail("approximate must be \"none\" or \"tanh\", got \"" + approx + "\"");
+  inferUnary<kFloats>(ctx);
+}
+
+// Gelu (ONNX opset 20): approximate "none" 0.5 x (1 + erf(x / sqrt 2)), "tanh"
+// 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).
+void kernelGelu(KernelContext& ctx) {
+  const std::string approx = ctx.attrs().getString("approximate", "none");
+  if (approx != "none" && approx != "tanh") ctx.fail("approximate must be \"none\" or \"tanh\", got \"" + approx + "\"");
+  if (approx == "none") {
+    unaryFloat(ctx, [](auto x) {
+      using C = decltype(x);
+      return C(0.5) * x * (C(1) + std::erf(x * static_cast<C>(0.70710678118654752440)));
+    });
+  } else {
+    unaryFloat(ctx, [](auto x) {
+      using C = decltype(x);
+      return C(0.5) * x * (C(1) + std::tanh(static_cast<C>(0.79788456080286535588) * (x + C(0.044715) * x * x * x)));
+    });
+  }
+}
+
 void kernelSoftplus(KernelContext& ctx) {
   unaryFloat(ctx, [](auto x) {
     using C = decltype(x);
@@ -339,6 +378,8 @@ void registerActivationOps(OpTable& t) {
   t.add(unaryDef("HardSigmoid", inferUnary<kFloats>, kernelHardSigmoid,
                  {{"alpha", AttrKind::Float}, {"beta", AttrKind::Float}}));
   t.add(unaryDef("HardSwish", inferUnary<kFloats>, kernelHardSwish));
+  t.add(unaryDef("Swish", inferUnary<kFloats>, kernelSwish, {{"alpha", AttrKind::Float}}));
+  t.add(unaryDef("Gelu", inferGelu, kernelGelu, {{"approximate", AttrKind::String}}));
   t.add(unaryDef("Softplus", inferUnary<kFloats>, kernelSoftplus));
   // Normalized along an axis: not elementwise.
   for (const char* name : {"Softmax", "LogSoftmax", "Hardmax"}) {

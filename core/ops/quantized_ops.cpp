@@ -1,7 +1,7 @@
 // Quantized graphs (docs/quantization.md): the internal Quantize / Dequantize ops and the integer
 // variants of the ops the quantize pass rewrites. An integer op is the same op on operands whose
 // types carry quantization parameters; ops whose result gets new parameters (Conv, Gemm, MatMul,
-// Add, Mul, Concat) carry them as attributes out_type / out_scale / out_zero_point, which their
+// Add, Mul, Concat, and the lookup-table activations) carry them as attributes out_type / out_scale / out_zero_point, which their
 // inference turns into the result type. Relu, Clip, MaxPool, AveragePool, GlobalAveragePool,
 // Reshape, Flatten and Transpose keep their operand's parameters.
 //
@@ -19,6 +19,7 @@
 #include "core/ops/gemm_kernel.h"
 #include "core/ops/op_helpers.h"
 #include "core/ops/register_ops.h"
+#include "core/quant_lut.h"
 #include "core/quant_math.h"
 
 namespace nest {
@@ -377,6 +378,35 @@ void quantizedUnaryKernel(KernelContext& ctx) {
   });
 }
 
+// ---- Lookup-table activations (HardSwish, HardSigmoid, Sigmoid, Tanh, Swish, Gelu) ----
+// One table of 256 results (core/quant_lut.h); the result gets its own parameters (out_*).
+
+void inferQuantizedLut(InferContext& ctx) {
+  const TensorType& x = ctx.input(0);
+  requireQuantized(ctx, 0, "X");
+  if (x.elem != ElemType::I8 && x.elem != ElemType::U8)
+    ctx.fail("a lookup-table " + ctx.node().op + " takes an i8 or u8 operand, got " + typeToString(x));
+  TensorType y = outQuantType(ctx, x.shape);
+  if (y.elem != ElemType::I8 && y.elem != ElemType::U8)
+    ctx.fail("a lookup-table " + ctx.node().op + " gives an i8 or u8 result, not " + typeToString(y));
+  ctx.setOutput(0, y);
+}
+
+void quantizedLutKernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const std::vector<int64_t> lut = activationLut(ctx.node(), x.type(), ctx.outputType(0));
+  int64_t qmin, qmax;
+  quantizedRange(x.elem(), qmin, qmax);
+  Tensor& y = ctx.output(0);
+  const bool yi8 = y.elem() == ElemType::I8;
+  for (int64_t i = 0; i < x.numElements(); ++i) {
+    const int64_t q = x.elem() == ElemType::I8 ? x.data<int8_t>()[i] : x.data<uint8_t>()[i];
+    const int64_t v = lut[static_cast<size_t>(q - qmin)];
+    if (yi8) y.mutableData<int8_t>()[i] = static_cast<int8_t>(v);
+    else y.mutableData<uint8_t>()[i] = static_cast<uint8_t>(v);
+  }
+}
+
 // ---- Reshape, Flatten, Transpose: the plain inference on an f32 twin, parameters kept ----
 
 template <const char* Op>
@@ -469,6 +499,7 @@ void registerQuantizedKernels(OpTable& t) {
   extend("Concat", inferQuantizedConcat, quantizedConcatKernel, true);
   extend("Relu", inferQuantizedUnary, quantizedUnaryKernel, false);
   extend("Clip", inferQuantizedUnary, quantizedUnaryKernel, false);
+  for (const char* op : {"HardSwish", "HardSigmoid", "Sigmoid", "Tanh", "Swish", "Gelu"}) extend(op, inferQuantizedLut, quantizedLutKernel, true);
   extend("Reshape", inferQuantizedMove<kReshape>, nullptr, false);
   extend("Flatten", inferQuantizedMove<kFlatten>, nullptr, false);
   extend("Transpose", inferQuantizedMove<kTranspose>, nullptr, false);

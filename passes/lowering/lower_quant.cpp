@@ -10,6 +10,7 @@
 #include "core/ops/conv_kernels.h"
 #include "core/ops/fused_activation.h"
 #include "core/ops/op_helpers.h"
+#include "core/quant_lut.h"
 #include "core/quant_math.h"
 
 namespace nest {
@@ -17,7 +18,8 @@ namespace nest {
 namespace {
 
 const std::set<std::string> kKernelOps = {"Conv", "Gemm", "MatMul", "Add", "Mul", "Relu", "Clip", "MaxPool",
-                                          "AveragePool", "GlobalAveragePool", "Concat", "Quantize", "Dequantize"};
+                                          "AveragePool", "GlobalAveragePool", "Concat", "Quantize", "Dequantize",
+                                          "HardSwish", "HardSigmoid", "Sigmoid", "Tanh", "Swish", "Gelu"};
 const std::set<std::string> kPlainOps = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose"};
 
 bool is8Bit(ElemType e) { return e == ElemType::I8 || e == ElemType::U8; }
@@ -96,7 +98,7 @@ QuantInstr lowerGemm(const Graph& g, const Node& n) {
   QuantInstr q{matmul ? "qmatmul" : "qgemm", {}};
   const bool transB = !matmul && n.attrs.getInt("transB", 0) != 0;
   const Shape& b = g.typeOf(n.inputs[1]).shape;
-  const int64_t cols = transB ? b[0] : b[1];
+  const int64_t cols = transB ? b[0] : b[b.size() - 1];
   q.params.set("trans_b", int64_t{transB});
   const QuantParams& w = qp(g, n.inputs[1]);
   Ints bzp(static_cast<size_t>(cols), w.zeroPoints.at(0));
@@ -140,6 +142,13 @@ QuantInstr lowerClamp(const Graph& g, const Node& n) {
   }
   q.params.set("lo", lo);
   q.params.set("hi", hi);
+  return q;
+}
+
+// Lookup-table activations: the 256 results, built as the interpreter builds them (core/quant_lut.h).
+QuantInstr lowerLut(const Graph& g, const Node& n) {
+  QuantInstr q{"qlut", {}};
+  q.params.set("lut", activationLut(n, g.typeOf(n.inputs[0]), g.typeOf(n.outputs[0])));
   return q;
 }
 
@@ -210,8 +219,15 @@ std::string quantLoweringUnsupportedReason(const Graph& g, const Node& n) {
   if (op == "Dequantize" && g.typeOf(n.inputs[0]).quant->perChannel())
     return "per-channel Dequantize is not supported (only weights are per channel)";
   if (op == "GlobalAveragePool" && g.typeOf(n.inputs[0]).rank() < 3) return "GlobalAveragePool needs a spatial dimension";
-  if (op == "MatMul" && (g.typeOf(n.inputs[0]).rank() != 2 || g.typeOf(n.inputs[1]).rank() != 2))
-    return "only 2-D integer MatMul is supported";
+  if (op == "MatMul") {
+    // Batched: A and the result share their leading dimensions, B has them too or is 2-D.
+    const Shape& a = g.typeOf(n.inputs[0]).shape;
+    const Shape& b = g.typeOf(n.inputs[1]).shape;
+    const Shape& y = g.typeOf(n.outputs[0]).shape;
+    const bool sameLead = a.size() >= 2 && a.size() == y.size() && std::equal(a.begin(), a.end() - 2, y.begin()) &&
+                          (b.size() == 2 || (b.size() == a.size() && std::equal(b.begin(), b.end() - 2, a.begin())));
+    if (!sameLead) return "integer MatMul needs A and the result with the same leading dimensions and B with them too or 2-D";
+  }
   if (op == "Add" || op == "Mul") {
     if (g.typeOf(n.outputs[0]).rank() > 8) return "integer " + op + " of rank above 8 is not supported";
     if (!g.typeOf(n.inputs[0]).quant || !g.typeOf(n.inputs[1]).quant) return "integer " + op + " needs two quantized operands";
@@ -228,6 +244,7 @@ QuantInstr lowerQuantNode(const Graph& g, const Node& n) {
   if (op == "MaxPool" || op == "AveragePool") return lowerPool(g, n);
   if (op == "GlobalAveragePool") return {"qglobal_avgpool", {}};
   if (op == "Concat") return lowerConcat(g, n);
+  if (isLutActivation(op)) return lowerLut(g, n);
   if (op == "Quantize") return {"quantize", {}};
   if (op == "Dequantize") return {"dequantize", {}};
   failInternal("lowering: no integer kernel for " + n.describe());

@@ -279,6 +279,7 @@ class Lowering {
       emit(n, "cast", {bufferOf(n.inputs[0])}, {resultBuffer(n.outputs[0])});
       return;
     }
+    if (op == "Swish" || op == "Gelu") return lowerComposite(n);
     if (def.kind == OpKind::UnaryElementwise) return lowerUnary(n);
     if (op == "Softmax" || op == "LogSoftmax") {
       Instr& in = emit(n, "softmax", {bufferOf(n.inputs[0])}, {resultBuffer(n.outputs[0])});
@@ -487,6 +488,41 @@ class Lowering {
       Instr& in = emit(n, "binary", {acc, scale}, {resultBuffer(out)});
       in.params.set("op", std::string("Mul"));
     }
+  }
+
+  // Swish and Gelu (made by fuse-swish / fuse-gelu) in float: their formula as unary and binary
+  // kernels, in the interpreter kernel's order of operations (core/ops/activation_ops.cpp).
+  void lowerComposite(const Node& n) {
+    const TensorType type = g_.typeOf(n.outputs[0]);
+    const BufferId x = bufferOf(n.inputs[0]);
+    int step = 0;
+    auto temp = [&] { return f_.addBuffer(n.outputs[0] + "#" + std::to_string(step++), BufferKind::Activation, type); };
+    auto scalar = [&](float v) { return addWeight(n.outputs[0] + "#c" + std::to_string(step++), Tensor::scalarF32(v)); };
+    auto unary = [&](const char* op, BufferId a, BufferId dst) {
+      emit(n, "unary", {a}, {dst}).params.set("op", std::string(op));
+      return dst;
+    };
+    auto binary = [&](const char* op, BufferId a, BufferId b, BufferId dst) {
+      emit(n, "binary", {a, b}, {dst}).params.set("op", std::string(op));
+      return dst;
+    };
+    if (n.op == "Swish") {
+      const float alpha = n.attrs.getFloat("alpha", 1.0f);
+      const BufferId z = alpha == 1.0f ? x : binary("Mul", scalar(alpha), x, temp());
+      binary("Mul", x, unary("Sigmoid", z, temp()), resultBuffer(n.outputs[0]));
+      return;
+    }
+    BufferId inner;
+    if (n.attrs.getString("approximate", "none") == "tanh") {
+      // ((0.044715 x) x) x, as C++ evaluates the kernel's 0.044715 * x * x * x.
+      const BufferId cube = binary("Mul", binary("Mul", binary("Mul", scalar(0.044715f), x, temp()), x, temp()), x, temp());
+      const BufferId poly = binary("Add", x, cube, temp());
+      inner = unary("Tanh", binary("Mul", scalar(0.79788456080286535588f), poly, temp()), temp());
+    } else {
+      inner = unary("Erf", binary("Mul", x, scalar(0.70710678118654752440f), temp()), temp());
+    }
+    const BufferId onePlus = binary("Add", scalar(1.0f), inner, temp());
+    binary("Mul", binary("Mul", scalar(0.5f), x, temp()), onePlus, resultBuffer(n.outputs[0]));
   }
 
   // Integer Clip: max with the lower bound, then min with the upper (numpy.clip), as binary ops.

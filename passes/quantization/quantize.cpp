@@ -8,6 +8,8 @@
 #include "core/error.h"
 #include "core/op_table.h"
 #include "core/ops/fused_activation.h"
+#include "core/quant_lut.h"
+#include "passes/quantization/lut_activations.h"
 #include "passes/rewrite.h"
 
 namespace nest {
@@ -19,6 +21,9 @@ namespace {
 const std::set<std::string> kRequantizingOps = {"Conv", "Gemm", "MatMul", "Add", "Mul", "Concat"};
 const std::set<std::string> kKeepParamsOps = {"Relu",      "Clip",    "MaxPool",  "AveragePool",
                                               "GlobalAveragePool", "Reshape", "Flatten", "Transpose"};
+
+// Lookup-table activations (core/quant_lut.h) get their own result parameters too.
+bool requantizes(const std::string& op) { return kRequantizingOps.count(op) != 0 || isLutActivation(op); }
 
 bool isF32(const Graph& g, const std::string& v) { return g.typeOf(v).elem == ElemType::F32; }
 
@@ -68,12 +73,14 @@ struct Planner {
   const QuantProfile& profile;
   const QuantConfig& config;
   std::unordered_map<std::string, TensorType> valueType;  // quantized type of each activation that gets one
+  std::unordered_map<std::string, FloatRange> derived;    // unprofiled values with a known range (split activations)
 
   // The quantized type of a profiled value with `settings`, or nullopt when it was not profiled.
   std::optional<TensorType> fromProfile(const std::string& v, const QuantSettings& s) const {
     const ValueProfile* p = profile.find(v);
-    if (!p) return std::nullopt;
-    FloatRange r = calibrateRange(p->min, p->max, p->histogram, s.calibration, s.schema, s.precision);
+    auto d = derived.find(v);
+    if (!p && d == derived.end()) return std::nullopt;
+    FloatRange r = p ? calibrateRange(p->min, p->max, p->histogram, s.calibration, s.schema, s.precision) : d->second;
     QuantChoice c = chooseQuantParams(r.min, r.max, s.schema, s.precision);
     TensorType t(c.elem, g.typeOf(v).shape);
     t.quant = c.params();
@@ -146,7 +153,7 @@ Attributes withOutQuant(Attributes a, const TensorType& t) {
 
 bool quantizeGraph(Graph& g, const QuantProfile& profile, const QuantConfig& config, const std::string& profileSource) {
   requireMatchingProfile(profile, g, profileSource);
-  Planner plan{g, profile, config, {}};
+  Planner plan{g, profile, config, {}, splitLutActivations(g, profile, config)};
 
   // 1. Decide which nodes become integer nodes and the quantized type of every value involved.
   std::unordered_set<NodeId> integerNodes;
@@ -154,7 +161,7 @@ bool quantizeGraph(Graph& g, const QuantProfile& profile, const QuantConfig& con
   std::unordered_map<std::string, TensorType> quantizeAt;                // float value -> type of its Quantize
   std::unordered_map<NodeId, std::unordered_map<std::string, TensorType>> operandTypes;  // per node: float operand -> type
   for (const Node& n : g.nodes) {
-    const bool requantizing = kRequantizingOps.count(n.op) != 0;
+    const bool requantizing = requantizes(n.op);
     if (!requantizing && !kKeepParamsOps.count(n.op)) continue;
     if (config.keepsFloat(n) || !integerFormSupported(g, n)) continue;
     const QuantSettings s = config.settingsFor(n);
@@ -162,7 +169,14 @@ bool quantizeGraph(Graph& g, const QuantProfile& profile, const QuantConfig& con
       if (!integerResults.count(n.inputs.at(0))) continue;  // only continues an integer region
       integerNodes.insert(n.id);
       integerResults.insert(n.outputs[0]);
+      if (auto t = plan.valueType.find(n.inputs[0]); t != plan.valueType.end()) plan.valueType[n.outputs[0]] = t->second;
       continue;
+    }
+    if (isLutActivation(n.op)) {
+      // A table of 256 entries: 8-bit operand and result only.
+      if (s.precision != QuantPrecision::Int8) continue;
+      auto t = plan.valueType.find(n.inputs[0]);
+      if (integerResults.count(n.inputs[0]) && (t == plan.valueType.end() || elemSize(t->second.elem) != 1)) continue;
     }
     // Activation operands: integer already, or quantizable from the profile.
     std::unordered_map<std::string, TensorType> needed;
@@ -264,11 +278,11 @@ bool quantizeGraph(Graph& g, const QuantProfile& profile, const QuantConfig& con
       }
       n.inputs[1] = wName;
       n.attrs.erase("output_scale");
-    } else if (kRequantizingOps.count(n.op)) {
+    } else if (requantizes(n.op)) {
       for (std::string& v : n.inputs)
         if (!v.empty() && g.isConstant(v) && isF32(g, v)) v = rewrite::addConstant(g, v + "_q", quantizedConstant(*g.constant(v), s));
     }
-    if (kRequantizingOps.count(n.op)) n.attrs = withOutQuant(n.attrs, plan.valueType.at(n.outputs[0]));
+    if (requantizes(n.op)) n.attrs = withOutQuant(n.attrs, plan.valueType.at(n.outputs[0]));
     // Result: an integer graph output is renamed, its Dequantize keeps the output's name.
     const std::string result = n.outputs[0];
     const bool isOutput = rewrite::isGraphOutput(g, result);
