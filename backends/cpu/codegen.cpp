@@ -656,7 +656,7 @@ class CodeGen {
     h += "/* Threads the kernels use, the calling one included (default 1; see nest_set_threads in\n"
          " * nest_runtime.h: results are identical for every count). Call it while no model runs.\n"
          " * Returns 0, or -1 when threads is outside [1, 256] or a thread could not start. */\n";
-    h += "int " + m_.name + "_set_threads(int threads);\n\n";
+    h += "#define " + up + "_HAS_THREADS 1\nint " + m_.name + "_set_threads(int threads);\n\n";
     h += "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
     m_.header = std::move(h);
   }

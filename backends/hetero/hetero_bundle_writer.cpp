@@ -131,7 +131,7 @@ class HostCodeGen {
     h += "/* The last run's time of partition k in milliseconds: CPU parts measured, NPU parts simulated. */\n";
     h += "double " + name_ + "_partition_ms(int k);\n";
     h += "/* Threads of the CPU partitions' kernels (nest_set_threads in nest_runtime.h; default 1). */\n";
-    h += "int " + name_ + "_set_threads(int threads);\n";
+    h += "#define " + up_ + "_HAS_THREADS 1\nint " + name_ + "_set_threads(int threads);\n";
     h += "/* Prints a line per partition and the total (a parallel group counts as its slowest part). */\n";
     h += "void " + name_ + "_print_times(void);\n\n";
     h += "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
