@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/error.h"
 
@@ -87,10 +88,34 @@ void Profiler::observe(const std::string& value, const Tensor& t) {
   auto it = index_.find(value);
   if (it == index_.end()) return;
   RangeHistogram& h = hists_[it->second];
-  if (t.elem() == ElemType::F32) h.add(t.data<float>(), static_cast<size_t>(t.numElements()));
-  else {
-    Tensor f = convertTensor(t, ElemType::F32);
-    h.add(f.data<float>(), static_cast<size_t>(f.numElements()));
+  const Tensor f = t.elem() == ElemType::F32 ? t : convertTensor(t, ElemType::F32);
+  const float* x = f.data<float>();
+  h.add(x, static_cast<size_t>(f.numElements()));
+  // Per-channel sums (axis 1) of the finite values, for bias correction.
+  if (f.shape().size() >= 2 && f.shape()[1] > 0) {
+    if (channelSums_.size() < hists_.size()) {
+      channelSums_.resize(hists_.size());
+      channelCounts_.resize(hists_.size());
+      channelMins_.resize(hists_.size());
+      channelMaxs_.resize(hists_.size());
+    }
+    std::vector<double>& sums = channelSums_[it->second];
+    std::vector<float>& mins = channelMins_[it->second];
+    std::vector<float>& maxs = channelMaxs_[it->second];
+    const int64_t channels = f.shape()[1];
+    sums.resize(static_cast<size_t>(channels), 0.0);
+    mins.resize(static_cast<size_t>(channels), std::numeric_limits<float>::infinity());
+    maxs.resize(static_cast<size_t>(channels), -std::numeric_limits<float>::infinity());
+    int64_t inner = 1;
+    for (size_t d = 2; d < f.shape().size(); ++d) inner *= f.shape()[d];
+    for (int64_t i = 0; i < f.numElements(); ++i) {
+      if (!std::isfinite(x[i])) continue;
+      const size_t c = static_cast<size_t>((i / inner) % channels);
+      sums[c] += x[i];
+      mins[c] = std::min(mins[c], x[i]);
+      maxs[c] = std::max(maxs[c], x[i]);
+    }
+    channelCounts_[it->second] += static_cast<uint64_t>(f.numElements() / channels);
   }
 }
 
@@ -110,6 +135,12 @@ QuantProfile Profiler::profile() const {
     v.min = h.min();
     v.max = h.max();
     v.histogram.assign(h.counts().begin(), h.counts().end());
+    if (channelStats_ && i < channelSums_.size() && channelCounts_[i] > 0)
+    {
+      for (double sum : channelSums_[i]) v.channelMeans.push_back(sum / static_cast<double>(channelCounts_[i]));
+      v.channelMins = channelMins_[i];
+      v.channelMaxs = channelMaxs_[i];
+    }
     p.values.push_back(std::move(v));
   }
   return p;
@@ -124,6 +155,7 @@ std::vector<std::string> Profiler::valuesWithNonFinite() const {
 
 QuantProfile profileGraph(const Graph& graph, const CalibrationSet& data, const ProfileRunOptions& options) {
   Profiler profiler(graph, options.bins);
+  profiler.setChannelStats(options.channelStats);
   for (size_t r = 0; r < data.runs(); ++r) {
     profiler.run(data.inputsForRun(r));
     if (options.onProgress) options.onProgress(r + 1, data.runs());

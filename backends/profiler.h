@@ -46,6 +46,9 @@ class Profiler {
   // One calibration run (inputs in graph-input order).
   void run(const std::vector<Tensor>& inputs);
   size_t runs() const { return runs_; }
+  // Whether profile() includes each value's per-channel means, minima and maxima (off by default:
+  // Glow's format has no such keys).
+  void setChannelStats(bool on) { channelStats_ = on; }
   // The profile so far: graph inputs, then node results in graph order; hash of `graph`.
   QuantProfile profile() const;
   // Values that held NaN or infinity in some run (those elements are not profiled).
@@ -58,7 +61,11 @@ class Profiler {
   std::vector<std::string> names_;                 // profiled values, in profile order
   std::unordered_map<std::string, size_t> index_;  // value -> position in names_/hists_
   std::vector<RangeHistogram> hists_;
+  std::vector<std::vector<double>> channelSums_;  // per value: sum of each channel (axis 1)
+  std::vector<uint64_t> channelCounts_;           // per value: elements summed per channel
+  std::vector<std::vector<float>> channelMins_, channelMaxs_;
   size_t runs_ = 0;
+  bool channelStats_ = false;
 };
 
 struct ProfileRunOptions {
@@ -66,6 +73,7 @@ struct ProfileRunOptions {
   // After every run; may throw to stop profiling (the exception propagates out of profileGraph).
   std::function<void(size_t done, size_t total)> onProgress;
   std::vector<std::string>* nonFiniteValues = nullptr;  // when set: filled with valuesWithNonFinite()
+  bool channelStats = false;  // keep each value's per-channel means, minima, maxima (ValueProfile::channel*)
 };
 
 // Profiles `graph` over every run of `data`: what `nestc profile` and the workbench's calibration

@@ -88,6 +88,7 @@ nlohmann::json QuantReport::toJson() const {
     e["node"] = n.node;
     e["op"] = n.op;
     e["type"] = n.type;
+    if (!n.calibration.empty()) e["calibration"] = n.calibration;
     j["nodes"].push_back(e);
   }
   return j;

@@ -37,6 +37,7 @@ struct NodeQuality {
   std::string reference;  // the float value it is compared with
   std::string node, op;   // producing node in the quantized graph (name may be empty)
   std::string type;       // "i8", "u8", "i16", "f32" ...: the precision the node computes in
+  std::string calibration;  // the calibration its range came from ("mse", ...), empty if none / unknown
   ErrorStats error;
 };
 

@@ -9,6 +9,7 @@
 
 #include "backends/quant_report.h"
 #include "core/error.h"
+#include "core/graph_stats.h"
 #include "core/node_keys.h"
 #include "core/quant_math.h"
 #include "passes/quantization/quantize.h"
@@ -98,6 +99,58 @@ double weightSqnr(const Graph& f, const Node& floatNode, const Graph& q, const N
   return e.sqnrDb();
 }
 
+enum class Level { Int8, Int16, Float };
+
+// The per-node precision choices on top of the caller's config (whose own overrides a node gets
+// back at Int8).
+struct Precisions {
+  QuantConfig base, config;
+  std::unordered_map<std::string, Level> level;
+  explicit Precisions(const QuantConfig& c) : base(c), config(c) {}
+  Level levelOf(const std::string& node) const {
+    auto it = level.find(node);
+    return it == level.end() ? Level::Int8 : it->second;
+  }
+  void set(const std::string& node, Level l) {
+    level[node] = l;
+    if (l == Level::Int8) {
+      if (base.nodes.count(node)) config.nodes[node] = base.nodes.at(node);
+      else config.nodes.erase(node);
+      return;
+    }
+    QuantOverride& o = config.nodes[node];
+    o.keepFloat = l == Level::Float;
+    if (l == Level::Int16) o.precision = QuantPrecision::Int16;
+  }
+};
+
+const Node* findByKey(const Graph& g, const std::string& key) {
+  for (const Node& n : g.nodes)
+    if (stableKey(n) == key) return &n;
+  return nullptr;
+}
+
+// Bytes of the constant operands (weights, bias) of the node with `key`.
+int64_t constantBytes(const Graph& g, const std::string& key) {
+  const Node* n = findByKey(g, key);
+  int64_t bytes = 0;
+  if (n)
+    for (const std::string& v : n->inputs)
+      if (!v.empty() && g.isConstant(v)) bytes += static_cast<int64_t>(g.constant(v)->byteSize());
+  return bytes;
+}
+
+// Why the node `key` cannot run in int16 in `q` (the graph quantized with it in int16): the
+// quantize pass left it float or int8, or the target has no int16 kernel for it.
+std::string int16Reason(const Graph& q, const std::string& key, const SensitivityOptions& options) {
+  const Node* n = findByKey(q, key);
+  if (!n || n->outputs.empty() || !q.typeOf(n->outputs[0]).quant)
+    return "the quantize pass has no int16 form for it";
+  if (q.typeOf(n->outputs[0]).elem != ElemType::I16 && q.typeOf(n->outputs[0]).elem != ElemType::U16)
+    return "it keeps its operand's 8-bit parameters (int16 starts at a node with its own result parameters)";
+  return options.int16Unsupported ? options.int16Unsupported(q, *n) : "";
+}
+
 }  // namespace
 
 bool targetMet(const QualityFigures& f, const SensitivityOptions& options) {
@@ -166,33 +219,73 @@ SensitivityResult analyzeSensitivity(const Graph& floatGraph, const QuantProfile
   std::stable_sort(result.ranking.begin(), result.ranking.end(),
                    [](const NodeSensitivity& x, const NodeSensitivity& y) { return x.score > y.score; });
 
-  // 3. Greedy: keep the most damaging nodes float until the target is met, each set verified.
-  QuantConfig chosen = config;
+  // 3. Greedy, in steps: the most damaging nodes move to a wider precision until the target is
+  //    met, each set verified. Without int16Step a step is float; with it, int16 first (where
+  //    the target runs the node in int16) and float only when int16 everywhere is not enough.
+  Precisions levels(config);
   QualityFigures current = result.fullyQuantized;
+  auto step = [&](const NodeSensitivity& s, Level level) {
+    PrecisionStep st;
+    st.node = s.node;
+    st.op = s.op;
+    st.precision = level == Level::Int16 ? "int16" : "fp32";
+    st.before = current;
+    const Graph beforeGraph = a.quantized(levels.config);
+    levels.set(s.node, level);
+    const Graph afterGraph = a.quantized(levels.config);
+    current = a.evaluate(levels.config);
+    st.after = current;
+    st.bytesAdded = constantBytes(afterGraph, s.node) - constantBytes(beforeGraph, s.node);
+    if (const Node* n = findByKey(floatGraph, s.node)) st.macs = nodeMacs(floatGraph, *n);
+    result.steps.push_back(st);
+    a.progress(st.precision + " for " + s.node + ": " + a.describe(current));
+  };
+  std::unordered_set<std::string> int16Ok;
+  if (options.int16Step) {
+    for (const NodeSensitivity& s : result.ranking) {
+      if (targetMet(current, options)) break;
+      QuantConfig trial = levels.config;
+      trial.nodes[s.node].keepFloat = false;
+      trial.nodes[s.node].precision = QuantPrecision::Int16;
+      const Graph trialGraph = a.quantized(trial);
+      const Graph nowGraph = a.quantized(levels.config);
+      if (const Node* now = findByKey(nowGraph, s.node);
+          now && !now->outputs.empty() && nowGraph.typeOf(now->outputs[0]).elem == ElemType::I16)
+        continue;  // already int16 through its operand (a pooling after an int16 Conv): nothing to move
+      const std::string why = int16Reason(trialGraph, s.node, options);
+      if (!why.empty()) {
+        result.int16Refused.emplace_back(s.node, why);
+        a.progress("int16 not an option for " + s.node + ": " + why);
+        continue;
+      }
+      int16Ok.insert(s.node);
+      step(s, Level::Int16);
+    }
+  }
   for (const NodeSensitivity& s : result.ranking) {
     if (targetMet(current, options)) break;
-    chosen.nodes[s.node].keepFloat = true;
-    result.keptFloat.push_back(s.node);
-    current = a.evaluate(chosen);
-    a.progress("keeping " + std::to_string(result.keptFloat.size()) + " float (+" + s.node + "): " + a.describe(current));
+    step(s, Level::Float);
   }
-  // Then drop every kept node the target does not need (the last one added made it pass).
-  if (targetMet(current, options) && result.keptFloat.size() > 1) {
-    for (size_t i = 0; i + 1 < result.keptFloat.size();) {
-      QuantConfig without = chosen;
-      const std::string& node = result.keptFloat[i];
-      if (config.nodes.count(node)) without.nodes[node] = config.nodes.at(node);
-      else without.nodes.erase(node);
-      const QualityFigures fig = a.evaluate(without);
-      if (targetMet(fig, options)) {
-        a.progress("not needed: " + result.keptFloat[i] + " (" + a.describe(fig) + ")");
-        chosen = without;
-        current = fig;
-        result.keptFloat.erase(result.keptFloat.begin() + static_cast<std::ptrdiff_t>(i));
-      } else {
-        ++i;
-      }
+  // Then undo every step the target does not need, one level at a time (float back to int16
+  // where int16 is an option, int16 back to int8), keeping the last step that made it pass.
+  if (targetMet(current, options)) {
+    for (size_t i = 0; i + 1 < result.steps.size(); ++i) {
+      PrecisionStep& st = result.steps[i];
+      if (st.reverted || levels.levelOf(st.node) != (st.precision == "int16" ? Level::Int16 : Level::Float)) continue;
+      const Level back = st.precision == "fp32" && int16Ok.count(st.node) ? Level::Int16 : Level::Int8;
+      Precisions without = levels;
+      without.set(st.node, back);
+      const QualityFigures fig = a.evaluate(without.config);
+      if (!targetMet(fig, options)) continue;
+      a.progress("not needed: " + st.precision + " for " + st.node + " (" + a.describe(fig) + ")");
+      levels = without;
+      current = fig;
+      st.reverted = true;
     }
+  }
+  for (const NodeSensitivity& s : result.ranking) {
+    if (levels.levelOf(s.node) == Level::Float) result.keptFloat.push_back(s.node);
+    if (levels.levelOf(s.node) == Level::Int16) result.keptInt16.push_back(s.node);
   }
   result.chosen = current;
   result.met = targetMet(current, options);

@@ -29,6 +29,12 @@ struct SensitivityOptions {
   SensitivityTarget target = SensitivityTarget::MaxDrop;
   double value = 1.0;       // points for MaxDrop, dB for MinSqnr
   bool isolated = false;    // rank by quantizing each node alone (one run of the set per node)
+  // Mixed precision in steps: a node is first moved to int16, and to float only when int16 on
+  // every ranked node does not meet the target. `int16Unsupported` says why the target cannot run
+  // a node in int16 ("" when it can; called on the quantized graph with the node in int16):
+  // such a node goes straight to float.
+  bool int16Step = false;
+  std::function<std::string(const Graph& quantized, const Node& node)> int16Unsupported;
   const std::vector<int64_t>* labels = nullptr;
   std::function<void(const std::string&)> onProgress;  // one line per step
 };
@@ -49,9 +55,22 @@ struct NodeSensitivity {
   double weightSqnrDb = 0;   // Conv / Gemm weights (NaN for others)
 };
 
+// One move of a node to a wider precision, with what it bought and what it costs.
+struct PrecisionStep {
+  std::string node, op;
+  std::string precision;                   // "int16" or "fp32"
+  QualityFigures before, after;            // whole-graph figures around this step
+  int64_t bytesAdded = 0;                  // the node's constant operands (weights, bias) after minus before
+  int64_t macs = 0;                        // its multiply-accumulates, now run at the wider precision
+  bool reverted = false;                   // undone at the end: the target holds without it
+};
+
 struct SensitivityResult {
   std::vector<NodeSensitivity> ranking;      // most damaging first
   std::vector<std::string> keptFloat;        // the chosen nodes, in ranking order
+  std::vector<std::string> keptInt16;        // with int16Step: the nodes moved to int16, in ranking order
+  std::vector<std::pair<std::string, std::string>> int16Refused;  // node, why int16 was not an option
+  std::vector<PrecisionStep> steps;          // every move tried, in order
   QualityFigures fullyQuantized, chosen;
   bool met = false;
   int evaluations = 0;                       // verification runs over the set

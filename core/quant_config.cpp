@@ -83,6 +83,14 @@ QuantConfig parseQuantConfig(const nlohmann::json& quantization, const nlohmann:
       if (!quantization["perChannel"].is_boolean()) failBadInput(where + ".perChannel must be true or false");
       c.perChannel = quantization["perChannel"].get<bool>();
     }
+    if (quantization.contains("biasCorrection")) {
+      if (!quantization["biasCorrection"].is_boolean()) failBadInput(where + ".biasCorrection must be true or false");
+      c.biasCorrection = quantization["biasCorrection"].get<bool>();
+    }
+    if (quantization.contains("absorbHighBias")) {
+      if (!quantization["absorbHighBias"].is_boolean()) failBadInput(where + ".absorbHighBias must be true or false");
+      c.absorbHighBias = quantization["absorbHighBias"].get<bool>();
+    }
   }
   c.opTypes = parseOverrides(opTypes, source + ": opTypes");
   c.nodes = parseOverrides(nodes, source + ": nodes");

@@ -31,6 +31,12 @@ struct QuantOverride {
 struct QuantConfig {
   QuantSettings defaults;
   bool perChannel = false;                        // per-channel weights for Conv and Gemm
+  // Bias correction (Nagel et al. 2019, §4.2): a Conv / Gemm's bias absorbs the expected shift its
+  // quantized weights cause, from the profile's per-channel means of its input.
+  bool biasCorrection = false;
+  // High-bias absorption (passes/quantization/high_bias_absorption.h), from the profile's
+  // per-channel minima, before anything is quantized.
+  bool absorbHighBias = false;
   std::map<std::string, QuantOverride> nodes;     // by stable node key (Node::key, core/node_keys.h)
   std::map<std::string, QuantOverride> opTypes;   // by op name ("Gemm")
 

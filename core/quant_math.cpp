@@ -25,6 +25,14 @@ Calibration parseCalibration(const std::string& text, const std::string& what) {
     c.method = CalibrationMethod::KL;
     return c;
   }
+  if (text == "mse") {
+    c.method = CalibrationMethod::MSE;
+    return c;
+  }
+  if (text == "auto") {
+    c.method = CalibrationMethod::Auto;
+    return c;
+  }
   if (text == "percentile" || text.rfind("percentile=", 0) == 0) {
     c.method = CalibrationMethod::Percentile;
     if (text.size() > 11) {
@@ -42,7 +50,7 @@ Calibration parseCalibration(const std::string& text, const std::string& what) {
     }
     return c;
   }
-  failBadInput(what + ": unknown calibration '" + text + "' (use minmax, kl or percentile[=P])");
+  failBadInput(what + ": unknown calibration '" + text + "' (use minmax, kl, percentile[=P], mse or auto)");
 }
 
 QuantPrecision parseQuantPrecision(const std::string& text, const std::string& what) {
@@ -65,6 +73,8 @@ std::string calibrationName(const Calibration& c) {
   switch (c.method) {
     case CalibrationMethod::MinMax: return "minmax";
     case CalibrationMethod::KL: return "kl";
+    case CalibrationMethod::MSE: return "mse";
+    case CalibrationMethod::Auto: return "auto";
     case CalibrationMethod::Percentile: {
       char buf[32];
       std::snprintf(buf, sizeof buf, "percentile=%g", c.percentile);
@@ -118,151 +128,6 @@ QuantChoice chooseQuantParams(float minIn, float maxIn, QuantSchema schema, Quan
   }
   c.scale = static_cast<float>(scale);
   return c;
-}
-
-namespace {
-
-// Histogram counts over [oldMin, oldMax] redistributed onto the same number of bins over
-// [newMin, newMax], assuming values uniform within each old bin (Glow's rescaleHistogram).
-std::vector<float> rebin(const std::vector<float>& hist, double oldMin, double oldMax, double newMin, double newMax) {
-  const size_t n = hist.size();
-  std::vector<float> out(n, 0);
-  const double ow = (oldMax - oldMin) / n, nw = (newMax - newMin) / n;
-  for (size_t i = 0; i < n; ++i) {
-    if (hist[i] == 0) continue;
-    const double lo = oldMin + i * ow, hi = lo + ow;
-    const double first = std::floor((lo - newMin) / nw), last = std::floor((hi - newMin) / nw);
-    for (double j = std::max(0.0, first); j <= std::min<double>(n - 1, last); ++j) {
-      const double blo = newMin + j * nw, bhi = blo + nw;
-      const double overlap = std::min(hi, bhi) - std::max(lo, blo);
-      if (overlap > 0) out[static_cast<size_t>(j)] += static_cast<float>(hist[i] * overlap / ow);
-    }
-  }
-  return out;
-}
-
-// Zero bins get eps, the others give up the same total (Glow's conditionHistogram).
-void conditionHistogram(std::vector<float>& h) {
-  const float eps = 0.0001f;
-  size_t zeros = 0;
-  for (float v : h) zeros += v == 0;
-  if (zeros == 0 || zeros == h.size()) return;
-  const float take = eps * zeros / static_cast<float>(h.size() - zeros);
-  if (take >= 1) return;
-  for (float& v : h) v = v == 0 ? eps : v - take;
-}
-
-double klDivergence(std::vector<float>& p, std::vector<float>& q) {
-  const double sp = std::accumulate(p.begin(), p.end(), 0.0), sq = std::accumulate(q.begin(), q.end(), 0.0);
-  if (sp == 0 || sq == 0) return 0;
-  double d = 0;
-  for (size_t i = 0; i < p.size(); ++i) {
-    const double pi = p[i] / sp, qi = q[i] / sq;
-    if (pi > 0 && qi > 0) d += pi * std::log(pi / qi);
-  }
-  return d;
-}
-
-// The bin window [start, stop] (inclusive) of `hist` over [lo, hi] whose saturated histogram is
-// best approximated by its quantization into `levels` bins (minimum KL divergence).
-FloatRange optimizeKL(const std::vector<float>& hist, double lo, double hi, size_t levels, bool symmetric) {
-  const size_t n = hist.size();
-  if (n < levels || hi <= lo) return {static_cast<float>(lo), static_cast<float>(hi)};
-  const double width = (hi - lo) / n;
-  double best = std::numeric_limits<double>::infinity();
-  double bestLo = lo, bestHi = hi;
-  size_t start = 0, stop = n - 1;
-  while (stop - start + 1 >= levels) {
-    const size_t size = stop - start + 1;
-    std::vector<float> p(size, 0);
-    for (size_t i = 0; i <= start; ++i) p.front() += hist[i];
-    for (size_t i = start + 1; i < stop; ++i) p[i - start] = hist[i];
-    for (size_t i = stop; i < n; ++i) p.back() += hist[i];
-    std::vector<float> q(size, 0);
-    const size_t merged = size / levels;
-    for (size_t l = 0; l < levels; ++l) {
-      const size_t b = l * merged, e = l + 1 < levels ? b + merged : size;
-      double sum = 0;
-      size_t nonZero = 0;
-      for (size_t i = b; i < e; ++i) {
-        sum += hist[start + i];
-        nonZero += hist[start + i] != 0;
-      }
-      if (nonZero)
-        for (size_t i = b; i < e; ++i)
-          if (p[i] != 0) q[i] = static_cast<float>(sum / nonZero);
-    }
-    conditionHistogram(p);
-    conditionHistogram(q);
-    const double d = klDivergence(p, q);
-    if (d < best) {
-      best = d;
-      bestLo = lo + start * width;
-      bestHi = lo + (stop + 1) * width;
-    }
-    if (symmetric) {
-      ++start;
-      --stop;
-    } else {
-      const double both = hist[start] + hist[stop], left = hist[start] + hist[start + 1],
-                   right = hist[stop] + hist[stop - 1];
-      if (both <= left && both <= right) {
-        ++start;
-        --stop;
-      } else if (left <= right) {
-        start += 2;
-      } else {
-        stop -= 2;
-      }
-    }
-  }
-  if (symmetric && lo < 0 && hi > 0 && bestLo < 0 && bestHi > 0) {
-    // Keep the ratio of the input range so that real 0 still maps to quantized 0.
-    const double rMin = bestLo / lo, rMax = bestHi / hi;
-    if (rMin > rMax) bestHi = rMin * hi;
-    else bestLo = rMax * lo;
-  }
-  return {static_cast<float>(bestLo), static_cast<float>(bestHi)};
-}
-
-// The value below which `share` (0..1) of the histogram's mass lies.
-double histogramQuantile(const std::vector<float>& hist, double lo, double hi, double share) {
-  const double total = std::accumulate(hist.begin(), hist.end(), 0.0);
-  if (total <= 0) return share < 0.5 ? lo : hi;
-  const double width = (hi - lo) / hist.size(), target = share * total;
-  double acc = 0;
-  for (size_t i = 0; i < hist.size(); ++i) {
-    if (acc + hist[i] >= target && hist[i] > 0) return lo + width * (i + (target - acc) / hist[i]);
-    acc += hist[i];
-  }
-  return hi;
-}
-
-}  // namespace
-
-FloatRange calibrateRange(float min, float max, const std::vector<float>& histogram, const Calibration& calibration,
-                          QuantSchema schema, QuantPrecision precision) {
-  if (calibration.method == CalibrationMethod::MinMax || histogram.empty() || !(max > min)) return {min, max};
-  if (calibration.method == CalibrationMethod::Percentile) {
-    const double tail = (100.0 - calibration.percentile) / 200.0;
-    const double lo = histogramQuantile(histogram, min, max, tail);
-    const double hi = histogramQuantile(histogram, min, max, 1.0 - tail);
-    return {static_cast<float>(std::min(lo, hi)), static_cast<float>(std::max(lo, hi))};
-  }
-  // KL: the range the schema would quantize (with 0 inside, symmetric extended), the histogram
-  // re-binned onto it, then Glow's optimizeKL with 255 levels.
-  double lo = std::min(min, 0.0f), hi = std::max(max, 0.0f);
-  bool symmetric = schema != QuantSchema::Asymmetric;
-  if (schema == QuantSchema::SymmetricUInt8 && lo >= 0) symmetric = false;  // one-sided: nothing to balance
-  if (symmetric) {
-    int64_t qmin, qmax;
-    quantizedRange(precision == QuantPrecision::Int8 ? ElemType::I8 : ElemType::I16, qmin, qmax);
-    const double rMin = lo / qmin, rMax = hi / qmax;
-    if (rMin > rMax) hi = rMin * qmax;
-    else lo = rMax * qmin;
-  }
-  std::vector<float> h = rebin(histogram, min, max, lo, hi);
-  return optimizeKL(h, lo, hi, 255, symmetric);
 }
 
 Requant quantizeMultiplier(double real) {

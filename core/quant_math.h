@@ -13,7 +13,7 @@
 namespace nest {
 
 enum class QuantSchema { Asymmetric, Symmetric, SymmetricUInt8, SymmetricPower2 };
-enum class CalibrationMethod { MinMax, KL, Percentile };
+enum class CalibrationMethod { MinMax, KL, Percentile, MSE, Auto };
 enum class QuantPrecision { Int8, Int16 };
 
 struct Calibration {
@@ -23,7 +23,7 @@ struct Calibration {
 };
 
 // Spellings used by the CLI and the project file: "asymmetric", "symmetric", "symmetric_uint8",
-// "symmetric_power2"; "minmax", "kl", "percentile" / "percentile=P"; "int8", "int16".
+// "symmetric_power2"; "minmax", "kl", "percentile" / "percentile=P", "mse", "auto"; "int8", "int16".
 // Parsers throw BadInput naming `what` (e.g. "--schema") and the accepted values.
 QuantSchema parseQuantSchema(const std::string& text, const std::string& what);
 Calibration parseCalibration(const std::string& text, const std::string& what);
@@ -49,16 +49,11 @@ struct QuantChoice {
 };
 QuantChoice chooseQuantParams(float min, float max, QuantSchema schema, QuantPrecision precision);
 
-// The range to quantize for a profiled value: [min, max] for MinMax; for Percentile the
-// (100-P)/2 and (100+P)/2 percentiles of the histogram (bins equal-width over [min, max], values
-// uniform within a bin); for KL Glow's entropy calibration (TensorRT / MXNet): the histogram is
-// first re-binned onto the schema's range, then the window of bins that minimises the KL
-// divergence between the clipped histogram and its 255-level quantization is chosen.
 struct FloatRange {
   float min = 0, max = 0;
 };
-FloatRange calibrateRange(float min, float max, const std::vector<float>& histogram, const Calibration& calibration,
-                          QuantSchema schema, QuantPrecision precision);
+// calibrateRange() (the range a calibration method keeps of a profiled value) lives in
+// core/quant_calibration.h.
 
 // Real multiplier as multiplier * 2^(shift - 31), multiplier in [2^30, 2^31) (0 for real == 0).
 struct Requant {

@@ -138,6 +138,15 @@ std::string profileToYaml(const QuantProfile& profile) {
     out += "  Histogram:       [";
     for (size_t i = 0; i < v.histogram.size(); ++i) out += (i ? ", " : " ") + floatText(v.histogram[i]);
     out += v.histogram.empty() ? "]\n" : " ]\n";
+    auto list = [&](const char* key, size_t n, auto at) {
+      if (n == 0) return;
+      out += std::string("  ") + key + std::string(17 - std::string(key).size() - 2, ' ') + "[";
+      for (size_t i = 0; i < n; ++i) out += (i ? ", " : " ") + floatText(static_cast<float>(at(i)));
+      out += " ]\n";
+    };
+    list("ChannelMeans:", v.channelMeans.size(), [&](size_t i) { return v.channelMeans[i]; });
+    list("ChannelMins:", v.channelMins.size(), [&](size_t i) { return v.channelMins[i]; });
+    list("ChannelMaxs:", v.channelMaxs.size(), [&](size_t i) { return v.channelMaxs[i]; });
   }
   return out + "...\n";
 }
@@ -231,6 +240,17 @@ QuantProfile parseProfileYaml(const std::string& text, const std::string& source
       if (count < 0) failAt(source, c.Mark(), "negative histogram count for '" + v.name + "'");
       v.histogram.push_back(count);
     }
+    auto readList = [&](const char* key, auto push) {
+      if (const YAML::Node& list = e[key]) {
+        if (!list.IsSequence()) failAt(source, list.Mark(), std::string(key) + " of '" + v.name + "' must be a list of numbers");
+        for (const YAML::Node& m : list) push(readFloat(m, source, std::string(key) + " entry of '" + v.name + "'"));
+      }
+    };
+    readList("ChannelMeans", [&](float x) { v.channelMeans.push_back(x); });
+    readList("ChannelMins", [&](float x) { v.channelMins.push_back(x); });
+    readList("ChannelMaxs", [&](float x) { v.channelMaxs.push_back(x); });
+    if (v.channelMins.size() != v.channelMaxs.size())
+      failAt(source, e.Mark(), "ChannelMins and ChannelMaxs of '" + v.name + "' differ in length");
     if (profile.find(v.name)) failAt(source, e.Mark(), "value '" + v.name + "' is profiled twice");
     profile.values.push_back(std::move(v));
   }

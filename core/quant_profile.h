@@ -16,6 +16,11 @@ struct ValueProfile {
   std::string name;
   float min = 0, max = 0;        // over all calibration runs
   std::vector<float> histogram;  // equal-width bins spanning [min, max]; counts
+  // Mean of each channel (axis 1 of a value of rank >= 2) over the calibration data; empty unless
+  // recorded (nestc profile --channel-stats; an extension: Glow's reader does not know the keys).
+  // Bias correction uses it.
+  std::vector<double> channelMeans;
+  std::vector<float> channelMins, channelMaxs;  // likewise (high-bias absorption)
 };
 
 struct QuantProfile {

@@ -19,6 +19,7 @@ bool foldForBackend(Graph& g, const std::function<bool(const Graph&, const Node&
 // Algebraic folding and fusion.
 PassInfo foldBatchNormPass();              // fold_batchnorm.cpp
 PassInfo foldScaleBiasPass();              // fold_scale_bias.cpp
+PassInfo equalizeCrossLayerPass();        // quantization/equalize_cross_layer.cpp (optional, before quantize)
 PassInfo fuseActivationsPass();            // fuse_activations.cpp
 PassInfo fuseHardSwishPass();              // fuse_hardswish.cpp (decomposed activations -> one node)
 PassInfo fuseSwishPass();                  // fuse_swish_gelu.cpp

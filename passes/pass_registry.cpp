@@ -20,7 +20,7 @@ std::vector<PassInfo> builtinPasses() {
           foldScaleBiasPass(),        fuseActivationsPass(),     fuseHardSwishPass(),       fuseSwishPass(),
           fuseGeluPass(),             mergePadPass(),
           matmulAddToGemmPass(),      mergeReshapesPass(),       transposeSinkingPass(),
-          squeezeUnsqueezeCancellationPass()};
+          squeezeUnsqueezeCancellationPass(), equalizeCrossLayerPass()};
 }
 
 // The registry: built-ins first, plugin passes appended; guarded by a mutex (see allPasses).

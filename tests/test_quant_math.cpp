@@ -4,6 +4,7 @@
 #include <cmath>
 #include <random>
 
+#include "core/quant_calibration.h"
 #include "core/quant_math.h"
 #include "tests/test_support.h"
 
@@ -129,6 +130,74 @@ class QuantMathTest : public QObject {
     qInfo("KL symmetric range [%g, %g]", r.min, r.max);
     NEST_VERIFY(r.max >= 12.75 && r.max < 60 && std::fabs(r.min / r.max + 128.0 / 127) < 0.02,
                 std::to_string(r.min) + " " + std::to_string(r.max));
+  }
+
+  void klKeepsReluOutputsWithAZeroSpike() {
+    // mnist-8's Conv outputs: 80% of the values are ReLU zeros (bin 0), the rest a long tail.
+    // Glow's KL smeared the zero spike over its level and clipped such a range to a quarter
+    // ([0, 966] to [0, 245]); with the zero bin a level of its own the tail is kept.
+    std::vector<float> h(2000, 0);
+    h[0] = 800000;
+    for (int i = 1; i < 2000; ++i) h[i] = std::floor(2000.0f * std::exp(-i / 250.0f));
+    Calibration kl;
+    kl.method = CalibrationMethod::KL;
+    FloatRange r = calibrateRange(0, 966, h, kl, QuantSchema::Asymmetric, QuantPrecision::Int8);
+    qInfo("KL range of a ReLU output: [%g, %g]", r.min, r.max);
+    NEST_VERIFY(r.min == 0 && r.max > 0.75 * 966, std::to_string(r.max));
+    // Symmetric schemas: the one-sided histogram against one side's 128 levels (TensorRT's |x|).
+    FloatRange s = calibrateRange(0, 966, h, kl, QuantSchema::Symmetric, QuantPrecision::Int8);
+    NEST_VERIFY(s.min == 0 && s.max > 0.75 * 966, std::to_string(s.max));
+    // int16 has more levels than the histogram has bins: the range is kept.
+    r = calibrateRange(0, 966, h, kl, QuantSchema::Asymmetric, QuantPrecision::Int16);
+    QCOMPARE(r.max, 966.0f);
+  }
+
+  void histogramMseIsExact() {
+    // Values uniform over [0, 255] quantized with step 1 (asymmetric int8, zero point -128):
+    // rounding error uniform in [-1/2, 1/2], so the MSE is exactly 1/12.
+    std::vector<float> h(2000, 10);
+    QuantChoice q = chooseQuantParams(0, 255, QuantSchema::Asymmetric, QuantPrecision::Int8);
+    NEST_VERIFY(near(histogramQuantMse(0, 255, h, q), 1.0 / 12, 1e-9), std::to_string(histogramQuantMse(0, 255, h, q)));
+    // Range [0, 127.5] (step 0.5): half the values round (0.5^2 / 12), the other half saturate at
+    // 127.5: (1/255) * (∫ over [127.5, 127.75] of rounding + ∫_{127.75}^{255} (x - 127.5)^2 dx).
+    q = chooseQuantParams(0, 127.5f, QuantSchema::Asymmetric, QuantPrecision::Int8);
+    const double clipped = (std::pow(127.5, 3) - std::pow(0.25, 3)) / 3;
+    const double rounded = 127.75 * 0.25 / 12;
+    NEST_VERIFY(near(histogramQuantMse(0, 255, h, q), (clipped + rounded) / 255, 1e-6),
+                std::to_string(histogramQuantMse(0, 255, h, q)));
+  }
+
+  void mseAndAutoCalibration() {
+    // A Laplace-like bulk with a few far outliers: MSE clips the outliers' range, and its error is
+    // the least of all methods; auto picks the method of least error and names it.
+    std::vector<float> h(2000, 0);
+    for (int i = 0; i < 2000; ++i) h[i] = std::floor(1e5f * std::exp(-std::fabs(i - 400) / 40.0f));
+    h[1999] = 3;
+    auto method = [](const char* m) { return parseCalibration(m, "test"); };
+    const QuantSchema a = QuantSchema::Asymmetric;
+    const QuantPrecision i8 = QuantPrecision::Int8;
+    CalibratedRange mm = calibrate(-20, 80, h, method("minmax"), a, i8);
+    CalibratedRange mse = calibrate(-20, 80, h, method("mse"), a, i8);
+    CalibratedRange kl = calibrate(-20, 80, h, method("kl"), a, i8);
+    CalibratedRange pc = calibrate(-20, 80, h, method("percentile"), a, i8);
+    qInfo("MSE range [%g, %g] mse %g; minmax %g, kl %g, percentile %g", mse.range.min, mse.range.max, mse.mse, mm.mse,
+          kl.mse, pc.mse);
+    NEST_VERIFY(mse.range.max < 40 && mse.range.min < -10, std::to_string(mse.range.min) + " " + std::to_string(mse.range.max));
+    QVERIFY(mse.mse < mm.mse / 3.5);  // 0.00325 against 0.0128
+    QVERIFY(mse.mse <= kl.mse && mse.mse <= pc.mse);
+    CalibratedRange au = calibrate(-20, 80, h, method("auto"), a, i8);
+    QVERIFY(au.method.method != CalibrationMethod::Auto);
+    QCOMPARE(au.mse, std::min({mm.mse, mse.mse, kl.mse, pc.mse}));
+    // A uniform histogram: nothing worth clipping, auto keeps (almost) the whole range.
+    std::vector<float> u(2000, 7);
+    au = calibrate(0, 255, u, method("auto"), a, i8);
+    NEST_VERIFY(au.range.max > 0.995 * 255 && au.mse <= calibrate(0, 255, u, method("minmax"), a, i8).mse,
+                std::to_string(au.range.max));
+    // An empty histogram (nothing profiled): min/max, named as such.
+    au = calibrate(0, 255, {}, method("auto"), a, i8);
+    QVERIFY(au.method.method == CalibrationMethod::MinMax);
+    QCOMPARE(calibrationName(method("mse")), std::string("mse"));
+    QCOMPARE(calibrationName(method("auto")), std::string("auto"));
   }
 
   void multiplierAndShift() {

@@ -11,6 +11,7 @@
 
 #include "backends/profiler.h"
 #include "backends/quant_report.h"
+#include "backends/cpu/cpu_support_table.h"
 #include "backends/quant_sensitivity.h"
 #include "core/calibration_data.h"
 #include "core/model_loader.h"
@@ -21,6 +22,7 @@
 #include "core/quant_profile.h"
 #include "passes/pass_manager.h"
 #include "passes/pass_registry.h"
+#include "passes/quantization/bias_correction.h"
 #include "passes/quantization/quantize.h"
 #include "quant_report_graphs.h"
 #include "test_support.h"
@@ -172,6 +174,103 @@ class TestQuantReport : public QObject {
     QVERIFY(std::find(r.keptFloat.begin(), r.keptFloat.end(), "Convolution28") != r.keptFloat.end());
   }
 
+  // Issue 18: mixed precision in steps. The badly ranged Convolution28 is moved to int16 first:
+  // its result then gets 256 times finer steps, which undoes the 40-times-too-wide range, so int16
+  // alone meets the 0.5-point target and nothing goes float. Where the target has no int16 kernel
+  // (the CPU backend) it goes straight to float and the report says why.
+  void sensitivityMovesToInt16First() {
+    BadMnist b = badMnist();
+    CalibrationSet val = mnistSet(b.g, 200, 300);
+    SensitivityOptions o;
+    o.value = 0.5;
+    o.int16Step = true;
+    SensitivityResult r = analyzeSensitivity(b.g, b.profile, {}, val, o);
+    QVERIFY(r.met);
+    QCOMPARE(r.keptInt16, std::vector<std::string>{"Convolution28"});
+    QVERIFY(r.keptFloat.empty());
+    QVERIFY(r.int16Refused.empty());
+    QCOMPARE(r.steps.size(), size_t(1));
+    const PrecisionStep& st = r.steps[0];
+    QCOMPARE(st.precision, std::string("int16"));
+    QCOMPARE(st.op, std::string("Conv"));
+    // Weights 8x1x5x5 from i8 to i16 (+200 bytes), bias 8 from i32 to i64 (+32).
+    QCOMPARE(st.bytesAdded, int64_t(232));
+    QCOMPARE(st.macs, int64_t(8 * 28 * 28 * 25));
+    qInfo("int16 step: output SQNR %.2f -> %.2f dB, drop %.2f -> %.2f points, %d runs", st.before.outputSqnrDb,
+          st.after.outputSqnrDb, st.before.drop(), st.after.drop(), r.evaluations);
+    QVERIFY(st.after.outputSqnrDb > st.before.outputSqnrDb + 10);
+    QCOMPARE(r.evaluations, 2);
+    // The CPU backend has int8 kernels only: int16 is refused with the backend's reason.
+    o.int16Unsupported = [](const Graph& q, const Node& n) {
+      const std::string why = cpu::tableUnsupportedReason(q, n);
+      return why.empty() ? why : "the CPU backend: " + why;
+    };
+    r = analyzeSensitivity(b.g, b.profile, {}, val, o);
+    QVERIFY(r.met && r.keptInt16.empty());
+    QCOMPARE(r.keptFloat, std::vector<std::string>{"Convolution28"});
+    QVERIFY(!r.int16Refused.empty());
+    QCOMPARE(r.int16Refused[0].first, std::string("Convolution28"));
+    NEST_VERIFY(r.int16Refused[0].second == "the CPU backend: Conv on quantized i16 (int16 precision) is not supported",
+                r.int16Refused[0].second);
+    QCOMPARE(r.steps.size(), size_t(1));
+    QCOMPARE(r.steps[0].precision, std::string("fp32"));
+    QCOMPARE(r.steps[0].bytesAdded, int64_t(800 + 32 - 200 - 32));  // f32 weights and bias instead of i8 / i32
+  }
+
+  // Issue 18: bias correction. The arithmetic on a small grouped Conv, the profile's per-channel
+  // means (recorded on request, kept through YAML), and the gain on mnist-8 per tensor (profile:
+  // 500 images, evaluation: the next 2,000; output SQNR pinned).
+  void biasCorrection() {
+    Graph g = parseGraph(R"(graph "bc" {
+  input %x: f32[1,4,3,3]
+  const %w: f32[2,2,1,1] = dense<[1.0, 2.0, 3.0, 4.0]>
+  const %b: f32[2] = dense<[0.5, -0.5]>
+  %y: f32[1,2,3,3] = Conv #1 "conv"(%x, %w, %b) {group=2, kernel_shape=[1, 1]}
+  output %y
+}
+)");
+    const Tensor wf = *g.constant("w");
+    // "Quantized" weights off by +0.25, 0, -0.5, +1 (scale 0.25, zero point 0).
+    TensorType qt(ElemType::I8, {2, 2, 1, 1});
+    qt.quant = QuantParams{{0.25f}, {0}, std::nullopt};
+    Tensor wq(qt);
+    const int8_t q[4] = {5, 8, 10, 20};
+    for (int i = 0; i < 4; ++i) wq.mutableData<int8_t>()[i] = q[i];
+    // Output 0 reads input channels 0, 1 (means 1, 2); output 1 channels 2, 3 (means 3, 4):
+    // shift 0 = 0.25*1 + 0*2 = 0.25, shift 1 = -0.5*3 + 1*4 = 2.5.
+    std::optional<Tensor> b = correctedBias(g, g.nodes[0], wf, wq, {1, 2, 3, 4});
+    QVERIFY(b);
+    QCOMPARE(b->data<float>()[0], 0.25f);
+    QCOMPARE(b->data<float>()[1], -3.0f);
+    QVERIFY(!correctedBias(g, g.nodes[0], wf, wq, {1, 2, 3}));  // means of the wrong length: no correction
+
+    Graph m = runPipeline(loadModel(mnistModel()), namedPipeline("O1")).result();
+    ProfileRunOptions po;
+    po.channelStats = true;
+    QuantProfile withMeans = profileGraph(m, mnistSet(m, 0, 500), po);
+    const ValueProfile* conv2In = withMeans.find("Pooling66_Output_0");
+    QVERIFY(conv2In && conv2In->channelMeans.size() == 8);
+    const QuantProfile reread = parseProfileYaml(profileToYaml(withMeans), "yaml");
+    QCOMPARE(reread.find("Pooling66_Output_0")->channelMeans.size(), size_t(8));
+    QVERIFY(std::fabs(reread.find("Pooling66_Output_0")->channelMeans[3] - conv2In->channelMeans[3]) <=
+            1e-6 * std::fabs(conv2In->channelMeans[3]));
+    QVERIFY(profileGraph(m, mnistSet(m, 0, 10)).values[0].channelMeans.empty());  // off by default
+    CalibrationSet val = mnistSet(m, 500, 2000);
+    auto sqnr = [&](bool correct) {
+      QuantConfig c;
+      c.biasCorrection = correct;
+      Graph q = m;
+      quantizeGraph(q, withMeans, c, "p");
+      QuantReportOptions o;
+      o.perNode = false;
+      return quantReport(m, q, val, o).outputSqnrDb();
+    };
+    const double plain = sqnr(false), corrected = sqnr(true);
+    qInfo("mnist-8 int8 per tensor: output SQNR %.2f dB, with bias correction %.2f dB", plain, corrected);
+    NEST_VERIFY(std::fabs(plain - 37.95) < 0.05 && std::fabs(corrected - 39.26) < 0.05,
+                std::to_string(plain) + " " + std::to_string(corrected));
+  }
+
   void cli() {
     QTemporaryDir dir;
     const std::filesystem::path d = dir.path().toStdString();
@@ -263,6 +362,38 @@ class TestQuantReport : public QObject {
     QVERIFY(std::filesystem::exists(d / "all.nestproj"));
     r = testing::runNestc({"sensitivity", "--help"});
     NEST_VERIFY(r.code == 0 && r.out.find("--max-drop") != std::string::npos, r.all());
+
+    // Issue 18 on the command line: the calibration each value got (auto resolved), channel
+    // statistics in the profile, bias correction, int16 steps and their errors.
+    r = testing::runNestc({"profile", model, "--input", images, "--limit", "100", "--channel-stats", "-o", q(d / "cs.yaml")});
+    NEST_VERIFY(r.code == 0, r.all());
+    QVERIFY(readProfile(d / "cs.yaml").find("Convolution28_Output_0")->channelMins.size() == 8);
+    r = testing::runNestc({"quant-report", model, "--profile", q(d / "cs.yaml"), "--calibration", "auto", "--bias-correction",
+                           "--input", images, "--skip", "100", "--limit", "100", "--json", q(d / "auto.json")});
+    NEST_VERIFY(r.code == 0 && r.out.find("calibration") != std::string::npos, r.all());
+    std::ifstream af(d / "auto.json");
+    const nlohmann::json aj = nlohmann::json::parse(af);
+    int named = 0;
+    for (const auto& n : aj["nodes"])
+      if (n.contains("calibration")) {
+        const std::string c = n["calibration"].get<std::string>();
+        NEST_VERIFY(c == "minmax" || c == "mse" || c == "kl" || c.rfind("percentile", 0) == 0, c);
+        ++named;
+      }
+    QCOMPARE(named, 4);  // the input's Quantize, the two Convs and the Gemm got ranges from the profile
+    r = testing::runNestc({"quantize", model, "--profile", q(d / "cs.yaml"), "--calibration", "best", "-o", q(d / "x.nir")});
+    NEST_VERIFY(r.code == 2 && r.err.find("(use minmax, kl, percentile[=P], mse or auto)") != std::string::npos, r.all());
+    r = testing::runNestc({"sensitivity", model, "--profile", q(d / "cs.yaml"), "--input", images, "--skip", "100", "--limit",
+                           "100", "--min-sqnr", "40", "--int16", "--target", "npu", "-o", q(d / "i.nestproj")});
+    NEST_VERIFY(r.code == 2 && r.err.find("--target: unknown target 'npu' (use interpreter or cpu)") != std::string::npos, r.all());
+    r = testing::runNestc({"sensitivity", model, "--profile", q(d / "cs.yaml"), "--input", images, "--skip", "100", "--limit",
+                           "100", "--min-sqnr", "40", "--int16", "-o", q(d / "i.nestproj")});
+    NEST_VERIFY(r.code == 0 && r.out.find("kept int16 (") != std::string::npos && r.out.find("SQNR before") != std::string::npos,
+                r.all());
+    ProjectFile ip = readProjectFile(d / "i.nestproj");
+    int int16Nodes = 0;
+    for (const auto& [key, entry] : ip.nodes.items()) int16Nodes += entry.value("precision", "") == "int16";
+    QVERIFY(int16Nodes >= 1);
   }
 };
 

@@ -60,6 +60,7 @@ int profile(const ParsedArgs& args) {
   double lastReport = -1;
   ProfileRunOptions run;
   run.bins = bins;
+  run.channelStats = args.has("--channel-stats");
   std::vector<std::string> nonFinite;
   run.nonFiniteValues = &nonFinite;
   run.onProgress = [&](size_t done, size_t total) {
@@ -103,6 +104,7 @@ Command profileCommand() {
            {{"--input", "CALIB", "calibration data, positional or NAME=CALIB (repeatable)", true},
             {"-o", "PROFILE.yaml", "profile to write (required)"},
             {"--bins", "N", "histogram bins per value (default 2000, as Glow)"},
+            {"--channel-stats", "", "also record each value's per-channel means, minima and maxima (for --bias-correction and --absorb-high-bias; Glow's reader does not know the key)"},
             {"--preprocess", "SPEC", "how image pixels become input values (see above)"},
             {"--skip", "N", "leave out the first N samples"},
             {"--limit", "N", "use at most N samples (after --skip)"},

@@ -29,7 +29,8 @@ int runQuantReport(const ParsedArgs& args) {
   const int64_t top = countOption(args, "--top", 20, 0);
   const Graph f = floatPipelineGraph(job);
   Graph q = f;
-  quantizeGraph(q, *quant.profile, quant.config, quant.profileSource);
+  CalibrationRecord calibrations;
+  quantizeGraph(q, *quant.profile, quant.config, quant.profileSource, &calibrations);
   Validation val = validationFrom(f, args);
   std::cerr << val.data.describe();
 
@@ -43,15 +44,18 @@ int runQuantReport(const ParsedArgs& args) {
     std::fprintf(stderr, "compared %zu/%zu runs, %.1f s\n", done, total, t);
     lastReport = t;
   };
-  const QuantReport report = quantReport(f, q, val.data, options);
+  QuantReport report = quantReport(f, q, val.data, options);
+  for (NodeQuality& n : report.nodes)
+    if (auto it = calibrations.find(n.reference); it != calibrations.end()) n.calibration = calibrationName(it->second);
 
   const std::vector<size_t> order = report.worstFirst();
   const size_t rows = top == 0 ? order.size() : std::min<size_t>(order.size(), static_cast<size_t>(top));
-  std::printf("%-40s %-18s %-5s %10s %14s\n", "value (worst first)", "op", "type", "SQNR dB", "max abs error");
+  std::printf("%-40s %-18s %-5s %-16s %10s %14s\n", "value (worst first)", "op", "type", "calibration", "SQNR dB",
+              "max abs error");
   for (size_t i = 0; i < rows; ++i) {
     const NodeQuality& n = report.nodes[order[i]];
-    std::printf("%-40s %-18s %-5s %10s %14.6g\n", n.value.c_str(), n.op.c_str(), n.type.c_str(),
-                db(n.error.sqnrDb()).c_str(), n.error.maxAbs);
+    std::printf("%-40s %-18s %-5s %-16s %10s %14.6g\n", n.value.c_str(), n.op.c_str(), n.type.c_str(),
+                n.calibration.empty() ? "-" : n.calibration.c_str(), db(n.error.sqnrDb()).c_str(), n.error.maxAbs);
   }
   if (rows < order.size()) std::printf("... %zu more (--top 0 lists all)\n", order.size() - rows);
   std::printf("\n%lld runs, %lld rows\n", static_cast<long long>(report.runs), static_cast<long long>(report.rows));

@@ -6,6 +6,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/job_options.h"
 #include "app/cli/validation_options.h"
+#include "backends/cpu/cpu_support_table.h"
 #include "backends/quant_sensitivity.h"
 #include "core/error.h"
 #include "core/node_keys.h"
@@ -58,6 +59,15 @@ ProjectFile projectWithChoice(const ParsedArgs& args, const driver::Job& job, co
   p.quantization["precision"] = quantPrecisionName(s.precision);
   p.quantization["perChannel"] = quant.config.perChannel;
   p.quantization["profile"] = std::filesystem::absolute(quant.profileSource).lexically_normal().string();
+  for (const std::string& key : result.keptInt16) {
+    p.nodes[key]["precision"] = "int16";
+    for (const Node& n : floatGraph.nodes)
+      if (stableKey(n) == key) {
+        if (!n.name.empty()) p.nodes[key]["name"] = n.name;
+        p.nodes[key]["glowName"] = glowStyleName(n);
+        break;
+      }
+  }
   for (const std::string& key : result.keptFloat) {
     p.nodes[key]["keepFloat"] = true;
     for (const Node& n : floatGraph.nodes)  // the names people and NEST-C know the node by
@@ -82,6 +92,17 @@ int sensitivity(const ParsedArgs& args) {
     options.value = numberOption(args, "--min-sqnr");
   }
   options.isolated = args.has("--isolated");
+  options.int16Step = args.has("--int16");
+  const std::string target = args.has("--target") ? args.get("--target") : "interpreter";
+  if (target == "cpu") {
+    options.int16Unsupported = [](const Graph& q, const Node& n) {
+      const std::string why = cpu::tableUnsupportedReason(q, n);
+      return why.empty() ? why : "the CPU backend: " + why;
+    };
+  } else if (target != "interpreter") {
+    failBadInput("--target: unknown target '" + target + "' (use interpreter or cpu)");
+  }
+  if (args.has("--target") && !options.int16Step) failBadInput("--target only matters with --int16");
   const driver::Job job = jobFrom(args, Quantize::Required);
   const Graph f = floatPipelineGraph(job);
   Validation val = validationFrom(f, args);
@@ -101,7 +122,20 @@ int sensitivity(const ParsedArgs& args) {
   std::printf("\nfully quantized: %s\n", figures(result.fullyQuantized).c_str());
   std::printf("kept float (%zu): ", result.keptFloat.size());
   for (size_t i = 0; i < result.keptFloat.size(); ++i) std::printf("%s%s", i ? ", " : "", result.keptFloat[i].c_str());
-  std::printf("%s\nresult: %s\n", result.keptFloat.empty() ? "none" : "", figures(result.chosen).c_str());
+  std::printf("%s\n", result.keptFloat.empty() ? "none" : "");
+  if (options.int16Step) {
+    std::printf("kept int16 (%zu): ", result.keptInt16.size());
+    for (size_t i = 0; i < result.keptInt16.size(); ++i) std::printf("%s%s", i ? ", " : "", result.keptInt16[i].c_str());
+    std::printf("%s\n", result.keptInt16.empty() ? "none" : "");
+    for (const auto& [node, why] : result.int16Refused) std::printf("int16 not an option for %s: %s\n", node.c_str(), why.c_str());
+    std::printf("\n%-40s %-6s %12s %12s %12s %12s %s\n", "step: node", "to", "SQNR before", "SQNR after", "bytes added",
+                "MACs wider", "");
+    for (const PrecisionStep& st : result.steps)
+      std::printf("%-40s %-6s %12.2f %12.2f %12lld %12lld %s\n", st.node.c_str(), st.precision.c_str(), st.before.outputSqnrDb,
+                  st.after.outputSqnrDb, static_cast<long long>(st.bytesAdded), static_cast<long long>(st.macs),
+                  st.reverted ? "(undone: not needed)" : "");
+  }
+  std::printf("result: %s\n", figures(result.chosen).c_str());
   std::printf("%d verification runs over the set\n", result.evaluations);
 
   const std::string out = args.get("-o");
@@ -122,6 +156,8 @@ Command sensitivityCommand() {
   options.push_back({"--max-drop", "POINTS", "target: accuracy drop (with --labels) or top-1-agreement drop, in points"});
   options.push_back({"--min-sqnr", "DB", "target instead: output SQNR of the first output, in dB"});
   options.push_back({"--isolated", "", "rank by quantizing each node alone (one run of the set per node)"});
+  options.push_back({"--int16", "", "move a node to int16 first and to float only when int16 is not enough"});
+  options.push_back({"--target", "interpreter|cpu", "with --int16: where int16 must run (default interpreter; cpu has no int16 kernels)"});
   options.push_back({"-o", "PROJECT.nestproj", "project file to write (required)"});
   options.push_back(inputShapeOption());
   return {{"sensitivity", "MODEL --profile PROFILE.yaml [options] --input VAL... (--max-drop P | --min-sqnr DB) -o P.nestproj",
@@ -136,6 +172,9 @@ Command sensitivityCommand() {
            "float) or --min-sqnr DB. The choice is written as per-node keepFloat overrides into the\n"
            "project file (-o), with the quantization settings used; --project P starts from P and\n"
            "keeps its other settings. `nestc quantize MODEL --profile ... --project OUT` applies it.\n"
+           "With --int16 a node first moves to int16 (precision overrides in the project) and only\n"
+           "then to float; every step is listed with the output SQNR before and after, the bytes it\n"
+           "adds and the MACs it widens; nodes the --target cannot run in int16 go straight to float.\n"
            "Exit 1 when the target cannot be met. Progress goes to stderr. See docs/quantization.md.",
            options, 1, 1},
           sensitivity};

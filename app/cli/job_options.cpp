@@ -16,9 +16,11 @@ std::vector<OptionSpec> quantOptions(bool profileRequired) {
        profileRequired ? "calibration profile from `nestc profile` (required)"
                        : "quantize with this calibration profile and run the integer graph"},
       {"--schema", "NAME", "asymmetric (default), symmetric, symmetric_uint8 or symmetric_power2"},
-      {"--calibration", "METHOD", "minmax (default), kl or percentile[=P] (P in %, default 99.99)"},
+      {"--calibration", "METHOD", "minmax (default), kl, percentile[=P] (P in %, default 99.99), mse (least squared error) or auto (per value the method with the least squared error)"},
       {"--precision", "int8|int16", "activation and weight precision (default int8; bias is int32)"},
       {"--per-channel", "", "per-output-channel weight scales for Conv and Gemm"},
+      {"--bias-correction", "", "correct Conv / Gemm biases for the mean shift of quantized weights (profile with --channel-stats)"},
+      {"--absorb-high-bias", "", "move the always-on part of Conv -> Relu -> Conv channels into the next bias (profile with --channel-stats)"},
       {"--project", "P.nestproj", "project file: model, pipeline, input shapes, per-node assignments, quantization"},
       {"-O0", "", "no graph optimization (with --profile: the profile was recorded without them)"},
       {"-O1", "", "standard graph optimizations (default)"},
@@ -46,14 +48,15 @@ driver::Job jobFrom(const ParsedArgs& args, Quantize quantize) {
     job.passes.clear();
   }
 
-  const bool settings = args.has("--schema") || args.has("--calibration") || args.has("--precision") || args.has("--per-channel");
+  const bool settings = args.has("--schema") || args.has("--calibration") || args.has("--precision") || args.has("--per-channel") ||
+                        args.has("--bias-correction") || args.has("--absorb-high-bias");
   if (args.has("--profile")) {
     job.quantization = driver::quantizationFromProfile(args.get("--profile"), config);
   } else if (quantize == Quantize::Required && !job.quantization) {
     failBadInput("--profile PROFILE.yaml is required (record one with nestc profile), or a --project whose "
                  "quantization names a profile");
   } else if (settings && !job.quantization) {
-    failBadInput("--schema, --calibration, --precision and --per-channel quantize: give --profile PROFILE.yaml too");
+    failBadInput("--schema, --calibration, --precision, --per-channel, --bias-correction and --absorb-high-bias quantize: give --profile PROFILE.yaml too");
   }
   if (job.quantization) {
     QuantConfig& c = job.quantization->config;
@@ -61,6 +64,8 @@ driver::Job jobFrom(const ParsedArgs& args, Quantize quantize) {
     if (args.has("--calibration")) c.defaults.calibration = parseCalibration(args.get("--calibration"), "--calibration");
     if (args.has("--precision")) c.defaults.precision = parseQuantPrecision(args.get("--precision"), "--precision");
     if (args.has("--per-channel")) c.perChannel = true;
+    if (args.has("--bias-correction")) c.biasCorrection = true;
+    if (args.has("--absorb-high-bias")) c.absorbHighBias = true;
   }
   return job;
 }

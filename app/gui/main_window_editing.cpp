@@ -179,7 +179,7 @@ void MainWindow::buildEditing() {
   auto* calibrationBox = new QComboBox(precisionBar_);
   calibrationBox->setObjectName("calibrationBox");
   calibrationBox->addItem(tr("calibration…"));
-  calibrationBox->addItems({"minmax", "kl", "percentile"});
+  calibrationBox->addItems({"minmax", "kl", "percentile", "mse", "auto"});
   calibrationBox->setToolTip(tr("Calibration method of the selected nodes' ranges"));
   connect(calibrationBox, &QComboBox::activated, this, [this, calibrationBox](int index) {
     if (index > 0) assignCalibration(calibrationBox->itemText(index));

@@ -7,6 +7,9 @@
 
 #include "core/error.h"
 #include "core/op_table.h"
+#include "core/quant_calibration.h"
+#include "passes/quantization/bias_correction.h"
+#include "passes/quantization/high_bias_absorption.h"
 #include "core/ops/fused_activation.h"
 #include "core/quant_lut.h"
 #include "passes/quantization/lut_activations.h"
@@ -72,6 +75,7 @@ struct Planner {
   Graph& g;
   const QuantProfile& profile;
   const QuantConfig& config;
+  CalibrationRecord* record = nullptr;
   std::unordered_map<std::string, TensorType> valueType;  // quantized type of each activation that gets one
   std::unordered_map<std::string, FloatRange> derived;    // unprofiled values with a known range (split activations)
 
@@ -80,8 +84,20 @@ struct Planner {
     const ValueProfile* p = profile.find(v);
     auto d = derived.find(v);
     if (!p && d == derived.end()) return std::nullopt;
-    FloatRange r = p ? calibrateRange(p->min, p->max, p->histogram, s.calibration, s.schema, s.precision) : d->second;
-    QuantChoice c = chooseQuantParams(r.min, r.max, s.schema, s.precision);
+    FloatRange range;
+    if (p) {
+      Calibration method = s.calibration;
+      // A graph output keeps its whole range under KL: its extremes are what is read (the top
+      // logit of a classifier), and KL, which scores the bulk of the distribution, clips them
+      // (on mnist-8 the logits' [-8513, 8790] to [-7371, 8790], one of the two causes of KL's loss).
+      if (method.method == CalibrationMethod::KL && rewrite::isGraphOutput(g, v)) method = Calibration{};
+      const CalibratedRange r = calibrate(p->min, p->max, p->histogram, method, s.schema, s.precision);
+      if (record) (*record)[v] = r.method;
+      range = r.range;
+    } else {
+      range = d->second;  // a split activation's range, derived from its neighbour's
+    }
+    QuantChoice c = chooseQuantParams(range.min, range.max, s.schema, s.precision);
     TensorType t(c.elem, g.typeOf(v).shape);
     t.quant = c.params();
     return t;
@@ -89,7 +105,8 @@ struct Planner {
 };
 
 // Quantized weights of a Conv (axis 0) or Gemm B (the output axis) with output_scale folded.
-Tensor quantizedWeights(const Graph& g, const Node& n, const QuantSettings& s, bool perChannel) {
+Tensor quantizedWeights(const Graph& g, const Node& n, const QuantSettings& s, bool perChannel,
+                        Tensor* floatWeights = nullptr) {
   Tensor w = *g.constant(n.inputs[1]);
   std::optional<int64_t> axis;
   if (n.op == "Conv") {
@@ -109,6 +126,7 @@ Tensor quantizedWeights(const Graph& g, const Node& n, const QuantSettings& s, b
   }
   ElemType elem = ElemType::I8;
   QuantParams p = weightParams(w, s.schema, s.precision, axis, elem);
+  if (floatWeights) *floatWeights = convertTensor(w, ElemType::F32);
   return quantizeTensor(w, elem, p);
 }
 
@@ -151,9 +169,17 @@ Attributes withOutQuant(Attributes a, const TensorType& t) {
 
 }  // namespace
 
-bool quantizeGraph(Graph& g, const QuantProfile& profile, const QuantConfig& config, const std::string& profileSource) {
-  requireMatchingProfile(profile, g, profileSource);
-  Planner plan{g, profile, config, {}, splitLutActivations(g, profile, config)};
+bool quantizeGraph(Graph& g, const QuantProfile& recorded, const QuantConfig& config, const std::string& profileSource,
+                   CalibrationRecord* record) {
+  requireMatchingProfile(recorded, g, profileSource);
+  // High-bias absorption rewrites float biases first and moves the affected ranges with them.
+  QuantProfile adjusted;
+  const bool absorbed = config.absorbHighBias && [&] {
+    adjusted = recorded;
+    return absorbHighBiases(g, adjusted) > 0;
+  }();
+  const QuantProfile& profile = absorbed ? adjusted : recorded;
+  Planner plan{g, profile, config, record, {}, splitLutActivations(g, profile, config)};
 
   // 1. Decide which nodes become integer nodes and the quantized type of every value involved.
   std::unordered_set<NodeId> integerNodes;
@@ -248,6 +274,7 @@ bool quantizeGraph(Graph& g, const QuantProfile& profile, const QuantConfig& con
       continue;
     }
     const QuantSettings s = config.settingsFor(n);
+    const std::string floatInput = n.inputs.empty() ? std::string() : n.inputs[0];
     // Activation operands.
     for (size_t k = 0; k < n.inputs.size(); ++k) {
       std::string& v = n.inputs[k];
@@ -270,9 +297,19 @@ bool quantizeGraph(Graph& g, const QuantProfile& profile, const QuantConfig& con
     }
     // Constant operands.
     if (n.op == "Conv" || n.op == "Gemm") {
-      Tensor w = quantizedWeights(g, n, s, config.perChannel);
+      Tensor wFloat;
+      Tensor w = quantizedWeights(g, n, s, config.perChannel, &wFloat);
       const std::string wName = rewrite::addConstant(g, n.inputs[1] + "_q", w);
-      if (n.hasInput(2)) {
+      std::optional<Tensor> corrected;
+      if (config.biasCorrection)
+        if (const ValueProfile* in = profile.find(floatInput); in && !in->channelMeans.empty())
+          corrected = correctedBias(g, n, wFloat, w, in->channelMeans);
+      if (corrected) {
+        const std::string base = n.hasInput(2) ? n.inputs[2] : n.inputs[1] + "_bias";
+        Tensor b = quantizedBias(*corrected, *g.typeOf(n.inputs[0]).quant, *w.type().quant, s.precision);
+        n.inputs.resize(3);
+        n.inputs[2] = rewrite::addConstant(g, base + "_corrected_q", b);
+      } else if (n.hasInput(2)) {
         Tensor b = quantizedBias(*g.constant(n.inputs[2]), *g.typeOf(n.inputs[0]).quant, *w.type().quant, s.precision);
         n.inputs[2] = rewrite::addConstant(g, n.inputs[2] + "_q", b);
       }

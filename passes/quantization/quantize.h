@@ -17,6 +17,7 @@
 //   consumer reads is "<name>_dq".
 // * A profile recorded on another graph is refused (requireMatchingProfile).
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 
@@ -28,9 +29,14 @@
 
 namespace nest {
 
-// Returns true when it changed the graph.
+// The calibration used for each value whose parameters came from the profile (by value name):
+// `auto` resolved to the method it picked; a graph output under KL keeps min/max.
+using CalibrationRecord = std::map<std::string, Calibration>;
+
+// Returns true when it changed the graph. `record`, when given, receives the calibration chosen
+// per value (quant-report shows it).
 bool quantizeGraph(Graph& graph, const QuantProfile& profile, const QuantConfig& config,
-                   const std::string& profileSource);
+                   const std::string& profileSource, CalibrationRecord* record = nullptr);
 
 // The pass "quantize" bound to a profile and a config, for a pipeline stage (boundPassStage).
 PassInfo quantizePass(std::shared_ptr<const QuantProfile> profile, QuantConfig config, std::string profileSource);
