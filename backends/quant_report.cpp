@@ -131,7 +131,7 @@ QuantReport quantReport(const Graph& floatGraph, const Graph& quantGraph, const 
         const TensorType& qt = quantGraph.typeOf(v);
         if (!qt.quant && qt.elem != ElemType::F32) continue;
         record[v] = report.nodes.size();
-        report.nodes.push_back({v, ref, n.name, n.op, std::string(elemTypeName(qt.elem)), {}});
+        report.nodes.push_back({v, ref, n.name, n.op, std::string(elemTypeName(qt.elem)), {}, {}});
       }
     }
   }

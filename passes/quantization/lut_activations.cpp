@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/ops/fused_activation.h"
+#include "core/quant_calibration.h"
 #include "passes/rewrite.h"
 
 namespace nest {
