@@ -5,6 +5,7 @@
  * time into scratch, then every weight panel sweeps over it one K-block at a time. Packed weights
  * are stored in the order the kernels read them: K-block by K-block, and inside a K-block panel by
  * panel (kc x MR floats each), so a sweep over all weights is one sequential stream. Depthwise convolutions go to nest_rt_conv_dw.c. */
+#include <stdint.h>
 #include <string.h>
 
 #include "nest_rt_conv_internal.h"
@@ -154,35 +155,49 @@ static void pack_tile(const nest_conv2d_desc *d, const float *xg, int64_t p0, in
   }
 }
 
-/* One unit of work: pixel block `blk` of image n, group g, weight panels [ip0, ip1). Its tiles are
- * packed into this thread's scratch. */
+/* One unit of work: pixel block `blk` of image n, group g, weight panels [ip0, ip1), on tiles
+ * packed at `col` (this thread's scratch when the unit packs its own block). */
 typedef struct conv_job {
   const nest_conv2d_desc *d;
   const float *x, *packed_w, *bias;
   float *y;
   int64_t blocks, chunks, panels_per_chunk; /* pixel blocks per plane, panel chunks per block */
+  int64_t ng, blk;                         /* shared-block mode: the block being computed */
+  float *col;                              /* shared-block mode: its packed tiles */
 } conv_job;
 
-static void conv_unit(void *ctx, int64_t u, void *scratch) {
-  const conv_job *j = (const conv_job *)ctx;
+static void block_range(const conv_job *j, int64_t blk, int64_t *b0, int64_t *bend) {
+  const int64_t P = j->d->OH * j->d->OW, bcols = block_cols(j->d);
+  *b0 = blk * bcols;
+  *bend = P - *b0 < bcols ? P : *b0 + bcols;
+}
+
+static const float *group_input(const conv_job *j, int64_t ng) {
   const nest_conv2d_desc *d = j->d;
-  const int64_t kg = conv_kg(d), mg = d->M / d->group, cg = d->C / d->group, panels = conv_panels(d);
-  const int64_t P = d->OH * d->OW, HW = d->H * d->W, bcols = block_cols(d);
-  const int64_t chunk = u % j->chunks, blk = u / j->chunks % j->blocks, ng = u / j->chunks / j->blocks;
+  return j->x + (ng / d->group * d->C + ng % d->group * (d->C / d->group)) * d->H * d->W;
+}
+
+/* Packs tiles [t0, t1) of block `blk` (tile t: pixels b0 + t*NR ..., at col + t * kg * NR). */
+static void pack_tiles(const conv_job *j, int64_t ng, int64_t blk, int64_t t0, int64_t t1, float *col) {
+  int64_t b0, bend;
+  block_range(j, blk, &b0, &bend);
+  for (int64_t p0 = b0, t = 0, cols; p0 < bend && t < t1; p0 += cols, ++t) {
+    cols = nest_rt_tile_cols(bend - p0);
+    if (t >= t0) pack_tile(j->d, group_input(j, ng), p0, cols, col + t * conv_kg(j->d) * NEST_RT_NR);
+  }
+}
+
+static void compute_panels(const conv_job *j, int64_t ng, int64_t blk, int64_t chunk, const float *col) {
+  const nest_conv2d_desc *d = j->d;
+  const int64_t kg = conv_kg(d), mg = d->M / d->group, panels = conv_panels(d), P = d->OH * d->OW;
   const int64_t n = ng / d->group, g = ng % d->group;
   const int64_t ip0 = chunk * j->panels_per_chunk;
   const int64_t ip1 = ip0 + j->panels_per_chunk < panels ? ip0 + j->panels_per_chunk : panels;
-  const float *xg = j->x + (n * d->C + g * cg) * HW;
   float *yg = j->y + (n * d->M + g * mg) * P;
   const float *wg = j->packed_w + g * panels * NEST_RT_MR * kg;
   const float *bg = j->bias ? j->bias + g * mg : 0;
-  float *col = (float *)scratch;
-  const int64_t b0 = blk * bcols, bend = P - b0 < bcols ? P : b0 + bcols;
-  /* tile t of the block (pixels b0 + t*NR ...) is packed at col + t * kg * NR */
-  for (int64_t p0 = b0, t = 0, cols; p0 < bend; p0 += cols, ++t) {
-    cols = nest_rt_tile_cols(bend - p0);
-    pack_tile(d, xg, p0, cols, col + t * kg * NEST_RT_NR);
-  }
+  int64_t b0, bend;
+  block_range(j, blk, &b0, &bend);
   for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
     const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
     for (int64_t ip = ip0; ip < ip1; ++ip) {
@@ -197,6 +212,27 @@ static void conv_unit(void *ctx, int64_t u, void *scratch) {
   }
 }
 
+/* Many blocks: a unit is one whole block, packed into this thread's scratch. */
+static void block_unit(void *ctx, int64_t u, void *scratch) {
+  const conv_job *j = (const conv_job *)ctx;
+  pack_tiles(j, u / j->blocks, u % j->blocks, 0, INT64_MAX, (float *)scratch);
+  compute_panels(j, u / j->blocks, u % j->blocks, 0, (const float *)scratch);
+}
+
+/* Few blocks: each block is packed once into the caller's scratch (a unit per tile), then its
+ * weight panels are shared out (a unit per chunk of panels). */
+static void pack_unit(void *ctx, int64_t u, void *scratch) {
+  const conv_job *j = (const conv_job *)ctx;
+  (void)scratch;
+  pack_tiles(j, j->ng, j->blk, u, u + 1, j->col);
+}
+
+static void chunk_unit(void *ctx, int64_t u, void *scratch) {
+  const conv_job *j = (const conv_job *)ctx;
+  (void)scratch;
+  compute_panels(j, j->ng, j->blk, u, j->col);
+}
+
 void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
                      float *y, void *scratch) {
   if (nest_rt_conv_is_depthwise(d)) {
@@ -208,12 +244,21 @@ void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *pac
     return;
   }
   const int64_t P = d->OH * d->OW, bcols = block_cols(d), panels = conv_panels(d);
-  conv_job j = {d, x, packed_w, bias, y, (P + bcols - 1) / bcols, 1, panels};
-  /* Few pixel blocks (late layers): split the weight panels too, each part packing the block itself. */
+  conv_job j = {d, x, packed_w, bias, y, (P + bcols - 1) / bcols, 1, panels, 0, 0, (float *)scratch};
   const int64_t blocks = d->N * d->group * j.blocks, want = 4 * (int64_t)nest_get_threads();
-  if (nest_get_threads() > 1 && blocks < want) {
-    j.panels_per_chunk = nest_rt_ceil_div(panels, nest_rt_ceil_div(want, blocks));
-    j.chunks = nest_rt_ceil_div(panels, j.panels_per_chunk);
+  if (nest_get_threads() == 1 || blocks >= want) {
+    nest_rt_parallel(blocks, block_unit, &j, scratch, nest_conv2d_f32_scratch_size(d));
+    return;
   }
-  nest_rt_parallel(blocks * j.chunks, conv_unit, &j, scratch, nest_conv2d_f32_scratch_size(d));
+  j.panels_per_chunk = nest_rt_ceil_div(panels, nest_rt_ceil_div(want, blocks));
+  j.chunks = nest_rt_ceil_div(panels, j.panels_per_chunk);
+  for (j.ng = 0; j.ng < d->N * d->group; ++j.ng)
+    for (j.blk = 0; j.blk < j.blocks; ++j.blk) {
+      int64_t b0, bend;
+      block_range(&j, j.blk, &b0, &bend);
+      int64_t tiles = 0;
+      for (int64_t p0 = b0; p0 < bend; p0 += nest_rt_tile_cols(bend - p0)) ++tiles;
+      nest_rt_parallel(tiles, pack_unit, &j, 0, 0);
+      nest_rt_parallel(j.chunks, chunk_unit, &j, 0, 0);
+    }
 }
