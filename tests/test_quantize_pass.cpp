@@ -161,6 +161,24 @@ double top1(const Graph& g, const Tensor& images, const Tensor& labels, int64_t 
   return 100.0 * static_cast<double>(correct) / static_cast<double>(to - from);
 }
 
+// mnist-8 after -O1 with its test images and labels, profiled on the first 500 images.
+struct ProfiledMnist {
+  Tensor images, labels;
+  Graph graph;
+  std::shared_ptr<const QuantProfile> profile;
+};
+
+ProfiledMnist profiledMnist() {
+  ProfiledMnist m;
+  m.images = readIdxFile(testing::testdata() / "mnist" / "t10k-images-idx3-ubyte.gz");
+  m.labels = readIdxFile(testing::testdata() / "mnist" / "t10k-labels-idx1-ubyte.gz");
+  m.graph = runPipeline(loadModel(testing::testdata() / "models" / "mnist-8" / "model.onnx"), namedPipeline("O1")).result();
+  Profiler profiler(m.graph);
+  for (int64_t i = 0; i < 500; ++i) profiler.run({mnistImage(m.images, i)});
+  m.profile = std::make_shared<const QuantProfile>(profiler.profile());
+  return m;
+}
+
 }  // namespace
 
 class QuantizePassTest : public QObject {
@@ -491,13 +509,11 @@ class QuantizePassTest : public QObject {
   }
 
   void mnistEndToEnd() {
-    Tensor images = readIdxFile(testing::testdata() / "mnist" / "t10k-images-idx3-ubyte.gz");
-    Tensor labels = readIdxFile(testing::testdata() / "mnist" / "t10k-labels-idx1-ubyte.gz");
-    Graph model = loadModel(testing::testdata() / "models" / "mnist-8" / "model.onnx");
-    Graph g = runPipeline(model, namedPipeline("O1")).result();
-    Profiler profiler(g);
-    for (int64_t i = 0; i < 500; ++i) profiler.run({mnistImage(images, i)});
-    auto profile = std::make_shared<const QuantProfile>(profiler.profile());
+    ProfiledMnist mnist = profiledMnist();
+    const Tensor& images = mnist.images;
+    const Tensor& labels = mnist.labels;
+    Graph& g = mnist.graph;
+    const std::shared_ptr<const QuantProfile>& profile = mnist.profile;
     const double fp = top1(g, images, labels, 500, 10000);
     qInfo("mnist-8 float top-1 on images 500..9999: %.2f%%", fp);
     struct Case {
@@ -685,13 +701,11 @@ class QuantizePassTest : public QObject {
   // min/max (before the fix KL dropped 2.55 points with 3.9 dB output SQNR: docs/quantization.md).
   // Correct counts out of 2,000 are pinned exactly (float: 1962).
   void calibrationMethodsOnMnist() {
-    Tensor images = readIdxFile(testing::testdata() / "mnist" / "t10k-images-idx3-ubyte.gz");
-    Tensor labels = readIdxFile(testing::testdata() / "mnist" / "t10k-labels-idx1-ubyte.gz");
-    Graph model = loadModel(testing::testdata() / "models" / "mnist-8" / "model.onnx");
-    Graph g = runPipeline(model, namedPipeline("O1")).result();
-    Profiler profiler(g);
-    for (int64_t i = 0; i < 500; ++i) profiler.run({mnistImage(images, i)});
-    auto profile = std::make_shared<const QuantProfile>(profiler.profile());
+    ProfiledMnist mnist = profiledMnist();
+    const Tensor& images = mnist.images;
+    const Tensor& labels = mnist.labels;
+    Graph& g = mnist.graph;
+    const std::shared_ptr<const QuantProfile>& profile = mnist.profile;
     auto correct = [&](const Graph& q) { return static_cast<int>(std::lround(top1(q, images, labels, 500, 2500) * 20)); };
     const int fp = correct(g);
     QCOMPARE(fp, 1962);
