@@ -14,9 +14,10 @@
 #   $BUILD_DIR/bench-ocr-quant), OCR_MODELS_DIR (default $BUILD_DIR/ocr-models), DATA_DIR (rendered
 #   data; default $OUT_DIR/data, made by $BUILD_DIR/bin/nest-ocr-lines), CALIB_PAGES (30),
 #   EVAL_PAGES (30), CALIB_LINES (100), EVAL_LINES (200), REPEAT (20, latency runs; 0 skips latency),
-#   DET_MIN_SQNR (unset: off): also run `nestc sensitivity --min-sqnr DET_MIN_SQNR` on the detector
-#   over the first SENS_PAGES (6) evaluation pages and evaluate its project (the nodes it keeps
-#   wider) on the whole evaluation split, as one more row "det+sens".
+#   DET_MIN_SQNR (unset: off): also run `nestc sensitivity --min-sqnr DET_MIN_SQNR $SENS_OPTIONS`
+#   on the detector over the first SENS_PAGES (8) calibration pages (never the evaluation split) and
+#   evaluate its project (the nodes it keeps wider) on the whole evaluation split, as one more row
+#   "det+sens"; SENS_OPTIONS (default "--isolated") e.g. "--isolated --int16".
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${BUILD_DIR:-$root/build}" && pwd)"
@@ -66,9 +67,12 @@ for s in "${specs[@]}"; do
     { echo "bench-ocr-quant: nestc profile failed for $key (see $log)" >&2; exit 1; }
   qopts_row=("${qopts[@]}")
   if [ "$row" != "$key" ]; then
-    # Sensitivity on the first evaluation pages; its project then applies to every quantizing command.
-    "$nestc" sensitivity "$onnx" "${shp[@]}" --profile "$out/$key.yaml" "${qopts[@]}" --input "$out/${key}_eval.npy" \
-      --limit "${SENS_PAGES:-6}" --min-sqnr "$DET_MIN_SQNR" -o "$out/$row.nestproj" >"$out/$row.sensitivity.txt" 2>>"$log" ||
+    # Sensitivity on the first calibration pages (held-out data stays for the evaluation); its
+    # project then applies to every quantizing command.
+    read -r -a sens_opts <<<"${SENS_OPTIONS:---isolated}"
+    "$nestc" sensitivity "$onnx" "${shp[@]}" --profile "$out/$key.yaml" "${qopts[@]}" --input "$data/$key.npy" \
+      --limit "${SENS_PAGES:-8}" --min-sqnr "$DET_MIN_SQNR" "${sens_opts[@]}" -o "$out/$row.nestproj" \
+      >"$out/$row.sensitivity.txt" 2>>"$log" ||
       [ -f "$out/$row.nestproj" ] || { echo "bench-ocr-quant: nestc sensitivity failed (see $log)" >&2; exit 1; }
     qopts_row+=(--project "$out/$row.nestproj")
   fi

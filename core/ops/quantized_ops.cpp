@@ -379,17 +379,13 @@ void quantizedUnaryKernel(KernelContext& ctx) {
 }
 
 // ---- Lookup-table activations (HardSwish, HardSigmoid, Sigmoid, Tanh, Swish, Gelu) ----
-// One table of 256 results (core/quant_lut.h); the result gets its own parameters (out_*).
+// One table of results, one per operand value (core/quant_lut.h); the result gets its own
+// parameters (out_*). 8-bit operands give 256 entries, 16-bit ones (int16 precision) 65,536.
 
 void inferQuantizedLut(InferContext& ctx) {
-  const TensorType& x = ctx.input(0);
+  // requireQuantized and outQuantType take exactly the element types a table has (isLutElem).
   requireQuantized(ctx, 0, "X");
-  if (x.elem != ElemType::I8 && x.elem != ElemType::U8)
-    ctx.fail("a lookup-table " + ctx.node().op + " takes an i8 or u8 operand, got " + typeToString(x));
-  TensorType y = outQuantType(ctx, x.shape);
-  if (y.elem != ElemType::I8 && y.elem != ElemType::U8)
-    ctx.fail("a lookup-table " + ctx.node().op + " gives an i8 or u8 result, not " + typeToString(y));
-  ctx.setOutput(0, y);
+  ctx.setOutput(0, outQuantType(ctx, ctx.input(0).shape));
 }
 
 void quantizedLutKernel(KernelContext& ctx) {
@@ -398,13 +394,20 @@ void quantizedLutKernel(KernelContext& ctx) {
   int64_t qmin, qmax;
   quantizedRange(x.elem(), qmin, qmax);
   Tensor& y = ctx.output(0);
-  const bool yi8 = y.elem() == ElemType::I8;
-  for (int64_t i = 0; i < x.numElements(); ++i) {
-    const int64_t q = x.elem() == ElemType::I8 ? x.data<int8_t>()[i] : x.data<uint8_t>()[i];
-    const int64_t v = lut[static_cast<size_t>(q - qmin)];
-    if (yi8) y.mutableData<int8_t>()[i] = static_cast<int8_t>(v);
-    else y.mutableData<uint8_t>()[i] = static_cast<uint8_t>(v);
-  }
+  dispatchStorageType(x.elem(), [&](auto xin) {
+    using X = decltype(xin);
+    if constexpr (std::is_integral_v<X>) {
+      const X* in = x.data<X>();
+      dispatchStorageType(y.elem(), [&](auto yout) {
+        using Y = decltype(yout);
+        if constexpr (std::is_integral_v<Y>) {
+          Y* out = y.mutableData<Y>();
+          for (int64_t i = 0; i < x.numElements(); ++i)
+            out[i] = static_cast<Y>(lut[static_cast<size_t>(static_cast<int64_t>(in[i]) - qmin)]);
+        }
+      });
+    }
+  });
 }
 
 // ---- Reshape, Flatten, Transpose: the plain inference on an f32 twin, parameters kept ----

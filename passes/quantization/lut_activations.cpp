@@ -34,7 +34,7 @@ std::unordered_map<std::string, FloatRange> splitLutActivations(Graph& g, const 
     const bool lut = act && (act->kind == ops::FusedActivationKind::HardSwish || act->kind == ops::FusedActivationKind::Sigmoid);
     const ValueProfile* p = lut && n.outputs.size() == 1 ? profile.find(n.outputs[0]) : nullptr;
     const QuantSettings s = config.settingsFor(n);
-    if (!p || config.keepsFloat(n) || s.precision != QuantPrecision::Int8) {
+    if (!p || config.keepsFloat(n)) {
       g.nodes.push_back(std::move(n));
       continue;
     }

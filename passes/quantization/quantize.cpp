@@ -198,12 +198,6 @@ bool quantizeGraph(Graph& g, const QuantProfile& recorded, const QuantConfig& co
       if (auto t = plan.valueType.find(n.inputs[0]); t != plan.valueType.end()) plan.valueType[n.outputs[0]] = t->second;
       continue;
     }
-    if (isLutActivation(n.op)) {
-      // A table of 256 entries: 8-bit operand and result only.
-      if (s.precision != QuantPrecision::Int8) continue;
-      auto t = plan.valueType.find(n.inputs[0]);
-      if (integerResults.count(n.inputs[0]) && (t == plan.valueType.end() || elemSize(t->second.elem) != 1)) continue;
-    }
     // Activation operands: integer already, or quantizable from the profile.
     std::unordered_map<std::string, TensorType> needed;
     bool ok = true;
