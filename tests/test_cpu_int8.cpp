@@ -1,6 +1,7 @@
 // Int8 on the CPU backend (docs/cpu-runtime.md, "Int8"): every integer kernel against the
 // interpreter's integer kernel on varied shapes (grouped / depthwise / strided / dilated convs,
-// Gemm both ways, MatMul (2-D and batched), the lookup-table activations, Add and Mul with and without broadcasting, pools, Concat, Clip,
+// Gemm both ways, MatMul (2-D and batched), the lookup-table activations, Add and Mul with and without broadcasting
+// (tables over runs of a broadcast operand included), pools, Concat, Clip,
 // Transpose, Flatten) under three quantization settings (i8 asymmetric per channel, u8
 // symmetric, i8 symmetric per tensor), bit for bit, with the runtime's SIMD path and its portable
 // path (-DNEST_NO_SIMD) and its AVX2 path (-mno-avx512f); quantized mnist-8 (profiled on 500 MNIST images) and the seed models
@@ -102,6 +103,17 @@ std::vector<Graph> kernelGraphs() {
     b.node("Relu", "r", {"n"});
     b.node("Clip", "cl", {"t"}, attrs({{"min", -0.5f}, {"max", 0.75f}}));
     out.push_back(b.done({"r", "cl"}));
+  }
+  {  // Add / Mul with an operand that stays the same over runs of 1,280 elements (a table per run):
+     // scalar constants on either side (PP-OCR's learnable affine x * s + b) and a per-channel gate
+    testing::GraphBuilder b("binary_runs", 5);
+    const std::string x = b.input("x", {1, 3, 16, 80}), gate = b.input("g", {1, 3, 1, 1});
+    b.node("Mul", "s", {x, b.weight("k", {1}, 0.5f, 1.5f)});
+    b.node("Add", "t", {b.weight("c", {1}, -0.8f, 0.8f), "s"});
+    b.node("Mul", "u", {gate, "t"});
+    b.node("Add", "v", {"u", gate});
+    b.node("Add", "w", {"v", b.input("row", {80})});  // a row repeated along the leading dimensions (a bias)
+    out.push_back(b.done({"w"}));
   }
   {  // pools, Concat, Transpose, Flatten, Gemm
     testing::GraphBuilder b("pools", 5);
@@ -213,7 +225,7 @@ void checkKernels() {
       ++cases;
     }
   }
-  QCOMPARE(cases, 33);
+  QCOMPARE(cases, 36);
 }
 
 

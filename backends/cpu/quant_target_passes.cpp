@@ -1,6 +1,6 @@
 // The int8 parts of the CPU target passes (quant_kernels.h): qconv2d weights (and bias, folded
-// into the per-channel corrections) packed at compile time with the runtime's own pack function
-// (in pack-weights); scratch buffers sized by nest_q8_conv2d_scratch_size (in scratch).
+// into the per-channel corrections) packed at compile time with the runtime's own pack function,
+// constant [K, N] qgemm / qmatmul weights transposed to [N, K] (both in pack-weights); scratch buffers sized by nest_q8_conv2d_scratch_size (in scratch).
 #include "backends/cpu/quant_kernels.h"
 
 #include "core/error.h"
@@ -23,10 +23,33 @@ const Tensor* weightData(const Function& f, BufferId id) {
   return root.kind == BufferKind::Weight && root.data.valid() ? &root.data : nullptr;
 }
 
+// A qgemm / qmatmul whose B is a constant i8 [K, N] matrix gets it transposed to [N, K]
+// (trans_b = 1): the runtime's vpdpbusd path reads B's rows as contiguous dot products.
+bool transposeQuantGemmWeights(Function& f, size_t i) {
+  Instr& in = f.instrs[i];
+  if ((in.kernel != "qgemm" && in.kernel != "qmatmul") || in.params.getInt("trans_b", 0)) return false;
+  const Tensor* wp = weightData(f, in.inputs.at(1));
+  if (!wp || wp->elem() != ElemType::I8 || wp->shape().size() != 2) return false;
+  const int64_t K = wp->shape()[0], N = wp->shape()[1];
+  TensorType type = wp->type();
+  type.shape = {N, K};
+  Tensor t(type);
+  const int8_t* src = wp->data<int8_t>();
+  int8_t* dst = t.mutableData<int8_t>();
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t n = 0; n < N; ++n) dst[n * K + k] = src[k * N + n];
+  BufferId p = f.addBuffer(f.buffer(in.inputs[1]).name + "#transposed", BufferKind::Weight, type);
+  f.buffer(p).data = std::move(t);
+  in.inputs[1] = p;
+  in.params.set("trans_b", int64_t{1});
+  return true;
+}
+
 }  // namespace
 
 bool packQuantWeights(Function& f) {
   bool changed = false;
+  for (size_t i = 0; i < f.instrs.size(); ++i) changed |= transposeQuantGemmWeights(f, i);
   for (size_t i = 0; i < f.instrs.size(); ++i) {
     if (f.instrs[i].kernel != "qconv2d" || f.instrs[i].params.getInt("packed", 0)) continue;
     const Tensor* wp = weightData(f, f.instrs[i].inputs[1]);

@@ -90,6 +90,34 @@ typedef struct q8_gemm_job {
   int64_t steps; /* output columns per unit */
 } q8_gemm_job;
 
+/* B [K, N] (MatMul of two activations, Gemm without transB): B's rows are contiguous, so each
+ * row of A is multiplied into a block of up to 256 int32 column sums, k outer (vectorizable);
+ * integer sums, so the same results as any order. Columns [j0, j1). */
+static void q8_gemm_rows_kn(const nest_q8_gemm_desc *d, const void *a, const void *b, const int32_t *bias, void *y,
+                            int64_t j0, int64_t j1) {
+  const int64_t M = d->M, N = d->N, K = d->K;
+  int32_t acc[256], bz[256];
+  int64_t i, jb, j, k;
+  for (jb = j0; jb < j1; jb += 256) {
+    const int64_t nb = j1 - jb < 256 ? j1 - jb : 256;
+    for (j = 0; j < nb; ++j) bz[j] = d->b_zp[jb + j];
+    for (i = 0; i < M; ++i) {
+      for (j = 0; j < nb; ++j) acc[j] = bias ? bias[jb + j] : 0;
+      for (k = 0; k < K; ++k) {
+        const int32_t av = load_q(a, i * K + k, d->a_signed) - d->a_zp;
+        if (d->b_signed) {
+          const int8_t *br = (const int8_t *)b + k * N + jb;
+          for (j = 0; j < nb; ++j) acc[j] += av * ((int32_t)br[j] - bz[j]);
+        } else {
+          const uint8_t *br = (const uint8_t *)b + k * N + jb;
+          for (j = 0; j < nb; ++j) acc[j] += av * ((int32_t)br[j] - bz[j]);
+        }
+      }
+      for (j = 0; j < nb; ++j) store_q(y, i * N + jb + j, d->out.is_signed, finish(&d->out, acc[j], jb + j));
+    }
+  }
+}
+
 /* Output columns [u * steps, (u + 1) * steps) of every row. */
 static void q8_gemm_unit(void *ctx, int64_t u, void *scratch) {
   const q8_gemm_job *job = (const q8_gemm_job *)ctx;
@@ -106,25 +134,25 @@ static void q8_gemm_unit(void *ctx, int64_t u, void *scratch) {
     return;
   }
 #endif
+  if (!d->trans_b) {
+    q8_gemm_rows_kn(d, a, b, bias, y, j0, j1);
+    return;
+  }
   for (i = 0; i < M; ++i) {
     for (j = j0; j < j1; ++j) {
       const int32_t bz = d->b_zp[j];
       int32_t acc = bias ? bias[j] : 0;
-      if (d->trans_b) { /* B [N,K]: contiguous dot product */
-        if (d->a_signed && d->b_signed) {
-          const int8_t *ar = (const int8_t *)a + i * K, *br = (const int8_t *)b + j * K;
-          for (k = 0; k < K; ++k) acc += ((int32_t)ar[k] - d->a_zp) * ((int32_t)br[k] - bz);
-        } else if (!d->a_signed && d->b_signed) {
-          const uint8_t *ar = (const uint8_t *)a + i * K;
-          const int8_t *br = (const int8_t *)b + j * K;
-          for (k = 0; k < K; ++k) acc += ((int32_t)ar[k] - d->a_zp) * ((int32_t)br[k] - bz);
-        } else {
-          for (k = 0; k < K; ++k)
-            acc += (load_q(a, i * K + k, d->a_signed) - d->a_zp) * (load_q(b, j * K + k, d->b_signed) - bz);
-        }
+      /* B [N,K]: contiguous dot product */
+      if (d->a_signed && d->b_signed) {
+        const int8_t *ar = (const int8_t *)a + i * K, *br = (const int8_t *)b + j * K;
+        for (k = 0; k < K; ++k) acc += ((int32_t)ar[k] - d->a_zp) * ((int32_t)br[k] - bz);
+      } else if (!d->a_signed && d->b_signed) {
+        const uint8_t *ar = (const uint8_t *)a + i * K;
+        const int8_t *br = (const int8_t *)b + j * K;
+        for (k = 0; k < K; ++k) acc += ((int32_t)ar[k] - d->a_zp) * ((int32_t)br[k] - bz);
       } else {
         for (k = 0; k < K; ++k)
-          acc += (load_q(a, i * K + k, d->a_signed) - d->a_zp) * (load_q(b, k * N + j, d->b_signed) - bz);
+          acc += (load_q(a, i * K + k, d->a_signed) - d->a_zp) * (load_q(b, j * K + k, d->b_signed) - bz);
       }
       store_q(y, i * N + j, d->out.is_signed, finish(&d->out, acc, j));
     }
@@ -170,6 +198,17 @@ static int contiguous(int32_t rank, const int64_t *shape, const int64_t *st) {
 }
 
 #ifdef NEST_Q8_VNNI
+/* When strides `st` walk the trailing dimensions of `shape` contiguously and are 0 on the
+ * leading ones (an operand repeated row after row), the row's length; else 0. */
+static int64_t repeated_row(int32_t rank, const int64_t *shape, const int64_t *st) {
+  int64_t e = 1;
+  int32_t d = rank - 1;
+  for (; d >= 0 && (shape[d] == 1 || st[d] == e); --d) e *= shape[d];
+  for (; d >= 0; --d)
+    if (shape[d] != 1 && st[d] != 0) return 0;
+  return e;
+}
+
 static inline __m512i load16(const void *p, int64_t i, int32_t is_signed, __mmask16 m) {
   const __m128i b = _mm_maskz_loadu_epi8(m, (const uint8_t *)p + i);
   return is_signed ? _mm512_cvtepi8_epi32(b) : _mm512_cvtepu8_epi32(b);
@@ -197,32 +236,93 @@ static int add_vnni(int64_t n, const void *a, const nest_q8_operand *qa, const v
 }
 #endif
 
+/* One element of Add / Mul from two loaded values (the scalar formulas every path reproduces). */
+static inline int64_t add_one(int32_t va, const nest_q8_operand *qa, int32_t vb, const nest_q8_operand *qb,
+                              const nest_q8_out *out) {
+  const int64_t x = nest_q8_requantize((int64_t)(va - qa->zp) * (1 << NEST_Q8_ADD_SHIFT), qa->mult, qa->shift);
+  const int64_t z = nest_q8_requantize((int64_t)(vb - qb->zp) * (1 << NEST_Q8_ADD_SHIFT), qb->mult, qb->shift);
+  return finish(out, x + z, 0);
+}
+
+static inline int64_t mul_one(int32_t va, const nest_q8_operand *qa, int32_t vb, const nest_q8_operand *qb,
+                              const nest_q8_out *out) {
+  return finish(out, (int64_t)(va - qa->zp) * (vb - qb->zp), 0);
+}
+
+/* The shortest run worth a table: building one costs 256 scalar results. */
+#define NEST_Q8_TABLE_RUN 256
+
+/* When one operand (`c`, strides sc) stays the same over runs of at least NEST_Q8_TABLE_RUN
+ * elements of the other, contiguous one (`v`) - a scalar constant (x * 0.5, x + 0.3) or a
+ * per-channel value over a plane (squeeze-excitation gates) - the result within a run depends on
+ * v's byte only: per run a 256-entry table built with the scalar formula, then lookups, exactly
+ * the same results. `v_is_a` says which side of the op v is. 0 when the shapes do not fit. */
+static int q8_binary_runs(int32_t rank, const int64_t *shape, const void *v, const int64_t *sv, const nest_q8_operand *qv,
+                          const void *c, const int64_t *sc, const nest_q8_operand *qc, const nest_q8_out *out, void *y,
+                          int v_is_a, int is_mul) {
+  int64_t inner = 1, runs = 1, r;
+  int32_t d, split = rank;
+  uint8_t table[256];
+  if (!contiguous(rank, shape, sv)) return 0;
+  while (split > 0 && (sc[split - 1] == 0 || shape[split - 1] == 1)) inner *= shape[--split];
+  if (inner < NEST_Q8_TABLE_RUN) return 0;
+  for (d = 0; d < split; ++d) runs *= shape[d];
+  for (r = 0; r < runs; ++r) {
+    int64_t rest = r, oc = 0, i;
+    int b;
+    for (d = split - 1; d >= 0; --d) {
+      oc += (rest % shape[d]) * sc[d];
+      rest /= shape[d];
+    }
+    {
+      const int32_t vc = load_q(c, oc, qc->is_signed);
+      for (b = 0; b < 256; ++b) {
+        const int32_t vb = qv->is_signed ? (int32_t)(int8_t)b : b;
+        const int64_t e = is_mul ? (v_is_a ? mul_one(vb, qv, vc, qc, out) : mul_one(vc, qc, vb, qv, out))
+                                 : (v_is_a ? add_one(vb, qv, vc, qc, out) : add_one(vc, qc, vb, qv, out));
+        table[b] = (uint8_t)e; /* the byte of the i8 or u8 result */
+      }
+    }
+    {
+      const uint8_t *src = (const uint8_t *)v + r * inner;
+      uint8_t *dst = (uint8_t *)y + r * inner;
+      for (i = 0; i < inner; ++i) dst[i] = table[src[i]];
+    }
+  }
+  return 1;
+}
+
 void nest_q8_add(int32_t rank, const int64_t *shape, const void *a, const int64_t *sa, const nest_q8_operand *qa,
                  const void *b, const int64_t *sb, const nest_q8_operand *qb, const nest_q8_out *out, void *y) {
 #ifdef NEST_Q8_VNNI
-  if (contiguous(rank, shape, sa) && contiguous(rank, shape, sb)) {
-    int64_t n = 1;
+  if (contiguous(rank, shape, sa)) {
+    /* b the same shape, or repeated along leading dimensions (a bias row): vector rows */
+    const int64_t row = repeated_row(rank, shape, sb);
+    int64_t n = 1, r;
     int32_t d;
     for (d = 0; d < rank; ++d) n *= shape[d];
-    if (add_vnni(n, a, qa, b, qb, out, y)) return;
+    if (row >= 64 && add_vnni(row, a, qa, b, qb, out, y)) {
+      for (r = 1; r < n / row; ++r)
+        add_vnni(row, (const uint8_t *)a + r * row, qa, b, qb, out, (uint8_t *)y + r * row);
+      return;
+    }
   }
-#else
-  (void)contiguous;
 #endif
+  if (q8_binary_runs(rank, shape, a, sa, qa, b, sb, qb, out, y, 1, 0) ||
+      q8_binary_runs(rank, shape, b, sb, qb, a, sa, qa, out, y, 0, 0))
+    return;
   NEST_Q8_FOR_BROADCAST(rank, shape, sa, sb, {
-    const int64_t x = nest_q8_requantize((int64_t)(load_q(a, OA, qa->is_signed) - qa->zp) * (1 << NEST_Q8_ADD_SHIFT),
-                                         qa->mult, qa->shift);
-    const int64_t z = nest_q8_requantize((int64_t)(load_q(b, OB, qb->is_signed) - qb->zp) * (1 << NEST_Q8_ADD_SHIFT),
-                                         qb->mult, qb->shift);
-    store_q(y, I, out->is_signed, finish(out, x + z, 0));
+    store_q(y, I, out->is_signed, add_one(load_q(a, OA, qa->is_signed), qa, load_q(b, OB, qb->is_signed), qb, out));
   });
 }
 
 void nest_q8_mul(int32_t rank, const int64_t *shape, const void *a, const int64_t *sa, const nest_q8_operand *qa,
                  const void *b, const int64_t *sb, const nest_q8_operand *qb, const nest_q8_out *out, void *y) {
+  if (q8_binary_runs(rank, shape, a, sa, qa, b, sb, qb, out, y, 1, 1) ||
+      q8_binary_runs(rank, shape, b, sb, qb, a, sa, qa, out, y, 0, 1))
+    return;
   NEST_Q8_FOR_BROADCAST(rank, shape, sa, sb, {
-    const int64_t p = (int64_t)(load_q(a, OA, qa->is_signed) - qa->zp) * (load_q(b, OB, qb->is_signed) - qb->zp);
-    store_q(y, I, out->is_signed, finish(out, p, 0));
+    store_q(y, I, out->is_signed, mul_one(load_q(a, OA, qa->is_signed), qa, load_q(b, OB, qb->is_signed), qb, out));
   });
 }
 
