@@ -17,7 +17,8 @@
 #   DET_MIN_SQNR (unset: off): also run `nestc sensitivity --min-sqnr DET_MIN_SQNR $SENS_OPTIONS`
 #   on the detector over the first SENS_PAGES (8) calibration pages (never the evaluation split) and
 #   evaluate its project (the nodes it keeps wider) on the whole evaluation split, as one more row
-#   "det+sens"; SENS_OPTIONS (default "--isolated") e.g. "--isolated --int16".
+#   "det+sens"; SENS_OPTIONS (default "--isolated") e.g. "--isolated --int16"; SENS_PROJECT: a
+#   project to start from (an earlier sensitivity result: the search continues from its choice).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${BUILD_DIR:-$root/build}" && pwd)"
@@ -70,6 +71,7 @@ for s in "${specs[@]}"; do
     # Sensitivity on the first calibration pages (held-out data stays for the evaluation); its
     # project then applies to every quantizing command.
     read -r -a sens_opts <<<"${SENS_OPTIONS:---isolated}"
+    [ -n "${SENS_PROJECT:-}" ] && sens_opts+=(--project "$SENS_PROJECT")
     "$nestc" sensitivity "$onnx" "${shp[@]}" --profile "$out/$key.yaml" "${qopts[@]}" --input "$data/$key.npy" \
       --limit "${SENS_PAGES:-8}" --min-sqnr "$DET_MIN_SQNR" "${sens_opts[@]}" -o "$out/$row.nestproj" \
       >"$out/$row.sensitivity.txt" 2>>"$log" ||
@@ -113,7 +115,7 @@ for s in "${specs[@]}"; do
     done
   fi
   kept=""
-  [ "$row" != "$key" ] && kept="$(grep -o '^kept float ([0-9]*)' "$out/$row.sensitivity.txt" | head -n 1) | "
+  [ "$row" != "$key" ] && kept="$(grep -o '^kept \(float\|int16\) ([0-9]*)' "$out/$row.sensitivity.txt" | paste -sd, -) | "
   rows+=("$row: $score | $kept$counts | ${lat}| $(($(date +%s) - start)) s")
 done
 echo

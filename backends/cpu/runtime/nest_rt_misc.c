@@ -430,35 +430,39 @@ void nest_batchnorm_f32(const float *x, const float *scale, const float *bias, c
   }
 }
 
+/* Output channel by output channel, so one output plane stays in cache while every input
+ * channel of its group scatters into it (input pixel -> KH x KW output pixels). */
 void nest_conv_transpose2d_f32(const nest_conv_transpose2d_desc *d, const float *x, const float *w, const float *bias,
                                float *y) {
-  const int64_t cg = d->C / d->group, mg = d->M / d->group, plane = d->OH * d->OW;
-  int64_t n, m, i, g, c, ih, iw, k, kh, kw;
+  const int64_t cg = d->C / d->group, mg = d->M / d->group, plane = d->OH * d->OW, in_plane = d->H * d->W;
+  int64_t n, m, i, c, ih, iw, kh, kw;
   for (n = 0; n < d->N; ++n)
     for (m = 0; m < d->M; ++m) {
+      const int64_t g = m / mg, k = m % mg;
       float *py = y + (n * d->M + m) * plane;
       const float b = bias ? bias[m] : 0.0f;
       for (i = 0; i < plane; ++i) py[i] = b;
-    }
-  for (n = 0; n < d->N; ++n)
-    for (g = 0; g < d->group; ++g)
-      for (c = g * cg; c < (g + 1) * cg; ++c)
+      for (c = g * cg; c < (g + 1) * cg; ++c) {
+        const float *px = x + (n * d->C + c) * in_plane;
+        const float *pw = w + (c * mg + k) * d->KH * d->KW;
         for (ih = 0; ih < d->H; ++ih)
-          for (iw = 0; iw < d->W; ++iw) {
-            const float xv = x[((n * d->C + c) * d->H + ih) * d->W + iw];
-            for (k = 0; k < mg; ++k) {
-              const float *pw = w + (c * mg + k) * d->KH * d->KW;
-              float *py = y + (n * d->M + g * mg + k) * plane;
-              for (kh = 0; kh < d->KH; ++kh) {
-                const int64_t oh = ih * d->stride_h - d->pad_top + kh * d->dilation_h;
-                if (oh < 0 || oh >= d->OH) continue;
-                for (kw = 0; kw < d->KW; ++kw) {
-                  const int64_t ow = iw * d->stride_w - d->pad_left + kw * d->dilation_w;
-                  if (ow >= 0 && ow < d->OW) py[oh * d->OW + ow] += xv * pw[kh * d->KW + kw];
-                }
-              }
+          for (kh = 0; kh < d->KH; ++kh) {
+            const int64_t oh = ih * d->stride_h - d->pad_top + kh * d->dilation_h;
+            float *row;
+            if (oh < 0 || oh >= d->OH) continue;
+            row = py + oh * d->OW;
+            for (kw = 0; kw < d->KW; ++kw) {
+              const float wv = pw[kh * d->KW + kw];
+              const int64_t off = kw * d->dilation_w - d->pad_left;
+              /* ow = iw * stride_w + off within [0, OW) */
+              int64_t iw0 = 0, iw1 = d->W;
+              while (iw0 < iw1 && iw0 * d->stride_w + off < 0) ++iw0;
+              while (iw1 > iw0 && (iw1 - 1) * d->stride_w + off >= d->OW) --iw1;
+              for (iw = iw0; iw < iw1; ++iw) row[iw * d->stride_w + off] += px[ih * d->W + iw] * wv;
             }
           }
+      }
+    }
 }
 
 /* Advances an N-D index over `shape`; returns 0 after the last one. */
