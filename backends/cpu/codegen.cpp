@@ -250,7 +250,8 @@ class CodeGen {
       for (int64_t d = 0; d < axis; ++d) outer *= s[d];
       for (size_t d = static_cast<size_t>(axis) + 1; d < s.size(); ++d) inner *= s[d];
       body_ += "  nest_softmax_f32(" + in(i, 0) + ", " + out(i) + ", " + cInt(outer) + ", " + cInt(s[axis]) + ", " +
-               cInt(inner) + ", " + std::to_string(i.params.getInt("log", 0)) + ");\n";
+               cInt(inner) + ", " + std::to_string(i.params.getInt("log", 0)) + ", " +
+               (i.scratch >= 0 ? ptr(i.scratch, false, "double") : std::string("NULL")) + ");\n";
       return;
     }
     if (k == "channel_affine") {

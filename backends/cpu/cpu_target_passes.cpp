@@ -77,6 +77,10 @@ size_t scratchBytes(const Function& f, const Instr& in) {
     nest_gemm_desc d = gemmDesc(f, in);
     return packed ? nest_gemm_f32_packed_scratch_size(&d) : nest_gemm_f32_scratch_size(&d);
   }
+  if (in.kernel == "softmax" && !in.params.getInt("log", 0)) {  // the row's exponentials, kept once
+    const Shape& s = f.buffer(in.inputs.at(0)).type.shape;
+    return static_cast<size_t>(s.at(static_cast<size_t>(in.params.getInt("axis")))) * sizeof(double);
+  }
   if (in.kernel == "maxpool2d" || in.kernel == "avgpool2d") {
     nest_pool2d_desc d = poolDesc(f, in);
     return nest_pool2d_f32_scratch_size(&d);

@@ -383,8 +383,12 @@ void nest_unary_f32(int32_t op, const float *x, float *y, int64_t n, float p0, f
   }
 }
 
-void nest_softmax_f32(const float *x, float *y, int64_t outer, int64_t n, int64_t inner, int32_t log_softmax) {
+/* With `kept` (n doubles of scratch, may be NULL) each row's exponentials are kept between the
+ * sum and the division instead of being computed twice; the results are the same. */
+void nest_softmax_f32(const float *x, float *y, int64_t outer, int64_t n, int64_t inner, int32_t log_softmax,
+                      double *kept) {
   int64_t o, j, k;
+  if (log_softmax) kept = NULL;
   for (o = 0; o < outer; ++o) {
     const float *px = x + o * n * inner;
     float *py = y + o * n * inner;
@@ -393,10 +397,16 @@ void nest_softmax_f32(const float *x, float *y, int64_t outer, int64_t n, int64_
       double sum = 0.0;
       for (k = 0; k < n; ++k)
         if (px[k * inner + j] > mx) mx = px[k * inner + j];
-      for (k = 0; k < n; ++k) sum += exp((double)(px[k * inner + j] - mx));
+      for (k = 0; k < n; ++k) {
+        const double e = exp((double)(px[k * inner + j] - mx));
+        if (kept) kept[k] = e;
+        sum += e;
+      }
       if (log_softmax) {
         const float ls = (float)log(sum);
         for (k = 0; k < n; ++k) py[k * inner + j] = px[k * inner + j] - mx - ls;
+      } else if (kept) {
+        for (k = 0; k < n; ++k) py[k * inner + j] = (float)(kept[k] / sum);
       } else {
         for (k = 0; k < n; ++k) py[k * inner + j] = (float)(exp((double)(px[k * inner + j] - mx)) / sum);
       }
