@@ -278,8 +278,10 @@ double histogramQuantMse(float min, float max, const std::vector<float>& histogr
   return err / total;
 }
 
-CalibratedRange calibrate(float min, float max, const std::vector<float>& histogram, const Calibration& calibration,
-                          QuantSchema schema, QuantPrecision precision) {
+namespace {
+
+CalibratedRange calibrateWithin(float min, float max, const std::vector<float>& histogram, const Calibration& calibration,
+                                QuantSchema schema, QuantPrecision precision) {
   auto scored = [&](FloatRange r, Calibration method) {
     const double mse = histogram.empty() ? 0 : histogramQuantMse(min, max, histogram, chooseQuantParams(r.min, r.max, schema, precision));
     return CalibratedRange{r, method, mse};
@@ -297,10 +299,23 @@ CalibratedRange calibrate(float min, float max, const std::vector<float>& histog
   for (CalibrationMethod m : {CalibrationMethod::Percentile, CalibrationMethod::KL, CalibrationMethod::MSE}) {
     Calibration c;
     c.method = m;
-    CalibratedRange r = calibrate(min, max, histogram, c, schema, precision);
+    CalibratedRange r = calibrateWithin(min, max, histogram, c, schema, precision);
     if (r.mse < best.mse) best = r;
   }
   return best;
+}
+
+}  // namespace
+
+CalibratedRange calibrate(float min, float max, const std::vector<float>& histogram, const Calibration& calibration,
+                          QuantSchema schema, QuantPrecision precision) {
+  CalibratedRange r = calibrateWithin(min, max, histogram, calibration, schema, precision);
+  if (precision == QuantPrecision::Int16) {
+    r.range = {r.range.min * kInt16RangeHeadroom, r.range.max * kInt16RangeHeadroom};
+    if (!histogram.empty() && max > min)
+      r.mse = histogramQuantMse(min, max, histogram, chooseQuantParams(r.range.min, r.range.max, schema, precision));
+  }
+  return r;
 }
 
 FloatRange calibrateRange(float min, float max, const std::vector<float>& histogram, const Calibration& calibration,

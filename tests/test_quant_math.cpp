@@ -147,9 +147,19 @@ class QuantMathTest : public QObject {
     // Symmetric schemas: the one-sided histogram against one side's 128 levels (TensorRT's |x|).
     FloatRange s = calibrateRange(0, 966, h, kl, QuantSchema::Symmetric, QuantPrecision::Int8);
     NEST_VERIFY(s.min == 0 && s.max > 0.75 * 966, std::to_string(s.max));
-    // int16 has more levels than the histogram has bins: the range is kept.
+    // int16 has more levels than the histogram has bins: the range is kept, then widened by the
+    // int16 headroom like every int16 range.
     r = calibrateRange(0, 966, h, kl, QuantSchema::Asymmetric, QuantPrecision::Int16);
-    QCOMPARE(r.max, 966.0f);
+    QCOMPARE(r.min, 0.0f);
+    QCOMPARE(r.max, 966.0f * kInt16RangeHeadroom);
+    QCOMPARE(kInt16RangeHeadroom, 2.0f);
+    Calibration minmax;
+    r = calibrateRange(-3, 5, h, minmax, QuantSchema::Asymmetric, QuantPrecision::Int16);
+    QCOMPARE(r.min, -6.0f);
+    QCOMPARE(r.max, 10.0f);
+    r = calibrateRange(-3, 5, h, minmax, QuantSchema::Asymmetric, QuantPrecision::Int8);
+    QCOMPARE(r.min, -3.0f);
+    QCOMPARE(r.max, 5.0f);
   }
 
   void histogramMseIsExact() {
