@@ -245,7 +245,12 @@ void inferLayerNorm(InferContext& ctx) {
     if (!ctx.hasInput(i)) continue;
     const Shape& s = ctx.input(i).shape;
     const char* name = i == 1 ? "Scale" : "B";
-    if (ops::broadcastShapes({x.shape, s}, ctx.node()) != x.shape)
+    bool fits = s.size() <= x.shape.size();
+    for (size_t d = 0; fits && d < s.size(); ++d) {
+      const int64_t xd = x.shape[x.shape.size() - s.size() + d];
+      fits = s[d] == xd || s[d] == 1;
+    }
+    if (!fits)
       ctx.fail(std::string(name) + " " + shapeToString(s) + " does not broadcast to X " + shapeToString(x.shape));
   }
   const ElemType stash = layerNormStashType(ctx);
