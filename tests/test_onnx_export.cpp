@@ -1,7 +1,7 @@
 // ONNX export: hand-written graphs (parameter attributes back to operands, old-opset forms,
-// Upsample, fused activations, the transformer ops, quantized refusal), mnist-8, the ONNX conformance models and the
-// seed models exported, validated with onnx::checker and strict shape inference, re-imported and
-// run in the interpreter with the same results.
+// Upsample, fused activations, the transformer ops, quantized refusal), mnist-8, the ONNX
+// conformance models and the seed models exported, validated with onnx::checker and strict shape
+// inference, re-imported and run in the interpreter with the same results.
 #include <onnx/checker.h>
 #include <onnx/shape_inference/implementation.h>
 
