@@ -170,6 +170,25 @@ class TestImporterTransformerOps : public QObject {
     NEST_CLOSE(f32({2, 3}, {-0.534520745f, 0.732739627f, 1.67260385f, -0.444500118f, 0.491999865f, 1.79400074f}), out[0]);
     NEST_CLOSE(f32({2, 1}, {2.33333325f, 1.33333337f}), out[1]);
     NEST_CLOSE(f32({2, 1}, {0.801781178f, 0.381000102f}), out[2]);
+
+    // float16: Y in float16, Mean and InvStdDev in the stash type (default float); stash_type 11
+    // makes them double.
+    for (int64_t stash : {1, 11}) {
+      OneNode h(17, "LayerNormalization", {{"x", {2, 3}, onnx::TensorProto::FLOAT16}}, {"x", "scale", "bias"}, {"y", "mean"});
+      if (stash != 1) setInt(*h.node, "stash_type", stash);
+      h.b.initializer("scale", convertTensor(f32({3}, {0.5f, 1, 2}), ElemType::F16));
+      h.b.initializer("bias", convertTensor(f32({3}, {0, 1, -1}), ElemType::F16));
+      ImportResult rh = importModel(h.b.model());
+      QCOMPARE(typeToString(rh.graph.typeOf("y")), std::string("f16[2,3]"));
+      QCOMPARE(typeToString(rh.graph.typeOf("mean")), std::string(stash == 1 ? "f32[2,1]" : "f64[2,1]"));
+      std::vector<Tensor> oh = runGraph(rh.graph, {convertTensor(f32({2, 3}, {1, 2, 4, -1, 0, 5}), ElemType::F16)});
+      // The float results rounded to float16 (11 significant bits).
+      NEST_SAME_TENSORS({convertTensor(f32({2, 3}, {-0.534520745f, 0.732739627f, 1.67260385f, -0.444500118f, 0.491999865f,
+                                                    1.79400074f}),
+                                       ElemType::F16)},
+                        {oh[0]});
+      NEST_CLOSE(convertTensor(f32({2, 1}, {2.33333325f, 1.33333337f}), stash == 1 ? ElemType::F32 : ElemType::F64), oh[1]);
+    }
   }
 
   void layerNormalizationInnerAxesWithoutBias() {
