@@ -199,8 +199,8 @@ void importMicrosoftOp(ImportEmitter& em, const std::string& opType, const std::
                        const std::vector<std::string>& outputs) {
   const size_t minIn = opType == "BiasGelu" ? 2 : 1, maxIn = opType == "Gelu" ? 1 : 2;
   if (inputs.size() < minIn || inputs.size() > maxIn || inputs[0].empty())
-    failBadInput(em.where() + ": com.microsoft " + opType + " has " + std::to_string(inputs.size()) +
-                 " operands, it takes " + std::to_string(minIn) +
+    failBadInput(em.where() + ": com.microsoft " + opType + " has " + std::to_string(inputs.size()) + " operand" +
+                 (inputs.size() == 1 ? "" : "s") + ", it takes " + std::to_string(minIn) +
                  (minIn == maxIn ? "" : " to " + std::to_string(maxIn)));
   if (outputs.size() != 1 || outputs[0].empty())
     failBadInput(em.where() + ": com.microsoft " + opType + " has " + std::to_string(outputs.size()) +

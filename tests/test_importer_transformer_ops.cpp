@@ -279,7 +279,7 @@ class TestImporterTransformerOps : public QObject {
     NEST_CLOSE(f32({5}, {-0.158655256f, 0.345731229f, 0.841344774f, 1.95449972f, 1.95449972f}),
                runGraph(importModel(biasGelu.b.model()).graph, {x})[0]);
     OneNode noBias(1, "BiasGelu", {{"x", {5}, kF}}, {"x"}, {"y"}, "com.microsoft");
-    NEST_SAME_TEXT(badInput(noBias.b.model()), std::string("node 'n' (BiasGelu): com.microsoft BiasGelu has 1 operands, it takes 2"));
+    NEST_SAME_TEXT(badInput(noBias.b.model()), std::string("node 'n' (BiasGelu): com.microsoft BiasGelu has 1 operand, it takes 2"));
     // Other com.microsoft ops stay refused, named with their domain.
     OneNode other(1, "Attention", {{"x", {5}, kF}}, {"x"}, {"y"}, "com.microsoft");
     ErrorKind kind{};
