@@ -183,6 +183,10 @@ class Exporter {
   void normalize(const Node& n, OnnxNode& o) {
     Attributes& a = o.attrs;
     const TensorType& x = n.inputs.empty() || n.inputs[0].empty() ? g_.typeOf(n.outputs[0]) : g_.typeOf(n.inputs[0]);
+    if (n.op == "ScatterND") {
+      const std::string reduction = a.getString("reduction", "none");
+      if (reduction == "max" || reduction == "min") unsupported(n, "reduction '" + reduction + "' (opset 18)");
+    }
     if (n.op == "Pad") {
       if (a.has("value")) {  // Pad-2
         if (!a.has("constant_value")) a.set("constant_value", scalarOf(x.elem, a.getFloat("value", 0.0f)));

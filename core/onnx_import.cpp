@@ -243,8 +243,9 @@ class Importer {
     std::map<std::string, std::string> unsupported;
     for (const auto& n : g.node()) {
       std::string key = isDefaultDomain(n.domain()) ? n.op_type() : n.domain() + "." + n.op_type();
-      bool ok = isDefaultDomain(n.domain()) &&
-                (n.op_type() == "Constant" || n.op_type() == "If" || OpTable::instance().find(n.op_type()));
+      bool ok = isDefaultDomain(n.domain())
+                    ? n.op_type() == "Constant" || n.op_type() == "If" || OpTable::instance().find(n.op_type())
+                    : n.domain() == "com.microsoft" && isMicrosoftOpSupported(n.op_type());
       if (!ok && !unsupported.count(key)) unsupported[key] = n.name().empty() ? "(unnamed)" : n.name();
     }
     if (unsupported.empty()) return;
@@ -404,6 +405,15 @@ class Importer {
       return;
     }
     if (n.op_type() == "If") return inlineIf(n);
+    if (!isDefaultDomain(n.domain())) {  // com.microsoft (checkSupported admits no other domain)
+      for (const std::string& o : n.output())
+        if (!o.empty() && graph_.hasValue(o)) failBadInput(at + ": value '" + o + "' is defined twice");
+      NodeEmitter em(*this, n);
+      std::vector<std::string> inputs(n.input().begin(), n.input().end()), outputs(n.output().begin(), n.output().end());
+      while (!inputs.empty() && inputs.back().empty()) inputs.pop_back();
+      importMicrosoftOp(em, n.op_type(), inputs, outputs);
+      return;
+    }
     const OpDef& def = *OpTable::instance().find(n.op_type());
     ImportedNode imported;
     imported.op = def.name;

@@ -191,4 +191,29 @@ bool expandImportForm(ImportEmitter& em, const ImportedNode& node) {
   return false;
 }
 
+bool isMicrosoftOpSupported(const std::string& opType) {
+  return opType == "Gelu" || opType == "FastGelu" || opType == "BiasGelu";
+}
+
+void importMicrosoftOp(ImportEmitter& em, const std::string& opType, const std::vector<std::string>& inputs,
+                       const std::vector<std::string>& outputs) {
+  const size_t minIn = opType == "BiasGelu" ? 2 : 1, maxIn = opType == "Gelu" ? 1 : 2;
+  if (inputs.size() < minIn || inputs.size() > maxIn || inputs[0].empty())
+    failBadInput(em.where() + ": com.microsoft " + opType + " has " + std::to_string(inputs.size()) + " operand" +
+                 (inputs.size() == 1 ? "" : "s") + ", it takes " + std::to_string(minIn) +
+                 (minIn == maxIn ? "" : " to " + std::to_string(maxIn)));
+  if (outputs.size() != 1 || outputs[0].empty())
+    failBadInput(em.where() + ": com.microsoft " + opType + " has " + std::to_string(outputs.size()) +
+                 " results, it gives exactly one");
+  std::string x = inputs[0];
+  if (inputs.size() > 1 && !inputs[1].empty()) {  // the bias, added first
+    const std::string biased = em.freshValue(outputs[0] + "_biased");
+    em.emit("Add", {x, inputs[1]}, {biased});
+    x = biased;
+  }
+  Attributes a;
+  a.set("approximate", std::string(opType == "FastGelu" ? "tanh" : "none"));
+  em.emit("Gelu", {x}, {outputs[0]}, a);
+}
+
 }  // namespace nest

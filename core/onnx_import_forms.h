@@ -48,4 +48,12 @@ void applyOpsetDefaults(ImportedNode& node, int64_t opset, const std::string& wh
 // that no form handles.
 bool expandImportForm(ImportEmitter& em, const ImportedNode& node);
 
+// The com.microsoft (onnxruntime contrib) ops the importer takes: the GELU family, imported as
+// the Gelu op (ONNX opset 20 semantics). Gelu: erf form; FastGelu(X, bias?): tanh form of X + bias;
+// BiasGelu(X, bias): erf form of X + bias.
+bool isMicrosoftOpSupported(const std::string& opType);
+// Emits a com.microsoft node (inputs and outputs as in the model, absent trailing ones dropped).
+void importMicrosoftOp(ImportEmitter& em, const std::string& opType, const std::vector<std::string>& inputs,
+                       const std::vector<std::string>& outputs);
+
 }  // namespace nest

@@ -463,6 +463,45 @@ class TestCli : public QObject {
     NEST_EXIT(r, 2);
     NEST_CONTAINS(r.err, "nothere.nir");
   }
+  // The transformer ops have reference kernels (nestc run) but no CPU kernels yet: `nestc compile
+  // --target cpu` lists every such node with its op before generating anything (exit 2).
+  void compileRefusesOpsWithoutCpuKernels() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const fs::path model = fs::path(dir.path().toStdString()) / "transformer.nir";
+    std::ofstream(model) <<
+    "graph \"transformer\" {\n"
+    "  input %x: f32[2,3,4]\n"
+    "  const %scale: f32[4] = dense<[1.0, 0.5, -1.0, 2.0]>\n"
+    "  const %gi: i64[2,3,1] = dense<[0, 3, 1, 2, 2, 0]>\n"
+    "  const %ni: i64[2,1] = dense<[1, 0]>\n"
+    "  const %si: i64[1,2] = dense<[1, 2]>\n"
+    "  const %su: f32[1,4] = dense<[1.0, 2.0, 3.0, 4.0]>\n"
+    "  %ln: f32[2,3,4] = LayerNormalization #1 \"ln\"(%x, %scale)\n"
+    "  %att: f32[2,3,3] = Einsum #2 \"att\"(%ln, %x) {equation=\"bid,bjd->bij\"}\n"
+    "  %mask: f32[2,3,3] = Trilu #3 \"mask\"(%att) {upper=0}\n"
+    "  %cs: f32[2,3,3] = CumSum #4 \"cs\"(%mask) {axis=-1}\n"
+    "  %ge: f32[2,3,1] = GatherElements #5 \"ge\"(%x, %gi) {axis=2}\n"
+    "  %nd: f32[2,3,4] = GatherND #6 \"nd\"(%x, %ni)\n"
+    "  %sc: f32[2,3,4] = ScatterND #7 \"sc\"(%x, %si, %su)\n"
+    "  %g: f32[2,3,4] = Gelu #8 \"gelu\"(%sc) {approximate=\"tanh\"}\n"
+    "  output %cs\n"
+    "  output %ge\n"
+    "  output %nd\n"
+    "  output %g\n"
+    "}\n";
+    Result r = nestc({"compile", q(model), "--target", "cpu", "-o", q(fs::path(dir.path().toStdString()) / "bundle")});
+    NEST_EXIT(r, 2);
+    QCOMPARE(r.err, std::string("nestc compile: error: the CPU backend does not support 7 node(s):\n"
+                                "  node 'ln' (LayerNormalization): no CPU kernel for LayerNormalization\n"
+                                "  node 'att' (Einsum): no CPU kernel for Einsum\n"
+                                "  node 'mask' (Trilu): no CPU kernel for Trilu\n"
+                                "  node 'cs' (CumSum): no CPU kernel for CumSum\n"
+                                "  node 'ge' (GatherElements): no CPU kernel for GatherElements\n"
+                                "  node 'nd' (GatherND): no CPU kernel for GatherND\n"
+                                "  node 'sc' (ScatterND): no CPU kernel for ScatterND\n"));
+    QVERIFY(!fs::exists(fs::path(dir.path().toStdString()) / "bundle"));
+  }
 };
 
 QTEST_APPLESS_MAIN(TestCli)

@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kModels = 242;
-constexpr int kImported = 155;
+constexpr int kImported = 159;
 constexpr int kCpuMatches = 134;
 
 std::vector<fs::path> glowModels() {
@@ -28,14 +28,15 @@ std::vector<fs::path> glowModels() {
 fs::path listFile(const char* name) { return testing::sourceDir() / "tests" / name; }
 
 // Inputs that make sense: test_support's deterministic random inputs, except that integer inputs
-// used as gather indices hold 0 or 1 (random ones in [-5, 5] index out of range).
+// used as gather or scatter indices hold 0 or 1 (random ones in [-5, 5] index out of range).
 std::vector<Tensor> sensibleInputs(const Graph& g, unsigned seed) {
   std::vector<Tensor> inputs = testing::randomInputs(g, seed);
   std::mt19937 rng(seed);
   for (size_t i = 0; i < g.inputs.size(); ++i) {
     bool indices = false;
     for (const Node& n : g.nodes)
-      indices = indices || (n.op.rfind("Gather", 0) == 0 && n.inputs.size() > 1 && n.inputs[1] == g.inputs[i]);
+      indices = indices || ((n.op.rfind("Gather", 0) == 0 || n.op == "ScatterND") && n.inputs.size() > 1 &&
+                            n.inputs[1] == g.inputs[i]);
     if (!indices) continue;
     const TensorType& t = g.typeOf(g.inputs[i]);
     std::vector<double> v(static_cast<size_t>(t.numElements()));

@@ -44,7 +44,8 @@ const char* kRequiredOps[] = {
     "Squeeze", "Unsqueeze", "Expand", "Tile", "Pad", "Clip", "Dropout", "Identity", "ReduceMean", "ReduceSum",
     "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL2", "ArgMax", "ArgMin", "Resize", "Upsample", "DepthToSpace",
     "SpaceToDepth", "Cast", "Shape", "Size", "Range", "ConstantOfShape", "QuantizeLinear", "DequantizeLinear",
-    "QLinearConv", "QLinearMatMul", "MatMulInteger", "ConvInteger"};
+    "QLinearConv", "QLinearMatMul", "MatMulInteger", "ConvInteger", "LayerNormalization", "Gelu", "Einsum", "Trilu",
+    "CumSum", "GatherElements", "GatherND", "ScatterND"};
 
 }  // namespace
 

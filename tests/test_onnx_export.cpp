@@ -1,7 +1,7 @@
 // ONNX export: hand-written graphs (parameter attributes back to operands, old-opset forms,
-// Upsample, fused activations, quantized refusal), mnist-8, the ONNX conformance models and the
-// seed models exported, validated with onnx::checker and strict shape inference, re-imported and
-// run in the interpreter with the same results.
+// Upsample, fused activations, the transformer ops, quantized refusal), mnist-8, the ONNX
+// conformance models and the seed models exported, validated with onnx::checker and strict shape
+// inference, re-imported and run in the interpreter with the same results.
 #include <onnx/checker.h>
 #include <onnx/shape_inference/implementation.h>
 
@@ -69,6 +69,32 @@ const char* kExportUnfusedGraph =
     "  %g0: f32[10,2] = Gemm #6 \"fc\"(%f, %gw)\n"
     "  %g: f32[10,2] = LeakyRelu #7(%g0) {alpha=0.1}\n"
     "  output %g\n"
+    "}\n";
+
+// The transformer ops (issue 17): LayerNormalization, Einsum, Trilu (k) and CumSum (axis) whose
+// attributes are ONNX operands, GatherElements, GatherND and ScatterND with a reduction.
+const char* kExportTransformerGraph =
+    "graph \"transformer\" {\n"
+    "  input %x: f32[2,3,4]\n"
+    "  input %q: f32[2,3,4]\n"
+    "  const %scale: f32[4] = dense<[1.0, 0.5, -1.0, 2.0]>\n"
+    "  const %bias: f32[4] = dense<[0.0, 0.25, 0.5, -0.5]>\n"
+    "  const %gi: i64[2,3,1] = dense<[0, 3, 1, 2, 2, 0]>\n"
+    "  const %ni: i64[2,1] = dense<[1, 0]>\n"
+    "  const %si: i64[1,2] = dense<[1, 2]>\n"
+    "  const %su: f32[1,4] = dense<[1.0, 2.0, 3.0, 4.0]>\n"
+    "  %ln: f32[2,3,4], %mean: f32[2,3,1] = LayerNormalization #1 \"ln\"(%x, %scale, %bias) {epsilon=0.001}\n"
+    "  %att: f32[2,3,3] = Einsum #2 \"att\"(%ln, %q) {equation=\"bid,bjd->bij\"}\n"
+    "  %mask: f32[2,3,3] = Trilu #3 \"mask\"(%att) {k=-1, upper=0}\n"
+    "  %cs: f32[2,3,3] = CumSum #4 \"cs\"(%mask) {axis=-1, exclusive=1}\n"
+    "  %ge: f32[2,3,1] = GatherElements #5 \"ge\"(%x, %gi) {axis=2}\n"
+    "  %nd: f32[2,3,4] = GatherND #6 \"nd\"(%x, %ni)\n"
+    "  %sc: f32[2,3,4] = ScatterND #7 \"sc\"(%x, %si, %su) {reduction=\"add\"}\n"
+    "  output %cs\n"
+    "  output %mean\n"
+    "  output %ge\n"
+    "  output %nd\n"
+    "  output %sc\n"
     "}\n";
 
 // check_model plus strict shape inference (operand types, ranks, our value_info against ONNX's).
@@ -199,6 +225,32 @@ class OnnxExportTest : public QObject {
     Graph reference = parseGraph(kExportUnfusedGraph);
     std::string diff = compareRuns(reference, back, randomInputs(g, 2));
     NEST_VERIFY(diff.empty(), diff);
+  }
+
+  // The transformer ops export as their opset-17 nodes (Trilu's k and CumSum's axis as operands),
+  // pass the checker and strict shape inference, and run the same after re-import. ScatterND's
+  // max / min reductions (opset 18) are refused naming the node.
+  void transformerOps() {
+    Graph g = parseGraph(kExportTransformerGraph);
+    onnx::ModelProto m = exportOnnxModel(g);
+    validate(m);
+    const onnx::GraphProto& gp = m.graph();
+    const onnx::NodeProto* trilu = findNode(gp, "mask");
+    QVERIFY(trilu && trilu->input_size() == 2 && !hasAttribute(*trilu, "k") && hasAttribute(*trilu, "upper"));
+    QCOMPARE(initializerValue(gp, trilu->input(1)).toInts(), std::vector<int64_t>{-1});
+    const onnx::NodeProto* cs = findNode(gp, "cs");
+    QVERIFY(cs && cs->input_size() == 2 && !hasAttribute(*cs, "axis"));
+    QCOMPARE(initializerValue(gp, cs->input(1)).toInts(), std::vector<int64_t>{-1});
+    Graph back = roundTrip(g, tmpFile("transformer.onnx"));
+    QCOMPARE(printGraph(back), printGraph(g));
+    std::string diff = compareRuns(g, back, randomInputs(g, 4));
+    NEST_VERIFY(diff.empty(), diff);
+
+    g.nodes.back().attrs.set("reduction", std::string("max"));
+    ErrorKind kind = ErrorKind::Internal;
+    const std::string msg = testing::errorOf([&] { exportOnnxModel(g); }, &kind);
+    QCOMPARE(kind, ErrorKind::Unsupported);
+    QCOMPARE(msg, std::string("ONNX export: node 'sc' (ScatterND): reduction 'max' (opset 18) cannot be expressed in opset 17"));
   }
 
   void refusesQuantizedTypes() {

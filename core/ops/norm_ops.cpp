@@ -1,8 +1,10 @@
-// BatchNormalization (inference and training mode), InstanceNormalization, LRN.
+// BatchNormalization (inference and training mode), InstanceNormalization, LRN,
+// LayerNormalization (opset 17).
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
 
+#include "core/onnx_tensor.h"
 #include "core/ops/op_helpers.h"
 #include "core/ops/register_ops.h"
 
@@ -219,6 +221,91 @@ void lrnKernel(KernelContext& ctx) {
   }
 }
 
+// ---- LayerNormalization ----
+// Normalizes over the axes from `axis` (default -1) to the last: Y = (X - mean) * InvStdDev *
+// Scale + B, InvStdDev = 1 / sqrt(var + epsilon) with the biased variance. Scale and B broadcast
+// (numpy, unidirectionally) to X. The optional results Mean and InvStdDev have X's shape with 1
+// on the normalized axes, in the stash_type precision (ONNX data type number; default 1, float).
+
+ElemType layerNormStashType(const InferContext& ctx) {
+  const int64_t stash = ctx.attrs().getInt("stash_type", 1);
+  const std::optional<ElemType> e = elemTypeFromOnnx(static_cast<int>(stash));
+  if (!e || (*e != ElemType::F32 && *e != ElemType::F64 && *e != ElemType::F16))
+    ctx.fail("stash_type must be a float type (1 float, 10 float16 or 11 double), got " + std::to_string(stash));
+  return *e;
+}
+
+void inferLayerNorm(InferContext& ctx) {
+  ops::requireElem(ctx, 0, kFloatTypes);
+  ops::requireSameElem(ctx, 0, 3);
+  const TensorType& x = ctx.input(0);
+  if (x.rank() == 0) ctx.fail("X must have rank >= 1");
+  const int64_t axis = ops::normalizeAxis(ctx.attrs().getInt("axis", -1), x.rank(), ctx.node());
+  for (size_t i = 1; i < 3; ++i) {
+    if (!ctx.hasInput(i)) continue;
+    const Shape& s = ctx.input(i).shape;
+    const char* name = i == 1 ? "Scale" : "B";
+    bool fits = s.size() <= x.shape.size();
+    for (size_t d = 0; fits && d < s.size(); ++d) {
+      const int64_t xd = x.shape[x.shape.size() - s.size() + d];
+      fits = s[d] == xd || s[d] == 1;
+    }
+    if (!fits)
+      ctx.fail(std::string(name) + " " + shapeToString(s) + " does not broadcast to X " + shapeToString(x.shape));
+  }
+  const ElemType stash = layerNormStashType(ctx);
+  ctx.setOutput(0, TensorType(x.elem, x.shape));
+  Shape stat = x.shape;
+  for (int64_t d = axis; d < x.rank(); ++d) stat[d] = 1;
+  for (size_t i = 1; i < ctx.numOutputs(); ++i) ctx.setOutput(i, TensorType(stash, stat));
+}
+
+void layerNormKernel(KernelContext& ctx) {
+  const Tensor& xt = ctx.input(0);
+  const Shape& shape = xt.shape();
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  const int64_t axis = ops::normalizeAxis(ctx.attrs().getInt("axis", -1), rank, ctx.node());
+  const double eps = ctx.attrs().getFloat("epsilon", 1e-5f);
+  int64_t rows = 1, cols = 1;
+  for (int64_t d = 0; d < rank; ++d) (d < axis ? rows : cols) *= shape[d];
+  const std::vector<double> x = xt.toDoubles();
+  // Scale and B expanded to X's shape (offsets of the broadcast operand per element of X).
+  auto expanded = [&](size_t i) {
+    std::vector<double> full;
+    if (!ctx.hasInput(i)) return full;
+    const std::vector<double> v = ctx.input(i).toDoubles();
+    full.resize(x.size());
+    ops::forEachBroadcast(shape, {ctx.input(i).shape()},
+                          [&](int64_t k, const std::vector<int64_t>& off) { full[k] = v[off[0]]; });
+    return full;
+  };
+  const std::vector<double> scale = expanded(1), bias = expanded(2);
+  std::vector<double> y(x.size()), mean(static_cast<size_t>(rows)), inv(static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r) {
+    const double* xr = x.data() + r * cols;
+    double m = 0, var = 0;
+    for (int64_t c = 0; c < cols; ++c) m += xr[c];
+    m /= static_cast<double>(std::max<int64_t>(cols, 1));
+    for (int64_t c = 0; c < cols; ++c) var += (xr[c] - m) * (xr[c] - m);
+    var /= static_cast<double>(std::max<int64_t>(cols, 1));
+    const double is = 1.0 / std::sqrt(var + eps);
+    mean[r] = m;
+    inv[r] = is;
+    for (int64_t c = 0; c < cols; ++c) {
+      const int64_t k = r * cols + c;
+      double v = (xr[c] - m) * is;
+      if (!scale.empty()) v *= scale[k];
+      if (!bias.empty()) v += bias[k];
+      y[k] = v;
+    }
+  }
+  ctx.setOutput(0, convertTensor(Tensor::fromVector<double>(ElemType::F64, shape, y), xt.elem()));
+  for (size_t i = 1; i < ctx.numOutputs(); ++i) {
+    const TensorType& t = ctx.outputType(i);
+    ctx.setOutput(i, convertTensor(Tensor::fromVector<double>(ElemType::F64, t.shape, i == 1 ? mean : inv), t.elem));
+  }
+}
+
 }  // namespace
 
 void registerNormOps(OpTable& t) {
@@ -245,6 +332,18 @@ void registerNormOps(OpTable& t) {
     d.infer = inferInstanceNorm;
     d.kernel = instanceNormKernel;
     d.layoutSensitive = true;  // channels are axis 1
+    t.add(std::move(d));
+  }
+  {
+    OpDef d;
+    d.name = "LayerNormalization";
+    d.category = "norm";
+    d.minInputs = 2;  // X, Scale and the optional B
+    d.maxInputs = 3;
+    d.maxOutputs = 3;  // Y and the optional Mean and InvStdDev
+    d.attrs = {{"axis", AttrKind::Int}, {"epsilon", AttrKind::Float}, {"stash_type", AttrKind::Int}};
+    d.infer = inferLayerNorm;
+    d.kernel = layerNormKernel;
     t.add(std::move(d));
   }
   {

@@ -11,11 +11,14 @@ void registerMiscOps(OpTable& table);         // misc_ops.cpp: Identity, Dropout
 void registerConvOps(OpTable& table);         // conv_ops.cpp: Conv, ConvTranspose
 void registerPoolOps(OpTable& table);         // pool_ops.cpp: MaxPool, AveragePool, Global*Pool
 void registerLinearOps(OpTable& table);       // linear_ops.cpp: Gemm, MatMul
-void registerNormOps(OpTable& table);         // norm_ops.cpp: BatchNormalization, InstanceNormalization, LRN
+void registerNormOps(OpTable& table);         // norm_ops.cpp: BatchNormalization, InstanceNormalization, LRN, LayerNormalization
 void registerQuantOps(OpTable& table);        // quant_ops.cpp: QuantizeLinear, DequantizeLinear, QLinear*, *Integer
 void registerTensorOps(OpTable& table);       // tensor_ops.cpp: Concat, Split, Slice, Gather, Transpose, Pad, Tile, Expand, ...
 void registerShapeOps(OpTable& table);        // shape_ops.cpp: Reshape, Flatten, Squeeze, Unsqueeze, Shape, Size, Range, ConstantOfShape
 void registerResizeOps(OpTable& table);       // resize_ops.cpp: Resize, Upsample, DepthToSpace, SpaceToDepth
+void registerEinsumOps(OpTable& table);       // einsum_ops.cpp: Einsum
+void registerGatherScatterOps(OpTable& table);  // gather_scatter_ops.cpp: GatherElements, GatherND, ScatterND
+void registerPositionOps(OpTable& table);     // position_ops.cpp: CumSum, Trilu
 // quantized_ops.cpp: internal Quantize / Dequantize and the integer variants (OpDef::quantInfer /
 // quantKernel) of Conv, Gemm, MatMul, Add, Mul, Relu, Clip, Concat, Reshape, Flatten, Transpose,
 // MaxPool, AveragePool, GlobalAveragePool. Runs after every family has registered.
@@ -34,6 +37,9 @@ inline void registerAllOps(OpTable& table) {
   registerTensorOps(table);
   registerShapeOps(table);
   registerResizeOps(table);
+  registerEinsumOps(table);
+  registerGatherScatterOps(table);
+  registerPositionOps(table);
   registerQuantizedKernels(table);
 }
 
