@@ -63,14 +63,19 @@ with tempfile.TemporaryDirectory() as tmp:
                   auto_latency <= hand_latency * 1.001, f"auto {auto_latency} ms, hand {hand_latency} ms")
         lab.check_equal("auto_faster_than_hand: whether auto beats the hand plan", lab.answer("auto_faster_than_hand"),
                         auto_latency < hand_latency)
+    # CPU costs are timed, so where the automatic placement cuts depends on the machine (a faster
+    # CPU keeps more nodes): auto.yaml and the answers about it are checked against each other,
+    # and a fresh placement on this machine is only printed next to it.
     if lab.check_file("auto.yaml"):
         mine_text, _ = lab.nestc("partition", model, "--devices", devices, *quant, "--plan", lab.path("auto.yaml"))
-        _, mine_latency, _ = schedule(mine_text)
-        lab.check("auto.yaml (nestc partition -o) is within 10% of a fresh automatic placement",
-                  mine_latency <= auto_latency * 1.10, f"{mine_latency} ms vs {auto_latency} ms")
+        mine_parts, mine_latency, _ = schedule(mine_text)
+        lab.check_equal("auto.yaml places every node (nestc partition --plan evaluates it)", nodes,
+                        sum(n for _, n in mine_parts))
         lab.check_equal("auto_partitions: partitions in auto.yaml", lab.answer("auto_partitions"), plan_partitions(lab.path("auto.yaml")))
-    lab.check_equal("auto_npu_nodes: nodes the automatic placement puts on NPU1", lab.answer("auto_npu_nodes"),
-                    sum(n for d, n in auto_parts if d == "NPU1"))
+        lab.check_equal("auto_npu_nodes: nodes auto.yaml puts on NPU1", lab.answer("auto_npu_nodes"),
+                        sum(n for d, n in mine_parts if d == "NPU1"))
+        print(f"note: auto.yaml takes {mine_latency} ms under this machine's CPU measurements; a fresh automatic "
+              f"placement here takes {auto_latency} ms with {sum(n for d, n in auto_parts if d == 'NPU1')} nodes on NPU1")
     lab.check("cpu_only_ms: the all-CPU latency is given and slower than auto",
               isinstance(lab.answer("cpu_only_ms"), (int, float)) and lab.answer("cpu_only_ms") > auto_latency and
               strategies["cpu"] > auto_latency, f"answer {lab.answer('cpu_only_ms')}, this run: cpu {strategies['cpu']} ms")
