@@ -113,7 +113,9 @@ std::vector<Graph> kernelGraphs() {
     b.node("Mul", "u", {gate, "t"});
     b.node("Add", "v", {"u", gate});
     b.node("Add", "w", {"v", b.input("row", {80})});  // a row repeated along the leading dimensions (a bias)
-    out.push_back(b.done({"w"}));
+    // a per-channel gate over planes of 40 (vector runs, too short for a table)
+    b.node("Mul", "sg", {b.input("small", {1, 3, 5, 8}), gate});
+    out.push_back(b.done({"w", "sg"}));
   }
   {  // pools, Concat, Transpose, Flatten, Gemm
     testing::GraphBuilder b("pools", 5);

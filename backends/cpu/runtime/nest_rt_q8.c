@@ -249,6 +249,45 @@ static inline int64_t mul_one(int32_t va, const nest_q8_operand *qa, int32_t vb,
   return finish(out, (int64_t)(va - qa->zp) * (vb - qb->zp), 0);
 }
 
+/* Offset in `c` (strides sc over the leading `split` dimensions of shape) of run r. */
+static int64_t run_offset(const int64_t *shape, int32_t split, const int64_t *sc, int64_t r) {
+  int64_t oc = 0;
+  int32_t d;
+  for (d = split - 1; d >= 0; --d) {
+    oc += (r % shape[d]) * sc[d];
+    r /= shape[d];
+  }
+  return oc;
+}
+
+#ifdef NEST_Q8_VNNI
+/* Mul by an operand that is one value per run of the other (a per-channel gate over a small
+ * plane): (v - zv)(c - zc) in int32 lanes (|.| < 2^17), requantized 16 at a time like the scalar
+ * formula; 0 when the shift is outside the vector path's range. */
+static int mul_runs_vnni(const int64_t *shape, int32_t split, int64_t inner, int64_t runs, const void *v,
+                         const nest_q8_operand *qv, const void *c, const int64_t *sc, const nest_q8_operand *qc,
+                         const nest_q8_out *out, void *y) {
+  const int no = 31 - out->shift[0];
+  const __m512i zv = _mm512_set1_epi32(qv->zp), zy = _mm512_set1_epi32(out->zp);
+  const __m512i lo = _mm512_set1_epi32(out->lo), hi = _mm512_set1_epi32(out->hi);
+  int64_t r, i;
+  if (no < 1 || no > 62) return 0;
+  for (r = 0; r < runs; ++r) {
+    const __m512i cv = _mm512_set1_epi32(load_q(c, run_offset(shape, split, sc, r), qc->is_signed) - qc->zp);
+    const uint8_t *src = (const uint8_t *)v + r * inner;
+    uint8_t *dst = (uint8_t *)y + r * inner;
+    for (i = 0; i < inner; i += 16) {
+      const __mmask16 m = (__mmask16)(inner - i >= 16 ? 0xFFFF : (1u << (inner - i)) - 1u);
+      const __m512i p = _mm512_mullo_epi32(_mm512_sub_epi32(load16(src, i, qv->is_signed, m), zv), cv);
+      __m512i t = _mm512_add_epi32(rq16(p, out->mult[0], no), zy);
+      t = _mm512_min_epi32(_mm512_max_epi32(t, lo), hi);
+      _mm_mask_storeu_epi8(dst + i, m, _mm512_cvtepi32_epi8(t));
+    }
+  }
+  return 1;
+}
+#endif
+
 /* The shortest run worth a table: building one costs 256 scalar results. */
 #define NEST_Q8_TABLE_RUN 256
 
@@ -265,17 +304,17 @@ static int q8_binary_runs(int32_t rank, const int64_t *shape, const void *v, con
   uint8_t table[256];
   if (!contiguous(rank, shape, sv)) return 0;
   while (split > 0 && (sc[split - 1] == 0 || shape[split - 1] == 1)) inner *= shape[--split];
-  if (inner < NEST_Q8_TABLE_RUN) return 0;
   for (d = 0; d < split; ++d) runs *= shape[d];
+#ifdef NEST_Q8_VNNI
+  if (inner >= 16 && inner < NEST_Q8_TABLE_RUN && is_mul)
+    return mul_runs_vnni(shape, split, inner, runs, v, qv, c, sc, qc, out, y);
+#endif
+  if (inner < NEST_Q8_TABLE_RUN) return 0;
   for (r = 0; r < runs; ++r) {
-    int64_t rest = r, oc = 0, i;
+    int64_t i;
     int b;
-    for (d = split - 1; d >= 0; --d) {
-      oc += (rest % shape[d]) * sc[d];
-      rest /= shape[d];
-    }
     {
-      const int32_t vc = load_q(c, oc, qc->is_signed);
+      const int32_t vc = load_q(c, run_offset(shape, split, sc, r), qc->is_signed);
       for (b = 0; b < 256; ++b) {
         const int32_t vb = qv->is_signed ? (int32_t)(int8_t)b : b;
         const int64_t e = is_mul ? (v_is_a ? mul_one(vb, qv, vc, qc, out) : mul_one(vc, qc, vb, qv, out))
