@@ -6,6 +6,7 @@
 #include <QTemporaryDir>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -201,6 +202,14 @@ inline std::string sameTensors(const std::vector<Tensor>& expected, const std::v
   do {                                           \
     std::string diff_ = sameTensors(__VA_ARGS__); \
     NEST_VERIFY(diff_.empty(), diff_);           \
+  } while (false)
+
+// Fails the test unless `actual` agrees with `expected` within 1e-6 (absolute and relative): float
+// rounding of kernels against values computed in float64 (numpy) or with exp / log.
+#define NEST_CLOSE(expected, actual)                                                             \
+  do {                                                                                           \
+    std::optional<std::string> d_ = compareTensors((expected), (actual), Tolerance{1e-6, 1e-6}); \
+    NEST_VERIFY(!d_, d_.value_or(""));                                                           \
   } while (false)
 
 }  // namespace nest::testing

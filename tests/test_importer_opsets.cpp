@@ -14,13 +14,6 @@ using namespace nest::testing;
 
 namespace {
 
-// Results agree with `expected` within a few float ulps (exp / log in the kernels).
-#define NEST_CLOSE(expected, actual)                                                        \
-  do {                                                                                      \
-    std::optional<std::string> d_ = compareTensors((expected), (actual), Tolerance{1e-6, 1e-6}); \
-    NEST_VERIFY(!d_, d_.value_or(""));                                                      \
-  } while (false)
-
 std::vector<std::string> opsOf(const Graph& g) {
   std::vector<std::string> ops;
   for (const Node& n : g.nodes) ops.push_back(n.op);

@@ -18,13 +18,6 @@ using namespace nest::testing;
 
 namespace {
 
-// Results agree with `expected` within float rounding (numpy computed them in float64).
-#define NEST_CLOSE(expected, actual)                                                             \
-  do {                                                                                           \
-    std::optional<std::string> d_ = compareTensors((expected), (actual), Tolerance{1e-6, 1e-6}); \
-    NEST_VERIFY(!d_, d_.value_or(""));                                                           \
-  } while (false)
-
 // Exact text, both shown when they differ.
 #define NEST_SAME_TEXT(actual, expected)                                                       \
   do {                                                                                         \
