@@ -42,6 +42,20 @@ const char* kConcatGraph = R"(graph "concat" {
 }
 )";
 
+// LayerNormalization as transformer exports write it (opset 17): over the last axis with Scale
+// and B, and over the last two axes without B.
+const char* kLayerNormGraph = R"(graph "layernorm" {
+  input %x: f32[2,5,8]
+  const %s: f32[8] = dense<[1.0, 0.5, -1.5, 2.0, 0.25, 1.0, -0.75, 3.0]>
+  const %b: f32[8] = dense<[0.1, -0.2, 0.3, 0.0, 1.0, -1.0, 0.5, 0.05]>
+  const %s2: f32[5,8] = dense<[1.0, 0.5, -1.5, 2.0, 0.25, 1.0, -0.75, 3.0, 1.0, 0.5, -1.5, 2.0, 0.25, 1.0, -0.75, 3.0, 1.0, 0.5, -1.5, 2.0, 0.25, 1.0, -0.75, 3.0, 1.0, 0.5, -1.5, 2.0, 0.25, 1.0, -0.75, 3.0, 1.0, 0.5, -1.5, 2.0, 0.25, 1.0, -0.75, 3.0]>
+  %y: f32[2,5,8] = LayerNormalization #1 "ln"(%x, %s, %b) {epsilon=1e-05}
+  %z: f32[2,5,8] = LayerNormalization #2 "ln2"(%y, %s2) {axis=1, epsilon=0.001}
+  output %y
+  output %z
+}
+)";
+
 // Ops the CPU backend does not compile, next to one it does.
 const char* kUnsupportedGraph = R"(graph "unsupported" {
   input %x: f32[1,2,4,4]

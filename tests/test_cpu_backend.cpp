@@ -207,6 +207,26 @@ class CpuBackendTest : public QObject {
     QVERIFY(Interpreter(g).run(inputs)[0].sameBytes(driver::graphRunner("cpu", "O1")(g, inputs)[0]));
   }
 
+  // LayerNormalization: the runtime computes as the interpreter does (double mean and variance,
+  // one rounding to float), so the bundle's results are the same bytes; Mean / InvStdDev results
+  // are refused by name.
+  void layerNormMatchesInterpreter() {
+    Graph g = testing::graphFromText(kLayerNormGraph);
+    for (unsigned seed : {3u, 4u}) {
+      std::vector<Tensor> inputs = testing::randomInputs(g, seed);
+      const std::vector<Tensor> want = Interpreter(g).run(inputs), got = driver::graphRunner("cpu", "O0")(g, inputs);
+      QCOMPARE(got.size(), size_t{2});
+      for (size_t k = 0; k < 2; ++k) QVERIFY(want[k].sameBytes(got[k]));
+    }
+    Graph stats = testing::graphFromText(
+        "graph \"stats\" {\n  input %x: f32[2,8]\n  const %s: f32[8] = dense<[1, 1, 1, 1, 1, 1, 1, 1]>\n"
+        "  %y: f32[2,8], %m: f32[2,1] = LayerNormalization #1 \"ln\"(%x, %s)\n  output %y\n  output %m\n}\n");
+    const std::string msg = testing::errorOf([&] { cpu::compile(stats, {}); });
+    NEST_VERIFY(msg.find("node 'ln' (LayerNormalization): LayerNormalization's Mean and InvStdDev results are not supported") !=
+                    std::string::npos,
+                msg);
+  }
+
   // Concat operands that die at the concat are written by their producers into their slices.
   void concatOperandsWrittenInPlace() {
     Graph g = testing::graphFromText(kConcatGraph);

@@ -254,6 +254,16 @@ class CodeGen {
                (i.scratch >= 0 ? ptr(i.scratch, false, "double") : std::string("NULL")) + ");\n";
       return;
     }
+    if (k == "layernorm") {
+      const Shape& s = typeIn(i, 0).shape;
+      const int64_t axis = i.params.getInt("axis");
+      int64_t rows = 1, cols = 1;
+      for (size_t d = 0; d < s.size(); ++d) (static_cast<int64_t>(d) < axis ? rows : cols) *= s[d];
+      const std::string bias = i.inputs.size() > 2 ? in(i, 2) : std::string("NULL");
+      body_ += "  nest_layernorm_f32(" + in(i, 0) + ", " + in(i, 1) + ", " + bias + ", " + out(i) + ", " + cInt(rows) +
+               ", " + cInt(cols) + ", " + cFloat(i.params.getFloat("epsilon", 1e-5f)) + ");\n";
+      return;
+    }
     if (k == "channel_affine") {
       const Shape& s = typeIn(i, 0).shape;
       int64_t inner = 1;

@@ -85,6 +85,7 @@ std::vector<OpSupport> buildTable() {
       {"Floor", kF32, 0, {}, {}},
       {"Erf", kF32, 0, {}, {}},
       {"Softmax", kF32, 0, {}, {}},
+      {"LayerNormalization", kF32, 0, {}, {}},
       {"LogSoftmax", kF32, 0, {}, {}},
       // Linear algebra, convolution, pooling, normalization.
       {"MatMul", kF32, kQ8, kOutQuant, {}},

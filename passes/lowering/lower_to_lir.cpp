@@ -121,6 +121,20 @@ std::string loweringUnsupportedReason(const Graph& g, const Node& n) {
     return needF32();
   }
   if (op == "LRN") return needF32();
+  if (op == "LayerNormalization") {
+    if (std::string r = needF32(); !r.empty()) return r;
+    for (size_t k = 1; k < n.outputs.size(); ++k)
+      if (!n.outputs[k].empty()) return "LayerNormalization's Mean and InvStdDev results are not supported";
+    // Scale and B over exactly the normalized dimensions (what exporters emit).
+    const Shape& x = g.typeOf(n.inputs[0]).shape;
+    const int64_t axis = ops::normalizeAxis(n.attrs.getInt("axis", -1), static_cast<int64_t>(x.size()), n);
+    int64_t cols = 1;
+    for (size_t d = static_cast<size_t>(axis); d < x.size(); ++d) cols *= x[d];
+    for (size_t k = 1; k < n.inputs.size(); ++k)
+      if (!n.inputs[k].empty() && g.typeOf(n.inputs[k]).numElements() != cols)
+        return "LayerNormalization with a Scale or B broadcast over more than the normalized dimensions is not supported";
+    return "";
+  }
   if (op == "ConvTranspose") {
     if (std::string r = needF32(); !r.empty()) return r;
     const int64_t rank = g.typeOf(n.inputs[0]).rank();
@@ -288,6 +302,14 @@ class Lowering {
       return;
     }
     if (op == "BatchNormalization") return lowerBatchNorm(n);
+    if (op == "LayerNormalization") {
+      std::vector<BufferId> ins = {bufferOf(n.inputs[0]), bufferOf(n.inputs[1])};
+      if (n.inputs.size() > 2 && !n.inputs[2].empty()) ins.push_back(bufferOf(n.inputs[2]));
+      Instr& in = emit(n, "layernorm", ins, {resultBuffer(n.outputs[0])});
+      in.params.set("axis", ops::normalizeAxis(n.attrs.getInt("axis", -1), g_.typeOf(n.inputs[0]).rank(), n));
+      in.params.set("epsilon", n.attrs.getFloat("epsilon", 1e-5f));
+      return;
+    }
     if (def.kind == OpKind::Reduction) return lowerReduce(n);
     if (op == "Concat") {
       std::vector<BufferId> ins;

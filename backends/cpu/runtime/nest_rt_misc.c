@@ -414,6 +414,28 @@ void nest_softmax_f32(const float *x, float *y, int64_t outer, int64_t n, int64_
   }
 }
 
+/* As the interpreter: mean and variance in double over each row of `cols` elements, then
+ * (x - mean) / sqrt(var + eps) * scale[c] + bias[c], rounded to float once. */
+void nest_layernorm_f32(const float *x, const float *scale, const float *bias, float *y, int64_t rows, int64_t cols,
+                        float epsilon) {
+  int64_t r, c;
+  for (r = 0; r < rows; ++r) {
+    const float *xr = x + r * cols;
+    float *yr = y + r * cols;
+    double m = 0, var = 0, is;
+    for (c = 0; c < cols; ++c) m += xr[c];
+    m /= (double)(cols > 1 ? cols : 1);
+    for (c = 0; c < cols; ++c) var += ((double)xr[c] - m) * ((double)xr[c] - m);
+    var /= (double)(cols > 1 ? cols : 1);
+    is = 1.0 / sqrt(var + (double)epsilon);
+    for (c = 0; c < cols; ++c) {
+      double v = ((double)xr[c] - m) * is * (double)scale[c];
+      if (bias) v += (double)bias[c];
+      yr[c] = (float)v;
+    }
+  }
+}
+
 void nest_channel_affine_f32(const float *x, const float *scale, const float *shift, float *y, int64_t outer,
                              int64_t c, int64_t inner) {
   int64_t o, ch, i;

@@ -62,6 +62,9 @@ typedef enum nest_unary_op {
 void nest_unary_f32(int32_t op, const float *x, float *y, int64_t n, float p0, float p1);
 
 /* Softmax (or LogSoftmax) over the middle dimension of [outer, n, inner]. */
+/* LayerNormalization over rows of `cols` (the normalized dimensions); bias may be NULL */
+void nest_layernorm_f32(const float *x, const float *scale, const float *bias, float *y, int64_t rows, int64_t cols,
+                        float epsilon);
 /* kept: scratch of n doubles (NULL: each exponential is computed twice; same results) */
 void nest_softmax_f32(const float *x, float *y, int64_t outer, int64_t n, int64_t inner, int32_t log_softmax,
                       double *kept);
