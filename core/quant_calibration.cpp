@@ -280,11 +280,16 @@ double histogramQuantMse(float min, float max, const std::vector<float>& histogr
 
 namespace {
 
+// The expected squared error of the histogram's values quantized over range r (0 without one).
+double rangeMse(float min, float max, const std::vector<float>& histogram, FloatRange r, QuantSchema schema,
+                QuantPrecision precision) {
+  return histogram.empty() ? 0 : histogramQuantMse(min, max, histogram, chooseQuantParams(r.min, r.max, schema, precision));
+}
+
 CalibratedRange calibrateWithin(float min, float max, const std::vector<float>& histogram, const Calibration& calibration,
                                 QuantSchema schema, QuantPrecision precision) {
   auto scored = [&](FloatRange r, Calibration method) {
-    const double mse = histogram.empty() ? 0 : histogramQuantMse(min, max, histogram, chooseQuantParams(r.min, r.max, schema, precision));
-    return CalibratedRange{r, method, mse};
+    return CalibratedRange{r, method, rangeMse(min, max, histogram, r, schema, precision)};
   };
   if (calibration.method == CalibrationMethod::MinMax || histogram.empty() || !(max > min))
     return scored({min, max}, calibration.method == CalibrationMethod::Auto ? Calibration{} : calibration);
@@ -312,8 +317,7 @@ CalibratedRange calibrate(float min, float max, const std::vector<float>& histog
   CalibratedRange r = calibrateWithin(min, max, histogram, calibration, schema, precision);
   if (precision == QuantPrecision::Int16) {
     r.range = {r.range.min * kInt16RangeHeadroom, r.range.max * kInt16RangeHeadroom};
-    if (!histogram.empty() && max > min)
-      r.mse = histogramQuantMse(min, max, histogram, chooseQuantParams(r.range.min, r.range.max, schema, precision));
+    if (max > min) r.mse = rangeMse(min, max, histogram, r.range, schema, precision);
   }
   return r;
 }

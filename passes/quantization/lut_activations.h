@@ -25,8 +25,8 @@ namespace nest {
 FloatRange preactivationRange(const std::string& op, FloatRange y);
 
 // Splits every node with a fused HardSwish / Sigmoid that the quantize pass may quantize (not
-// kept float; int8 or int16; result profiled) into the node without the activation, whose result is the
-// new value "<result>_preact", and the activation node "<name>_act" (provenance: the split node)
+// kept float, result profiled; int8 or int16) into the node without the activation, whose result
+// is the new value "<result>_preact", and the activation node "<name>_act" (provenance: the split node)
 // reading it. Returns, for each new value, the range it is to be quantized with.
 std::unordered_map<std::string, FloatRange> splitLutActivations(Graph& g, const QuantProfile& profile,
                                                                  const QuantConfig& config);
