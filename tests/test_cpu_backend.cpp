@@ -396,6 +396,20 @@ class CpuBackendTest : public QObject {
     NEST_VERIFY(r.passed, r.message);
   }
 
+  void sequenceModelsMatchTorch_data() {
+    QTest::addColumn<QString>("model");
+    for (const char* m : {"vit_b_16", "bert_encoder"}) QTest::newRow(m) << QString(m);
+  }
+
+  // The interpreter's check and tolerance (test_seed_models sequenceModelsMatchTorch), at -O1 (fused
+  // GELU, attention and MatMul + bias) on 1, 2 and 4 threads.
+  void sequenceModelsMatchTorch() {
+    QFETCH(QString, model);
+    TestCaseResult r = runOnnxTestCase(testing::sequenceModels() / model.toStdString(), cpuRunnerSameOnAnyThreads(),
+                                       Tolerance{1e-3, 1e-5});
+    NEST_VERIFY(r.passed, r.message);
+  }
+
   // A bundle built as a shared library and loaded, run on 4 threads and unloaded 40 times: its
   // workers start with <name>_set_threads and are gone after each dlclose, its scratch is freed
   // (the heap does not grow from one cycle to the next), and every run gives the same bytes.

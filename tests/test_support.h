@@ -39,6 +39,8 @@ struct GraphBuilder {
 
 inline std::filesystem::path testdata() { return NEST_TESTDATA_DIR; }
 inline std::filesystem::path seedModels() { return NEST_SEED_MODELS_DIR; }
+// Transformers and recurrent networks (make_seed_models.py --family sequence).
+inline std::filesystem::path sequenceModels() { return NEST_SEQUENCE_MODELS_DIR; }
 inline std::filesystem::path sourceDir() { return NEST_SOURCE_DIR; }
 inline std::filesystem::path binDir() { return NEST_BIN_DIR; }
 
