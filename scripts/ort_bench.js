@@ -1,9 +1,12 @@
 // Times one ONNX model in onnxruntime (node), on --threads intra-op threads (default 1): one warm-up run, then N timed runs
 // on a deterministic random input; the last line is "latency_ms median=X min=Y runs=N", the same
 // format as a CPU bundle's `run --repeat N`.
-// Usage: node ort_bench.js MODEL.onnx [--shape 1x3x224x224] [--repeat 20] [--threads 1]
+// Models with several or non-float inputs (token ids, masks) take them from .npy files instead:
+// --input NAME=FILE.npy, once per graph input.
+// Usage: node ort_bench.js MODEL.onnx [--shape 1x3x224x224 | --input NAME=FILE.npy ...] [--repeat 20] [--threads 1]
 'use strict';
 const path = require('path');
+const { readNpyArray } = require('./npy.js');
 
 const ortDir = process.env.ORT_NODE_DIR || path.join(__dirname, '..', 'build', 'ort', 'node_modules', 'onnxruntime-node');
 const ort = require(ortDir);
@@ -15,12 +18,18 @@ function usage(msg) {
 
 const args = process.argv.slice(2);
 let model = null, shape = [1, 3, 224, 224], repeat = 20, threads = 1;
+const inputFiles = {};
 for (let i = 0; i < args.length; ++i) {
   const a = args[i];
   const next = () => (i + 1 < args.length ? args[++i] : usage(a + ' needs a value'));
   if (a === '--shape') shape = next().split('x').map(Number);
   else if (a === '--repeat') repeat = Number(next());
   else if (a === '--threads') threads = Number(next());
+  else if (a === '--input') {
+    const v = next(), eq = v.indexOf('=');
+    if (eq <= 0) usage('--input needs NAME=FILE.npy');
+    inputFiles[v.slice(0, eq)] = v.slice(eq + 1);
+  }
   else if (a.startsWith('--')) usage('unknown option ' + a);
   else if (model === null) model = a;
   else usage('expected one model');
@@ -32,11 +41,20 @@ async function main() {
   const session = await ort.InferenceSession.create(model, {
     intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
   });
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  let s = 12345;
-  for (let i = 0; i < n; ++i) { s = (s * 1103515245 + 12345) >>> 0; data[i] = (s / 4294967296) * 2 - 1; }
-  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, shape) };
+  const feeds = {};
+  if (Object.keys(inputFiles).length) {
+    for (const name of session.inputNames) {
+      if (!inputFiles[name]) throw new Error(`input '${name}' needs --input ${name}=FILE.npy`);
+      const a = readNpyArray(inputFiles[name]);
+      feeds[name] = new ort.Tensor(a.type, a.data, a.shape);
+    }
+  } else {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    let s = 12345;
+    for (let i = 0; i < n; ++i) { s = (s * 1103515245 + 12345) >>> 0; data[i] = (s / 4294967296) * 2 - 1; }
+    feeds[session.inputNames[0]] = new ort.Tensor('float32', data, shape);
+  }
   await session.run(feeds); // warm-up
   const t = [];
   for (let r = 0; r < repeat; ++r) {

@@ -60,7 +60,7 @@ const char* kLayerNormGraph = R"(graph "layernorm" {
 const char* kUnsupportedGraph = R"(graph "unsupported" {
   input %x: f32[1,2,4,4]
   %a: i64[1,1,4,4] = ArgMax #1 "argmax"(%x) {axis=1}
-  %e: bool[1,2,4,4] = Equal #2 "equal"(%x, %x)
+  %e: f32[1,2,4,4] = Hardmax #2 "hardmax"(%x) {axis=1}
   %y: f32[1,2,4,4] = Relu #3 "relu"(%x)
   output %y
   output %a

@@ -298,9 +298,10 @@ class OpTraitsTest : public QObject {
       if (s.types == 0) bad += "\n  " + s.op + ": no element type";
     }
     NEST_VERIFY(bad.empty(), "CPU support table:" + bad);
-    QCOMPARE(cpu::supportTable().size(), size_t{74});  // LayerNormalization made it 74
+    QCOMPARE(cpu::supportTable().size(), size_t{80});  // Equal, Less, Greater, LessOrEqual, GreaterOrEqual, Where made it 80
     QVERIFY(cpu::findSupport("Conv") != nullptr);
-    QVERIFY(cpu::findSupport("Equal") == nullptr);
+    QVERIFY(cpu::findSupport("Equal") != nullptr);
+    QVERIFY(cpu::findSupport("Hardmax") == nullptr);
   }
 
   // A node using anything outside the table is refused with a reason naming the op, attribute or
@@ -314,7 +315,9 @@ class OpTraitsTest : public QObject {
     QCOMPARE(reason("sub"), std::string());
     QCOMPARE(reason("pool"), std::string("MaxPool on u8 is not supported"));
     QCOMPARE(reason("relu32"), std::string("Relu on i32 is not supported"));
-    QCOMPARE(reason("eq"), std::string("no CPU kernel for Equal"));
+    QCOMPARE(reason("eq"), std::string());  // the compare kernel
+    Graph hardmax = *singleOpGraph("Hardmax", {TensorType(ElemType::F32, {2, 3})}, {});
+    QCOMPARE(cpu::unsupportedReason(hardmax, hardmax.nodes[0]), std::string("no CPU kernel for Hardmax"));
     // Pass-added attributes the kernels do not implement (set behind the verifier's back, as a
     // pass that knows no better would).
     nodeNamed(g, "fc").attrs.set("output_scale", Floats{2.0f, 1.0f, 1.0f, 1.0f});
@@ -348,7 +351,7 @@ class OpTraitsTest : public QObject {
     QCOMPARE(cpu::unsupportedReason(q, q.nodes[0]), std::string("no integer CPU kernel for quantized Softplus"));
     // unsupportedNodes is built on unsupportedReason: every refused node, in graph order.
     std::vector<UnsupportedNode> all = cpu::unsupportedNodes(g);
-    QCOMPARE(all.size(), size_t{8});
+    QCOMPARE(all.size(), size_t{7});
     std::string listed;
     for (const UnsupportedNode& u : all) listed += u.node + ": " + u.reason + "\n";
     QCOMPARE(listed, std::string("node 'conv' (Conv): the CPU backend does not implement the fused activation 'Tanh' on Conv\n"
@@ -357,8 +360,7 @@ class OpTraitsTest : public QObject {
                                  "node 'cast' (Cast): Cast from f32 to u8 is not supported (only between f32, f64 and f16)\n"
                                  "node 'pool' (MaxPool): MaxPool on u8 is not supported\n"
                                  "node 'cast32' (Cast): Cast from f32 to i32 is not supported (only between f32, f64 and f16)\n"
-                                 "node 'relu32' (Relu): Relu on i32 is not supported\n"
-                                 "node 'eq' (Equal): no CPU kernel for Equal\n"));
+                                 "node 'relu32' (Relu): Relu on i32 is not supported\n"));
   }
 };
 

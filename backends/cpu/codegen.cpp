@@ -111,11 +111,23 @@ const std::map<std::string, std::string> kUnaryEnum = {
     {"Abs", "NEST_UN_ABS"},             {"Neg", "NEST_UN_NEG"},              {"Exp", "NEST_UN_EXP"},
     {"Log", "NEST_UN_LOG"},             {"Sqrt", "NEST_UN_SQRT"},            {"Reciprocal", "NEST_UN_RECIPROCAL"},
     {"Ceil", "NEST_UN_CEIL"},           {"Floor", "NEST_UN_FLOOR"},          {"Erf", "NEST_UN_ERF"},
-    {"Clip", "NEST_UN_CLIP"}};
+    {"Clip", "NEST_UN_CLIP"},           {"Gelu", "NEST_UN_GELU"}};
 const std::map<std::string, std::string> kReduceEnum = {
     {"sum", "NEST_RED_SUM"},   {"mean", "NEST_RED_MEAN"},           {"max", "NEST_RED_MAX"},
     {"min", "NEST_RED_MIN"},   {"prod", "NEST_RED_PROD"},           {"sumsquare", "NEST_RED_SUM_SQUARE"},
     {"logsum", "NEST_RED_LOG_SUM"}, {"logsumexp", "NEST_RED_LOG_SUM_EXP"}};
+
+// The runtime's nest_elem code of an element type (nest_rt_misc.h).
+std::string elemCode(ElemType e) {
+  static const std::map<ElemType, std::string> codes = {
+      {ElemType::I8, "NEST_ELEM_I8"},   {ElemType::U8, "NEST_ELEM_U8"},   {ElemType::I16, "NEST_ELEM_I16"},
+      {ElemType::U16, "NEST_ELEM_U16"}, {ElemType::I32, "NEST_ELEM_I32"}, {ElemType::U32, "NEST_ELEM_U32"},
+      {ElemType::I64, "NEST_ELEM_I64"}, {ElemType::U64, "NEST_ELEM_U64"}, {ElemType::F64, "NEST_ELEM_F64"},
+      {ElemType::F32, "NEST_ELEM_F32"}, {ElemType::F16, "NEST_ELEM_F16"}};
+  auto it = codes.find(e);
+  if (it == codes.end()) failInternal("CPU codegen: no runtime element code for " + std::string(elemTypeName(e)));
+  return it->second;
+}
 
 // The runtime enum of an LIR op name. The support table (cpu_support_table.h) admits only ops
 // the runtime implements, so a miss here is a bug, reported by name.
@@ -232,6 +244,7 @@ class CodeGen {
       return;
     }
     if (k == "binary") return emitBinary(p, i);
+    if (k == "compare" || k == "where") return emitSelect(p, i);
     if (k == "unary") {
       const std::string op = i.params.getString("op", "");
       float p0 = 0, p1 = 0;
@@ -469,6 +482,32 @@ class CodeGen {
              scratch(i) + "); }\n";
   }
 
+  // compare (Equal, Less, ... to bool) and where (cond ? x : y): operands broadcast through strides.
+  void emitSelect(const std::string& p, const Instr& i) {
+    static const std::map<std::string, std::string> kCompareEnum = {
+        {"Equal", "NEST_CMP_EQUAL"}, {"Less", "NEST_CMP_LESS"}, {"Greater", "NEST_CMP_GREATER"},
+        {"LessOrEqual", "NEST_CMP_LESS_EQUAL"}, {"GreaterOrEqual", "NEST_CMP_GREATER_EQUAL"}};
+    Shape shape = typeOut(i).shape;
+    std::vector<std::vector<int64_t>> strides;
+    for (size_t k = 0; k < i.inputs.size(); ++k) strides.push_back(ops::broadcastStrides(typeIn(i, k).shape, shape));
+    std::vector<int64_t> sy = ops::stridesOf(shape);
+    std::vector<std::vector<int64_t>*> all = {&sy};
+    for (auto& s : strides) all.push_back(&s);
+    collapseDims(shape, all);
+    ints(p + "_shape", shape.empty() ? Shape{1} : shape);
+    std::string args = std::to_string(shape.size()) + ", " + p + "_shape";
+    for (size_t k = 0; k < strides.size(); ++k) {
+      ints(p + "_s" + std::to_string(k), strides[k].empty() ? std::vector<int64_t>{0} : strides[k]);
+      args += ", " + in(i, k, k == 0 && i.kernel == "where" ? "uint8_t" : "void") + ", " + p + "_s" + std::to_string(k);
+    }
+    if (i.kernel == "compare") {
+      body_ += "  nest_compare(" + runtimeEnum(kCompareEnum, i.params.getString("op", ""), "compare") + ", " +
+               elemCode(typeIn(i, 0).elem) + ", " + args + ", " + out(i, 0, "uint8_t") + ");\n";
+      return;
+    }
+    body_ += "  nest_where(" + std::to_string(elemSize(typeOut(i).elem)) + ", " + args + ", " + out(i, 0, "void") + ");\n";
+  }
+
   void emitBinary(const std::string& p, const Instr& i) {
     Shape shape = typeOut(i).shape;
     std::vector<int64_t> sa = ops::broadcastStrides(typeIn(i, 0).shape, shape);
@@ -482,17 +521,12 @@ class CodeGen {
       act = "&" + p + "_act";
     }
     const ElemType elem = typeOut(i).elem;
-    static const std::map<ElemType, std::string> codes = {
-        {ElemType::I8, "NEST_ELEM_I8"},   {ElemType::U8, "NEST_ELEM_U8"},   {ElemType::I16, "NEST_ELEM_I16"},
-        {ElemType::U16, "NEST_ELEM_U16"}, {ElemType::I32, "NEST_ELEM_I32"}, {ElemType::U32, "NEST_ELEM_U32"},
-        {ElemType::I64, "NEST_ELEM_I64"}, {ElemType::U64, "NEST_ELEM_U64"}, {ElemType::F64, "NEST_ELEM_F64"},
-        {ElemType::F32, "NEST_ELEM_F32"}, {ElemType::F16, "NEST_ELEM_F16"}};
     if (i.params.getString("op", "") == "Pow" && elem != ElemType::F32) {  // integer base
       ints(p + "_shape", shape);
       ints(p + "_sa", sa);
       ints(p + "_sb", sb);
       body_ += "  nest_pow_int(" + std::to_string(shape.size()) + ", " + p + "_shape, " + in(i, 0, "void") + ", " +
-               codes.at(elem) + ", " + p + "_sa, " + in(i, 1, "void") + ", " + codes.at(typeIn(i, 1).elem) + ", " + p +
+               elemCode(elem) + ", " + p + "_sa, " + in(i, 1, "void") + ", " + elemCode(typeIn(i, 1).elem) + ", " + p +
                "_sb, " + out(i, 0, "void") + ");\n";
       return;
     }
@@ -501,14 +535,14 @@ class CodeGen {
       ints(p + "_sa", sa);
       ints(p + "_sb", sb);
       body_ += "  nest_pow_f32(" + std::to_string(shape.size()) + ", " + p + "_shape, " + in(i, 0) + ", " + p + "_sa, " +
-               in(i, 1, "void") + ", " + codes.at(typeIn(i, 1).elem) + ", " + p + "_sb, " + out(i) + ");\n";
+               in(i, 1, "void") + ", " + elemCode(typeIn(i, 1).elem) + ", " + p + "_sb, " + out(i) + ");\n";
       return;
     }
     if (elem != ElemType::F32) {  // integers and float64: no fused activation (lowering checks)
       ints(p + "_shape", shape);
       ints(p + "_sa", sa);
       ints(p + "_sb", sb);
-      body_ += "  nest_binary_typed(" + runtimeEnum(kBinaryEnum, i.params.getString("op", ""), "binary") + ", " + codes.at(elem) + ", " +
+      body_ += "  nest_binary_typed(" + runtimeEnum(kBinaryEnum, i.params.getString("op", ""), "binary") + ", " + elemCode(elem) + ", " +
                std::to_string(shape.size()) + ", " + p + "_shape, " + in(i, 0, "void") + ", " + p + "_sa, " +
                in(i, 1, "void") + ", " + p + "_sb, " + out(i, 0, "void") + ");\n";
       return;

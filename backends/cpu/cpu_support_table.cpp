@@ -62,6 +62,13 @@ std::vector<OpSupport> buildTable() {
       {"Sum", kF32, 0, {}, {}},
       {"Mean", kF32, 0, {}, {}},
       {"PRelu", kF32, 0, {}, {}},
+      // Comparisons to bool and selection (attention masks).
+      {"Equal", kAny, 0, {}, {}},
+      {"Less", kAny, 0, {}, {}},
+      {"Greater", kAny, 0, {}, {}},
+      {"LessOrEqual", kAny, 0, {}, {}},
+      {"GreaterOrEqual", kAny, 0, {}, {}},
+      {"Where", kAny, 0, {}, {}},
       // Unary.
       {"Relu", kF32, kQ8, {}, {}},
       {"Clip", kIntsF32, kQ8, {}, {}},
@@ -73,7 +80,7 @@ std::vector<OpSupport> buildTable() {
       {"HardSigmoid", kF32, kQ8, kOutQuant, {}},
       {"HardSwish", kF32, kQ8, kOutQuant, {}},
       {"Swish", kF32, kQ8, kOutQuant, {}},  // f32: lowered as Sigmoid and Mul
-      {"Gelu", kF32, kQ8, kOutQuant, {}},   // f32: lowered as its Erf / Tanh formula
+      {"Gelu", kF32, kQ8, kOutQuant, {}},   // f32: erf form one vector kernel (nest_gelu_f32), tanh form its formula
       {"Softplus", kF32, 0, {}, {}},
       {"Abs", kF32, 0, {}, {}},
       {"Neg", kF32, 0, {}, {}},

@@ -1,5 +1,5 @@
 // Graph IR -> LIR. Each supported op maps to one kernel (docs/low-level-ir.md lists them):
-//   conv2d, gemm, matmul, maxpool2d, avgpool2d, global_avgpool, binary, unary, softmax,
+//   conv2d, gemm, matmul, maxpool2d, avgpool2d, global_avgpool, binary, unary, compare, where, softmax,
 //   convnd, poolnd, conv_transpose2d, lrn, resample, channel_affine, batchnorm, reduce, concat, gather, index_copy, index_map,
 //   copy, cast, fill.
 // Pure data-movement ops (Transpose, Slice, Split, Expand, Tile, DepthToSpace, SpaceToDepth,
@@ -43,6 +43,11 @@ const std::map<std::string, std::string> kReduceKinds = {
     {"ReduceLogSum", "logsum"}, {"ReduceLogSumExp", "logsumexp"}, {"GlobalMaxPool", "max"}};
 
 const OpDef* defOf(const Node& n) { return OpTable::instance().find(n.op); }
+
+// Comparisons the runtime's `compare` kernel implements (bool results).
+bool isComparison(const std::string& op) {
+  return op == "Equal" || op == "Less" || op == "Greater" || op == "LessOrEqual" || op == "GreaterOrEqual";
+}
 
 bool allF32(const Graph& g, const std::vector<std::string>& values) {
   for (const std::string& v : values)
@@ -110,6 +115,12 @@ std::string loweringUnsupportedReason(const Graph& g, const Node& n) {
       if (n.attrs.has(b) && !n.attrs.getTensor(b)) return "Clip with a non-tensor bound on integers is not supported";
     return "";
   }
+  if (isComparison(op)) {
+    const ElemType a = g.typeOf(n.inputs[0]).elem;
+    if (a == ElemType::F16 || a == ElemType::Bool) return op + " on " + std::string(elemTypeName(a)) + " is not supported";
+    return "";
+  }
+  if (op == "Where") return "";  // moves elements of any type
   // Elementwise ops lower to the float32 `binary` / `unary` kernels.
   if (def->kind == OpKind::Elementwise || def->kind == OpKind::UnaryElementwise) return needF32();
   if (op == "Softmax" || op == "LogSoftmax" || op == "MatMul" || op == "Gemm" || op == "GlobalAveragePool")
@@ -286,6 +297,13 @@ class Lowering {
       emit(n, "matmul", {bufferOf(n.inputs[0]), bufferOf(n.inputs[1])}, {resultBuffer(n.outputs[0])});
       return;
     }
+    if (isComparison(op) || op == "Where") {
+      std::vector<BufferId> ins;
+      for (const std::string& v : n.inputs) ins.push_back(bufferOf(v));
+      Instr& in = emit(n, op == "Where" ? "where" : "compare", ins, {resultBuffer(n.outputs[0])});
+      if (op != "Where") in.params.set("op", op);
+      return;
+    }
     if (def.kind == OpKind::Elementwise) return lowerBinary(n);
     if (op == "Clip" && g_.typeOf(n.outputs[0]).elem != ElemType::F32) return lowerIntegerClip(n);
     if (op == "Cast") {
@@ -293,6 +311,7 @@ class Lowering {
       emit(n, "cast", {bufferOf(n.inputs[0])}, {resultBuffer(n.outputs[0])});
       return;
     }
+    if (op == "Gelu" && n.attrs.getString("approximate", "none") == "none") return lowerUnary(n);  // one vector kernel
     if (op == "Swish" || op == "Gelu") return lowerComposite(n);
     if (def.kind == OpKind::UnaryElementwise) return lowerUnary(n);
     if (op == "Softmax" || op == "LogSoftmax") {
@@ -512,7 +531,7 @@ class Lowering {
     }
   }
 
-  // Swish and Gelu (made by fuse-swish / fuse-gelu) in float: their formula as unary and binary
+  // Swish and the tanh form of Gelu (made by fuse-swish / fuse-gelu) in float: their formula as unary and binary
   // kernels, in the interpreter kernel's order of operations (core/ops/activation_ops.cpp).
   void lowerComposite(const Node& n) {
     const TensorType type = g_.typeOf(n.outputs[0]);

@@ -370,6 +370,7 @@ void nest_unary_f32(int32_t op, const float *x, float *y, int64_t n, float p0, f
     case NEST_UN_CEIL: for (i = 0; i < n; ++i) y[i] = ceilf(x[i]); return;
     case NEST_UN_FLOOR: for (i = 0; i < n; ++i) y[i] = floorf(x[i]); return;
     case NEST_UN_ERF: for (i = 0; i < n; ++i) y[i] = erff(x[i]); return;
+    case NEST_UN_GELU: nest_gelu_f32(x, y, n); return;
     case NEST_UN_CLIP:
       /* min(max(x, lo), hi) as numpy.clip; NaN stays NaN */
       for (i = 0; i < n; ++i) {
@@ -388,6 +389,10 @@ void nest_unary_f32(int32_t op, const float *x, float *y, int64_t n, float p0, f
 void nest_softmax_f32(const float *x, float *y, int64_t outer, int64_t n, int64_t inner, int32_t log_softmax,
                       double *kept) {
   int64_t o, j, k;
+  if (!log_softmax && inner == 1) { /* the last axis (attention): vector exponentials */
+    for (o = 0; o < outer; ++o) nest_softmax_row_f32(x + o * n, y + o * n, n);
+    return;
+  }
   if (log_softmax) kept = NULL;
   for (o = 0; o < outer; ++o) {
     const float *px = x + o * n * inner;

@@ -30,6 +30,19 @@ typedef enum nest_elem {
   NEST_ELEM_U64, NEST_ELEM_F64, NEST_ELEM_F32, NEST_ELEM_F16
 } nest_elem;
 
+typedef enum nest_compare_op {
+  NEST_CMP_EQUAL, NEST_CMP_LESS, NEST_CMP_GREATER, NEST_CMP_LESS_EQUAL, NEST_CMP_GREATER_EQUAL
+} nest_compare_op;
+
+/* y[i] = a[i] op b[i] as 0 / 1 bytes (bool) for operands of element type `elem` (nest_elem, not
+ * F16), strides as nest_binary_f32; integers compare exactly, NaN compares unequal. (nest_rt_select.c) */
+void nest_compare(int32_t op, int32_t elem, int32_t rank, const int64_t *shape, const void *a, const int64_t *a_strides,
+                  const void *b, const int64_t *b_strides, uint8_t *y);
+
+/* out[i] = cond[i] ? x[i] : y[i] for elements of elem_size bytes, operands through their strides. */
+void nest_where(int32_t elem_size, int32_t rank, const int64_t *shape, const uint8_t *cond, const int64_t *c_strides,
+                const void *x, const int64_t *x_strides, const void *y, const int64_t *y_strides, void *out);
+
 /* Cast between the float types F32, F64 and F16 (IEEE half, round to nearest even; F64 -> F16
  * rounds through F32 as the reference does). n elements. */
 void nest_cast_float(void *y, int32_t y_elem, const void *x, int32_t x_elem, int64_t n);
@@ -54,7 +67,8 @@ void nest_pow_int(int32_t rank, const int64_t *shape, const void *a, int32_t a_e
 typedef enum nest_unary_op {
   NEST_UN_RELU, NEST_UN_LEAKY_RELU, NEST_UN_ELU, NEST_UN_SELU, NEST_UN_SIGMOID, NEST_UN_TANH,
   NEST_UN_HARD_SIGMOID, NEST_UN_HARD_SWISH, NEST_UN_SOFTPLUS, NEST_UN_ABS, NEST_UN_NEG, NEST_UN_EXP,
-  NEST_UN_LOG, NEST_UN_SQRT, NEST_UN_RECIPROCAL, NEST_UN_CEIL, NEST_UN_FLOOR, NEST_UN_ERF, NEST_UN_CLIP
+  NEST_UN_LOG, NEST_UN_SQRT, NEST_UN_RECIPROCAL, NEST_UN_CEIL, NEST_UN_FLOOR, NEST_UN_ERF, NEST_UN_CLIP,
+  NEST_UN_GELU /* erf form: nest_gelu_f32 */
 } nest_unary_op;
 
 /* y[i] = f(x[i]); p0/p1: LeakyRelu/Elu alpha; Selu alpha, gamma; HardSigmoid alpha, beta;
@@ -62,10 +76,20 @@ typedef enum nest_unary_op {
 void nest_unary_f32(int32_t op, const float *x, float *y, int64_t n, float p0, float p1);
 
 /* Softmax (or LogSoftmax) over the middle dimension of [outer, n, inner]. */
+/* Vectorizable float math (nest_rt_fastmath.c). nest_exp_f32: relative error < 3e-7 for
+ * x >= -87 (0 below); nest_gelu_f32: y = 0.5 x (1 + erf(x / sqrt 2)), error < 1.1e-6 for |x| <= 10;
+ * nest_softmax_row_f32: one row of n contiguous elements, exponentials of x - max, sum in 16
+ * float partial sums. y may be x. */
+float nest_exp_f32(float x);
+void nest_gelu_f32(const float *x, float *y, int64_t n);
+void nest_softmax_row_f32(const float *x, float *y, int64_t n);
+
 /* LayerNormalization over rows of `cols` (the normalized dimensions); bias may be NULL */
 void nest_layernorm_f32(const float *x, const float *scale, const float *bias, float *y, int64_t rows, int64_t cols,
                         float epsilon);
-/* kept: scratch of n doubles (NULL: each exponential is computed twice; same results) */
+/* Softmax / LogSoftmax over `n` elements `inner` apart. Softmax along the last axis (inner == 1)
+ * uses nest_softmax_row_f32; otherwise exponentials in double, kept: scratch of n doubles (NULL:
+ * each exponential is computed twice; same results). */
 void nest_softmax_f32(const float *x, float *y, int64_t outer, int64_t n, int64_t inner, int32_t log_softmax,
                       double *kept);
 
