@@ -24,6 +24,7 @@ PassInfo fuseActivationsPass();            // fuse_activations.cpp
 PassInfo fuseHardSwishPass();              // fuse_hardswish.cpp (decomposed activations -> one node)
 PassInfo fuseSwishPass();                  // fuse_swish_gelu.cpp
 PassInfo fuseGeluPass();                   // fuse_swish_gelu.cpp
+PassInfo fuseAttentionPass();              // fuse_attention.cpp
 PassInfo mergePadPass();                   // merge_pad.cpp
 PassInfo matmulAddToGemmPass();            // matmul_add_to_gemm.cpp
 PassInfo mergeReshapesPass();              // merge_reshapes.cpp

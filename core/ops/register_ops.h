@@ -19,6 +19,7 @@ void registerResizeOps(OpTable& table);       // resize_ops.cpp: Resize, Upsampl
 void registerEinsumOps(OpTable& table);       // einsum_ops.cpp: Einsum
 void registerGatherScatterOps(OpTable& table);  // gather_scatter_ops.cpp: GatherElements, GatherND, ScatterND
 void registerPositionOps(OpTable& table);     // position_ops.cpp: CumSum, Trilu
+void registerAttentionOps(OpTable& table);    // attention_ops.cpp: Attention (internal, fuse-attention)
 // quantized_ops.cpp: internal Quantize / Dequantize and the integer variants (OpDef::quantInfer /
 // quantKernel) of Conv, Gemm, MatMul, Add, Mul, Relu, Clip, Concat, Reshape, Flatten, Transpose,
 // MaxPool, AveragePool, GlobalAveragePool. Runs after every family has registered.
@@ -40,6 +41,7 @@ inline void registerAllOps(OpTable& table) {
   registerEinsumOps(table);
   registerGatherScatterOps(table);
   registerPositionOps(table);
+  registerAttentionOps(table);
   registerQuantizedKernels(table);
 }
 
