@@ -267,6 +267,21 @@ class CodeGen {
                (i.scratch >= 0 ? ptr(i.scratch, false, "double") : std::string("NULL")) + ");\n";
       return;
     }
+    if (k == "attention") {
+      const nest_attention_desc d = attentionDesc(f_, i);
+      data_ += "static const nest_attention_desc " + p + " = {" + cInt(d.batch) + ", " + cInt(d.sq) + ", " + cInt(d.sk) +
+               ", " + cInt(d.d) + ", " + cInt(d.dv) + ", " + cFloat(d.scale) + ", " + cInt(d.mask_row_stride) + ", " +
+               cInt(d.mask_col_stride) + "};\n";
+      std::string mask = "NULL", offsets = "NULL";
+      if (i.inputs.size() > 3 && i.inputs[3] >= 0) {
+        ints(p + "_mask_off", maskBatchOffsets(f_, i));
+        mask = in(i, 3);
+        offsets = p + "_mask_off";
+      }
+      body_ += "  nest_attention_f32(&" + p + ", " + in(i, 0) + ", " + in(i, 1) + ", " + in(i, 2) + ", " + mask + ", " +
+               offsets + ", " + out(i) + ", " + scratch(i) + ");\n";
+      return;
+    }
     if (k == "layernorm") {
       const Shape& s = typeIn(i, 0).shape;
       const int64_t axis = i.params.getInt("axis");

@@ -96,6 +96,7 @@ std::vector<OpSupport> buildTable() {
       {"LogSoftmax", kF32, 0, {}, {}},
       // Linear algebra, convolution, pooling, normalization.
       {"MatMul", kF32, kQ8, kOutQuant, {}},
+      {"Attention", kF32, 0, {}, {}},  // made by fuse-attention; never stores the score matrix
       {"Gemm", kF32, kQ8Bias, join(kFused, kOutQuant), acts},
       {"Conv", kF32, kQ8Bias, join(join({"output_scale"}, kFused), kOutQuant), acts},
       {"ConvTranspose", kF32, 0, {}, {}},

@@ -77,6 +77,10 @@ size_t scratchBytes(const Function& f, const Instr& in) {
     nest_gemm_desc d = gemmDesc(f, in);
     return packed ? nest_gemm_f32_packed_scratch_size(&d) : nest_gemm_f32_scratch_size(&d);
   }
+  if (in.kernel == "attention") {
+    nest_attention_desc d = attentionDesc(f, in);
+    return nest_attention_f32_scratch_size(&d);
+  }
   if (in.kernel == "softmax" && !in.params.getInt("log", 0)) {  // the row's exponentials, kept once
     const Shape& s = f.buffer(in.inputs.at(0)).type.shape;
     return static_cast<size_t>(s.at(static_cast<size_t>(in.params.getInt("axis")))) * sizeof(double);

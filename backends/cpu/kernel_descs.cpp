@@ -96,4 +96,52 @@ nest_gemm_desc gemmDesc(const lir::Function& f, const lir::Instr& in) {
   return g;
 }
 
+namespace {
+
+// The scores' shape [batch..., sq, sk] and the mask's strides over it.
+std::vector<int64_t> maskStrides(const lir::Function& f, const lir::Instr& in) {
+  Shape scores = f.buffer(in.inputs[0]).type.shape;
+  scores.back() = f.buffer(in.inputs[1]).type.shape.back();
+  return ops::broadcastStrides(f.buffer(in.inputs[3]).type.shape, scores);
+}
+
+}  // namespace
+
+nest_attention_desc attentionDesc(const lir::Function& f, const lir::Instr& in) {
+  const Shape& q = f.buffer(in.inputs[0]).type.shape;
+  const Shape& kt = f.buffer(in.inputs[1]).type.shape;
+  const Shape& v = f.buffer(in.inputs[2]).type.shape;
+  nest_attention_desc d{};
+  d.sq = q[q.size() - 2];
+  d.d = q.back();
+  d.sk = kt.back();
+  d.dv = v.back();
+  d.batch = numElements(q) / std::max<int64_t>(d.sq * d.d, 1);
+  d.scale = in.params.getFloat("scale", 1.0f);
+  if (in.inputs.size() > 3 && in.inputs[3] >= 0) {
+    const std::vector<int64_t> st = maskStrides(f, in);
+    d.mask_row_stride = st[st.size() - 2];
+    d.mask_col_stride = st.back();
+  }
+  return d;
+}
+
+std::vector<int64_t> maskBatchOffsets(const lir::Function& f, const lir::Instr& in) {
+  const Shape& q = f.buffer(in.inputs[0]).type.shape;
+  const std::vector<int64_t> st = maskStrides(f, in);
+  const size_t nb = q.size() - 2;
+  std::vector<int64_t> offsets, idx(nb, 0);
+  const int64_t count = numElements(Shape(q.begin(), q.end() - 2));
+  for (int64_t b = 0; b < count; ++b) {
+    int64_t off = 0;
+    for (size_t k = 0; k < nb; ++k) off += idx[k] * st[k];
+    offsets.push_back(off);
+    for (size_t k = nb; k-- > 0;) {
+      if (++idx[k] < q[k]) break;
+      idx[k] = 0;
+    }
+  }
+  return offsets;
+}
+
 }  // namespace nest::cpu

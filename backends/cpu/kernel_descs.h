@@ -16,4 +16,9 @@ nest_pool2d_desc poolDesc(const lir::Function& f, const lir::Instr& in);
 nest_gemm_desc gemmDesc(const lir::Function& f, const lir::Instr& in);
 bool matmulFlattens(const lir::Function& f, const lir::Instr& in);
 
+// Attention (kernel "attention"): batch is every leading dimension of Q; the mask's row and column
+// strides over the scores (0 when there is no mask). maskBatchOffsets gives its per-batch offsets.
+nest_attention_desc attentionDesc(const lir::Function& f, const lir::Instr& in);
+std::vector<int64_t> maskBatchOffsets(const lir::Function& f, const lir::Instr& in);
+
 }  // namespace nest::cpu

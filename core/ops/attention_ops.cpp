@@ -39,8 +39,8 @@ void inferAttention(InferContext& ctx) {
     ctx.fail("Q " + shapeToString(q) + ", KT " + shapeToString(kt) + " and V " + shapeToString(v) +
              " must have the same batch dimensions");
   const AttentionGeom g = attentionGeometry(q, kt, v);
-  if (kt[kt.size() - 2] != g.d) ctx.fail("KT " + shapeToString(kt) + " must be [..., " + std::to_string(g.d) + ", Sk]");
-  if (v[v.size() - 2] != g.sk) ctx.fail("V " + shapeToString(v) + " must be [..., " + std::to_string(g.sk) + ", dv]");
+  if (kt[kt.size() - 2] != g.d) ctx.fail("KT " + shapeToString(kt) + " must be [..., d=" + std::to_string(g.d) + ", Sk]");
+  if (v[v.size() - 2] != g.sk) ctx.fail("V " + shapeToString(v) + " must be [..., Sk=" + std::to_string(g.sk) + ", dv]");
   Shape scores = g.batch;
   scores.push_back(g.sq);
   scores.push_back(g.sk);

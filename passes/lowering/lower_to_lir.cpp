@@ -1,5 +1,5 @@
 // Graph IR -> LIR. Each supported op maps to one kernel (docs/low-level-ir.md lists them):
-//   conv2d, gemm, matmul, maxpool2d, avgpool2d, global_avgpool, binary, unary, compare, where, softmax,
+//   conv2d, gemm, matmul, attention, maxpool2d, avgpool2d, global_avgpool, binary, unary, compare, where, softmax,
 //   convnd, poolnd, conv_transpose2d, lrn, resample, channel_affine, batchnorm, reduce, concat, gather, index_copy, index_map,
 //   copy, cast, fill.
 // Pure data-movement ops (Transpose, Slice, Split, Expand, Tile, DepthToSpace, SpaceToDepth,
@@ -131,7 +131,7 @@ std::string loweringUnsupportedReason(const Graph& g, const Node& n) {
       return "training-mode BatchNormalization is not supported";
     return needF32();
   }
-  if (op == "LRN") return needF32();
+  if (op == "LRN" || op == "Attention") return needF32();
   if (op == "LayerNormalization") {
     if (std::string r = needF32(); !r.empty()) return r;
     for (size_t k = 1; k < n.outputs.size(); ++k)
@@ -321,6 +321,12 @@ class Lowering {
       return;
     }
     if (op == "BatchNormalization") return lowerBatchNorm(n);
+    if (op == "Attention") {
+      std::vector<BufferId> ins;
+      for (const std::string& v : n.inputs) ins.push_back(bufferOf(v));
+      emit(n, "attention", ins, {resultBuffer(n.outputs[0])}).params.set("scale", n.attrs.getFloat("scale", 1.0f));
+      return;
+    }
     if (op == "LayerNormalization") {
       std::vector<BufferId> ins = {bufferOf(n.inputs[0]), bufferOf(n.inputs[1])};
       if (n.inputs.size() > 2 && !n.inputs[2].empty()) ins.push_back(bufferOf(n.inputs[2]));

@@ -114,6 +114,22 @@ size_t nest_gemm_f32_scratch_size(const nest_gemm_desc *d); /* bytes */
 void nest_gemm_f32(const nest_gemm_desc *d, const float *a, const float *b, const float *c, float *y,
                    void *scratch);
 
+/* ---- Attention: Y = softmax(Q · KT · scale + mask) · V per batch-head, the softmax along Sk. ----
+ * Q [batch, sq, d], KT [batch, d, sk], V [batch, sk, dv], Y [batch, sq, dv], contiguous. The mask
+ * (may be NULL) is added to score (b, i, j) from mask[mask_batch_off[b] + i * mask_row_stride +
+ * j * mask_col_stride]. Each batch-head is one unit of the thread pool: its KT and V are packed
+ * into the GEMM's panels once, then blocks of NEST_RT_ATTN_ROWS query rows go through scores,
+ * softmax and the product with V in scratch, so the [sq, sk] score matrix is never stored. */
+typedef struct nest_attention_desc {
+  int64_t batch, sq, sk, d, dv;
+  float scale;
+  int64_t mask_row_stride, mask_col_stride;
+} nest_attention_desc;
+
+size_t nest_attention_f32_scratch_size(const nest_attention_desc *d); /* bytes, per thread */
+void nest_attention_f32(const nest_attention_desc *d, const float *q, const float *kt, const float *v,
+                        const float *mask, const int64_t *mask_batch_off, float *y, void *scratch);
+
 /* ---- Pooling (NCHW). Output size is given: ceil_mode / auto_pad are resolved by the caller. ---- */
 typedef struct nest_pool2d_desc {
   int64_t N, C, H, W;

@@ -1,0 +1,121 @@
+/* Fused attention (nest_attention_f32, nest_runtime.h) on the GEMM micro-kernel: per batch-head,
+ * KT and V packed once into the GEMM's B panels, then blocks of query rows through scores,
+ * softmax and the product with V, all in this thread's scratch. */
+#include <string.h>
+
+#include "nest_rt_gemm_internal.h"
+#include "nest_rt_misc.h"
+#include "nest_rt_threads.h"
+
+/* Query rows per block: two A panels, so that each packed B row serves 16 rows while the block's
+ * scores (NEST_RT_ATTN_ROWS x sk floats) stay in L1 / L2. */
+#define NEST_RT_ATTN_ROWS (2 * NEST_RT_MR)
+
+static int64_t b_panels(int64_t n) { return (n + NEST_RT_NR_MAX - 1) / NEST_RT_NR_MAX; }
+static size_t floats_aligned(int64_t n) { return (size_t)((n + 15) / 16 * 16); } /* 64-byte multiples */
+
+/* Scratch layout, in floats: packed KT | packed V | packed A (query or probability rows) | scores. */
+typedef struct attn_layout {
+  size_t kt, v, a, s, total;
+} attn_layout;
+
+static attn_layout layout_of(const nest_attention_desc *d) {
+  attn_layout l;
+  const int64_t kmax = d->d > d->sk ? d->d : d->sk;
+  l.kt = 0;
+  l.v = l.kt + floats_aligned(b_panels(d->sk) * NEST_RT_NR_MAX * d->d);
+  l.a = l.v + floats_aligned(b_panels(d->dv) * NEST_RT_NR_MAX * d->sk);
+  l.s = l.a + floats_aligned(NEST_RT_ATTN_ROWS * kmax);
+  l.total = l.s + floats_aligned(NEST_RT_ATTN_ROWS * d->sk);
+  return l;
+}
+
+size_t nest_attention_f32_scratch_size(const nest_attention_desc *d) { return layout_of(d).total * sizeof(float); }
+
+/* B [k x n] (row pitch n) into the GEMM's NR_MAX-column panels. */
+static void pack_b(const float *b, int64_t k, int64_t n, float *packed) {
+  nest_gemm_desc g;
+  memset(&g, 0, sizeof g);
+  g.M = 1, g.N = n, g.K = k, g.alpha = 1.0f;
+  nest_gemm_f32_pack_b(&g, b, packed);
+}
+
+/* `rows` (<= NEST_RT_ATTN_ROWS) rows of k floats (pitch k) into MR-row panels, k-major, zero padded. */
+static void pack_rows(const float *a, int64_t rows, int64_t k, float *packed) {
+  int64_t ip, r, c;
+  for (ip = 0; ip * NEST_RT_MR < rows; ++ip) {
+    float *dst = packed + ip * NEST_RT_MR * k;
+    for (r = 0; r < NEST_RT_MR; ++r) {
+      const int64_t m = ip * NEST_RT_MR + r;
+      if (m >= rows) {
+        for (c = 0; c < k; ++c) dst[c * NEST_RT_MR + r] = 0.0f;
+      } else {
+        for (c = 0; c < k; ++c) dst[c * NEST_RT_MR + r] = a[m * k + c];
+      }
+    }
+  }
+}
+
+/* C[rows x n] (pitch ldc) = A (packed rows, depth k) x B (packed panels), on this thread. */
+static void gemm_rows(int64_t rows, int64_t k, int64_t n, const float *a, const float *b, float *c, int64_t ldc) {
+  const int64_t per_panel = NEST_RT_NR_MAX / NEST_RT_NR;
+  int64_t jp, t, pc, ip;
+  for (jp = 0; jp < b_panels(n); ++jp)
+    for (t = 0; t < per_panel; ++t) {
+      const int64_t col0 = jp * NEST_RT_NR_MAX + t * NEST_RT_NR;
+      if (col0 >= n) break;
+      const int64_t cols = n - col0 < NEST_RT_NR ? n - col0 : NEST_RT_NR;
+      const float *bp = b + jp * NEST_RT_NR_MAX * k + t * NEST_RT_NR;
+      for (pc = 0; pc < k; pc += NEST_RT_KC) {
+        const int64_t kc = k - pc < NEST_RT_KC ? k - pc : NEST_RT_KC;
+        for (ip = 0; ip * NEST_RT_MR < rows; ++ip) {
+          const int64_t r = rows - ip * NEST_RT_MR < NEST_RT_MR ? rows - ip * NEST_RT_MR : NEST_RT_MR;
+          nest_rt_gemm_tile(kc, a + (ip * k + pc) * NEST_RT_MR, bp + pc * NEST_RT_NR_MAX, NEST_RT_NR_MAX, 0,
+                            c + ip * NEST_RT_MR * ldc + col0, ldc, r, cols, pc == 0, pc + kc >= k, 0, 0);
+        }
+      }
+    }
+}
+
+typedef struct attn_job {
+  const nest_attention_desc *d;
+  const float *q, *kt, *v, *mask;
+  const int64_t *mask_batch_off;
+  float *y;
+} attn_job;
+
+static void attention_head(void *ctx, int64_t b, void *scratch) {
+  const attn_job *j = (const attn_job *)ctx;
+  const nest_attention_desc *d = j->d;
+  const attn_layout l = layout_of(d);
+  float *base = (float *)scratch, *pkt = base + l.kt, *pv = base + l.v, *pa = base + l.a, *s = base + l.s;
+  const float *q = j->q + b * d->sq * d->d;
+  float *y = j->y + b * d->sq * d->dv;
+  int64_t r0, i, c;
+  pack_b(j->kt + b * d->d * d->sk, d->d, d->sk, pkt);
+  pack_b(j->v + b * d->sk * d->dv, d->sk, d->dv, pv);
+  for (r0 = 0; r0 < d->sq; r0 += NEST_RT_ATTN_ROWS) {
+    const int64_t rows = d->sq - r0 < NEST_RT_ATTN_ROWS ? d->sq - r0 : NEST_RT_ATTN_ROWS;
+    pack_rows(q + r0 * d->d, rows, d->d, pa);
+    gemm_rows(rows, d->d, d->sk, pa, pkt, s, d->sk);
+    for (i = 0; i < rows; ++i) {
+      float *row = s + i * d->sk;
+      if (j->mask) {
+        const float *m = j->mask + j->mask_batch_off[b] + (r0 + i) * d->mask_row_stride;
+        for (c = 0; c < d->sk; ++c) row[c] = row[c] * d->scale + m[c * d->mask_col_stride];
+      } else {
+        for (c = 0; c < d->sk; ++c) row[c] *= d->scale;
+      }
+      nest_softmax_row_f32(row, row, d->sk);
+    }
+    pack_rows(s, rows, d->sk, pa);
+    gemm_rows(rows, d->sk, d->dv, pa, pv, y + r0 * d->dv, d->dv);
+  }
+}
+
+void nest_attention_f32(const nest_attention_desc *d, const float *q, const float *kt, const float *v,
+                        const float *mask, const int64_t *mask_batch_off, float *y, void *scratch) {
+  attn_job j;
+  j.d = d, j.q = q, j.kt = kt, j.v = v, j.mask = mask, j.mask_batch_off = mask_batch_off, j.y = y;
+  nest_rt_parallel(d->batch, attention_head, &j, scratch, nest_attention_f32_scratch_size(d));
+}

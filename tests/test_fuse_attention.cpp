@@ -1,0 +1,203 @@
+// fuse-attention (passes/fuse_attention.cpp) and the Attention op: the two forms torch exports
+// (Q scaled before the product, as in ViT; scores scaled and a padding mask added, as in
+// nn.TransformerEncoder) become one node with the right scale and operands; look-alikes stay;
+// the sequence seed models fuse every head group and still match torch; the CPU backend's fused
+// kernel (nest_attention_f32) matches the interpreter on odd shapes with broadcast masks, on 1, 2
+// and 4 threads with the same bytes.
+#include <cmath>
+
+#include "backends/interpreter/interpreter.h"
+#include "backends/onnx_test_case.h"
+#include "core/tensor_compare.h"
+#include "core/model_loader.h"
+#include "core/text_ir.h"
+#include "core/verifier.h"
+#include "driver/driver.h"
+#include "passes/all_passes.h"
+#include "passes/pass_manager.h"
+#include "passes/pass_registry.h"
+#include "tests/test_support.h"
+
+using namespace nest;
+
+namespace {
+
+// Q scaled by a Div before the product (ViT's self-attention).
+const char* kScaledQuery = R"(graph "vit_attention" {
+  input %q: f32[2,5,8]
+  input %kt: f32[2,8,6]
+  input %v: f32[2,6,4]
+  const %root: f32[] = dense<[2.8284271247461903]>
+  %qs: f32[2,5,8] = Div #1 "scale_q"(%q, %root)
+  %s: f32[2,5,6] = MatMul #2 "scores"(%qs, %kt)
+  %p: f32[2,5,6] = Softmax #3 "softmax"(%s) {axis=-1}
+  %y: f32[2,5,4] = MatMul #4 "context"(%p, %v)
+  output %y
+}
+)";
+
+const char* kScaledQueryExpected = R"(graph "vit_attention" {
+  input %q: f32[2,5,8]
+  input %kt: f32[2,8,6]
+  input %v: f32[2,6,4]
+  %y: f32[2,5,4] = Attention #5 "context"(%q, %kt, %v) {scale=0.35355338} from [4, 3, 2, 1]
+  output %y
+}
+)";
+
+// Scores scaled by Mul 1 and a broadcast padding mask added (nn.TransformerEncoder), heads as a
+// leading batch dimension of 4 dimensions.
+const char* kMaskedScores = R"(graph "encoder_attention" {
+  input %q: f32[1,2,5,8]
+  input %kt: f32[1,2,8,7]
+  input %v: f32[1,2,7,3]
+  input %mask: f32[1,1,1,7]
+  const %eighth: f32[] = dense<[0.125]>
+  const %one: f32[] = dense<[1.0]>
+  %qs: f32[1,2,5,8] = Mul #1 "scale_q"(%eighth, %q)
+  %s: f32[1,2,5,7] = MatMul #2 "scores"(%qs, %kt)
+  %s1: f32[1,2,5,7] = Mul #3 "one"(%s, %one)
+  %sm: f32[1,2,5,7] = Add #4 "mask"(%mask, %s1)
+  %p: f32[1,2,5,7] = Softmax #5 "softmax"(%sm) {axis=3}
+  %y: f32[1,2,5,3] = MatMul #6 "context"(%p, %v)
+  output %y
+}
+)";
+
+const char* kMaskedScoresExpected = R"(graph "encoder_attention" {
+  input %q: f32[1,2,5,8]
+  input %kt: f32[1,2,8,7]
+  input %v: f32[1,2,7,3]
+  input %mask: f32[1,1,1,7]
+  %y: f32[1,2,5,3] = Attention #7 "context"(%q, %kt, %v, %mask) {scale=0.125} from [6, 5, 4, 3, 2, 1]
+  output %y
+}
+)";
+
+// Look-alikes: the softmax over another axis, scores that are also a graph output, and
+// probabilities that are also used elsewhere.
+const char* kNotAttention = R"(graph "not_attention" {
+  input %q: f32[2,5,8]
+  input %kt: f32[2,8,5]
+  input %v: f32[2,5,4]
+  %s: f32[2,5,5] = MatMul #1 "scores"(%q, %kt)
+  %p: f32[2,5,5] = Softmax #2 "softmax_rows"(%s) {axis=1}
+  %y: f32[2,5,4] = MatMul #3 "context"(%p, %v)
+  %s2: f32[2,5,5] = MatMul #4 "scores2"(%q, %kt)
+  %p2: f32[2,5,5] = Softmax #5 "softmax2"(%s2) {axis=-1}
+  %y2: f32[2,5,4] = MatMul #6 "context2"(%p2, %v)
+  %s3: f32[2,5,5] = MatMul #7 "scores3"(%q, %kt)
+  %p3: f32[2,5,5] = Softmax #8 "softmax3"(%s3) {axis=-1}
+  %y3: f32[2,5,4] = MatMul #9 "context3"(%p3, %v)
+  %z: f32[2,5,5] = Relu #10 "other_use"(%p3)
+  output %y
+  output %y2
+  output %s2
+  output %y3
+  output %z
+}
+)";
+
+// One Attention node with odd sizes (sq 19, sk 37, d 13, dv 7: partial tiles everywhere) and
+// 3 x 2 heads; MASK is its mask's shape (none, per batch over heads and rows, per head and row).
+std::string oddAttention(const std::string& mask) {
+  return std::string(R"(graph "odd_attention" {
+  input %q: f32[3,2,19,13]
+  input %kt: f32[3,2,13,37]
+  input %v: f32[3,2,37,7])") +
+         (mask.empty() ? "" : "\n  input %mask: f32" + mask) + R"(
+  %y: f32[3,2,19,7] = Attention #1 "attention"(%q, %kt, %v)" + (mask.empty() ? "" : ", %mask") +
+         R"() {scale=0.27735}
+  output %y
+}
+)";
+}
+
+void checkPass(const char* input, const char* expected) {
+  const Graph before = parseGraph(input);
+  Graph after = before;
+  const bool changed = fuseAttentionPass().run(after, PassOptions{});
+  verifyGraph(after);
+  const std::string got = printGraph(after);
+  if (expected) {
+    QVERIFY(changed);
+    const std::string want = printGraph(parseGraph(expected));
+    if (got != want) qWarning("got:\n%s\nexpected:\n%s", got.c_str(), want.c_str());
+    QCOMPARE(got, want);
+  } else {
+    QVERIFY(!changed);
+    QCOMPARE(got, printGraph(before));
+  }
+  for (unsigned seed = 1; seed <= 3; ++seed) {
+    const std::string diff = testing::compareRuns(before, after, testing::randomInputs(before, seed), Tolerance{1e-5, 1e-6});
+    NEST_VERIFY(diff.empty(), diff);
+  }
+}
+
+}  // namespace
+
+class TestFuseAttention : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void scaledQuery() { checkPass(kScaledQuery, kScaledQueryExpected); }
+  void maskedScores() { checkPass(kMaskedScores, kMaskedScoresExpected); }
+  void lookAlikesStay() { checkPass(kNotAttention, nullptr); }
+
+  void inferenceRefusesBadOperands() {
+    const std::string bad = R"(graph "bad" {
+  input %q: f32[2,5,8]
+  input %kt: f32[2,6,8]
+  input %v: f32[2,6,4]
+  %y: f32[2,5,4] = Attention #1 "attention"(%q, %kt, %v) {scale=1.0}
+  output %y
+}
+)";
+    const std::string msg = testing::errorOf([&] { parseGraph(bad); });
+    NEST_VERIFY(msg.find("node 'attention' (Attention)") != std::string::npos &&
+                    msg.find("KT 2x6x8 must be [..., d=8, Sk]") != std::string::npos,
+                msg);
+  }
+
+  // -O1 fuses every head group of the sequence seed models, and the fused graphs still match torch.
+  void seedModelsFuseEveryHeadGroup_data() {
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<int>("attentions");
+    QTest::newRow("vit_b_16") << QString("vit_b_16") << 12;
+    QTest::newRow("bert_encoder") << QString("bert_encoder") << 4;
+  }
+
+  void seedModelsFuseEveryHeadGroup() {
+    QFETCH(QString, model);
+    QFETCH(int, attentions);
+    const auto dir = testing::sequenceModels() / model.toStdString();
+    const Graph g = runPipeline(loadModel(dir / "model.onnx"), namedPipeline("O1")).result();
+    QCOMPARE(testing::countOp(g, "Attention"), attentions);
+    QCOMPARE(testing::countOp(g, "Softmax"), 0);
+    TestCaseResult r = runOnnxTestCase(dir, driver::graphRunner("interpreter", "O1"), Tolerance{1e-3, 1e-5});
+    NEST_VERIFY(r.passed, r.message);
+  }
+
+  // The CPU kernel against the interpreter's (double) reference, and the same bytes on any thread count.
+  void cpuKernelMatchesInterpreter_data() {
+    QTest::addColumn<QString>("mask");
+    QTest::newRow("no mask") << QString();
+    QTest::newRow("per batch") << QString("[3,1,1,37]");
+    QTest::newRow("per head and row") << QString("[2,19,37]");
+  }
+
+  void cpuKernelMatchesInterpreter() {
+    QFETCH(QString, mask);
+    const Graph g = testing::graphFromText(oddAttention(mask.toStdString()));
+    const std::vector<Tensor> inputs = testing::randomInputs(g, 7);
+    const std::vector<Tensor> want = Interpreter(g).run(inputs);
+    const driver::Compiled c = driver::compileGraph(g, "cpu", CompileRequest{});
+    const std::vector<Tensor> one = driver::run(c, inputs, nullptr, 1);
+    const std::optional<std::string> diff = compareTensors(one[0], want[0], Tolerance{1e-5, 1e-6});
+    NEST_VERIFY(!diff, diff.value_or(""));
+    for (int threads : {2, 4}) QVERIFY(driver::run(c, inputs, nullptr, threads)[0].sameBytes(one[0]));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestFuseAttention)
+#include "test_fuse_attention.moc"
