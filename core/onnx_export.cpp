@@ -341,8 +341,36 @@ class Exporter {
     node("Mul", {node("Mul", {scalar("half", 0.5f), x}, ""), onePlus}, y);
   }
 
+  // Attention (internal, fuse-attention) as the opset-17 ops it was fused from:
+  // MatMul(Q, KT) -> Mul(scale) -> [Add(mask)] -> Softmax(last axis) -> MatMul(., V).
+  void exportAttention(const Node& n) {
+    const std::string base = n.name.empty() ? "node_" + std::to_string(n.id) : n.name;
+    Shape scores = g_.typeOf(n.inputs[0]).shape;
+    scores.back() = g_.typeOf(n.inputs[1]).shape.back();
+    const TensorType scoreType(ElemType::F32, scores);
+    auto node = [&](const char* op, std::vector<std::string> ins, const std::string& out, Attributes attrs = {}) {
+      OnnxNode o;
+      o.op = op;
+      o.name = freshNodeName(base + "_" + op);
+      o.inputs = std::move(ins);
+      o.outputs = {out.empty() ? fresh(base + "_" + op) : out};
+      o.attrs = std::move(attrs);
+      emit(o);
+      if (out.empty()) addValueInfo(o.outputs[0], scoreType);
+      return o.outputs[0];
+    };
+    std::string s = node("MatMul", {n.inputs[0], n.inputs[1]}, "");
+    s = node("Mul", {s, addInitializer(base + "_scale", scalarOf(ElemType::F32, n.attrs.getFloat("scale", 1.0f)))}, "");
+    if (n.inputs.size() > 3 && !n.inputs[3].empty()) s = node("Add", {s, n.inputs[3]}, "");
+    Attributes axis;
+    axis.set("axis", int64_t{-1});
+    s = node("Softmax", {s}, "", axis);
+    node("MatMul", {s, n.inputs[2]}, n.outputs[0]);
+  }
+
   void exportNode(const Node& n) {
     if (n.op == "Swish" || n.op == "Gelu") return exportComposite(n);
+    if (n.op == "Attention") return exportAttention(n);
     const OpDef* def = OpTable::instance().find(n.op);
     if (!def) failInternal("ONNX export: " + n.describe() + ": op not in the op table");
     OnnxNode o;

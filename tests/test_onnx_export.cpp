@@ -253,6 +253,29 @@ class OnnxExportTest : public QObject {
     QCOMPARE(msg, std::string("ONNX export: node 'sc' (ScatterND): reduction 'max' (opset 18) cannot be expressed in opset 17"));
   }
 
+  // Attention (made by fuse-attention) is written as the ops it was fused from: MatMul, Mul by the
+  // scale, Add of the mask, Softmax on the last axis, MatMul; checked, and equal after re-import
+  // to the fused graph within float rounding (the interpreter's Attention sums in double).
+  void attentionAsItsFormula() {
+    Graph g = parseGraph(R"(graph "attention" {
+  input %q: f32[2,5,8]
+  input %kt: f32[2,8,6]
+  input %v: f32[2,6,4]
+  input %mask: f32[2,1,6]
+  %y: f32[2,5,4] = Attention #1 "attention"(%q, %kt, %v, %mask) {scale=0.35355338}
+  output %y
+}
+)");
+    onnx::ModelProto m = exportOnnxModel(g);
+    validate(m);
+    std::string ops;
+    for (const onnx::NodeProto& n : m.graph().node()) ops += n.op_type() + " ";
+    QCOMPARE(ops, std::string("MatMul Mul Add Softmax MatMul "));
+    Graph back = roundTrip(g, tmpFile("attention.onnx"));
+    std::string diff = testing::compareRuns(g, back, randomInputs(g, 4), Tolerance{1e-5, 1e-6});
+    NEST_VERIFY(diff.empty(), diff);
+  }
+
   void refusesQuantizedTypes() {
     Graph g;
     g.name = "quant";
