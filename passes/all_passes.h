@@ -25,6 +25,7 @@ PassInfo fuseHardSwishPass();              // fuse_hardswish.cpp (decomposed act
 PassInfo fuseSwishPass();                  // fuse_swish_gelu.cpp
 PassInfo fuseGeluPass();                   // fuse_swish_gelu.cpp
 PassInfo fuseAttentionPass();              // fuse_attention.cpp
+PassInfo fuseLayerNormPass();              // fuse_layernorm.cpp
 PassInfo mergePadPass();                   // merge_pad.cpp
 PassInfo matmulAddToGemmPass();            // matmul_add_to_gemm.cpp
 PassInfo mergeReshapesPass();              // merge_reshapes.cpp

@@ -11,7 +11,8 @@ Two families, each into its own folder:
   BatchNormalization nodes are kept in the export, so the optimisation passes have real work to do.
 * sequence: transformers and recurrent networks at opset 17 (LayerNormalization, LSTM, GRU):
   torchvision's ViT-B/16, a BERT-style encoder (token and position embeddings, 4 post-norm layers,
-  sequence 128, a padding mask), an LSTM language model and a bidirectional GRU. bert_encoder_s512
+  sequence 128, a padding mask; also exported at opset 13, where LayerNorm is written out), an LSTM
+  language model and a bidirectional GRU. bert_encoder_s512
   (the same encoder at sequence 512) is for the benchmark and is only built when named.
 
 usage: /usr/bin/python3 scripts/make_seed_models.py OUT [--family cnn|sequence] [--models a,b,...]
@@ -54,6 +55,12 @@ class BertEncoder(nn.Module):
         layer = nn.TransformerEncoderLayer(d, heads, 4 * d, dropout=0.0, activation="gelu", batch_first=True)
         self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
         self.head = nn.Linear(d, vocab)
+        # TransformerEncoder deep-copies one layer: give every layer its own weights, as training would.
+        for name, p in self.encoder.named_parameters():
+            if p.dim() > 1:
+                nn.init.xavier_uniform_(p)
+            else:
+                nn.init.normal_(p, std=0.02) if name.endswith("bias") else nn.init.normal_(p, mean=1.0, std=0.02)
 
     def forward(self, ids, mask):
         pos = torch.arange(ids.shape[1]).unsqueeze(0)
@@ -126,6 +133,8 @@ CNN_MODELS = {
 SEQUENCE_MODELS = {
     "vit_b_16": (vit_b_16, image, ["input"], 17),
     "bert_encoder": (BertEncoder, ids_and_mask(128), ["input_ids", "attention_mask"], 17),
+    # The same encoder at opset 13: LayerNorm written out as ReduceMean, Sub, Pow, Sqrt, Div (fuse-layernorm).
+    "bert_encoder_opset13": (BertEncoder, ids_and_mask(128), ["input_ids", "attention_mask"], 13),
     "lstm_lm": (LstmLanguageModel, token_ids(32), ["input_ids"], 17),
     "gru": (GruClassifier, lambda gen: (torch.randn((1, 50, 40), generator=gen),), ["features"], 17),
 }

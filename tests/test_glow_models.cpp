@@ -15,7 +15,7 @@ namespace {
 
 constexpr int kModels = 242;
 constexpr int kImported = 159;
-constexpr int kCpuMatches = 134;
+constexpr int kCpuMatches = 137;  // Equal, Less and Where made it 137
 
 std::vector<fs::path> glowModels() {
   std::vector<fs::path> models;

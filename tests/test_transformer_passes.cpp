@@ -1,3 +1,6 @@
+// The transformer passes. fuse-layernorm (passes/fuse_layernorm.cpp): torch's opset-13 LayerNorm
+// (with and without gamma / beta, over trailing axes) becomes one LayerNormalization; look-alikes
+// stay; the BERT-style encoder exported at opset 13 fuses all 9 and matches torch.
 // fuse-attention (passes/fuse_attention.cpp) and the Attention op: the two forms torch exports
 // (Q scaled before the product, as in ViT; scores scaled and a padding mask added, as in
 // nn.TransformerEncoder) become one node with the right scale and operands; look-alikes stay;
@@ -113,15 +116,101 @@ std::string oddAttention(const std::string& mask) {
 )";
 }
 
-void checkPass(const char* input, const char* expected) {
+// torch's LayerNorm at opset 13 (nn.LayerNorm(4) on [2,3,4]).
+const char* kLayerNormOpset13 = R"(graph "layernorm13" {
+  input %x: f32[2,3,4]
+  const %two: f32[] = dense<[2.0]>
+  const %eps: f32[] = dense<[1e-05]>
+  const %gamma: f32[4] = dense<[1.0, 0.5, -2.0, 1.5]>
+  const %beta: f32[4] = dense<[0.25, -1.0, 0.0, 3.0]>
+  %mean: f32[2,3,1] = ReduceMean #1 "mean"(%x) {axes=[-1]}
+  %d: f32[2,3,4] = Sub #2 "sub"(%x, %mean)
+  %sq: f32[2,3,4] = Pow #3 "pow"(%d, %two)
+  %var: f32[2,3,1] = ReduceMean #4 "var"(%sq) {axes=[-1]}
+  %ve: f32[2,3,1] = Add #5 "add_eps"(%var, %eps)
+  %sd: f32[2,3,1] = Sqrt #6 "sqrt"(%ve)
+  %n: f32[2,3,4] = Div #7 "div"(%d, %sd)
+  %g: f32[2,3,4] = Mul #8 "gamma"(%n, %gamma)
+  %y: f32[2,3,4] = Add #9 "beta"(%g, %beta)
+  output %y
+}
+)";
+
+const char* kLayerNormOpset13Expected = R"(graph "layernorm13" {
+  input %x: f32[2,3,4]
+  const %gamma: f32[4] = dense<[1.0, 0.5, -2.0, 1.5]>
+  const %beta: f32[4] = dense<[0.25, -1.0, 0.0, 3.0]>
+  %y: f32[2,3,4] = LayerNormalization #10 "beta"(%x, %gamma, %beta) {axis=2, epsilon=1e-05} from [9, 2, 1, 3, 4, 5, 6, 7, 8]
+  output %y
+}
+)";
+
+// No gamma or beta, the square as Mul(d, d), over the last two axes.
+const char* kLayerNormPlain = R"(graph "layernorm_plain" {
+  input %x: f32[2,3,4]
+  const %eps: f32[] = dense<[0.001]>
+  %mean: f32[2,1,1] = ReduceMean #1 "mean"(%x) {axes=[1, 2]}
+  %d: f32[2,3,4] = Sub #2 "sub"(%x, %mean)
+  %sq: f32[2,3,4] = Mul #3 "square"(%d, %d)
+  %var: f32[2,1,1] = ReduceMean #4 "var"(%sq) {axes=[-2, -1]}
+  %ve: f32[2,1,1] = Add #5 "add_eps"(%eps, %var)
+  %sd: f32[2,1,1] = Sqrt #6 "sqrt"(%ve)
+  %y: f32[2,3,4] = Div #7 "div"(%d, %sd)
+  output %y
+}
+)";
+
+const char* kLayerNormPlainExpected = R"(graph "layernorm_plain" {
+  input %x: f32[2,3,4]
+  const %y_scale: f32[3,4] = dense<[1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]>
+  %y: f32[2,3,4] = LayerNormalization #8 "div"(%x, %y_scale) {axis=1, epsilon=0.001} from [7, 2, 1, 3, 4, 5, 6]
+  output %y
+}
+)";
+
+// Look-alikes: the centred value also a graph output; a mean over a leading axis; a square that
+// is not of the centred value.
+const char* kNotLayerNorm = R"(graph "not_layernorm" {
+  input %x: f32[2,3,4]
+  const %two: f32[] = dense<[2.0]>
+  const %eps: f32[] = dense<[1e-05]>
+  %mean: f32[2,3,1] = ReduceMean #1 "mean"(%x) {axes=[-1]}
+  %d: f32[2,3,4] = Sub #2 "sub"(%x, %mean)
+  %sq: f32[2,3,4] = Pow #3 "pow"(%d, %two)
+  %var: f32[2,3,1] = ReduceMean #4 "var"(%sq) {axes=[-1]}
+  %ve: f32[2,3,1] = Add #5 "add_eps"(%var, %eps)
+  %sd: f32[2,3,1] = Sqrt #6 "sqrt"(%ve)
+  %y: f32[2,3,4] = Div #7 "div"(%d, %sd)
+  %mean2: f32[1,3,4] = ReduceMean #8 "mean2"(%x) {axes=[0]}
+  %d2: f32[2,3,4] = Sub #9 "sub2"(%x, %mean2)
+  %sq2: f32[2,3,4] = Pow #10 "pow2"(%d2, %two)
+  %var2: f32[1,3,4] = ReduceMean #11 "var2"(%sq2) {axes=[0]}
+  %ve2: f32[1,3,4] = Add #12 "add_eps2"(%var2, %eps)
+  %sd2: f32[1,3,4] = Sqrt #13 "sqrt2"(%ve2)
+  %y2: f32[2,3,4] = Div #14 "div2"(%d2, %sd2)
+  %mean3: f32[2,3,1] = ReduceMean #15 "mean3"(%x) {axes=[-1]}
+  %d3: f32[2,3,4] = Sub #16 "sub3"(%x, %mean3)
+  %sq3: f32[2,3,4] = Pow #17 "pow3"(%x, %two)
+  %var3: f32[2,3,1] = ReduceMean #18 "var3"(%sq3) {axes=[-1]}
+  %ve3: f32[2,3,1] = Add #19 "add_eps3"(%var3, %eps)
+  %sd3: f32[2,3,1] = Sqrt #20 "sqrt3"(%ve3)
+  %y3: f32[2,3,4] = Div #21 "div3"(%d3, %sd3)
+  output %y
+  output %d
+  output %y2
+  output %y3
+}
+)";
+
+void checkPass(const PassInfo& pass, const char* input, const char* expected) {
   const Graph before = parseGraph(input);
   Graph after = before;
-  const bool changed = fuseAttentionPass().run(after, PassOptions{});
+  const bool changed = pass.run(after, PassOptions{});
   verifyGraph(after);
   const std::string got = printGraph(after);
   if (expected) {
     QVERIFY(changed);
-    const std::string want = printGraph(parseGraph(expected));
+    const std::string want = printGraph(parseGraph(expected, blobsOf(before)));
     if (got != want) qWarning("got:\n%s\nexpected:\n%s", got.c_str(), want.c_str());
     QCOMPARE(got, want);
   } else {
@@ -136,13 +225,32 @@ void checkPass(const char* input, const char* expected) {
 
 }  // namespace
 
-class TestFuseAttention : public QObject {
+class TestTransformerPasses : public QObject {
   Q_OBJECT
 
  private slots:
-  void scaledQuery() { checkPass(kScaledQuery, kScaledQueryExpected); }
-  void maskedScores() { checkPass(kMaskedScores, kMaskedScoresExpected); }
-  void lookAlikesStay() { checkPass(kNotAttention, nullptr); }
+  void layerNormOpset13() { checkPass(fuseLayerNormPass(), kLayerNormOpset13, kLayerNormOpset13Expected); }
+  void layerNormPlain() { checkPass(fuseLayerNormPass(), kLayerNormPlain, kLayerNormPlainExpected); }
+  void layerNormLookAlikesStay() { checkPass(fuseLayerNormPass(), kNotLayerNorm, nullptr); }
+
+  // The BERT-style encoder at opset 13: -O1 makes its 9 written-out LayerNorms (embedding norm and 2
+  // per layer) and its 4 attentions one node each, and the result still matches torch.
+  void opset13EncoderFusesLayerNorms() {
+    const auto dir = testing::sequenceModels() / "bert_encoder_opset13";
+    const Graph imported = loadModel(dir / "model.onnx");
+    QCOMPARE(testing::countOp(imported, "Sqrt"), 9);
+    const Graph g = runPipeline(imported, namedPipeline("O1")).result();
+    QCOMPARE(testing::countOp(g, "LayerNormalization"), 9);
+    QCOMPARE(testing::countOp(g, "Sqrt"), 0);
+    QCOMPARE(testing::countOp(g, "ReduceMean"), 0);
+    QCOMPARE(testing::countOp(g, "Attention"), 4);
+    TestCaseResult r = runOnnxTestCase(dir, driver::graphRunner("interpreter", "O1"), Tolerance{1e-3, 1e-5});
+    NEST_VERIFY(r.passed, r.message);
+  }
+
+  void scaledQuery() { checkPass(fuseAttentionPass(), kScaledQuery, kScaledQueryExpected); }
+  void maskedScores() { checkPass(fuseAttentionPass(), kMaskedScores, kMaskedScoresExpected); }
+  void lookAlikesStay() { checkPass(fuseAttentionPass(), kNotAttention, nullptr); }
 
   void inferenceRefusesBadOperands() {
     const std::string bad = R"(graph "bad" {
@@ -174,6 +282,9 @@ class TestFuseAttention : public QObject {
     const Graph g = runPipeline(loadModel(dir / "model.onnx"), namedPipeline("O1")).result();
     QCOMPARE(testing::countOp(g, "Attention"), attentions);
     QCOMPARE(testing::countOp(g, "Softmax"), 0);
+    // Position embeddings are constant (static sequence length): constant-fold reads them at
+    // compile time, leaving the token lookup as the only Gather.
+    if (model == "bert_encoder") QCOMPARE(testing::countOp(g, "Gather"), 1);
     TestCaseResult r = runOnnxTestCase(dir, driver::graphRunner("interpreter", "O1"), Tolerance{1e-3, 1e-5});
     NEST_VERIFY(r.passed, r.message);
   }
@@ -199,5 +310,5 @@ class TestFuseAttention : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(TestFuseAttention)
-#include "test_fuse_attention.moc"
+QTEST_APPLESS_MAIN(TestTransformerPasses)
+#include "test_transformer_passes.moc"
