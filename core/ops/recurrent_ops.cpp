@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/ops/op_helpers.h"
+#include "core/text_format.h"
 #include "core/ops/recurrent.h"
 #include "core/ops/register_ops.h"
 
@@ -208,7 +209,7 @@ void inferRecurrent(InferContext& ctx) {
   if (ctx.hasInput(kSeqLens) && ctx.input(kSeqLens).elem != ElemType::I32)
     ctx.fail("sequence_lens must be i32, got " + std::string(elemTypeName(ctx.input(kSeqLens).elem)));
   if (ctx.attrs().has("clip") && !(ctx.attrs().getFloat("clip", 0) > 0))
-    ctx.fail("clip must be positive, got " + std::to_string(ctx.attrs().getFloat("clip", 0)));
+    ctx.fail("clip must be positive, got " + formatFloat(ctx.attrs().getFloat("clip", 0)));
   for (const char* flag : {"input_forget", "linear_before_reset"}) {
     const int64_t v = ctx.attrs().getInt(flag, 0);
     if (v != 0 && v != 1) ctx.fail(std::string(flag) + " must be 0 or 1, got " + std::to_string(v));
