@@ -159,6 +159,19 @@ struct Dims {
   Shape stateShape() const { return batchFirst ? Shape{N, D, H} : Shape{D, N, H}; }
 };
 
+// The sizes from X [S, N, I] (layout 1: [N, S, I]) and R [D, G*H, H], both of rank 3.
+Dims dimsOf(const Node& node, const Shape& x, const Shape& r) {
+  Dims d;
+  d.batchFirst = node.attrs.getInt("layout", 0) == 1;
+  d.D = numDirections(node);
+  d.G = gateCount(node.op);
+  d.S = x[d.batchFirst ? 1 : 0];
+  d.N = x[d.batchFirst ? 0 : 1];
+  d.I = x[2];
+  d.H = r[2];
+  return d;
+}
+
 const char* operandName(size_t i) {
   static const char* names[] = {"X", "W", "R", "B", "sequence_lens", "initial_h", "initial_c", "P"};
   return names[i];
@@ -170,19 +183,14 @@ void inferRecurrent(InferContext& ctx) {
   ops::requireElem(ctx, kX, {ElemType::F32, ElemType::F16, ElemType::F64});
   const int64_t layout = ctx.attrs().getInt("layout", 0);
   if (layout != 0 && layout != 1) ctx.fail("layout must be 0 or 1, got " + std::to_string(layout));
-  Dims d;
-  d.batchFirst = layout == 1;
-  d.D = numDirections(ctx.node());
-  d.G = gateCount(op);
   if (x.rank() != 3)
-    ctx.fail(std::string("X must have rank 3 (") + (d.batchFirst ? "[batch_size, seq_length, input_size]" : "[seq_length, batch_size, input_size]") +
+    ctx.fail(std::string("X must have rank 3 (") + (layout == 1 ? "[batch_size, seq_length, input_size]" : "[seq_length, batch_size, input_size]") +
              "), got " + shapeToString(x.shape));
-  d.S = x.shape[d.batchFirst ? 1 : 0];
-  d.N = x.shape[d.batchFirst ? 0 : 1];
-  d.I = x.shape[2];
   const TensorType& r = ctx.input(kR);
-  if (r.rank() != 3) ctx.fail("R must have rank 3 ([num_directions, " + std::to_string(d.G) + "*hidden_size, hidden_size]), got " + shapeToString(r.shape));
-  d.H = r.shape[2];
+  if (r.rank() != 3)
+    ctx.fail("R must have rank 3 ([num_directions, " + std::to_string(gateCount(op)) + "*hidden_size, hidden_size]), got " +
+             shapeToString(r.shape));
+  const Dims d = dimsOf(ctx.node(), x.shape, r.shape);
   if (ctx.attrs().has("hidden_size") && ctx.attrs().getInt("hidden_size") != d.H)
     ctx.fail("hidden_size is " + std::to_string(ctx.attrs().getInt("hidden_size")) + " but R " + shapeToString(r.shape) +
              " has hidden size " + std::to_string(d.H));
@@ -222,14 +230,7 @@ void inferRecurrent(InferContext& ctx) {
 void kernelRecurrent(KernelContext& ctx) {
   const std::string& op = ctx.node().op;
   const Tensor& xt = ctx.input(kX);
-  Dims d;
-  d.batchFirst = ctx.attrs().getInt("layout", 0) == 1;
-  d.D = numDirections(ctx.node());
-  d.G = gateCount(op);
-  d.S = xt.shape()[d.batchFirst ? 1 : 0];
-  d.N = xt.shape()[d.batchFirst ? 0 : 1];
-  d.I = xt.shape()[2];
-  d.H = ctx.input(kR).shape()[2];
+  const Dims d = dimsOf(ctx.node(), xt.shape(), ctx.input(kR).shape());
   const int64_t S = d.S, N = d.N, I = d.I, H = d.H, G = d.G;
   const std::vector<std::vector<ActivationFn>> acts = activations(ctx.node());
   const bool reverseOnly = ctx.attrs().getString("direction", "forward") == "reverse";
