@@ -425,7 +425,7 @@ class CpuBackendTest : public QObject {
 
   void sequenceModelsMatchTorch_data() {
     QTest::addColumn<QString>("model");
-    for (const char* m : {"vit_b_16", "bert_encoder"}) QTest::newRow(m) << QString(m);
+    for (const char* m : {"vit_b_16", "bert_encoder", "lstm_lm", "gru"}) QTest::newRow(m) << QString(m);
   }
 
   // The interpreter's check and tolerance (test_seed_models sequenceModelsMatchTorch), at -O1 (fused
