@@ -56,6 +56,39 @@ const char* kLayerNormGraph = R"(graph "layernorm" {
 }
 )";
 
+// Recurrent layers (ONNX RNN, GRU, LSTM): a bidirectional LSTM with constant sequence lengths
+// (one 0, one short), initial states and peepholes, clipped; GRUs with linear_before_reset 0 and 1,
+// reverse and batch-first (layout 1) with non-default activations; a bidirectional RNN with
+// per-direction activations. Weights are inputs (random); Y_c of the GRU-less LSTM is dead.
+const char* kRecurrentGraph = R"(graph "recurrent" {
+  input %x: f32[5,3,4]
+  input %w: f32[2,24,4]
+  input %r: f32[2,24,6]
+  input %b: f32[2,48]
+  input %h0: f32[2,3,6]
+  input %c0: f32[2,3,6]
+  input %p: f32[2,18]
+  input %gw: f32[1,18,4]
+  input %gr: f32[1,18,6]
+  input %gb: f32[1,36]
+  input %gh0: f32[3,1,6]
+  input %xb: f32[3,5,4]
+  input %rw: f32[2,6,4]
+  input %rr: f32[2,6,6]
+  const %seq: i32[3] = dense<[5, 2, 0]>
+  %y: f32[5,2,3,6], %yh: f32[2,3,6], %yc: f32[2,3,6] = LSTM #1 "lstm"(%x, %w, %r, %b, %seq, %h0, %c0, %p) {clip=2.5, direction="bidirectional", hidden_size=6}
+  %g0: f32[5,1,3,6], %g0h: f32[1,3,6] = GRU #2 "gru0"(%x, %gw, %gr, %gb, %seq) {hidden_size=6, linear_before_reset=0}
+  %g1: f32[3,5,1,6] = GRU #3 "gru1"(%xb, %gw, %gr, %gb, none, %gh0) {activation_alpha=[0.3, 0.5], activation_beta=[0.4], activations=["HardSigmoid", "Elu"], direction="reverse", layout=1, linear_before_reset=1}
+  %ry: f32[5,2,3,6] = RNN #4 "rnn"(%x, %rw, %rr, none, %seq) {activation_alpha=[1.5], activation_beta=[0.5], activations=["Softsign", "ScaledTanh"], direction="bidirectional"}
+  output %y
+  output %yh
+  output %g0
+  output %g0h
+  output %g1
+  output %ry
+}
+)";
+
 // Ops the CPU backend does not compile, next to one it does.
 const char* kUnsupportedGraph = R"(graph "unsupported" {
   input %x: f32[1,2,4,4]

@@ -227,6 +227,33 @@ class CpuBackendTest : public QObject {
                 msg);
   }
 
+  // RNN / GRU / LSTM: the runtime's float GEMMs (input projection, packed R per step) and gates
+  // in double agree with the interpreter within 1e-5 (relative and absolute), at -O0 and -O1;
+  // float16 is refused by the support table with the reason.
+  void recurrentMatchesInterpreter() {
+    Graph g = testing::graphFromText(kRecurrentGraph);
+    for (const char* level : {"O0", "O1"})
+      for (unsigned seed : {5u, 6u}) {
+        std::vector<Tensor> inputs = testing::randomInputs(g, seed);
+        const std::vector<Tensor> want = Interpreter(g).run(inputs), got = driver::graphRunner("cpu", level)(g, inputs);
+        QCOMPARE(got.size(), size_t{6});
+        for (size_t k = 0; k < want.size(); ++k) {
+          std::optional<std::string> d = compareTensors(want[k], got[k], Tolerance{1e-5, 1e-5});
+          NEST_VERIFY(!d, std::string(level) + " output " + g.outputs[k] + ": " + d.value_or(""));
+        }
+        // Sequence length 0 (entry 2): Y zero, the final states the initial ones.
+        const std::vector<double> y = got[0].toDoubles(), yh = got[1].toDoubles(), h0 = inputs[4].toDoubles();
+        for (int64_t t = 0; t < 5; ++t)
+          for (int64_t j = 0; j < 12; ++j) QCOMPARE(y[static_cast<size_t>((t * 2 + j / 6) * 18 + 12 + j % 6)], 0.0);
+        for (int64_t j = 0; j < 6; ++j) QCOMPARE(yh[static_cast<size_t>(12 + j)], static_cast<double>(static_cast<float>(h0[12 + j])));
+      }
+    Graph half = testing::graphFromText(
+        "graph \"half\" {\n  input %x: f16[2,1,3]\n  input %w: f16[1,4,3]\n  input %r: f16[1,4,1]\n"
+        "  %y: f16[2,1,1,1] = LSTM #1 \"l\"(%x, %w, %r)\n  output %y\n}\n");
+    const std::string msg = testing::errorOf([&] { cpu::compile(half, {}); });
+    NEST_VERIFY(msg.find("node 'l' (LSTM): LSTM on f16 is not supported") != std::string::npos, msg);
+  }
+
   // Concat operands that die at the concat are written by their producers into their slices.
   void concatOperandsWrittenInPlace() {
     Graph g = testing::graphFromText(kConcatGraph);
@@ -398,7 +425,7 @@ class CpuBackendTest : public QObject {
 
   void sequenceModelsMatchTorch_data() {
     QTest::addColumn<QString>("model");
-    for (const char* m : {"vit_b_16", "bert_encoder"}) QTest::newRow(m) << QString(m);
+    for (const char* m : {"vit_b_16", "bert_encoder", "bert_encoder_opset13", "lstm_lm", "gru"}) QTest::newRow(m) << QString(m);
   }
 
   // The interpreter's check and tolerance (test_seed_models sequenceModelsMatchTorch), at -O1 (fused

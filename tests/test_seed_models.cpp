@@ -26,7 +26,7 @@ class SeedModelsTest : public QObject {
 
   void sequenceModelsMatchTorch_data() {
     QTest::addColumn<QString>("model");
-    for (const char* m : {"vit_b_16", "bert_encoder"}) QTest::newRow(m) << QString(m);
+    for (const char* m : {"vit_b_16", "bert_encoder", "bert_encoder_opset13", "lstm_lm", "gru"}) QTest::newRow(m) << QString(m);
   }
 
   // Outputs of magnitude 1-3 after 4-12 layers: torch's own float32 result differs from its float64

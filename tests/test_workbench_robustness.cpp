@@ -15,7 +15,7 @@ using namespace nest;
 using nest::gui::MainWindow;
 
 namespace {
-constexpr int kShown = 157;  // glow-onnx .onnxtxt models the workbench draws
+constexpr int kShown = 175;  // glow-onnx .onnxtxt models the workbench draws
 }  // namespace
 
 class TestWorkbenchRobustness : public QObject {

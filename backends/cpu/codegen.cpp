@@ -282,6 +282,28 @@ class CodeGen {
                offsets + ", " + out(i) + ", " + scratch(i) + ");\n";
       return;
     }
+    if (k == "rnn") {
+      const nest_rnn_desc d = rnnDesc(f_, i);
+      std::string acts;
+      for (int dir = 0; dir < 2; ++dir) {
+        acts += dir ? ", {" : "{";
+        for (int a = 0; a < 3; ++a)
+          acts += std::string(a ? ", " : "") + "{" + std::to_string(d.act[dir][a].kind) + ", " +
+                  cFloat(d.act[dir][a].alpha) + ", " + cFloat(d.act[dir][a].beta) + "}";
+        acts += "}";
+      }
+      data_ += "static const nest_rnn_desc " + p + " = {" + std::to_string(d.cell) + ", " + cInt(d.S) + ", " +
+               cInt(d.N) + ", " + cInt(d.I) + ", " + cInt(d.H) + ", " + std::to_string(d.directions) + ", " +
+               std::to_string(d.reverse) + ", " + std::to_string(d.batch_first) + ", " + std::to_string(d.has_clip) +
+               ", " + cFloat(d.clip) + ", " + std::to_string(d.input_forget) + ", " +
+               std::to_string(d.linear_before_reset) + ", {" + acts + "}};\n";
+      auto opt = [&](size_t k, const std::string& type) { return i.inputs[k] >= 0 ? in(i, k, type) : std::string("NULL"); };
+      auto res = [&](size_t k) { return k < i.outputs.size() ? out(i, k) : std::string("NULL"); };
+      body_ += "  nest_rnn_f32(&" + p + ", " + in(i, 0) + ", " + in(i, 1) + ", " + in(i, 2) + ", " + opt(3, "") + ", " +
+               opt(4, "int32_t") + ", " + opt(5, "") + ", " + opt(6, "") + ", " + opt(7, "") + ", " + res(0) + ", " +
+               res(1) + ", " + res(2) + ", " + scratch(i) + ");\n";
+      return;
+    }
     if (k == "layernorm") {
       const Shape& s = typeIn(i, 0).shape;
       const int64_t axis = i.params.getInt("axis");

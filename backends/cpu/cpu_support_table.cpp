@@ -106,6 +106,10 @@ std::vector<OpSupport> buildTable() {
       {"GlobalMaxPool", kF32, 0, {}, {}},
       {"BatchNormalization", kF32, 0, {}, {}},
       {"LRN", kF32, 0, {}, {}},
+      // Recurrent layers: float32 data, int32 sequence_lens (every ONNX activation).
+      {"RNN", kF32 | bit(ElemType::I32), 0, {}, {}},
+      {"GRU", kF32 | bit(ElemType::I32), 0, {}, {}},
+      {"LSTM", kF32 | bit(ElemType::I32), 0, {}, {}},
       // Reductions (the runtime's reduce kinds).
       {"ReduceSum", kF32, 0, {}, {}},
       {"ReduceMean", kF32, 0, {}, {}},

@@ -85,6 +85,10 @@ size_t scratchBytes(const Function& f, const Instr& in) {
     const Shape& s = f.buffer(in.inputs.at(0)).type.shape;
     return static_cast<size_t>(s.at(static_cast<size_t>(in.params.getInt("axis")))) * sizeof(double);
   }
+  if (in.kernel == "rnn") {
+    nest_rnn_desc d = rnnDesc(f, in);
+    return nest_rnn_f32_scratch_size(&d);
+  }
   if (in.kernel == "maxpool2d" || in.kernel == "avgpool2d") {
     nest_pool2d_desc d = poolDesc(f, in);
     return nest_pool2d_f32_scratch_size(&d);

@@ -144,4 +144,32 @@ std::vector<int64_t> maskBatchOffsets(const lir::Function& f, const lir::Instr& 
   return offsets;
 }
 
+nest_rnn_desc rnnDesc(const lir::Function& f, const lir::Instr& in) {
+  nest_rnn_desc d{};
+  const Shape& x = f.buffer(in.inputs.at(0)).type.shape;
+  const Shape& r = f.buffer(in.inputs.at(2)).type.shape;
+  d.cell = static_cast<int32_t>(in.params.getInt("cell"));
+  d.batch_first = static_cast<int32_t>(in.params.getInt("batch_first", 0));
+  d.S = x[d.batch_first ? 1 : 0];
+  d.N = x[d.batch_first ? 0 : 1];
+  d.I = x[2];
+  d.H = r[2];
+  d.directions = static_cast<int32_t>(in.params.getInt("directions"));
+  d.reverse = static_cast<int32_t>(in.params.getInt("reverse", 0));
+  d.has_clip = in.params.has("clip") ? 1 : 0;
+  d.clip = in.params.getFloat("clip", 0);
+  d.input_forget = static_cast<int32_t>(in.params.getInt("input_forget", 0));
+  d.linear_before_reset = static_cast<int32_t>(in.params.getInt("linear_before_reset", 0));
+  const Ints kinds = in.params.getInts("act_kinds");
+  const Floats alpha = in.params.getFloats("act_alpha"), beta = in.params.getFloats("act_beta");
+  const size_t per = kinds.size() / static_cast<size_t>(d.directions);
+  if (per == 0 || per > 3 || kinds.size() != per * static_cast<size_t>(d.directions) || alpha.size() != kinds.size() ||
+      beta.size() != kinds.size())
+    failInternal("rnn instruction: " + std::to_string(kinds.size()) + " activations for " + std::to_string(d.directions) +
+                 " directions");
+  for (size_t k = 0; k < kinds.size(); ++k)
+    d.act[k / per][k % per] = nest_rnn_act{static_cast<int32_t>(kinds[k]), alpha[k], beta[k]};
+  return d;
+}
+
 }  // namespace nest::cpu

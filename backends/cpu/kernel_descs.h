@@ -15,6 +15,8 @@ nest_pool2d_desc poolDesc(const lir::Function& f, const lir::Instr& in);
 // A, or of all of A when B is one 2-D matrix (matmulFlattens), and the descriptor has no C.
 nest_gemm_desc gemmDesc(const lir::Function& f, const lir::Instr& in);
 bool matmulFlattens(const lir::Function& f, const lir::Instr& in);
+// RNN / GRU / LSTM (kernel "rnn"): sizes from X and R, flags and activations from the params.
+nest_rnn_desc rnnDesc(const lir::Function& f, const lir::Instr& in);
 
 // Attention (kernel "attention"): batch is every leading dimension of Q; the mask's row and column
 // strides over the scores (0 when there is no mask). maskBatchOffsets gives its per-batch offsets.

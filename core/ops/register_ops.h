@@ -20,6 +20,7 @@ void registerEinsumOps(OpTable& table);       // einsum_ops.cpp: Einsum
 void registerGatherScatterOps(OpTable& table);  // gather_scatter_ops.cpp: GatherElements, GatherND, ScatterND
 void registerPositionOps(OpTable& table);     // position_ops.cpp: CumSum, Trilu
 void registerAttentionOps(OpTable& table);    // attention_ops.cpp: Attention (internal, fuse-attention)
+void registerRecurrentOps(OpTable& table);    // recurrent_ops.cpp: RNN, GRU, LSTM
 // quantized_ops.cpp: internal Quantize / Dequantize and the integer variants (OpDef::quantInfer /
 // quantKernel) of Conv, Gemm, MatMul, Add, Mul, Relu, Clip, Concat, Reshape, Flatten, Transpose,
 // MaxPool, AveragePool, GlobalAveragePool. Runs after every family has registered.
@@ -42,6 +43,7 @@ inline void registerAllOps(OpTable& table) {
   registerGatherScatterOps(table);
   registerPositionOps(table);
   registerAttentionOps(table);
+  registerRecurrentOps(table);
   registerQuantizedKernels(table);
 }
 

@@ -1,6 +1,7 @@
 // Graph IR -> LIR. Each supported op maps to one kernel (docs/low-level-ir.md lists them):
 //   conv2d, gemm, matmul, attention, maxpool2d, avgpool2d, global_avgpool, binary, unary, compare, where, softmax,
 //   convnd, poolnd, conv_transpose2d, lrn, resample, channel_affine, batchnorm, reduce, concat, gather, index_copy, index_map,
+//   rnn (RNN, GRU, LSTM),
 //   copy, cast, fill.
 // Pure data-movement ops (Transpose, Slice, Split, Expand, Tile, DepthToSpace, SpaceToDepth,
 // nearest-neighbour Resize/Upsample) are lowered by running the op's own reference kernel on a
@@ -20,6 +21,7 @@
 #include "core/ops/conv_kernels.h"
 #include "core/ops/fused_activation.h"
 #include "core/ops/op_helpers.h"
+#include "core/ops/recurrent.h"
 #include "core/ops/resize_taps.h"
 #include "passes/lowering/lower_quant.h"
 
@@ -146,6 +148,13 @@ std::string loweringUnsupportedReason(const Graph& g, const Node& n) {
         return "LayerNormalization with a Scale or B broadcast over more than the normalized dimensions is not supported";
     return "";
   }
+  if (op == "RNN" || op == "GRU" || op == "LSTM") {
+    // float32 data, int32 sequence_lens (operand 4; inference checked its type).
+    for (size_t k = 0; k < n.inputs.size(); ++k)
+      if (k != 4 && !n.inputs[k].empty() && g.typeOf(n.inputs[k]).elem != ElemType::F32)
+        return "only float32 operands are supported";
+    return "";
+  }
   if (op == "ConvTranspose") {
     if (std::string r = needF32(); !r.empty()) return r;
     const int64_t rank = g.typeOf(n.inputs[0]).rank();
@@ -248,6 +257,36 @@ class Lowering {
     return f_.instrs.back();
   }
 
+  // RNN / GRU / LSTM: one `rnn` instruction; operands X, W, R, B, sequence_lens, initial_h,
+  // initial_c, P in fixed places (absent: none), the present results; the activations resolved
+  // per direction (kinds in core/ops/recurrent.h's order, alpha, beta).
+  void lowerRecurrent(const Node& n) {
+    std::vector<BufferId> ins(8, -1);
+    for (size_t k = 0; k < n.inputs.size(); ++k)
+      if (!n.inputs[k].empty()) ins[k] = bufferOf(n.inputs[k]);
+    std::vector<BufferId> outs;
+    for (const std::string& v : n.outputs) outs.push_back(resultBuffer(v));
+    Instr& in = emit(n, "rnn", ins, outs);
+    in.params.set("cell", int64_t{n.op == "LSTM" ? 2 : n.op == "GRU" ? 1 : 0});
+    in.params.set("directions", recurrent::numDirections(n));
+    in.params.set("reverse", int64_t{n.attrs.getString("direction", "forward") == "reverse"});
+    in.params.set("batch_first", n.attrs.getInt("layout", 0));
+    if (n.attrs.has("clip")) in.params.set("clip", n.attrs.getFloat("clip", 0));
+    in.params.set("input_forget", n.attrs.getInt("input_forget", 0));
+    in.params.set("linear_before_reset", n.attrs.getInt("linear_before_reset", 0));
+    Ints kinds;
+    Floats alpha, beta;
+    for (const std::vector<recurrent::ActivationFn>& fns : recurrent::activations(n))
+      for (const recurrent::ActivationFn& a : fns) {
+        kinds.push_back(static_cast<int64_t>(a.kind));
+        alpha.push_back(static_cast<float>(a.alpha));
+        beta.push_back(static_cast<float>(a.beta));
+      }
+    in.params.set("act_kinds", kinds);
+    in.params.set("act_alpha", alpha);
+    in.params.set("act_beta", beta);
+  }
+
   static void copyActivation(const Node& n, Attributes& params) {
     if (auto a = ops::fusedActivationOf(n)) {
       params.set("activation", n.attrs.getString("activation", ""));
@@ -335,6 +374,7 @@ class Lowering {
       in.params.set("epsilon", n.attrs.getFloat("epsilon", 1e-5f));
       return;
     }
+    if (op == "RNN" || op == "GRU" || op == "LSTM") return lowerRecurrent(n);
     if (def.kind == OpKind::Reduction) return lowerReduce(n);
     if (op == "Concat") {
       std::vector<BufferId> ins;

@@ -152,6 +152,45 @@ void nest_avgpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y, voi
 /* GlobalAveragePool: y[n, c] = mean over HW of x[n, c]. */
 void nest_global_avgpool_f32(int64_t N, int64_t C, int64_t HW, const float *x, float *y);
 
+/* ---- Recurrent layers: ONNX RNN, GRU, LSTM (nest_rt_rnn.c) ----
+ * X [S, N, I] (batch_first: [N, S, I]); W [D, G*H, I], R [D, G*H, H], B [D, 2*G*H] (gate orders
+ * LSTM i o f c, GRU z r h); states [D, N, H] (batch_first: [N, D, H]); Y [S, D, N, H]
+ * (batch_first: [N, S, D, H]). b, seq_lens, h0, c0, p, y, y_h, y_c may be NULL. */
+typedef enum nest_rnn_cell { NEST_RNN_CELL_RNN = 0, NEST_RNN_CELL_GRU = 1, NEST_RNN_CELL_LSTM = 2 } nest_rnn_cell;
+
+/* The activations ONNX allows in `activations` (core/ops/recurrent.h, same order). */
+typedef enum nest_rnn_act_kind {
+  NEST_RNN_SIGMOID = 0, NEST_RNN_TANH, NEST_RNN_RELU, NEST_RNN_AFFINE, NEST_RNN_LEAKY_RELU,
+  NEST_RNN_THRESHOLDED_RELU, NEST_RNN_SCALED_TANH, NEST_RNN_HARD_SIGMOID, NEST_RNN_ELU, NEST_RNN_SOFTSIGN,
+  NEST_RNN_SOFTPLUS
+} nest_rnn_act_kind;
+
+typedef struct nest_rnn_act {
+  int32_t kind; /* nest_rnn_act_kind */
+  float alpha, beta;
+} nest_rnn_act;
+
+typedef struct nest_rnn_desc {
+  int32_t cell;        /* nest_rnn_cell */
+  int64_t S, N, I, H;  /* seq_length, batch_size, input_size, hidden_size */
+  int32_t directions;  /* 1, or 2 (bidirectional: direction 1 runs in reverse) */
+  int32_t reverse;     /* one direction, run from the last step */
+  int32_t batch_first; /* layout 1 */
+  int32_t has_clip;
+  float clip;          /* every gate's input is clamped to [-clip, clip] */
+  int32_t input_forget;        /* LSTM: forget gate = 1 - input gate */
+  int32_t linear_before_reset; /* GRU */
+  nest_rnn_act act[2][3];      /* per direction: f (, g (, h)) */
+} nest_rnn_desc;
+
+/* Scratch in bytes: the input projection of every step, the recurrent products, the states and
+ * the GEMMs' packed operands. */
+size_t nest_rnn_f32_scratch_size(const nest_rnn_desc *d);
+/* Sequence lengths outside [0, S] are clamped (the interpreter refuses them). */
+void nest_rnn_f32(const nest_rnn_desc *d, const float *x, const float *w, const float *r, const float *b,
+                  const int32_t *seq_lens, const float *h0, const float *c0, const float *p, float *y, float *y_h,
+                  float *y_c, void *scratch);
+
 /* ---- Section owned by the codegen (H3): declarations of the simple kernels ---- */
 /* NEST_RUNTIME_MISC_BEGIN */
 /* NEST_RUNTIME_MISC_END */
