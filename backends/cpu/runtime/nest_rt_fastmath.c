@@ -59,6 +59,25 @@ void nest_gelu_f32(const float *x, float *y, int64_t n) {
   }
 }
 
+void nest_sigmoid_f32(const float *x, float *y, int64_t n) {
+  int64_t i;
+  for (i = 0; i < n; ++i) y[i] = 1.0f / (1.0f + exp_inline(-x[i]));
+}
+
+/* tanh |x| = (1 - e^-2|x|) / (1 + e^-2|x|), and x - x^3/3 + 2x^5/15 - 17x^7/315 below 0.1, where
+ * the difference 1 - e^-2|x| would lose the relative precision. */
+void nest_tanh_f32(const float *x, float *y, int64_t n) {
+  int64_t i;
+  for (i = 0; i < n; ++i) {
+    const float v = x[i], a = v < 0.0f ? -v : v, a2 = a * a;
+    const float t = exp_inline(-2.0f * a);
+    const float big = (1.0f - t) / (1.0f + t);
+    const float small = a * (1.0f + a2 * (-1.0f / 3.0f + a2 * (2.0f / 15.0f + a2 * (-17.0f / 315.0f))));
+    const float r = a < 0.1f ? small : big;
+    y[i] = v < 0.0f ? -r : r;
+  }
+}
+
 void nest_softmax_row_f32(const float *x, float *y, int64_t n) {
   float part[16];
   float mx = -INFINITY, sum = 0.0f, inv;

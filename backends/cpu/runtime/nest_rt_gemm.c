@@ -56,6 +56,7 @@ static void pack_a(const nest_gemm_desc *d, const float *a, float *packed) {
 typedef struct gemm_job {
   const nest_gemm_desc *d;
   const float *ap, *packed_b;
+  const float *a; /* A itself (the few-rows path reads it unpacked) */
   float *y;
   int has_c;
 } gemm_job;
@@ -80,6 +81,34 @@ static void gemm_unit(void *ctx, int64_t u, void *scratch) {
   }
 }
 
+/* Fewer rows than one A panel (a batch-1 recurrence step, a classifier head): the 8-row
+ * micro-kernel would compute 8 rows for each real one, so each row of A runs against the packed
+ * B panels directly, one NR_MAX-column panel per unit, accumulating in registers over all of K. */
+#define NEST_RT_GEMV_VECS (NEST_RT_NR_MAX / NEST_VL)
+
+static void gemv_unit(void *ctx, int64_t jp, void *scratch) {
+  const gemm_job *j = (const gemm_job *)ctx;
+  const nest_gemm_desc *d = j->d;
+  const int64_t N = d->N, K = d->K, col0 = jp * NEST_RT_NR_MAX;
+  const int64_t cols = N - col0 < NEST_RT_NR_MAX ? N - col0 : NEST_RT_NR_MAX;
+  const float *bp = j->packed_b + jp * NEST_RT_NR_MAX * K;
+  (void)scratch;
+  for (int64_t m = 0; m < d->M; ++m) {
+    const float *arow = j->a + m * K;
+    nest_vf acc[NEST_RT_GEMV_VECS];
+    float out[NEST_RT_NR_MAX];
+    for (int v = 0; v < NEST_RT_GEMV_VECS; ++v) acc[v] = nest_vzero();
+    for (int64_t k = 0; k < K; ++k) {
+      const nest_vf av = nest_vset1(arow[k]);
+      for (int v = 0; v < NEST_RT_GEMV_VECS; ++v) acc[v] = nest_vfma(av, nest_vload(bp + k * NEST_RT_NR_MAX + v * NEST_VL), acc[v]);
+    }
+    for (int v = 0; v < NEST_RT_GEMV_VECS; ++v) nest_vstore(out + v * NEST_VL, acc[v]);
+    float *yr = j->y + m * N + col0;
+    for (int64_t c = 0; c < cols; ++c) yr[c] = j->has_c ? yr[c] + out[c] : out[c];
+    nest_act_apply_f32(&d->act, yr, cols);
+  }
+}
+
 void nest_gemm_f32_packed(const nest_gemm_desc *d, const float *a, const float *packed_b, const float *c,
                           float *y, void *scratch) {
   const int64_t M = d->M, N = d->N, K = d->K;
@@ -92,7 +121,11 @@ void nest_gemm_f32_packed(const nest_gemm_desc *d, const float *a, const float *
     nest_act_apply_f32(&d->act, y, M * N);
     return;
   }
-  gemm_job j = {d, (const float *)scratch, packed_b, y, has_c};
+  gemm_job j = {d, (const float *)scratch, packed_b, a, y, has_c};
+  if (M < NEST_RT_MR && !d->trans_a) {
+    nest_rt_parallel(b_panels(d), gemv_unit, &j, 0, 0);
+    return;
+  }
   pack_a(d, a, (float *)scratch);
   nest_rt_parallel(b_panels(d) * (NEST_RT_NR_MAX / NEST_RT_NR), gemm_unit, &j, 0, 0);
 }

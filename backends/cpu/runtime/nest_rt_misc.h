@@ -82,6 +82,9 @@ void nest_unary_f32(int32_t op, const float *x, float *y, int64_t n, float p0, f
  * float partial sums. y may be x. */
 float nest_exp_f32(float x);
 void nest_gelu_f32(const float *x, float *y, int64_t n);
+/* Sigmoid and tanh over n elements (the recurrent cells' default gates): absolute error below 5e-7. */
+void nest_sigmoid_f32(const float *x, float *y, int64_t n);
+void nest_tanh_f32(const float *x, float *y, int64_t n);
 void nest_softmax_row_f32(const float *x, float *y, int64_t n);
 
 /* LayerNormalization over rows of `cols` (the normalized dimensions); bias may be NULL */

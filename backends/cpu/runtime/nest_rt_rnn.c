@@ -1,13 +1,17 @@
 /* ONNX RNN / GRU / LSTM on float32. Per direction: one GEMM projects every step's input at once
  * (X W^T + Wb, all S*N rows), then each step multiplies the states of all N batch entries by the
  * packed R^T (+ Rb; GRU without linear_before_reset: z and r first, then (r * h) Rh^T) and
- * updates the gates in double, with the interpreter's formulas (core/ops/recurrent_ops.cpp).
+ * updates the gates in double, with the interpreter's formulas (core/ops/recurrent_ops.cpp) -- or,
+ * for the default gates of every exporter (LSTM sigmoid / tanh / tanh without clip, peepholes or
+ * input_forget; GRU sigmoid / tanh with linear_before_reset; RNN tanh), in float over whole gate
+ * rows with the vectorized sigmoid and tanh of nest_rt_fastmath.c (within 5e-7 of the double ones).
  * Entry n runs its first seq_lens[n] steps (from its last valid step in reverse); Y past that is
  * zero, Y_h / Y_c hold its final state. Scratch comes from the caller. */
 #include <math.h>
 #include <string.h>
 
 #include "nest_runtime.h"
+#include "nest_rt_misc.h"
 
 #define RNN_ALIGN 16 /* floats: 64-byte aligned pieces of the scratch */
 
@@ -59,6 +63,18 @@ typedef struct rnn_plan {
 
 static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
 
+/* Whether direction `f`'s gates take the float path (see the top of the file). */
+static int fast_gates(const nest_rnn_desc *d, const nest_rnn_act *f, const float *peepholes) {
+  if (d->has_clip) return 0;
+  switch (d->cell) {
+    case NEST_RNN_CELL_LSTM:
+      return !peepholes && !d->input_forget && f[0].kind == NEST_RNN_SIGMOID && f[1].kind == NEST_RNN_TANH &&
+             f[2].kind == NEST_RNN_TANH;
+    case NEST_RNN_CELL_GRU: return d->linear_before_reset && f[0].kind == NEST_RNN_SIGMOID && f[1].kind == NEST_RNN_TANH;
+    default: return f[0].kind == NEST_RNN_TANH;
+  }
+}
+
 static rnn_plan plan(const nest_rnn_desc *d) {
   rnn_plan p;
   const int64_t G = gates(d), H = d->H, N = d->N;
@@ -101,6 +117,7 @@ void nest_rnn_f32(const nest_rnn_desc *d, const float *x, const float *w, const 
     const float *W = w + dir * GH * I, *R = r + dir * GH * H;
     const float *Wb = b ? b + dir * 2 * GH : 0, *Rb = b ? Wb + GH : 0;
     const float *P = pp ? pp + dir * 3 * H : 0;
+    const int fast = fast_gates(d, f, P);
     /* xg[row] for X's rows in memory order: (t, n), or (n, t) batch first */
     nest_gemm_f32(&p.proj, x, W, Wb, xg, scratch);
     nest_gemm_f32_pack_b(&p.rec, R, packed_r);
@@ -141,7 +158,26 @@ void nest_rnn_f32(const nest_rnn_desc *d, const float *x, const float *w, const 
         t = reverse ? len - 1 - s : s;
         xr = xg + (d->batch_first ? n * S + t : t * N + n) * GH;
 #define CLIPPED(v) (d->has_clip ? ((v) < -d->clip ? -(double)d->clip : (v) > d->clip ? (double)d->clip : (v)) : (v))
-        if (d->cell == NEST_RNN_CELL_RNN) {
+        if (fast) { /* pre-activations in place of the recurrent products hr */
+          float *g = hg + n * p.rec_rows, *tmp = rh + n * H;
+          if (d->cell == NEST_RNN_CELL_LSTM) { /* gates i o f c */
+            for (j = 0; j < GH; ++j) g[j] += xr[j];
+            nest_sigmoid_f32(g, g, 3 * H);
+            nest_tanh_f32(g + 3 * H, g + 3 * H, H);
+            for (j = 0; j < H; ++j) cn[j] = g[2 * H + j] * cn[j] + g[j] * g[3 * H + j];
+            nest_tanh_f32(cn, tmp, H);
+            for (j = 0; j < H; ++j) hn[j] = g[H + j] * tmp[j];
+          } else if (d->cell == NEST_RNN_CELL_GRU) { /* gates z r h, the reset applied to h's product */
+            for (j = 0; j < 2 * H; ++j) g[j] += xr[j];
+            nest_sigmoid_f32(g, g, 2 * H);
+            for (j = 0; j < H; ++j) g[2 * H + j] = xr[2 * H + j] + g[H + j] * g[2 * H + j];
+            nest_tanh_f32(g + 2 * H, g + 2 * H, H);
+            for (j = 0; j < H; ++j) hn[j] = (1.0f - g[j]) * g[2 * H + j] + g[j] * hn[j];
+          } else {
+            for (j = 0; j < H; ++j) g[j] += xr[j];
+            nest_tanh_f32(g, hn, H);
+          }
+        } else if (d->cell == NEST_RNN_CELL_RNN) {
           for (j = 0; j < H; ++j) {
             const double v = (double)xr[j] + (double)hr[j];
             hn[j] = (float)act(&f[0], CLIPPED(v));
