@@ -283,11 +283,15 @@ void layerNormKernel(KernelContext& ctx) {
   std::vector<double> y(x.size()), mean(static_cast<size_t>(rows)), inv(static_cast<size_t>(rows));
   for (int64_t r = 0; r < rows; ++r) {
     const double* xr = x.data() + r * cols;
-    double m = 0, var = 0;
-    for (int64_t c = 0; c < cols; ++c) m += xr[c];
-    m /= static_cast<double>(std::max<int64_t>(cols, 1));
-    for (int64_t c = 0; c < cols; ++c) var += (xr[c] - m) * (xr[c] - m);
-    var /= static_cast<double>(std::max<int64_t>(cols, 1));
+    // Sums in 8 interleaved partial sums (element c into lane c % 8), the order the CPU backend's
+    // vectorized kernel uses (nest_layernorm_f32), so both give the same bytes.
+    double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    auto laneSum = [&] { return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7])); };
+    for (int64_t c = 0; c < cols; ++c) lane[c % 8] += xr[c];
+    double m = laneSum() / static_cast<double>(std::max<int64_t>(cols, 1));
+    std::fill(std::begin(lane), std::end(lane), 0.0);
+    for (int64_t c = 0; c < cols; ++c) lane[c % 8] += (xr[c] - m) * (xr[c] - m);
+    const double var = laneSum() / static_cast<double>(std::max<int64_t>(cols, 1));
     const double is = 1.0 / std::sqrt(var + eps);
     mean[r] = m;
     inv[r] = is;

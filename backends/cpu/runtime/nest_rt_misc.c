@@ -424,14 +424,23 @@ void nest_softmax_f32(const float *x, float *y, int64_t outer, int64_t n, int64_
 void nest_layernorm_f32(const float *x, const float *scale, const float *bias, float *y, int64_t rows, int64_t cols,
                         float epsilon) {
   int64_t r, c;
+  int k;
   for (r = 0; r < rows; ++r) {
     const float *xr = x + r * cols;
     float *yr = y + r * cols;
-    double m = 0, var = 0, is;
-    for (c = 0; c < cols; ++c) m += xr[c];
-    m /= (double)(cols > 1 ? cols : 1);
-    for (c = 0; c < cols; ++c) var += ((double)xr[c] - m) * ((double)xr[c] - m);
-    var /= (double)(cols > 1 ? cols : 1);
+    /* 8 interleaved partial sums (element c into lane c % 8): vectorized, and the interpreter's
+     * order (core/ops/norm_ops.cpp), so the bytes are the same. */
+    double lane[8], m, var, is;
+    for (k = 0; k < 8; ++k) lane[k] = 0.0;
+    for (c = 0; c + 8 <= cols; c += 8)
+      for (k = 0; k < 8; ++k) lane[k] += (double)xr[c + k];
+    for (; c < cols; ++c) lane[c % 8] += (double)xr[c];
+    m = (((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]))) / (double)(cols > 1 ? cols : 1);
+    for (k = 0; k < 8; ++k) lane[k] = 0.0;
+    for (c = 0; c + 8 <= cols; c += 8)
+      for (k = 0; k < 8; ++k) lane[k] += ((double)xr[c + k] - m) * ((double)xr[c + k] - m);
+    for (; c < cols; ++c) lane[c % 8] += ((double)xr[c] - m) * ((double)xr[c] - m);
+    var = (((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]))) / (double)(cols > 1 ? cols : 1);
     is = 1.0 / sqrt(var + (double)epsilon);
     for (c = 0; c < cols; ++c) {
       double v = ((double)xr[c] - m) * is * (double)scale[c];
