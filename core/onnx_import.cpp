@@ -244,7 +244,8 @@ class Importer {
     for (const auto& n : g.node()) {
       std::string key = isDefaultDomain(n.domain()) ? n.op_type() : n.domain() + "." + n.op_type();
       bool ok = isDefaultDomain(n.domain())
-                    ? n.op_type() == "Constant" || n.op_type() == "If" || OpTable::instance().find(n.op_type())
+                    ? n.op_type() == "Constant" || n.op_type() == "If" || n.op_type() == "Loop" ||
+                          OpTable::instance().find(n.op_type())
                     : n.domain() == "com.microsoft" && isMicrosoftOpSupported(n.op_type());
       if (!ok && !unsupported.count(key)) unsupported[key] = n.name().empty() ? "(unnamed)" : n.name();
     }
@@ -405,6 +406,7 @@ class Importer {
       return;
     }
     if (n.op_type() == "If") return inlineIf(n);
+    if (n.op_type() == "Loop") return unrollLoop(n);
     if (!isDefaultDomain(n.domain())) {  // com.microsoft (checkSupported admits no other domain)
       for (const std::string& o : n.output())
         if (!o.empty() && graph_.hasValue(o)) failBadInput(at + ": value '" + o + "' is defined twice");
@@ -520,6 +522,127 @@ class Importer {
       if (n.output(i).empty()) continue;
       if (graph_.hasValue(n.output(i))) failBadInput(at + ": value '" + n.output(i) + "' is defined twice");
       em.emit("Identity", {result}, {n.output(i)}, {});
+    }
+  }
+
+  // A Loop whose trip count and condition are known at import is unrolled: the body is imported
+  // once per iteration with its values renamed (NAME@LOOP#i), the iteration number a constant, the
+  // loop-carried values threaded from one copy to the next; scan outputs are the iterations'
+  // values stacked along a new first axis (Unsqueeze, Concat). The condition of every iteration
+  // must be known after importing the previous one (computed from constants and known values).
+  static constexpr int64_t kMaxUnrolledIterations = 4096;
+
+  void unrollLoop(const onnx::NodeProto& n) {
+    const std::string at = where(n);
+    const onnx::GraphProto* body = nullptr;
+    for (const auto& a : n.attribute())
+      if (a.name() == "body" && a.has_g()) body = &a.g();
+    if (!body) failBadInput(at + ": has no body graph");
+    const int carried = n.input_size() - 2;
+    if (carried < 0) failBadInput(at + ": takes the trip count, the condition and the loop-carried values (got " +
+                                  std::to_string(n.input_size()) + " operands)");
+    if (body->input_size() != carried + 2)
+      failBadInput(at + ": the body takes " + std::to_string(body->input_size()) + " inputs, expected " +
+                   std::to_string(carried + 2) + " (iteration number, condition, " + std::to_string(carried) +
+                   " loop-carried values)");
+    const int scans = body->output_size() - 1 - carried;
+    if (scans < 0 || n.output_size() > carried + scans)
+      failBadInput(at + ": the body has " + std::to_string(body->output_size()) + " results for " +
+                   std::to_string(carried) + " loop-carried values and " + std::to_string(n.output_size()) + " Loop results");
+    for (const auto& inner : body->node())
+      for (const auto& a : inner.attribute())
+        if (a.has_g() || a.graphs_size() > 0)
+          failUnsupported(at + ": the body's node '" + inner.name() + "' (" + inner.op_type() +
+                          ") has a subgraph; nested control flow in a Loop body is not supported");
+    checkSupported(*body);
+    std::optional<int64_t> trips;
+    if (!n.input(0).empty()) {
+      const Tensor* m = knownValue(n.input(0));
+      if (!m)
+        failUnsupported(at + ": the trip count '" + n.input(0) + "' is computed at run time; only a Loop whose trip count and " +
+                        "condition are known at compile time (it is then unrolled) is supported");
+      if (m->numElements() != 1) failBadInput(at + ": the trip count must have one element, got " + shapeToString(m->shape()));
+      trips = m->getInt(0);
+    }
+    std::string cond = n.input(1);
+    std::vector<std::string> state(n.input().begin() + 2, n.input().end());
+    std::vector<std::vector<std::string>> scanned(static_cast<size_t>(scans));
+    const std::string loopName = n.name().empty() ? "loop" : n.name();
+    const std::vector<const onnx::NodeProto*> order = topologicalOrder(*body);
+    auto addKnown = [&](const std::string& base, const Tensor& t) {
+      const std::string name = graph_.freshValueName(base);
+      graph_.setConstant(name, t);
+      known_[name] = t;
+      return name;
+    };
+    for (int64_t it = 0;; ++it) {
+      if (trips && it >= *trips) break;
+      if (!cond.empty()) {
+        const Tensor* c = knownValue(cond);
+        if (!c)
+          failUnsupported(at + ": the condition '" + cond + "' of iteration " + std::to_string(it) +
+                          " is computed at run time; only a Loop whose trip count and condition are known at compile "
+                          "time (it is then unrolled) is supported");
+        if (c->numElements() != 1) failBadInput(at + ": the condition must have one element, got " + shapeToString(c->shape()));
+        if (c->getDouble(0) == 0.0) break;
+      }
+      if (it == kMaxUnrolledIterations)
+        failUnsupported(at + ": runs more than " + std::to_string(kMaxUnrolledIterations) + " iterations; unrolling stops there");
+      const std::string suffix = "@" + loopName + "#" + std::to_string(it);
+      std::unordered_map<std::string, std::string> rename;
+      const auto& iterType = body->input(0).type().tensor_type();
+      const Shape iterShape = iterType.has_shape() && iterType.shape().dim_size() == 1 ? Shape{1} : Shape{};
+      rename[body->input(0).name()] = addKnown(body->input(0).name() + suffix, Tensor::fromVector<int64_t>(ElemType::I64, iterShape, {it}));
+      rename[body->input(1).name()] =
+          cond.empty() ? addKnown(body->input(1).name() + suffix, Tensor::fromVector<uint8_t>(ElemType::Bool, {1}, {1})) : cond;
+      for (int k = 0; k < carried; ++k) rename[body->input(2 + k).name()] = state[static_cast<size_t>(k)];
+      for (const auto& init : body->initializer())
+        rename[init.name()] = addKnown(init.name() + suffix, tensorFromProto(init, baseDir_, at + " body initializer '" + init.name() + "'"));
+      auto renamed = [&](const std::string& v) {
+        auto r = rename.find(v);
+        return r == rename.end() ? v : r->second;
+      };
+      for (const onnx::NodeProto* inner : order) {
+        onnx::NodeProto copy = *inner;
+        copy.set_name((inner->name().empty() ? inner->op_type() : inner->name()) + suffix);
+        for (int k = 0; k < copy.input_size(); ++k) copy.set_input(k, renamed(copy.input(k)));
+        for (int k = 0; k < copy.output_size(); ++k) {
+          if (copy.output(k).empty()) continue;
+          const std::string fresh = graph_.freshValueName(inner->output(k) + suffix);
+          rename[inner->output(k)] = fresh;
+          copy.set_output(k, fresh);
+        }
+        importNode(copy);
+      }
+      cond = renamed(body->output(0).name());
+      for (int k = 0; k < carried; ++k) state[static_cast<size_t>(k)] = renamed(body->output(1 + k).name());
+      for (int k = 0; k < scans; ++k) scanned[static_cast<size_t>(k)].push_back(renamed(body->output(1 + carried + k).name()));
+    }
+    NodeEmitter em(*this, n);
+    for (int k = 0; k < n.output_size(); ++k) {
+      const std::string& result = n.output(k);
+      if (result.empty()) continue;
+      if (graph_.hasValue(result)) failBadInput(at + ": value '" + result + "' is defined twice");
+      if (k < carried) {
+        em.emit("Identity", {state[static_cast<size_t>(k)]}, {result}, {});
+        continue;
+      }
+      const std::vector<std::string>& values = scanned[static_cast<size_t>(k - carried)];
+      if (values.empty())
+        failUnsupported(at + ": runs no iteration, so its scan output '" + result + "' would be empty (not supported)");
+      Attributes axes;
+      axes.set("axes", Ints{0});
+      std::vector<std::string> rows;
+      for (const std::string& v : values) {
+        const std::string row = values.size() == 1 ? result : graph_.freshValueName(result + "#" + std::to_string(rows.size()));
+        em.emit("Unsqueeze", {v}, {row}, axes);
+        rows.push_back(row);
+      }
+      if (rows.size() > 1) {
+        Attributes axis;
+        axis.set("axis", int64_t{0});
+        em.emit("Concat", rows, {result}, axis);
+      }
     }
   }
 

@@ -25,22 +25,16 @@ nestc="$build/bin/nestc"
 models=("$@")
 [ ${#models[@]} -eq 0 ] && models=(vit_b_16 bert_encoder bert_encoder_s512 lstm_lm gru)
 
-if [ ! -x "$nestc" ]; then echo "bench-transformers: $nestc not built (cmake --build $build --target nestc)" >&2; exit 2; fi
-if ! [ "$repeat" -ge 5 ] 2>/dev/null; then echo "bench-transformers: REPEAT must be a number >= 5" >&2; exit 2; fi
-if ! [ "$rounds" -ge 1 ] 2>/dev/null; then echo "bench-transformers: ROUNDS must be a number >= 1" >&2; exit 2; fi
+bench_name=bench-transformers
+min_repeat=5
+# shellcheck source=scripts/bench-common.sh
+. "$root/scripts/bench-common.sh"
 for m in "${models[@]}"; do
   if [ ! -f "$models_dir/$m/model.onnx" ]; then
     /usr/bin/python3 "$root/scripts/make_seed_models.py" "$models_dir" --models "$m" >&2
   fi
 done
-if [ ! -d "$ort/node_modules/onnxruntime-node" ]; then
-  echo "installing onnxruntime-node into $ort" >&2
-  mkdir -p "$ort"
-  ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node --prefix "$ort" >&2
-fi
 mkdir -p "$out"
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" | tail -n 1; }
-best() { if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc -l)" = 1 ]; then echo "$2"; else echo "$1"; fi; }
 
 # The test-data inputs as NAME=FILE.npy (onnxruntime) and FILE.npy (the bundle, in order).
 npy_inputs() {

@@ -206,6 +206,13 @@ inline std::string sameTensors(const std::vector<Tensor>& expected, const std::v
 
 // Fails the test unless `actual` agrees with `expected` within 1e-6 (absolute and relative): float
 // rounding of kernels against values computed in float64 (numpy) or with exp / log.
+// Exact text, both shown when they differ.
+#define NEST_SAME_TEXT(actual, expected)                                                       \
+  do {                                                                                         \
+    const std::string a_ = (actual), e_ = (expected);                                          \
+    NEST_VERIFY(a_ == e_, "got:\n  " + a_ + "\nexpected:\n  " + e_);                        \
+  } while (false)
+
 #define NEST_CLOSE(expected, actual)                                                             \
   do {                                                                                           \
     std::optional<std::string> d_ = compareTensors((expected), (actual), Tolerance{1e-6, 1e-6}); \

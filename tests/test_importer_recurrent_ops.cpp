@@ -22,11 +22,6 @@ using namespace nest::testing;
 
 namespace {
 
-#define NEST_SAME_TEXT(actual, expected)                                                       \
-  do {                                                                                         \
-    const std::string a_ = (actual), e_ = (expected);                                          \
-    NEST_VERIFY(a_ == e_, "got:\n  " + a_ + "\nexpected:\n  " + e_);                        \
-  } while (false)
 
 constexpr int kF = onnx::TensorProto::FLOAT;
 

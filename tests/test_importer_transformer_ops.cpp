@@ -18,12 +18,6 @@ using namespace nest::testing;
 
 namespace {
 
-// Exact text, both shown when they differ.
-#define NEST_SAME_TEXT(actual, expected)                                                       \
-  do {                                                                                         \
-    const std::string a_ = (actual), e_ = (expected);                                          \
-    NEST_VERIFY(a_ == e_, "got:\n  " + a_ + "\nexpected:\n  " + e_);                        \
-  } while (false)
 
 std::vector<std::string> opsOf(const Graph& g) {
   std::vector<std::string> ops;

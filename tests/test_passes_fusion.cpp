@@ -30,29 +30,10 @@ std::string compareRuns(const Graph& a, const Graph& b) {
   return "";
 }
 
-// Runs `pass` on `input`; expects `expected` text (nullptr: unchanged and run() returned false).
+// The shared check (test_support.h) with the same tolerance.
 void checkPass(const PassInfo& pass, const char* input, const char* expected) {
-  const Graph before = parseGraph(input);
-  Graph after = before;
-  const bool changed = pass.run(after, PassOptions{});
-  verifyGraph(after);
-  const std::string got = printGraph(after);
-  if (expected) {
-    QVERIFY(changed);
-    const std::string want = printGraph(parseGraph(expected, blobsOf(before)));
-    if (got != want) qWarning("got:\n%s\nexpected:\n%s", got.c_str(), want.c_str());
-    QCOMPARE(got, want);
-  } else {
-    QVERIFY(!changed);
-    QCOMPARE(got, printGraph(before));
-  }
-  // Running the pass again finds nothing more to do.
-  Graph again = after;
-  QVERIFY(!pass.run(again, PassOptions{}));
-  const std::string diff = compareRuns(before, after);
-  NEST_VERIFY(diff.empty(), diff);
+  testing::checkPassRewrite(pass, input, expected, Tolerance{1e-4, 1e-6});
 }
-
 
 }  // namespace
 

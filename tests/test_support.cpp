@@ -162,4 +162,27 @@ std::vector<TestCaseResult> runConformanceSuites(const GraphRunner& runner) {
   return results;
 }
 
+void checkPassRewrite(const PassInfo& pass, const char* input, const char* expected, const Tolerance& tol) {
+  const Graph before = parseGraph(input);
+  Graph after = before;
+  const bool changed = pass.run(after, PassOptions{});
+  verifyGraph(after);
+  const std::string got = printGraph(after);
+  if (expected) {
+    QVERIFY(changed);
+    const std::string want = printGraph(parseGraph(expected, blobsOf(before)));
+    if (got != want) qWarning("got:\n%s\nexpected:\n%s", got.c_str(), want.c_str());
+    QCOMPARE(got, want);
+  } else {
+    QVERIFY(!changed);
+    QCOMPARE(got, printGraph(before));
+  }
+  Graph again = after;  // running the pass again finds nothing more to do
+  QVERIFY(!pass.run(again, PassOptions{}));
+  for (unsigned seed = 1; seed <= 3; ++seed) {
+    const std::string diff = compareRuns(before, after, randomInputs(before, seed), tol);
+    NEST_VERIFY(diff.empty(), diff);
+  }
+}
+
 }  // namespace nest::testing

@@ -12,6 +12,7 @@
 #include "core/graph.h"
 #include "core/quant_profile.h"
 #include "core/tensor_compare.h"
+#include "passes/pass.h"
 
 namespace nest::testing {
 
@@ -72,6 +73,11 @@ Graph quantizedPower2(const Graph& g, const QuantProfile& profile);
 // Runs both graphs on `inputs` in the interpreter; empty when every output agrees within `tol`
 // (integers exactly), else a description of the first difference.
 std::string compareRuns(const Graph& a, const Graph& b, const std::vector<Tensor>& inputs, const Tolerance& tol);
+
+// Runs `pass` on the text-IR graph `input` and expects the text `expected` (nullptr: unchanged and
+// run() returned false); then the verifier, a second run that finds nothing to do, and the
+// interpreter before and after on 3 random inputs within `tol`.
+void checkPassRewrite(const PassInfo& pass, const char* input, const char* expected, const Tolerance& tol);
 // Number of nodes of op `op`.
 int countOp(const Graph& g, const std::string& op);
 // Runs build/bin/nestc with `args` and waits (10 minutes at most); code -1 when it crashed or

@@ -203,24 +203,7 @@ const char* kNotLayerNorm = R"(graph "not_layernorm" {
 )";
 
 void checkPass(const PassInfo& pass, const char* input, const char* expected) {
-  const Graph before = parseGraph(input);
-  Graph after = before;
-  const bool changed = pass.run(after, PassOptions{});
-  verifyGraph(after);
-  const std::string got = printGraph(after);
-  if (expected) {
-    QVERIFY(changed);
-    const std::string want = printGraph(parseGraph(expected, blobsOf(before)));
-    if (got != want) qWarning("got:\n%s\nexpected:\n%s", got.c_str(), want.c_str());
-    QCOMPARE(got, want);
-  } else {
-    QVERIFY(!changed);
-    QCOMPARE(got, printGraph(before));
-  }
-  for (unsigned seed = 1; seed <= 3; ++seed) {
-    const std::string diff = testing::compareRuns(before, after, testing::randomInputs(before, seed), Tolerance{1e-5, 1e-6});
-    NEST_VERIFY(diff.empty(), diff);
-  }
+  testing::checkPassRewrite(pass, input, expected, Tolerance{1e-5, 1e-6});
 }
 
 }  // namespace

@@ -97,14 +97,17 @@ static void gemv_unit(void *ctx, int64_t jp, void *scratch) {
     const float *arow = j->a + m * K;
     nest_vf acc[NEST_RT_GEMV_VECS];
     float out[NEST_RT_NR_MAX];
-    for (int v = 0; v < NEST_RT_GEMV_VECS; ++v) acc[v] = nest_vzero();
+    float *yr = j->y + m * N + col0;
+    /* Each lane starts from C (already in y) and adds the products in k order, as the tile kernel
+     * does: the same bytes as the 8-row path. */
+    for (int64_t c = 0; c < NEST_RT_NR_MAX; ++c) out[c] = j->has_c && c < cols ? yr[c] : 0.0f;
+    for (int v = 0; v < NEST_RT_GEMV_VECS; ++v) acc[v] = nest_vload(out + v * NEST_VL);
     for (int64_t k = 0; k < K; ++k) {
       const nest_vf av = nest_vset1(arow[k]);
       for (int v = 0; v < NEST_RT_GEMV_VECS; ++v) acc[v] = nest_vfma(av, nest_vload(bp + k * NEST_RT_NR_MAX + v * NEST_VL), acc[v]);
     }
     for (int v = 0; v < NEST_RT_GEMV_VECS; ++v) nest_vstore(out + v * NEST_VL, acc[v]);
-    float *yr = j->y + m * N + col0;
-    for (int64_t c = 0; c < cols; ++c) yr[c] = j->has_c ? yr[c] + out[c] : out[c];
+    memcpy(yr, out, (size_t)cols * sizeof(float));
     nest_act_apply_f32(&d->act, yr, cols);
   }
 }
