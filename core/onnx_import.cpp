@@ -244,7 +244,7 @@ class Importer {
     for (const auto& n : g.node()) {
       std::string key = isDefaultDomain(n.domain()) ? n.op_type() : n.domain() + "." + n.op_type();
       bool ok = isDefaultDomain(n.domain())
-                    ? n.op_type() == "Constant" || n.op_type() == "If" || n.op_type() == "Loop" ||
+                    ? n.op_type() == "Constant" || n.op_type() == "If" || n.op_type() == "Loop" || n.op_type() == "Scan" ||
                           OpTable::instance().find(n.op_type())
                     : n.domain() == "com.microsoft" && isMicrosoftOpSupported(n.op_type());
       if (!ok && !unsupported.count(key)) unsupported[key] = n.name().empty() ? "(unnamed)" : n.name();
@@ -407,6 +407,7 @@ class Importer {
     }
     if (n.op_type() == "If") return inlineIf(n);
     if (n.op_type() == "Loop") return unrollLoop(n);
+    if (n.op_type() == "Scan") return unrollScan(n);
     if (!isDefaultDomain(n.domain())) {  // com.microsoft (checkSupported admits no other domain)
       for (const std::string& o : n.output())
         if (!o.empty() && graph_.hasValue(o)) failBadInput(at + ": value '" + o + "' is defined twice");
@@ -549,12 +550,7 @@ class Importer {
     if (scans < 0 || n.output_size() > carried + scans)
       failBadInput(at + ": the body has " + std::to_string(body->output_size()) + " results for " +
                    std::to_string(carried) + " loop-carried values and " + std::to_string(n.output_size()) + " Loop results");
-    for (const auto& inner : body->node())
-      for (const auto& a : inner.attribute())
-        if (a.has_g() || a.graphs_size() > 0)
-          failUnsupported(at + ": the body's node '" + inner.name() + "' (" + inner.op_type() +
-                          ") has a subgraph; nested control flow in a Loop body is not supported");
-    checkSupported(*body);
+    checkBody(*body, at);
     std::optional<int64_t> trips;
     if (!n.input(0).empty()) {
       const Tensor* m = knownValue(n.input(0));
@@ -596,24 +592,11 @@ class Importer {
       rename[body->input(1).name()] =
           cond.empty() ? addKnown(body->input(1).name() + suffix, Tensor::fromVector<uint8_t>(ElemType::Bool, {1}, {1})) : cond;
       for (int k = 0; k < carried; ++k) rename[body->input(2 + k).name()] = state[static_cast<size_t>(k)];
-      for (const auto& init : body->initializer())
-        rename[init.name()] = addKnown(init.name() + suffix, tensorFromProto(init, baseDir_, at + " body initializer '" + init.name() + "'"));
+      importBodyCopy(*body, order, suffix, at, rename);
       auto renamed = [&](const std::string& v) {
         auto r = rename.find(v);
         return r == rename.end() ? v : r->second;
       };
-      for (const onnx::NodeProto* inner : order) {
-        onnx::NodeProto copy = *inner;
-        copy.set_name((inner->name().empty() ? inner->op_type() : inner->name()) + suffix);
-        for (int k = 0; k < copy.input_size(); ++k) copy.set_input(k, renamed(copy.input(k)));
-        for (int k = 0; k < copy.output_size(); ++k) {
-          if (copy.output(k).empty()) continue;
-          const std::string fresh = graph_.freshValueName(inner->output(k) + suffix);
-          rename[inner->output(k)] = fresh;
-          copy.set_output(k, fresh);
-        }
-        importNode(copy);
-      }
       cond = renamed(body->output(0).name());
       for (int k = 0; k < carried; ++k) state[static_cast<size_t>(k)] = renamed(body->output(1 + k).name());
       for (int k = 0; k < scans; ++k) scanned[static_cast<size_t>(k)].push_back(renamed(body->output(1 + carried + k).name()));
@@ -630,19 +613,165 @@ class Importer {
       const std::vector<std::string>& values = scanned[static_cast<size_t>(k - carried)];
       if (values.empty())
         failUnsupported(at + ": runs no iteration, so its scan output '" + result + "' would be empty (not supported)");
-      Attributes axes;
-      axes.set("axes", Ints{0});
-      std::vector<std::string> rows;
-      for (const std::string& v : values) {
-        const std::string row = values.size() == 1 ? result : graph_.freshValueName(result + "#" + std::to_string(rows.size()));
-        em.emit("Unsqueeze", {v}, {row}, axes);
-        rows.push_back(row);
+      stack(em, values, 0, result);
+    }
+  }
+
+  // Checks a Loop / Scan body before unrolling: supported ops, no nested subgraphs (whose outer
+  // references the renaming would miss).
+  void checkBody(const onnx::GraphProto& body, const std::string& at) {
+    for (const auto& inner : body.node())
+      for (const auto& a : inner.attribute())
+        if (a.has_g() || a.graphs_size() > 0)
+          failUnsupported(at + ": the body's node '" + inner.name() + "' (" + inner.op_type() +
+                          ") has a subgraph; nested control flow in a loop body is not supported");
+    checkSupported(body);
+  }
+
+  // Imports one copy of a Loop / Scan body: initializers and node results renamed NAME + suffix,
+  // inputs read through `rename` (which already maps the body's inputs), outer-scope values as they
+  // are. On return `rename` maps every body value to its copy.
+  void importBodyCopy(const onnx::GraphProto& body, const std::vector<const onnx::NodeProto*>& order,
+                      const std::string& suffix, const std::string& at, std::unordered_map<std::string, std::string>& rename) {
+    for (const auto& init : body.initializer()) {
+      const std::string name = graph_.freshValueName(init.name() + suffix);
+      Tensor t = tensorFromProto(init, baseDir_, at + " body initializer '" + init.name() + "'");
+      graph_.setConstant(name, t);
+      known_[name] = t;
+      rename[init.name()] = name;
+    }
+    for (const onnx::NodeProto* inner : order) {
+      onnx::NodeProto copy = *inner;
+      copy.set_name((inner->name().empty() ? inner->op_type() : inner->name()) + suffix);
+      for (int k = 0; k < copy.input_size(); ++k)
+        if (auto r = rename.find(copy.input(k)); r != rename.end()) copy.set_input(k, r->second);
+      for (int k = 0; k < copy.output_size(); ++k) {
+        if (copy.output(k).empty()) continue;
+        const std::string fresh = graph_.freshValueName(inner->output(k) + suffix);
+        rename[inner->output(k)] = fresh;
+        copy.set_output(k, fresh);
       }
-      if (rows.size() > 1) {
-        Attributes axis;
-        axis.set("axis", int64_t{0});
-        em.emit("Concat", rows, {result}, axis);
+      importNode(copy);
+    }
+  }
+
+  // `result` = the values stacked along a new axis `axis` (Unsqueeze each, Concat).
+  void stack(ImportEmitter& em, const std::vector<std::string>& values, int64_t axis, const std::string& result) {
+    Attributes axes;
+    axes.set("axes", Ints{axis});
+    std::vector<std::string> rows;
+    for (const std::string& v : values) {
+      const std::string row = values.size() == 1 ? result : graph_.freshValueName(result + "#" + std::to_string(rows.size()));
+      em.emit("Unsqueeze", {v}, {row}, axes);
+      rows.push_back(row);
+    }
+    if (rows.size() > 1) {
+      Attributes a;
+      a.set("axis", axis);
+      em.emit("Concat", rows, {result}, a);
+    }
+  }
+
+  // Scan (opset 9 on) is unrolled at import: static shapes fix the number of iterations (the
+  // scanned axis of the scan inputs). Iteration t reads slice t of each scan input (Gather with a
+  // constant index; the last slice first for a reverse direction), imports a renamed copy of the
+  // body, and threads the state; scan outputs stack the iterations' values on their axis (in
+  // reverse order for a reverse direction).
+  void unrollScan(const onnx::NodeProto& n) {
+    const std::string at = where(n);
+    if (opset_ < 9) failUnsupported(at + ": Scan-8 (with a batch axis and sequence_lens) is not supported; opset 9 on is");
+    const onnx::GraphProto* body = nullptr;
+    int64_t numScanInputs = -1;
+    Ints inAxes, inDirs, outAxes, outDirs;
+    for (const auto& a : n.attribute()) {
+      if (a.name() == "body" && a.has_g()) body = &a.g();
+      if (a.name() == "num_scan_inputs") numScanInputs = a.i();
+      if (a.name() == "scan_input_axes") inAxes.assign(a.ints().begin(), a.ints().end());
+      if (a.name() == "scan_input_directions") inDirs.assign(a.ints().begin(), a.ints().end());
+      if (a.name() == "scan_output_axes") outAxes.assign(a.ints().begin(), a.ints().end());
+      if (a.name() == "scan_output_directions") outDirs.assign(a.ints().begin(), a.ints().end());
+    }
+    if (!body) failBadInput(at + ": has no body graph");
+    const int64_t m = numScanInputs, states = n.input_size() - m;
+    if (m < 1 || states < 0) failBadInput(at + ": num_scan_inputs must be between 1 and the operand count");
+    if (body->input_size() != n.input_size())
+      failBadInput(at + ": the body takes " + std::to_string(body->input_size()) + " inputs, the Scan has " +
+                   std::to_string(n.input_size()) + " operands");
+    const int64_t k = body->output_size() - states;
+    if (k < 0 || n.output_size() > body->output_size())
+      failBadInput(at + ": the body has " + std::to_string(body->output_size()) + " results for " + std::to_string(states) +
+                   " state values and " + std::to_string(n.output_size()) + " Scan results");
+    auto attrAt = [&](const Ints& v, int64_t i, const char* name, int64_t count) -> int64_t {
+      if (v.empty()) return 0;
+      if (static_cast<int64_t>(v.size()) != count)
+        failBadInput(at + ": " + name + " has " + std::to_string(v.size()) + " values, expected " + std::to_string(count));
+      return v[static_cast<size_t>(i)];
+    };
+    auto axisIn = [&](int64_t axis, int64_t rank, const char* what) {
+      if (axis < -rank || axis >= rank)
+        failBadInput(at + ": " + what + " " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
+      return axis < 0 ? axis + rank : axis;
+    };
+    checkBody(*body, at);
+    int64_t steps = -1;
+    std::vector<int64_t> axisOf(static_cast<size_t>(m));
+    for (int64_t j = 0; j < m; ++j) {
+      const std::string& x = n.input(static_cast<int>(states + j));
+      if (x.empty() || !graph_.hasValue(x)) failBadInput(at + ": scan input " + std::to_string(j) + " is missing");
+      const Shape& s = graph_.typeOf(x).shape;
+      const int64_t axis = axisIn(attrAt(inAxes, j, "scan_input_axes", m), static_cast<int64_t>(s.size()), "scan input axis");
+      axisOf[static_cast<size_t>(j)] = axis;
+      if (steps >= 0 && s[static_cast<size_t>(axis)] != steps)
+        failBadInput(at + ": scan inputs have different lengths along their scan axes (" + std::to_string(steps) + " and " +
+                     std::to_string(s[static_cast<size_t>(axis)]) + ")");
+      steps = s[static_cast<size_t>(axis)];
+    }
+    if (steps == 0) failUnsupported(at + ": scans zero steps, so its scan outputs would be empty (not supported)");
+    if (steps > kMaxUnrolledIterations)
+      failUnsupported(at + ": scans " + std::to_string(steps) + " steps, more than the " +
+                      std::to_string(kMaxUnrolledIterations) + " it unrolls");
+    NodeEmitter em(*this, n);
+    std::vector<std::string> state(n.input().begin(), n.input().begin() + states);
+    std::vector<std::vector<std::string>> scanned(static_cast<size_t>(k));
+    const std::string scanName = n.name().empty() ? "scan" : n.name();
+    const std::vector<const onnx::NodeProto*> order = topologicalOrder(*body);
+    for (int64_t t = 0; t < steps; ++t) {
+      const std::string suffix = "@" + scanName + "#" + std::to_string(t);
+      std::unordered_map<std::string, std::string> rename;
+      for (int64_t i = 0; i < states; ++i) rename[body->input(static_cast<int>(i)).name()] = state[static_cast<size_t>(i)];
+      for (int64_t j = 0; j < m; ++j) {
+        const int64_t index = attrAt(inDirs, j, "scan_input_directions", m) ? steps - 1 - t : t;
+        const std::string idx = graph_.freshValueName("scan_index" + suffix);
+        const Tensor it = Tensor::fromVector<int64_t>(ElemType::I64, {}, {index});
+        graph_.setConstant(idx, it);
+        known_[idx] = it;
+        const std::string slice = graph_.freshValueName(body->input(static_cast<int>(states + j)).name() + suffix);
+        Attributes a;
+        a.set("axis", axisOf[static_cast<size_t>(j)]);
+        em.emit("Gather", {n.input(static_cast<int>(states + j)), idx}, {slice}, a);
+        rename[body->input(static_cast<int>(states + j)).name()] = slice;
       }
+      importBodyCopy(*body, order, suffix, at, rename);
+      auto renamed = [&](const std::string& v) {
+        auto r = rename.find(v);
+        return r == rename.end() ? v : r->second;
+      };
+      for (int64_t i = 0; i < states; ++i) state[static_cast<size_t>(i)] = renamed(body->output(static_cast<int>(i)).name());
+      for (int64_t o = 0; o < k; ++o) scanned[static_cast<size_t>(o)].push_back(renamed(body->output(static_cast<int>(states + o)).name()));
+    }
+    for (int i = 0; i < n.output_size(); ++i) {
+      const std::string& result = n.output(i);
+      if (result.empty()) continue;
+      if (graph_.hasValue(result)) failBadInput(at + ": value '" + result + "' is defined twice");
+      if (i < states) {
+        em.emit("Identity", {state[static_cast<size_t>(i)]}, {result}, {});
+        continue;
+      }
+      const int64_t o = i - states;
+      std::vector<std::string> values = scanned[static_cast<size_t>(o)];
+      if (attrAt(outDirs, o, "scan_output_directions", k)) std::reverse(values.begin(), values.end());
+      const int64_t rank = graph_.typeOf(values.front()).rank() + 1;
+      stack(em, values, axisIn(attrAt(outAxes, o, "scan_output_axes", k), rank, "scan output axis"), result);
     }
   }
 
