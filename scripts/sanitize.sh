@@ -6,7 +6,8 @@
 # reason, in the same file.
 # usage: [NEST_SEED_MODELS=build/models] scripts/sanitize.sh [-jN]
 #   NEST_SEED_MODELS: seed models generated already (scripts/make_seed_models.py); linked into the
-#   sanitizer build instead of generating them again.
+#   sanitizer build instead of generating them again, and so is the models-sequence folder next to
+#   it (--family sequence) when it is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${1:--j2}
@@ -41,6 +42,12 @@ if [ -n "${NEST_SEED_MODELS:-}" ]; then
   rm -rf "$build/models"
   ln -s "$(realpath "$NEST_SEED_MODELS")" "$build/models"
   fixture_args=(-FS seed_models)  # the models are there: skip generating them
+  sequence="$(dirname "$NEST_SEED_MODELS")/models-sequence"
+  if [ -d "$sequence" ]; then
+    rm -rf "$build/models-sequence"
+    ln -s "$(realpath "$sequence")" "$build/models-sequence"
+    fixture_args=(-FS "^(seed_models|sequence_models)$")
+  fi
 fi
 
 mkdir -p -m 0700 /tmp/nest-xdg-runtime
