@@ -565,12 +565,6 @@ class Importer {
     std::vector<std::vector<std::string>> scanned(static_cast<size_t>(scans));
     const std::string loopName = n.name().empty() ? "loop" : n.name();
     const std::vector<const onnx::NodeProto*> order = topologicalOrder(*body);
-    auto addKnown = [&](const std::string& base, const Tensor& t) {
-      const std::string name = graph_.freshValueName(base);
-      graph_.setConstant(name, t);
-      known_[name] = t;
-      return name;
-    };
     for (int64_t it = 0;; ++it) {
       if (trips && it >= *trips) break;
       if (!cond.empty()) {
@@ -588,33 +582,17 @@ class Importer {
       std::unordered_map<std::string, std::string> rename;
       const auto& iterType = body->input(0).type().tensor_type();
       const Shape iterShape = iterType.has_shape() && iterType.shape().dim_size() == 1 ? Shape{1} : Shape{};
-      rename[body->input(0).name()] = addKnown(body->input(0).name() + suffix, Tensor::fromVector<int64_t>(ElemType::I64, iterShape, {it}));
+      rename[body->input(0).name()] = addKnownConstant(body->input(0).name() + suffix, Tensor::fromVector<int64_t>(ElemType::I64, iterShape, {it}));
       rename[body->input(1).name()] =
-          cond.empty() ? addKnown(body->input(1).name() + suffix, Tensor::fromVector<uint8_t>(ElemType::Bool, {1}, {1})) : cond;
+          cond.empty() ? addKnownConstant(body->input(1).name() + suffix, Tensor::fromVector<uint8_t>(ElemType::Bool, {1}, {1})) : cond;
       for (int k = 0; k < carried; ++k) rename[body->input(2 + k).name()] = state[static_cast<size_t>(k)];
-      importBodyCopy(*body, order, suffix, at, rename);
-      auto renamed = [&](const std::string& v) {
-        auto r = rename.find(v);
-        return r == rename.end() ? v : r->second;
-      };
-      cond = renamed(body->output(0).name());
-      for (int k = 0; k < carried; ++k) state[static_cast<size_t>(k)] = renamed(body->output(1 + k).name());
-      for (int k = 0; k < scans; ++k) scanned[static_cast<size_t>(k)].push_back(renamed(body->output(1 + carried + k).name()));
+      const std::vector<std::string> results = importBodyCopy(*body, order, suffix, at, rename);
+      cond = results[0];
+      std::copy(results.begin() + 1, results.begin() + 1 + carried, state.begin());
+      for (int k = 0; k < scans; ++k) scanned[static_cast<size_t>(k)].push_back(results[static_cast<size_t>(1 + carried + k)]);
     }
     NodeEmitter em(*this, n);
-    for (int k = 0; k < n.output_size(); ++k) {
-      const std::string& result = n.output(k);
-      if (result.empty()) continue;
-      if (graph_.hasValue(result)) failBadInput(at + ": value '" + result + "' is defined twice");
-      if (k < carried) {
-        em.emit("Identity", {state[static_cast<size_t>(k)]}, {result}, {});
-        continue;
-      }
-      const std::vector<std::string>& values = scanned[static_cast<size_t>(k - carried)];
-      if (values.empty())
-        failUnsupported(at + ": runs no iteration, so its scan output '" + result + "' would be empty (not supported)");
-      stack(em, values, 0, result);
-    }
+    emitLoopResults(em, n, state, scanned, Ints(static_cast<size_t>(scans), 0));
   }
 
   // Checks a Loop / Scan body before unrolling: supported ops, no nested subgraphs (whose outer
@@ -628,18 +606,23 @@ class Importer {
     checkSupported(body);
   }
 
+  // A constant with a fresh name from `base`, known at import. Returns its name.
+  std::string addKnownConstant(const std::string& base, const Tensor& t) {
+    const std::string name = graph_.freshValueName(base);
+    graph_.setConstant(name, t);
+    known_[name] = t;
+    return name;
+  }
+
   // Imports one copy of a Loop / Scan body: initializers and node results renamed NAME + suffix,
   // inputs read through `rename` (which already maps the body's inputs), outer-scope values as they
-  // are. On return `rename` maps every body value to its copy.
-  void importBodyCopy(const onnx::GraphProto& body, const std::vector<const onnx::NodeProto*>& order,
-                      const std::string& suffix, const std::string& at, std::unordered_map<std::string, std::string>& rename) {
-    for (const auto& init : body.initializer()) {
-      const std::string name = graph_.freshValueName(init.name() + suffix);
-      Tensor t = tensorFromProto(init, baseDir_, at + " body initializer '" + init.name() + "'");
-      graph_.setConstant(name, t);
-      known_[name] = t;
-      rename[init.name()] = name;
-    }
+  // are. Returns the copy's values of the body's results, in order.
+  std::vector<std::string> importBodyCopy(const onnx::GraphProto& body, const std::vector<const onnx::NodeProto*>& order,
+                                          const std::string& suffix, const std::string& at,
+                                          std::unordered_map<std::string, std::string>& rename) {
+    for (const auto& init : body.initializer())
+      rename[init.name()] =
+          addKnownConstant(init.name() + suffix, tensorFromProto(init, baseDir_, at + " body initializer '" + init.name() + "'"));
     for (const onnx::NodeProto* inner : order) {
       onnx::NodeProto copy = *inner;
       copy.set_name((inner->name().empty() ? inner->op_type() : inner->name()) + suffix);
@@ -652,6 +635,33 @@ class Importer {
         copy.set_output(k, fresh);
       }
       importNode(copy);
+    }
+    std::vector<std::string> results;
+    for (const auto& o : body.output()) {
+      auto r = rename.find(o.name());
+      results.push_back(r == rename.end() ? o.name() : r->second);
+    }
+    return results;
+  }
+
+  // The results of an unrolled Loop / Scan: the final state values (Identity), then each scan
+  // output, its iterations' values stacked on axes[k] (already in output order).
+  void emitLoopResults(ImportEmitter& em, const onnx::NodeProto& n, const std::vector<std::string>& state,
+                       const std::vector<std::vector<std::string>>& scanned, const Ints& axes) {
+    const std::string at = where(n);
+    const int states = static_cast<int>(state.size());
+    for (int i = 0; i < n.output_size(); ++i) {
+      const std::string& result = n.output(i);
+      if (result.empty()) continue;
+      if (graph_.hasValue(result)) failBadInput(at + ": value '" + result + "' is defined twice");
+      if (i < states) {
+        em.emit("Identity", {state[static_cast<size_t>(i)]}, {result}, {});
+        continue;
+      }
+      const std::vector<std::string>& values = scanned[static_cast<size_t>(i - states)];
+      if (values.empty())
+        failUnsupported(at + ": runs no iteration, so its scan output '" + result + "' would be empty (not supported)");
+      stack(em, values, axes[static_cast<size_t>(i - states)], result);
     }
   }
 
@@ -741,38 +751,25 @@ class Importer {
       for (int64_t i = 0; i < states; ++i) rename[body->input(static_cast<int>(i)).name()] = state[static_cast<size_t>(i)];
       for (int64_t j = 0; j < m; ++j) {
         const int64_t index = attrAt(inDirs, j, "scan_input_directions", m) ? steps - 1 - t : t;
-        const std::string idx = graph_.freshValueName("scan_index" + suffix);
-        const Tensor it = Tensor::fromVector<int64_t>(ElemType::I64, {}, {index});
-        graph_.setConstant(idx, it);
-        known_[idx] = it;
+        const std::string idx = addKnownConstant("scan_index" + suffix, Tensor::fromVector<int64_t>(ElemType::I64, {}, {index}));
         const std::string slice = graph_.freshValueName(body->input(static_cast<int>(states + j)).name() + suffix);
         Attributes a;
         a.set("axis", axisOf[static_cast<size_t>(j)]);
         em.emit("Gather", {n.input(static_cast<int>(states + j)), idx}, {slice}, a);
         rename[body->input(static_cast<int>(states + j)).name()] = slice;
       }
-      importBodyCopy(*body, order, suffix, at, rename);
-      auto renamed = [&](const std::string& v) {
-        auto r = rename.find(v);
-        return r == rename.end() ? v : r->second;
-      };
-      for (int64_t i = 0; i < states; ++i) state[static_cast<size_t>(i)] = renamed(body->output(static_cast<int>(i)).name());
-      for (int64_t o = 0; o < k; ++o) scanned[static_cast<size_t>(o)].push_back(renamed(body->output(static_cast<int>(states + o)).name()));
+      const std::vector<std::string> results = importBodyCopy(*body, order, suffix, at, rename);
+      std::copy(results.begin(), results.begin() + states, state.begin());
+      for (int64_t o = 0; o < k; ++o) scanned[static_cast<size_t>(o)].push_back(results[static_cast<size_t>(states + o)]);
     }
-    for (int i = 0; i < n.output_size(); ++i) {
-      const std::string& result = n.output(i);
-      if (result.empty()) continue;
-      if (graph_.hasValue(result)) failBadInput(at + ": value '" + result + "' is defined twice");
-      if (i < states) {
-        em.emit("Identity", {state[static_cast<size_t>(i)]}, {result}, {});
-        continue;
-      }
-      const int64_t o = i - states;
-      std::vector<std::string> values = scanned[static_cast<size_t>(o)];
+    Ints axes;
+    for (int64_t o = 0; o < k; ++o) {
+      std::vector<std::string>& values = scanned[static_cast<size_t>(o)];
       if (attrAt(outDirs, o, "scan_output_directions", k)) std::reverse(values.begin(), values.end());
       const int64_t rank = graph_.typeOf(values.front()).rank() + 1;
-      stack(em, values, axisIn(attrAt(outAxes, o, "scan_output_axes", k), rank, "scan output axis"), result);
+      axes.push_back(axisIn(attrAt(outAxes, o, "scan_output_axes", k), rank, "scan output axis"));
     }
+    emitLoopResults(em, n, state, scanned, axes);
   }
 
   // Opset 1-6 binary ops with broadcast=1 and `axis` align B with A's dimensions from `axis` on, not
