@@ -30,7 +30,7 @@ struct QuantOverride {
 
 struct QuantConfig {
   QuantSettings defaults;
-  bool perChannel = false;                        // per-channel weights for Conv and Gemm
+  bool perChannel = false;                        // per-channel weights for Conv, Gemm and MatMul
   // Bias correction (Nagel et al. 2019, §4.2): a Conv / Gemm's bias absorbs the expected shift its
   // quantized weights cause, from the profile's per-channel means of its input.
   bool biasCorrection = false;

@@ -146,6 +146,16 @@ std::vector<Graph> kernelGraphs() {
     b.node("Gelu", "ge", {"th"}, attrs({{"approximate", std::string("tanh")}}));
     out.push_back(b.done({"gate", "sg", "hs", "sw", "ge"}));
   }
+  {  // the packed gemm (nest_rt_q8_gemm.c): a transformer's linear layer (MatMul of [2, 13, 70] by a
+     // constant B, bias Add) and a Gemm; full 6-row tiles and leftover rows, K not a multiple of 4,
+     // column groups of 64 with a partial last one
+    testing::GraphBuilder b("linear_packed", 5);
+    b.node("MatMul", "mm", {b.input("x", {2, 13, 70}), b.weight("w", {70, 150}, -0.3f, 0.3f)});
+    b.node("Add", "bias", {"mm", b.weight("b", {150})});
+    b.node("Gemm", "fc", {b.input("y", {9, 130}), b.weight("w2", {70, 130}, -0.2f, 0.2f), b.weight("b2", {70})},
+           attrs({{"transB", int64_t(1)}}));
+    out.push_back(b.done({"bias", "fc"}));
+  }
   {  // batched MatMul: both operands batched (attention scores), and a shared 2-D B
     testing::GraphBuilder b("matmul_batched", 5);
     b.node("MatMul", "qk", {b.input("q", {1, 2, 5, 6}), b.input("k", {1, 2, 6, 3})});
@@ -227,7 +237,7 @@ void checkKernels() {
       ++cases;
     }
   }
-  QCOMPARE(cases, 36);
+  QCOMPARE(cases, 39);
 }
 
 
@@ -316,7 +326,7 @@ class TestCpuInt8 : public QObject {
     QVERIFY(source.open(QIODevice::ReadOnly));
     const QString code = QString::fromUtf8(source.readAll());
     QCOMPARE(code.count("nest_q8_conv2d("), 2);
-    QCOMPARE(code.count("nest_q8_gemm("), 1);
+    QCOMPARE(code.count("nest_q8_gemm_packed("), 1);  // the classifier, its weights packed at compile time
     const QString input =
         QString::fromStdString((testing::testdata() / "models" / "mnist-8" / "test_data_set_0" / "input_0.pb").string());
     for (const char* backend : {"interpreter", "cpu"}) {

@@ -7,6 +7,7 @@
 #include "core/device_config.h"
 #include "driver/partition_stage.h"
 #include "core/project_file.h"
+#include "passes/quantization/quantize.h"
 
 namespace nest::cli {
 
@@ -18,7 +19,8 @@ std::vector<OptionSpec> quantOptions(bool profileRequired) {
       {"--schema", "NAME", "asymmetric (default), symmetric, symmetric_uint8 or symmetric_power2"},
       {"--calibration", "METHOD", "minmax (default), kl, percentile[=P] (P in %, default 99.99), mse (least squared error) or auto (per value the method with the least squared error)"},
       {"--precision", "int8|int16", "activation and weight precision (default int8; bias is int32)"},
-      {"--per-channel", "", "per-output-channel weight scales for Conv and Gemm"},
+      {"--per-channel", "", "per-output-channel weight scales for Conv, Gemm and a MatMul's constant B"},
+      {"--op-precision", "OP=P", "precision of every node of op type OP: fp32 (keep float), int8 or int16, e.g. Add=fp32, Gelu=int16 (repeatable; a project's opTypes entry, which it overrides)", true},
       {"--bias-correction", "", "correct Conv / Gemm biases for the mean shift of quantized weights (profile with --channel-stats)"},
       {"--absorb-high-bias", "", "move the always-on part of Conv -> Relu -> Conv channels into the next bias (profile with --channel-stats)"},
       {"--project", "P.nestproj", "project file: model, pipeline, input shapes, per-node assignments, quantization"},
@@ -27,6 +29,25 @@ std::vector<OptionSpec> quantOptions(bool profileRequired) {
       {"-O2", "", "-O1 plus layout optimizations"},
   };
 }
+
+namespace {
+
+// --op-precision OP=P: the op type's override (as a project's "opTypes" entry) gets precision P.
+void applyOpPrecision(QuantConfig& c, const std::string& spec) {
+  const size_t eq = spec.find('=');
+  const std::string op = spec.substr(0, eq), precision = eq == std::string::npos ? "" : spec.substr(eq + 1);
+  const std::string where = "--op-precision " + spec;
+  if (op.empty() || precision.empty()) failBadInput(where + ": expected OP=PRECISION, e.g. Add=fp32 or Gelu=int16");
+  if (!hasIntegerForm(op))
+    failBadInput(where + ": " + op + " has no integer form in the quantize pass and always stays float" +
+                 " (integer ops: docs/quantization.md)");
+  QuantOverride& o = c.opTypes[op];
+  const QuantOverride parsed = parseQuantOverride(nlohmann::json{{"precision", precision}}, where);
+  o.keepFloat = parsed.keepFloat;
+  if (parsed.precision) o.precision = parsed.precision;
+}
+
+}  // namespace
 
 driver::Job jobFrom(const ParsedArgs& args, Quantize quantize) {
   driver::Job job;
@@ -49,14 +70,14 @@ driver::Job jobFrom(const ParsedArgs& args, Quantize quantize) {
   }
 
   const bool settings = args.has("--schema") || args.has("--calibration") || args.has("--precision") || args.has("--per-channel") ||
-                        args.has("--bias-correction") || args.has("--absorb-high-bias");
+                        args.has("--bias-correction") || args.has("--absorb-high-bias") || args.has("--op-precision");
   if (args.has("--profile")) {
     job.quantization = driver::quantizationFromProfile(args.get("--profile"), config);
   } else if (quantize == Quantize::Required && !job.quantization) {
     failBadInput("--profile PROFILE.yaml is required (record one with nestc profile), or a --project whose "
                  "quantization names a profile");
   } else if (settings && !job.quantization) {
-    failBadInput("--schema, --calibration, --precision, --per-channel, --bias-correction and --absorb-high-bias quantize: give --profile PROFILE.yaml too");
+    failBadInput("--schema, --calibration, --precision, --per-channel, --bias-correction, --absorb-high-bias and --op-precision quantize: give --profile PROFILE.yaml too");
   }
   if (job.quantization) {
     QuantConfig& c = job.quantization->config;
@@ -66,6 +87,7 @@ driver::Job jobFrom(const ParsedArgs& args, Quantize quantize) {
     if (args.has("--per-channel")) c.perChannel = true;
     if (args.has("--bias-correction")) c.biasCorrection = true;
     if (args.has("--absorb-high-bias")) c.absorbHighBias = true;
+    for (const std::string& spec : args.all("--op-precision")) applyOpPrecision(c, spec);
   }
   return job;
 }

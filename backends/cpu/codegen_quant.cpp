@@ -87,7 +87,21 @@ struct Emitter {
             ", " + ctx.scratch + ");\n";
   }
 
+  // A packed constant B (nest_q8_gemm_pack): one call over every row of A.
+  void packedGemm() {
+    const Q8GemmDesc q = q8GemmDesc(f, i);
+    const nest_q8_gemm_desc& d = q.d;
+    table(p + "_bzp", i.params.getInts("b_zp"));
+    const std::string out = outInit();
+    data += "static const nest_q8_gemm_desc " + p + " = {" + std::to_string(d.M) + ", " + std::to_string(d.N) + ", " +
+            std::to_string(d.K) + ", 1, " + std::to_string(d.a_signed) + ", " + i32(d.a_zp) + ", 1, " + p + "_bzp, " +
+            out + "};\n";
+    body += "  nest_q8_gemm_packed(&" + p + ", " + ctx.in(0, "void") + ", " + ctx.in(1, "void") + ", " +
+            ctx.out(0, "void") + ");\n";
+  }
+
   void gemm() {
+    if (i.params.getInt("packed", 0)) return packedGemm();
     // MatMul of rank > 2: one 2-D product per leading index (A's and the result's leading
     // dimensions equal; B the same or 2-D and shared), at byte offsets (8-bit elements).
     const Shape& a = typeIn(0).shape;

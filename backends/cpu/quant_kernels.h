@@ -25,6 +25,13 @@ struct Q8ConvDesc {
 };
 Q8ConvDesc q8ConvDesc(const lir::Function& f, const lir::Instr& in);
 
+// A qgemm / qmatmul descriptor with its storage (b_zp, mult, shift); M counts every row of A.
+struct Q8GemmDesc {
+  nest_q8_gemm_desc d{};
+  std::vector<int32_t> bzp, mult, shift;
+};
+Q8GemmDesc q8GemmDesc(const lir::Function& f, const lir::Instr& in);
+
 // Code for an integer kernel (qconv2d, qgemm, qmatmul, qadd, qmul, qclamp, qmaxpool2d,
 // qavgpool2d, qglobal_avgpool, qconcat, quantize, dequantize, qlut): appends static data to `data` and
 // the calls to `body`. Returns false for any other kernel.

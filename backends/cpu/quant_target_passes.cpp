@@ -1,6 +1,7 @@
 // The int8 parts of the CPU target passes (quant_kernels.h): qconv2d weights (and bias, folded
 // into the per-channel corrections) packed at compile time with the runtime's own pack function,
-// constant [K, N] qgemm / qmatmul weights transposed to [N, K] (both in pack-weights); scratch buffers sized by nest_q8_conv2d_scratch_size (in scratch).
+// constant [K, N] qgemm / qmatmul weights transposed to [N, K] and then packed with their bias by
+// nest_q8_gemm_pack (all in pack-weights); scratch buffers sized by nest_q8_conv2d_scratch_size (in scratch).
 #include "backends/cpu/quant_kernels.h"
 
 #include "core/error.h"
@@ -45,11 +46,68 @@ bool transposeQuantGemmWeights(Function& f, size_t i) {
   return true;
 }
 
+// A qgemm / qmatmul whose B is a constant i8 [N, K] matrix (after transposeQuantGemmWeights) and
+// whose bias, if any, is constant gets B and the bias packed by nest_q8_gemm_pack (packed = 1).
+bool packQuantGemmWeights(Function& f, size_t i) {
+  Instr& in = f.instrs[i];
+  if ((in.kernel != "qgemm" && in.kernel != "qmatmul") || !in.params.getInt("trans_b", 0) || in.params.getInt("packed", 0))
+    return false;
+  const Tensor* wp = weightData(f, in.inputs.at(1));
+  if (!wp || wp->elem() != ElemType::I8 || wp->shape().size() != 2) return false;
+  const bool hasBias = in.inputs.size() > 2 && in.inputs[2] >= 0;
+  const Tensor* bp = hasBias ? weightData(f, in.inputs[2]) : nullptr;
+  if (hasBias && !bp) return false;
+  std::vector<int32_t> bias;
+  if (bp)
+    for (int64_t v : bp->toInts()) bias.push_back(static_cast<int32_t>(v));
+  const Tensor weight = *wp;
+  in.params.set("b_shape", weight.shape());
+  const Q8GemmDesc d = q8GemmDesc(f, in);
+  const size_t bytes = nest_q8_gemm_packed_size(&d.d);
+  TensorType type(ElemType::U8, {static_cast<int64_t>(bytes)});
+  BufferId p = f.addBuffer(f.buffer(in.inputs[1]).name + "#q8packed", BufferKind::Weight, type);
+  f.buffer(p).data = Tensor(type);
+  nest_q8_gemm_pack(&d.d, weight.data<int8_t>(), bias.empty() ? nullptr : bias.data(), f.buffer(p).data.rawMutable());
+  Instr& packed = f.instrs[i];
+  packed.inputs = {packed.inputs[0], p};  // the bias lives in the packed corrections
+  packed.params.set("packed", int64_t{1});
+  return true;
+}
+
 }  // namespace
+
+Q8GemmDesc q8GemmDesc(const Function& f, const Instr& in) {
+  const TensorType& at = f.buffer(in.inputs[0]).type;
+  const TensorType& yt = f.buffer(in.outputs[0]).type;
+  const Shape b = in.params.has("b_shape") ? Shape(in.params.getInts("b_shape")) : f.buffer(in.inputs[1]).type.shape;
+  const bool transB = in.params.getInt("trans_b", 0) != 0;
+  Q8GemmDesc q;
+  nest_q8_gemm_desc& d = q.d;
+  d.K = at.shape.back();
+  d.N = transB ? b[0] : b.back();
+  d.M = at.numElements() / d.K;  // every row of A (a 2-D B is shared by all of a MatMul's batches)
+  d.trans_b = transB;
+  d.a_signed = at.elem == ElemType::I8;
+  d.a_zp = static_cast<int32_t>(at.quant->zeroPoints.at(0));
+  d.b_signed = 1;
+  q.bzp = int32s(in.params.getInts("b_zp"));
+  q.mult = int32s(in.params.getInts("mult"));
+  q.shift = int32s(in.params.getInts("shift"));
+  d.b_zp = q.bzp.data();
+  d.out.is_signed = yt.elem == ElemType::I8;
+  d.out.zp = static_cast<int32_t>(yt.quant->zeroPoints.at(0));
+  d.out.lo = static_cast<int32_t>(in.params.getInt("lo"));
+  d.out.hi = static_cast<int32_t>(in.params.getInt("hi"));
+  d.out.channels = static_cast<int32_t>(q.mult.size());
+  d.out.mult = q.mult.data();
+  d.out.shift = q.shift.data();
+  return q;
+}
 
 bool packQuantWeights(Function& f) {
   bool changed = false;
   for (size_t i = 0; i < f.instrs.size(); ++i) changed |= transposeQuantGemmWeights(f, i);
+  for (size_t i = 0; i < f.instrs.size(); ++i) changed |= packQuantGemmWeights(f, i);
   for (size_t i = 0; i < f.instrs.size(); ++i) {
     if (f.instrs[i].kernel != "qconv2d" || f.instrs[i].params.getInt("packed", 0)) continue;
     const Tensor* wp = weightData(f, f.instrs[i].inputs[1]);

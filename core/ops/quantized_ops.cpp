@@ -272,12 +272,15 @@ void quantizedGemmKernel(KernelContext& ctx) {
     writeRequantized(ctx.output(0), gemmAccumulate<int32_t>(ctx, m, n, k, transB), r, o, channel);
 }
 
-// ---- MatMul (both operands per tensor) ----
+// ---- MatMul (A per tensor; B per tensor or per column: per channel along its last axis) ----
 
 void inferQuantizedMatMul(InferContext& ctx) {
   ops::MatMulGeom g = ops::matmulGeometry(ctx.node(), ctx.input(0).shape, ctx.input(1).shape);
   requireQuantized(ctx, 0, "A");
-  requireQuantized(ctx, 1, "B");
+  const int64_t lastAxis = static_cast<int64_t>(ctx.input(1).shape.size()) - 1;
+  const QuantParams& b = requireQuantized(ctx, 1, "B", lastAxis);
+  if (b.perChannel() && static_cast<int64_t>(b.scales.size()) != g.n)
+    ctx.fail("B's channel scales must number " + std::to_string(g.n));
   ctx.setOutput(0, outQuantType(ctx, g.out));
 }
 
@@ -290,7 +293,9 @@ void quantizedMatMulKernel(KernelContext& ctx) {
     const std::vector<A> a = shifted<A>(ctx.input(0)), b = shifted<A>(ctx.input(1));
     std::vector<A> acc(static_cast<size_t>(numElements(g.out)));
     ops::matmulForward<A, A>(g, a.data(), b.data(), acc.data());
-    writeRequantized(ctx.output(0), acc, r, o, [](int64_t) { return size_t{0}; });
+    const int64_t n = g.n;
+    writeRequantized(ctx.output(0), acc, r, o,
+                     [&](int64_t i) { return r.size() == 1 ? size_t{0} : static_cast<size_t>(i % n); });
   };
   if (wideOperands({&ctx.input(0), &ctx.input(1)})) run(int64_t{});
   else run(int32_t{});

@@ -130,11 +130,20 @@ Tensor quantizedWeights(const Graph& g, const Node& n, const QuantSettings& s, b
   return quantizeTensor(w, elem, p);
 }
 
-// A per-tensor quantized constant operand (Add / Mul / MatMul / Concat).
-Tensor quantizedConstant(const Tensor& c, const QuantSettings& s) {
+// A quantized constant operand of Add / Mul / MatMul / Concat: per tensor, or per channel along
+// `axis` (a MatMul's constant B, per output column, with --per-channel).
+Tensor quantizedConstant(const Tensor& c, const QuantSettings& s, std::optional<int64_t> axis = std::nullopt) {
   ElemType elem = ElemType::I8;
-  QuantParams p = weightParams(c, s.schema, s.precision, std::nullopt, elem);
+  QuantParams p = weightParams(c, s.schema, s.precision, axis, elem);
   return quantizeTensor(c, elem, p);
+}
+
+// The per-channel axis of a MatMul's constant B (its columns), when --per-channel asks for it.
+std::optional<int64_t> matmulWeightAxis(const Graph& g, const Node& n, const std::string& operand, bool perChannel) {
+  if (!perChannel || n.op != "MatMul" || n.inputs.size() != 2 || operand != n.inputs[1]) return std::nullopt;
+  const int64_t rank = static_cast<int64_t>(g.typeOf(operand).rank());
+  if (rank < 2) return std::nullopt;
+  return rank - 1;
 }
 
 // Bias real b[c] as integers with scale s_in * s_w[c] (zero point 0).
@@ -311,7 +320,9 @@ bool quantizeGraph(Graph& g, const QuantProfile& recorded, const QuantConfig& co
       n.attrs.erase("output_scale");
     } else if (requantizes(n.op)) {
       for (std::string& v : n.inputs)
-        if (!v.empty() && g.isConstant(v) && isF32(g, v)) v = rewrite::addConstant(g, v + "_q", quantizedConstant(*g.constant(v), s));
+        if (!v.empty() && g.isConstant(v) && isF32(g, v))
+          v = rewrite::addConstant(g, v + "_q",
+                                   quantizedConstant(*g.constant(v), s, matmulWeightAxis(g, n, v, config.perChannel)));
     }
     if (requantizes(n.op)) n.attrs = withOutQuant(n.attrs, plan.valueType.at(n.outputs[0]));
     // Result: an integer graph output is renamed, its Dequantize keeps the output's name.
@@ -335,6 +346,8 @@ bool quantizeGraph(Graph& g, const QuantProfile& recorded, const QuantConfig& co
   rewrite::removeUnusedConstants(g);
   return true;
 }
+
+bool hasIntegerForm(const std::string& op) { return requantizes(op) || kKeepParamsOps.count(op) != 0; }
 
 PassInfo quantizePass(std::shared_ptr<const QuantProfile> profile, QuantConfig config, std::string profileSource) {
   PassInfo p;

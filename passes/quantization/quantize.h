@@ -9,7 +9,8 @@
 //   calibration and precision); the others keep their operand's parameters and are quantized
 //   only when that operand already is.
 // * Weights (constants) are quantized in place of the float ones: Conv per output channel (axis
-//   0) and Gemm per output column when perChannel is set, else per tensor; Conv's output_scale is
+//   0), Gemm per output column and a MatMul's constant B per column (its last axis) when
+//   perChannel is set, else per tensor; Conv's output_scale is
 //   folded into the weights first; biases become i32 (i64 with int16) with scale s_in * s_w.
 // * Quantize is inserted where a float value enters an integer node, Dequantize where an integer
 //   value reaches a float node or a graph output (which keeps its name and stays float): only
@@ -37,6 +38,10 @@ using CalibrationRecord = std::map<std::string, Calibration>;
 // per value (quant-report shows it).
 bool quantizeGraph(Graph& graph, const QuantProfile& profile, const QuantConfig& config,
                    const std::string& profileSource, CalibrationRecord* record = nullptr);
+
+// Whether the quantize pass has an integer form for nodes of this op (the list above and the
+// lookup-table activations); others always stay float.
+bool hasIntegerForm(const std::string& op);
 
 // The pass "quantize" bound to a profile and a config, for a pipeline stage (boundPassStage).
 PassInfo quantizePass(std::shared_ptr<const QuantProfile> profile, QuantConfig config, std::string profileSource);

@@ -66,6 +66,12 @@ typedef struct nest_q8_gemm_desc {
 } nest_q8_gemm_desc;
 void nest_q8_gemm(const nest_q8_gemm_desc *d, const void *a, const void *b, const int32_t *bias, void *y);
 
+/* ---- Packed gemm (nest_rt_q8_gemm.c): B a constant i8 [N, K] (trans_b, b_signed), packed with its
+ * bias at compile time by nest_q8_gemm_pack into nest_q8_gemm_packed_size bytes; A [M, K]. ---- */
+size_t nest_q8_gemm_packed_size(const nest_q8_gemm_desc *d);
+void nest_q8_gemm_pack(const nest_q8_gemm_desc *d, const int8_t *b, const int32_t *bias, void *packed);
+void nest_q8_gemm_packed(const nest_q8_gemm_desc *d, const void *a, const void *packed, void *y);
+
 /* ---- Element-wise, broadcasting through strides (rank <= 8, as nest_binary_f32) ---- */
 typedef struct nest_q8_operand {
   int32_t is_signed, zp;
