@@ -103,6 +103,7 @@ bool rewriteOne(Graph& g, const PassOptions& opt) {
 
 bool run(Graph& g, const PassOptions& opt) {
   const bool changed = rewrite::repeatWhileChanging(g, [&](Graph& x) { return rewriteOne(x, opt); });
+  if (changed) rewrite::removeUnusedConstants(g);  // a [1,...,1,N] bias replaced by its vector
   return changed;
 }
 

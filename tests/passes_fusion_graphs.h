@@ -267,26 +267,55 @@ const char* kMatMulAddExpected = R"(graph "matmul_add" {
 }
 )";
 
-// Not rewritten: per-row bias, non-constant B, batched MatMul, MatMul result used twice.
+// A linear layer on a sequence: [2, 2, 3] rows stacked into [4, 3] and back; the bias [1, 1, 4]
+// becomes a vector.
+const char* kMatMulAddSequence = R"(graph "matmul_add_sequence" {
+  input %x: f32[2,2,3]
+  const %b: f32[1,1,4] = dense<[1.0, -1.0, 0.5, 2.0]>
+  const %w: f32[3,4] = dense<[1.0, -2.0, 0.5, 0.25, 3.0, -1.0, 2.0, 1.0, -0.5, 1.5, -3.0, 0.75]>
+  %m: f32[2,2,4] = MatMul #1 "fc"(%x, %w)
+  %y: f32[2,2,4] = Add #2 "bias"(%m, %b)
+  output %y
+}
+)";
+
+const char* kMatMulAddSequenceExpected = R"(graph "matmul_add_sequence" {
+  input %x: f32[2,2,3]
+  const %b_vector: f32[4] = dense<[1.0, -1.0, 0.5, 2.0]>
+  const %w: f32[3,4] = dense<[1.0, -2.0, 0.5, 0.25, 3.0, -1.0, 2.0, 1.0, -0.5, 1.5, -3.0, 0.75]>
+  %x_rows: f32[4,3] = Reshape #3 "fc_rows"(%x) {shape=[4, 3]} from [1, 2]
+  %y_rows: f32[4,4] = Gemm #4 "fc"(%x_rows, %w, %b_vector) from [1, 2]
+  %y: f32[2,2,4] = Reshape #5 "bias_unrows"(%y_rows) {shape=[2, 2, 4]} from [1, 2]
+  output %y
+}
+)";
+
+// Not rewritten: per-row bias, non-constant B, a bias that varies along a leading axis, a batched
+// B, MatMul result used twice.
 const char* kMatMulAddNot = R"(graph "matmul_add_not" {
   input %x: f32[2,3]
   input %v: f32[3,4]
   input %t: f32[2,2,3]
   const %b: f32[4] = dense<[1.0, -1.0, 0.5, 2.0]>
   const %r: f32[2,1] = dense<[1.0, -1.0]>
+  const %p: f32[2,1,4] = dense<[1.0, -1.0, 0.5, 2.0, 1.0, -1.0, 0.5, 2.5]>
+  const %wb: f32[2,3,4] = dense<[1.0, -2.0, 0.5, 0.25, 3.0, -1.0, 2.0, 1.0, -0.5, 1.5, -3.0, 0.75, 1.0, -2.0, 0.5, 0.25, 3.0, -1.0, 2.0, 1.0, -0.5, 1.5, -3.0, 0.5]>
   const %w: f32[3,4] = dense<[1.0, -2.0, 0.5, 0.25, 3.0, -1.0, 2.0, 1.0, -0.5, 1.5, -3.0, 0.75]>
   %m1: f32[2,4] = MatMul #1(%x, %w)
   %y1: f32[2,4] = Add #2(%m1, %r)
   %m2: f32[2,4] = MatMul #3(%x, %v)
   %y2: f32[2,4] = Add #4(%m2, %b)
   %m3: f32[2,2,4] = MatMul #5(%t, %w)
-  %y3: f32[2,2,4] = Add #6(%m3, %b)
+  %y3: f32[2,2,4] = Add #6(%m3, %p)
+  %m5: f32[2,2,4] = MatMul #9(%t, %wb)
+  %y5: f32[2,2,4] = Add #10(%m5, %b)
   %m4: f32[2,4] = MatMul #7(%x, %w)
   %y4: f32[2,4] = Add #8(%m4, %b)
   output %y1
   output %y2
   output %y3
   output %y4
+  output %y5
   output %m4
 }
 )";

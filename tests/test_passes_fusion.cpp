@@ -168,7 +168,10 @@ void TestPassesFusion::mergePad() { checkPass(mergePadPass(), kPadConv, kPadConv
 
 void TestPassesFusion::mergePadNotApplicable() { checkPass(mergePadPass(), kPadNotMergeable, nullptr); }
 
-void TestPassesFusion::matmulAddToGemm() { checkPass(matmulAddToGemmPass(), kMatMulAdd, kMatMulAddExpected); }
+void TestPassesFusion::matmulAddToGemm() {
+  checkPass(matmulAddToGemmPass(), kMatMulAdd, kMatMulAddExpected);
+  checkPass(matmulAddToGemmPass(), kMatMulAddSequence, kMatMulAddSequenceExpected);
+}
 
 void TestPassesFusion::matmulAddToGemmNotApplicable() {
   checkPass(matmulAddToGemmPass(), kMatMulAddNot, nullptr);

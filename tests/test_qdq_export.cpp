@@ -3,7 +3,6 @@
 // DequantizeLinear (with `axis` when per channel), and, re-imported by our importer, gives the
 // same top-1 as the integer graph (>= 99.5% of 1,000 MNIST test images, the target) with
 // outputs within a few output quantization steps; int16 is refused; nestc quantize -o OUT.onnx.
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -33,16 +32,6 @@ CalibrationSet mnistSet(const Graph& g, int64_t skip, int64_t limit) {
   o.skip = skip;
   o.limit = limit;
   return openCalibrationSet(g, {mnistImages().string()}, o);
-}
-
-// onnx.checker.check_model(full_check=True) in Debian's python3-onnx; empty when it passes.
-std::string onnxChecker(const std::filesystem::path& file) {
-  QProcess p;
-  p.start("/usr/bin/python3", {"-c", "import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)",
-                               QString::fromStdString(file.string())});
-  if (!p.waitForFinished(120000)) return "python3 did not finish";
-  if (p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0) return "";
-  return p.readAllStandardError().toStdString();
 }
 
 int countNodes(const onnx::ModelProto& m, const std::string& op) {
@@ -80,7 +69,7 @@ class TestQdqExport : public QObject {
       QVERIFY(quantizeGraph(qg, profile, config, "test"));
       const std::filesystem::path file = d / (std::string(name) + ".onnx");
       exportQdqOnnx(qg, file);
-      const std::string checker = onnxChecker(file);
+      const std::string checker = testing::onnxChecker(file);
       NEST_VERIFY(checker.empty(), std::string(name) + ": onnx checker: " + checker);
 
       // Structure: opset >= 13; weights int8 behind DequantizeLinear; int32 biases; Q/DQ pairs.
@@ -156,7 +145,7 @@ class TestQdqExport : public QObject {
     const std::filesystem::path out = d / "q.onnx";
     r = testing::runNestc({"quantize", model, "--profile", profile, "--per-channel", "-o", QString::fromStdString(out.string())});
     NEST_VERIFY(r.code == 0 && r.out.find("wrote") != std::string::npos, r.all());
-    QVERIFY(onnxChecker(out).empty());
+    QVERIFY(testing::onnxChecker(out).empty());
     QCOMPARE(testing::countOp(loadModel(out), "Conv"), 2);
     r = testing::runNestc({"quantize", model, "--profile", profile, "--precision", "int16", "-o",
                            QString::fromStdString((d / "q16.onnx").string())});

@@ -482,6 +482,17 @@ class QuantizePassTest : public QObject {
     }
     r = testing::runNestc({"quantize", model, "--profile", profile, "--project", QString::fromStdString(proj.string()), "-o", nir});
     NEST_VERIFY(r.code == 0 && r.out.find("5 integer nodes") != std::string::npos, r.all());
+    // --op-precision keeps an op type float (as a project's opTypes entry) or sets its precision.
+    r = testing::runNestc({"quantize", model, "--profile", profile, "--op-precision", "MaxPool=fp32", "--op-precision",
+                           "Gemm=fp32", "-o", nir});
+    NEST_VERIFY(r.code == 0 && r.out.find("2 integer nodes (Conv 2), 4 float nodes, 2 Quantize, 2 Dequantize") != std::string::npos, r.all());
+    r = testing::runNestc({"quantize", model, "--profile", profile, "--op-precision", "Softmax=int16", "-o", nir});
+    NEST_VERIFY(r.code == 2 && r.err.find("--op-precision Softmax=int16: Softmax has no integer form in the quantize pass "
+                                          "and always stays float") != std::string::npos, r.all());
+    r = testing::runNestc({"quantize", model, "--profile", profile, "--op-precision", "Gemm", "-o", nir});
+    NEST_VERIFY(r.code == 2 && r.err.find("--op-precision Gemm: expected OP=PRECISION") != std::string::npos, r.all());
+    r = testing::runNestc({"quantize", model, "--profile", profile, "--op-precision", "Gemm=int4", "-o", nir});
+    NEST_VERIFY(r.code == 2 && r.err.find("--op-precision Gemm=int4") != std::string::npos, r.all());
     // run --profile executes the integer graph.
     Tensor x = Tensor::fromVector<float>(ElemType::F32, {1, 1, 28, 28}, std::vector<float>(784, 0.0f));
     writeNpy(x, d / "x.npy");

@@ -185,4 +185,13 @@ void checkPassRewrite(const PassInfo& pass, const char* input, const char* expec
   }
 }
 
+std::string onnxChecker(const std::filesystem::path& file) {
+  QProcess p;
+  p.start("/usr/bin/python3", {"-c", "import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)",
+                               QString::fromStdString(file.string())});
+  if (!p.waitForFinished(120000)) return "python3 did not finish";
+  if (p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0) return "";
+  return p.readAllStandardError().toStdString();
+}
+
 }  // namespace nest::testing

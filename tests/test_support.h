@@ -60,6 +60,10 @@ std::string listReason(const std::string& message);
 // Runs every shared ONNX conformance test (onnx-node, onnx-pytorch-converted) with `runner`.
 std::vector<TestCaseResult> runConformanceSuites(const GraphRunner& runner);
 
+// onnx.checker.check_model(full_check=True) in Debian's python3-onnx on `file`; empty when it
+// passes, else its message.
+std::string onnxChecker(const std::filesystem::path& file);
+
 // Parses text IR (throws on error).
 Graph graphFromText(const std::string& text);
 
