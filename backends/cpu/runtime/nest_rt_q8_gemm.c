@@ -129,16 +129,36 @@ static inline void store16(const q8g_job *job, __m512i acc, int32_t rowsum, int6
   _mm_mask_storeu_epi8(dst, m, _mm512_cvtepi32_epi8(v));
 }
 
+/* Four bytes of A as 16 broadcast lanes, flipped to unsigned for i8 A. */
+static inline __m512i bcast4(const uint8_t *p, int flip) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  const __m512i u = _mm512_set1_epi32(v);
+  return flip ? _mm512_xor_si512(u, _mm512_set1_epi8((char)0x80)) : u;
+}
+
 /* The full tile: 6 rows x 64 columns, 24 named accumulators (an array makes the compiler move
- * registers every step). */
-#define Q8G_ROW(r)                                                                    \
+ * registers every step). `flip` is a constant in each inlined copy, so u8 A (the usual asymmetric
+ * activations) broadcasts straight from memory. The last k4 of a K that is not a multiple of 4
+ * takes the zero-padded load4. */
+#define Q8G_ROW(r, U)                                                                 \
   {                                                                                   \
-    const __m512i u = _mm512_set1_epi32(load4(a + (r) * K, k4, K, flip));            \
+    const __m512i u = (U);                                                            \
     c##r##0 = _mm512_dpbusd_epi32(c##r##0, u, b0);                                    \
     c##r##1 = _mm512_dpbusd_epi32(c##r##1, u, b1);                                    \
     c##r##2 = _mm512_dpbusd_epi32(c##r##2, u, b2);                                    \
     c##r##3 = _mm512_dpbusd_epi32(c##r##3, u, b3);                                    \
   }
+#define Q8G_STEP(LOAD)                                                                \
+  {                                                                                   \
+    const int8_t *bk = bg + k4 * 256;                                                 \
+    const __m512i b0 = _mm512_loadu_si512(bk), b1 = _mm512_loadu_si512(bk + 64);     \
+    const __m512i b2 = _mm512_loadu_si512(bk + 128), b3 = _mm512_loadu_si512(bk + 192); \
+    Q8G_ROW(0, LOAD(0)) Q8G_ROW(1, LOAD(1)) Q8G_ROW(2, LOAD(2))                       \
+    Q8G_ROW(3, LOAD(3)) Q8G_ROW(4, LOAD(4)) Q8G_ROW(5, LOAD(5))                       \
+  }
+#define Q8G_FULL(r) bcast4(a + (r) * K + 4 * k4, flip)
+#define Q8G_TAIL(r) _mm512_set1_epi32(load4(a + (r) * K, k4, K, flip ? 0x80808080u : 0))
 #define Q8G_STORE(r)                                                                                   \
   {                                                                                                    \
     const int32_t s = job->any_bzp ? row_sum(a + (r) * K, K, d->a_signed) : 0;                        \
@@ -147,24 +167,23 @@ static inline void store16(const q8g_job *job, __m512i acc, int32_t rowsum, int6
     for (v_ = 0; v_ < 4; ++v_)                                                                         \
       if (j0 + 16 * v_ < d->N) store16(job, acc_[v_], s, i0 + (r), j0 + 16 * v_, d->N - j0 - 16 * v_); \
   }
-static void tile6(const q8g_job *job, const int8_t *bg, int64_t i0, int64_t j0) {
+static inline __attribute__((always_inline)) void tile6(const q8g_job *job, const int8_t *bg, int64_t i0, int64_t j0,
+                                                        int flip) {
   const nest_q8_gemm_desc *d = job->d;
-  const int64_t K = d->K, K4 = k4s(d);
+  const int64_t K = d->K, K4 = k4s(d), full = K / 4;
   const uint8_t *a = job->a + i0 * K;
-  const uint32_t flip = d->a_signed ? 0x80808080u : 0;
   __m512i c00 = _mm512_setzero_si512(), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
   __m512i c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
   __m512i c40 = c00, c41 = c00, c42 = c00, c43 = c00, c50 = c00, c51 = c00, c52 = c00, c53 = c00;
   int64_t k4;
-  for (k4 = 0; k4 < K4; ++k4) {
-    const int8_t *bk = bg + k4 * 256;
-    const __m512i b0 = _mm512_loadu_si512(bk), b1 = _mm512_loadu_si512(bk + 64);
-    const __m512i b2 = _mm512_loadu_si512(bk + 128), b3 = _mm512_loadu_si512(bk + 192);
-    Q8G_ROW(0) Q8G_ROW(1) Q8G_ROW(2) Q8G_ROW(3) Q8G_ROW(4) Q8G_ROW(5)
-  }
+  for (k4 = 0; k4 < full; ++k4) Q8G_STEP(Q8G_FULL)
+  for (; k4 < K4; ++k4) Q8G_STEP(Q8G_TAIL)
   Q8G_STORE(0) Q8G_STORE(1) Q8G_STORE(2) Q8G_STORE(3) Q8G_STORE(4) Q8G_STORE(5)
 }
 #undef Q8G_ROW
+#undef Q8G_STEP
+#undef Q8G_FULL
+#undef Q8G_TAIL
 #undef Q8G_STORE
 
 /* Up to 5 leftover rows, one at a time. */
@@ -196,7 +215,10 @@ static void group_rows(const q8g_job *job, int64_t g) {
   const nest_q8_gemm_desc *d = job->d;
   const int8_t *bg = (const int8_t *)(job->packed + corr_bytes(d)) + g * k4s(d) * 256;
   int64_t i = 0;
-  for (; i + Q8G_MR <= d->M; i += Q8G_MR) tile6(job, bg, i, g * Q8G_NC);
+  if (d->a_signed)
+    for (; i + Q8G_MR <= d->M; i += Q8G_MR) tile6(job, bg, i, g * Q8G_NC, 1);
+  else
+    for (; i + Q8G_MR <= d->M; i += Q8G_MR) tile6(job, bg, i, g * Q8G_NC, 0);
   for (; i < d->M; ++i) tile1(job, bg, i, g * Q8G_NC);
 }
 #else
