@@ -603,8 +603,26 @@ void nest_q8_global_avgpool(int32_t is_signed, int32_t zp, int64_t NC, int64_t H
 
 void nest_q8_quantize(const float *x, void *y, int64_t n, int32_t is_signed, float scale, int32_t zp) {
   const double lo = is_signed ? -128.0 : 0.0, hi = is_signed ? 127.0 : 255.0;
-  int64_t i;
-  for (i = 0; i < n; ++i) {
+  int64_t i = 0;
+#ifdef NEST_Q8_VNNI
+  /* 16 at a time, the same numbers: the same single-precision division; rounding a float to an
+   * integer is exact in float (ties to even, as nearbyint); after adding the zero point, values
+   * past 2^24 are far outside [lo, hi] and clamp alike; NaN gives the zero point. */
+  {
+    const __m512 vs = _mm512_set1_ps(scale), vz = _mm512_set1_ps((float)zp);
+    const __m512 vlo = _mm512_set1_ps((float)lo), vhi = _mm512_set1_ps((float)hi);
+    const __m512i vzi = _mm512_set1_epi32(zp);
+    for (; i + 16 <= n; i += 16) {
+      const __m512 t = _mm512_div_ps(_mm512_loadu_ps(x + i), vs);
+      const __mmask16 nan = _mm512_cmp_ps_mask(t, t, _CMP_UNORD_Q);
+      __m512 v = _mm512_add_ps(_mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), vz);
+      v = _mm512_min_ps(_mm512_max_ps(v, vlo), vhi);
+      const __m512i q = _mm512_mask_blend_epi32(nan, _mm512_cvttps_epi32(v), vzi);
+      _mm_storeu_si128((__m128i *)((uint8_t *)y + i), _mm512_cvtepi32_epi8(q));
+    }
+  }
+#endif
+  for (; i < n; ++i) {
     const float t = x[i] / scale;
     double v;
     if (t != t) {
@@ -617,6 +635,17 @@ void nest_q8_quantize(const float *x, void *y, int64_t n, int32_t is_signed, flo
 }
 
 void nest_q8_dequantize(const void *q, float *y, int64_t n, int32_t is_signed, float scale, int32_t zp) {
-  int64_t i;
-  for (i = 0; i < n; ++i) y[i] = (float)(load_q(q, i, is_signed) - zp) * scale;
+  int64_t i = 0;
+#ifdef NEST_Q8_VNNI
+  {
+    const __m512 vs = _mm512_set1_ps(scale);
+    const __m512i vz = _mm512_set1_epi32(zp);
+    for (; i + 16 <= n; i += 16) {
+      const __m128i b = _mm_loadu_si128((const __m128i *)((const uint8_t *)q + i));
+      const __m512i w = is_signed ? _mm512_cvtepi8_epi32(b) : _mm512_cvtepu8_epi32(b);
+      _mm512_storeu_ps(y + i, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(w, vz)), vs));
+    }
+  }
+#endif
+  for (; i < n; ++i) y[i] = (float)(load_q(q, i, is_signed) - zp) * scale;
 }
