@@ -4,13 +4,15 @@
  * Tolerance: |got - ref| <= 1e-5 * (|ref| + sum of |terms|), the float rounding bound for the
  * sum, so an indexing or packing mistake cannot pass. Every conv, gemm and pool also runs on 2, 3
  * and 4 threads (and on 4 threads with no worker scratch, where kernels needing scratch stay on
- * the caller) and must give the single-thread bytes exactly. Exit status 0 = all passed. */
+ * the caller) and must give the single-thread bytes exactly. The packed int8 gemm is checked
+ * exactly against integer sums. Exit status 0 = all passed. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kernel_reference.h"
+#include "../../backends/cpu/runtime/nest_rt_q8.h"
 
 static int failures = 0, checks = 0;
 
@@ -229,6 +231,66 @@ static void test_global_avgpool(int64_t N, int64_t C, int64_t HW) {
   free(x), free(y), free(ref), free(mag);
 }
 
+/* The packed int8 gemm (nest_rt_q8_gemm.c) against the exact integer sum of every output, requantized
+ * with the runtime's scalar nest_q8_requantize: equal bytes, on 1 to 4 threads. i8 or u8 A,
+ * per-tensor or per-column weights and multipliers, weight zero points or none, with and without
+ * a bias; shifts that take the vector requantization and ones that do not. */
+static void test_q8_gemm_packed(int64_t M, int64_t N, int64_t K, int a_signed, int per_column, int b_zp_on, int bias_on,
+                                int wide_shift) {
+  uint64_t st = 7 + (uint64_t)(M * 131 + N * 17 + K);
+  int8_t *b = xmalloc((size_t)(N * K));
+  uint8_t *a = xmalloc((size_t)(M * K)), *y = xmalloc((size_t)(M * N)), *yt = xmalloc((size_t)(M * N));
+  uint8_t *ref = xmalloc((size_t)(M * N));
+  int32_t *bias = xmalloc((size_t)N * 4), *bzp = xmalloc((size_t)N * 4), *mult = xmalloc((size_t)N * 4), *shift = xmalloc((size_t)N * 4);
+  float r[1];
+  for (int64_t i = 0; i < M * K; ++i) ref_fill(r, 1, &st), a[i] = (uint8_t)(int)((r[0] + 1.0f) * 127.5f);
+  for (int64_t i = 0; i < N * K; ++i) ref_fill(r, 1, &st), b[i] = (int8_t)(int)(r[0] * 127.0f);
+  for (int64_t j = 0; j < N; ++j) {
+    ref_fill(r, 1, &st);
+    bias[j] = (int32_t)(r[0] * 5000.0f);
+    bzp[j] = b_zp_on ? (int32_t)(r[0] * 9.0f) : 0;
+    mult[j] = 1073741824 + (int32_t)((r[0] + 1.0f) * 400000000.0f);
+    shift[j] = wide_shift && j % 7 == 3 ? 40 : -(int32_t)(6 + (j % 3)); /* n = 31 - shift: -9 (scalar) or 37..39 */
+  }
+  nest_q8_gemm_desc d;
+  memset(&d, 0, sizeof d);
+  d.M = M, d.N = N, d.K = K, d.trans_b = 1, d.a_signed = a_signed, d.a_zp = a_signed ? -3 : 121, d.b_signed = 1;
+  d.b_zp = bzp;
+  d.out.is_signed = 0, d.out.zp = 128, d.out.lo = 0, d.out.hi = 255;
+  d.out.channels = per_column ? (int32_t)N : 1, d.out.mult = mult, d.out.shift = shift;
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j) {
+      int64_t acc = bias_on ? bias[j] : 0;
+      for (int64_t k = 0; k < K; ++k) {
+        const int32_t av = a_signed ? (int32_t)(int8_t)a[i * K + k] : (int32_t)a[i * K + k];
+        acc += (int64_t)(av - d.a_zp) * (b[j * K + k] - bzp[j]);
+      }
+      const int64_t c = per_column ? j : 0;
+      int64_t v = d.out.zp + nest_q8_requantize(acc, mult[c], shift[c]);
+      ref[i * N + j] = (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : v));
+    }
+  void *packed = xmalloc(nest_q8_gemm_packed_size(&d));
+  nest_q8_gemm_pack(&d, b, bias_on ? bias : NULL, packed);
+  nest_q8_gemm_packed(&d, a, packed, y);
+  char what[96];
+  snprintf(what, sizeof what, "q8_gemm_packed M%lld N%lld K%lld %s%s%s%s", (long long)M, (long long)N, (long long)K,
+           a_signed ? "i8" : "u8", per_column ? " per-column" : "", b_zp_on ? " b_zp" : "", wide_shift ? " wide" : "");
+  ++checks;
+  for (int64_t i = 0; i < M * N; ++i)
+    if (y[i] != ref[i]) {
+      ++failures;
+      printf("FAIL %s: element %lld got %d want %d\n", what, (long long)i, y[i], ref[i]);
+      break;
+    }
+  for (int run = 0; run < THREAD_RUNS; ++run) {
+    use_threads(run, 0);
+    nest_q8_gemm_packed(&d, a, packed, yt);
+    same_bytes(what, run, y, yt, (size_t)(M * N));
+  }
+  use_threads(-1, 0);
+  free(a), free(b), free(y), free(yt), free(ref), free(bias), free(bzp), free(mult), free(shift), free(packed);
+}
+
 static void test_check_rejects(void) {
   nest_conv2d_desc d;
   memset(&d, 0, sizeof d);
@@ -245,6 +307,13 @@ static void test_check_rejects(void) {
 }
 
 int main(void) {
+  /* packed int8 gemm: 6-row tiles and leftover rows, K not a multiple of 4, partial column groups */
+  test_q8_gemm_packed(13, 150, 70, 0, 1, 0, 1, 0);
+  test_q8_gemm_packed(13, 150, 70, 1, 1, 1, 1, 1);
+  test_q8_gemm_packed(6, 64, 64, 0, 0, 1, 0, 0);
+  test_q8_gemm_packed(1, 5, 3, 1, 0, 0, 1, 0);
+  test_q8_gemm_packed(25, 200, 257, 0, 1, 1, 0, 1);
+
   /* 1x1 stride 1 (plain copy path), odd channel counts and pixel counts around the tile width */
   test_conv(1, 16, 7, 7, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 0);
   test_conv(1, 64, 14, 14, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_RELU, 1, 1);

@@ -101,8 +101,10 @@ static inline __m512i rq16v(__m512i v, __m512i mult, __m512i n) {
   return _mm512_mask_blend_epi32((__mmask16)0xAAAA, re, _mm512_slli_epi64(ro, 32));
 }
 
-/* Adds the corrections to 16 accumulators of row i, columns [j0, j0 + n), and stores the bytes. */
-static inline void store16(const q8g_job *job, __m512i acc, int32_t rowsum, int64_t i, int64_t j0, int64_t n) {
+/* Adds the corrections to 16 accumulators of row i, columns [j0, j0 + min(rem, 16)), and stores the
+ * bytes. */
+static inline void store16(const q8g_job *job, __m512i acc, int32_t rowsum, int64_t i, int64_t j0, int64_t rem) {
+  const int64_t n = rem < 16 ? rem : 16;
   const nest_q8_gemm_desc *d = job->d;
   const nest_q8_out *o = &d->out;
   const __mmask16 m = (__mmask16)(n >= 16 ? 0xFFFF : (1u << n) - 1u);
