@@ -18,6 +18,22 @@ namespace {
 
 std::vector<int32_t> int32s(const Ints& v) { return std::vector<int32_t>(v.begin(), v.end()); }
 
+// The requantizing store of an instruction with result type `yt`; `mult` and `shift` receive the
+// tables it points to.
+nest_q8_out outDesc(const Instr& in, const TensorType& yt, std::vector<int32_t>& mult, std::vector<int32_t>& shift) {
+  mult = int32s(in.params.getInts("mult"));
+  shift = int32s(in.params.getInts("shift"));
+  nest_q8_out o{};
+  o.is_signed = yt.elem == ElemType::I8;
+  o.zp = static_cast<int32_t>(yt.quant->zeroPoints.at(0));
+  o.lo = static_cast<int32_t>(in.params.getInt("lo"));
+  o.hi = static_cast<int32_t>(in.params.getInt("hi"));
+  o.channels = static_cast<int32_t>(mult.size());
+  o.mult = mult.data();
+  o.shift = shift.data();
+  return o;
+}
+
 const Tensor* weightData(const Function& f, BufferId id) {
   if (id < 0) return nullptr;
   const Buffer& root = f.buffer(f.root(id));
@@ -91,16 +107,8 @@ Q8GemmDesc q8GemmDesc(const Function& f, const Instr& in) {
   d.a_zp = static_cast<int32_t>(at.quant->zeroPoints.at(0));
   d.b_signed = 1;
   q.bzp = int32s(in.params.getInts("b_zp"));
-  q.mult = int32s(in.params.getInts("mult"));
-  q.shift = int32s(in.params.getInts("shift"));
   d.b_zp = q.bzp.data();
-  d.out.is_signed = yt.elem == ElemType::I8;
-  d.out.zp = static_cast<int32_t>(yt.quant->zeroPoints.at(0));
-  d.out.lo = static_cast<int32_t>(in.params.getInt("lo"));
-  d.out.hi = static_cast<int32_t>(in.params.getInt("hi"));
-  d.out.channels = static_cast<int32_t>(q.mult.size());
-  d.out.mult = q.mult.data();
-  d.out.shift = q.shift.data();
+  d.out = outDesc(in, yt, q.mult, q.shift);
   return q;
 }
 
@@ -168,16 +176,8 @@ Q8ConvDesc q8ConvDesc(const Function& f, const Instr& in) {
   c.x_signed = xt.elem == ElemType::I8;
   c.x_zp = static_cast<int32_t>(xt.quant->zeroPoints.at(0));
   q.wzp = int32s(in.params.getInts("w_zp"));
-  q.mult = int32s(in.params.getInts("mult"));
-  q.shift = int32s(in.params.getInts("shift"));
   c.w_zp = q.wzp.data();
-  c.out.is_signed = yt.elem == ElemType::I8;
-  c.out.zp = static_cast<int32_t>(yt.quant->zeroPoints.at(0));
-  c.out.lo = static_cast<int32_t>(in.params.getInt("lo"));
-  c.out.hi = static_cast<int32_t>(in.params.getInt("hi"));
-  c.out.channels = static_cast<int32_t>(q.mult.size());
-  c.out.mult = q.mult.data();
-  c.out.shift = q.shift.data();
+  c.out = outDesc(in, yt, q.mult, q.shift);
   return q;
 }
 
