@@ -739,7 +739,9 @@ class Importer {
   // once per iteration with its values renamed (NAME@LOOP#i), the iteration number a constant, the
   // loop-carried values threaded from one copy to the next; scan outputs are the iterations'
   // values stacked along a new first axis (Unsqueeze, Concat). The condition of every iteration
-  // must be known after importing the previous one (computed from constants and known values).
+  // must be known after importing the previous one (computed from constants and known values);
+  // when it is not, or the trip count is not, or there are more than kMaxUnrolledIterations
+  // iterations, it throws DecidedAtRunTime and importLoop imports a runtime Loop instead.
   static constexpr int64_t kMaxUnrolledIterations = 4096;
 
   void unrollLoop(const onnx::NodeProto& n) {
@@ -768,6 +770,7 @@ class Importer {
       trips = m->getInt(0);
     }
     std::string cond = n.input(1);
+    if (trips && *trips > kMaxUnrolledIterations && cond.empty()) throw DecidedAtRunTime{};  // too many to unroll
     std::vector<std::string> state(n.input().begin() + 2, n.input().end());
     std::vector<std::vector<std::string>> scanned(static_cast<size_t>(scans));
     const std::string loopName = n.name().empty() ? "loop" : n.name();
