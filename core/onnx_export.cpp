@@ -124,15 +124,21 @@ class Exporter {
 
   // Writes g_ into `gp`. Inputs named in `captured` (a body's captured values) are not inputs of
   // the ONNX graph but references to the outer value named there.
-  void exportGraph(onnx::GraphProto& gp, const std::map<std::string, std::string>& captured) {
+  // `declared` overrides the type written for some inputs: a Loop body's condition input takes the
+  // shape of the Loop's condition operand (ONNX says scalar, exporters write [1] as well, and
+  // onnxruntime wants both to agree).
+  void exportGraph(onnx::GraphProto& gp, const std::map<std::string, std::string>& captured,
+                   const std::map<std::string, TensorType>& declared = {}) {
     gp_ = &gp;
     gp_->set_name(g_.name.empty() ? "nest" : g_.name);
     rename_ = captured;
-    for (const std::string& in : g_.inputs) {
+    for (size_t i = 0; i < g_.inputs.size(); ++i) {
+      const std::string& in = g_.inputs[i];
       if (captured.count(in)) continue;
       auto* vi = gp_->add_input();
       vi->set_name(in);
-      setType(vi->mutable_type(), g_.typeOf(in));
+      auto d = declared.find(in);
+      setType(vi->mutable_type(), d != declared.end() ? d->second : g_.typeOf(in));
     }
     for (const auto& [name, t] : g_.constants()) tensorToProto(t, name, *gp_->add_initializer());
     std::unordered_set<std::string> outputs(g_.outputs.begin(), g_.outputs.end());
@@ -208,7 +214,9 @@ class Exporter {
       a->set_type(onnx::AttributeProto::GRAPH);
       Exporter sub(body, names_);
       sub.top_ = top_ ? top_ : gp_;
-      sub.exportGraph(*a->mutable_g(), captured);
+      std::map<std::string, TensorType> declared;
+      if (n.op == "Loop" && n.hasInput(1)) declared[body.inputs.at(1)] = g_.typeOf(n.inputs[1]);
+      sub.exportGraph(*a->mutable_g(), captured, declared);
     }
   }
 
