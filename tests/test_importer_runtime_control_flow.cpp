@@ -190,6 +190,52 @@ class TestImporterRuntimeControlFlow : public QObject {
       if (node["op"] == "If") QCOMPARE(node["attributes"]["then_branch"]["graph"]["name"].get<std::string>(), std::string("if_pos/then_branch"));
   }
 
+  // The text IR spells a body as a nested graph, indented under its node.
+  void textIrSpelling() {
+    ModelBuilder b(13);
+    b.input("x", {2}).output("y");
+    b.initializer("zero", Tensor::scalarF32(0.0f));
+    setInt(b.node("ReduceSum", "total", {"x"}, {"sum"}), "keepdims", 0);
+    b.node("Greater", "positive", {"sum", "zero"}, {"cond"});
+    auto& ifNode = b.node("If", "if1", {"cond"}, {"y"});
+    OnnxGraphBuilder thenB(subgraph(ifNode, "then_branch"));
+    thenB.node("Neg", "neg", {"x"}, {"t"});
+    thenB.output("t");
+    OnnxGraphBuilder elseB(subgraph(ifNode, "else_branch"));
+    elseB.node("Add", "add", {"x", "zero"}, {"e"});
+    elseB.output("e");
+    const Graph g = importModel(b.model()).graph;
+    const std::string text = printGraph(g);
+    NEST_SAME_TEXT(text,
+                   "graph \"g\" {\n"
+                   "  input %x: f32[2]\n"
+                   "  const %zero: f32[] = dense<[0.0]>\n"
+                   "  %sum: f32[] = ReduceSum #1 \"total\"(%x) {keepdims=0}\n"
+                   "  %cond: bool[] = Greater #2 \"positive\"(%sum, %zero)\n"
+                   "  %y: f32[2] = If #3 \"if1\"(%cond, %x) {else_branch=graph \"if1/else_branch\" {\n"
+                   "      input %x: f32[2]\n"
+                   "      const %zero: f32[] = dense<[0.0]>\n"
+                   "      %e: f32[2] = Add #1 \"add\"(%x, %zero)\n"
+                   "      output %e\n"
+                   "    }, then_branch=graph \"if1/then_branch\" {\n"
+                   "      input %x: f32[2]\n"
+                   "      %t: f32[2] = Neg #1 \"neg\"(%x)\n"
+                   "      output %t\n"
+                   "    }}\n"
+                   "  output %y\n"
+                   "}\n");
+    QCOMPARE(printGraph(parseGraph(text)), text);
+    // The verifier checks the bodies (naming the node and the body) and their inputs against the
+    // operands.
+    std::string bad = text;
+    bad.replace(bad.find("      input %x: f32[2]"), 22, "      input %x: f32[3]");
+    NEST_SAME_TEXT(errorOf([&] { parseGraph(bad); }),
+                   "node 'if1' (If), else_branch: node 'add' (Add): result 'e' is recorded as f32[2] but the op gives f32[3]");
+    bad = text;
+    bad.replace(bad.find("(%cond, %x)"), 11, "(%cond, %sum)");
+    NEST_SAME_TEXT(errorOf([&] { parseGraph(bad); }), "node 'if1' (If): then_branch input 'x' is f32[2] but operand 1 is f32[]");
+  }
+
   // Loop forms: M and cond, cond only, M only; the carried values v, n; the body reads offset and
   // limit from outside (captured) and the iteration number.
   void loopForms() {

@@ -17,8 +17,9 @@
 // are not compiled).
 #include <string>
 
-#include "core/ops/register_ops.h"
+#include "core/error.h"
 #include "core/op_table.h"
+#include "core/ops/register_ops.h"
 #include "core/verifier.h"
 
 namespace nest {
@@ -30,7 +31,11 @@ bool oneElement(const TensorType& t) { return numElements(t.shape) == 1; }
 const Graph& body(InferContext& ctx, const char* name) {
   const Graph* g = ctx.attrs().getGraph(name);
   if (!g) ctx.fail(std::string("has no ") + name);
-  verifyGraph(*g);
+  try {
+    verifyGraph(*g);
+  } catch (const Error& e) {
+    throw Error(e.kind(), ctx.node().describe() + ", " + name + ": " + e.what());
+  }
   return *g;
 }
 
