@@ -4,7 +4,8 @@
 // torch.jit.script modules (a data-dependent `if`, a `while` loop with a data-dependent condition,
 // exported at opset 17 by scripts/make_control_flow_models.py into tests/data/runtime_control_flow)
 // against torch's outputs; models built here with every Loop form (M and cond, cond only, M only,
-// no iteration), captured values in both If branches, with exact values worked out by hand; the
+// no iteration), captured values in both If branches, an If inside a Loop's body, with exact values
+// worked out by hand; the
 // refusals (scan outputs of a runtime Loop, branches of different types, the CPU backend, a
 // condition that never turns false); the text IR, graph JSON and ONNX export round trips; nestc.
 #include "tests/test_support.h"
@@ -28,8 +29,6 @@ fs::path dataDir() { return sourceDir() / "tests" / "data" / "runtime_control_fl
 onnx::GraphProto* subgraph(onnx::NodeProto& n, const std::string& name) {
   return addAttr(n, name, onnx::AttributeProto::GRAPH)->mutable_g();
 }
-
-Tensor boolScalar(bool v) { return Tensor::fromVector<uint8_t>(ElemType::Bool, {}, {static_cast<uint8_t>(v)}); }
 
 // y, z = If(sum(x) > 0) with then: (Relu(x) + w, x - w), else: (Neg(x) * x + w, x). a = Relu(x) and
 // b = Neg(x) are computed outside and read by one branch each; x by both; w is a constant.
@@ -275,6 +274,51 @@ class TestImporterRuntimeControlFlow : public QObject {
       NEST_SAME_TENSORS((std::vector<Tensor>{f32({2}, {5, 10}), f32({1}, {1})}),
                         runGraph(roundTrip(r.graph), loopInputs({1, 2}, 20, 2)));
     }
+  }
+
+  // An If decided at run time inside a Loop's body: the If's branches read the body's carried value,
+  // a value of the top graph (offset, captured by the Loop, then by the If) and a constant (two).
+  // Iterations 0 and 1 take then (v + offset), later ones else (v * 2), while sum(v) < limit.
+  void nestedControlFlow() {
+    ModelBuilder b(13);
+    b.input("x", {2}).input("limit", {1}).output("vf");
+    b.initializer("two", Tensor::scalarF32(2.0f));
+    b.initializer("bound", Tensor::scalarF32(1.5f));
+    b.node("Mul", "offset_mul", {"x", "two"}, {"offset"});
+    setInt(b.node("ReduceSum", "x_sum", {"x"}, {"xs"}), "keepdims", 0);
+    b.node("Less", "first_cond", {"xs", "limit"}, {"c0"});
+    auto& loop = b.node("Loop", "loop", {"", "c0", "x"}, {"vf"});
+    OnnxGraphBuilder body(subgraph(loop, "body"));
+    body.input("i", {}, onnx::TensorProto::INT64).input("c_in", {1}, onnx::TensorProto::BOOL).input("v", {2});
+    setInt(body.node("Cast", "b_cast", {"i"}, {"fi"}), "to", onnx::TensorProto::FLOAT);
+    body.node("Less", "early", {"fi", "bound"}, {"is_early"});
+    auto& ifNode = body.node("If", "pick", {"is_early"}, {"v2"});
+    OnnxGraphBuilder thenB(subgraph(ifNode, "then_branch"));
+    thenB.node("Add", "t_add", {"v", "offset"}, {"t"});
+    thenB.output("t");
+    OnnxGraphBuilder elseB(subgraph(ifNode, "else_branch"));
+    elseB.node("Mul", "e_mul", {"v", "two"}, {"e"});
+    elseB.output("e");
+    setInt(body.node("ReduceSum", "b_sum", {"v2"}, {"s"}), "keepdims", 0);
+    body.node("Less", "b_less", {"s", "limit"}, {"c_out"});
+    body.output("c_out").output("v2");
+    ImportResult r = importModel(b.model());
+    const Node& n = onlyNode(r.graph, "Loop");
+    QCOMPARE(n.inputs, (std::vector<std::string>{"", "c0", "x", "limit", "offset"}));
+    const Graph& bodyG = *n.attrs.getGraph("body");
+    // Known values become constants where they are read: two only in the else branch.
+    QVERIFY(bodyG.isConstant("bound") && !bodyG.isConstant("two"));
+    const Node& pick = onlyNode(bodyG, "If");
+    QCOMPARE(pick.inputs, (std::vector<std::string>{"is_early", "offset", "v"}));
+    QVERIFY(pick.attrs.getGraph("else_branch")->isConstant("two"));
+    // limit 30: then, then, else -> [10, 20]; limit 100: two more else -> [40, 80].
+    const Graph back = roundTrip(r.graph);
+    const Graph parsed = parseGraph(printGraph(r.graph));
+    for (const Graph* g : std::vector<const Graph*>{&r.graph, &back, &parsed}) {
+      NEST_SAME_TENSORS({f32({2}, {10, 20})}, runGraph(*g, {f32({2}, {1, 2}), f32({1}, {30})}));
+      NEST_SAME_TENSORS({f32({2}, {40, 80})}, runGraph(*g, {f32({2}, {1, 2}), f32({1}, {100})}));
+    }
+    NEST_SAME_TENSORS({f32({2}, {40, 80})}, driver::graphRunner("interpreter", "O1")(r.graph, {f32({2}, {1, 2}), f32({1}, {100})}));
   }
 
   // A Loop whose trip count and conditions are known is still unrolled (no Loop node).
