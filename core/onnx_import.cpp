@@ -529,7 +529,7 @@ class Importer {
   }
 
   // The values of the enclosing graph that `bodies` read, in name order: those known at import
-  // become constants of each body; the others are captured (operands of the node, inputs of the
+  // (constants and values computed from them) become constants of each body; the others are captured (operands of the node, inputs of the
   // bodies after their own).
   std::vector<std::string> capturedValues(const std::vector<const onnx::GraphProto*>& bodies, const std::string& at,
                                           std::map<std::string, Tensor>& knownOuter) {
@@ -538,7 +538,8 @@ class Importer {
     std::vector<std::string> captured;
     for (const std::string& v : reads) {
       if (!graph_.hasValue(v)) failBadInput(at + ": its body reads value '" + v + "', which is not defined before it");
-      if (const Tensor* t = knownValue(v)) knownOuter[v] = *t;
+      // known_, not knownValue: a graph input the caller gave a value for stays an input here.
+      if (auto it = known_.find(v); it != known_.end()) knownOuter[v] = it->second;
       else captured.push_back(v);
     }
     return captured;
