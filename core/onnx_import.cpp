@@ -529,8 +529,8 @@ class Importer {
   }
 
   // The values of the enclosing graph that `bodies` read, in name order: those known at import
-  // (constants and values computed from them) become constants of each body; the others are captured (operands of the node, inputs of the
-  // bodies after their own).
+  // (constants and values computed from them) become constants of each body; the others are
+  // captured (operands of the node, inputs of the bodies after their own).
   std::vector<std::string> capturedValues(const std::vector<const onnx::GraphProto*>& bodies, const std::string& at,
                                           std::map<std::string, Tensor>& knownOuter) {
     std::set<std::string> reads;
