@@ -213,6 +213,7 @@ class Exporter {
       a->set_name(name);
       a->set_type(onnx::AttributeProto::GRAPH);
       Exporter sub(body, names_);
+      sub.checkNoQuant();
       sub.top_ = top_ ? top_ : gp_;
       std::map<std::string, TensorType> declared;
       if (n.op == "Loop" && n.hasInput(1)) declared[body.inputs.at(1)] = g_.typeOf(n.inputs[1]);
