@@ -7,8 +7,9 @@ whose control flow is decided at run time, with torch's outputs for fixed inputs
   whiling.onnx     a `while` loop whose condition depends on the data (Loop with a runtime
                    condition and trip count; carried values, a body reading an outer value)
 
-For each model NAME: NAME.onnx, NAME_in0.npy (and _in1 ...), NAME_out0.npy (and _out1 ...), the
-inputs of several runs as NAME_runK_in0.npy / NAME_runK_out0.npy. Run:
+For each model NAME: NAME.onnx and, for each run K, its inputs NAME_runK_in0.npy, _in1 ... and
+torch's outputs NAME_runK_out0.npy, _out1 ... (the files are checked in; regenerating them with
+torch 1.13 gives the same bytes). Run:
   /usr/bin/python3 scripts/make_control_flow_models.py tests/data/runtime_control_flow
 """
 import os
@@ -48,10 +49,7 @@ class Whiling(torch.nn.Module):
 def export(module, name, runs, input_names, output_names, out_dir):
     scripted = torch.jit.script(module)
     path = os.path.join(out_dir, name + ".onnx")
-    torch.onnx.export(scripted, runs[0], path, opset_version=17, input_names=input_names,
-                      output_names=output_names, dynamo=False) if "dynamo" in torch.onnx.export.__code__.co_varnames \
-        else torch.onnx.export(scripted, runs[0], path, opset_version=17, input_names=input_names,
-                               output_names=output_names)
+    torch.onnx.export(scripted, runs[0], path, opset_version=17, input_names=input_names, output_names=output_names)
     for k, args in enumerate(runs):
         with torch.no_grad():
             outs = scripted(*args)
