@@ -62,6 +62,13 @@ class Runner {
 
 struct UnsupportedNode;  // passes/lowering/lower_to_lir.h
 
+// The reason every compiled backend gives for a node with subgraphs (If, Loop decided at run time:
+// core/ops/control_flow_ops.cpp), "" for any other node. Only the interpreter runs them.
+inline std::string runtimeControlFlowReason(const Node& node) {
+  if (node.op != "If" && node.op != "Loop") return "";
+  return node.op + ": control flow decided at run time runs in the interpreter (subgraphs are not compiled)";
+}
+
 class Backend {
  public:
   virtual ~Backend() = default;

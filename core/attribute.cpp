@@ -1,6 +1,7 @@
 #include "core/attribute.h"
 
 #include "core/error.h"
+#include "core/graph.h"
 
 namespace nest {
 
@@ -49,6 +50,13 @@ const Tensor* Attributes::getTensor(const std::string& name) const {
   return &typed<Tensor>(all(), name, "a tensor");
 }
 
+const Graph* Attributes::getGraph(const std::string& name) const {
+  if (!has(name)) return nullptr;
+  const GraphAttr& g = typed<GraphAttr>(all(), name, "a graph");
+  if (!g) failBadInput("attribute '" + name + "' holds no graph");
+  return g.get();
+}
+
 bool attributeEquals(const Attribute& a, const Attribute& b) {
   if (a.index() != b.index()) return false;
   return std::visit(
@@ -57,6 +65,8 @@ bool attributeEquals(const Attribute& a, const Attribute& b) {
         const T& vb = std::get<T>(b);
         if constexpr (std::is_same_v<T, Tensor>)
           return va.type() == vb.type() && va.sameBytes(vb);
+        else if constexpr (std::is_same_v<T, GraphAttr>)
+          return va == vb || (va && vb && graphsEqual(*va, *vb));
         else
           return va == vb;
       },

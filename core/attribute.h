@@ -15,7 +15,13 @@ using Ints = std::vector<int64_t>;
 using Floats = std::vector<float>;
 using Strings = std::vector<std::string>;
 
-using Attribute = std::variant<int64_t, float, std::string, Ints, Floats, Strings, Tensor>;
+class Graph;
+// A subgraph (If's branches, Loop's body): immutable once made, so copies of a node (graph
+// snapshots) share it; a pass that rewrites a body makes a new one. Outer-scope values the body
+// reads are explicit operands of its node and inputs of the body (core/ops/control_flow_ops.cpp).
+using GraphAttr = std::shared_ptr<const Graph>;
+
+using Attribute = std::variant<int64_t, float, std::string, Ints, Floats, Strings, Tensor, GraphAttr>;
 
 class Attributes {
  public:
@@ -35,6 +41,7 @@ class Attributes {
   Ints getInts(const std::string& name, const Ints& def = {}) const;
   Floats getFloats(const std::string& name, const Floats& def = {}) const;
   const Tensor* getTensor(const std::string& name) const;
+  const Graph* getGraph(const std::string& name) const;  // nullptr when missing
 
   bool operator==(const Attributes& other) const;
 

@@ -106,4 +106,25 @@ int64_t Graph::parameterCount() const {
   return n;
 }
 
+bool graphsEqual(const Graph& a, const Graph& b) {
+  if (a.inputs != b.inputs || a.outputs != b.outputs || a.nodes.size() != b.nodes.size()) return false;
+  if (a.constants().size() != b.constants().size()) return false;
+  for (auto it = a.constants().begin(), jt = b.constants().begin(); it != a.constants().end(); ++it, ++jt)
+    if (it->first != jt->first || !(it->second.type() == jt->second.type()) || !it->second.sameBytes(jt->second))
+      return false;
+  auto sameType = [&](const std::string& v) {
+    const TensorType *ta = a.findType(v), *tb = b.findType(v);
+    return ta && tb ? *ta == *tb : ta == tb;
+  };
+  for (const std::string& v : a.inputs)
+    if (!sameType(v)) return false;
+  for (size_t i = 0; i < a.nodes.size(); ++i) {
+    const Node &x = a.nodes[i], &y = b.nodes[i];
+    if (x.op != y.op || x.inputs != y.inputs || x.outputs != y.outputs || !(x.attrs == y.attrs)) return false;
+    for (const std::string& v : x.outputs)
+      if (!sameType(v)) return false;
+  }
+  return true;
+}
+
 }  // namespace nest

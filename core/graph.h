@@ -91,4 +91,9 @@ class Graph {
   NodeId nextId_ = 1;
 };
 
+// Whether two graphs compute the same thing the same way: inputs, outputs, constants (types and
+// bytes), value types, and nodes in order (op, operands, results, attributes, subgraphs included).
+// Node ids, names, keys and provenance are not compared.
+bool graphsEqual(const Graph& a, const Graph& b);
+
 }  // namespace nest

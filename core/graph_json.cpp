@@ -10,7 +10,9 @@ nlohmann::json attributeJson(const Attribute& a) {
   return std::visit(
       [](const auto& v) -> nlohmann::json {
         using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, Tensor>) {
+        if constexpr (std::is_same_v<T, GraphAttr>) {
+          return v ? nlohmann::json{{"graph", graphToJson(*v)}} : nlohmann::json{{"graph", nullptr}};
+        } else if constexpr (std::is_same_v<T, Tensor>) {
           nlohmann::json t = {{"type", typeToString(v.type())}};
           if (v.numElements() <= 64) t["values"] = v.toDoubles();
           return t;

@@ -1,6 +1,8 @@
 #include "core/onnx_export.h"
 
 #include <fstream>
+#include <map>
+#include <memory>
 #include <set>
 #include <unordered_set>
 
@@ -58,9 +60,11 @@ void setAttribute(onnx::AttributeProto* a, const std::string& name, const Attrib
         } else if constexpr (std::is_same_v<T, Strings>) {
           a->set_type(onnx::AttributeProto::STRINGS);
           for (const std::string& x : v) a->add_strings(x);
-        } else {
+        } else if constexpr (std::is_same_v<T, Tensor>) {
           a->set_type(onnx::AttributeProto::TENSOR);
           tensorToProto(v, "", *a->mutable_t());
+        } else {  // bodies are written by the exporter (exportControlFlow)
+          failInternal("ONNX export: attribute '" + name + "' holds a graph outside If / Loop");
         }
       },
       value);
@@ -75,18 +79,31 @@ struct OnnxNode {
   Attributes attrs;
 };
 
+// Names in use across the model: a body's values share one namespace with the enclosing graphs'
+// (ONNX forbids a subgraph to shadow an outer name).
+struct ExportNames {
+  std::unordered_set<std::string> values;
+  std::unordered_set<std::string> nodes;
+};
+
+void collectNames(const Graph& g, ExportNames& names) {
+  auto use = [&](const std::string& v) { if (!v.empty()) names.values.insert(v); };
+  for (const auto& v : g.inputs) use(v);
+  for (const auto& v : g.outputs) use(v);
+  for (const auto& [v, t] : g.constants()) use(v);
+  for (const Node& n : g.nodes) {
+    for (const auto& v : n.inputs) use(v);
+    for (const auto& v : n.outputs) use(v);
+    if (!n.name.empty()) names.nodes.insert(n.name);
+    for (const auto& [name, value] : n.attrs.all())
+      if (const GraphAttr* body = std::get_if<GraphAttr>(&value); body && *body) collectNames(**body, names);
+  }
+}
+
 class Exporter {
  public:
-  explicit Exporter(const Graph& g) : g_(g) {
-    auto use = [&](const std::string& v) { if (!v.empty()) used_.insert(v); };
-    for (const auto& v : g.inputs) use(v);
-    for (const auto& v : g.outputs) use(v);
-    for (const auto& [v, t] : g.constants()) use(v);
-    for (const Node& n : g.nodes) {
-      for (const auto& v : n.inputs) use(v);
-      for (const auto& v : n.outputs) use(v);
-      if (!n.name.empty()) usedNodeNames_.insert(n.name);
-    }
+  explicit Exporter(const Graph& g) : g_(g), ownNames_(std::make_unique<ExportNames>()), names_(*ownNames_) {
+    collectNames(g, names_);
   }
 
   onnx::ModelProto run() {
@@ -97,27 +114,61 @@ class Exporter {
     auto* opset = model.add_opset_import();
     opset->set_domain("");
     opset->set_version(kExportOpset);
-    gp_ = model.mutable_graph();
-    gp_->set_name(g_.name.empty() ? "nest" : g_.name);
+    exportGraph(*model.mutable_graph(), {});
+    return model;
+  }
 
-    for (const std::string& in : g_.inputs) {
+ private:
+  // A body's exporter: names shared with the enclosing graph's.
+  Exporter(const Graph& g, ExportNames& names) : g_(g), names_(names) {}
+
+  // Writes g_ into `gp`. Inputs named in `captured` (a body's captured values) are not inputs of
+  // the ONNX graph but references to the outer value named there.
+  // `declared` overrides the type written for some inputs: a Loop body's condition input takes the
+  // shape of the Loop's condition operand (ONNX says scalar, exporters write [1] as well, and
+  // onnxruntime wants both to agree).
+  void exportGraph(onnx::GraphProto& gp, const std::map<std::string, std::string>& captured,
+                   const std::map<std::string, TensorType>& declared = {}) {
+    gp_ = &gp;
+    gp_->set_name(g_.name.empty() ? "nest" : g_.name);
+    rename_ = captured;
+    for (size_t i = 0; i < g_.inputs.size(); ++i) {
+      const std::string& in = g_.inputs[i];
+      if (captured.count(in)) continue;
       auto* vi = gp_->add_input();
       vi->set_name(in);
-      setType(vi->mutable_type(), g_.typeOf(in));
+      auto d = declared.find(in);
+      setType(vi->mutable_type(), d != declared.end() ? d->second : g_.typeOf(in));
     }
     for (const auto& [name, t] : g_.constants()) tensorToProto(t, name, *gp_->add_initializer());
     std::unordered_set<std::string> outputs(g_.outputs.begin(), g_.outputs.end());
+    std::unordered_set<std::string> produced;
     for (const Node& n : g_.nodes) {
       exportNode(n);
-      for (const std::string& o : n.outputs)
+      for (const std::string& o : n.outputs) {
+        produced.insert(o);
         if (!outputs.count(o)) addValueInfo(o, g_.typeOf(o));
+      }
     }
+    std::unordered_set<std::string> written;
     for (const std::string& out : g_.outputs) {
+      // A body result that is no node's (an input, a captured value, a constant) or that repeats
+      // one goes through an Identity: ONNX runtimes want a subgraph's results produced inside it.
+      std::string name = out;
+      if (top_ && (!produced.count(out) || written.count(out))) {
+        name = fresh(out + "_result");
+        OnnxNode id;
+        id.op = "Identity";
+        id.name = freshNodeName(name);
+        id.inputs = {out};
+        id.outputs = {name};
+        emit(id);
+      }
+      written.insert(out);
       auto* vi = gp_->add_output();
-      vi->set_name(out);
+      vi->set_name(name);
       setType(vi->mutable_type(), g_.typeOf(out));
     }
-    return model;
   }
 
  private:
@@ -133,16 +184,53 @@ class Exporter {
       for (const auto& v : n.outputs) check(v, g_.typeOf(v));
   }
 
+  // How an operand is spelled in the ONNX graph: a captured value by its outer name.
+  std::string ref(const std::string& v) const {
+    auto it = rename_.find(v);
+    return it == rename_.end() ? v : it->second;
+  }
+
+  // If and Loop decided at run time: their bodies as GraphProtos; a body's captured inputs become
+  // references to the node's captured operands (outer-scope values), which leave the operand list.
+  void exportControlFlow(const Node& n) {
+    OnnxNode o;
+    o.op = n.op;
+    o.name = n.name.empty() ? freshNodeName("node_" + std::to_string(n.id)) : n.name;
+    o.outputs = n.outputs;
+    const size_t own = n.op == "If" ? 1 : 2 + n.outputs.size();  // operands that are the ONNX node's
+    for (size_t i = 0; i < own && i < n.inputs.size(); ++i) o.inputs.push_back(n.inputs[i].empty() ? "" : ref(n.inputs[i]));
+    auto* np = gp_->add_node();
+    np->set_op_type(o.op);
+    np->set_name(o.name);
+    for (const auto& in : o.inputs) np->add_input(in);
+    for (const auto& out : o.outputs) np->add_output(out);
+    for (const auto& [name, value] : n.attrs.all()) {
+      const Graph& body = *std::get<GraphAttr>(value);
+      const size_t formal = n.op == "If" ? 0 : 2 + n.outputs.size();  // the body's own inputs
+      std::map<std::string, std::string> captured;
+      for (size_t i = formal; i < body.inputs.size(); ++i) captured[body.inputs[i]] = ref(n.inputs[own + (i - formal)]);
+      auto* a = np->add_attribute();
+      a->set_name(name);
+      a->set_type(onnx::AttributeProto::GRAPH);
+      Exporter sub(body, names_);
+      sub.checkNoQuant();
+      sub.top_ = top_ ? top_ : gp_;
+      std::map<std::string, TensorType> declared;
+      if (n.op == "Loop" && n.hasInput(1)) declared[body.inputs.at(1)] = g_.typeOf(n.inputs[1]);
+      sub.exportGraph(*a->mutable_g(), captured, declared);
+    }
+  }
+
   std::string fresh(const std::string& base) {
     std::string name = base;
-    for (int i = 1; used_.count(name); ++i) name = base + "_" + std::to_string(i);
-    used_.insert(name);
+    for (int i = 1; names_.values.count(name); ++i) name = base + "_" + std::to_string(i);
+    names_.values.insert(name);
     return name;
   }
   std::string freshNodeName(const std::string& base) {
     std::string name = base;
-    for (int i = 1; usedNodeNames_.count(name); ++i) name = base + "_" + std::to_string(i);
-    usedNodeNames_.insert(name);
+    for (int i = 1; names_.nodes.count(name); ++i) name = base + "_" + std::to_string(i);
+    names_.nodes.insert(name);
     return name;
   }
 
@@ -162,7 +250,7 @@ class Exporter {
     auto* np = gp_->add_node();
     np->set_op_type(n.op);
     np->set_name(n.name);
-    for (const auto& in : n.inputs) np->add_input(in);
+    for (const auto& in : n.inputs) np->add_input(in.empty() ? in : ref(in));
     for (const auto& out : n.outputs) np->add_output(out);
     for (const auto& [name, value] : n.attrs.all()) setAttribute(np->add_attribute(), name, value);
   }
@@ -369,6 +457,7 @@ class Exporter {
   }
 
   void exportNode(const Node& n) {
+    if (n.op == "If" || n.op == "Loop") return exportControlFlow(n);
     if (n.op == "Swish" || n.op == "Gelu") return exportComposite(n);
     if (n.op == "Attention") return exportAttention(n);
     const OpDef* def = OpTable::instance().find(n.op);
@@ -444,9 +533,11 @@ class Exporter {
   }
 
   const Graph& g_;
+  std::unique_ptr<ExportNames> ownNames_;  // the top graph's exporter owns the names
+  ExportNames& names_;
   onnx::GraphProto* gp_ = nullptr;
-  std::unordered_set<std::string> used_;
-  std::unordered_set<std::string> usedNodeNames_;
+  const onnx::GraphProto* top_ = nullptr;  // the model's graph when this exporter writes a body
+  std::map<std::string, std::string> rename_;  // a body's captured inputs -> outer names
 };
 
 }  // namespace

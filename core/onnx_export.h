@@ -8,7 +8,10 @@
 // form, Upsample becomes Resize (asymmetric coordinates, floor rounding for nearest), and a fused
 // activation (`activation` / `activation_params` on Conv, Gemm, Add) becomes the op followed by
 // the standard activation node. Constants become initializers; graph inputs, outputs and every
-// intermediate value get value_info types. Node names are kept ("node_<id>" when empty).
+// intermediate value get value_info types. Node names are kept ("node_<id>" when empty). If and
+// Loop decided at run time are written with their bodies as GraphProtos: a body's captured inputs
+// become references to the outer values (and leave the node's operands and the body's inputs),
+// and a body result that no node of the body produces goes through an Identity.
 // Quantized types (TensorType::quant) are refused with an Unsupported error.
 #pragma once
 #include <filesystem>

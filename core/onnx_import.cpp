@@ -177,6 +177,8 @@ Attribute convertAttribute(const onnx::AttributeProto& a, AttrKind kind, const s
       if (a.type() == onnx::AttributeProto::TENSOR || a.has_t()) return tensorFromProto(a.t(), baseDir, where + " attribute " + a.name());
       if (a.type() == onnx::AttributeProto::FLOAT) return Tensor::scalarF32(a.f());
       return bad("a tensor");
+    case AttrKind::Graph:
+      return bad("a graph (If and Loop are imported by their own code)");
   }
   return bad("?");
 }
@@ -205,6 +207,13 @@ class Importer {
       if (isDefaultDomain(o.domain())) opset_ = o.version();
     if (model.opset_import_size() == 0) opset_ = 1;  // IR version 1/2 models
     graph_.name = model.graph().name().empty() ? name : model.graph().name();
+  }
+
+  // An importer for one body of a node decided at run time (If's branches, Loop's body): the
+  // same model, opset and folder, its own graph; input options apply to the top graph only.
+  Importer(const Importer& parent, const std::string& name)
+      : model_(parent.model_), baseDir_(parent.baseDir_), options_(noOptions()), opset_(parent.opset_) {
+    graph_.name = name;
   }
 
   ImportResult run() {
@@ -406,7 +415,7 @@ class Importer {
       return;
     }
     if (n.op_type() == "If") return inlineIf(n);
-    if (n.op_type() == "Loop") return unrollLoop(n);
+    if (n.op_type() == "Loop") return importLoop(n);
     if (n.op_type() == "Scan") return unrollScan(n);
     if (!isDefaultDomain(n.domain())) {  // com.microsoft (checkSupported admits no other domain)
       for (const std::string& o : n.output())
@@ -487,16 +496,217 @@ class Importer {
     em.emit(imported.op, std::move(imported.inputs), std::move(imported.outputs), std::move(imported.attrs));
   }
 
+  // Thrown by unrollLoop when the trip count or a condition is computed at run time (or the loop is
+  // too long to unroll): importLoop then undoes the partial unrolling and imports a runtime Loop.
+  struct DecidedAtRunTime {};
+
+  static const ImportOptions& noOptions() {
+    static const ImportOptions none;
+    return none;
+  }
+
+  // A Loop is unrolled when its trip count and conditions are known at import (unrollLoop);
+  // otherwise, or when its body holds nested control flow, it runs in the interpreter (runtimeLoop).
+  void importLoop(const onnx::NodeProto& n) {
+    const onnx::GraphProto* body = nullptr;
+    for (const auto& a : n.attribute())
+      if (a.name() == "body" && a.has_g()) body = &a.g();
+    if (body && hasNestedSubgraphs(*body)) return runtimeLoop(n, *body);
+    Graph savedGraph = graph_;
+    std::unordered_map<std::string, Tensor> savedKnown = known_;
+    std::set<std::string> savedBind = toBind_;
+    std::map<std::string, std::string> savedUses = boundUses_;
+    try {
+      unrollLoop(n);
+      return;
+    } catch (const DecidedAtRunTime&) {
+      graph_ = std::move(savedGraph);
+      known_ = std::move(savedKnown);
+      toBind_ = std::move(savedBind);
+      boundUses_ = std::move(savedUses);
+    }
+    runtimeLoop(n, *body);
+  }
+
+  // The values of the enclosing graph that `bodies` read, in name order: those known at import
+  // (constants and values computed from them) become constants of each body; the others are
+  // captured (operands of the node, inputs of the bodies after their own).
+  std::vector<std::string> capturedValues(const std::vector<const onnx::GraphProto*>& bodies, const std::string& at,
+                                          std::map<std::string, Tensor>& knownOuter) {
+    std::set<std::string> reads;
+    for (const onnx::GraphProto* b : bodies) outerReferences(*b, reads);
+    std::vector<std::string> captured;
+    for (const std::string& v : reads) {
+      if (!graph_.hasValue(v)) failBadInput(at + ": its body reads value '" + v + "', which is not defined before it");
+      // known_, not knownValue: a graph input the caller gave a value for stays an input here.
+      if (auto it = known_.find(v); it != known_.end()) knownOuter[v] = it->second;
+      else captured.push_back(v);
+    }
+    return captured;
+  }
+
+  // Imports `body` as a graph of its own: inputs `formal` (its own, with their types), then the
+  // captured values (typed as in this graph), known outer values as constants.
+  GraphAttr importRuntimeBody(const onnx::GraphProto& body, const std::string& name,
+                              const std::vector<std::pair<std::string, TensorType>>& formal,
+                              const std::vector<std::string>& captured, const std::map<std::string, Tensor>& knownOuter,
+                              const std::string& at) {
+    Importer sub(*this, name);
+    Graph& g = sub.graph_;
+    for (const auto& [v, type] : formal) {
+      g.inputs.push_back(v);
+      g.setType(v, type);
+    }
+    for (const std::string& v : captured) {
+      g.inputs.push_back(v);
+      g.setType(v, graph_.typeOf(v));
+    }
+    for (const auto& [v, t] : knownOuter) {
+      g.setConstant(v, t);
+      sub.known_[v] = t;
+    }
+    sub.checkSupported(body);
+    for (const auto& init : body.initializer()) {
+      Tensor t = tensorFromProto(init, baseDir_, at + " " + name + " initializer '" + init.name() + "'");
+      g.setConstant(init.name(), t);
+      sub.known_[init.name()] = t;
+    }
+    for (const onnx::NodeProto* inner : sub.topologicalOrder(body)) sub.importNode(*inner);
+    for (const auto& out : body.output()) {
+      if (!g.hasValue(out.name()))
+        failBadInput(at + ": " + name + " result '" + out.name() + "' is not produced by any node");
+      g.outputs.push_back(out.name());
+    }
+    lowerOnnxQuantOps(g);
+    sub.dropUnusedConstants();
+    verifyGraph(g);
+    return std::make_shared<const Graph>(std::move(g));
+  }
+
+  // Results of a node decided at run time: the ONNX node's, unnamed ones given fresh names.
+  std::vector<std::string> runtimeResults(const onnx::NodeProto& n, int count) {
+    std::vector<std::string> outputs;
+    for (int i = 0; i < count; ++i) {
+      std::string o = i < n.output_size() ? n.output(i) : std::string();
+      if (o.empty()) o = graph_.freshValueName((n.name().empty() ? n.op_type() : n.name()) + "_unused");
+      else if (graph_.hasValue(o)) failBadInput(where(n) + ": value '" + o + "' is defined twice");
+      outputs.push_back(o);
+    }
+    return outputs;
+  }
+
+  // An If whose condition is computed at run time: both branches become graphs of their own
+  // (core/ops/control_flow_ops.cpp), run by the interpreter. Static shapes: both must give the same
+  // types.
+  void runtimeIf(const onnx::NodeProto& n) {
+    const std::string at = where(n);
+    const onnx::GraphProto *thenB = nullptr, *elseB = nullptr;
+    for (const auto& a : n.attribute()) {
+      if (a.name() == "then_branch" && a.has_g()) thenB = &a.g();
+      if (a.name() == "else_branch" && a.has_g()) elseB = &a.g();
+    }
+    if (!thenB) failBadInput(at + ": has no then_branch");
+    if (!elseB) failBadInput(at + ": has no else_branch");
+    for (const auto& [b, name] : {std::pair{thenB, "then_branch"}, std::pair{elseB, "else_branch"}})
+      if (b->output_size() != n.output_size())
+        failBadInput(at + ": " + name + " has " + std::to_string(b->output_size()) + " results, the If " +
+                     std::to_string(n.output_size()));
+    const TensorType& cond = graph_.typeOf(n.input(0));
+    if (cond.elem != ElemType::Bool || cond.numElements() != 1)
+      failBadInput(at + ": the condition '" + n.input(0) + "' must be a bool with one element, got " + typeToString(cond));
+    std::map<std::string, Tensor> knownOuter;
+    const std::vector<std::string> captured = capturedValues({thenB, elseB}, at, knownOuter);
+    const std::string base = n.name().empty() ? "if" : n.name();
+    GraphAttr thenG = importRuntimeBody(*thenB, base + "/then_branch", {}, captured, knownOuter, at);
+    GraphAttr elseG = importRuntimeBody(*elseB, base + "/else_branch", {}, captured, knownOuter, at);
+    for (int i = 0; i < n.output_size(); ++i) {
+      const TensorType& t = thenG->typeOf(thenG->outputs[static_cast<size_t>(i)]);
+      const TensorType& e = elseG->typeOf(elseG->outputs[static_cast<size_t>(i)]);
+      if (!(t == e))
+        failUnsupported(at + ": the condition '" + n.input(0) + "' is computed at run time and the branches give result '" +
+                        n.output(i) + "' different types (then_branch " + typeToString(t) + ", else_branch " +
+                        typeToString(e) + "); only static shapes are supported");
+    }
+    std::vector<std::string> inputs{n.input(0)};
+    inputs.insert(inputs.end(), captured.begin(), captured.end());
+    Attributes attrs;
+    attrs.set("then_branch", thenG);
+    attrs.set("else_branch", elseG);
+    emitNode(n, "If", std::move(inputs), runtimeResults(n, n.output_size()), std::move(attrs));
+  }
+
+  // A Loop whose trip count or condition is computed at run time (or that is too long to unroll, or
+  // holds nested control flow): the body becomes a graph of its own, run by the interpreter. The
+  // loop-carried values keep their types; scan outputs, whose length is then known only at run
+  // time, are refused.
+  void runtimeLoop(const onnx::NodeProto& n, const onnx::GraphProto& body) {
+    const std::string at = where(n);
+    const int carried = n.input_size() - 2;
+    if (carried < 0) failBadInput(at + ": takes the trip count, the condition and the loop-carried values (got " +
+                                  std::to_string(n.input_size()) + " operands)");
+    if (body.input_size() != carried + 2)
+      failBadInput(at + ": the body takes " + std::to_string(body.input_size()) + " inputs, expected " +
+                   std::to_string(carried + 2) + " (iteration number, condition, " + std::to_string(carried) +
+                   " loop-carried values)");
+    const int scans = body.output_size() - 1 - carried;
+    if (scans < 0 || n.output_size() > carried + scans)
+      failBadInput(at + ": the body has " + std::to_string(body.output_size()) + " results for " +
+                   std::to_string(carried) + " loop-carried values and " + std::to_string(n.output_size()) + " Loop results");
+    if (scans > 0)
+      failUnsupported(at + ": runs in the interpreter (its trip count or condition is computed at run time, it runs more "
+                      "than " + std::to_string(kMaxUnrolledIterations) + " iterations or its body holds control flow), so "
+                      "its scan output '" + (n.output_size() > carried ? n.output(carried) : body.output(1 + carried).name()) +
+                      "' would have a length known only at run time; only static shapes are supported");
+    for (int i = 0; i < 2; ++i) {
+      if (n.input(i).empty()) continue;
+      const TensorType& t = graph_.typeOf(n.input(i));
+      const bool ok = t.numElements() == 1 && t.elem == (i == 0 ? ElemType::I64 : ElemType::Bool);
+      if (!ok)
+        failBadInput(at + ": the " + (i == 0 ? "trip count '" : "condition '") + n.input(i) + "' must be " +
+                     (i == 0 ? "an i64" : "a bool") + " with one element, got " + typeToString(t));
+    }
+    auto declaredVector = [&](int i) {
+      const auto& tt = body.input(i).type().tensor_type();
+      return tt.has_shape() && tt.shape().dim_size() == 1 ? Shape{1} : Shape{};
+    };
+    std::vector<std::pair<std::string, TensorType>> formal{
+        {body.input(0).name(), TensorType(ElemType::I64, declaredVector(0))},
+        {body.input(1).name(), TensorType(ElemType::Bool, declaredVector(1))}};
+    for (int k = 0; k < carried; ++k) {
+      const std::string& v = n.input(2 + k);
+      if (v.empty()) failBadInput(at + ": loop-carried value " + std::to_string(k) + " has no initial value");
+      formal.emplace_back(body.input(2 + k).name(), graph_.typeOf(v));
+    }
+    std::map<std::string, Tensor> knownOuter;
+    const std::vector<std::string> captured = capturedValues({&body}, at, knownOuter);
+    const std::string base = n.name().empty() ? "loop" : n.name();
+    GraphAttr bodyG = importRuntimeBody(body, base + "/body", formal, captured, knownOuter, at);
+    const TensorType& condOut = bodyG->typeOf(bodyG->outputs[0]);
+    if (condOut.elem != ElemType::Bool || condOut.numElements() != 1)
+      failBadInput(at + ": the body's condition result '" + bodyG->outputs[0] + "' must be a bool with one element, got " +
+                   typeToString(condOut));
+    for (int k = 0; k < carried; ++k) {
+      const TensorType& in = graph_.typeOf(n.input(2 + k));
+      const TensorType& out = bodyG->typeOf(bodyG->outputs[static_cast<size_t>(1 + k)]);
+      if (!(in == out))
+        failUnsupported(at + ": loop-carried value '" + body.input(2 + k).name() + "' enters as " + typeToString(in) +
+                        " but the body gives " + typeToString(out) + "; only static shapes are supported");
+    }
+    if (carried == 0) return;  // computes nothing
+    std::vector<std::string> inputs(n.input().begin(), n.input().end());
+    inputs.insert(inputs.end(), captured.begin(), captured.end());
+    Attributes attrs;
+    attrs.set("body", bodyG);
+    emitNode(n, "Loop", std::move(inputs), runtimeResults(n, carried), std::move(attrs));
+  }
+
   // If: the condition must be known at import (static shapes make most exported ones so); the
   // taken branch is imported in place of the node, its results renamed to the If's by Identity.
   void inlineIf(const onnx::NodeProto& n) {
     const std::string at = where(n);
     if (n.input_size() != 1 || n.input(0).empty()) failBadInput(at + ": If takes exactly one operand (the condition)");
     const Tensor* cond = knownValue(n.input(0));
-    if (!cond)
-      failUnsupported(at + ": the condition '" + n.input(0) +
-                      "' is computed at run time; only an If whose condition is known at compile time (it is then "
-                      "replaced by its taken branch) is supported");
+    if (!cond) return runtimeIf(n);
     if (cond->numElements() != 1)
       failBadInput(at + ": the condition must have one element, got shape " + shapeToString(cond->shape()));
     const bool taken = cond->getDouble(0) != 0.0;
@@ -530,7 +740,9 @@ class Importer {
   // once per iteration with its values renamed (NAME@LOOP#i), the iteration number a constant, the
   // loop-carried values threaded from one copy to the next; scan outputs are the iterations'
   // values stacked along a new first axis (Unsqueeze, Concat). The condition of every iteration
-  // must be known after importing the previous one (computed from constants and known values).
+  // must be known after importing the previous one (computed from constants and known values);
+  // when it is not, or the trip count is not, or there are more than kMaxUnrolledIterations
+  // iterations, it throws DecidedAtRunTime and importLoop imports a runtime Loop instead.
   static constexpr int64_t kMaxUnrolledIterations = 4096;
 
   void unrollLoop(const onnx::NodeProto& n) {
@@ -554,13 +766,12 @@ class Importer {
     std::optional<int64_t> trips;
     if (!n.input(0).empty()) {
       const Tensor* m = knownValue(n.input(0));
-      if (!m)
-        failUnsupported(at + ": the trip count '" + n.input(0) + "' is computed at run time; only a Loop whose trip count and " +
-                        "condition are known at compile time (it is then unrolled) is supported");
+      if (!m) throw DecidedAtRunTime{};
       if (m->numElements() != 1) failBadInput(at + ": the trip count must have one element, got " + shapeToString(m->shape()));
       trips = m->getInt(0);
     }
     std::string cond = n.input(1);
+    if (trips && *trips > kMaxUnrolledIterations && cond.empty()) throw DecidedAtRunTime{};  // too many to unroll
     std::vector<std::string> state(n.input().begin() + 2, n.input().end());
     std::vector<std::vector<std::string>> scanned(static_cast<size_t>(scans));
     const std::string loopName = n.name().empty() ? "loop" : n.name();
@@ -569,15 +780,11 @@ class Importer {
       if (trips && it >= *trips) break;
       if (!cond.empty()) {
         const Tensor* c = knownValue(cond);
-        if (!c)
-          failUnsupported(at + ": the condition '" + cond + "' of iteration " + std::to_string(it) +
-                          " is computed at run time; only a Loop whose trip count and condition are known at compile "
-                          "time (it is then unrolled) is supported");
+        if (!c) throw DecidedAtRunTime{};
         if (c->numElements() != 1) failBadInput(at + ": the condition must have one element, got " + shapeToString(c->shape()));
         if (c->getDouble(0) == 0.0) break;
       }
-      if (it == kMaxUnrolledIterations)
-        failUnsupported(at + ": runs more than " + std::to_string(kMaxUnrolledIterations) + " iterations; unrolling stops there");
+      if (it == kMaxUnrolledIterations) throw DecidedAtRunTime{};  // too many to unroll: run it
       const std::string suffix = "@" + loopName + "#" + std::to_string(it);
       std::unordered_map<std::string, std::string> rename;
       const auto& iterType = body->input(0).type().tensor_type();
@@ -593,6 +800,13 @@ class Importer {
     }
     NodeEmitter em(*this, n);
     emitLoopResults(em, n, state, scanned, Ints(static_cast<size_t>(scans), 0));
+  }
+
+  static bool hasNestedSubgraphs(const onnx::GraphProto& body) {
+    for (const auto& inner : body.node())
+      for (const auto& a : inner.attribute())
+        if (a.has_g() || a.graphs_size() > 0) return true;
+    return false;
   }
 
   // Checks a Loop / Scan body before unrolling: supported ops, no nested subgraphs (whose outer

@@ -62,6 +62,10 @@ bool OpDef::fuses(const std::string& activation) const {
   return std::find(fusableActivations.begin(), fusableActivations.end(), activation) != fusableActivations.end();
 }
 
+bool OpDef::hasSubgraphs() const {
+  return std::any_of(attrs.begin(), attrs.end(), [](const AttrSpec& a) { return a.kind == AttrKind::Graph; });
+}
+
 const AttrSpec* OpDef::findAttr(const std::string& attr) const {
   for (const AttrSpec& a : attrs)
     if (a.name == attr) return &a;

@@ -10,7 +10,7 @@
 
 namespace nest {
 
-enum class AttrKind { Int, Float, String, Ints, Floats, Strings, Tensor };
+enum class AttrKind { Int, Float, String, Ints, Floats, Strings, Tensor, Graph };
 
 struct AttrSpec {
   std::string name;
@@ -132,6 +132,9 @@ struct OpDef {
   std::vector<std::string> fusableActivations = {};
 
   bool fuses(const std::string& activation) const;
+  // Control flow decided at run time (If, Loop): an attribute holds a subgraph the interpreter
+  // runs; compiled backends refuse such nodes (core/ops/control_flow_ops.cpp).
+  bool hasSubgraphs() const;
   const AttrSpec* findAttr(const std::string& name) const;  // nullptr when not declared
 };
 

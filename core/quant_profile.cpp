@@ -11,6 +11,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/text_ir.h"
 
 namespace nest {
 
@@ -41,6 +42,8 @@ void hashAttribute(Fnv1a& f, const Attribute& a) {
         } else if constexpr (std::is_same_v<T, Tensor>) {
           f.str(typeToString(v.type()));
           f.u64(v.contentHash());
+        } else if constexpr (std::is_same_v<T, GraphAttr>) {
+          f.str(v ? printGraph(*v) : std::string());  // a body, by its text (blobs by hash)
         } else {  // Ints, Floats
           f.u64(v.size());
           f.bytes(v.data(), v.size() * sizeof(v[0]));

@@ -19,6 +19,23 @@ class Parser {
   Parser(const std::string& text, const BlobStore& blobs) : s_(text), blobs_(blobs) {}
 
   Graph parse() {
+    Graph g = parseOneGraph();
+    skipSpace();
+    if (!atEnd()) fail("unexpected text after the graph");
+    return g;
+  }
+
+  // One attribute value and nothing else.
+  Attribute parseWholeAttribute() {
+    Attribute a = parseAttribute();
+    skipSpace();
+    if (!atEnd()) fail("unexpected text after the attribute value");
+    return a;
+  }
+
+ private:
+  // `graph "name" { ... }`: the top graph or a body (an If's branch, a Loop's body).
+  Graph parseOneGraph() {
     Graph g;
     expectWord("graph");
     g.name = parseString();
@@ -48,21 +65,10 @@ class Parser {
         parseNode(g, maxId);
       }
     }
-    skipSpace();
-    if (!atEnd()) fail("unexpected text after the graph");
     g.reserveId(maxId);
     return g;
   }
 
-  // One attribute value and nothing else.
-  Attribute parseWholeAttribute() {
-    Attribute a = parseAttribute();
-    skipSpace();
-    if (!atEnd()) fail("unexpected text after the attribute value");
-    return a;
-  }
-
- private:
   void parseNode(Graph& g, NodeId& maxId) {
     std::vector<std::string> outputs;
     std::vector<TensorType> types;
@@ -207,6 +213,18 @@ class Parser {
     skipSpace();
     char c = peek();
     if (c == '"') return parseString();
+    if (tryWord("graph")) {  // a body, spelled as a graph
+      pos_ -= 5;
+      try {
+        checkNestingDepth(depth_ + 1, "the text IR");
+      } catch (const Error& e) {
+        fail(e.what());
+      }
+      ++depth_;
+      GraphAttr body = std::make_shared<const Graph>(parseOneGraph());
+      --depth_;
+      return body;
+    }
     if (tryWord("dense")) {
       expect('<');
       TensorType type = parseType();
@@ -443,6 +461,7 @@ class Parser {
   const std::string& s_;
   const BlobStore& blobs_;
   size_t pos_ = 0;
+  int depth_ = 0;  // bodies being parsed around the current position
 };
 
 }  // namespace

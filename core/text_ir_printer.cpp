@@ -52,6 +52,14 @@ std::string attributeText(const Attribute& a) {
           return quoteString(v);
         } else if constexpr (std::is_same_v<T, Tensor>) {
           return "dense<" + typeToString(v.type()) + ": " + denseValues(v) + ">";
+        } else if constexpr (std::is_same_v<T, GraphAttr>) {
+          if (!v) return std::string("graph <none>");
+          // The body as printGraph spells it, its lines after the first indented one step.
+          std::string body = printGraph(*v);
+          body.pop_back();  // the final newline
+          std::string out;
+          for (char c : body) out += c == '\n' ? std::string("\n  ") : std::string(1, c);
+          return out;
         } else {
           const char* emptyTag = std::is_same_v<T, Ints> ? "[]i" : std::is_same_v<T, Floats> ? "[]f" : "[]s";
           if (v.empty()) return emptyTag;
@@ -89,7 +97,13 @@ std::string printGraph(const Graph& g) {
       s += " {";
       bool first = true;
       for (const auto& [name, value] : n.attrs.all()) {
-        s += (first ? "" : ", ") + name + "=" + attributeText(value);
+        std::string text = attributeText(value);
+        if (std::holds_alternative<GraphAttr>(value)) {  // a body: its lines indented under the node
+          std::string indented;
+          for (char c : text) indented += c == '\n' ? std::string("\n  ") : std::string(1, c);
+          text = std::move(indented);
+        }
+        s += (first ? "" : ", ") + name + "=" + text;
         first = false;
       }
       s += "}";
@@ -105,10 +119,19 @@ std::string printGraph(const Graph& g) {
   return s + "}\n";
 }
 
-BlobStore blobsOf(const Graph& g) {
-  BlobStore blobs;
+namespace {
+void collectBlobs(const Graph& g, BlobStore& blobs) {
   for (const auto& [name, t] : g.constants())
     if (t.numElements() > kInlineElements) blobs.emplace(t.contentHash(), t);
+  for (const Node& n : g.nodes)
+    for (const auto& [name, value] : n.attrs.all())
+      if (const GraphAttr* body = std::get_if<GraphAttr>(&value); body && *body) collectBlobs(**body, blobs);
+}
+}  // namespace
+
+BlobStore blobsOf(const Graph& g) {
+  BlobStore blobs;
+  collectBlobs(g, blobs);
   return blobs;
 }
 

@@ -19,6 +19,7 @@ bool kindMatches(const Attribute& a, AttrKind k) {
     case AttrKind::Floats: return std::holds_alternative<Floats>(a);
     case AttrKind::Strings: return std::holds_alternative<Strings>(a);
     case AttrKind::Tensor: return std::holds_alternative<Tensor>(a);
+    case AttrKind::Graph: return std::holds_alternative<GraphAttr>(a) && std::get<GraphAttr>(a) != nullptr;
   }
   return false;
 }

@@ -1,8 +1,8 @@
 // The importer's old-opset semantics and operand forms (core/onnx_import_forms.cpp): Softmax and
 // LogSoftmax before opset 13 (2-D coercion), Resize-10 (asymmetric, floor / ceil nearest),
 // BatchNormalization-7 with spatial=0, Clip bounds and a Dropout ratio computed at run time, and
-// If with a condition known at import (inlined) or computed at run time (refused). Every model is
-// built here; numbers are checked against values computed by hand.
+// If with a condition known at import (inlined) or computed at run time (kept, run by the
+// interpreter). Every model is built here; numbers are checked against values computed by hand.
 #include "tests/test_support.h"
 
 #include <cmath>
@@ -307,11 +307,14 @@ class TestImporterOpsets : public QObject {
     OnnxGraphBuilder elseB(branch(ifNode, "else_branch"));
     elseB.node("Neg", "n", {"x"}, {"e"});
     elseB.output("e");
-    ErrorKind kind{};
-    std::string msg = importError(b.model(), &kind);
-    QCOMPARE(kind, ErrorKind::Unsupported);
-    NEST_CONTAINS(msg, "node 'if_positive' (If)");
-    NEST_CONTAINS(msg, "'cond' is computed at run time");
+    // Kept as an If node holding both branches, run by the interpreter
+    // (tests/test_importer_runtime_control_flow.cpp has the details).
+    ImportResult r = importModel(b.model());
+    const Node* n = findOp(r.graph, "If");
+    QVERIFY(n && n->name == "if_positive");
+    QCOMPARE(n->inputs, (std::vector<std::string>{"cond", "x"}));
+    NEST_SAME_TENSORS({f32({3}, {1, 0, 3})}, runGraph(r.graph, {f32({3}, {1, -2, 3})}));
+    NEST_SAME_TENSORS({f32({3}, {1, -2, 3})}, runGraph(r.graph, {f32({3}, {-1, 2, -3})}));
   }
 };
 

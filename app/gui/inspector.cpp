@@ -47,6 +47,9 @@ QString attributeText(const Attribute& value) {
         else if constexpr (std::is_same_v<T, float>) return QString::fromStdString(formatFloat(v));
         else if constexpr (std::is_same_v<T, std::string>) return QString::fromStdString(quoteString(v));
         else if constexpr (std::is_same_v<T, Tensor>) return "tensor " + QString::fromStdString(typeToString(v.type()));
+        else if constexpr (std::is_same_v<T, GraphAttr>)
+          return v ? QString("graph \"%1\" (%2 nodes)").arg(QString::fromStdString(v->name)).arg(v->nodes.size())
+                   : QString("graph");
         else return listText(v);
       },
       value);

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "backends/backend.h"
 #include "backends/cpu/cpu_support_table.h"
 #include "core/error.h"
 #include "passes/all_passes.h"
@@ -19,6 +20,7 @@ double msSince(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 std::string unsupportedReason(const Graph& graph, const Node& node) {
+  if (std::string r = runtimeControlFlowReason(node); !r.empty()) return r;
   if (std::string r = tableUnsupportedReason(graph, node); !r.empty()) return r;  // op, attribute, type
   if (std::string r = loweringUnsupportedReason(graph, node); !r.empty()) return r;  // forms and values
   // Forms the runtime kernels do not take although the LIR has an instruction for them.

@@ -1,7 +1,10 @@
 // The reference interpreter: runs a graph node by node with the op table's reference kernels.
-// It is the ground truth every other backend is compared against.
+// It is the ground truth every other backend is compared against. It also runs control flow
+// decided at run time (If, Loop: core/ops/control_flow_ops.cpp) by running their subgraphs with
+// interpreters of their own.
 #pragma once
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +15,10 @@ namespace nest {
 
 class Interpreter {
  public:
+  // A Loop (decided at run time) that runs more iterations than this fails naming the node: a
+  // condition that never turns false must not hang.
+  static constexpr int64_t kMaxLoopIterations = 1000000;
+
   // Verifies the graph and prepares the plan (kernels, when each value dies).
   explicit Interpreter(const Graph& graph);
 
@@ -30,7 +37,11 @@ class Interpreter {
     const OpDef* def;
     std::vector<TensorType> outputTypes;
     std::vector<std::string> release;  // values last used by this step
+    // If (then, else) and Loop (body): interpreters of the node's subgraphs, which run them.
+    std::vector<std::shared_ptr<const Interpreter>> bodies;
   };
+  std::vector<Tensor> runIf(const Node& n, const Step& s, const std::vector<const Tensor*>& ins) const;
+  std::vector<Tensor> runLoop(const Node& n, const Step& s, const std::vector<const Tensor*>& ins) const;
   const Graph& graph_;
   std::vector<Step> steps_;
   NodeObserver observer_;

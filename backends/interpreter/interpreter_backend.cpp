@@ -41,12 +41,12 @@ BackendCapabilities InterpreterBackend::capabilities() const {
   return c;
 }
 
-// Every op of the table with a kernel: which operand types a kernel takes (the integer form for
+// Every op of the table with a kernel, and If / Loop (the interpreter runs their bodies): which operand types a kernel takes (the integer form for
 // quantized operands) is the op's inference, which the verifier already ran on the graph.
 std::string InterpreterBackend::unsupportedReason(const Graph&, const Node& node) const {
   const OpDef* def = OpTable::instance().find(node.op);
   if (!def) return "unknown op " + node.op;
-  return def->kernel || def->quantKernel ? "" : node.op + " has no reference kernel";
+  return def->kernel || def->quantKernel || def->hasSubgraphs() ? "" : node.op + " has no reference kernel";
 }
 
 std::shared_ptr<const Artifact> InterpreterBackend::compile(const Graph& graph, const CompileRequest& request) const {

@@ -74,6 +74,7 @@ BackendCapabilities NpuBackend::capabilities() const {
 }
 
 std::string NpuBackend::unsupportedReason(const Graph& graph, const Node& node) const {
+  if (std::string r = runtimeControlFlowReason(node); !r.empty()) return r;
   return npu::unsupportedReason(graph, node, config_);
 }
 

@@ -21,6 +21,7 @@ void registerGatherScatterOps(OpTable& table);  // gather_scatter_ops.cpp: Gathe
 void registerPositionOps(OpTable& table);     // position_ops.cpp: CumSum, Trilu
 void registerAttentionOps(OpTable& table);    // attention_ops.cpp: Attention (internal, fuse-attention)
 void registerRecurrentOps(OpTable& table);    // recurrent_ops.cpp: RNN, GRU, LSTM
+void registerControlFlowOps(OpTable& table);  // control_flow_ops.cpp: If, Loop decided at run time
 // quantized_ops.cpp: internal Quantize / Dequantize and the integer variants (OpDef::quantInfer /
 // quantKernel) of Conv, Gemm, MatMul, Add, Mul, Relu, Clip, Concat, Reshape, Flatten, Transpose,
 // MaxPool, AveragePool, GlobalAveragePool. Runs after every family has registered.
@@ -44,6 +45,7 @@ inline void registerAllOps(OpTable& table) {
   registerPositionOps(table);
   registerAttentionOps(table);
   registerRecurrentOps(table);
+  registerControlFlowOps(table);
   registerQuantizedKernels(table);
 }
 
