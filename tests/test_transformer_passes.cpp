@@ -425,7 +425,8 @@ class TestTransformerPasses : public QObject {
                 msg);
   }
 
-  // -O1 fuses every head group of the sequence seed models, and the fused graphs still match torch.
+  // -O1 fuses every head group of the sequence seed models and folds their head Transposes, and the
+  // fused graphs still match torch.
   void seedModelsFuseEveryHeadGroup_data() {
     QTest::addColumn<QString>("model");
     QTest::addColumn<int>("attentions");
@@ -440,6 +441,9 @@ class TestTransformerPasses : public QObject {
     const Graph g = runPipeline(loadModel(dir / "model.onnx"), namedPipeline("O1")).result();
     QCOMPARE(testing::countOp(g, "Attention"), attentions);
     QCOMPARE(testing::countOp(g, "Softmax"), 0);
+    // fold-attention-transposes takes every layer's 4 head Transposes, transpose-to-reshape the 2
+    // around the batch axis of size 1; ViT keeps its patch embedding's [1,768,196] -> [1,196,768].
+    QCOMPARE(testing::countOp(g, "Transpose"), model == "vit_b_16" ? 1 : 0);
     // Position embeddings are constant (static sequence length): constant-fold reads them at
     // compile time, leaving the token lookup as the only Gather.
     if (model == "bert_encoder") QCOMPARE(testing::countOp(g, "Gather"), 1);
