@@ -408,6 +408,19 @@ class TestTransformerPasses : public QObject {
     NEST_VERIFY(msg.find("node 'attention' (Attention)") != std::string::npos &&
                     msg.find("q_perm [0, 2, 2] is not a permutation of the 3 axes of the operands") != std::string::npos,
                 msg);
+    // Shapes are checked as the perms read them, and the message says so.
+    const std::string mismatch = R"(graph "bad" {
+  input %q: f32[5,2,8]
+  input %kt: f32[2,6,8]
+  input %v: f32[2,6,4]
+  %y: f32[5,2,4] = Attention #1 "attention"(%q, %kt, %v) {q_perm=[1, 0, 2], scale=1.0, y_perm=[1, 0, 2]}
+  output %y
+}
+)";
+    const std::string msg2 = testing::errorOf([&] { parseGraph(mismatch); });
+    NEST_VERIFY(msg2.find("node 'attention' (Attention)") != std::string::npos &&
+                    msg2.find("KT 2x6x8 must be [..., d=8, Sk] (as the layout attributes read them)") != std::string::npos,
+                msg2);
   }
 
   void inferenceRefusesBadOperands() {

@@ -54,15 +54,17 @@ void inferAttention(InferContext& ctx) {
   const AttentionOperands ops =
       attentionOperands(ctx.attrs(), ctx.input(0).shape, ctx.input(1).shape, ctx.input(2).shape, ctx.node());
   const Shape &q = ops.q.shape, &kt = ops.kt.shape, &v = ops.v.shape;
+  // With layout attributes the shapes named are the formula's operands, not the stored inputs.
+  const std::string as = attentionPlainLayout(ctx.attrs()) ? "" : " (as the layout attributes read them)";
   if (q.size() < 2 || kt.size() != q.size() || v.size() != q.size())
     ctx.fail("Q, KT and V must have one rank of at least 2, got " + shapeToString(q) + ", " + shapeToString(kt) +
-             ", " + shapeToString(v));
+             ", " + shapeToString(v) + as);
   if (!std::equal(q.begin(), q.end() - 2, kt.begin()) || !std::equal(q.begin(), q.end() - 2, v.begin()))
     ctx.fail("Q " + shapeToString(q) + ", KT " + shapeToString(kt) + " and V " + shapeToString(v) +
-             " must have the same batch dimensions");
+             " must have the same batch dimensions" + as);
   const AttentionGeom g = attentionGeometry(q, kt, v);
-  if (kt[kt.size() - 2] != g.d) ctx.fail("KT " + shapeToString(kt) + " must be [..., d=" + std::to_string(g.d) + ", Sk]");
-  if (v[v.size() - 2] != g.sk) ctx.fail("V " + shapeToString(v) + " must be [..., Sk=" + std::to_string(g.sk) + ", dv]");
+  if (kt[kt.size() - 2] != g.d) ctx.fail("KT " + shapeToString(kt) + " must be [..., d=" + std::to_string(g.d) + ", Sk]" + as);
+  if (v[v.size() - 2] != g.sk) ctx.fail("V " + shapeToString(v) + " must be [..., Sk=" + std::to_string(g.sk) + ", dv]" + as);
   Shape scores = g.batch;
   scores.push_back(g.sq);
   scores.push_back(g.sk);
