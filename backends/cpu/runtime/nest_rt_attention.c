@@ -34,18 +34,34 @@ static attn_layout layout_of(const nest_attention_desc *d) {
 size_t nest_attention_f32_scratch_size(const nest_attention_desc *d) { return layout_of(d).total * sizeof(float); }
 
 /* B [k x n], element (r, c) at b[r * rs + c * cs], into the GEMM's NR_MAX-column panels (the
- * layout of nest_gemm_f32_pack_b, zero padded). */
+ * layout of nest_gemm_f32_pack_b, zero padded). Walks the stored tensor's contiguous axis: by
+ * rows when cs <= rs (KT [d, Sk] or V [Sk, dv] as stored), by columns otherwise (keys stored
+ * [Sk, d] and read as KT, the heads' [S, H, D] projection). */
 static void pack_b(const float *b, int64_t k, int64_t n, int64_t rs, int64_t cs, float *packed) {
   int64_t jp, r, j;
-  for (jp = 0; jp < b_panels(n); ++jp)
-    for (r = 0; r < k; ++r) {
-      float *dst = packed + (jp * k + r) * NEST_RT_NR_MAX;
-      const float *src = b + r * rs;
+  for (jp = 0; jp < b_panels(n); ++jp) {
+    float *panel = packed + jp * k * NEST_RT_NR_MAX;
+    if (cs <= rs) {
+      for (r = 0; r < k; ++r) {
+        float *dst = panel + r * NEST_RT_NR_MAX;
+        const float *src = b + r * rs;
+        for (j = 0; j < NEST_RT_NR_MAX; ++j) {
+          const int64_t c = jp * NEST_RT_NR_MAX + j;
+          dst[j] = c < n ? src[c * cs] : 0.0f;
+        }
+      }
+    } else {
       for (j = 0; j < NEST_RT_NR_MAX; ++j) {
         const int64_t c = jp * NEST_RT_NR_MAX + j;
-        dst[j] = c < n ? src[c * cs] : 0.0f;
+        if (c >= n) {
+          for (r = 0; r < k; ++r) panel[r * NEST_RT_NR_MAX + j] = 0.0f;
+        } else {
+          const float *src = b + c * cs;
+          for (r = 0; r < k; ++r) panel[r * NEST_RT_NR_MAX + j] = src[r * rs];
+        }
       }
     }
+  }
 }
 
 /* `rows` (<= NEST_RT_ATTN_ROWS) rows of k floats, element (m, c) at a[m * rs + c * cs], into
