@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/onnx_tensor.h"
 #include "core/op_table.h"
+#include "core/ops/attention_layout.h"
 
 namespace nest {
 
@@ -430,13 +431,21 @@ class Exporter {
   }
 
   // Attention (internal, fuse-attention) as the opset-17 ops it was fused from:
-  // MatMul(Q, KT) -> Mul(scale) -> [Add(mask)] -> Softmax(last axis) -> MatMul(., V).
+  // MatMul(Q, KT) -> Mul(scale) -> [Add(mask)] -> Softmax(last axis) -> MatMul(., V), with a
+  // Transpose before each operand and after the result whose perm (core/ops/attention_layout.h)
+  // is not the identity.
   void exportAttention(const Node& n) {
     const std::string base = n.name.empty() ? "node_" + std::to_string(n.id) : n.name;
-    Shape scores = g_.typeOf(n.inputs[0]).shape;
-    scores.back() = g_.typeOf(n.inputs[1]).shape.back();
-    const TensorType scoreType(ElemType::F32, scores);
-    auto node = [&](const char* op, std::vector<std::string> ins, const std::string& out, Attributes attrs = {}) {
+    const size_t rank = g_.typeOf(n.inputs[0]).shape.size();
+    Ints perms[4];
+    ops::AttentionView operands[3];
+    for (int k = 0; k < 4; ++k) perms[k] = ops::attentionPerm(n.attrs, k, rank, n);
+    for (int k = 0; k < 3; ++k) operands[k] = ops::attentionView(g_.typeOf(n.inputs[k]).shape, perms[k]);
+    Shape scores = operands[0].shape, y = operands[0].shape;
+    scores.back() = operands[1].shape.back();
+    y.back() = operands[2].shape.back();
+    auto node = [&](const char* op, std::vector<std::string> ins, const std::string& out, const Shape& shape,
+                    Attributes attrs = {}) {
       OnnxNode o;
       o.op = op;
       o.name = freshNodeName(base + "_" + op);
@@ -444,16 +453,34 @@ class Exporter {
       o.outputs = {out.empty() ? fresh(base + "_" + op) : out};
       o.attrs = std::move(attrs);
       emit(o);
-      if (out.empty()) addValueInfo(o.outputs[0], scoreType);
+      if (out.empty()) addValueInfo(o.outputs[0], TensorType(ElemType::F32, shape));
       return o.outputs[0];
     };
-    std::string s = node("MatMul", {n.inputs[0], n.inputs[1]}, "");
-    s = node("Mul", {s, addInitializer(base + "_scale", scalarOf(ElemType::F32, n.attrs.getFloat("scale", 1.0f)))}, "");
-    if (n.inputs.size() > 3 && !n.inputs[3].empty()) s = node("Add", {s, n.inputs[3]}, "");
+    auto isIdentity = [](const Ints& p) {
+      for (size_t i = 0; i < p.size(); ++i)
+        if (p[i] != static_cast<int64_t>(i)) return false;
+      return true;
+    };
+    auto transpose = [&](const std::string& x, const Ints& perm, const Shape& shape, const std::string& out) {
+      Attributes a;
+      a.set("perm", perm);
+      return node("Transpose", {x}, out, shape, a);
+    };
+    std::string in[3];
+    for (int k = 0; k < 3; ++k)
+      in[k] = isIdentity(perms[k]) ? n.inputs[k] : transpose(n.inputs[k], perms[k], operands[k].shape, "");
+    std::string s = node("MatMul", {in[0], in[1]}, "", scores);
+    s = node("Mul", {s, addInitializer(base + "_scale", scalarOf(ElemType::F32, n.attrs.getFloat("scale", 1.0f)))}, "",
+             scores);
+    if (n.inputs.size() > 3 && !n.inputs[3].empty()) s = node("Add", {s, n.inputs[3]}, "", scores);
     Attributes axis;
     axis.set("axis", int64_t{-1});
-    s = node("Softmax", {s}, "", axis);
-    node("MatMul", {s, n.inputs[2]}, n.outputs[0]);
+    s = node("Softmax", {s}, "", scores, axis);
+    if (isIdentity(perms[3])) {
+      node("MatMul", {s, in[2]}, n.outputs[0], y);
+    } else {
+      transpose(node("MatMul", {s, in[2]}, "", y), ops::inversePerm(perms[3]), {}, n.outputs[0]);
+    }
   }
 
   void exportNode(const Node& n) {

@@ -25,6 +25,7 @@ PassInfo fuseHardSwishPass();              // fuse_hardswish.cpp (decomposed act
 PassInfo fuseSwishPass();                  // fuse_swish_gelu.cpp
 PassInfo fuseGeluPass();                   // fuse_swish_gelu.cpp
 PassInfo fuseAttentionPass();              // fuse_attention.cpp
+PassInfo foldAttentionTransposesPass();    // fold_attention_transposes.cpp
 PassInfo fuseLayerNormPass();              // fuse_layernorm.cpp
 PassInfo mergePadPass();                   // merge_pad.cpp
 PassInfo matmulAddToGemmPass();            // matmul_add_to_gemm.cpp
@@ -32,5 +33,6 @@ PassInfo mergeReshapesPass();              // merge_reshapes.cpp
 // Layout.
 PassInfo transposeSinkingPass();           // transpose_sinking.cpp
 PassInfo squeezeUnsqueezeCancellationPass();  // squeeze_unsqueeze_cancellation.cpp
+PassInfo transposeToReshapePass();         // transpose_to_reshape.cpp
 
 }  // namespace nest

@@ -18,9 +18,10 @@ std::vector<PassInfo> builtinPasses() {
   return {eliminateNoopsPass(),       deadCodeEliminationPass(), commonSubexpressionPass(),
           constantFoldingPass(),      shapeComputationFoldingPass(), foldBatchNormPass(),
           foldScaleBiasPass(),        fuseActivationsPass(),     fuseHardSwishPass(),       fuseSwishPass(),
-          fuseGeluPass(),             fuseLayerNormPass(),       fuseAttentionPass(),       mergePadPass(),
+          fuseGeluPass(),             fuseLayerNormPass(),       fuseAttentionPass(),       foldAttentionTransposesPass(),
+          mergePadPass(),
           matmulAddToGemmPass(),      mergeReshapesPass(),       transposeSinkingPass(),
-          squeezeUnsqueezeCancellationPass(), equalizeCrossLayerPass()};
+          squeezeUnsqueezeCancellationPass(), transposeToReshapePass(), equalizeCrossLayerPass()};
 }
 
 // The registry: built-ins first, plugin passes appended; guarded by a mutex (see allPasses).
@@ -89,7 +90,7 @@ Pipeline namedPipeline(const std::string& level) {
   // activations fuse last, when no other pattern needs to see them as separate nodes.
   Pipeline cleanup = {{{"eliminate-noops", "fold-shape-computations", "constant-fold", "dce"}, true}};
   // Decomposed activations are recomposed first, before folds rearrange their pieces.
-  Pipeline algebra = {{{"fuse-hardswish", "fuse-swish", "fuse-gelu", "fuse-layernorm", "fuse-attention", "fold-batchnorm", "fold-scale-bias", "merge-pad", "matmul-add-to-gemm", "merge-reshapes",
+  Pipeline algebra = {{{"fuse-hardswish", "fuse-swish", "fuse-gelu", "fuse-layernorm", "fuse-attention", "fold-attention-transposes", "transpose-to-reshape", "fold-batchnorm", "fold-scale-bias", "merge-pad", "matmul-add-to-gemm", "merge-reshapes",
                         "cancel-squeeze-unsqueeze", "eliminate-noops", "dce"},
                        true}};
   Pipeline finish = {{{"cse", "fuse-activations", "dce"}, false}};

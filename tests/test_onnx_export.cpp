@@ -276,6 +276,36 @@ class OnnxExportTest : public QObject {
     NEST_VERIFY(diff.empty(), diff);
   }
 
+  // With layout attributes (fold-attention-transposes): a Transpose before each operand whose perm
+  // is not the identity and after the result (the inverse of y_perm); equal after re-import.
+  void attentionWithLayouts() {
+    Graph g = parseGraph(R"(graph "attention_layouts" {
+  input %q: f32[5,2,8]
+  input %kt: f32[6,2,8]
+  input %v: f32[2,6,4]
+  input %mask: f32[2,1,6]
+  %y: f32[5,2,4] = Attention #1 "attention"(%q, %kt, %v, %mask) {kt_perm=[1, 2, 0], q_perm=[1, 0, 2], scale=0.35355338, v_perm=[0, 1, 2], y_perm=[1, 0, 2]}
+  output %y
+}
+)");
+    onnx::ModelProto m = exportOnnxModel(g);
+    validate(m);
+    std::string ops, perms;
+    for (const onnx::NodeProto& n : m.graph().node()) {
+      ops += n.op_type() + " ";
+      for (const onnx::AttributeProto& a : n.attribute())
+        if (a.name() == "perm") {
+          for (int64_t p : a.ints()) perms += std::to_string(p);
+          perms += " ";
+        }
+    }
+    QCOMPARE(ops, std::string("Transpose Transpose MatMul Mul Add Softmax MatMul Transpose "));
+    QCOMPARE(perms, std::string("102 120 102 "));
+    Graph back = roundTrip(g, tmpFile("attention_layouts.onnx"));
+    std::string diff = testing::compareRuns(g, back, randomInputs(g, 4), Tolerance{1e-5, 1e-6});
+    NEST_VERIFY(diff.empty(), diff);
+  }
+
   void refusesQuantizedTypes() {
     Graph g;
     g.name = "quant";

@@ -271,15 +271,13 @@ class CodeGen {
       const nest_attention_desc d = attentionDesc(f_, i);
       data_ += "static const nest_attention_desc " + p + " = {" + cInt(d.batch) + ", " + cInt(d.sq) + ", " + cInt(d.sk) +
                ", " + cInt(d.d) + ", " + cInt(d.dv) + ", " + cFloat(d.scale) + ", " + cInt(d.mask_row_stride) + ", " +
-               cInt(d.mask_col_stride) + "};\n";
-      std::string mask = "NULL", offsets = "NULL";
-      if (i.inputs.size() > 3 && i.inputs[3] >= 0) {
-        ints(p + "_mask_off", maskBatchOffsets(f_, i));
-        mask = in(i, 3);
-        offsets = p + "_mask_off";
-      }
+               cInt(d.mask_col_stride) + ", " + cInt(d.q_row_stride) + ", " + cInt(d.q_col_stride) + ", " +
+               cInt(d.kt_row_stride) + ", " + cInt(d.kt_col_stride) + ", " + cInt(d.v_row_stride) + ", " +
+               cInt(d.v_col_stride) + ", " + cInt(d.y_row_stride) + ", " + cInt(d.y_col_stride) + "};\n";
+      ints(p + "_off", attentionOffsets(f_, i));
+      const std::string mask = i.inputs.size() > 3 && i.inputs[3] >= 0 ? in(i, 3) : std::string("NULL");
       body_ += "  nest_attention_f32(&" + p + ", " + in(i, 0) + ", " + in(i, 1) + ", " + in(i, 2) + ", " + mask + ", " +
-               offsets + ", " + out(i) + ", " + scratch(i) + ");\n";
+               p + "_off, " + out(i) + ", " + scratch(i) + ");\n";
       return;
     }
     if (k == "rnn") {

@@ -1,6 +1,7 @@
 #include "backends/cpu/kernel_descs.h"
 
 #include "core/error.h"
+#include "core/ops/attention_layout.h"
 #include "core/ops/op_helpers.h"
 
 namespace nest::cpu {
@@ -98,47 +99,74 @@ nest_gemm_desc gemmDesc(const lir::Function& f, const lir::Instr& in) {
 
 namespace {
 
-// The scores' shape [batch..., sq, sk] and the mask's strides over it.
-std::vector<int64_t> maskStrides(const lir::Function& f, const lir::Instr& in) {
-  Shape scores = f.buffer(in.inputs[0]).type.shape;
-  scores.back() = f.buffer(in.inputs[1]).type.shape.back();
-  return ops::broadcastStrides(f.buffer(in.inputs[3]).type.shape, scores);
+// The formula's operands Q, KT, V, Y (and the mask, when there is one) of an attention
+// instruction: shapes and strides into the stored buffers; the mask's strides over the scores.
+struct AttentionViews {
+  ops::AttentionView op[4];
+  std::vector<int64_t> mask;
+};
+
+AttentionViews attentionViews(const lir::Function& f, const lir::Instr& in) {
+  const size_t rank = f.buffer(in.inputs[0]).type.shape.size();
+  auto perm = [&](int which) {
+    Ints p = in.params.getInts(ops::kAttentionPermAttrs[which]);
+    if (p.empty())
+      for (size_t i = 0; i < rank; ++i) p.push_back(static_cast<int64_t>(i));
+    return p;
+  };
+  AttentionViews v;
+  for (int k = 0; k < 3; ++k) v.op[k] = ops::attentionView(f.buffer(in.inputs[k]).type.shape, perm(k));
+  Shape y = v.op[0].shape;
+  y.back() = v.op[2].shape.back();
+  v.op[3] = ops::attentionView(ops::attentionStoredResult(y, perm(3)), perm(3));
+  if (in.inputs.size() > 3 && in.inputs[3] >= 0) {
+    Shape scores = v.op[0].shape;
+    scores.back() = v.op[1].shape.back();
+    v.mask = ops::broadcastStrides(f.buffer(in.inputs[3]).type.shape, scores);
+  }
+  return v;
 }
 
 }  // namespace
 
 nest_attention_desc attentionDesc(const lir::Function& f, const lir::Instr& in) {
-  const Shape& q = f.buffer(in.inputs[0]).type.shape;
-  const Shape& kt = f.buffer(in.inputs[1]).type.shape;
-  const Shape& v = f.buffer(in.inputs[2]).type.shape;
+  const AttentionViews v = attentionViews(f, in);
+  const Shape &q = v.op[0].shape, &kt = v.op[1].shape, &vv = v.op[2].shape;
+  const size_t r = q.size();
   nest_attention_desc d{};
-  d.sq = q[q.size() - 2];
+  d.sq = q[r - 2];
   d.d = q.back();
   d.sk = kt.back();
-  d.dv = v.back();
+  d.dv = vv.back();
   d.batch = numElements(q) / std::max<int64_t>(d.sq * d.d, 1);
   d.scale = in.params.getFloat("scale", 1.0f);
-  if (in.inputs.size() > 3 && in.inputs[3] >= 0) {
-    const std::vector<int64_t> st = maskStrides(f, in);
-    d.mask_row_stride = st[st.size() - 2];
-    d.mask_col_stride = st.back();
+  if (!v.mask.empty()) {
+    d.mask_row_stride = v.mask[r - 2];
+    d.mask_col_stride = v.mask[r - 1];
   }
+  d.q_row_stride = v.op[0].strides[r - 2], d.q_col_stride = v.op[0].strides[r - 1];
+  d.kt_row_stride = v.op[1].strides[r - 2], d.kt_col_stride = v.op[1].strides[r - 1];
+  d.v_row_stride = v.op[2].strides[r - 2], d.v_col_stride = v.op[2].strides[r - 1];
+  d.y_row_stride = v.op[3].strides[r - 2], d.y_col_stride = v.op[3].strides[r - 1];
   return d;
 }
 
-std::vector<int64_t> maskBatchOffsets(const lir::Function& f, const lir::Instr& in) {
-  const Shape& q = f.buffer(in.inputs[0]).type.shape;
-  const std::vector<int64_t> st = maskStrides(f, in);
+std::vector<int64_t> attentionOffsets(const lir::Function& f, const lir::Instr& in) {
+  const AttentionViews v = attentionViews(f, in);
+  const Shape& q = v.op[0].shape;
   const size_t nb = q.size() - 2;
   std::vector<int64_t> offsets, idx(nb, 0);
   const int64_t count = numElements(Shape(q.begin(), q.end() - 2));
   for (int64_t b = 0; b < count; ++b) {
-    int64_t off = 0;
-    for (size_t k = 0; k < nb; ++k) off += idx[k] * st[k];
-    offsets.push_back(off);
-    for (size_t k = nb; k-- > 0;) {
-      if (++idx[k] < q[k]) break;
-      idx[k] = 0;
+    for (int k = 0; k < 5; ++k) {
+      int64_t off = 0;
+      if (k < 4 || !v.mask.empty())
+        for (size_t a = 0; a < nb; ++a) off += idx[a] * (k < 4 ? v.op[k].strides[a] : v.mask[a]);
+      offsets.push_back(off);
+    }
+    for (size_t a = nb; a-- > 0;) {
+      if (++idx[a] < q[a]) break;
+      idx[a] = 0;
     }
   }
   return offsets;

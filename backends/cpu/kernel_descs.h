@@ -18,9 +18,11 @@ bool matmulFlattens(const lir::Function& f, const lir::Instr& in);
 // RNN / GRU / LSTM (kernel "rnn"): sizes from X and R, flags and activations from the params.
 nest_rnn_desc rnnDesc(const lir::Function& f, const lir::Instr& in);
 
-// Attention (kernel "attention"): batch is every leading dimension of Q; the mask's row and column
-// strides over the scores (0 when there is no mask). maskBatchOffsets gives its per-batch offsets.
+// Attention (kernel "attention"): batch is every leading dimension of the formula's Q (the stored
+// operands seen through the params q_perm, kt_perm, v_perm, y_perm; core/ops/attention_layout.h);
+// each operand's row and column strides, the mask's over the scores (0 when there is no mask).
+// attentionOffsets gives, per batch-head, the element offsets of Q, KT, V, Y and the mask.
 nest_attention_desc attentionDesc(const lir::Function& f, const lir::Instr& in);
-std::vector<int64_t> maskBatchOffsets(const lir::Function& f, const lir::Instr& in);
+std::vector<int64_t> attentionOffsets(const lir::Function& f, const lir::Instr& in);
 
 }  // namespace nest::cpu

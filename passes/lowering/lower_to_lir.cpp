@@ -18,6 +18,7 @@
 
 #include "core/error.h"
 #include "core/op_table.h"
+#include "core/ops/attention_layout.h"
 #include "core/ops/conv_kernels.h"
 #include "core/ops/fused_activation.h"
 #include "core/ops/op_helpers.h"
@@ -363,7 +364,12 @@ class Lowering {
     if (op == "Attention") {
       std::vector<BufferId> ins;
       for (const std::string& v : n.inputs) ins.push_back(bufferOf(v));
-      emit(n, "attention", ins, {resultBuffer(n.outputs[0])}).params.set("scale", n.attrs.getFloat("scale", 1.0f));
+      Instr& in = emit(n, "attention", ins, {resultBuffer(n.outputs[0])});
+      in.params.set("scale", n.attrs.getFloat("scale", 1.0f));
+      // The operands' layouts (core/ops/attention_layout.h), only where they are not the identity.
+      if (!ops::attentionPlainLayout(n.attrs))
+        for (const char* perm : ops::kAttentionPermAttrs)
+          if (n.attrs.has(perm)) in.params.set(perm, n.attrs.getInts(perm));
       return;
     }
     if (op == "LayerNormalization") {

@@ -115,20 +115,27 @@ void nest_gemm_f32(const nest_gemm_desc *d, const float *a, const float *b, cons
                    void *scratch);
 
 /* ---- Attention: Y = softmax(Q · KT · scale + mask) · V per batch-head, the softmax along Sk. ----
- * Q [batch, sq, d], KT [batch, d, sk], V [batch, sk, dv], Y [batch, sq, dv], contiguous. The mask
- * (may be NULL) is added to score (b, i, j) from mask[mask_batch_off[b] + i * mask_row_stride +
- * j * mask_col_stride]. Each batch-head is one unit of the thread pool: its KT and V are packed
- * into the GEMM's panels once, then blocks of NEST_RT_ATTN_ROWS query rows go through scores,
- * softmax and the product with V in scratch, so the [sq, sk] score matrix is never stored. */
+ * Q [batch, sq, d], KT [batch, d, sk], V [batch, sk, dv], Y [batch, sq, dv], each read or written
+ * through strides: of batch-head b, Q's element (i, k) is q[off[5b] + i * q_row_stride + k *
+ * q_col_stride], KT's (k, j) kt[off[5b+1] + k * kt_row_stride + j * kt_col_stride], V's (j, c)
+ * v[off[5b+2] + j * v_row_stride + c * v_col_stride], Y's (i, c) y[off[5b+3] + i * y_row_stride +
+ * c * y_col_stride] (contiguous operands: off = b * rows * cols, strides (cols, 1); heads read
+ * from a [S, H, D] tensor: row stride H * D). The mask (may be NULL) is added to score (b, i, j)
+ * from mask[off[5b+4] + i * mask_row_stride + j * mask_col_stride]. Each batch-head is one unit of
+ * the thread pool: its KT and V are packed into the GEMM's panels once, then blocks of
+ * NEST_RT_ATTN_ROWS query rows go through scores, softmax and the product with V in scratch, so
+ * the [sq, sk] score matrix is never stored. */
 typedef struct nest_attention_desc {
   int64_t batch, sq, sk, d, dv;
   float scale;
   int64_t mask_row_stride, mask_col_stride;
+  int64_t q_row_stride, q_col_stride, kt_row_stride, kt_col_stride;
+  int64_t v_row_stride, v_col_stride, y_row_stride, y_col_stride;
 } nest_attention_desc;
 
 size_t nest_attention_f32_scratch_size(const nest_attention_desc *d); /* bytes, per thread */
 void nest_attention_f32(const nest_attention_desc *d, const float *q, const float *kt, const float *v,
-                        const float *mask, const int64_t *mask_batch_off, float *y, void *scratch);
+                        const float *mask, const int64_t *off, float *y, void *scratch);
 
 /* ---- Pooling (NCHW). Output size is given: ceil_mode / auto_pad are resolved by the caller. ---- */
 typedef struct nest_pool2d_desc {
