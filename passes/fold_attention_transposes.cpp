@@ -38,15 +38,6 @@
 namespace nest {
 namespace {
 
-Ints transposePermOf(const Node& t, size_t rank) {
-  Ints perm = t.attrs.getInts("perm");
-  if (perm.empty())
-    for (size_t i = 0; i < rank; ++i) perm.push_back(static_cast<int64_t>(rank - 1 - i));
-  for (int64_t& p : perm)
-    if (p < 0) p += static_cast<int64_t>(rank);
-  return perm;
-}
-
 // r[i] = p[q[i]]: Transpose(Transpose(x, p), q) = Transpose(x, r).
 Ints compose(const Ints& p, const Ints& q) {
   Ints r(q.size());
@@ -89,7 +80,7 @@ bool foldOne(Graph& g, const PassOptions& opt) {
       const Node& t = g.nodes[it->second];
       if (t.op != "Transpose" || !t.hasInput(0) || !plain(t.inputs[0]) || !plain(v)) continue;
       if (g.typeOf(t.inputs[0]).shape.size() != rank || !rewrite::mayMerge(opt, a, t)) continue;
-      const Ints r = compose(transposePermOf(t, rank), perms[k]);
+      const Ints r = compose(rewrite::transposePerm(t, rank), perms[k]);
       if (!operandFits(r)) continue;
       perms[k] = r;
       inputs[static_cast<size_t>(k)] = t.inputs[0];
@@ -101,7 +92,7 @@ bool foldOne(Graph& g, const PassOptions& opt) {
       const Node& t = g.nodes[cons[y].front()];
       if (t.op == "Transpose" && t.outputs.size() == 1 && plain(t.outputs[0]) && rewrite::mayMerge(opt, a, t)) {
         // Stored = Transpose(Transpose(Y, inverse(y_perm)), p) = Transpose(Y, s).
-        const Ints s = compose(ops::inversePerm(perms[3]), transposePermOf(t, rank));
+        const Ints s = compose(ops::inversePerm(perms[3]), rewrite::transposePerm(t, rank));
         if (s.back() == static_cast<int64_t>(rank) - 1) {
           perms[3] = ops::inversePerm(s);
           result = t.outputs[0];

@@ -167,4 +167,16 @@ void removeUnusedConstants(Graph& g) {
   for (const std::string& name : unused) g.removeConstant(name);
 }
 
+Ints transposePerm(const Node& t, size_t rank) {
+  Ints perm = t.attrs.getInts("perm");
+  if (perm.empty())
+    for (size_t i = 0; i < rank; ++i) perm.push_back(static_cast<int64_t>(rank - 1 - i));
+  if (perm.size() != rank) return {};
+  for (int64_t& p : perm) {
+    if (p < 0) p += static_cast<int64_t>(rank);
+    if (p < 0 || p >= static_cast<int64_t>(rank)) return {};
+  }
+  return perm;
+}
+
 }  // namespace nest::rewrite

@@ -76,4 +76,8 @@ bool repeatWhileChanging(Graph& g, const std::function<bool(Graph&)>& rewriteOnc
 // Removes constants no node or output uses.
 void removeUnusedConstants(Graph& g);
 
+// The perm of Transpose `t` on an operand of rank `rank`: its attribute (negative axes wrapped), or
+// the axes reversed when it has none; empty when malformed.
+Ints transposePerm(const Node& t, size_t rank);
+
 }  // namespace nest::rewrite

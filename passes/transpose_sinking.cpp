@@ -43,13 +43,6 @@ OpKind kindOf(const Node& n) {
 bool isUnaryElementwise(const Node& n) { return kindOf(n) == OpKind::UnaryElementwise && n.inputs.size() == 1; }
 bool isBinaryElementwise(const Node& n) { return kindOf(n) == OpKind::Elementwise && n.inputs.size() == 2; }
 
-Ints permOf(const Node& t, size_t rank) {
-  Ints perm = t.attrs.getInts("perm");
-  if (perm.empty())
-    for (size_t i = 0; i < rank; ++i) perm.push_back(static_cast<int64_t>(rank - 1 - i));
-  return perm;
-}
-
 bool isIdentity(const Ints& perm) {
   for (size_t i = 0; i < perm.size(); ++i)
     if (perm[i] != static_cast<int64_t>(i)) return false;
@@ -102,7 +95,7 @@ class Sinker {
     const Node& t = g_.nodes[t1];
     if (!t.hasInput(0) || !plain(t.inputs[0]) || !plain(t.outputs[0])) return std::nullopt;
     const size_t rank = g_.typeOf(t.inputs[0]).shape.size();
-    const Ints perm = permOf(t, rank);
+    const Ints perm = rewrite::transposePerm(t, rank);
     Plan p{t1, {}, std::nullopt};
     std::string cur = t.outputs[0];
     size_t lastUseful = 0;  // number of steps up to the last one that removed a Transpose
@@ -129,7 +122,7 @@ class Sinker {
         } else if (it != prod_.end() && g_.nodes[it->second].op == "Transpose" && singleUse(other) &&
                    g_.nodes[it->second].hasInput(0) && plain(g_.nodes[it->second].inputs[0]) &&
                    g_.typeOf(g_.nodes[it->second].inputs[0]).shape.size() == rank &&
-                   permOf(g_.nodes[it->second], rank) == perm) {
+                   rewrite::transposePerm(g_.nodes[it->second], rank) == perm) {
           s.otherT = it->second;
         } else {
           break;
@@ -144,7 +137,7 @@ class Sinker {
     int removed = 1, added = 1;
     if (p.t2) {
       ++removed;
-      const Ints q = permOf(g_.nodes[*p.t2], rank);
+      const Ints q = rewrite::transposePerm(g_.nodes[*p.t2], rank);
       Ints r(rank);
       for (size_t i = 0; i < rank; ++i) r[i] = perm[static_cast<size_t>(q[i])];
       if (isIdentity(r)) added = 0;
@@ -165,7 +158,7 @@ class Sinker {
   void apply(const Plan& p) {
     const Node t1 = g_.nodes[p.t1];
     const size_t rank = g_.typeOf(t1.inputs[0]).shape.size();
-    const Ints perm = permOf(t1, rank);
+    const Ints perm = rewrite::transposePerm(t1, rank);
     Ints finalPerm = perm;
     std::unordered_set<NodeId> erase{t1.id};
     std::vector<NodeId> transposeOrigin{t1.id};
@@ -174,7 +167,7 @@ class Sinker {
     std::string finalName = t1.name;
     if (p.t2) {
       const Node& t2 = g_.nodes[*p.t2];
-      const Ints q = permOf(t2, rank);
+      const Ints q = rewrite::transposePerm(t2, rank);
       for (size_t i = 0; i < rank; ++i) finalPerm[i] = perm[static_cast<size_t>(q[i])];
       erase.insert(t2.id);
       transposeOrigin.push_back(t2.id);

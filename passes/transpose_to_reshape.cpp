@@ -24,26 +24,13 @@
 namespace nest {
 namespace {
 
-// The perm of Transpose `t` on rank `rank` (reversed axes when absent); empty when malformed.
-Ints permOf(const Node& t, size_t rank) {
-  Ints perm = t.attrs.getInts("perm");
-  if (perm.empty())
-    for (size_t i = 0; i < rank; ++i) perm.push_back(static_cast<int64_t>(rank - 1 - i));
-  if (perm.size() != rank) return {};
-  for (int64_t& p : perm) {
-    if (p < 0) p += static_cast<int64_t>(rank);
-    if (p < 0 || p >= static_cast<int64_t>(rank)) return {};
-  }
-  return perm;
-}
-
 // Whether Transpose `t` only moves size-1 axes of its operand and changes its shape.
 bool movesOnlyUnitAxes(const Graph& g, const Node& t) {
   if (t.op != "Transpose" || !t.hasInput(0) || t.outputs.size() != 1) return false;
   const TensorType& in = g.typeOf(t.inputs[0]);
   const TensorType& out = g.typeOf(t.outputs[0]);
   if (in.quant || out.quant || in.shape == out.shape) return false;
-  const Ints perm = permOf(t, in.shape.size());
+  const Ints perm = rewrite::transposePerm(t, in.shape.size());
   if (perm.empty()) return false;
   int64_t last = -1;
   for (int64_t axis : perm) {

@@ -30,7 +30,7 @@ size_t nest_q8_gemm_packed_size(const nest_q8_gemm_desc *d) {
 }
 
 void nest_q8_gemm_pack(const nest_q8_gemm_desc *d, const int8_t *b, const int32_t *bias, void *packed) {
-  const int64_t N = d->N, K = d->K, K4 = k4s(d), NG = groups(d);
+  const int64_t N = d->N, K = d->K, K4 = k4s(d);
   const int32_t zu = a_zero_point(d);
   int32_t *corr = (int32_t *)packed;
   int8_t *pb = (int8_t *)packed + corr_bytes(d);
@@ -44,9 +44,9 @@ void nest_q8_gemm_pack(const nest_q8_gemm_desc *d, const int8_t *b, const int32_
       pb[(g * K4 + k / 4) * 256 + panel * 64 + lane * 4 + k % 4] = v;
       sum += v;
     }
-    corr[j] = (bias ? bias[j] : 0) - zu * sum + (int32_t)K * zu * d->b_zp[j];
+    /* in 64 bits: the parts may pass int32 where the whole (what the int32 sums give) does not */
+    corr[j] = (int32_t)((bias ? bias[j] : 0) - (int64_t)zu * sum + K * (int64_t)zu * d->b_zp[j]);
   }
-  (void)NG;
 }
 
 /* Whether any column has a weight zero point (then each row's sum of u is needed). */
