@@ -123,6 +123,10 @@ inline onnx::AttributeProto* addAttr(onnx::NodeProto& n, const std::string& name
   a->set_type(type);
   return a;
 }
+// A graph attribute (an If branch, a Loop or Scan body) of `n`, empty, to be filled.
+inline onnx::GraphProto* addGraphAttr(onnx::NodeProto& n, const std::string& name) {
+  return addAttr(n, name, onnx::AttributeProto::GRAPH)->mutable_g();
+}
 inline void setInt(onnx::NodeProto& n, const std::string& name, int64_t v) {
   addAttr(n, name, onnx::AttributeProto::INT)->set_i(v);
 }

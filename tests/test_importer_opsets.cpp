@@ -36,10 +36,6 @@ std::vector<float> softmaxOf(const std::vector<double>& v, bool log) {
   return out;
 }
 
-onnx::GraphProto* branch(onnx::NodeProto& n, const std::string& name) {
-  return addAttr(n, name, onnx::AttributeProto::GRAPH)->mutable_g();
-}
-
 }  // namespace
 
 class TestImporterOpsets : public QObject {
@@ -271,12 +267,12 @@ class TestImporterOpsets : public QObject {
       b.node("Squeeze", "sq", {"d"}, {"d0"});
       b.node("Equal", "is2", {"d0", "two"}, {"cond"});
       auto& ifNode = b.node("If", "if_batch", {"cond"}, {"y"});
-      OnnxGraphBuilder thenB(branch(ifNode, "then_branch"));
+      OnnxGraphBuilder thenB(addGraphAttr(ifNode, "then_branch"));
       thenB.initializer("one", Tensor::scalarF32(1.0f));
       thenB.node("Add", "then_add", {"x", "w"}, {"t1"});
       thenB.node("Add", "then_add1", {"t1", "one"}, {"t2"});
       thenB.output("t2");
-      OnnxGraphBuilder elseB(branch(ifNode, "else_branch"));
+      OnnxGraphBuilder elseB(addGraphAttr(ifNode, "else_branch"));
       elseB.node("Mul", "else_mul", {"x", "w"}, {"e1"});
       elseB.output("e1");
       ImportResult r = importModel(b.model());
@@ -301,10 +297,10 @@ class TestImporterOpsets : public QObject {
     setInt(b.node("ReduceSum", "total", {"x"}, {"sum"}), "keepdims", 0);
     b.node("Greater", "positive", {"sum", "zero"}, {"cond"});
     auto& ifNode = b.node("If", "if_positive", {"cond"}, {"y"});
-    OnnxGraphBuilder thenB(branch(ifNode, "then_branch"));
+    OnnxGraphBuilder thenB(addGraphAttr(ifNode, "then_branch"));
     thenB.node("Relu", "r", {"x"}, {"t"});
     thenB.output("t");
-    OnnxGraphBuilder elseB(branch(ifNode, "else_branch"));
+    OnnxGraphBuilder elseB(addGraphAttr(ifNode, "else_branch"));
     elseB.node("Neg", "n", {"x"}, {"e"});
     elseB.output("e");
     // Kept as an If node holding both branches, run by the interpreter

@@ -26,10 +26,6 @@ namespace {
 
 fs::path dataDir() { return sourceDir() / "tests" / "data" / "runtime_control_flow"; }
 
-onnx::GraphProto* subgraph(onnx::NodeProto& n, const std::string& name) {
-  return addAttr(n, name, onnx::AttributeProto::GRAPH)->mutable_g();
-}
-
 // y, z = If(sum(x) > 0) with then: (Relu(x) + w, x - w), else: (Neg(x) * x + w, x). a = Relu(x) and
 // b = Neg(x) are computed outside and read by one branch each; x by both; w is a constant.
 void buildIfModel(ModelBuilder& b, bool sameShapes = true) {
@@ -41,12 +37,12 @@ void buildIfModel(ModelBuilder& b, bool sameShapes = true) {
   b.node("Relu", "relu_a", {"x"}, {"a"});
   b.node("Neg", "neg_b", {"x"}, {"b"});
   auto& ifNode = b.node("If", "if_pos", {"cond"}, {"y", "z"});
-  OnnxGraphBuilder thenB(subgraph(ifNode, "then_branch"));
+  OnnxGraphBuilder thenB(addGraphAttr(ifNode, "then_branch"));
   thenB.graph().set_name("then");
   thenB.node("Add", "t_add", {"a", "w"}, {"t"});
   thenB.node("Sub", "t_sub", {"x", "w"}, {"t2"});
   thenB.output("t").output("t2");
-  OnnxGraphBuilder elseB(subgraph(ifNode, "else_branch"));
+  OnnxGraphBuilder elseB(addGraphAttr(ifNode, "else_branch"));
   elseB.graph().set_name("else");
   elseB.node("Mul", "e_mul", {"b", "x"}, {"e"});
   if (sameShapes) {
@@ -72,7 +68,7 @@ void buildLoopModel(ModelBuilder& b, bool withM, bool withCond, bool scan = fals
   std::vector<std::string> outs{"vf", "nf"};
   if (scan) outs.push_back("vs");
   auto& loop = b.node("Loop", "loop", {withM ? "m" : "", withCond ? "c0" : "", "x", "n0"}, outs);
-  OnnxGraphBuilder body(subgraph(loop, "body"));
+  OnnxGraphBuilder body(addGraphAttr(loop, "body"));
   body.graph().set_name("body");
   body.input("i", {}, onnx::TensorProto::INT64).input("c_in", {}, onnx::TensorProto::BOOL).input("v", {2}).input("n", {1});
   body.node("Add", "b_add", {"v", "offset"}, {"v2"});
@@ -197,10 +193,10 @@ class TestImporterRuntimeControlFlow : public QObject {
     setInt(b.node("ReduceSum", "total", {"x"}, {"sum"}), "keepdims", 0);
     b.node("Greater", "positive", {"sum", "zero"}, {"cond"});
     auto& ifNode = b.node("If", "if1", {"cond"}, {"y"});
-    OnnxGraphBuilder thenB(subgraph(ifNode, "then_branch"));
+    OnnxGraphBuilder thenB(addGraphAttr(ifNode, "then_branch"));
     thenB.node("Neg", "neg", {"x"}, {"t"});
     thenB.output("t");
-    OnnxGraphBuilder elseB(subgraph(ifNode, "else_branch"));
+    OnnxGraphBuilder elseB(addGraphAttr(ifNode, "else_branch"));
     elseB.node("Add", "add", {"x", "zero"}, {"e"});
     elseB.output("e");
     const Graph g = importModel(b.model()).graph;
@@ -288,15 +284,15 @@ class TestImporterRuntimeControlFlow : public QObject {
     setInt(b.node("ReduceSum", "x_sum", {"x"}, {"xs"}), "keepdims", 0);
     b.node("Less", "first_cond", {"xs", "limit"}, {"c0"});
     auto& loop = b.node("Loop", "loop", {"", "c0", "x"}, {"vf"});
-    OnnxGraphBuilder body(subgraph(loop, "body"));
+    OnnxGraphBuilder body(addGraphAttr(loop, "body"));
     body.input("i", {}, onnx::TensorProto::INT64).input("c_in", {1}, onnx::TensorProto::BOOL).input("v", {2});
     setInt(body.node("Cast", "b_cast", {"i"}, {"fi"}), "to", onnx::TensorProto::FLOAT);
     body.node("Less", "early", {"fi", "bound"}, {"is_early"});
     auto& ifNode = body.node("If", "pick", {"is_early"}, {"v2"});
-    OnnxGraphBuilder thenB(subgraph(ifNode, "then_branch"));
+    OnnxGraphBuilder thenB(addGraphAttr(ifNode, "then_branch"));
     thenB.node("Add", "t_add", {"v", "offset"}, {"t"});
     thenB.output("t");
-    OnnxGraphBuilder elseB(subgraph(ifNode, "else_branch"));
+    OnnxGraphBuilder elseB(addGraphAttr(ifNode, "else_branch"));
     elseB.node("Mul", "e_mul", {"v", "two"}, {"e"});
     elseB.output("e");
     setInt(body.node("ReduceSum", "b_sum", {"v2"}, {"s"}), "keepdims", 0);
@@ -330,7 +326,7 @@ class TestImporterRuntimeControlFlow : public QObject {
     b.initializer("m", i64({}, {3}));
     b.node("Mul", "offset_mul", {"x", "two"}, {"offset"});
     auto& loop = b.node("Loop", "loop", {"m", "", "x", "n0"}, {"vf", "nf"});
-    OnnxGraphBuilder body(subgraph(loop, "body"));
+    OnnxGraphBuilder body(addGraphAttr(loop, "body"));
     body.input("i", {}, onnx::TensorProto::INT64).input("c_in", {}, onnx::TensorProto::BOOL).input("v", {2}).input("n", {1});
     body.node("Add", "b_add", {"v", "offset"}, {"v2"});
     setInt(body.node("Cast", "b_cast", {"i"}, {"fi"}), "to", onnx::TensorProto::FLOAT);
@@ -387,7 +383,7 @@ class TestImporterRuntimeControlFlow : public QObject {
     b.node("Greater", "positive", {"x", "x"}, {"never"});  // runtime, so the loop is not unrolled
     b.node("Not", "always", {"never"}, {"c1"});
     auto& loop = b.node("Loop", "forever", {"", "c1", "x"}, {"vf"});
-    OnnxGraphBuilder body(subgraph(loop, "body"));
+    OnnxGraphBuilder body(addGraphAttr(loop, "body"));
     body.input("i", {}, onnx::TensorProto::INT64).input("c_in", {1}, onnx::TensorProto::BOOL).input("v", {1});
     body.node("Identity", "keep", {"c_in"}, {"c_out"});
     body.node("Identity", "same", {"v"}, {"v2"});
