@@ -365,6 +365,11 @@ int main(void) {
   test_gemm(17, 49, 520, 0, 1, 1.0f, 1.0f, 3, NEST_ACT_SIGMOID, 1);
   test_gemm(8, 48, 16, 0, 0, -1.0f, 1.0f, 2, NEST_ACT_LEAKY_RELU, 1);
   test_gemm(4, 6, 0, 0, 0, 1.0f, 1.0f, 4, NEST_ACT_RELU, 0); /* K = 0: beta * C only */
+  /* a row or scalar C starting the accumulators: full and partial row panels and column tiles,
+   * several K-blocks with a K tail that is not a multiple of the 8 x 8 A-packing transpose */
+  test_gemm(21, 100, 300, 0, 0, 1.0f, 0.5f, 2, NEST_ACT_RELU, 1);
+  test_gemm(21, 100, 300, 0, 1, 1.0f, 1.0f, 2, NEST_ACT_NONE, 0);
+  test_gemm(11, 33, 9, 0, 0, 2.0f, 1.5f, 1, NEST_ACT_NONE, 1);
 
   test_pool(1, 3, 112, 112, 3, 2, 1, 1, 0, 0); /* ResNet */
   test_pool(1, 5, 13, 13, 3, 2, 1, 0, 1, 0);   /* SqueezeNet ceil mode */

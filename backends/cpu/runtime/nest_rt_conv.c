@@ -206,7 +206,7 @@ static void compute_panels(const conv_job *j, int64_t ng, int64_t blk, int64_t c
       for (int64_t p0 = b0, t = 0, cols; p0 < bend; p0 += cols, ++t) {
         cols = nest_rt_tile_cols(bend - p0);
         nest_rt_gemm_tile(kc, a, col + (t * kg + pc) * NEST_RT_NR, NEST_RT_NR, 0, yg + ip * NEST_RT_MR * P + p0, P, rows,
-                          cols, pc == 0, pc + kc >= kg, bg ? bg + ip * NEST_RT_MR : 0, &d->act);
+                          cols, pc == 0, pc + kc >= kg, bg ? bg + ip * NEST_RT_MR : 0, 0, &d->act);
       }
     }
   }

@@ -127,10 +127,10 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
         const int64_t *boff = tail ? 0 : j->off + pc;
         if (direct_out)
           nest_rt_gemm_tile(kc, a, b, NEST_RT_NR, boff, j->yg + ip * NEST_RT_MR * P + q0, P, rows, cols, pc == 0,
-                            pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, &d->act);
+                            pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, 0, &d->act);
         else
           nest_rt_gemm_tile(kc, a, b, NEST_RT_NR, boff, ctile + ip * NEST_RT_MR * l->bcols + (q0 - b0), l->bcols,
-                            NEST_RT_MR, width, pc == 0, pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, &d->act);
+                            NEST_RT_MR, width, pc == 0, pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, 0, &d->act);
       }
     }
   }

@@ -3,6 +3,9 @@
  * the kernel packs op(A) into NEST_RT_MR-row panels in scratch, then each target-width column
  * tile of a B panel is swept by every A panel one K-block at a time. */
 #include <string.h>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 #include "nest_rt_gemm_internal.h"
 #include "nest_rt_threads.h"
@@ -34,10 +37,45 @@ size_t nest_gemm_f32_scratch_size(const nest_gemm_desc *d) {
   return nest_gemm_f32_packed_scratch_size(d) + nest_gemm_f32_packed_b_size(d) * sizeof(float);
 }
 
+/* Rows m0..m0+7 of a row-major A (row pitch K) into one panel, k-major: eight rows at a time
+ * through an 8 x 8 transpose where AVX has one. */
+static void pack_a_rows8(const float *a, int64_t K, float *dst) {
+  int64_t k = 0;
+#if defined(__AVX2__)
+  for (; k + 8 <= K; k += 8) {
+    __m256 r[8], t[8];
+    for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(a + i * K + k);
+    for (int i = 0; i < 8; i += 2) {
+      t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+      t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4)
+      for (int h = 0; h < 2; ++h) {
+        r[i + h] = _mm256_shuffle_ps(t[i + h], t[i + 2 + h], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 2 + h] = _mm256_shuffle_ps(t[i + h], t[i + 2 + h], _MM_SHUFFLE(3, 2, 3, 2));
+      }
+    /* r[0], r[2], r[1], r[3] hold k offsets 0, 1, 2, 3 of rows 0-3 (low lanes) and 4-7 of them
+     * (high lanes); r[4..7] the same for rows 4-7. */
+    static const int order[4] = {0, 2, 1, 3};
+    for (int q = 0; q < 4; ++q) {
+      const __m256 lo = r[order[q]], hi = r[4 + order[q]];
+      _mm256_storeu_ps(dst + (k + q) * NEST_RT_MR, _mm256_permute2f128_ps(lo, hi, 0x20));
+      _mm256_storeu_ps(dst + (k + 4 + q) * NEST_RT_MR, _mm256_permute2f128_ps(lo, hi, 0x31));
+    }
+  }
+#endif
+  for (; k < K; ++k)
+    for (int i = 0; i < NEST_RT_MR; ++i) dst[k * NEST_RT_MR + i] = a[i * K + k];
+}
+
 static void pack_a(const nest_gemm_desc *d, const float *a, float *packed) {
   const int64_t M = d->M, K = d->K;
   for (int64_t ip = 0; ip < a_panels(d); ++ip) {
     float *dst = packed + ip * NEST_RT_MR * K;
+    if (!d->trans_a && (ip + 1) * NEST_RT_MR <= M) {
+      pack_a_rows8(a + ip * NEST_RT_MR * K, K, dst);
+      continue;
+    }
     for (int64_t r = 0; r < NEST_RT_MR; ++r) {
       const int64_t m = ip * NEST_RT_MR + r;
       if (m >= M) {
@@ -57,26 +95,43 @@ typedef struct gemm_job {
   const nest_gemm_desc *d;
   const float *ap, *packed_b;
   const float *a; /* A itself (the few-rows path reads it unpacked) */
+  const float *c; /* a row of C broadcast over the rows (a bias), started from in the first K-block */
   float *y;
-  int has_c;
+  int has_c;      /* y already holds beta * C */
 } gemm_job;
+
+/* Prefetches lines [from, to) of the `lines` 64-byte lines at p. */
+static void prefetch_lines(const char *p, int64_t from, int64_t to, int64_t lines) {
+  for (int64_t l = from; l < to && l < lines; ++l) __builtin_prefetch(p + l * 64, 0, 2);
+}
 
 static void gemm_unit(void *ctx, int64_t u, void *scratch) {
   const gemm_job *j = (const gemm_job *)ctx;
   const nest_gemm_desc *d = j->d;
-  const int64_t M = d->M, N = d->N, K = d->K, per_panel = NEST_RT_NR_MAX / NEST_RT_NR;
+  const int64_t M = d->M, N = d->N, K = d->K, per_panel = NEST_RT_NR_MAX / NEST_RT_NR, panels = a_panels(d);
   const int64_t jp = u / per_panel, s = u % per_panel * NEST_RT_NR, col0 = jp * NEST_RT_NR_MAX + s;
+  float col_bias[NEST_RT_NR];
   (void)scratch;
   if (col0 >= N) return;
   const int64_t cols = N - col0 < NEST_RT_NR ? N - col0 : NEST_RT_NR;
+  if (j->c)
+    for (int64_t c = 0; c < NEST_RT_NR; ++c) col_bias[c] = c < cols ? d->beta * j->c[(col0 + c) * d->c_stride_n] : 0.0f;
   const float *bp = j->packed_b + jp * NEST_RT_NR_MAX * K + s;
   for (int64_t pc = 0; pc < K; pc += NEST_RT_KC) {
     const int64_t kc = K - pc < NEST_RT_KC ? K - pc : NEST_RT_KC;
-    for (int64_t ip = 0; ip < a_panels(d); ++ip) {
+    /* The weights stream from memory once per run: the next K-block's rows of this panel (the
+     * next panel's first block after the last) are prefetched a few lines per A panel, so that
+     * they are in cache when this block's sweep ends. */
+    const float *next = pc + kc < K ? bp + (pc + kc) * NEST_RT_NR_MAX : jp + 1 < b_panels(d) ? bp + NEST_RT_NR_MAX * K - s : 0;
+    const int64_t next_kc = pc + kc < K ? (K - pc - kc < NEST_RT_KC ? K - pc - kc : NEST_RT_KC) : (K < NEST_RT_KC ? K : NEST_RT_KC);
+    const int64_t lines = next ? next_kc * NEST_RT_NR_MAX * (int64_t)sizeof(float) / 64 : 0;
+    const int64_t per = (lines + panels - 1) / panels;
+    for (int64_t ip = 0; ip < panels; ++ip) {
       const int64_t rows = M - ip * NEST_RT_MR < NEST_RT_MR ? M - ip * NEST_RT_MR : NEST_RT_MR;
+      prefetch_lines((const char *)next, ip * per, (ip + 1) * per, lines);
       nest_rt_gemm_tile(kc, j->ap + (ip * K + pc) * NEST_RT_MR, bp + pc * NEST_RT_NR_MAX, NEST_RT_NR_MAX, 0,
                         j->y + ip * NEST_RT_MR * N + col0, N, rows, cols, !j->has_c && pc == 0, pc + kc >= K, 0,
-                        &d->act);
+                        j->c ? col_bias : 0, &d->act);
     }
   }
 }
@@ -115,7 +170,12 @@ static void gemv_unit(void *ctx, int64_t jp, void *scratch) {
 void nest_gemm_f32_packed(const nest_gemm_desc *d, const float *a, const float *packed_b, const float *c,
                           float *y, void *scratch) {
   const int64_t M = d->M, N = d->N, K = d->K;
-  const int has_c = c != 0 && d->beta != 0.0f;
+  const int use_c = c != 0 && d->beta != 0.0f;
+  const int tiled = !(M < NEST_RT_MR && !d->trans_a) && K > 0;
+  /* A row of C broadcast over the rows (a bias) starts each tile's accumulators; any other C is
+   * written to y first and accumulated onto: the same sums either way. */
+  const int c_row = use_c && tiled && d->c_stride_m == 0;
+  const int has_c = use_c && !c_row;
   if (has_c)
     for (int64_t i = 0; i < M; ++i)
       for (int64_t j = 0; j < N; ++j) y[i * N + j] = d->beta * c[i * d->c_stride_m + j * d->c_stride_n];
@@ -124,8 +184,8 @@ void nest_gemm_f32_packed(const nest_gemm_desc *d, const float *a, const float *
     nest_act_apply_f32(&d->act, y, M * N);
     return;
   }
-  gemm_job j = {d, (const float *)scratch, packed_b, a, y, has_c};
-  if (M < NEST_RT_MR && !d->trans_a) {
+  gemm_job j = {d, (const float *)scratch, packed_b, a, c_row ? c : 0, y, has_c};
+  if (!tiled) {
     nest_rt_parallel(b_panels(d), gemv_unit, &j, 0, 0);
     return;
   }

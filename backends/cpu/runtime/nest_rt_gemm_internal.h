@@ -15,11 +15,12 @@
 /* C[rows x cols] (row pitch ldc) op= A_panel[kc x MR] * B[kc x NR], B row k at b + k * ldb, or at
  * b + boff[k] when boff is not NULL (every row must have ceil(cols / NEST_VL) vectors readable), where
  * rows <= NEST_RT_MR, cols <= NEST_RT_NR and A_panel is k-major with NEST_RT_MR floats per k.
- * first: C is overwritten (with bias[r] per row when bias != NULL, else 0) instead of added to.
+ * first: C is overwritten (with bias[r] per row when bias != NULL, else col_bias[j] per column
+ * when col_bias != NULL, which must hold NEST_RT_NR floats, else 0) instead of added to.
  * last: the activation is applied after the update. B columns past `cols` may hold anything. */
 void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t ldb, const int64_t *boff,
                        float *c, int64_t ldc, int64_t rows, int64_t cols, int first, int last,
-                       const float *bias, const nest_act *act);
+                       const float *bias, const float *col_bias, const nest_act *act);
 
 /* Width of the next tile when `rem` columns are left: NEST_RT_NR, except that a full tile plus one
  * vector or less is split into two tiles of at most 2 vectors each (instead of a 3-vector tile and

@@ -48,13 +48,14 @@ static int act_in_registers(const nest_act *act) {
  * 49-pixel 7x7 plane costs 48 + 16 columns, not 2 x 48). */
 #define NEST_RT_DEFINE_MICRO_KERNEL(name, NV, BROW)                                                      \
   static void name(int64_t kc, const float *a, const float *b, int64_t ldb, const int64_t *boff, float *c,  \
-                   int64_t ldc, int first, int last, const float *bias, const nest_act *act) {           \
+                   int64_t ldc, int first, int last, const float *bias, const float *cbias,              \
+                   const nest_act *act) {                                                                \
     nest_vf acc[NEST_UK_ROWS][NV];                                                                       \
     (void)ldb, (void)boff; /* one of the two addressing modes */                                         \
     _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r) {                                    \
       const nest_vf init = first && bias ? nest_vset1(bias[r]) : nest_vzero();                           \
       _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) acc[r][j] =                                   \
-          first ? init : nest_vload(c + r * ldc + j * NEST_VL);                                          \
+          !first ? nest_vload(c + r * ldc + j * NEST_VL) : cbias ? nest_vload(cbias + j * NEST_VL) : init; \
     }                                                                                                    \
     for (int64_t k = 0; k < kc; ++k) {                                                                   \
       nest_vf bv[NV];                                                                                    \
@@ -88,14 +89,14 @@ NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_off_2, 2, b + boff[k])
 NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_off_3, 3, b + boff[k])
 
 typedef void (*micro_kernel_fn)(int64_t, const float *, const float *, int64_t, const int64_t *, float *, int64_t,
-                                int, int, const float *, const nest_act *);
+                                int, int, const float *, const float *, const nest_act *);
 static const micro_kernel_fn micro_kernels[NEST_RT_NRV] = {micro_kernel_1, micro_kernel_2, micro_kernel_3};
 static const micro_kernel_fn micro_kernels_off[NEST_RT_NRV] = {micro_kernel_off_1, micro_kernel_off_2,
                                                                micro_kernel_off_3};
 
 void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t ldb, const int64_t *boff,
                        float *c, int64_t ldc, int64_t rows, int64_t cols, int first, int last,
-                       const float *bias, const nest_act *act) {
+                       const float *bias, const float *col_bias, const nest_act *act) {
   const int64_t nv = (cols + NEST_VL - 1) / NEST_VL; /* vectors of columns computed */
   const micro_kernel_fn kernel = boff ? micro_kernels_off[nv - 1] : micro_kernels[nv - 1];
   const int full = rows == NEST_RT_MR && cols == nv * NEST_VL;
@@ -115,7 +116,7 @@ void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t
       for (int r = 0; r < NEST_UK_ROWS; ++r) bias_pad[r] = r0 + r < rows ? bias_r[r] : 0.0f;
       bias_r = bias_pad;
     }
-    kernel(kc, a_panel + r0, b, ldb, boff, dst + r0 * ld, ld, first, last, bias_r, act);
+    kernel(kc, a_panel + r0, b, ldb, boff, dst + r0 * ld, ld, first, last, bias_r, bias_r ? 0 : col_bias, act);
   }
   if (!full)
     for (int64_t r = 0; r < rows; ++r) memcpy(c + r * ldc, tmp + r * ld, (size_t)cols * sizeof(float));
