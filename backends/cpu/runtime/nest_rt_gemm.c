@@ -100,11 +100,6 @@ typedef struct gemm_job {
   int has_c;      /* y already holds beta * C */
 } gemm_job;
 
-/* Prefetches lines [from, to) of the `lines` 64-byte lines at p. */
-static void prefetch_lines(const char *p, int64_t from, int64_t to, int64_t lines) {
-  for (int64_t l = from; l < to && l < lines; ++l) __builtin_prefetch(p + l * 64, 0, 2);
-}
-
 static void gemm_unit(void *ctx, int64_t u, void *scratch) {
   const gemm_job *j = (const gemm_job *)ctx;
   const nest_gemm_desc *d = j->d;
@@ -119,16 +114,13 @@ static void gemm_unit(void *ctx, int64_t u, void *scratch) {
   const float *bp = j->packed_b + jp * NEST_RT_NR_MAX * K + s;
   for (int64_t pc = 0; pc < K; pc += NEST_RT_KC) {
     const int64_t kc = K - pc < NEST_RT_KC ? K - pc : NEST_RT_KC;
-    /* The weights stream from memory once per run: the next K-block's rows of this panel (the
-     * next panel's first block after the last) are prefetched a few lines per A panel, so that
-     * they are in cache when this block's sweep ends. */
-    const float *next = pc + kc < K ? bp + (pc + kc) * NEST_RT_NR_MAX : jp + 1 < b_panels(d) ? bp + NEST_RT_NR_MAX * K - s : 0;
-    const int64_t next_kc = pc + kc < K ? (K - pc - kc < NEST_RT_KC ? K - pc - kc : NEST_RT_KC) : (K < NEST_RT_KC ? K : NEST_RT_KC);
-    const int64_t lines = next ? next_kc * NEST_RT_NR_MAX * (int64_t)sizeof(float) / 64 : 0;
-    const int64_t per = (lines + panels - 1) / panels;
+    /* The next K-block of this B panel (after the last, the next panel's first), fetched
+     * during this block's sweep over the A panels. */
+    const float *next = pc + kc < K ? bp + (pc + kc) * NEST_RT_NR_MAX : bp + NEST_RT_NR_MAX * K - s;
+    const int64_t next_bytes = (pc + kc < K || jp + 1 < b_panels(d)) ? kc * NEST_RT_NR_MAX * (int64_t)sizeof(float) : 0;
     for (int64_t ip = 0; ip < panels; ++ip) {
       const int64_t rows = M - ip * NEST_RT_MR < NEST_RT_MR ? M - ip * NEST_RT_MR : NEST_RT_MR;
-      prefetch_lines((const char *)next, ip * per, (ip + 1) * per, lines);
+      nest_rt_prefetch_part(next, next_bytes, ip, panels);
       nest_rt_gemm_tile(kc, j->ap + (ip * K + pc) * NEST_RT_MR, bp + pc * NEST_RT_NR_MAX, NEST_RT_NR_MAX, 0,
                         j->y + ip * NEST_RT_MR * N + col0, N, rows, cols, !j->has_c && pc == 0, pc + kc >= K, 0,
                         j->c ? col_bias : 0, &d->act);

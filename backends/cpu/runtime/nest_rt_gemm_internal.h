@@ -32,4 +32,14 @@ static inline int64_t nest_rt_tile_cols(int64_t rem) {
   return (half + NEST_VL - 1) / NEST_VL * NEST_VL;
 }
 
+/* Packed weights stream from memory once per run, in the order a sweep reads them, and each
+ * block of them is reused only across the tiles of one sweep. Fetching the next block while the
+ * current one is in use hides the memory latency that the hardware prefetcher, which stops at
+ * every 4 KiB page, leaves: call this once per tile call, with i = 0 .. n-1 over the sweep, to
+ * prefetch its i-th n-th of the `bytes` at `next` into L2. */
+static inline void nest_rt_prefetch_part(const void *next, int64_t bytes, int64_t i, int64_t n) {
+  const int64_t lines = (bytes + 63) / 64, per = (lines + n - 1) / n;
+  for (int64_t l = i * per; l < (i + 1) * per && l < lines; ++l) __builtin_prefetch((const char *)next + l * 64, 0, 2);
+}
+
 #endif /* NEST_RT_GEMM_INTERNAL_H */
