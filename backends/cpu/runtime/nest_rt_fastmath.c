@@ -80,17 +80,31 @@ void nest_tanh_f32(const float *x, float *y, int64_t n) {
 
 void nest_softmax_row_f32(const float *x, float *y, int64_t n) {
   float part[16];
+  uint32_t mag[16]; /* the largest |x| bit patterns: above infinity's only for a NaN */
   float mx = -INFINITY, sum = 0.0f, inv;
+  uint32_t nan = 0;
   int64_t i;
   int j;
-  for (j = 0; j < 16; ++j) part[j] = -INFINITY;
+  for (j = 0; j < 16; ++j) part[j] = -INFINITY, mag[j] = 0;
   for (i = 0; i + 16 <= n; i += 16)
     for (j = 0; j < 16; ++j) part[j] = x[i + j] > part[j] ? x[i + j] : part[j];
   for (; i < n; ++i) part[i & 15] = x[i] > part[i & 15] ? x[i] : part[i & 15];
   for (j = 0; j < 16; ++j) mx = part[j] > mx ? part[j] : mx;
-  for (i = 0; i < n; ++i)
-    if (x[i] != x[i]) mx = NAN; /* a NaN anywhere: the reference path below */
-  if (mx == INFINITY || mx != mx) { /* an infinite or NaN input: the reference's double path */
+  for (i = 0; i + 16 <= n; i += 16)
+    for (j = 0; j < 16; ++j) {
+      uint32_t b;
+      memcpy(&b, x + i + j, sizeof b);
+      b &= 0x7fffffffu;
+      mag[j] = b > mag[j] ? b : mag[j];
+    }
+  for (; i < n; ++i) {
+    uint32_t b;
+    memcpy(&b, x + i, sizeof b);
+    b &= 0x7fffffffu;
+    mag[i & 15] = b > mag[i & 15] ? b : mag[i & 15];
+  }
+  for (j = 0; j < 16; ++j) nan |= mag[j] > 0x7f800000u;
+  if (mx == INFINITY || nan) { /* an infinite or NaN input: the reference's double path */
     nest_softmax_f32(x, y, 1, n, 1, 0, NULL);
     return;
   }
