@@ -16,6 +16,7 @@
 #include "core/onnx_export_qdq.h"
 #include "core/ops/quantized_norm.h"
 #include "core/quant_math.h"
+#include "core/text_ir.h"
 #include "core/verifier.h"
 #include "passes/quantization/quantize.h"
 #include "tests/test_support.h"
@@ -380,6 +381,14 @@ class TestQuantizedNorm : public QObject {
         qInfo("largest output difference %.3g (%.2f quanta)", worst, worst * 65535);
         QVERIFY2(worst * 65535 < 2.6, qPrintable(QString::number(worst * 65535)));
       }
+      // Text IR round trip: the integer nodes re-infer their types from the attributes.
+      const std::string text = printGraph(q2);
+      BlobStore blobs = blobsOf(q2);
+      const Graph back = parseGraph(text, blobs);
+      verifyGraph(back);
+      QCOMPARE(printGraph(back), text);
+      const std::string diff = testing::compareRuns(q2, back, testing::randomInputs(g, 13), Tolerance{});
+      NEST_VERIFY(diff.empty(), diff);
     }
   }
 
