@@ -173,8 +173,8 @@ class TestOcrModels : public QObject {
     QCOMPARE(integerOps(q, "Swish"), 7);  // Paddle's swish: x * sigmoid(1.0 * x)
     QCOMPARE(integerOps(q, "Sigmoid"), 0);
     QCOMPARE(integerOps(q, "Div"), 0);
-    // No integer kernels: 5 LayerNormalization and 2 Attention (fuse-layernorm, fuse-attention), the
-    // head's Softmax, and 23 data movements between float nodes (6 Slice, 7 Squeeze, 2 Transpose, 8
+    // No integer form at int8: 5 LayerNormalization and 2 Attention (fuse-layernorm, fuse-attention),
+    // the head's Softmax (LayerNorm and Softmax have one at int16 only), and 23 data movements between float nodes (6 Slice, 7 Squeeze, 2 Transpose, 8
     // Reshape; fold-attention-transposes made each attention's K and result Transposes its kt_perm
     // and y_perm; 5 of the Reshapes stack the [1, 40, 120] rows of a float result, a LayerNorm's or an
     // attention's, for the linear layer after it, a Gemm since matmul-add-to-gemm takes sequences).

@@ -183,7 +183,8 @@ class OpTraitsTest : public QObject {
                  if (a.passAdded) return true;
                return false;
              })),
-             std::string("Add, Concat, Conv, Gelu, Gemm, HardSigmoid, HardSwish, MatMul, Mul, Quantize, Sigmoid, Swish, Tanh"));
+             std::string("Add, Concat, Conv, Gelu, Gemm, HardSigmoid, HardSwish, LayerNormalization, MatMul, Mul, Quantize, "
+                         "Sigmoid, Softmax, Swish, Tanh"));
     QCOMPARE(std::string(opKindName(OpKind::DataMovement)), std::string("data movement"));
   }
 
@@ -347,6 +348,8 @@ class OpTraitsTest : public QObject {
     QCOMPARE(cpu::unsupportedReason(q, q.nodes[0]), std::string("Relu on quantized i16 (int16 precision) is not supported"));
     q.nodes[0].op = "Sigmoid";  // a table op: 8-bit only
     QCOMPARE(cpu::unsupportedReason(q, q.nodes[0]), std::string("Sigmoid on quantized i16 (int16 precision) is not supported"));
+    q.nodes[0].op = "Softmax";  // integer at int16, in the interpreter only
+    QCOMPARE(cpu::unsupportedReason(q, q.nodes[0]), std::string("Softmax on quantized i16 (int16 precision) is not supported"));
     q.nodes[0].op = "Softplus";
     QCOMPARE(cpu::unsupportedReason(q, q.nodes[0]), std::string("no integer CPU kernel for quantized Softplus"));
     // unsupportedNodes is built on unsupportedReason: every refused node, in graph order.

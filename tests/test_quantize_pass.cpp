@@ -212,13 +212,15 @@ class QuantizePassTest : public QObject {
     Graph q = quantized(g, profile,
                         configOf(static_cast<QuantSchema>(schema), calibration.toStdString(),
                                  static_cast<QuantPrecision>(precision), perChannel));
-    QCOMPARE(integerNodeCount(q), 16);  // all but Softmax
+    // All but Softmax at int8; at int16 Softmax too (integer only at int16).
+    const int integer = precision == static_cast<int>(QuantPrecision::Int16) ? 17 : 16;
+    QCOMPARE(integerNodeCount(q), integer);
     int checked = 0;
     for (unsigned seed : {1u, 2u, 3u}) {
       std::string failure = checkIntegerNodes(q, testing::randomInputs(g, seed), checked);
       NEST_VERIFY(failure.empty(), failure);
     }
-    QCOMPARE(checked, 3 * 16);
+    QCOMPARE(checked, 3 * integer);
     // The whole graph still computes roughly the same thing.
     std::vector<Tensor> in = testing::randomInputs(g, 9);
     Tensor a = Interpreter(g).run(in).at(1), b = Interpreter(q).run(in).at(1);
@@ -486,9 +488,20 @@ class QuantizePassTest : public QObject {
     r = testing::runNestc({"quantize", model, "--profile", profile, "--op-precision", "MaxPool=fp32", "--op-precision",
                            "Gemm=fp32", "-o", nir});
     NEST_VERIFY(r.code == 0 && r.out.find("2 integer nodes (Conv 2), 4 float nodes, 2 Quantize, 2 Dequantize") != std::string::npos, r.all());
-    r = testing::runNestc({"quantize", model, "--profile", profile, "--op-precision", "Softmax=int16", "-o", nir});
-    NEST_VERIFY(r.code == 2 && r.err.find("--op-precision Softmax=int16: Softmax has no integer form in the quantize pass "
+    r = testing::runNestc({"quantize", model, "--profile", profile, "--op-precision", "LogSoftmax=int16", "-o", nir});
+    NEST_VERIFY(r.code == 2 && r.err.find("--op-precision LogSoftmax=int16: LogSoftmax has no integer form in the quantize pass "
                                           "and always stays float") != std::string::npos, r.all());
+    // LayerNormalization and Softmax: int16 or fp32 (mnist-8 has neither, so nothing changes).
+    r = testing::runNestc({"quantize", model, "--profile", profile, "--op-precision", "Softmax=int16", "--op-precision",
+                           "LayerNormalization=fp32", "-o", nir});
+    NEST_VERIFY(r.code == 0 && r.out.find("6 integer nodes (Conv 2, Gemm 1, MaxPool 2, Reshape 1)") != std::string::npos, r.all());
+    for (const char* op : {"LayerNormalization", "Softmax"}) {
+      r = testing::runNestc({"quantize", model, "--profile", profile, "--op-precision", QString(op) + "=int8", "-o", nir});
+      NEST_VERIFY(r.code == 2 && r.err.find("--op-precision " + std::string(op) + "=int8: " + op +
+                                            " has no int8 integer form (it would lose too much); the choices are int16 or fp32") !=
+                                     std::string::npos,
+                  r.all());
+    }
     r = testing::runNestc({"quantize", model, "--profile", profile, "--op-precision", "Gemm", "-o", nir});
     NEST_VERIFY(r.code == 2 && r.err.find("--op-precision Gemm: expected OP=PRECISION") != std::string::npos, r.all());
     r = testing::runNestc({"quantize", model, "--profile", profile, "--op-precision", "Gemm=int4", "-o", nir});

@@ -1,8 +1,10 @@
 // Int8 transformers end to end on the BERT-style encoder (sequence seed model, -O1): every linear
 // layer (MatMul + bias, made a Gemm by matmul-add-to-gemm) becomes an integer Gemm with per-column
-// weight scales; LayerNorm and attention stay float (they have no integer form); the residual Adds
-// and GELU follow --op-precision (Add=fp32 keeps the residual stream float, GELU runs as an int8 or
-// int16 table or in float). Checked: which nodes became integer (pinned), per-token top-1 agreement
+// weight scales; attention stays float (no integer form) and LayerNorm too unless it is asked for
+// in int16 (the interpreter's integer LayerNorm); the residual Adds and GELU follow --op-precision
+// (Add=fp32 keeps the residual stream float, GELU runs as an int8 or int16 table or in float).
+// Softmax in int16 on the encoder without fuse-attention (-O1 less fuse-attention and
+// fold-attention-transposes), where it is a node of its own. Checked: which nodes became integer (pinned), per-token top-1 agreement
 // with float and output SQNR on held-out inputs (pinned), the CPU bundle against the interpreter,
 // and the QDQ export (onnx checker, per-axis weights, re-imported it computes what the integer
 // graph computes).
@@ -11,6 +13,7 @@
 
 #include <random>
 
+#include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/cpu_runner.h"
 #include "backends/interpreter/interpreter.h"
 #include "backends/profiler.h"
@@ -84,24 +87,47 @@ struct Fixture {
   Graph floatGraph;
   QuantProfile profile;
   std::unique_ptr<CalibrationSet> validation;
+  std::vector<Tensor> floatOutputs;  // per validation run, computed once
 };
 
-Fixture& fixture() {
-  static Fixture f = [] {
-    Fixture x;
-    x.floatGraph = runPipeline(loadModel(encoder()), namedPipeline("O1")).result();
-    const std::filesystem::path d = x.dir.path().toStdString();
-    x.profile = profileGraph(x.floatGraph, tokenSet(x.floatGraph, d, "calibration", 8, 1));
-    x.validation = std::make_unique<CalibrationSet>(tokenSet(x.floatGraph, d, "validation", 4, 2));
-    return x;
-  }();
-  return f;
+// -O1 without the attention fusion: Softmax stays a node of its own.
+Pipeline unfusedAttentionPipeline() {
+  Pipeline p = namedPipeline("O1");
+  for (PipelineStage& stage : p)
+    std::erase_if(stage.passes, [](const std::string& pass) { return pass == "fuse-attention" || pass == "fold-attention-transposes"; });
+  return p;
 }
 
-Graph quantized(const QuantConfig& config) {
-  Graph q = fixture().floatGraph;
-  if (!quantizeGraph(q, fixture().profile, config, "test profile")) throw std::runtime_error("nothing quantized");
+Fixture makeFixture(const Pipeline& pipeline) {
+  Fixture x;
+  x.floatGraph = runPipeline(loadModel(encoder()), pipeline).result();
+  const std::filesystem::path d = x.dir.path().toStdString();
+  x.profile = profileGraph(x.floatGraph, tokenSet(x.floatGraph, d, "calibration", 8, 1));
+  x.validation = std::make_unique<CalibrationSet>(tokenSet(x.floatGraph, d, "validation", 4, 2));
+  Interpreter f(x.floatGraph);
+  for (size_t r = 0; r < x.validation->runs(); ++r) x.floatOutputs.push_back(f.run(x.validation->inputsForRun(r)).at(0));
+  return x;
+}
+
+Fixture& fixture(bool unfusedAttention = false) {
+  static Fixture fused = makeFixture(namedPipeline("O1"));
+  if (!unfusedAttention) return fused;
+  static Fixture unfused = makeFixture(unfusedAttentionPipeline());
+  return unfused;
+}
+
+Graph quantized(const QuantConfig& config, bool unfusedAttention = false) {
+  Graph q = fixture(unfusedAttention).floatGraph;
+  if (!quantizeGraph(q, fixture(unfusedAttention).profile, config, "test profile")) throw std::runtime_error("nothing quantized");
   return q;
+}
+
+// residualFloat(int8 GELU) with LayerNormalization and / or Softmax in int16.
+QuantConfig withInt16(bool layerNorm, bool softmax) {
+  QuantConfig c = residualFloat(QuantPrecision::Int8);
+  if (layerNorm) c.opTypes["LayerNormalization"].precision = QuantPrecision::Int16;
+  if (softmax) c.opTypes["Softmax"].precision = QuantPrecision::Int16;
+  return c;
 }
 
 }  // namespace
@@ -127,6 +153,35 @@ class TestQuantizeTransformers : public QObject {
     QCOMPARE(perColumn, 17);
   }
 
+  // LayerNormalization=int16: the 9 LayerNorms become integer nodes; without the attention
+  // fusion, Softmax=int16 makes the 4 Softmaxes integer (and they stay float at int8).
+  void layerNormAndSoftmaxInInt16() {
+    Graph q = quantized(withInt16(true, false));
+    QCOMPARE(opCounts(q, true).at("LayerNormalization"), 9);
+    QCOMPARE(opCounts(q, false).count("LayerNormalization"), size_t(0));
+    for (const Node& n : q.nodes)
+      if (n.op == "LayerNormalization") QVERIFY(q.typeOf(n.outputs[0]).elem == ElemType::I16);
+    q = quantized(residualFloat(QuantPrecision::Int8), true);
+    QCOMPARE(opCounts(q, false).at("Softmax"), 4);
+    QCOMPARE(opCounts(q, true).count("Softmax"), size_t(0));
+    q = quantized(withInt16(true, true), true);
+    QCOMPARE(opCounts(q, true).at("Softmax"), 4);
+    QCOMPARE(opCounts(q, true).at("LayerNormalization"), 9);
+    QCOMPARE(opCounts(q, false).count("Softmax"), size_t(0));
+    // Interpreter only: the CPU backend refuses every int16 node by precision.
+    std::map<std::string, int> refused;
+    for (const UnsupportedNode& u : cpu::unsupportedNodes(q)) {
+      ++refused[u.reason.substr(0, u.reason.find(' '))];
+      NEST_VERIFY(u.reason.find("(int16 precision) is not supported") != std::string::npos, u.reason);
+    }
+    // The int16 nodes, the Quantizes to int16 and the Gemms, MatMuls, Reshapes and Dequantizes
+    // that read their int16 results.
+    const std::map<std::string, int> expected = {{"Dequantize", 8}, {"Gemm", 9},    {"LayerNormalization", 9},
+                                                 {"MatMul", 4},     {"Quantize", 13}, {"Reshape", 9},
+                                                 {"Softmax", 4}};
+    QCOMPARE(refused, expected);
+  }
+
   // Quality on 4 held-out sequences (512 tokens): per-token top-1 agreement with float and the
   // output SQNR, for GELU as an int8 table, an int16 table, and in float; and with the residual
   // Adds in int8 too, which is what --op-precision Add=fp32 is for.
@@ -140,6 +195,12 @@ class TestQuantizeTransformers : public QObject {
     QTest::newRow("gelu int16") << "gelu int16" << 487 << 32.4;
     QTest::newRow("gelu fp32") << "gelu fp32" << 490 << 31.9;
     QTest::newRow("all int8") << "all int8" << 482 << 26.1;
+    QTest::newRow("layernorm int16") << "layernorm int16" << 495 << 33.6;
+    // Without the attention fusion (Softmax a node of its own): the int8 baseline, then
+    // Softmax and LayerNorm in int16.
+    QTest::newRow("unfused gelu int8") << "unfused gelu int8" << 495 << 31.8;
+    QTest::newRow("unfused softmax int16") << "unfused softmax int16" << 494 << 31.8;
+    QTest::newRow("unfused layernorm+softmax int16") << "unfused layernorm+softmax int16" << 501 << 33.5;
   }
 
   void qualityAgainstFloat() {
@@ -153,14 +214,17 @@ class TestQuantizeTransformers : public QObject {
       c = QuantConfig{};
       c.perChannel = true;
     }
-    const Graph q = quantized(c);
-    const CalibrationSet& val = *fixture().validation;
-    Interpreter f(fixture().floatGraph), i(q);
+    const bool unfused = setting.startsWith("unfused");
+    if (setting.contains("layernorm") || setting.contains("softmax"))
+      c = withInt16(setting.contains("layernorm"), setting.contains("softmax"));
+    const Graph q = quantized(c, unfused);
+    const CalibrationSet& val = *fixture(unfused).validation;
+    Interpreter i(q);
     int64_t agree = 0;
     ErrorStats error;
     for (size_t r = 0; r < val.runs(); ++r) {
-      const std::vector<Tensor> in = val.inputsForRun(r);
-      const Tensor x = f.run(in).at(0), y = i.run(in).at(0);
+      const Tensor& x = fixture(unfused).floatOutputs.at(r);
+      const Tensor y = i.run(val.inputsForRun(r)).at(0);
       agree += agreeing(tokenArgmax(x), tokenArgmax(y));
       error.add(x.data<float>(), y.data<float>(), static_cast<size_t>(x.numElements()));
     }

@@ -20,7 +20,7 @@ std::vector<OptionSpec> quantOptions(bool profileRequired) {
       {"--calibration", "METHOD", "minmax (default), kl, percentile[=P] (P in %, default 99.99), mse (least squared error) or auto (per value the method with the least squared error)"},
       {"--precision", "int8|int16", "activation and weight precision (default int8; bias is int32)"},
       {"--per-channel", "", "per-output-channel weight scales for Conv, Gemm and a MatMul's constant B"},
-      {"--op-precision", "OP=P", "precision of every node of op type OP: fp32 (keep float), int8 or int16, e.g. Add=fp32, Gelu=int16 (repeatable; a project's opTypes entry, which it overrides)", true},
+      {"--op-precision", "OP=P", "precision of every node of op type OP: fp32 (keep float), int8 or int16, e.g. Add=fp32, Gelu=int16; LayerNormalization and Softmax take int16 or fp32 (repeatable; a project's opTypes entry, which it overrides)", true},
       {"--bias-correction", "", "correct Conv / Gemm biases for the mean shift of quantized weights (profile with --channel-stats)"},
       {"--absorb-high-bias", "", "move the always-on part of Conv -> Relu -> Conv channels into the next bias (profile with --channel-stats)"},
       {"--project", "P.nestproj", "project file: model, pipeline, input shapes, per-node assignments, quantization"},
@@ -41,8 +41,11 @@ void applyOpPrecision(QuantConfig& c, const std::string& spec) {
   if (!hasIntegerForm(op))
     failBadInput(where + ": " + op + " has no integer form in the quantize pass and always stays float" +
                  " (integer ops: docs/quantization.md)");
-  QuantOverride& o = c.opTypes[op];
   const QuantOverride parsed = parseQuantOverride(nlohmann::json{{"precision", precision}}, where);
+  if (parsed.precision && !hasIntegerForm(op, *parsed.precision))
+    failBadInput(where + ": " + op + " has no " + quantPrecisionName(*parsed.precision) +
+                 " integer form (it would lose too much); the choices are int16 or fp32");
+  QuantOverride& o = c.opTypes[op];
   o.keepFloat = parsed.keepFloat;
   if (parsed.precision) o.precision = parsed.precision;
 }

@@ -91,8 +91,10 @@ std::vector<OpSupport> buildTable() {
       {"Ceil", kF32, 0, {}, {}},
       {"Floor", kF32, 0, {}, {}},
       {"Erf", kF32, 0, {}, {}},
-      {"Softmax", kF32, 0, {}, {}},
-      {"LayerNormalization", kF32, 0, {}, {}},
+      // Integer forms (int16, the interpreter's; the out_* attributes come with them) are refused by
+      // element type: "Softmax on quantized i16 (int16 precision) is not supported".
+      {"Softmax", kF32, 0, kOutQuant, {}},
+      {"LayerNormalization", kF32, 0, kOutQuant, {}},
       {"LogSoftmax", kF32, 0, {}, {}},
       // Linear algebra, convolution, pooling, normalization.
       {"MatMul", kF32, kQ8, kOutQuant, {}},
@@ -139,6 +141,10 @@ std::string precisionName(ElemType e) {
 
 // The first operand or result whose element type the entry does not take.
 std::string typeReason(const Graph& g, const Node& n, const OpSupport& s) {
+  // An op with an integer form elsewhere (the interpreter's, OpDef::quantInfer) is refused by
+  // precision; one with none at all by "no integer CPU kernel".
+  const OpDef* def = OpTable::instance().find(n.op);
+  const bool integerForm = def && def->quantInfer;
   for (const auto* list : {&n.inputs, &n.outputs}) {
     const bool result = list == &n.outputs;
     for (const std::string& v : *list) {
@@ -146,7 +152,7 @@ std::string typeReason(const Graph& g, const Node& n, const OpSupport& s) {
       const TensorType& t = g.typeOf(v);
       const std::string name(elemTypeName(t.elem));
       if (t.quant) {
-        if (s.quantTypes == 0) return "no integer CPU kernel for quantized " + n.op;
+        if (s.quantTypes == 0 && !integerForm) return "no integer CPU kernel for quantized " + n.op;
         if (s.quantTypes & bit(t.elem)) continue;
         const std::string precision = " (" + precisionName(t.elem) + " precision)";
         return result ? n.op + " with a quantized " + name + " result" + precision + " is not supported"

@@ -34,7 +34,8 @@ const OpSupport* findSupport(const std::string& op);
 //   "the CPU backend does not implement the fused activation 'X' on OP"
 //   "OP on T is not supported" / "OP with a T result is not supported"
 //   "OP on quantized T (intN precision) is not supported" / "OP with a quantized T result (intN precision) is not supported"
-//   "no integer CPU kernel for quantized OP"
+//   "no integer CPU kernel for quantized OP" (an op without any integer form; one whose integer
+//   form only the interpreter runs, such as the int16 Softmax, gets the precision message)
 std::string tableUnsupportedReason(const Graph& graph, const Node& node);
 
 }  // namespace nest::cpu

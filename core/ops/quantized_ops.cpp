@@ -1,7 +1,8 @@
 // Quantized graphs (docs/quantization.md): the internal Quantize / Dequantize ops and the integer
 // variants of the ops the quantize pass rewrites. An integer op is the same op on operands whose
 // types carry quantization parameters; ops whose result gets new parameters (Conv, Gemm, MatMul,
-// Add, Mul, Concat, and the lookup-table activations) carry them as attributes out_type / out_scale / out_zero_point, which their
+// Add, Mul, Concat, and the lookup-table activations; LayerNormalization and Softmax in
+// quantized_norm_ops.cpp) carry them as attributes out_type / out_scale / out_zero_point, which their
 // inference turns into the result type. Relu, Clip, MaxPool, AveragePool, GlobalAveragePool,
 // Reshape, Flatten and Transpose keep their operand's parameters.
 //
@@ -18,15 +19,15 @@
 #include "core/ops/fused_activation.h"
 #include "core/ops/gemm_kernel.h"
 #include "core/ops/op_helpers.h"
+#include "core/ops/quantized_common.h"
 #include "core/ops/register_ops.h"
 #include "core/quant_lut.h"
 #include "core/quant_math.h"
 
 namespace nest {
 
-namespace {
+namespace quantops {
 
-// Added by the quantize pass (AttrSpec::passAdded).
 const std::vector<AttrSpec> kOutQuantAttrs = {
     {"out_type", AttrKind::String, true}, {"out_scale", AttrKind::Float, true}, {"out_zero_point", AttrKind::Int, true}};
 
@@ -34,7 +35,6 @@ bool isActivationElem(ElemType e) {
   return e == ElemType::I8 || e == ElemType::U8 || e == ElemType::I16 || e == ElemType::U16;
 }
 
-// The quantized result type named by the node's out_* attributes.
 TensorType outQuantType(InferContext& ctx, Shape shape) {
   const Attributes& a = ctx.attrs();
   if (!a.has("out_type") || !a.has("out_scale") || !a.has("out_zero_point"))
@@ -53,9 +53,8 @@ TensorType outQuantType(InferContext& ctx, Shape shape) {
   return t;
 }
 
-// Operand i must be quantized (per tensor unless `perChannelAxis` allows that axis).
 const QuantParams& requireQuantized(InferContext& ctx, size_t i, const char* what,
-                                    std::optional<int64_t> perChannelAxis = std::nullopt) {
+                                    std::optional<int64_t> perChannelAxis) {
   const TensorType& t = ctx.input(i);
   if (!t.quant || !isInteger(t.elem))
     ctx.fail(std::string(what) + " must be quantized, got " + typeToString(t) +
@@ -66,6 +65,27 @@ const QuantParams& requireQuantized(InferContext& ctx, size_t i, const char* wha
              (perChannelAxis ? " or per channel along axis " + std::to_string(*perChannelAxis) : std::string()));
   return *t.quant;
 }
+
+OutQuant outQuantOf(const KernelContext& ctx, size_t result) {
+  const TensorType& t = ctx.outputType(result);
+  OutQuant o{t.elem, t.quant->scales.at(0), t.quant->zeroPoints.at(0), 0, 0};
+  quantizedRange(t.elem, o.lo, o.hi);
+  if (auto act = ops::fusedActivationOf(ctx.node())) {
+    if (act->kind == ops::FusedActivationKind::Relu) {
+      o.lo = std::max(o.lo, o.zp);
+    } else if (act->kind == ops::FusedActivationKind::Clip) {
+      o.lo = std::max(o.lo, quantizeValue(act->params.at(0), o.scale, o.zp, o.elem));
+      o.hi = std::min(o.hi, quantizeValue(act->params.at(1), o.scale, o.zp, o.elem));
+    }
+  }
+  return o;
+}
+
+}  // namespace quantops
+
+namespace {
+
+using namespace quantops;
 
 // Bias of an integer Conv / Gemm: i32 (i64 with 16-bit operands), `n` elements.
 void checkIntegerBias(InferContext& ctx, size_t i, int64_t n) {
@@ -81,29 +101,6 @@ void checkIntegerActivation(InferContext& ctx) {
   auto act = ops::fusedActivationOf(ctx.node());
   if (act && act->kind != ops::FusedActivationKind::Relu && act->kind != ops::FusedActivationKind::Clip)
     ctx.fail("only Relu and Clip can be fused into an integer op, not " + ctx.attrs().getString("activation", ""));
-}
-
-// ---- kernel helpers ----
-
-struct OutQuant {
-  ElemType elem;
-  float scale;
-  int64_t zp, lo, hi;  // clamp bounds (element range narrowed by a fused activation)
-};
-
-OutQuant outQuantOf(const KernelContext& ctx, size_t result = 0) {
-  const TensorType& t = ctx.outputType(result);
-  OutQuant o{t.elem, t.quant->scales.at(0), t.quant->zeroPoints.at(0), 0, 0};
-  quantizedRange(t.elem, o.lo, o.hi);
-  if (auto act = ops::fusedActivationOf(ctx.node())) {
-    if (act->kind == ops::FusedActivationKind::Relu) {
-      o.lo = std::max(o.lo, o.zp);
-    } else if (act->kind == ops::FusedActivationKind::Clip) {
-      o.lo = std::max(o.lo, quantizeValue(act->params.at(0), o.scale, o.zp, o.elem));
-      o.hi = std::min(o.hi, quantizeValue(act->params.at(1), o.scale, o.zp, o.elem));
-    }
-  }
-  return o;
 }
 
 // Channel of element i along `axis` of `shape` (0 when `axis` is empty).
@@ -512,6 +509,7 @@ void registerQuantizedKernels(OpTable& t) {
   extend("Flatten", inferQuantizedMove<kFlatten>, nullptr, false);
   extend("Transpose", inferQuantizedMove<kTranspose>, nullptr, false);
   // MaxPool, AveragePool, GlobalAveragePool: pool_ops.cpp (they need its window geometry).
+  registerQuantizedNormKernels(t);  // LayerNormalization, Softmax (int16 precision): quantized_norm_ops.cpp
 }
 
 }  // namespace nest

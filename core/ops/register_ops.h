@@ -26,6 +26,9 @@ void registerControlFlowOps(OpTable& table);  // control_flow_ops.cpp: If, Loop 
 // quantKernel) of Conv, Gemm, MatMul, Add, Mul, Relu, Clip, Concat, Reshape, Flatten, Transpose,
 // MaxPool, AveragePool, GlobalAveragePool. Runs after every family has registered.
 void registerQuantizedKernels(OpTable& table);
+// quantized_norm_ops.cpp: the integer LayerNormalization and Softmax (int16 precision); called by
+// registerQuantizedKernels.
+void registerQuantizedNormKernels(OpTable& table);
 
 inline void registerAllOps(OpTable& table) {
   registerElementwiseOps(table);

@@ -1,5 +1,6 @@
 #include "passes/quantization/quantize.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <unordered_map>
@@ -11,6 +12,7 @@
 #include "passes/quantization/bias_correction.h"
 #include "passes/quantization/high_bias_absorption.h"
 #include "core/ops/fused_activation.h"
+#include "core/ops/quantized_norm.h"
 #include "core/quant_lut.h"
 #include "passes/quantization/lut_activations.h"
 #include "passes/rewrite.h"
@@ -25,8 +27,15 @@ const std::set<std::string> kRequantizingOps = {"Conv", "Gemm", "MatMul", "Add",
 const std::set<std::string> kKeepParamsOps = {"Relu",      "Clip",    "MaxPool",  "AveragePool",
                                               "GlobalAveragePool", "Reshape", "Flatten", "Transpose"};
 
-// Lookup-table activations (core/quant_lut.h) get their own result parameters too.
-bool requantizes(const std::string& op) { return kRequantizingOps.count(op) != 0 || isLutActivation(op); }
+// Integer only at int16 (core/ops/quantized_norm.h): an int8 LayerNorm or Softmax loses too much,
+// so at int8 they stay float.
+const std::set<std::string> kInt16OnlyOps = {"LayerNormalization", "Softmax"};
+
+// Lookup-table activations (core/quant_lut.h) and the int16-only ops get their own result
+// parameters too.
+bool requantizes(const std::string& op) {
+  return kRequantizingOps.count(op) != 0 || isLutActivation(op) || kInt16OnlyOps.count(op) != 0;
+}
 
 bool isF32(const Graph& g, const std::string& v) { return g.typeOf(v).elem == ElemType::F32; }
 
@@ -58,6 +67,8 @@ bool integerFormSupported(const Graph& g, const Node& n) {
     return integerActivationOk(n);
   }
   if (n.op == "Add") return integerActivationOk(n);
+  if (n.op == "LayerNormalization")  // constant Scale and B (they become integer constants)
+    return g.isConstant(n.inputs.at(1)) && (!n.hasInput(2) || g.isConstant(n.inputs[2]));
   if (n.op == "MaxPool") return n.outputs.size() == 1;
   if (n.op == "Clip") {
     for (const char* b : {"min", "max"}) {
@@ -80,7 +91,10 @@ struct Planner {
   std::unordered_map<std::string, FloatRange> derived;    // unprofiled values with a known range (split activations)
 
   // The quantized type of a profiled value with `settings`, or nullopt when it was not profiled.
-  std::optional<TensorType> fromProfile(const std::string& v, const QuantSettings& s) const {
+  // `within` bounds the calibrated range (a Softmax's result lies in [0, 1], so int16's headroom
+  // beyond 1 would only waste levels).
+  std::optional<TensorType> fromProfile(const std::string& v, const QuantSettings& s,
+                                        std::optional<FloatRange> within = std::nullopt) const {
     const ValueProfile* p = profile.find(v);
     auto d = derived.find(v);
     if (!p && d == derived.end()) return std::nullopt;
@@ -97,6 +111,7 @@ struct Planner {
     } else {
       range = d->second;  // a split activation's range, derived from its neighbour's
     }
+    if (within) range = {std::clamp(range.min, within->min, within->max), std::clamp(range.max, within->min, within->max)};
     QuantChoice c = chooseQuantParams(range.min, range.max, s.schema, s.precision);
     TensorType t(c.elem, g.typeOf(v).shape);
     t.quant = c.params();
@@ -169,6 +184,19 @@ Tensor quantizedBias(const Tensor& bias, const QuantParams& in, const QuantParam
   return q;
 }
 
+// LayerNormalization's Scale quantized per tensor with the node's precision, and its B as a bias
+// whose "input" is the normalized value of scale 2^-kLayerNormFractionBits: i64 (i32 at int8) with
+// scale s_Scale * 2^-24, the integer kernel's accumulator scale (core/ops/quantized_norm.h).
+void quantizeLayerNormConstants(Graph& g, Node& n, const QuantSettings& s) {
+  const Tensor scale = quantizedConstant(*g.constant(n.inputs[1]), s);
+  if (n.hasInput(2)) {
+    const QuantParams normalized{{std::ldexp(1.0f, -kLayerNormFractionBits)}, {0}, std::nullopt};
+    const Tensor b = quantizedBias(*g.constant(n.inputs[2]), normalized, *scale.type().quant, s.precision);
+    n.inputs[2] = rewrite::addConstant(g, n.inputs[2] + "_q", b);
+  }
+  n.inputs[1] = rewrite::addConstant(g, n.inputs[1] + "_q", scale);
+}
+
 Attributes withOutQuant(Attributes a, const TensorType& t) {
   a.set("out_type", std::string(elemTypeName(t.elem)));
   a.set("out_scale", t.quant->scales.at(0));
@@ -200,6 +228,7 @@ bool quantizeGraph(Graph& g, const QuantProfile& recorded, const QuantConfig& co
     if (!requantizing && !kKeepParamsOps.count(n.op)) continue;
     if (config.keepsFloat(n) || !integerFormSupported(g, n)) continue;
     const QuantSettings s = config.settingsFor(n);
+    if (!hasIntegerForm(n.op, s.precision)) continue;
     if (!requantizing) {
       if (!integerResults.count(n.inputs.at(0))) continue;  // only continues an integer region
       integerNodes.insert(n.id);
@@ -222,7 +251,8 @@ bool quantizeGraph(Graph& g, const QuantProfile& recorded, const QuantConfig& co
       if (t) needed[v] = *t;
       else ok = false;
     }
-    auto out = ok ? plan.fromProfile(n.outputs[0], s) : std::nullopt;
+    const std::optional<FloatRange> within = n.op == "Softmax" ? std::optional<FloatRange>(FloatRange{0, 1}) : std::nullopt;
+    auto out = ok ? plan.fromProfile(n.outputs[0], s, within) : std::nullopt;
     if (!out) continue;
     for (auto& [v, t] : needed) quantizeAt.emplace(v, t);
     operandTypes[n.id] = std::move(needed);
@@ -318,6 +348,8 @@ bool quantizeGraph(Graph& g, const QuantProfile& recorded, const QuantConfig& co
       }
       n.inputs[1] = wName;
       n.attrs.erase("output_scale");
+    } else if (n.op == "LayerNormalization") {
+      quantizeLayerNormConstants(g, n, s);
     } else if (requantizes(n.op)) {
       for (std::string& v : n.inputs)
         if (!v.empty() && g.isConstant(v) && isF32(g, v))
@@ -348,6 +380,10 @@ bool quantizeGraph(Graph& g, const QuantProfile& recorded, const QuantConfig& co
 }
 
 bool hasIntegerForm(const std::string& op) { return requantizes(op) || kKeepParamsOps.count(op) != 0; }
+
+bool hasIntegerForm(const std::string& op, QuantPrecision precision) {
+  return hasIntegerForm(op) && (precision == QuantPrecision::Int16 || kInt16OnlyOps.count(op) == 0);
+}
 
 PassInfo quantizePass(std::shared_ptr<const QuantProfile> profile, QuantConfig config, std::string profileSource) {
   PassInfo p;
