@@ -5,13 +5,15 @@
  * sum, so an indexing or packing mistake cannot pass. Every conv, gemm and pool also runs on 2, 3
  * and 4 threads (and on 4 threads with no worker scratch, where kernels needing scratch stay on
  * the caller) and must give the single-thread bytes exactly. The packed int8 gemm is checked
- * exactly against integer sums. Exit status 0 = all passed. */
+ * exactly against integer sums; the softmax row against double exponentials and on NaN and infinite
+ * rows. Exit status 0 = all passed. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kernel_reference.h"
+#include "../../backends/cpu/runtime/nest_rt_misc.h"
 #include "../../backends/cpu/runtime/nest_rt_q8.h"
 
 static int failures = 0, checks = 0;
@@ -291,6 +293,45 @@ static void test_q8_gemm_packed(int64_t M, int64_t N, int64_t K, int a_signed, i
   free(a), free(b), free(y), free(yt), free(ref), free(bias), free(bzp), free(mult), free(shift), free(packed);
 }
 
+/* The softmax row (attention and Softmax along the last axis) against exp in double, in place
+ * and not; a NaN anywhere makes the whole row NaN, an all -inf row is 0 / 0 (NaN) like the
+ * reference, and a +inf input goes to the reference's own double path (same bytes). */
+static void test_softmax_row(int64_t n, int special) {
+  char what[96];
+  snprintf(what, sizeof what, "softmax row n%lld special%d", (long long)n, special);
+  uint64_t st = (uint64_t)(n * 13 + special);
+  float *x = xmalloc(n * 4), *y = xmalloc(n * 4), *inplace = xmalloc(n * 4), *want = xmalloc(n * 4);
+  double *ref = xmalloc(n * 8);
+  ref_fill(x, n, &st);
+  for (int64_t i = 0; i < n; ++i) x[i] *= 20.0f;
+  if (special == 1) x[n / 2] = NAN;
+  if (special == 2)
+    for (int64_t i = 0; i < n; ++i) x[i] = -INFINITY;
+  if (special == 3) x[n - 1] = INFINITY;
+  memcpy(inplace, x, (size_t)n * 4);
+  nest_softmax_row_f32(x, y, n);
+  nest_softmax_row_f32(inplace, inplace, n);
+  ++checks;
+  if (memcmp(y, inplace, (size_t)n * 4) != 0) ++failures, printf("FAIL %s: in place differs\n", what);
+  if (special == 0) {
+    double mx = -INFINITY, sum = 0.0;
+    for (int64_t i = 0; i < n; ++i) mx = x[i] > mx ? x[i] : mx;
+    for (int64_t i = 0; i < n; ++i) sum += ref[i] = exp((double)x[i] - mx);
+    for (int64_t i = 0; i < n; ++i) ref[i] /= sum;
+    compare(what, y, ref, NULL, n);
+  } else if (special == 3) {
+    nest_softmax_double_f32(x, want, 1, n, 1, 0, NULL);
+    ++checks;
+    if (memcmp(want, y, (size_t)n * 4) != 0) ++failures, printf("FAIL %s: differs from the reference path\n", what);
+  } else {
+    int64_t nans = 0;
+    for (int64_t i = 0; i < n; ++i) nans += y[i] != y[i];
+    ++checks;
+    if (nans != n) ++failures, printf("FAIL %s: %lld of %lld results NaN, want all\n", what, (long long)nans, (long long)n);
+  }
+  free(x), free(y), free(inplace), free(want), free(ref);
+}
+
 static void test_check_rejects(void) {
   nest_conv2d_desc d;
   memset(&d, 0, sizeof d);
@@ -365,6 +406,11 @@ int main(void) {
   test_gemm(17, 49, 520, 0, 1, 1.0f, 1.0f, 3, NEST_ACT_SIGMOID, 1);
   test_gemm(8, 48, 16, 0, 0, -1.0f, 1.0f, 2, NEST_ACT_LEAKY_RELU, 1);
   test_gemm(4, 6, 0, 0, 0, 1.0f, 1.0f, 4, NEST_ACT_RELU, 0); /* K = 0: beta * C only */
+  for (int special = 0; special < 4; ++special) {
+    test_softmax_row(1, special);
+    test_softmax_row(16, special);
+    test_softmax_row(197, special);
+  }
   /* a row or scalar C starting the accumulators: full and partial row panels and column tiles,
    * several K-blocks with a K tail that is not a multiple of the 8 x 8 A-packing transpose */
   test_gemm(21, 100, 300, 0, 0, 1.0f, 0.5f, 2, NEST_ACT_RELU, 1);

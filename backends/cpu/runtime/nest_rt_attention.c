@@ -2,6 +2,8 @@
  * KT and V packed once (read through their strides) into the GEMM's B panels, then blocks of
  * query rows (strided rows packed) through scores, softmax and the product with V, all in this
  * thread's scratch. */
+#include <string.h>
+
 #include "nest_rt_gemm_internal.h"
 #include "nest_rt_misc.h"
 #include "nest_rt_threads.h"
@@ -41,7 +43,17 @@ static void pack_b(const float *b, int64_t k, int64_t n, int64_t rs, int64_t cs,
   int64_t jp, r, j;
   for (jp = 0; jp < b_panels(n); ++jp) {
     float *panel = packed + jp * k * NEST_RT_NR_MAX;
-    if (cs <= rs) {
+    const int64_t c0 = jp * NEST_RT_NR_MAX, width = n - c0 < NEST_RT_NR_MAX ? n - c0 : NEST_RT_NR_MAX;
+    if (cs == 1) { /* rows of B are contiguous: copy them */
+      for (r = 0; r < k; ++r) {
+        memcpy(panel + r * NEST_RT_NR_MAX, b + r * rs + c0, (size_t)width * sizeof(float));
+        memset(panel + r * NEST_RT_NR_MAX + width, 0, (size_t)(NEST_RT_NR_MAX - width) * sizeof(float));
+      }
+    } else if (rs == 1) { /* columns of B are contiguous (keys read as KT): transpose 8 at a time */
+      for (j = 0; j + 8 <= width; j += 8) nest_rt_transpose8(b + (c0 + j) * cs, cs, k, panel + j, NEST_RT_NR_MAX);
+      for (r = 0; r < k; ++r)
+        for (int64_t t = j; t < NEST_RT_NR_MAX; ++t) panel[r * NEST_RT_NR_MAX + t] = t < width ? b[(c0 + t) * cs + r] : 0.0f;
+    } else if (cs <= rs) {
       for (r = 0; r < k; ++r) {
         float *dst = panel + r * NEST_RT_NR_MAX;
         const float *src = b + r * rs;
@@ -70,6 +82,10 @@ static void pack_rows(const float *a, int64_t rows, int64_t k, int64_t rs, int64
   int64_t ip, r, c;
   for (ip = 0; ip * NEST_RT_MR < rows; ++ip) {
     float *dst = packed + ip * NEST_RT_MR * k;
+    if (cs == 1 && (ip + 1) * NEST_RT_MR <= rows) {
+      nest_rt_transpose8(a + ip * NEST_RT_MR * rs, rs, k, dst, NEST_RT_MR);
+      continue;
+    }
     for (r = 0; r < NEST_RT_MR; ++r) {
       const int64_t m = ip * NEST_RT_MR + r;
       if (m >= rows) {

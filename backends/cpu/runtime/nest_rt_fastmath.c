@@ -80,41 +80,32 @@ void nest_tanh_f32(const float *x, float *y, int64_t n) {
 
 void nest_softmax_row_f32(const float *x, float *y, int64_t n) {
   float part[16];
-  uint32_t mag[16]; /* the largest |x| bit patterns: above infinity's only for a NaN */
   float mx = -INFINITY, sum = 0.0f, inv;
-  uint32_t nan = 0;
   int64_t i;
   int j;
-  for (j = 0; j < 16; ++j) part[j] = -INFINITY, mag[j] = 0;
+  for (j = 0; j < 16; ++j) part[j] = -INFINITY;
   for (i = 0; i + 16 <= n; i += 16)
     for (j = 0; j < 16; ++j) part[j] = x[i + j] > part[j] ? x[i + j] : part[j];
   for (; i < n; ++i) part[i & 15] = x[i] > part[i & 15] ? x[i] : part[i & 15];
   for (j = 0; j < 16; ++j) mx = part[j] > mx ? part[j] : mx;
-  for (i = 0; i + 16 <= n; i += 16)
-    for (j = 0; j < 16; ++j) {
-      uint32_t b;
-      memcpy(&b, x + i + j, sizeof b);
-      b &= 0x7fffffffu;
-      mag[j] = b > mag[j] ? b : mag[j];
-    }
-  for (; i < n; ++i) {
-    uint32_t b;
-    memcpy(&b, x + i, sizeof b);
-    b &= 0x7fffffffu;
-    mag[i & 15] = b > mag[i & 15] ? b : mag[i & 15];
-  }
-  for (j = 0; j < 16; ++j) nan |= mag[j] > 0x7f800000u;
-  if (mx == INFINITY || nan) { /* an infinite or NaN input: the reference's double path */
-    nest_softmax_f32(x, y, 1, n, 1, 0, NULL);
+  if (mx == INFINITY) { /* an infinite input: the reference's double path */
+    nest_softmax_double_f32(x, y, 1, n, 1, 0, NULL);
     return;
   }
   if (mx == -INFINITY) mx = 0.0f; /* every element masked out: exp(-inf) = 0, 0 / 0 below as the reference */
-  for (i = 0; i < n; ++i) y[i] = exp_inline(x[i] - mx);
   for (j = 0; j < 16; ++j) part[j] = 0.0f;
   for (i = 0; i + 16 <= n; i += 16)
-    for (j = 0; j < 16; ++j) part[j] += y[i + j];
-  for (; i < n; ++i) part[i & 15] += y[i];
+    for (j = 0; j < 16; ++j) {
+      y[i + j] = exp_inline(x[i + j] - mx);
+      part[j] += y[i + j];
+    }
+  for (; i < n; ++i) {
+    y[i] = exp_inline(x[i] - mx);
+    part[i & 15] += y[i];
+  }
   for (j = 0; j < 16; ++j) sum += part[j];
+  /* The maximum skips NaNs but exp_inline passes them on: a NaN input makes the sum NaN, and
+   * so the whole row, as in the reference. */
   inv = 1.0f / sum;
   for (i = 0; i < n; ++i) y[i] *= inv;
 }

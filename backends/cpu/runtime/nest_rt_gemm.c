@@ -3,9 +3,6 @@
  * the kernel packs op(A) into NEST_RT_MR-row panels in scratch, then each target-width column
  * tile of a B panel is swept by every A panel one K-block at a time. */
 #include <string.h>
-#if defined(__AVX2__)
-#include <immintrin.h>
-#endif
 
 #include "nest_rt_gemm_internal.h"
 #include "nest_rt_threads.h"
@@ -37,43 +34,12 @@ size_t nest_gemm_f32_scratch_size(const nest_gemm_desc *d) {
   return nest_gemm_f32_packed_scratch_size(d) + nest_gemm_f32_packed_b_size(d) * sizeof(float);
 }
 
-/* Rows m0..m0+7 of a row-major A (row pitch K) into one panel, k-major: eight rows at a time
- * through an 8 x 8 transpose where AVX has one. */
-static void pack_a_rows8(const float *a, int64_t K, float *dst) {
-  int64_t k = 0;
-#if defined(__AVX2__)
-  for (; k + 8 <= K; k += 8) {
-    __m256 r[8], t[8];
-    for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(a + i * K + k);
-    for (int i = 0; i < 8; i += 2) {
-      t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-      t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 8; i += 4)
-      for (int h = 0; h < 2; ++h) {
-        r[i + h] = _mm256_shuffle_ps(t[i + h], t[i + 2 + h], _MM_SHUFFLE(1, 0, 1, 0));
-        r[i + 2 + h] = _mm256_shuffle_ps(t[i + h], t[i + 2 + h], _MM_SHUFFLE(3, 2, 3, 2));
-      }
-    /* r[0], r[2], r[1], r[3] hold k offsets 0, 1, 2, 3 of rows 0-3 (low lanes) and 4-7 of them
-     * (high lanes); r[4..7] the same for rows 4-7. */
-    static const int order[4] = {0, 2, 1, 3};
-    for (int q = 0; q < 4; ++q) {
-      const __m256 lo = r[order[q]], hi = r[4 + order[q]];
-      _mm256_storeu_ps(dst + (k + q) * NEST_RT_MR, _mm256_permute2f128_ps(lo, hi, 0x20));
-      _mm256_storeu_ps(dst + (k + 4 + q) * NEST_RT_MR, _mm256_permute2f128_ps(lo, hi, 0x31));
-    }
-  }
-#endif
-  for (; k < K; ++k)
-    for (int i = 0; i < NEST_RT_MR; ++i) dst[k * NEST_RT_MR + i] = a[i * K + k];
-}
-
 static void pack_a(const nest_gemm_desc *d, const float *a, float *packed) {
   const int64_t M = d->M, K = d->K;
   for (int64_t ip = 0; ip < a_panels(d); ++ip) {
     float *dst = packed + ip * NEST_RT_MR * K;
     if (!d->trans_a && (ip + 1) * NEST_RT_MR <= M) {
-      pack_a_rows8(a + ip * NEST_RT_MR * K, K, dst);
+      nest_rt_transpose8(a + ip * NEST_RT_MR * K, K, K, dst, NEST_RT_MR);
       continue;
     }
     for (int64_t r = 0; r < NEST_RT_MR; ++r) {

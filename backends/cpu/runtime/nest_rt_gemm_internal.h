@@ -32,6 +32,11 @@ static inline int64_t nest_rt_tile_cols(int64_t rem) {
   return (half + NEST_VL - 1) / NEST_VL * NEST_VL;
 }
 
+/* dst[k * dst_pitch + i] = src[i * src_pitch + k] for the 8 rows i < 8 and k < K: eight
+ * contiguous rows into k-major columns (an A panel, or 8 columns of a transposed B panel),
+ * through 8 x 8 register transposes where AVX has them. */
+void nest_rt_transpose8(const float *src, int64_t src_pitch, int64_t K, float *dst, int64_t dst_pitch);
+
 /* Packed weights stream from memory once per run, in the order a sweep reads them, and each
  * block of them is reused only across the tiles of one sweep. Fetching the next block while the
  * current one is in use hides the memory latency that the hardware prefetcher, which stops at

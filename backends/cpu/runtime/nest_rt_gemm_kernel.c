@@ -2,6 +2,9 @@
  * vectors of output pixels per row) and the fused activations. */
 #include <math.h>
 #include <string.h>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 #include "nest_rt_gemm_internal.h"
 
@@ -36,6 +39,35 @@ void nest_act_apply_f32(const nest_act *act, float *x, int64_t n) {
     return;
   }
   for (int64_t i = 0; i < n; ++i) x[i] = act_one(act, x[i]);
+}
+
+void nest_rt_transpose8(const float *src, int64_t src_pitch, int64_t K, float *dst, int64_t dst_pitch) {
+  int64_t k = 0;
+#if defined(__AVX2__)
+  for (; k + 8 <= K; k += 8) {
+    __m256 r[8], t[8];
+    for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * src_pitch + k);
+    for (int i = 0; i < 8; i += 2) {
+      t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+      t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4)
+      for (int h = 0; h < 2; ++h) {
+        r[i + h] = _mm256_shuffle_ps(t[i + h], t[i + 2 + h], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 2 + h] = _mm256_shuffle_ps(t[i + h], t[i + 2 + h], _MM_SHUFFLE(3, 2, 3, 2));
+      }
+    /* r[0], r[2], r[1], r[3] now hold k offsets 0, 1, 2, 3 of rows 0-3 in their low halves and
+     * offsets 4-7 in their high halves; r[4..7] the same for rows 4-7. */
+    static const int order[4] = {0, 2, 1, 3};
+    for (int q = 0; q < 4; ++q) {
+      const __m256 lo = r[order[q]], hi = r[4 + order[q]];
+      _mm256_storeu_ps(dst + (k + q) * dst_pitch, _mm256_permute2f128_ps(lo, hi, 0x20));
+      _mm256_storeu_ps(dst + (k + 4 + q) * dst_pitch, _mm256_permute2f128_ps(lo, hi, 0x31));
+    }
+  }
+#endif
+  for (; k < K; ++k)
+    for (int i = 0; i < 8; ++i) dst[k * dst_pitch + i] = src[i * src_pitch + k];
 }
 
 /* Relu and Clip run inside the kernel on registers; the rest afterwards on the stored tile. */

@@ -388,11 +388,17 @@ void nest_unary_f32(int32_t op, const float *x, float *y, int64_t n, float p0, f
  * sum and the division instead of being computed twice; the results are the same. */
 void nest_softmax_f32(const float *x, float *y, int64_t outer, int64_t n, int64_t inner, int32_t log_softmax,
                       double *kept) {
-  int64_t o, j, k;
+  int64_t o;
   if (!log_softmax && inner == 1) { /* the last axis (attention): vector exponentials */
     for (o = 0; o < outer; ++o) nest_softmax_row_f32(x + o * n, y + o * n, n);
     return;
   }
+  nest_softmax_double_f32(x, y, outer, n, inner, log_softmax, kept);
+}
+
+void nest_softmax_double_f32(const float *x, float *y, int64_t outer, int64_t n, int64_t inner,
+                             int32_t log_softmax, double *kept) {
+  int64_t o, j, k;
   if (log_softmax) kept = NULL;
   for (o = 0; o < outer; ++o) {
     const float *px = x + o * n * inner;

@@ -95,6 +95,9 @@ void nest_layernorm_f32(const float *x, const float *scale, const float *bias, f
  * each exponential is computed twice; same results). */
 void nest_softmax_f32(const float *x, float *y, int64_t outer, int64_t n, int64_t inner, int32_t log_softmax,
                       double *kept);
+/* The same with exponentials in double on every axis (what an infinite input takes). */
+void nest_softmax_double_f32(const float *x, float *y, int64_t outer, int64_t n, int64_t inner,
+                             int32_t log_softmax, double *kept);
 
 /* y[o, c, i] = x[o, c, i] * scale[c] + shift[c] over [outer, c, inner]; y may be x. */
 void nest_channel_affine_f32(const float *x, const float *scale, const float *shift, float *y, int64_t outer,
