@@ -12,6 +12,7 @@ static inline float exp_inline(float x) {
   const float lo = -87.0f, hi = 88.0f;
   float xc = x < lo ? lo : x;
   xc = xc > hi ? hi : xc;
+  xc = xc == xc ? xc : 0.0f; /* a NaN must not reach the int conversion below (undefined) */
   const float k = nearbyintf(xc * 1.44269504088896341f);
   const float r = (xc - k * 0.693359375f) - k * -2.12194440e-4f;
   float p = 1.0f / 720.0f;
@@ -25,7 +26,7 @@ static inline float exp_inline(float x) {
   float scale;
   memcpy(&scale, &bits, sizeof scale);
   const float e = p * scale;
-  return x < lo ? 0.0f : e; /* NaN passes through p */
+  return x < lo ? 0.0f : x == x ? e : x; /* a NaN is passed on */
 }
 
 float nest_exp_f32(float x) { return exp_inline(x); }
