@@ -293,6 +293,86 @@ static void test_q8_gemm_packed(int64_t M, int64_t N, int64_t K, int a_signed, i
   free(a), free(b), free(y), free(yt), free(ref), free(bias), free(bzp), free(mult), free(shift), free(packed);
 }
 
+/* The int8 conv (nest_rt_q8_conv.c; depthwise through nest_rt_q8_dw.c) against the exact integer
+ * sum of every output, requantized with the scalar nest_q8_requantize: equal bytes, on 1 to 4
+ * threads. wz: weight zero points none (0), small enough that every w - w_zp fits a byte (1), or
+ * large (2); shifts: n = 31 - shift of 37..39 (the short vector requantization), 29..31 (the
+ * saturating one) and -9 (scalar), per channel, and a multiplier of 2^30 that makes ties (rounded
+ * away from zero) frequent. */
+static void test_q8_conv(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, int64_t KH, int64_t KW, int64_t s,
+                         int64_t dil, int64_t pad, int64_t group, int x_signed, int wz) {
+  uint64_t st = 11 + (uint64_t)(C * 7 + H * 131 + W * 17 + KW * 5 + s + dil * 3 + wz);
+  nest_q8_conv2d_desc d;
+  memset(&d, 0, sizeof d);
+  d.N = N, d.C = C, d.H = H, d.W = W, d.M = M, d.KH = KH, d.KW = KW, d.stride_h = s, d.stride_w = s;
+  d.dilation_h = dil, d.dilation_w = dil, d.pad_top = pad, d.pad_left = pad, d.pad_bottom = pad, d.pad_right = pad;
+  d.group = group;
+  d.OH = (H + 2 * pad - dil * (KH - 1) - 1) / s + 1, d.OW = (W + 2 * pad - dil * (KW - 1) - 1) / s + 1;
+  d.x_signed = x_signed, d.x_zp = x_signed ? -5 : 119;
+  const int64_t Cg = C / group, Mg = M / group, X = N * C * H * W, Y = N * M * d.OH * d.OW, Wn = M * Cg * KH * KW;
+  uint8_t *x = xmalloc((size_t)X), *y = xmalloc((size_t)Y), *yt = xmalloc((size_t)Y), *ref = xmalloc((size_t)Y);
+  int8_t *w = xmalloc((size_t)Wn);
+  int32_t *bias = xmalloc((size_t)M * 4), *wzp = xmalloc((size_t)M * 4), *mult = xmalloc((size_t)M * 4),
+          *shift = xmalloc((size_t)M * 4);
+  float r[1];
+  for (int64_t i = 0; i < X; ++i) ref_fill(r, 1, &st), x[i] = (uint8_t)(int)((r[0] + 1.0f) * 127.5f);
+  for (int64_t i = 0; i < Wn; ++i) ref_fill(r, 1, &st), w[i] = (int8_t)(int)(r[0] * 127.0f);
+  for (int64_t m = 0; m < M; ++m) {
+    ref_fill(r, 1, &st);
+    bias[m] = (int32_t)(r[0] * 3000.0f);
+    wzp[m] = wz == 0 ? 0 : (wz == 1 ? (int32_t)(m % 2) : (int32_t)(r[0] * 60.0f) + (m % 2 ? 40 : -40));
+    mult[m] = 1073741824 + (int32_t)((r[0] + 1.0f) * 400000000.0f);
+    shift[m] = m % 5 == 4 ? 40 : (m % 5 == 3 ? (int32_t)(m % 3) : -(int32_t)(6 + m % 3));
+    if (m % 5 == 2) mult[m] = 1073741824, shift[m] = m % 2 ? 0 : -6; /* acc / 2 or acc / 128: exact ties */
+  }
+  if (wz == 1) /* every w - w_zp in [-128, 127] */
+    for (int64_t i = 0; i < Wn; ++i) w[i] = (int8_t)(w[i] < -127 ? -127 : w[i]);
+  d.w_zp = wzp;
+  d.out.is_signed = 1, d.out.zp = -3, d.out.lo = -128, d.out.hi = 127;
+  d.out.channels = (int32_t)M, d.out.mult = mult, d.out.shift = shift;
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t oh = 0; oh < d.OH; ++oh)
+        for (int64_t ow = 0; ow < d.OW; ++ow) {
+          const int64_t g = m / Mg;
+          int64_t acc = bias[m];
+          for (int64_t c = 0; c < Cg; ++c)
+            for (int64_t kh = 0; kh < KH; ++kh)
+              for (int64_t kw = 0; kw < KW; ++kw) {
+                const int64_t ih = oh * s - pad + kh * dil, iw = ow * s - pad + kw * dil;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                const uint8_t q = x[((n * C + g * Cg + c) * H + ih) * W + iw];
+                const int32_t xv = x_signed ? (int32_t)(int8_t)q : (int32_t)q;
+                acc += (int64_t)(xv - d.x_zp) * (w[((m * Cg + c) * KH + kh) * KW + kw] - wzp[m]);
+              }
+          int64_t v = d.out.zp + nest_q8_requantize(acc, mult[m], shift[m]);
+          ref[((n * M + m) * d.OH + oh) * d.OW + ow] = (uint8_t)(int8_t)(v < -128 ? -128 : (v > 127 ? 127 : v));
+        }
+  void *packed = xmalloc(nest_q8_conv2d_packed_size(&d));
+  const size_t scratch_bytes = nest_q8_conv2d_scratch_size(&d);
+  void *scratch = xmalloc(scratch_bytes);
+  nest_q8_conv2d_pack(&d, w, bias, packed);
+  nest_q8_conv2d(&d, x, packed, y, scratch);
+  char what[128];
+  snprintf(what, sizeof what, "q8_conv N%lld C%lld %lldx%lld M%lld k%lldx%lld s%lld d%lld p%lld g%lld %s wz%d",
+           (long long)N, (long long)C, (long long)H, (long long)W, (long long)M, (long long)KH, (long long)KW,
+           (long long)s, (long long)dil, (long long)pad, (long long)group, x_signed ? "i8" : "u8", wz);
+  ++checks;
+  for (int64_t i = 0; i < Y; ++i)
+    if (y[i] != ref[i]) {
+      ++failures;
+      printf("FAIL %s: element %lld got %d want %d\n", what, (long long)i, (int8_t)y[i], (int8_t)ref[i]);
+      break;
+    }
+  for (int run = 0; run < THREAD_RUNS; ++run) {
+    use_threads(run, scratch_bytes);
+    nest_q8_conv2d(&d, x, packed, yt, scratch);
+    same_bytes(what, run, y, yt, (size_t)Y);
+  }
+  use_threads(-1, 0);
+  free(x), free(y), free(yt), free(ref), free(w), free(bias), free(wzp), free(mult), free(shift), free(packed), free(scratch);
+}
+
 /* The softmax row (attention and Softmax along the last axis) against exp in double, in place
  * and not; a NaN anywhere makes the whole row NaN, an all -inf row is 0 / 0 (NaN) like the
  * reference, and a +inf input goes to the reference's own double path (same bytes). */
@@ -354,6 +434,20 @@ int main(void) {
   test_q8_gemm_packed(6, 64, 64, 0, 0, 1, 0, 0);
   test_q8_gemm_packed(1, 5, 3, 1, 0, 0, 1, 0);
   test_q8_gemm_packed(25, 200, 257, 0, 1, 1, 0, 1);
+  /* int8 depthwise: the permute path (kernels up to 4 wide: blocks of 48 pixels, rows over 128
+   * bytes, stride 2, dilation, every weight zero-point form), small planes, 5 wide (the other
+   * path), then a pointwise and a grouped conv (the GEMM tile's requantization) */
+  for (int wz = 0; wz < 3; ++wz) {
+    test_q8_conv(1, 10, 11, 150, 10, 3, 3, 1, 1, 1, 10, 1, wz);
+    test_q8_conv(2, 6, 9, 131, 6, 3, 3, 2, 1, 1, 6, 0, wz);
+    test_q8_conv(1, 5, 7, 7, 5, 3, 3, 1, 1, 1, 5, 1, wz);
+    test_q8_conv(1, 4, 13, 60, 4, 3, 3, 1, 2, 2, 4, 0, wz);
+    test_q8_conv(1, 3, 8, 49, 3, 4, 4, 2, 1, 1, 3, 1, wz);
+    test_q8_conv(1, 3, 9, 30, 3, 1, 1, 1, 1, 0, 3, 0, wz);
+    test_q8_conv(1, 4, 12, 40, 4, 5, 5, 1, 1, 2, 4, 1, wz);
+    test_q8_conv(1, 16, 9, 21, 24, 1, 1, 1, 1, 0, 1, 1, wz);
+    test_q8_conv(1, 8, 10, 10, 12, 3, 3, 1, 1, 1, 2, 0, wz);
+  }
 
   /* 1x1 stride 1 (plain copy path), odd channel counts and pixel counts around the tile width */
   test_conv(1, 16, 7, 7, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 0);

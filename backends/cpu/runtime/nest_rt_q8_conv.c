@@ -254,13 +254,16 @@ static inline __attribute__((always_inline)) void tile(const q8_geom *g, int R, 
       }
     }
   }
-  for (r = 0; r < R; ++r)
+  for (r = 0; r < R; ++r) {
+    q8_rq_channel rq;
+    q8_rq_channel_init(&rq, o, m0 + r);
     for (v = 0; v < NV; ++v) {
       const int64_t p = p0 + v * Q8_PB, n = g->P - p < Q8_PB ? g->P - p : Q8_PB;
       __m512i a = _mm512_add_epi32(acc[r][v], _mm512_set1_epi32(corr[r]));
       if (csum) a = _mm512_sub_epi32(a, _mm512_mullo_epi32(_mm512_set1_epi32(wzp[r]), _mm512_loadu_si512(csum + p)));
-      finish16(o, m0 + r, a, n, y + r * g->P + p);
+      q8_rq_store16(&rq, a, n, y + r * g->P + p);
     }
+  }
 }
 
 static void gemm_group(const q8_geom *g, const int8_t *w, const uint8_t *col, const int32_t *corr, const int32_t *wzp,

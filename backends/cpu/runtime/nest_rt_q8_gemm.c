@@ -85,17 +85,18 @@ typedef struct q8g_job {
 } q8g_job;
 
 #ifdef NEST_Q8_VNNI
-/* 16 int32 lanes with per-lane multipliers and total right shifts n in [1, 62] (rq16 per lane). */
+/* 16 int32 lanes with per-lane multipliers and total right shifts n in [1, 62] (rq16 per lane, with
+ * its rounding). */
 static inline __m512i rq16v(__m512i v, __m512i mult, __m512i n) {
-  const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi64(1), low = _mm512_set1_epi64(0xFFFFFFFF);
+  const __m512i one = _mm512_set1_epi64(1), low = _mm512_set1_epi64(0xFFFFFFFF);
   const __m512i lo32 = _mm512_set1_epi64(INT32_MIN), hi32 = _mm512_set1_epi64(INT32_MAX);
   const __m512i ne = _mm512_and_si512(n, low), no = _mm512_srli_epi64(n, 32);
   const __m512i pe = _mm512_mul_epi32(v, mult);
   const __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), _mm512_srli_epi64(mult, 32));
-  __m512i re = _mm512_srlv_epi64(_mm512_add_epi64(_mm512_abs_epi64(pe), _mm512_sllv_epi64(one, _mm512_sub_epi64(ne, one))), ne);
-  __m512i ro = _mm512_srlv_epi64(_mm512_add_epi64(_mm512_abs_epi64(po), _mm512_sllv_epi64(one, _mm512_sub_epi64(no, one))), no);
-  re = _mm512_mask_sub_epi64(re, _mm512_cmplt_epi64_mask(pe, zero), zero, re);
-  ro = _mm512_mask_sub_epi64(ro, _mm512_cmplt_epi64_mask(po, zero), zero, ro);
+  const __m512i he = _mm512_add_epi64(_mm512_sllv_epi64(one, _mm512_sub_epi64(ne, one)), _mm512_srai_epi64(pe, 63));
+  const __m512i ho = _mm512_add_epi64(_mm512_sllv_epi64(one, _mm512_sub_epi64(no, one)), _mm512_srai_epi64(po, 63));
+  __m512i re = _mm512_srav_epi64(_mm512_add_epi64(pe, he), ne);
+  __m512i ro = _mm512_srav_epi64(_mm512_add_epi64(po, ho), no);
   re = _mm512_min_epi64(_mm512_max_epi64(re, lo32), hi32);
   ro = _mm512_min_epi64(_mm512_max_epi64(ro, lo32), hi32);
   return _mm512_mask_blend_epi32((__mmask16)0xAAAA, re, _mm512_slli_epi64(ro, 32));

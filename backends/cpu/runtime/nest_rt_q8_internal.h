@@ -19,22 +19,55 @@ static inline void finish_scalar(const nest_q8_out *o, int64_t ch, const int32_t
 }
 
 #ifdef NEST_Q8_VNNI
-static inline void finish16(const nest_q8_out *o, int64_t ch, __m512i acc, int64_t n, void *y) {
+/* One output channel's requantization, read from nest_q8_out once: a kernel keeps it in registers
+ * over all the channel's pixels (its byte stores would otherwise make the compiler reload every
+ * field after each store). */
+typedef struct q8_rq_channel {
+  const nest_q8_out *o;
+  int64_t ch;
+  int n_shift;
+  int path; /* 0: rq16_small, 1: rq16, 2: scalar (shift outside [1, 62]) */
+  __m512i mult, half, zp, lo, hi;
+  __m128i cnt, cnt_hi;
+} q8_rq_channel;
+
+static inline void q8_rq_channel_init(q8_rq_channel *r, const nest_q8_out *o, int64_t ch) {
   const int64_t k = o->channels == 1 ? 0 : ch;
-  const int n_shift = 31 - o->shift[k];
+  const int n = 31 - o->shift[k];
+  r->o = o;
+  r->ch = ch;
+  r->n_shift = n;
+  r->path = n < 1 || n > 62 ? 2 : (n >= 32 ? 0 : 1);
+  r->mult = _mm512_set1_epi64(o->mult[k]);
+  r->half = _mm512_set1_epi64(r->path == 2 ? 0 : (long long)1 << (n - 1));
+  r->cnt = _mm_cvtsi32_si128(n);
+  r->cnt_hi = _mm_cvtsi32_si128(n - 32);
+  r->zp = _mm512_set1_epi32(o->zp);
+  r->lo = _mm512_set1_epi32(o->lo);
+  r->hi = _mm512_set1_epi32(o->hi);
+}
+
+/* y[0, n) = clamp(zp + requantize(acc), lo, hi) for one channel, n <= 16 pixels. */
+static inline void q8_rq_store16(const q8_rq_channel *r, __m512i acc, int64_t n, void *y) {
   __m512i v;
-  __m128i b;
-  if (n_shift < 1 || n_shift > 62) {
+  if (r->path == 0) {
+    v = rq16_small(acc, r->mult, r->half, r->cnt, r->cnt_hi);
+  } else if (r->path == 1) {
+    v = rq16(acc, (int32_t)_mm_cvtsi128_si32(_mm512_castsi512_si128(r->mult)), r->n_shift);
+  } else {
     int32_t tmp[16];
     _mm512_storeu_si512(tmp, acc);
-    finish_scalar(o, ch, tmp, n, y);
+    finish_scalar(r->o, r->ch, tmp, n, y);
     return;
   }
-  v = rq16(acc, o->mult[k], n_shift);
-  v = _mm512_add_epi32(v, _mm512_set1_epi32(o->zp));
-  v = _mm512_min_epi32(_mm512_max_epi32(v, _mm512_set1_epi32(o->lo)), _mm512_set1_epi32(o->hi));
-  b = _mm512_cvtepi32_epi8(v);
-  _mm_mask_storeu_epi8(y, (__mmask16)(n >= 16 ? 0xFFFF : (1u << n) - 1u), b);
+  v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, r->zp), r->lo), r->hi);
+  _mm_mask_storeu_epi8(y, (__mmask16)(n >= 16 ? 0xFFFF : (1u << n) - 1u), _mm512_cvtepi32_epi8(v));
+}
+
+static inline void finish16(const nest_q8_out *o, int64_t ch, __m512i acc, int64_t n, void *y) {
+  q8_rq_channel r;
+  q8_rq_channel_init(&r, o, ch);
+  q8_rq_store16(&r, acc, n, y);
 }
 #endif
 

@@ -9,23 +9,34 @@
 #include <immintrin.h>
 #define NEST_Q8_VNNI 1
 
-/* nest_q8_requantize on 16 int32 lanes for a total right shift n in [1, 62]: 64-bit products
- * (even and odd lanes), round half away from zero, saturated to int32 (callers clamp further). */
-/* Requantize 16 int32 lanes: round(v * mult / 2^n), ties away from zero, saturated to int32. */
+/* nest_q8_requantize on 16 int32 lanes for a total right shift n in [1, 62]: round(v * mult / 2^n)
+ * with ties away from zero, from 64-bit products (even and odd lanes), saturated to int32 (callers
+ * clamp further). Ties away from zero without the absolute value: for p < 0,
+ * floor((p + 2^(n-1) - 1) / 2^n) = -floor((|p| + 2^(n-1)) / 2^n), so p + half + (p >> 63) is shifted
+ * arithmetically (|p| < 2^62: no overflow). */
 static inline __m512i rq16(__m512i v, int32_t mult, int n) {
-  const __m512i m = _mm512_set1_epi64(mult), zero = _mm512_setzero_si512();
+  const __m512i m = _mm512_set1_epi64(mult);
   const __m512i half = _mm512_set1_epi64((long long)1 << (n - 1));
   const __m128i cnt = _mm_cvtsi32_si128(n);
   const __m512i lo32 = _mm512_set1_epi64(INT32_MIN), hi32 = _mm512_set1_epi64(INT32_MAX);
-  __m512i pe = _mm512_mul_epi32(v, m);
-  __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), m);
-  __m512i re = _mm512_srl_epi64(_mm512_add_epi64(_mm512_abs_epi64(pe), half), cnt);
-  __m512i ro = _mm512_srl_epi64(_mm512_add_epi64(_mm512_abs_epi64(po), half), cnt);
-  re = _mm512_mask_sub_epi64(re, _mm512_cmplt_epi64_mask(pe, zero), zero, re);
-  ro = _mm512_mask_sub_epi64(ro, _mm512_cmplt_epi64_mask(po, zero), zero, ro);
+  const __m512i pe = _mm512_mul_epi32(v, m);
+  const __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), m);
+  __m512i re = _mm512_sra_epi64(_mm512_add_epi64(_mm512_add_epi64(pe, half), _mm512_srai_epi64(pe, 63)), cnt);
+  __m512i ro = _mm512_sra_epi64(_mm512_add_epi64(_mm512_add_epi64(po, half), _mm512_srai_epi64(po, 63)), cnt);
   re = _mm512_min_epi64(_mm512_max_epi64(re, lo32), hi32);
   ro = _mm512_min_epi64(_mm512_max_epi64(ro, lo32), hi32);
   return _mm512_mask_blend_epi32((__mmask16)0xAAAA, re, _mm512_slli_epi64(ro, 32));
+}
+
+/* rq16 for n in [32, 62]: mult < 2^31 <= 2^(n-1), so the result fits int32 and needs no saturation,
+ * and the odd lanes, shifted by n - 32 instead of n, land in the high halves (the bits below, which
+ * the blend drops, are fraction bits). Same results as rq16, four instructions fewer. */
+static inline __m512i rq16_small(__m512i v, __m512i mult, __m512i half, __m128i cnt, __m128i cnt_hi) {
+  const __m512i pe = _mm512_mul_epi32(v, mult);
+  const __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), mult);
+  const __m512i re = _mm512_sra_epi64(_mm512_add_epi64(_mm512_add_epi64(pe, half), _mm512_srai_epi64(pe, 63)), cnt);
+  const __m512i ro = _mm512_sra_epi64(_mm512_add_epi64(_mm512_add_epi64(po, half), _mm512_srai_epi64(po, 63)), cnt_hi);
+  return _mm512_mask_blend_epi32((__mmask16)0xAAAA, re, ro);
 }
 
 #elif defined(__AVX2__) && !defined(NEST_NO_SIMD)
