@@ -373,6 +373,58 @@ static void test_q8_conv(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, 
   free(x), free(y), free(yt), free(ref), free(w), free(bias), free(wzp), free(mult), free(shift), free(packed), free(scratch);
 }
 
+/* The int8 MaxPool against the maximum of each window's taps inside the input (the lowest value
+ * when none is): equal bytes, i8 and u8, on 1 to 4 threads. Small planes take the windowed kernel
+ * (nest_rt_q8_pool_window.c, 128- and 256-byte windows), wide ones the row kernel of nest_rt_q8.c. */
+static void test_q8_maxpool(int64_t C, int64_t H, int64_t W, int64_t K, int64_t s, int64_t dil, int64_t pad,
+                            int64_t extra, int is_signed) {
+  uint64_t st = 5 + (uint64_t)(C * 3 + H * 29 + W + K * 7 + s * 11 + extra);
+  nest_q8_pool2d_desc d;
+  memset(&d, 0, sizeof d);
+  d.N = 1, d.C = C, d.H = H, d.W = W, d.KH = K, d.KW = K, d.stride_h = s, d.stride_w = s;
+  d.dilation_h = dil, d.dilation_w = dil, d.pad_top = pad, d.pad_left = pad;
+  d.pad_bottom = pad + extra, d.pad_right = pad + extra; /* extra: a ceil-mode overhang */
+  d.OH = (H + 2 * pad + extra - dil * (K - 1) - 1) / s + 1, d.OW = (W + 2 * pad + extra - dil * (K - 1) - 1) / s + 1;
+  d.is_signed = is_signed;
+  const int64_t X = C * H * W, Y = C * d.OH * d.OW;
+  uint8_t *x = xmalloc((size_t)X), *y = xmalloc((size_t)Y), *yt = xmalloc((size_t)Y), *ref = xmalloc((size_t)Y);
+  float r[1];
+  for (int64_t i = 0; i < X; ++i) ref_fill(r, 1, &st), x[i] = (uint8_t)(int)((r[0] + 1.0f) * 127.5f);
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t oh = 0; oh < d.OH; ++oh)
+      for (int64_t ow = 0; ow < d.OW; ++ow) {
+        int best = is_signed ? -128 : 0;
+        for (int64_t kh = 0; kh < K; ++kh)
+          for (int64_t kw = 0; kw < K; ++kw) {
+            const int64_t ih = oh * s - pad + kh * dil, iw = ow * s - pad + kw * dil;
+            if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+            const uint8_t q = x[(c * H + ih) * W + iw];
+            const int v = is_signed ? (int)(int8_t)q : (int)q;
+            best = v > best ? v : best;
+          }
+        ref[(c * d.OH + oh) * d.OW + ow] = (uint8_t)best;
+      }
+  nest_q8_maxpool2d(&d, x, y);
+  char what[96];
+  snprintf(what, sizeof what, "q8_maxpool C%lld %lldx%lld k%lld s%lld d%lld p%lld+%lld %s", (long long)C, (long long)H,
+           (long long)W, (long long)K, (long long)s, (long long)dil, (long long)pad, (long long)extra,
+           is_signed ? "i8" : "u8");
+  ++checks;
+  for (int64_t i = 0; i < Y; ++i)
+    if (y[i] != ref[i]) {
+      ++failures;
+      printf("FAIL %s: element %lld got %d want %d\n", what, (long long)i, y[i], ref[i]);
+      break;
+    }
+  for (int run = 0; run < THREAD_RUNS; ++run) {
+    use_threads(run, 0);
+    nest_q8_maxpool2d(&d, x, yt);
+    same_bytes(what, run, y, yt, (size_t)Y);
+  }
+  use_threads(-1, 0);
+  free(x), free(y), free(yt), free(ref);
+}
+
 /* The softmax row (attention and Softmax along the last axis) against exp in double, in place
  * and not; a NaN anywhere makes the whole row NaN, an all -inf row is 0 / 0 (NaN) like the
  * reference, and a +inf input goes to the reference's own double path (same bytes). */
@@ -447,6 +499,20 @@ int main(void) {
     test_q8_conv(1, 4, 12, 40, 4, 5, 5, 1, 1, 2, 4, 1, wz);
     test_q8_conv(1, 16, 9, 21, 24, 1, 1, 1, 1, 0, 1, 1, wz);
     test_q8_conv(1, 8, 10, 10, 12, 3, 3, 1, 1, 1, 2, 0, wz);
+  }
+
+  /* int8 MaxPool: GoogLeNet's 3x3 stride 1 pad 1 on 14x14 and 7x7, its stride-2 ceil-mode pools
+   * (28 wide: a 256-byte window; 56 and 112 wide: rows), dilation, a 2x2 pool, 1x1 planes */
+  for (int sg = 0; sg < 2; ++sg) {
+    test_q8_maxpool(9, 14, 14, 3, 1, 1, 1, 0, sg);
+    test_q8_maxpool(5, 7, 7, 3, 1, 1, 1, 0, sg);
+    test_q8_maxpool(4, 28, 28, 3, 2, 1, 0, 1, sg);
+    test_q8_maxpool(3, 56, 56, 3, 2, 1, 0, 1, sg);
+    test_q8_maxpool(2, 112, 112, 3, 2, 1, 1, 0, sg);
+    test_q8_maxpool(3, 13, 11, 3, 1, 2, 2, 0, sg);
+    test_q8_maxpool(4, 10, 9, 2, 2, 1, 0, 1, sg);
+    test_q8_maxpool(6, 1, 1, 1, 1, 1, 0, 0, sg);
+    test_q8_maxpool(2, 9, 150, 3, 1, 1, 1, 0, sg);
   }
 
   /* 1x1 stride 1 (plain copy path), odd channel counts and pixel counts around the tile width */

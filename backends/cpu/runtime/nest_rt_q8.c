@@ -6,7 +6,7 @@
 
 #include "nest_rt_q8.h"
 #include "nest_rt_threads.h"
-#include "nest_rt_q8_simd.h"
+#include "nest_rt_q8_internal.h"
 #if defined(__AVX512BW__) && !defined(NEST_NO_SIMD)
 #include <immintrin.h>
 #endif
@@ -525,29 +525,42 @@ static inline __mmask64 bytes_inside(int64_t base, int64_t W) {
 }
 
 /* The same max pool, 64 output columns (stride 1) or 32 (stride 2: the even bytes of 64) per
- * step with masked loads: lanes outside the row read 0, the lowest value after the i8 flip. */
-static void maxpool_avx512(const nest_q8_pool2d_desc *d, const void *x, void *y, int64_t nc0, int64_t nc1) {
-  const int64_t W = d->W, OW = d->OW, sw = d->stride_w, per = sw == 1 ? 64 : 32;
-  const __m512i flip = _mm512_set1_epi8((char)(d->is_signed ? 0x80 : 0));
-  int64_t plane, oh, ow0, kh, kw;
+ * step with masked loads: lanes outside the row read the lowest value (-128 for i8, compared
+ * signed; 0 for u8). The masks of every column step and tap column are computed once. */
+#define ROW_POOL_MAX_STEPS 32
+#define ROW_POOL_MAX_KW 16
+
+static int row_pool_masks_fit(const nest_q8_pool2d_desc *d) {
+  const int64_t per = d->stride_w == 1 ? 64 : 32;
+  return (d->OW + per - 1) / per <= ROW_POOL_MAX_STEPS && d->KW <= ROW_POOL_MAX_KW;
+}
+
+static inline __m512i max_bytes(__m512i a, __m512i b, int is_signed) {
+  return is_signed ? _mm512_max_epi8(a, b) : _mm512_max_epu8(a, b);
+}
+
+static inline __attribute__((always_inline)) void maxpool_rows(const nest_q8_pool2d_desc *d, const void *x, void *y,
+                                                               int64_t nc0, int64_t nc1, const int is_signed) {
+  const int64_t W = d->W, OW = d->OW, sw = d->stride_w, per = sw == 1 ? 64 : 32, steps = (OW + per - 1) / per;
+  const __m512i lowest = _mm512_set1_epi8((char)(is_signed ? 0x80 : 0));
+  __mmask64 mask[ROW_POOL_MAX_STEPS][ROW_POOL_MAX_KW];
+  int64_t plane, oh, st, kh, kw;
+  for (st = 0; st < steps; ++st)
+    for (kw = 0; kw < d->KW; ++kw) mask[st][kw] = bytes_inside(st * per * sw - d->pad_left + kw * d->dilation_w, W);
   for (plane = nc0; plane < nc1; ++plane) {
     const uint8_t *xp = (const uint8_t *)x + plane * d->H * W;
     uint8_t *yp = (uint8_t *)y + plane * d->OH * OW;
     for (oh = 0; oh < d->OH; ++oh)
-      for (ow0 = 0; ow0 < OW; ow0 += per) {
-        const int64_t n = OW - ow0 < per ? OW - ow0 : per;
-        __m512i best = _mm512_setzero_si512();
+      for (st = 0; st < steps; ++st) {
+        const int64_t ow0 = st * per, n = OW - ow0 < per ? OW - ow0 : per;
+        __m512i best = lowest;
         for (kh = 0; kh < d->KH; ++kh) {
           const int64_t ih = oh * d->stride_h - d->pad_top + kh * d->dilation_h;
+          const uint8_t *row = xp + ih * W + ow0 * sw - d->pad_left;
           if (ih < 0 || ih >= d->H) continue;
-          for (kw = 0; kw < d->KW; ++kw) {
-            const int64_t base = ow0 * sw - d->pad_left + kw * d->dilation_w;
-            const __mmask64 m = bytes_inside(base, W);
-            const __m512i v = _mm512_maskz_loadu_epi8(m, xp + ih * W + base);
-            best = _mm512_max_epu8(best, _mm512_maskz_mov_epi8(m, _mm512_xor_si512(v, flip)));
-          }
+          for (kw = 0; kw < d->KW; ++kw)
+            best = max_bytes(best, _mm512_mask_loadu_epi8(lowest, mask[st][kw], row + kw * d->dilation_w), is_signed);
         }
-        best = _mm512_xor_si512(best, flip);
         if (sw == 1)
           _mm512_mask_storeu_epi8(yp + oh * OW + ow0, n == 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1), best);
         else
@@ -555,6 +568,11 @@ static void maxpool_avx512(const nest_q8_pool2d_desc *d, const void *x, void *y,
                                   _mm512_cvtepi16_epi8(best)); /* byte 2j of each pair */
       }
   }
+}
+
+static void maxpool_avx512(const nest_q8_pool2d_desc *d, const void *x, void *y, int64_t nc0, int64_t nc1) {
+  if (d->is_signed) maxpool_rows(d, x, y, nc0, nc1, 1);
+  else maxpool_rows(d, x, y, nc0, nc1, 0);
 }
 #endif
 
@@ -570,7 +588,7 @@ static void maxpool_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t total = j->d->N * j->d->C, nc0 = u * j->steps, nc1 = nc0 + j->steps < total ? nc0 + j->steps : total;
   (void)scratch;
 #if defined(__AVX512BW__) && !defined(NEST_NO_SIMD)
-  if (j->d->stride_w <= 2) {
+  if (j->d->stride_w <= 2 && row_pool_masks_fit(j->d)) {
     maxpool_avx512(j->d, j->x, j->y, nc0, nc1);
     return;
   }
@@ -580,6 +598,12 @@ static void maxpool_unit(void *ctx, int64_t u, void *scratch) {
 
 void nest_q8_maxpool2d(const nest_q8_pool2d_desc *d, const void *x, void *y) {
   q8_pool_job j;
+#ifdef NEST_RT_Q8_POOL_WINDOW
+  if (nest_rt_q8_pool_window_ok(d)) {
+    nest_rt_q8_pool_window(d, x, y);
+    return;
+  }
+#endif
   j.d = d;
   j.x = x;
   j.y = y;

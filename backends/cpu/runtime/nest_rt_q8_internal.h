@@ -1,5 +1,6 @@
-/* Internals shared by the int8 conv kernels (nest_rt_q8_conv.c, nest_rt_q8_dw.c): the
- * requantizing store of one channel's int32 accumulators. Not part of the bundle API. */
+/* Internals shared by the int8 kernels (nest_rt_q8_conv.c, nest_rt_q8_dw.c, nest_rt_q8.c): the
+ * requantizing store of one channel's int32 accumulators, the kernels one file hands work to.
+ * Not part of the bundle API. */
 #ifndef NEST_RT_Q8_INTERNAL_H
 #define NEST_RT_Q8_INTERNAL_H
 
@@ -75,6 +76,13 @@ static inline void finish16(const nest_q8_out *o, int64_t ch, __m512i acc, int64
 /* The direct depthwise kernel (nest_rt_q8_dw.c) and the convs it takes. */
 int nest_rt_q8_dw_ok(const nest_q8_conv2d_desc *d);
 void nest_rt_q8_dw(const nest_q8_conv2d_desc *d, const void *x, const void *packed, void *y);
+#endif
+
+#if defined(NEST_Q8_VNNI) && defined(__AVX512VBMI__)
+/* MaxPool on small planes, several output rows per vector (nest_rt_q8_pool_window.c). */
+#define NEST_RT_Q8_POOL_WINDOW 1
+int nest_rt_q8_pool_window_ok(const nest_q8_pool2d_desc *d);
+void nest_rt_q8_pool_window(const nest_q8_pool2d_desc *d, const void *x, void *y);
 #endif
 
 #endif /* NEST_RT_Q8_INTERNAL_H */
