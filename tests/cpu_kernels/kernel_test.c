@@ -4,9 +4,9 @@
  * Tolerance: |got - ref| <= 1e-5 * (|ref| + sum of |terms|), the float rounding bound for the
  * sum, so an indexing or packing mistake cannot pass. Every conv, gemm and pool also runs on 2, 3
  * and 4 threads (and on 4 threads with no worker scratch, where kernels needing scratch stay on
- * the caller) and must give the single-thread bytes exactly. The packed int8 gemm is checked
- * exactly against integer sums; the softmax row against double exponentials and on NaN and infinite
- * rows. Exit status 0 = all passed. */
+ * the caller) and must give the single-thread bytes exactly. The int8 packed gemm, conv and max
+ * pool are checked exactly against integer sums and maxima; the softmax row against double
+ * exponentials and on NaN and infinite rows. Exit status 0 = all passed. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
