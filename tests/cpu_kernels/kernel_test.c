@@ -538,6 +538,17 @@ int main(void) {
   test_conv(2, 3, 17, 15, 11, 3, 3, 1, 2, 2, 2, 2, 2, 1, NEST_ACT_HARD_SWISH, 1, 0);
   test_conv(1, 4, 10, 12, 6, 3, 2, 1, 1, 0, 1, 2, 0, 1, NEST_ACT_TANH, 0, 1);
   test_conv(1, 64, 28, 28, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 0);
+  /* stride 2 through the phase-split implicit GEMM: 3x3 pad 1 on even and odd sizes, asymmetric
+   * pads, dilation 2, one strided axis only, grouped, weights over 512 KB (blocks of tiles), a
+   * 2x2 kernel without padding, batch 2 */
+  test_conv(1, 16, 56, 56, 24, 3, 3, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 0);
+  test_conv(1, 7, 15, 13, 9, 3, 3, 2, 1, 0, 1, 2, 0, 1, NEST_ACT_NONE, 1, 1);
+  test_conv(1, 5, 19, 21, 6, 3, 3, 2, 2, 2, 2, 2, 2, 1, NEST_ACT_CLIP, 1, 0);
+  test_conv_sw(1, 6, 12, 17, 8, 3, 3, 1, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_NONE, 1, 0);
+  test_conv_sw(2, 6, 17, 12, 8, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 1);
+  test_conv(1, 8, 14, 14, 12, 3, 3, 2, 1, 1, 1, 1, 1, 2, NEST_ACT_RELU, 1, 0);
+  test_conv(1, 64, 14, 14, 512, 3, 3, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_NONE, 1, 0);
+  test_conv(2, 4, 10, 9, 5, 2, 2, 2, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 0, 0);
   /* 7x7 stride 2 pad 3 (ResNet stem), 5x5 */
   test_conv(1, 3, 37, 41, 16, 7, 7, 2, 1, 3, 3, 3, 3, 1, NEST_ACT_RELU, 1, 1);
   test_conv(1, 6, 15, 15, 10, 5, 5, 3, 1, 2, 2, 1, 1, 1, NEST_ACT_NONE, 1, 0);

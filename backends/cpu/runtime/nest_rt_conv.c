@@ -83,7 +83,7 @@ static int64_t block_cols(const nest_conv2d_desc *d) {
 
 size_t nest_conv2d_f32_scratch_size(const nest_conv2d_desc *d) {
   if (nest_rt_conv_is_depthwise(d)) return nest_rt_conv_dw_scratch_size(d);
-  if (nest_rt_conv_is_s1(d)) return nest_rt_conv_s1_scratch_size(d);
+  if (nest_rt_conv_is_implicit(d)) return nest_rt_conv_implicit_scratch_size(d);
   return (size_t)(conv_kg(d) * block_cols(d)) * sizeof(float);
 }
 
@@ -239,8 +239,8 @@ void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *pac
     nest_rt_conv_dw_f32(d, x, packed_w, bias, y, scratch);
     return;
   }
-  if (nest_rt_conv_is_s1(d)) {
-    nest_rt_conv_s1_f32(d, x, packed_w, bias, y, scratch);
+  if (nest_rt_conv_is_implicit(d)) {
+    nest_rt_conv_implicit_f32(d, x, packed_w, bias, y, scratch);
     return;
   }
   const int64_t P = d->OH * d->OW, bcols = block_cols(d), panels = conv_panels(d);

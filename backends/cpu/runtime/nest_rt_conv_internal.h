@@ -16,11 +16,12 @@ static inline float *nest_rt_conv_panel(const float *wg, int64_t panels, int64_t
   return (float *)wg + pc * panels * 8 + ip * kc * 8;
 }
 
-/* Stride-1 convs: implicit GEMM straight from the (padded) input (nest_rt_conv_s1.c). */
-int nest_rt_conv_is_s1(const nest_conv2d_desc *d);
-size_t nest_rt_conv_s1_scratch_size(const nest_conv2d_desc *d);
-void nest_rt_conv_s1_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
-                         const float *bias, float *y, void *scratch);
+/* Stride-1 convs and stride-2 convs with a spatial kernel: implicit GEMM straight from the
+ * (padded, phase-split) input (nest_rt_conv_implicit.c). */
+int nest_rt_conv_is_implicit(const nest_conv2d_desc *d);
+size_t nest_rt_conv_implicit_scratch_size(const nest_conv2d_desc *d);
+void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
+                               const float *bias, float *y, void *scratch);
 size_t nest_rt_conv_dw_scratch_size(const nest_conv2d_desc *d);
 void nest_rt_conv_dw_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
                          const float *bias, float *y, void *scratch);

@@ -1,11 +1,17 @@
-/* Stride-1 convs as an implicit GEMM: no im2col. The input plane is seen through its padding in a
- * "wide" layout of Wp = W + pad_left + pad_right columns; output pixel (oh, ow) sits at wide
- * position q = oh * Wp + ow, and the right-hand-side row of tap (c, kh, kw) is the padded input
- * shifted by off[k] = c*Hp*Wp + kh*dh*Wp + kw*dw, i.e. contiguous floats the micro-kernel loads
- * directly (B row k at src + q0 + off[k]). The Wp - OW columns per row past the output are
- * computed and dropped when a tile is stored. With no padding the input itself is the source
- * (a 1x1 conv reads its input rows as they are); otherwise one zero-padded copy per group is made
- * in scratch. The last tile of a plane, whose vectors would read past the source, is copied first.
+/* Stride-1 convs, and stride-2 convs with a spatial kernel, as an implicit GEMM: no im2col. The
+ * padded input (Hp x Wp) is split by stride phase into sh * sw planes of Hq = ceil(Hp / sh) by
+ * Wq = ceil(Wp / sw): phase (a, b) holds padded element (sh i + a, sw j + b) at (i, j), so every
+ * tap reads consecutive floats for consecutive output columns (with stride 1 there is one phase,
+ * the padded plane itself). Output pixel (oh, ow) sits at wide position q = oh * Wq + ow, and the
+ * right-hand-side row of tap (c, kh, kw) is the phase plane of (kh dh % sh, kw dw % sw) shifted by
+ * (kh dh / sh) Wq + kw dw / sw: off[k] from a table, contiguous floats the micro-kernel loads
+ * directly (B row k at src + q0 + off[k]). The Wq - OW columns per row past the output are
+ * computed and dropped when a tile is stored. With stride 1 and no padding the input itself is the
+ * source (a 1x1 conv reads its input rows as they are); otherwise one padded, phase-split copy per
+ * group is made in scratch. The last tile of a plane, whose vectors would read past the source, is
+ * copied first. A strided conv would otherwise gather an im2col tile (nest_rt_conv.c), whose
+ * packing and narrower reuse made ResNet's 3x3 stride-2 layers about a third slower than its
+ * stride-1 ones.
  * Weights up to 512 KB are swept once per tile; larger ones once per block of tiles whose outputs
  * fit 1 MB of scratch (ResNet's last stages: 2-9 MB of weights, few pixels), so they are read
  * from memory about once per image. */
@@ -15,14 +21,20 @@
 #include "nest_rt_gemm_internal.h"
 #include "nest_rt_threads.h"
 
-int nest_rt_conv_is_s1(const nest_conv2d_desc *d) { return d->stride_h == 1 && d->stride_w == 1; }
+int nest_rt_conv_is_implicit(const nest_conv2d_desc *d) {
+  /* a 1x1 stride-2 conv would copy four phases to use one: the im2col path gathers only those */
+  return (d->stride_h == 1 && d->stride_w == 1) ||
+         (d->stride_h <= 2 && d->stride_w <= 2 && d->KH * d->KW > 1);
+}
 
-static int has_pads(const nest_conv2d_desc *d) {
-  return d->pad_top || d->pad_left || d->pad_bottom || d->pad_right;
+/* Whether the source is a padded, phase-split copy rather than the input itself. */
+static int needs_copy(const nest_conv2d_desc *d) {
+  return d->pad_top || d->pad_left || d->pad_bottom || d->pad_right || d->stride_h > 1 || d->stride_w > 1;
 }
 
 typedef struct s1_layout {
-  int64_t Hp, Wp, Q; /* padded plane, wide output positions */
+  int64_t Hq, Wq;    /* one phase plane of the padded input; a channel holds stride_h * stride_w */
+  int64_t Q;         /* wide output positions */
   int64_t bcols;     /* wide positions per block, a multiple of NEST_RT_NR_MAX */
   size_t pad_off, off_off, tile_off, ctile_off, bias_off, total; /* scratch sections (bytes) */
 } s1_layout;
@@ -37,10 +49,10 @@ typedef struct s1_layout {
 static s1_layout s1_plan(const nest_conv2d_desc *d) {
   s1_layout l;
   const int64_t kg = nest_rt_conv_kg(d), rows = nest_rt_conv_panels(d) * NEST_RT_MR;
-  l.Hp = d->H + d->pad_top + d->pad_bottom;
-  l.Wp = d->W + d->pad_left + d->pad_right;
+  l.Hq = (d->H + d->pad_top + d->pad_bottom + d->stride_h - 1) / d->stride_h;
+  l.Wq = (d->W + d->pad_left + d->pad_right + d->stride_w - 1) / d->stride_w;
   /* up to the last output pixel: then only the last tile's vector rounding can read past the source */
-  l.Q = (d->OH - 1) * l.Wp + d->OW;
+  l.Q = (d->OH - 1) * l.Wq + d->OW;
   const int64_t tiles = (l.Q + NEST_RT_NR_MAX - 1) / NEST_RT_NR_MAX;
   int64_t per_block = 1;
   if ((int64_t)(rows * kg * sizeof(float)) > NEST_RT_S1_SMALL_WEIGHTS) {
@@ -51,7 +63,8 @@ static s1_layout s1_plan(const nest_conv2d_desc *d) {
   l.bcols = per_block * NEST_RT_NR_MAX;
   size_t at = 0;
   l.pad_off = at;
-  if (has_pads(d)) at += NEST_RT_ALIGN_UP((size_t)(d->C / d->group * l.Hp * l.Wp) * sizeof(float), 64);
+  if (needs_copy(d))
+    at += NEST_RT_ALIGN_UP((size_t)(d->C / d->group * d->stride_h * d->stride_w * l.Hq * l.Wq) * sizeof(float), 64);
   l.off_off = at;
   at += NEST_RT_ALIGN_UP((size_t)kg * sizeof(int64_t), 64);
   l.tile_off = at;
@@ -64,21 +77,35 @@ static s1_layout s1_plan(const nest_conv2d_desc *d) {
   return l;
 }
 
-size_t nest_rt_conv_s1_scratch_size(const nest_conv2d_desc *d) { return s1_plan(d).total; }
+size_t nest_rt_conv_implicit_scratch_size(const nest_conv2d_desc *d) { return s1_plan(d).total; }
 
-/* Channels [c0, c1) of the group's input planes with zero padding, Hp x Wp each. */
+/* Channels [c0, c1) of the group's input planes, zero padded and split into their stride phases:
+ * stride_h * stride_w planes of Hq x Wq per channel, phase (a, b) at (a * stride_w + b) * Hq * Wq. */
 static void pad_planes(const nest_conv2d_desc *d, const s1_layout *l, const float *xg, float *dst, int64_t c0, int64_t c1) {
+  const int64_t sh = d->stride_h, sw = d->stride_w, plane = l->Hq * l->Wq;
   for (int64_t c = c0; c < c1; ++c) {
     const float *src = xg + c * d->H * d->W;
-    float *p = dst + c * l->Hp * l->Wp;
-    memset(p, 0, (size_t)(d->pad_top * l->Wp) * sizeof(float));
-    p += d->pad_top * l->Wp;
-    for (int64_t h = 0; h < d->H; ++h, p += l->Wp, src += d->W) {
-      for (int64_t i = 0; i < d->pad_left; ++i) p[i] = 0.0f;
-      memcpy(p + d->pad_left, src, (size_t)d->W * sizeof(float));
-      for (int64_t i = d->pad_left + d->W; i < l->Wp; ++i) p[i] = 0.0f;
-    }
-    memset(p, 0, (size_t)(d->pad_bottom * l->Wp) * sizeof(float));
+    for (int64_t a = 0; a < sh; ++a)
+      for (int64_t b = 0; b < sw; ++b) {
+        float *p = dst + (c * sh * sw + a * sw + b) * plane;
+        /* phase columns j whose input column sw j + b - pad_left lies in [0, W) */
+        const int64_t j0 = d->pad_left - b <= 0 ? 0 : (d->pad_left - b + sw - 1) / sw;
+        int64_t j1 = (d->W + d->pad_left - b + sw - 1) / sw;
+        if (j1 > l->Wq) j1 = l->Wq;
+        for (int64_t i = 0; i < l->Hq; ++i, p += l->Wq) {
+          const int64_t h = sh * i + a - d->pad_top;
+          if (h < 0 || h >= d->H || j0 >= j1) {
+            memset(p, 0, (size_t)l->Wq * sizeof(float));
+            continue;
+          }
+          const float *row = src + h * d->W + sw * j0 + b - d->pad_left;
+          for (int64_t j = 0; j < j0; ++j) p[j] = 0.0f;
+          if (sw == 1) memcpy(p + j0, row, (size_t)(j1 - j0) * sizeof(float));
+          else
+            for (int64_t j = j0; j < j1; ++j) p[j] = row[(j - j0) * sw];
+          for (int64_t j = j1; j < l->Wq; ++j) p[j] = 0.0f;
+        }
+      }
   }
 }
 
@@ -107,12 +134,12 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
   const nest_conv2d_desc *d = j->d;
   const s1_layout *l = &j->l;
   const int64_t kg = nest_rt_conv_kg(d), panels = nest_rt_conv_panels(d), mg = d->M / d->group;
-  const int64_t P = d->OH * d->OW, OW = d->OW, Wp = l->Wp;
+  const int64_t P = d->OH * d->OW, OW = d->OW, Wq = l->Wq;
   const int64_t chunk = u % j->chunks, b0 = u / j->chunks * l->bcols;
   const int64_t ip0 = chunk * j->panels_per_chunk;
   const int64_t ip1 = ip0 + j->panels_per_chunk < panels ? ip0 + j->panels_per_chunk : panels;
   const int64_t bend = l->Q - b0 < l->bcols ? l->Q : b0 + l->bcols;
-  const int direct_out = Wp == OW; /* 1x1 without horizontal padding: wide positions are pixels */
+  const int direct_out = Wq == OW; /* 1x1 without horizontal padding: wide positions are pixels */
   float *ctile = (float *)scratch;
   for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
     const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
@@ -139,8 +166,8 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t m0 = ip0 * NEST_RT_MR, m1 = ip1 * NEST_RT_MR < mg ? ip1 * NEST_RT_MR : mg;
   /* store the block's real output pixels: runs of one output row each */
   for (int64_t i = 0; i < cols;) {
-    const int64_t q = b0 + i, oh = q / Wp, ow = q % Wp;
-    int64_t len = Wp - ow < cols - i ? Wp - ow : cols - i;
+    const int64_t q = b0 + i, oh = q / Wq, ow = q % Wq;
+    int64_t len = Wq - ow < cols - i ? Wq - ow : cols - i;
     if (ow < OW) {
       const int64_t n_out = OW - ow < len ? OW - ow : len;
       for (int64_t m = m0; m < m1; ++m) {
@@ -153,14 +180,15 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
   }
 }
 
-void nest_rt_conv_s1_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
+void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
                          const float *bias, float *y, void *scratch) {
   s1_job j;
   j.d = d;
   j.l = s1_plan(d);
   const s1_layout *l = &j.l;
   const int64_t kg = nest_rt_conv_kg(d), panels = nest_rt_conv_panels(d), mg = d->M / d->group;
-  const int64_t cg = d->C / d->group, P = d->OH * d->OW, Wp = l->Wp;
+  const int64_t cg = d->C / d->group, P = d->OH * d->OW, sh = d->stride_h, sw = d->stride_w;
+  const int64_t Wq = l->Wq, plane = l->Hq * Wq;
   char *s = (char *)scratch;
   float *tile = (float *)(s + l->tile_off), *bias_p = (float *)(s + l->bias_off);
   int64_t *off = (int64_t *)(s + l->off_off);
@@ -168,10 +196,15 @@ void nest_rt_conv_s1_f32(const nest_conv2d_desc *d, const float *x, const float 
   j.tile = tile;
   j.bias_p = bias_p;
   j.off = off;
+  int64_t off_max = 0;
   for (int64_t c = 0, k = 0; c < cg; ++c)
     for (int64_t kh = 0; kh < d->KH; ++kh)
-      for (int64_t kw = 0; kw < d->KW; ++kw, ++k) off[k] = c * l->Hp * Wp + kh * d->dilation_h * Wp + kw * d->dilation_w;
-  const int64_t src_size = cg * l->Hp * Wp, off_max = off[kg - 1];
+      for (int64_t kw = 0; kw < d->KW; ++kw, ++k) {
+        const int64_t rh = kh * d->dilation_h, rw = kw * d->dilation_w;
+        off[k] = (c * sh * sw + (rh % sh) * sw + rw % sw) * plane + rh / sh * Wq + rw / sw;
+        off_max = off[k] > off_max ? off[k] : off_max;
+      }
+  const int64_t src_size = cg * sh * sw * plane;
   const int64_t blocks = (l->Q + l->bcols - 1) / l->bcols, want = 4 * (int64_t)nest_get_threads();
   j.chunks = 1;
   j.panels_per_chunk = panels;
@@ -192,7 +225,7 @@ void nest_rt_conv_s1_f32(const nest_conv2d_desc *d, const float *x, const float 
       j.wg = packed_w + g * panels * NEST_RT_MR * kg;
       for (int64_t m = 0; m < panels * NEST_RT_MR; ++m) bias_p[m] = bias && m < mg ? bias[g * mg + m] : 0.0f;
       j.src = j.xg;
-      if (has_pads(d)) {
+      if (needs_copy(d)) {
         nest_rt_parallel(nest_rt_ceil_div(cg, j.pad_steps), pad_unit, &j, 0, 0);
         j.src = j.padded;
       }
