@@ -218,17 +218,16 @@ static inline __m512i load16(const void *p, int64_t i, int32_t is_signed, __mmas
 static int add_vnni(int64_t n, const void *a, const nest_q8_operand *qa, const void *b, const nest_q8_operand *qb,
                     const nest_q8_out *out, void *y) {
   const int na = 31 - qa->shift, nb = 31 - qb->shift, no = 31 - out->shift[0];
+  const int32_t ma = qa->mult, mb = qb->mult, mo = out->mult[0], sa = qa->is_signed, sb = qb->is_signed;
   const __m512i za = _mm512_set1_epi32(qa->zp), zb = _mm512_set1_epi32(qb->zp), zy = _mm512_set1_epi32(out->zp);
   const __m512i lo = _mm512_set1_epi32(out->lo), hi = _mm512_set1_epi32(out->hi);
   int64_t i;
   if (na < 1 || na > 62 || nb < 1 || nb > 62 || no < 1 || no > 62) return 0;
   for (i = 0; i < n; i += 16) {
     const __mmask16 m = (__mmask16)(n - i >= 16 ? 0xFFFF : (1u << (n - i)) - 1u);
-    const __m512i x = rq16(_mm512_slli_epi32(_mm512_sub_epi32(load16(a, i, qa->is_signed, m), za), NEST_Q8_ADD_SHIFT),
-                           qa->mult, na);
-    const __m512i z = rq16(_mm512_slli_epi32(_mm512_sub_epi32(load16(b, i, qb->is_signed, m), zb), NEST_Q8_ADD_SHIFT),
-                           qb->mult, nb);
-    __m512i v = _mm512_add_epi32(rq16(_mm512_add_epi32(x, z), out->mult[0], no), zy);
+    const __m512i x = rq16_auto(_mm512_slli_epi32(_mm512_sub_epi32(load16(a, i, sa, m), za), NEST_Q8_ADD_SHIFT), ma, na);
+    const __m512i z = rq16_auto(_mm512_slli_epi32(_mm512_sub_epi32(load16(b, i, sb, m), zb), NEST_Q8_ADD_SHIFT), mb, nb);
+    __m512i v = _mm512_add_epi32(rq16_auto(_mm512_add_epi32(x, z), mo, no), zy);
     v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
     _mm_mask_storeu_epi8((uint8_t *)y + i, m, _mm512_cvtepi32_epi8(v));
   }
@@ -279,7 +278,7 @@ static int mul_runs_vnni(const int64_t *shape, int32_t split, int64_t inner, int
     for (i = 0; i < inner; i += 16) {
       const __mmask16 m = (__mmask16)(inner - i >= 16 ? 0xFFFF : (1u << (inner - i)) - 1u);
       const __m512i p = _mm512_mullo_epi32(_mm512_sub_epi32(load16(src, i, qv->is_signed, m), zv), cv);
-      __m512i t = _mm512_add_epi32(rq16(p, out->mult[0], no), zy);
+      __m512i t = _mm512_add_epi32(rq16_auto(p, out->mult[0], no), zy);
       t = _mm512_min_epi32(_mm512_max_epi32(t, lo), hi);
       _mm_mask_storeu_epi8(dst + i, m, _mm512_cvtepi32_epi8(t));
     }

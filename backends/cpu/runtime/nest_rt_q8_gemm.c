@@ -121,7 +121,7 @@ static inline void store16(const q8g_job *job, __m512i acc, int32_t rowsum, int6
     return;
   }
   if (o->channels == 1) {
-    v = rq16(v, o->mult[0], 31 - o->shift[0]);
+    v = rq16_auto(v, o->mult[0], 31 - o->shift[0]);
   } else {
     const __m512i mult = _mm512_maskz_loadu_epi32(m, o->mult + j0);
     const __m512i n_shift = _mm512_sub_epi32(_mm512_set1_epi32(31), _mm512_mask_loadu_epi32(_mm512_set1_epi32(1), m, o->shift + j0));

@@ -39,6 +39,15 @@ static inline __m512i rq16_small(__m512i v, __m512i mult, __m512i half, __m128i 
   return _mm512_mask_blend_epi32((__mmask16)0xAAAA, re, ro);
 }
 
+/* rq16 through rq16_small when n allows (n in [1, 62]); for loops with a fixed n, which the
+ * compiler then hoists. */
+static inline __m512i rq16_auto(__m512i v, int32_t mult, int n) {
+  if (n >= 32)
+    return rq16_small(v, _mm512_set1_epi64(mult), _mm512_set1_epi64((long long)1 << (n - 1)), _mm_cvtsi32_si128(n),
+                      _mm_cvtsi32_si128(n - 32));
+  return rq16(v, mult, n);
+}
+
 #elif defined(__AVX2__) && !defined(NEST_NO_SIMD)
 #include <immintrin.h>
 /* AVX2 without VNNI: u8 and s8 widened to int16, vpmaddwd (exact: no saturation). */
