@@ -527,6 +527,8 @@ int main(void) {
   /* weights over 512 KB: stride-1 tiles in several blocks (padded and 1x1 direct-output forms) */
   test_conv(1, 32, 24, 24, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 0);
   test_conv(1, 160, 24, 23, 1024, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 1);
+  /* 1x1 storing straight into Y in blocks of many tiles: two blocks, the second partial */
+  test_conv(1, 24, 60, 70, 40, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_RELU, 1, 0);
   /* 1x1 stride 2 (ResNet downsample) and anisotropic stride */
   test_conv(1, 32, 14, 14, 40, 1, 1, 2, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 0);
   /* 1x1 stride 2 and 3 (subsampled, then stride 1), odd sizes over several vectors, batch 2 */

@@ -45,6 +45,13 @@ typedef struct s1_layout {
 #ifndef NEST_RT_S1_BLOCK_BYTES
 #define NEST_RT_S1_BLOCK_BYTES (1024 * 1024)
 #endif
+/* Input bytes per block when the tiles store straight into Y (see s1_plan). */
+#ifndef NEST_RT_S1_DIRECT_BLOCK_BYTES
+#define NEST_RT_S1_DIRECT_BLOCK_BYTES (256 * 1024)
+#endif
+
+/* 1x1 without horizontal padding or stride: wide positions are pixels, tiles store into Y. */
+static int direct_out(const nest_conv2d_desc *d, const s1_layout *l) { return l->Wq == d->OW; }
 
 static s1_layout s1_plan(const nest_conv2d_desc *d) {
   s1_layout l;
@@ -60,6 +67,16 @@ static s1_layout s1_plan(const nest_conv2d_desc *d) {
     if (per_block < 1) per_block = 1;
     if (per_block > tiles) per_block = tiles;
   }
+  if (direct_out(d, &l)) {
+    /* Each weight panel sweeps a whole block of tiles, so its 8 output planes are written in long
+     * runs; block by block with one tile per block, a tile of a 256-channel layer (ResNet-50's
+     * expanding 1x1 convs) wrote 3 lines into each of 256 planes, a store pattern the cache
+     * fills line by line from memory (those layers ran at half the speed of the others). The
+     * block's input columns stay in L2 while the panels sweep them. */
+    int64_t fit = NEST_RT_S1_DIRECT_BLOCK_BYTES / (int64_t)(kg * NEST_RT_NR_MAX * sizeof(float));
+    if (fit > tiles) fit = tiles;
+    if (fit > per_block) per_block = fit;
+  }
   l.bcols = per_block * NEST_RT_NR_MAX;
   size_t at = 0;
   l.pad_off = at;
@@ -70,7 +87,7 @@ static s1_layout s1_plan(const nest_conv2d_desc *d) {
   l.tile_off = at;
   at += (size_t)kg * NEST_RT_NR_MAX * sizeof(float);
   l.ctile_off = at;
-  at += (size_t)(rows * l.bcols) * sizeof(float);
+  if (!direct_out(d, &l)) at += (size_t)(rows * l.bcols) * sizeof(float);
   l.bias_off = at;
   at += (size_t)rows * sizeof(float);
   l.total = at;
@@ -139,7 +156,7 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t ip0 = chunk * j->panels_per_chunk;
   const int64_t ip1 = ip0 + j->panels_per_chunk < panels ? ip0 + j->panels_per_chunk : panels;
   const int64_t bend = l->Q - b0 < l->bcols ? l->Q : b0 + l->bcols;
-  const int direct_out = Wq == OW; /* 1x1 without horizontal padding: wide positions are pixels */
+  const int direct = direct_out(d, l);
   float *ctile = (float *)scratch;
   for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
     const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
@@ -152,7 +169,7 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
         const int tail = j->tail_copied && q0 == j->q_last;
         const float *b = tail ? j->tile + pc * NEST_RT_NR : j->src + q0;
         const int64_t *boff = tail ? 0 : j->off + pc;
-        if (direct_out)
+        if (direct)
           nest_rt_gemm_tile(kc, a, b, NEST_RT_NR, boff, j->yg + ip * NEST_RT_MR * P + q0, P, rows, cols, pc == 0,
                             pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, 0, &d->act);
         else
@@ -161,7 +178,7 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
       }
     }
   }
-  if (direct_out) return;
+  if (direct) return;
   const int64_t cols = bend - b0;
   const int64_t m0 = ip0 * NEST_RT_MR, m1 = ip1 * NEST_RT_MR < mg ? ip1 * NEST_RT_MR : mg;
   /* store the block's real output pixels: runs of one output row each */
