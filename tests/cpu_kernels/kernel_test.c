@@ -597,6 +597,8 @@ int main(void) {
   test_pool(1, 3, 7, 7, 3, 3, 1, 1, 1, 0);
   test_pool(1, 4, 28, 28, 3, 1, 1, 1, 0, 0);  /* GoogLeNet branch pool */
   test_pool(1, 3, 57, 57, 3, 2, 1, 0, 1, 0);  /* ceil mode, odd width over several vectors */
+  test_pool(1, 6, 14, 14, 3, 1, 1, 1, 0, 0);  /* GoogLeNet's 14x14 branch pools */
+  test_pool(1, 2, 9, 300, 3, 2, 1, 1, 1, 0);  /* a wide row, stride 2, ceil mode */
   test_pool(0, 3, 9, 9, 3, 1, 1, 1, 0, 0);
   test_pool(0, 3, 9, 9, 3, 1, 1, 1, 0, 1);
   test_pool(0, 4, 10, 13, 3, 2, 1, 1, 1, 1); /* ceil overhang past padding, count_include_pad */
