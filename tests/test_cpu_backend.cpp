@@ -153,6 +153,44 @@ class CpuBackendTest : public QObject {
   Q_OBJECT
 
  private slots:
+  // fuse-residual folds both forms of a shortcut Add into the conv before it: the Add in place into
+  // the conv's result (ResNet's blocks, here with the Add's Relu) and in place into the shortcut
+  // (MobileNetV2's), and the bundle's results equal the interpreter's.
+  void fusesResidualAddsIntoConvs() {
+    testing::GraphBuilder b("residual", 9);
+    const std::string x = b.input("x", {1, 8, 10, 10});
+    Attributes pad1 = testing::attrs({{"kernel_shape", Ints{3, 3}}, {"pads", Ints{1, 1, 1, 1}}});
+    // weights of the scale a trained conv has (|w| <= 0.3): float sums stay within the tolerance
+    b.node("Conv", "a", {x, b.weight("w1", {8, 8, 3, 3}, -0.3f, 0.3f), b.weight("b1", {8})}, pad1);
+    b.node("Conv", "c", {"a", b.weight("w2", {8, 8, 3, 3}, -0.3f, 0.3f), b.weight("b2", {8})}, pad1);
+    Attributes relu = testing::attrs({{"activation", std::string("Relu")}});
+    b.node("Add", "s", {"c", "a"}, relu);  // in place into c
+    b.node("Conv", "d", {"s", b.weight("w3", {8, 8, 1, 1}, -0.3f, 0.3f)}, testing::attrs({{"kernel_shape", Ints{1, 1}}}));
+    b.node("Add", "t", {"s", "d"});  // in place into s, the shortcut
+    b.node("Tanh", "u", {"t"});
+    Graph g = b.done({"u"});
+    lir::LirPipelineRun run = lowerAndPlan(g);
+    std::vector<std::string> kernels;
+    int fused = 0;
+    for (const lir::Instr& in : run.result.instrs) {
+      if (in.isMemoryOp()) continue;
+      kernels.push_back(in.kernel);
+      if (in.params.getInt("residual", 0)) {
+        ++fused;
+        QCOMPARE(in.inputs.size(), size_t{4});
+      }
+    }
+    QCOMPARE(kernels, (std::vector<std::string>{"conv2d", "conv2d", "conv2d", "unary"}));
+    QCOMPARE(fused, 2);
+    const std::string dump = printFunction(run.result);
+    NEST_VERIFY(dump.find("activation=\"Relu\"") != std::string::npos && dump.find("residual=1") != std::string::npos, dump);
+    std::vector<Tensor> inputs = testing::randomInputs(g, 3);
+    std::vector<Tensor> want = Interpreter(g).run(inputs);
+    std::vector<Tensor> got = driver::graphRunner("cpu", "O0")(g, inputs);
+    std::optional<std::string> diff = compareTensors(want[0], got[0], Tolerance{1e-5, 1e-6});
+    NEST_VERIFY(!diff, diff.value_or(""));
+  }
+
   // Relu and Sigmoid overwrite their dying inputs; Flatten is an alias without an instruction.
   void lowersWithViewsAndInPlace() {
     Graph g = testing::graphFromText(kInplaceGraph);
@@ -184,7 +222,7 @@ class CpuBackendTest : public QObject {
       QVERIFY(!rec.dump.empty());
       QVERIFY(rec.milliseconds >= 0);
     }
-    QCOMPARE(passes, (std::vector<std::string>{"inplace", "copy-elimination", "concat-elimination", "pack-weights", "scratch",
+    QCOMPARE(passes, (std::vector<std::string>{"inplace", "copy-elimination", "concat-elimination", "fuse-residual", "pack-weights", "scratch",
                                                "alloc-dealloc", "plan-memory"}));
     QVERIFY(run.records[0].changed);  // inplace changed something
     // Same results as the interpreter.

@@ -424,8 +424,11 @@ class CodeGen {
     for (int64_t x : v) init += cInt(x) + ", ";
     data_ += "static const nest_conv2d_desc " + p + " = {" + init + actInit(d.act) + "};\n";
     const std::string bias = i.inputs.size() > 2 && i.inputs[2] >= 0 ? in(i, 2) : "NULL";
+    // fuse-residual: y = act(conv + residual)
+    const std::string call = i.params.getInt("residual", 0) ? "  nest_conv2d_f32_residual(&" : "  nest_conv2d_f32(&";
+    const std::string residual = i.params.getInt("residual", 0) ? in(i, 3) + ", " : "";
     if (i.params.getInt("packed", 0)) {
-      body_ += "  nest_conv2d_f32(&" + p + ", " + in(i, 0) + ", " + in(i, 1) + ", " + bias + ", " + out(i) + ", " + scratch(i) + ");\n";
+      body_ += call + p + ", " + in(i, 0) + ", " + in(i, 1) + ", " + bias + ", " + residual + out(i) + ", " + scratch(i) + ");\n";
       return;
     }
     // Weights computed at run time: pack into the front of the scratch buffer.
@@ -437,8 +440,8 @@ class CodeGen {
     }
     const std::string s = scratch(i);
     body_ += "  nest_conv2d_f32_pack(&" + p + ", " + in(i, 1) + ", " + scale + ", (float *)" + s + ");\n";
-    body_ += "  nest_conv2d_f32(&" + p + ", " + in(i, 0) + ", (const float *)" + s + ", " + bias + ", " + out(i) + ", " +
-             s + " + " + std::to_string(packedBytes) + ");\n";
+    body_ += call + p + ", " + in(i, 0) + ", (const float *)" + s + ", " + bias + ", " + residual + out(i) + ", " + s +
+             " + " + std::to_string(packedBytes) + ");\n";
   }
 
   // Direct 3-D conv / pool: descriptors with designated initializers (C99).

@@ -1,6 +1,8 @@
 // The CPU target's LIR passes: pack-weights and scratch (see cpu_backend.h). They call the C
 // runtime (compiled into nest_backends) so that packing at compile time uses the very code the
 // bundle is built from.
+#include <algorithm>
+
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/kernel_descs.h"
 #include "backends/cpu/quant_kernels.h"
@@ -30,6 +32,65 @@ BufferId addPacked(Function& f, BufferId original, size_t floats) {
   BufferId b = f.addBuffer(name, BufferKind::Weight, type);
   f.buffer(b).data = Tensor(type);
   return b;
+}
+
+// Whether instruction `in` reads a buffer whose storage is `root`.
+bool readsRoot(const Function& f, const Instr& in, BufferId root) {
+  for (BufferId b : in.inputs)
+    if (b >= 0 && f.root(b) == root) return true;
+  return false;
+}
+
+bool writesRoot(const Function& f, const Instr& in, BufferId root) {
+  for (BufferId b : in.outputs)
+    if (b >= 0 && f.root(b) == root) return true;
+  return false;
+}
+
+// fuse-residual: a float Add computed in place into a conv2d's result (a ResNet block's shortcut:
+// y = conv(x); y = act(y + r)) becomes one conv2d with the residual r as a fourth operand and the
+// Add's activation, which the runtime applies after the sum (nest_conv2d_f32_residual) while each
+// block of outputs is still in cache. Only when the Add is the conv result's first reader, r is
+// written before the conv and the conv has no activation of its own.
+bool fuseResidualPass(Function& f) {
+  bool changed = false;
+  for (size_t ci = 0; ci < f.instrs.size(); ++ci) {
+    Instr& conv = f.instrs[ci];
+    if (conv.kernel != "conv2d" || conv.params.getInt("residual", 0) || activationOf(conv).kind != NEST_ACT_NONE)
+      continue;
+    const BufferId y = conv.outputs[0], yroot = f.root(y);
+    if (f.buffer(y).type.elem != ElemType::F32) continue;
+    size_t ai = ci + 1;
+    while (ai < f.instrs.size() && !readsRoot(f, f.instrs[ai], yroot)) ++ai;
+    if (ai == f.instrs.size()) continue;
+    const Instr& add = f.instrs[ai];
+    if (add.kernel != "binary" || add.params.getString("op", "") != "Add" || add.inputs.size() != 2 ||
+        (add.inputs[0] == y) == (add.inputs[1] == y))
+      continue;
+    const BufferId r = add.inputs[0] == y ? add.inputs[1] : add.inputs[0], rroot = f.root(r);
+    const BufferId sum = add.outputs[0];
+    if (!(f.buffer(r).type == f.buffer(y).type) || rroot == yroot || f.buffer(sum).aliasOffset != 0) continue;
+    bool rReady = true;  // nothing from the conv to the Add writes r
+    for (size_t k = ci; k < ai && rReady; ++k) rReady = !writesRoot(f, f.instrs[k], rroot);
+    if (!rReady) continue;
+    if (f.root(sum) == rroot && f.buffer(sum).aliasOf == r) {
+      // In place into r (MobileNetV2's blocks): when the Add is the conv result's only reader, the
+      // sum may as well live in the conv result, and r is left alone.
+      bool onlyReader = std::find(f.outputs.begin(), f.outputs.end(), y) == f.outputs.end();
+      for (size_t k = ai + 1; k < f.instrs.size() && onlyReader; ++k) onlyReader = !readsRoot(f, f.instrs[k], yroot);
+      if (!onlyReader) continue;
+      f.buffer(sum).aliasOf = y;
+    }
+    if (f.root(sum) != yroot) continue;
+    if (conv.inputs.size() < 3) conv.inputs.resize(3, -1);  // no bias
+    conv.inputs.push_back(r);
+    conv.params.set("residual", int64_t{1});
+    if (add.params.has("activation")) conv.params.set("activation", add.params.getString("activation", ""));
+    if (add.params.has("activation_params")) conv.params.set("activation_params", add.params.getFloats("activation_params"));
+    f.instrs.erase(f.instrs.begin() + static_cast<std::ptrdiff_t>(ai));
+    changed = true;
+  }
+  return changed;
 }
 
 bool packWeightsPass(Function& f) {
@@ -120,7 +181,9 @@ std::vector<lir::LirPass> targetPasses() {
       return b(f) || changed;
     };
   };
-  return {{"pack-weights", both(packWeightsPass, packQuantWeights)}, {"scratch", both(scratchPass, sizeQuantScratch)}};
+  return {{"fuse-residual", fuseResidualPass},
+          {"pack-weights", both(packWeightsPass, packQuantWeights)},
+          {"scratch", both(scratchPass, sizeQuantScratch)}};
 }
 
 }  // namespace nest::cpu

@@ -120,6 +120,50 @@ static void test_conv_sw(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, 
   free(x), free(w), free(b), free(sc), free(packed), free(scratch), free(y), free(ref), free(mag);
 }
 
+/* The conv with a residual (nest_conv2d_f32_residual): act(conv + r) against the reference conv
+ * without activation plus r, then the activation; 1 to 4 threads give the same bytes. */
+static void test_conv_residual(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, int64_t K, int64_t s,
+                               int64_t pad, int64_t group, int act) {
+  nest_conv2d_desc d, plain;
+  memset(&d, 0, sizeof d);
+  d.N = N, d.C = C, d.H = H, d.W = W, d.M = M, d.KH = K, d.KW = K, d.stride_h = s, d.stride_w = s;
+  d.dilation_h = 1, d.dilation_w = 1, d.pad_top = pad, d.pad_left = pad, d.pad_bottom = pad, d.pad_right = pad;
+  d.group = group;
+  d.OH = (H + 2 * pad - K) / s + 1, d.OW = (W + 2 * pad - K) / s + 1;
+  d.act = act_of(act);
+  plain = d;
+  plain.act.kind = NEST_ACT_NONE;
+  char what[160];
+  snprintf(what, sizeof what, "conv+residual N%lld C%lld %lldx%lld M%lld k%lld s%lld pad%lld g%lld act%d", (long long)N,
+           (long long)C, (long long)H, (long long)W, (long long)M, (long long)K, (long long)s, (long long)pad,
+           (long long)group, act);
+  uint64_t st = (uint64_t)(N * 7 + C * 13 + H * 5 + M * 3 + K + s + act);
+  const int64_t nx = N * C * H * W, nw = M * (C / group) * K * K, ny = N * M * d.OH * d.OW;
+  float *x = xmalloc(nx * 4), *w = xmalloc(nw * 4), *b = xmalloc(M * 4), *r = xmalloc(ny * 4);
+  ref_fill(x, nx, &st);
+  ref_fill(w, nw, &st);
+  ref_fill(b, M, &st);
+  ref_fill(r, ny, &st);
+  float *packed = xmalloc(nest_conv2d_f32_packed_size(&d) * 4);
+  void *scratch = xmalloc(nest_conv2d_f32_scratch_size(&d));
+  float *y = xmalloc(ny * 4), *yt = xmalloc(ny * 4);
+  double *ref = xmalloc(ny * 8), *mag = xmalloc(ny * 8);
+  for (int64_t i = 0; i < ny; ++i) y[i] = NAN;
+  nest_conv2d_f32_pack(&d, w, NULL, packed);
+  nest_conv2d_f32_residual(&d, x, packed, b, r, y, scratch);
+  ref_conv2d(&plain, x, w, NULL, b, ref, mag);
+  for (int64_t i = 0; i < ny; ++i) ref[i] = ref_act(&d.act, ref[i] + r[i]), mag[i] += fabs(r[i]);
+  compare(what, y, ref, mag, ny);
+  for (int run = 0; run < THREAD_RUNS; ++run) {
+    use_threads(run, nest_conv2d_f32_scratch_size(&d));
+    for (int64_t i = 0; i < ny; ++i) yt[i] = NAN;
+    nest_conv2d_f32_residual(&d, x, packed, b, r, yt, scratch);
+    same_bytes(what, run, y, yt, (size_t)ny * 4);
+  }
+  use_threads(-1, 0);
+  free(x), free(w), free(b), free(r), free(packed), free(scratch), free(y), free(yt), free(ref), free(mag);
+}
+
 /* Stride s in both directions, except 1x1 stride 2, which gets stride_w 1 (an anisotropic case). */
 static void test_conv(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, int64_t K, int64_t KW_, int64_t s,
                       int64_t dil, int64_t pt, int64_t pl, int64_t pb, int64_t pr, int64_t group, int act,
@@ -551,6 +595,13 @@ int main(void) {
   test_conv(1, 8, 14, 14, 12, 3, 3, 2, 1, 1, 1, 1, 1, 2, NEST_ACT_RELU, 1, 0);
   test_conv(1, 64, 14, 14, 512, 3, 3, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_NONE, 1, 0);
   test_conv(2, 4, 10, 9, 5, 2, 2, 2, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 0, 0);
+  /* a residual added before the activation: 1x1 into Y (ResNet-50's expanding conv, two blocks),
+   * 3x3 padded (ResNet-18), stride 2, 1x1 stride 2 and depthwise (added in a pass after) */
+  test_conv_residual(1, 24, 60, 70, 40, 1, 1, 0, 1, NEST_ACT_RELU);
+  test_conv_residual(2, 16, 14, 15, 24, 3, 1, 1, 1, NEST_ACT_RELU);
+  test_conv_residual(1, 8, 17, 16, 12, 3, 2, 1, 1, NEST_ACT_CLIP);
+  test_conv_residual(1, 8, 15, 16, 12, 1, 2, 0, 1, NEST_ACT_NONE);
+  test_conv_residual(1, 6, 13, 11, 6, 3, 1, 1, 6, NEST_ACT_RELU);
   /* 7x7 stride 2 pad 3 (ResNet stem), 5x5 */
   test_conv(1, 3, 37, 41, 16, 7, 7, 2, 1, 3, 3, 3, 3, 1, NEST_ACT_RELU, 1, 1);
   test_conv(1, 6, 15, 15, 10, 5, 5, 3, 1, 2, 2, 1, 1, 1, NEST_ACT_NONE, 1, 0);

@@ -240,7 +240,7 @@ void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *pac
     return;
   }
   if (nest_rt_conv_is_implicit(d)) {
-    nest_rt_conv_implicit_f32(d, x, packed_w, bias, y, scratch);
+    nest_rt_conv_implicit_f32(d, x, packed_w, bias, NULL, y, scratch);
     return;
   }
   const int64_t P = d->OH * d->OW, bcols = block_cols(d), panels = conv_panels(d);
@@ -261,4 +261,18 @@ void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *pac
       nest_rt_parallel(tiles, pack_unit, &j, 0, 0);
       nest_rt_parallel(j.chunks, chunk_unit, &j, 0, 0);
     }
+}
+
+void nest_conv2d_f32_residual(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
+                              const float *residual, float *y, void *scratch) {
+  if (!nest_rt_conv_is_depthwise(d) && nest_rt_conv_is_implicit(d)) {
+    nest_rt_conv_implicit_f32(d, x, packed_w, bias, residual, y, scratch);
+    return;
+  }
+  nest_conv2d_desc plain = *d;
+  const int64_t n = d->N * d->M * d->OH * d->OW;
+  plain.act.kind = NEST_ACT_NONE;
+  nest_conv2d_f32(&plain, x, packed_w, bias, y, scratch);
+  for (int64_t i = 0; i < n; ++i) y[i] += residual[i];
+  nest_act_apply_f32(&d->act, y, n);
 }

@@ -132,6 +132,8 @@ typedef struct s1_job {
   const nest_conv2d_desc *d;
   s1_layout l;
   const float *xg, *src, *wg, *tile, *bias_p;
+  const float *rg; /* the group's residual (NULL: none), added before the activation */
+  nest_act kernel_act; /* what the micro-kernel applies: d->act, or none with a residual */
   float *yg, *padded;
   const int64_t *off;
   int64_t q_last, chunks, panels_per_chunk, pad_steps;
@@ -143,6 +145,12 @@ static void pad_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t cg = j->d->C / j->d->group, c0 = u * j->pad_steps;
   (void)scratch;
   pad_planes(j->d, &j->l, j->xg, j->padded, c0, c0 + j->pad_steps < cg ? c0 + j->pad_steps : cg);
+}
+
+/* y[i] = act(y[i] + r[i]), n floats. */
+static void add_residual(const nest_act *act, const float *r, float *y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] += r[i];
+  nest_act_apply_f32(act, y, n);
 }
 
 /* ctile: this thread's block of outputs (all panel rows x bcols wide positions). */
@@ -171,16 +179,20 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
         const int64_t *boff = tail ? 0 : j->off + pc;
         if (direct)
           nest_rt_gemm_tile(kc, a, b, NEST_RT_NR, boff, j->yg + ip * NEST_RT_MR * P + q0, P, rows, cols, pc == 0,
-                            pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, 0, &d->act);
+                            pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, 0, &j->kernel_act);
         else
           nest_rt_gemm_tile(kc, a, b, NEST_RT_NR, boff, ctile + ip * NEST_RT_MR * l->bcols + (q0 - b0), l->bcols,
-                            NEST_RT_MR, width, pc == 0, pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, 0, &d->act);
+                            NEST_RT_MR, width, pc == 0, pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, 0, &j->kernel_act);
       }
     }
   }
-  if (direct) return;
-  const int64_t cols = bend - b0;
   const int64_t m0 = ip0 * NEST_RT_MR, m1 = ip1 * NEST_RT_MR < mg ? ip1 * NEST_RT_MR : mg;
+  if (direct) {
+    if (j->rg) /* the block's outputs are still in cache */
+      for (int64_t m = m0; m < m1; ++m) add_residual(&d->act, j->rg + m * P + b0, j->yg + m * P + b0, bend - b0);
+    return;
+  }
+  const int64_t cols = bend - b0;
   /* store the block's real output pixels: runs of one output row each */
   for (int64_t i = 0; i < cols;) {
     const int64_t q = b0 + i, oh = q / Wq, ow = q % Wq;
@@ -190,7 +202,12 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
       for (int64_t m = m0; m < m1; ++m) {
         float *dst = j->yg + m * P + oh * OW + ow;
         const float *from = ctile + m * l->bcols + i;
-        for (int64_t t = 0; t < n_out; ++t) dst[t] = from[t];
+        if (j->rg) {
+          for (int64_t t = 0; t < n_out; ++t) dst[t] = from[t] + j->rg[m * P + oh * OW + ow + t];
+          nest_act_apply_f32(&d->act, dst, n_out);
+        } else {
+          for (int64_t t = 0; t < n_out; ++t) dst[t] = from[t];
+        }
       }
     }
     i += len;
@@ -198,7 +215,7 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
 }
 
 void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
-                         const float *bias, float *y, void *scratch) {
+                               const float *bias, const float *residual, float *y, void *scratch) {
   s1_job j;
   j.d = d;
   j.l = s1_plan(d);
@@ -213,6 +230,8 @@ void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const 
   j.tile = tile;
   j.bias_p = bias_p;
   j.off = off;
+  j.kernel_act = d->act;
+  if (residual) j.kernel_act.kind = NEST_ACT_NONE;
   int64_t off_max = 0;
   for (int64_t c = 0, k = 0; c < cg; ++c)
     for (int64_t kh = 0; kh < d->KH; ++kh)
@@ -239,6 +258,7 @@ void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const 
     for (int64_t g = 0; g < d->group; ++g) {
       j.xg = x + (n * d->C + g * cg) * d->H * d->W;
       j.yg = y + (n * d->M + g * mg) * P;
+      j.rg = residual ? residual + (n * d->M + g * mg) * P : NULL;
       j.wg = packed_w + g * panels * NEST_RT_MR * kg;
       for (int64_t m = 0; m < panels * NEST_RT_MR; ++m) bias_p[m] = bias && m < mg ? bias[g * mg + m] : 0.0f;
       j.src = j.xg;

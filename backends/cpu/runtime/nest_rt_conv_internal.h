@@ -20,8 +20,9 @@ static inline float *nest_rt_conv_panel(const float *wg, int64_t panels, int64_t
  * (padded, phase-split) input (nest_rt_conv_implicit.c). */
 int nest_rt_conv_is_implicit(const nest_conv2d_desc *d);
 size_t nest_rt_conv_implicit_scratch_size(const nest_conv2d_desc *d);
+/* residual: NULL, or y = act(conv + residual) (nest_conv2d_f32_residual). */
 void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
-                               const float *bias, float *y, void *scratch);
+                               const float *bias, const float *residual, float *y, void *scratch);
 size_t nest_rt_conv_dw_scratch_size(const nest_conv2d_desc *d);
 void nest_rt_conv_dw_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
                          const float *bias, float *y, void *scratch);

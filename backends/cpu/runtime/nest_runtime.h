@@ -88,6 +88,12 @@ size_t nest_conv2d_f32_scratch_size(const nest_conv2d_desc *d);
 /* y[N, M, OH, OW] = act(conv(x, w) + bias). bias has M floats or is NULL. */
 void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
                      const float *bias, float *y, void *scratch);
+/* y = act(conv(x) + residual), residual shaped like y (a ResNet block's Add folded into the conv
+ * before it; d->act applies after the sum). Stride-1 and stride-2 implicit-GEMM convs add it to
+ * each block of outputs while the block is still in cache; other convs add it in a pass after.
+ * Same scratch as nest_conv2d_f32; residual must not overlap y. */
+void nest_conv2d_f32_residual(const nest_conv2d_desc *d, const float *x, const float *packed_w,
+                              const float *bias, const float *residual, float *y, void *scratch);
 
 /* ---- Gemm / MatMul: Y[M,N] = act(alpha * op(A) * op(B) + beta * C) ----
  * op(A) is M x K (A stored M x K, or K x M when trans_a); op(B) is K x N (B stored K x N, or
