@@ -21,8 +21,9 @@ std::string unsupportedReason(const Graph& graph, const Node& node);
 // Every node of an (optimized) graph the CPU backend cannot compile, with the reason, in graph order.
 std::vector<UnsupportedNode> unsupportedNodes(const Graph& graph);
 
-// The target passes: pack-weights (conv2d and gemm/matmul weights packed at compile time with
-// the runtime's own packing functions, output_scale folded in) and scratch (per-instruction
+// The target passes: fuse-residual (a shortcut Add folded into the conv2d before it, which adds
+// it per block of outputs), pack-weights (conv2d and gemm/matmul weights packed at compile time
+// with the runtime's own packing functions, output_scale folded in) and scratch (per-instruction
 // scratch buffers sized by the runtime's *_scratch_size functions).
 std::vector<lir::LirPass> targetPasses();
 

@@ -1,4 +1,4 @@
-// The CPU target's LIR passes: pack-weights and scratch (see cpu_backend.h). They call the C
+// The CPU target's LIR passes: fuse-residual, pack-weights and scratch (see cpu_backend.h). They call the C
 // runtime (compiled into nest_backends) so that packing at compile time uses the very code the
 // bundle is built from.
 #include <algorithm>
