@@ -68,9 +68,11 @@ static nest_act act_of(int kind) {
   return a;
 }
 
-static void test_conv_sw(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, int64_t K, int64_t KW_, int64_t s,
-                         int64_t sw, int64_t dil, int64_t pt, int64_t pl, int64_t pb, int64_t pr, int64_t group, int act,
-                         int with_bias, int with_scale) {
+/* One conv case; with_residual: nest_conv2d_f32_residual, act(conv + r) against the reference conv
+ * without activation plus r, then the activation. */
+static void test_conv_full(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, int64_t K, int64_t KW_, int64_t s,
+                           int64_t sw, int64_t dil, int64_t pt, int64_t pl, int64_t pb, int64_t pr, int64_t group, int act,
+                           int with_bias, int with_scale, int with_residual) {
   nest_conv2d_desc d;
   memset(&d, 0, sizeof d);
   d.N = N, d.C = C, d.H = H, d.W = W, d.M = M, d.KH = K, d.KW = KW_;
@@ -82,10 +84,10 @@ static void test_conv_sw(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, 
   d.act = act_of(act);
   char what[256];
   snprintf(what, sizeof what,
-           "conv N%lld C%lld %lldx%lld M%lld k%lldx%lld s%lldx%lld d%lld pad%lld,%lld,%lld,%lld g%lld act%d b%d sc%d",
+           "conv N%lld C%lld %lldx%lld M%lld k%lldx%lld s%lldx%lld d%lld pad%lld,%lld,%lld,%lld g%lld act%d b%d sc%d res%d",
            (long long)N, (long long)C, (long long)H, (long long)W, (long long)M, (long long)K, (long long)KW_,
            (long long)d.stride_h, (long long)d.stride_w, (long long)dil, (long long)pt, (long long)pl,
-           (long long)pb, (long long)pr, (long long)group, act, with_bias, with_scale);
+           (long long)pb, (long long)pr, (long long)group, act, with_bias, with_scale, with_residual);
   const char *err = nest_conv2d_check(&d);
   if (err) {
     printf("FAIL %s: check rejected a valid descriptor: %s\n", what, err);
@@ -101,67 +103,42 @@ static void test_conv_sw(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, 
   ref_fill(sc, M, &st);
   float *packed = xmalloc(nest_conv2d_f32_packed_size(&d) * 4);
   void *scratch = xmalloc(nest_conv2d_f32_scratch_size(&d));
-  float *y = xmalloc(ny * 4);
+  float *y = xmalloc(ny * 4), *r = with_residual ? xmalloc(ny * 4) : NULL;
   double *ref = xmalloc(ny * 8), *mag = xmalloc(ny * 8);
+  if (r) ref_fill(r, ny, &st);
   for (int64_t i = 0; i < ny; ++i) y[i] = NAN;
   nest_conv2d_f32_pack(&d, w, with_scale ? sc : NULL, packed);
-  nest_conv2d_f32(&d, x, packed, with_bias ? b : NULL, y, scratch);
-  ref_conv2d(&d, x, w, with_scale ? sc : NULL, with_bias ? b : NULL, ref, mag);
+  if (r) nest_conv2d_f32_residual(&d, x, packed, with_bias ? b : NULL, r, y, scratch);
+  else nest_conv2d_f32(&d, x, packed, with_bias ? b : NULL, y, scratch);
+  nest_conv2d_desc plain = d;
+  if (r) plain.act.kind = NEST_ACT_NONE;
+  ref_conv2d(&plain, x, w, with_scale ? sc : NULL, with_bias ? b : NULL, ref, mag);
+  if (r)
+    for (int64_t i = 0; i < ny; ++i) ref[i] = ref_act(&d.act, ref[i] + r[i]), mag[i] += fabs(r[i]);
   compare(what, y, ref, mag, ny);
   float *yt = xmalloc(ny * 4);
   for (int run = 0; run < THREAD_RUNS; ++run) {
     use_threads(run, nest_conv2d_f32_scratch_size(&d));
     for (int64_t i = 0; i < ny; ++i) yt[i] = NAN;
-    nest_conv2d_f32(&d, x, packed, with_bias ? b : NULL, yt, scratch);
+    if (r) nest_conv2d_f32_residual(&d, x, packed, with_bias ? b : NULL, r, yt, scratch);
+    else nest_conv2d_f32(&d, x, packed, with_bias ? b : NULL, yt, scratch);
     same_bytes(what, run, y, yt, (size_t)ny * 4);
   }
   use_threads(-1, 0);
-  free(yt);
+  free(yt), free(r);
   free(x), free(w), free(b), free(sc), free(packed), free(scratch), free(y), free(ref), free(mag);
 }
 
-/* The conv with a residual (nest_conv2d_f32_residual): act(conv + r) against the reference conv
- * without activation plus r, then the activation; 1 to 4 threads give the same bytes. */
+static void test_conv_sw(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, int64_t K, int64_t KW_, int64_t s,
+                         int64_t sw, int64_t dil, int64_t pt, int64_t pl, int64_t pb, int64_t pr, int64_t group, int act,
+                         int with_bias, int with_scale) {
+  test_conv_full(N, C, H, W, M, K, KW_, s, sw, dil, pt, pl, pb, pr, group, act, with_bias, with_scale, 0);
+}
+
+/* A square kernel and stride with a residual (fuse-residual's kernel), bias, no scale. */
 static void test_conv_residual(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, int64_t K, int64_t s,
                                int64_t pad, int64_t group, int act) {
-  nest_conv2d_desc d, plain;
-  memset(&d, 0, sizeof d);
-  d.N = N, d.C = C, d.H = H, d.W = W, d.M = M, d.KH = K, d.KW = K, d.stride_h = s, d.stride_w = s;
-  d.dilation_h = 1, d.dilation_w = 1, d.pad_top = pad, d.pad_left = pad, d.pad_bottom = pad, d.pad_right = pad;
-  d.group = group;
-  d.OH = (H + 2 * pad - K) / s + 1, d.OW = (W + 2 * pad - K) / s + 1;
-  d.act = act_of(act);
-  plain = d;
-  plain.act.kind = NEST_ACT_NONE;
-  char what[160];
-  snprintf(what, sizeof what, "conv+residual N%lld C%lld %lldx%lld M%lld k%lld s%lld pad%lld g%lld act%d", (long long)N,
-           (long long)C, (long long)H, (long long)W, (long long)M, (long long)K, (long long)s, (long long)pad,
-           (long long)group, act);
-  uint64_t st = (uint64_t)(N * 7 + C * 13 + H * 5 + M * 3 + K + s + act);
-  const int64_t nx = N * C * H * W, nw = M * (C / group) * K * K, ny = N * M * d.OH * d.OW;
-  float *x = xmalloc(nx * 4), *w = xmalloc(nw * 4), *b = xmalloc(M * 4), *r = xmalloc(ny * 4);
-  ref_fill(x, nx, &st);
-  ref_fill(w, nw, &st);
-  ref_fill(b, M, &st);
-  ref_fill(r, ny, &st);
-  float *packed = xmalloc(nest_conv2d_f32_packed_size(&d) * 4);
-  void *scratch = xmalloc(nest_conv2d_f32_scratch_size(&d));
-  float *y = xmalloc(ny * 4), *yt = xmalloc(ny * 4);
-  double *ref = xmalloc(ny * 8), *mag = xmalloc(ny * 8);
-  for (int64_t i = 0; i < ny; ++i) y[i] = NAN;
-  nest_conv2d_f32_pack(&d, w, NULL, packed);
-  nest_conv2d_f32_residual(&d, x, packed, b, r, y, scratch);
-  ref_conv2d(&plain, x, w, NULL, b, ref, mag);
-  for (int64_t i = 0; i < ny; ++i) ref[i] = ref_act(&d.act, ref[i] + r[i]), mag[i] += fabs(r[i]);
-  compare(what, y, ref, mag, ny);
-  for (int run = 0; run < THREAD_RUNS; ++run) {
-    use_threads(run, nest_conv2d_f32_scratch_size(&d));
-    for (int64_t i = 0; i < ny; ++i) yt[i] = NAN;
-    nest_conv2d_f32_residual(&d, x, packed, b, r, yt, scratch);
-    same_bytes(what, run, y, yt, (size_t)ny * 4);
-  }
-  use_threads(-1, 0);
-  free(x), free(w), free(b), free(r), free(packed), free(scratch), free(y), free(yt), free(ref), free(mag);
+  test_conv_full(N, C, H, W, M, K, K, s, s, 1, pad, pad, pad, pad, group, act, 1, 0, 1);
 }
 
 /* Stride s in both directions, except 1x1 stride 2, which gets stride_w 1 (an anisotropic case). */
