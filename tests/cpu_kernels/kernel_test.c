@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kernel_reference.h"
+#include "../../backends/cpu/runtime/nest_rt_conv_internal.h"
 #include "../../backends/cpu/runtime/nest_rt_misc.h"
 #include "../../backends/cpu/runtime/nest_rt_q8.h"
 
@@ -500,6 +501,24 @@ static void test_check_rejects(void) {
   if (nest_conv2d_check(&d) == NULL) ++failures, printf("FAIL check accepted group not dividing C\n");
 }
 
+/* Whether a 3x3 pad-1 conv of this shape (stride s, dilation dil, groups) takes the Winograd path:
+ * it must equal `want`, so the Winograd tests cannot silently test the direct path instead. */
+static void winograd_path(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, int64_t s, int64_t dil,
+                          int64_t group, int want) {
+  nest_conv2d_desc d;
+  memset(&d, 0, sizeof d);
+  d.N = N, d.C = C, d.H = H, d.W = W, d.M = M, d.KH = d.KW = 3, d.stride_h = d.stride_w = s;
+  d.dilation_h = d.dilation_w = dil, d.pad_top = d.pad_left = d.pad_bottom = d.pad_right = 1, d.group = group;
+  d.OH = (H + 2 - dil * 2 - 1) / s + 1, d.OW = (W + 2 - dil * 2 - 1) / s + 1;
+  ++checks;
+  if (nest_rt_conv_is_winograd(&d) != want) {
+    ++failures;
+    printf("FAIL conv N%lld C%lld %lldx%lld M%lld s%lld d%lld g%lld: winograd %d, want %d\n", (long long)N,
+           (long long)C, (long long)H, (long long)W, (long long)M, (long long)s, (long long)dil, (long long)group, !want,
+           want);
+  }
+}
+
 int main(void) {
   /* packed int8 gemm: 6-row tiles and leftover rows, K not a multiple of 4, partial column groups */
   test_q8_gemm_packed(13, 150, 70, 0, 1, 0, 1, 0);
@@ -579,6 +598,28 @@ int main(void) {
   test_conv_residual(1, 8, 17, 16, 12, 3, 2, 1, 1, NEST_ACT_CLIP);
   test_conv_residual(1, 8, 15, 16, 12, 1, 2, 0, 1, NEST_ACT_NONE);
   test_conv_residual(1, 6, 13, 11, 6, 3, 1, 1, 6, NEST_ACT_RELU);
+  /* Winograd F(2x2, 3x3) (3x3 stride 1, 32 channels or more, 32 tiles or more): odd sizes (a
+   * last tile half outside), M not a multiple of 8, 40 channels (blocks of 96 tiles) and more
+   * than 64 (blocks of 48), channel chunks of 64 and a partial one, K-blocks, no padding,
+   * asymmetric and 2-wide pads, batch 2, activations in and after the transform, residuals; then
+   * shapes that must stay off it (too few channels or tiles, strided, dilated, grouped) */
+  test_conv(1, 40, 13, 17, 21, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 1);
+  test_conv(1, 72, 15, 9, 70, 3, 3, 1, 1, 0, 2, 2, 1, 1, NEST_ACT_CLIP, 1, 0);
+  test_conv(2, 136, 12, 11, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_SIGMOID, 0, 0);
+  test_conv(1, 32, 40, 41, 8, 3, 3, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 0);
+  test_conv(1, 64, 11, 11, 200, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_HARD_SWISH, 1, 1);
+  test_conv(1, 33, 10, 10, 9, 3, 3, 1, 1, 2, 2, 2, 2, 1, NEST_ACT_LEAKY_RELU, 1, 0);
+  test_conv_residual(1, 48, 14, 13, 20, 3, 1, 1, 1, NEST_ACT_RELU);
+  test_conv_residual(2, 96, 12, 12, 72, 3, 1, 1, 1, NEST_ACT_TANH);
+  {
+    static const int64_t shapes[9][9] = {
+        {1, 40, 13, 17, 21, 1, 1, 1, 1}, {1, 72, 15, 9, 70, 1, 1, 1, 1},  {1, 32, 40, 41, 8, 1, 1, 1, 1},
+        {1, 64, 11, 11, 200, 1, 1, 1, 1}, {1, 16, 56, 56, 64, 1, 1, 1, 0}, {1, 64, 7, 7, 512, 1, 1, 1, 0},
+        {1, 64, 56, 56, 64, 2, 1, 1, 0},  {1, 64, 56, 56, 64, 1, 2, 1, 0}, {1, 64, 28, 28, 64, 1, 1, 2, 0}};
+    for (int i = 0; i < 9; ++i)
+      winograd_path(shapes[i][0], shapes[i][1], shapes[i][2], shapes[i][3], shapes[i][4], shapes[i][5], shapes[i][6],
+                    shapes[i][7], (int)shapes[i][8]);
+  }
   /* 7x7 stride 2 pad 3 (ResNet stem), 5x5 */
   test_conv(1, 3, 37, 41, 16, 7, 7, 2, 1, 3, 3, 3, 3, 1, NEST_ACT_RELU, 1, 1);
   test_conv(1, 6, 15, 15, 10, 5, 5, 3, 1, 2, 2, 1, 1, 1, NEST_ACT_NONE, 1, 0);

@@ -36,6 +36,7 @@ int nest_rt_conv_is_depthwise(const nest_conv2d_desc *d) {
 
 size_t nest_conv2d_f32_packed_size(const nest_conv2d_desc *d) {
   if (nest_rt_conv_is_depthwise(d)) return (size_t)(d->C * d->KH * d->KW);
+  if (nest_rt_conv_is_winograd(d)) return nest_rt_conv_winograd_packed_size(d);
   return (size_t)(d->group * conv_panels(d) * NEST_RT_MR * conv_kg(d));
 }
 
@@ -44,6 +45,10 @@ void nest_conv2d_f32_pack(const nest_conv2d_desc *d, const float *w, const float
   if (nest_rt_conv_is_depthwise(d)) {
     for (int64_t c = 0; c < d->C; ++c)
       for (int64_t k = 0; k < kg; ++k) packed[c * kg + k] = w[c * kg + k] * (scale ? scale[c] : 1.0f);
+    return;
+  }
+  if (nest_rt_conv_is_winograd(d)) {
+    nest_rt_conv_winograd_pack(d, w, scale, packed);
     return;
   }
   const int64_t mg = d->M / d->group, panels = conv_panels(d);
@@ -83,6 +88,7 @@ static int64_t block_cols(const nest_conv2d_desc *d) {
 
 size_t nest_conv2d_f32_scratch_size(const nest_conv2d_desc *d) {
   if (nest_rt_conv_is_depthwise(d)) return nest_rt_conv_dw_scratch_size(d);
+  if (nest_rt_conv_is_winograd(d)) return nest_rt_conv_winograd_scratch_size(d);
   if (nest_rt_conv_is_implicit(d)) return nest_rt_conv_implicit_scratch_size(d);
   return (size_t)(conv_kg(d) * block_cols(d)) * sizeof(float);
 }
@@ -239,6 +245,10 @@ void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *pac
     nest_rt_conv_dw_f32(d, x, packed_w, bias, y, scratch);
     return;
   }
+  if (nest_rt_conv_is_winograd(d)) {
+    nest_rt_conv_winograd_f32(d, x, packed_w, bias, NULL, y, scratch);
+    return;
+  }
   if (nest_rt_conv_is_implicit(d)) {
     nest_rt_conv_implicit_f32(d, x, packed_w, bias, NULL, y, scratch);
     return;
@@ -265,6 +275,10 @@ void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *pac
 
 void nest_conv2d_f32_residual(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
                               const float *residual, float *y, void *scratch) {
+  if (nest_rt_conv_is_winograd(d)) {
+    nest_rt_conv_winograd_f32(d, x, packed_w, bias, residual, y, scratch);
+    return;
+  }
   if (!nest_rt_conv_is_depthwise(d) && nest_rt_conv_is_implicit(d)) {
     nest_rt_conv_implicit_f32(d, x, packed_w, bias, residual, y, scratch);
     return;

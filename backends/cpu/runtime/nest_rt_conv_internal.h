@@ -23,6 +23,20 @@ size_t nest_rt_conv_implicit_scratch_size(const nest_conv2d_desc *d);
 /* residual: NULL, or y = act(conv + residual) (nest_conv2d_f32_residual). */
 void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
                                const float *bias, const float *residual, float *y, void *scratch);
+/* 3x3 stride-1 convs with enough channels and output tiles: Winograd F(2x2, 3x3), with weights
+ * transformed at pack time (nest_rt_conv_winograd.c). */
+#ifndef NEST_RT_WINOGRAD_MIN_C
+#define NEST_RT_WINOGRAD_MIN_C 32
+#endif
+#ifndef NEST_RT_WINOGRAD_MIN_TILES
+#define NEST_RT_WINOGRAD_MIN_TILES 32
+#endif
+int nest_rt_conv_is_winograd(const nest_conv2d_desc *d);
+size_t nest_rt_conv_winograd_packed_size(const nest_conv2d_desc *d);
+void nest_rt_conv_winograd_pack(const nest_conv2d_desc *d, const float *w, const float *scale, float *packed);
+size_t nest_rt_conv_winograd_scratch_size(const nest_conv2d_desc *d);
+void nest_rt_conv_winograd_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
+                               const float *residual, float *y, void *scratch);
 size_t nest_rt_conv_dw_scratch_size(const nest_conv2d_desc *d);
 void nest_rt_conv_dw_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
                          const float *bias, float *y, void *scratch);

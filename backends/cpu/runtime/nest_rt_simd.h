@@ -30,6 +30,7 @@ typedef __m512 nest_vf;
 #define nest_vzero() _mm512_setzero_ps()
 #define nest_vfma(a, b, c) _mm512_fmadd_ps((a), (b), (c)) /* a * b + c */
 #define nest_vadd(a, b) _mm512_add_ps((a), (b))
+#define nest_vsub(a, b) _mm512_sub_ps((a), (b))
 #define nest_vmul(a, b) _mm512_mul_ps((a), (b))
 #define nest_vdiv(a, b) _mm512_div_ps((a), (b))
 #define nest_vmax(a, b) _mm512_max_ps((a), (b))
@@ -43,6 +44,20 @@ static inline nest_vf nest_vload_even(const float *p) {
 static inline void nest_vstore_part(float *p, nest_vf v, int64_t n) {
   _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1u), v);
 }
+/* Stores the first n (<= 2 * VL) floats of a0 b0 a1 b1 ... */
+static inline void nest_vstore_zip(float *p, nest_vf a, nest_vf b, int64_t n) {
+  const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const __m512 first = _mm512_permutex2var_ps(a, lo, b);
+  if (n < 16) {
+    nest_vstore_part(p, first, n);
+    return;
+  }
+  _mm512_storeu_ps(p, first);
+  const __m512 second = _mm512_permutex2var_ps(a, hi, b);
+  if (n < 32) nest_vstore_part(p + 16, second, n - 16);
+  else _mm512_storeu_ps(p + 16, second);
+}
 #elif defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define NEST_VL 8
@@ -54,6 +69,7 @@ typedef __m256 nest_vf;
 #define nest_vzero() _mm256_setzero_ps()
 #define nest_vfma(a, b, c) _mm256_fmadd_ps((a), (b), (c))
 #define nest_vadd(a, b) _mm256_add_ps((a), (b))
+#define nest_vsub(a, b) _mm256_sub_ps((a), (b))
 #define nest_vmul(a, b) _mm256_mul_ps((a), (b))
 #define nest_vdiv(a, b) _mm256_div_ps((a), (b))
 #define nest_vmax(a, b) _mm256_max_ps((a), (b))
@@ -73,6 +89,7 @@ typedef float32x4_t nest_vf;
 #define nest_vzero() vdupq_n_f32(0.0f)
 #define nest_vfma(a, b, c) vfmaq_f32((c), (a), (b))
 #define nest_vadd(a, b) vaddq_f32((a), (b))
+#define nest_vsub(a, b) vsubq_f32((a), (b))
 #define nest_vmul(a, b) vmulq_f32((a), (b))
 #define nest_vdiv(a, b) vdivq_f32((a), (b))
 /* x86 max/min semantics (second operand when unordered) are not needed: used only as
@@ -91,6 +108,7 @@ typedef float nest_vf;
 #define nest_vzero() 0.0f
 #define nest_vfma(a, b, c) ((a) * (b) + (c))
 #define nest_vadd(a, b) ((a) + (b))
+#define nest_vsub(a, b) ((a) - (b))
 #define nest_vmul(a, b) ((a) * (b))
 #define nest_vdiv(a, b) ((a) / (b))
 #define nest_vmax(a, b) ((a) > (b) ? (a) : (b))
@@ -103,6 +121,12 @@ static inline void nest_vstore_part(float *p, nest_vf v, int64_t n) {
   float tmp[NEST_VL];
   nest_vstore(tmp, v);
   for (int64_t i = 0; i < n; ++i) p[i] = tmp[i];
+}
+static inline void nest_vstore_zip(float *p, nest_vf a, nest_vf b, int64_t n) {
+  float ta[NEST_VL], tb[NEST_VL];
+  nest_vstore(ta, a);
+  nest_vstore(tb, b);
+  for (int64_t i = 0; i < n; ++i) p[i] = i % 2 ? tb[i / 2] : ta[i / 2];
 }
 #endif
 

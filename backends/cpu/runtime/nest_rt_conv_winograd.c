@@ -1,0 +1,278 @@
+/* 3x3 stride-1 convs as Winograd F(2x2, 3x3) (Lavin and Gray, "Fast Algorithms for Convolutional
+ * Neural Networks", 2016): each 2x2 block of outputs ("tile") comes from its 4x4 input patch d as
+ *   Y = A^T [ (G g G^T) (.) (B^T d B) ] A,
+ * so the 36 multiply-adds per output pair of channels become 16 per tile (2.25x fewer). The 16
+ * products of a tile, summed over input channels, are 16 independent GEMMs
+ *   M_xi[m, t] = sum_c U_xi[m, c] V_xi[c, t],   U = G g G^T (weights), V = B^T d B (input),
+ * which run on the packed-panel micro-kernel of nest_rt_gemm_kernel.c. The transforms use only
+ * additions, subtractions and halvings (of the weights, at compile time), so the error stays that
+ * of the direct sum within a small factor.
+ *
+ * Work is cut into blocks of tiles (the GEMM columns, in row-major tile order) and, on several
+ * threads with few blocks, chunks of output channels. A unit transforms its block's input (V, all
+ * channels) into its scratch, runs the 16 GEMMs for up to WINO_MC channels at a time into M, and
+ * transforms M into the output, adding bias, residual and activation. Each output depends only on
+ * its tile, so results are the same for any thread count. The input is first copied, zero padded,
+ * into a plane whose rows have room for whole vectors past the last tile. */
+#include <string.h>
+
+#include "nest_rt_conv_internal.h"
+#include "nest_rt_gemm_internal.h"
+#include "nest_rt_threads.h"
+
+/* Output channels whose 16 GEMM results a unit keeps at once (M holds 16 x WINO_MC x block). */
+#define WINO_MC 64
+
+int nest_rt_conv_is_winograd(const nest_conv2d_desc *d) {
+  const int64_t tiles = (d->OH + 1) / 2 * ((d->OW + 1) / 2);
+  return d->group == 1 && d->KH == 3 && d->KW == 3 && d->stride_h == 1 && d->stride_w == 1 &&
+         d->dilation_h == 1 && d->dilation_w == 1 && d->C >= NEST_RT_WINOGRAD_MIN_C && tiles >= NEST_RT_WINOGRAD_MIN_TILES;
+}
+
+typedef struct wino_layout {
+  int64_t TH, TW, T;      /* tiles per column and row, and in all */
+  int64_t PH, PW;         /* padded plane: rows, and row pitch (room for whole vectors past the last tile) */
+  int64_t block;          /* tiles per block: GEMM columns, a multiple of NEST_RT_NR_MAX */
+  size_t v_off, m_off, stage_off, per_thread; /* per-thread scratch: V (16 x C x block), M (16 x WINO_MC x block), stage */
+  size_t pad_off, total;
+} wino_layout;
+
+static wino_layout wino_plan(const nest_conv2d_desc *d) {
+  wino_layout l;
+  l.TH = (d->OH + 1) / 2;
+  l.TW = (d->OW + 1) / 2;
+  l.T = l.TH * l.TW;
+  l.PH = 2 * l.TH + 2;
+  l.PW = NEST_RT_ALIGN_UP(2 * l.TW + 2 + 2 * NEST_RT_VL_MAX, NEST_RT_VL_MAX);
+  /* two micro-kernel tiles of columns while V stays small (few input channels), else one */
+  l.block = (d->C <= 64 ? 2 : 1) * NEST_RT_NR_MAX;
+  const int64_t need = NEST_RT_ALIGN_UP(l.T, NEST_RT_NR_MAX);
+  if (l.block > need) l.block = need;
+  size_t at = 0;
+  l.v_off = at;
+  at += (size_t)(16 * d->C * l.block) * sizeof(float);
+  l.m_off = at;
+  at += (size_t)(16 * WINO_MC * l.block) * sizeof(float);
+  l.stage_off = at; /* 16 rows of block + NEST_RT_VL_MAX floats: room for the last run's whole vectors */
+  at += (size_t)(16 * (l.block + NEST_RT_VL_MAX)) * sizeof(float);
+  l.per_thread = at;
+  l.pad_off = NEST_RT_ALIGN_UP(at, 64);
+  l.total = l.pad_off + (size_t)(d->C * l.PH * l.PW) * sizeof(float);
+  return l;
+}
+
+size_t nest_rt_conv_winograd_scratch_size(const nest_conv2d_desc *d) { return wino_plan(d).total; }
+
+size_t nest_rt_conv_winograd_packed_size(const nest_conv2d_desc *d) {
+  return (size_t)(16 * nest_rt_conv_panels(d) * NEST_RT_MR * d->C);
+}
+
+/* U_xi for every (m, c), in packed panels per xi: xi-major, then as nest_rt_conv_panel with K = C. */
+void nest_rt_conv_winograd_pack(const nest_conv2d_desc *d, const float *w, const float *scale, float *packed) {
+  const int64_t C = d->C, panels = nest_rt_conv_panels(d), per_xi = panels * NEST_RT_MR * C;
+  for (int64_t m = 0; m < panels * NEST_RT_MR; ++m)
+    for (int64_t c = 0; c < C; ++c) {
+      double u[16] = {0};
+      if (m < d->M) {
+        const float *g = w + (m * C + c) * 9;
+        const double s = scale ? scale[m] : 1.0;
+        double gg[4][3]; /* G g: rows g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2 */
+        for (int j = 0; j < 3; ++j) {
+          const double g0 = g[j] * s, g1 = g[3 + j] * s, g2 = g[6 + j] * s;
+          gg[0][j] = g0, gg[1][j] = 0.5 * (g0 + g1 + g2), gg[2][j] = 0.5 * (g0 - g1 + g2), gg[3][j] = g2;
+        }
+        for (int i = 0; i < 4; ++i) { /* (G g) G^T */
+          u[4 * i + 0] = gg[i][0];
+          u[4 * i + 1] = 0.5 * (gg[i][0] + gg[i][1] + gg[i][2]);
+          u[4 * i + 2] = 0.5 * (gg[i][0] - gg[i][1] + gg[i][2]);
+          u[4 * i + 3] = gg[i][2];
+        }
+      }
+      const int64_t pc = c / NEST_RT_KC * NEST_RT_KC, kc = C - pc < NEST_RT_KC ? C - pc : NEST_RT_KC;
+      for (int xi = 0; xi < 16; ++xi)
+        nest_rt_conv_panel(packed + xi * per_xi, panels, pc, kc, m / NEST_RT_MR)[(c - pc) * NEST_RT_MR + m % NEST_RT_MR] =
+            (float)u[xi];
+    }
+}
+
+typedef struct wino_job {
+  const nest_conv2d_desc *d;
+  wino_layout l;
+  const float *x, *packed_w, *bias, *residual; /* x, residual, y: this image */
+  float *y, *padded;
+  int64_t chunks, rows_per_chunk;
+} wino_job;
+
+/* Channels [c0, c1) of the image into the zero-padded plane. */
+static void pad_unit(void *ctx, int64_t u, void *scratch) {
+  const wino_job *j = (const wino_job *)ctx;
+  const nest_conv2d_desc *d = j->d;
+  const int64_t PH = j->l.PH, PW = j->l.PW, c0 = u * 8, c1 = c0 + 8 < d->C ? c0 + 8 : d->C;
+  (void)scratch;
+  for (int64_t c = c0; c < c1; ++c) {
+    float *p = j->padded + c * PH * PW;
+    memset(p, 0, (size_t)(PH * PW) * sizeof(float));
+    for (int64_t h = 0; h < d->H && h + d->pad_top < PH; ++h)
+      memcpy(p + (h + d->pad_top) * PW + d->pad_left, j->x + (c * d->H + h) * d->W, (size_t)d->W * sizeof(float));
+  }
+}
+
+/* A run of n tiles of tile row th, starting at tile column tw0, at column q of the block. */
+typedef struct tile_run {
+  int64_t th, tw0, n, q;
+} tile_run;
+
+/* Tiles [t0, t1) cut at tile-row ends; returns the number of runs (at most t1 - t0). */
+static int64_t block_runs(const wino_layout *l, int64_t t0, int64_t t1, tile_run *runs) {
+  int64_t k = 0;
+  for (int64_t t = t0; t < t1; ++k) {
+    runs[k].th = t / l->TW, runs[k].tw0 = t % l->TW, runs[k].q = t - t0;
+    runs[k].n = l->TW - runs[k].tw0 < t1 - t ? l->TW - runs[k].tw0 : t1 - t;
+    t += runs[k].n;
+  }
+  return k;
+}
+
+/* V[xi][c][q] = (B^T d B)[xi] of the block's tiles, all channels. B^T rows: d0 - d2, d1 + d2,
+ * d2 - d1, d1 - d3. A channel's 16 rows are built in `stage` (in L1) and then copied to V whole:
+ * stored straight into V, each vector's 16 scattered, partly overlapping lines cost more than
+ * the arithmetic. */
+static void input_transform(const wino_job *j, int64_t t0, int64_t t1, float *V, float *stage) {
+  const wino_layout *l = &j->l;
+  const int64_t C = j->d->C, PW = l->PW, B = l->block, SB = B + NEST_RT_VL_MAX; /* stage row pitch */
+  tile_run runs[2 * NEST_RT_NR_MAX];
+  const int64_t nruns = block_runs(l, t0, t1, runs);
+  for (int64_t c = 0; c < C; ++c) {
+    for (int64_t k = 0; k < nruns; ++k) {
+      const int64_t n = runs[k].n;
+      const float *p = j->padded + (c * l->PH + 2 * runs[k].th) * PW + 2 * runs[k].tw0;
+      float *v = stage + runs[k].q;
+      for (int64_t i = 0; i < n; i += NEST_VL, p += 2 * NEST_VL, v += NEST_VL) {
+        nest_vf r[4][4], t[4][4];
+        for (int a = 0; a < 4; ++a)
+          for (int b = 0; b < 4; ++b) r[a][b] = nest_vload_even(p + a * PW + b); /* d[a][b] of VL tiles */
+        for (int b = 0; b < 4; ++b) {
+          t[0][b] = nest_vsub(r[0][b], r[2][b]);
+          t[1][b] = nest_vadd(r[1][b], r[2][b]);
+          t[2][b] = nest_vsub(r[2][b], r[1][b]);
+          t[3][b] = nest_vsub(r[1][b], r[3][b]);
+        }
+        /* whole vectors: lanes past the run are rewritten by the next run, or lie past t1 */
+        for (int a = 0; a < 4; ++a) {
+          nest_vstore(v + (4 * a + 0) * SB, nest_vsub(t[a][0], t[a][2]));
+          nest_vstore(v + (4 * a + 1) * SB, nest_vadd(t[a][1], t[a][2]));
+          nest_vstore(v + (4 * a + 2) * SB, nest_vsub(t[a][2], t[a][1]));
+          nest_vstore(v + (4 * a + 3) * SB, nest_vsub(t[a][1], t[a][3]));
+        }
+      }
+    }
+    for (int xi = 0; xi < 16; ++xi) memcpy(V + (xi * C + c) * B, stage + xi * SB, (size_t)B * sizeof(float));
+  }
+}
+
+/* Output rows [m0, m1) of the block's tiles from M[xi][m - m0][q]: A^T rows s = M0 + M1 + M2 and
+ * r = M1 - M2 - M3, then the same on columns; plus bias, residual and activation. */
+static void output_transform(const wino_job *j, int64_t t0, int64_t t1, const float *Mb, int64_t m0, int64_t m1) {
+  const nest_conv2d_desc *d = j->d;
+  const wino_layout *l = &j->l;
+  const int64_t B = l->block, OW = d->OW, P = d->OH * d->OW;
+  const int in_registers = !j->residual && (d->act.kind == NEST_ACT_RELU || d->act.kind == NEST_ACT_CLIP);
+  const nest_vf lo = nest_vset1(d->act.kind == NEST_ACT_RELU ? 0.0f : d->act.params[0]);
+  const nest_vf hi = nest_vset1(d->act.kind == NEST_ACT_CLIP ? d->act.params[1] : 0.0f);
+  tile_run runs[2 * NEST_RT_NR_MAX];
+  const int64_t nruns = block_runs(l, t0, t1, runs);
+  for (int64_t m = m0; m < m1; ++m) {
+    const nest_vf bias = nest_vset1(j->bias ? j->bias[m] : 0.0f);
+    const float *mm = Mb + (m - m0) * B;
+    for (int64_t k = 0; k < nruns; ++k) {
+      const int64_t th = runs[k].th, tw0 = runs[k].tw0, n = runs[k].n, q = runs[k].q;
+      for (int64_t i = 0; i < n; i += NEST_VL) {
+        nest_vf s[4], r[4], y[2][2];
+        for (int b = 0; b < 4; ++b) {
+          const float *at = mm + b * WINO_MC * B + q + i;
+          const nest_vf v0 = nest_vload(at), v1 = nest_vload(at + 4 * WINO_MC * B);
+          const nest_vf v2 = nest_vload(at + 8 * WINO_MC * B), v3 = nest_vload(at + 12 * WINO_MC * B);
+          s[b] = nest_vadd(nest_vadd(v0, v1), v2);
+          r[b] = nest_vsub(nest_vsub(v1, v2), v3);
+        }
+        y[0][0] = nest_vadd(nest_vadd(nest_vadd(s[0], s[1]), s[2]), bias);
+        y[0][1] = nest_vadd(nest_vsub(nest_vsub(s[1], s[2]), s[3]), bias);
+        y[1][0] = nest_vadd(nest_vadd(nest_vadd(r[0], r[1]), r[2]), bias);
+        y[1][1] = nest_vadd(nest_vsub(nest_vsub(r[1], r[2]), r[3]), bias);
+        const int64_t col = 2 * (tw0 + i), pairs = n - i < NEST_VL ? n - i : NEST_VL;
+        const int64_t cols = 2 * pairs < OW - col ? 2 * pairs : OW - col;
+        for (int a = 0; a < 2 && 2 * th + a < d->OH; ++a) {
+          if (in_registers)
+            for (int b = 0; b < 2; ++b) {
+              y[a][b] = nest_vmax(y[a][b], lo);
+              if (d->act.kind == NEST_ACT_CLIP) y[a][b] = nest_vmin(y[a][b], hi);
+            }
+          float *dst = j->y + m * P + (2 * th + a) * OW + col;
+          nest_vstore_zip(dst, y[a][0], y[a][1], cols);
+          if (in_registers) continue;
+          if (j->residual) {
+            const float *res = j->residual + (dst - j->y);
+            for (int64_t k = 0; k < cols; ++k) dst[k] += res[k];
+          }
+          nest_act_apply_f32(&d->act, dst, cols);
+        }
+      }
+    }
+  }
+}
+
+/* Unit u: block u / chunks, output channels of chunk u % chunks. */
+static void wino_unit(void *ctx, int64_t u, void *scratch) {
+  const wino_job *j = (const wino_job *)ctx;
+  const nest_conv2d_desc *d = j->d;
+  const wino_layout *l = &j->l;
+  const int64_t C = d->C, B = l->block, panels = nest_rt_conv_panels(d), per_xi = panels * NEST_RT_MR * C;
+  const int64_t t0 = u / j->chunks * B, t1 = t0 + B < l->T ? t0 + B : l->T, cols_all = t1 - t0;
+  const int64_t c0 = u % j->chunks * j->rows_per_chunk;
+  const int64_t c1 = c0 + j->rows_per_chunk < d->M ? c0 + j->rows_per_chunk : d->M;
+  float *V = (float *)((char *)scratch + l->v_off), *Mb = (float *)((char *)scratch + l->m_off);
+  input_transform(j, t0, t1, V, (float *)((char *)scratch + l->stage_off));
+  for (int64_t m0 = c0; m0 < c1; m0 += WINO_MC) {
+    const int64_t m1 = m0 + WINO_MC < c1 ? m0 + WINO_MC : c1;
+    for (int xi = 0; xi < 16; ++xi)
+      for (int64_t pc = 0; pc < C; pc += NEST_RT_KC) {
+        const int64_t kc = C - pc < NEST_RT_KC ? C - pc : NEST_RT_KC;
+        for (int64_t q0 = 0, cols; q0 < cols_all; q0 += cols) {
+          cols = nest_rt_tile_cols(cols_all - q0);
+          for (int64_t m = m0; m < m1; m += NEST_RT_MR) {
+            const float *a = nest_rt_conv_panel(j->packed_w + xi * per_xi, panels, pc, kc, m / NEST_RT_MR);
+            const int64_t rows = m1 - m < NEST_RT_MR ? m1 - m : NEST_RT_MR;
+            nest_rt_gemm_tile(kc, a, V + (xi * C + pc) * B + q0, B, 0, Mb + (xi * WINO_MC + m - m0) * B + q0, B, rows,
+                              cols, pc == 0, pc + kc >= C, 0, 0, 0);
+          }
+        }
+      }
+    output_transform(j, t0, t1, Mb, m0, m1);
+  }
+}
+
+void nest_rt_conv_winograd_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
+                               const float *residual, float *y, void *scratch) {
+  wino_job j;
+  j.d = d;
+  j.l = wino_plan(d);
+  j.packed_w = packed_w;
+  j.bias = bias;
+  j.padded = (float *)((char *)scratch + j.l.pad_off);
+  const int64_t blocks = nest_rt_ceil_div(j.l.T, j.l.block), want = 4 * (int64_t)nest_get_threads();
+  j.chunks = 1;
+  j.rows_per_chunk = d->M;
+  if (nest_get_threads() > 1 && blocks < want) { /* few blocks: split the output channels too */
+    const int64_t panels = nest_rt_conv_panels(d);
+    j.rows_per_chunk = nest_rt_ceil_div(panels, nest_rt_ceil_div(want, blocks)) * NEST_RT_MR;
+    j.chunks = nest_rt_ceil_div(d->M, j.rows_per_chunk);
+  }
+  const int64_t P = d->OH * d->OW;
+  for (int64_t n = 0; n < d->N; ++n) {
+    j.x = x + n * d->C * d->H * d->W;
+    j.y = y + n * d->M * P;
+    j.residual = residual ? residual + n * d->M * P : NULL;
+    nest_rt_parallel(nest_rt_ceil_div(d->C, 8), pad_unit, &j, 0, 0);
+    nest_rt_parallel(blocks * j.chunks, wino_unit, &j, scratch, j.l.per_thread);
+  }
+}
