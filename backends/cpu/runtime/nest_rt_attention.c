@@ -108,8 +108,9 @@ static void gemm_rows(int64_t rows, int64_t k, int64_t n, const float *a, const 
       if (col0 >= n) break;
       const int64_t cols = n - col0 < NEST_RT_NR ? n - col0 : NEST_RT_NR;
       const float *bp = b + jp * NEST_RT_NR_MAX * k + t * NEST_RT_NR;
-      for (pc = 0; pc < k; pc += NEST_RT_KC) {
-        const int64_t kc = k - pc < NEST_RT_KC ? k - pc : NEST_RT_KC;
+      const int64_t kb = nest_rt_kblock(k);
+      for (pc = 0; pc < k; pc += kb) {
+        const int64_t kc = k - pc < kb ? k - pc : kb;
         for (ip = 0; ip * NEST_RT_MR < rows; ++ip) {
           const int64_t r = rows - ip * NEST_RT_MR < NEST_RT_MR ? rows - ip * NEST_RT_MR : NEST_RT_MR;
           nest_rt_gemm_tile(kc, a + (ip * k + pc) * NEST_RT_MR, bp + pc * NEST_RT_NR_MAX, NEST_RT_NR_MAX, 0,

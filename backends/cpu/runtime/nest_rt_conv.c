@@ -53,8 +53,8 @@ void nest_conv2d_f32_pack(const nest_conv2d_desc *d, const float *w, const float
   }
   const int64_t mg = d->M / d->group, panels = conv_panels(d);
   for (int64_t g = 0; g < d->group; ++g)
-    for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
-      const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
+    for (int64_t pc = 0, kb = nest_rt_kblock(kg); pc < kg; pc += kb) {
+      const int64_t kc = kg - pc < kb ? kg - pc : kb;
       for (int64_t p = 0; p < panels; ++p) {
         float *dst = nest_rt_conv_panel(packed + g * panels * NEST_RT_MR * kg, panels, pc, kc, p);
         for (int64_t r = 0; r < NEST_RT_MR; ++r) {
@@ -204,8 +204,8 @@ static void compute_panels(const conv_job *j, int64_t ng, int64_t blk, int64_t c
   const float *bg = j->bias ? j->bias + g * mg : 0;
   int64_t b0, bend;
   block_range(j, blk, &b0, &bend);
-  for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
-    const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
+  for (int64_t pc = 0, kb = nest_rt_kblock(kg); pc < kg; pc += kb) {
+    const int64_t kc = kg - pc < kb ? kg - pc : kb;
     for (int64_t ip = ip0; ip < ip1; ++ip) {
       const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
       const float *a = nest_rt_conv_panel(wg, panels, pc, kc, ip);

@@ -166,8 +166,8 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t bend = l->Q - b0 < l->bcols ? l->Q : b0 + l->bcols;
   const int direct = direct_out(d, l);
   float *ctile = (float *)scratch;
-  for (int64_t pc = 0; pc < kg; pc += NEST_RT_KC) {
-    const int64_t kc = kg - pc < NEST_RT_KC ? kg - pc : NEST_RT_KC;
+  for (int64_t pc = 0, kb = nest_rt_kblock(kg); pc < kg; pc += kb) {
+    const int64_t kc = kg - pc < kb ? kg - pc : kb;
     for (int64_t ip = ip0; ip < ip1; ++ip) {
       const float *a = nest_rt_conv_panel(j->wg, panels, pc, kc, ip);
       const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;

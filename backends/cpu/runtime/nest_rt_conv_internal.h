@@ -10,8 +10,8 @@ int nest_rt_conv_is_depthwise(const nest_conv2d_desc *d);
 /* GEMM view of a (non-depthwise) conv: Kg = C/group*KH*KW, weight panels per group. */
 static inline int64_t nest_rt_conv_kg(const nest_conv2d_desc *d) { return d->C / d->group * d->KH * d->KW; }
 static inline int64_t nest_rt_conv_panels(const nest_conv2d_desc *d) { return (d->M / d->group + 7) / 8; }
-/* Panel ip of K-block [pc, pc + kc) in a group's packed weights: K-blocks of NEST_RT_KC (the last one
- * shorter), each holding all panels, each panel kc x NEST_RT_MR floats k-major. */
+/* Panel ip of K-block [pc, pc + kc) in a group's packed weights: K-blocks of nest_rt_kblock(Kg)
+ * (the last one may be shorter by a few), each holding all panels, each panel kc x NEST_RT_MR floats k-major. */
 static inline float *nest_rt_conv_panel(const float *wg, int64_t panels, int64_t pc, int64_t kc, int64_t ip) {
   return (float *)wg + pc * panels * 8 + ip * kc * 8;
 }

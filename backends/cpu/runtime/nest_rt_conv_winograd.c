@@ -88,7 +88,7 @@ void nest_rt_conv_winograd_pack(const nest_conv2d_desc *d, const float *w, const
           u[4 * i + 3] = gg[i][2];
         }
       }
-      const int64_t pc = c / NEST_RT_KC * NEST_RT_KC, kc = C - pc < NEST_RT_KC ? C - pc : NEST_RT_KC;
+      const int64_t kb = nest_rt_kblock(C), pc = c / kb * kb, kc = C - pc < kb ? C - pc : kb;
       for (int xi = 0; xi < 16; ++xi)
         nest_rt_conv_panel(packed + xi * per_xi, panels, pc, kc, m / NEST_RT_MR)[(c - pc) * NEST_RT_MR + m % NEST_RT_MR] =
             (float)u[xi];
@@ -235,8 +235,8 @@ static void wino_unit(void *ctx, int64_t u, void *scratch) {
   for (int64_t m0 = c0; m0 < c1; m0 += WINO_MC) {
     const int64_t m1 = m0 + WINO_MC < c1 ? m0 + WINO_MC : c1;
     for (int xi = 0; xi < 16; ++xi)
-      for (int64_t pc = 0; pc < C; pc += NEST_RT_KC) {
-        const int64_t kc = C - pc < NEST_RT_KC ? C - pc : NEST_RT_KC;
+      for (int64_t pc = 0, kb = nest_rt_kblock(C); pc < C; pc += kb) {
+        const int64_t kc = C - pc < kb ? C - pc : kb;
         for (int64_t q0 = 0, cols; q0 < cols_all; q0 += cols) {
           cols = nest_rt_tile_cols(cols_all - q0);
           for (int64_t m = m0; m < m1; m += NEST_RT_MR) {

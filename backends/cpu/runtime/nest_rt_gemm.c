@@ -78,8 +78,8 @@ static void gemm_unit(void *ctx, int64_t u, void *scratch) {
   if (j->c)
     for (int64_t c = 0; c < NEST_RT_NR; ++c) col_bias[c] = c < cols ? d->beta * j->c[(col0 + c) * d->c_stride_n] : 0.0f;
   const float *bp = j->packed_b + jp * NEST_RT_NR_MAX * K + s;
-  for (int64_t pc = 0; pc < K; pc += NEST_RT_KC) {
-    const int64_t kc = K - pc < NEST_RT_KC ? K - pc : NEST_RT_KC;
+  for (int64_t pc = 0, kb = nest_rt_kblock(K); pc < K; pc += kb) {
+    const int64_t kc = K - pc < kb ? K - pc : kb;
     /* The next K-block of this B panel (after the last, the next panel's first), fetched
      * during this block's sweep over the A panels. */
     const float *next = pc + kc < K ? bp + (pc + kc) * NEST_RT_NR_MAX : bp + NEST_RT_NR_MAX * K - s;

@@ -12,6 +12,15 @@
 #define NEST_RT_KC 128
 #endif
 
+/* K-block length for a reduction of K: as few blocks as NEST_RT_KC allows, all of (nearly) the same
+ * length, so no block is a short remainder (a conv with K = 147, the ResNet stem, runs 74 + 73, not
+ * 128 + 19: each block reloads and stores the accumulators). Every output still sums k = 0 .. K-1
+ * in order, so the blocking does not change a result. */
+static inline int64_t nest_rt_kblock(int64_t K) {
+  const int64_t blocks = (K + NEST_RT_KC - 1) / NEST_RT_KC;
+  return blocks > 1 ? (K + blocks - 1) / blocks : K;
+}
+
 /* C[rows x cols] (row pitch ldc) op= A_panel[kc x MR] * B[kc x NR], B row k at b + k * ldb, or at
  * b + boff[k] when boff is not NULL (every row must have ceil(cols / NEST_VL) vectors readable), where
  * rows <= NEST_RT_MR, cols <= NEST_RT_NR and A_panel is k-major with NEST_RT_MR floats per k.
