@@ -170,6 +170,8 @@ typedef struct conv_job {
   int64_t blocks, chunks, panels_per_chunk; /* pixel blocks per plane, panel chunks per block */
   int64_t ng, blk;                         /* shared-block mode: the block being computed */
   float *col;                              /* shared-block mode: its packed tiles */
+  int64_t block_tiles;                     /* micro-kernel tiles in a full block */
+  int stream_weights;                      /* weights over NEST_RT_SMALL_WEIGHTS (nest_rt_conv_next_panel) */
 } conv_job;
 
 static void block_range(const conv_job *j, int64_t blk, int64_t *b0, int64_t *bend) {
@@ -209,8 +211,12 @@ static void compute_panels(const conv_job *j, int64_t ng, int64_t blk, int64_t c
     for (int64_t ip = ip0; ip < ip1; ++ip) {
       const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
       const float *a = nest_rt_conv_panel(wg, panels, pc, kc, ip);
+      int64_t next_bytes = 0;
+      const float *next =
+          j->stream_weights ? nest_rt_conv_next_panel(wg, panels, kg, kb, pc, kc, ip, ip0, ip1, &next_bytes) : 0;
       for (int64_t p0 = b0, t = 0, cols; p0 < bend; p0 += cols, ++t) {
         cols = nest_rt_tile_cols(bend - p0);
+        nest_rt_prefetch_part(next, next_bytes, t, j->block_tiles);
         nest_rt_gemm_tile(kc, a, col + (t * kg + pc) * NEST_RT_NR, NEST_RT_NR, 0, yg + ip * NEST_RT_MR * P + p0, P, rows,
                           cols, pc == 0, pc + kc >= kg, bg ? bg + ip * NEST_RT_MR : 0, 0, &d->act);
       }
@@ -254,7 +260,9 @@ void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *pac
     return;
   }
   const int64_t P = d->OH * d->OW, bcols = block_cols(d), panels = conv_panels(d);
-  conv_job j = {d, x, packed_w, bias, y, (P + bcols - 1) / bcols, 1, panels, 0, 0, (float *)scratch};
+  conv_job j = {d, x, packed_w, bias, y, (P + bcols - 1) / bcols, 1, panels, 0, 0, (float *)scratch, 0, 0};
+  j.stream_weights = panels * NEST_RT_MR * conv_kg(d) * (int64_t)sizeof(float) > NEST_RT_SMALL_WEIGHTS;
+  for (int64_t p0 = 0; p0 < bcols && p0 < P; p0 += nest_rt_tile_cols((P < bcols ? P : bcols) - p0)) ++j.block_tiles;
   const int64_t blocks = d->N * d->group * j.blocks, want = 4 * (int64_t)nest_get_threads();
   if (nest_get_threads() == 1 || blocks >= want) {
     nest_rt_parallel(blocks, block_unit, &j, scratch, nest_conv2d_f32_scratch_size(d));

@@ -137,6 +137,8 @@ typedef struct s1_job {
   float *yg, *padded;
   const int64_t *off;
   int64_t q_last, chunks, panels_per_chunk, pad_steps;
+  int64_t block_tiles; /* micro-kernel tiles in a full block */
+  int stream_weights;  /* weights over NEST_RT_S1_SMALL_WEIGHTS: prefetched panel by panel (nest_rt_conv_next_panel) */
   int tail_copied;
 } s1_job;
 
@@ -171,8 +173,13 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
     for (int64_t ip = ip0; ip < ip1; ++ip) {
       const float *a = nest_rt_conv_panel(j->wg, panels, pc, kc, ip);
       const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
-      for (int64_t q0 = b0, cols; q0 < bend; q0 += cols) {
+      int64_t next_bytes = 0;
+      const float *next = j->stream_weights
+                              ? nest_rt_conv_next_panel(j->wg, panels, kg, kb, pc, kc, ip, ip0, ip1, &next_bytes)
+                              : 0;
+      for (int64_t q0 = b0, cols, t = 0; q0 < bend; q0 += cols, ++t) {
         cols = nest_rt_tile_cols(bend - q0);
+        nest_rt_prefetch_part(next, next_bytes, t, j->block_tiles);
         const int64_t width = (cols + NEST_VL - 1) / NEST_VL * NEST_VL; /* columns the kernel reads */
         const int tail = j->tail_copied && q0 == j->q_last;
         const float *b = tail ? j->tile + pc * NEST_RT_NR : j->src + q0;
@@ -249,6 +256,10 @@ void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const 
     j.chunks = nest_rt_ceil_div(panels, j.panels_per_chunk);
   }
   j.pad_steps = nest_rt_steps_per_unit(cg, 1);
+  j.stream_weights = panels * NEST_RT_MR * kg * (int64_t)sizeof(float) > NEST_RT_S1_SMALL_WEIGHTS;
+  j.block_tiles = 0;
+  const int64_t first_end = l->Q < l->bcols ? l->Q : l->bcols; /* the first block's wide positions */
+  for (int64_t q = 0; q < first_end; q += nest_rt_tile_cols(first_end - q)) ++j.block_tiles;
   /* the last tile reads past the source when its vectors overhang: it is copied, zeros past the end */
   j.q_last = (l->Q - 1) / l->bcols * l->bcols; /* start of the plane's last tile */
   while (j.q_last + nest_rt_tile_cols(l->Q - j.q_last) < l->Q) j.q_last += nest_rt_tile_cols(l->Q - j.q_last);

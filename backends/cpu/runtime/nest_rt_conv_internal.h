@@ -16,6 +16,19 @@ static inline float *nest_rt_conv_panel(const float *wg, int64_t panels, int64_t
   return (float *)wg + pc * panels * 8 + ip * kc * 8;
 }
 
+/* Weights too big to stay in cache stream from memory once per block of pixels; the hardware
+ * prefetcher stops at every 4 KiB page, so the sweeps fetch the panel after the current one into
+ * L2 while the current one runs over the block's tiles (nest_rt_prefetch_part). Returns that
+ * panel in a sweep of K-blocks over panels [ip0, ip1), its bytes in *bytes (0 after the last). */
+static inline const float *nest_rt_conv_next_panel(const float *wg, int64_t panels, int64_t kg, int64_t kb, int64_t pc,
+                                                   int64_t kc, int64_t ip, int64_t ip0, int64_t ip1, int64_t *bytes) {
+  *bytes = 0;
+  if (ip + 1 >= ip1 && pc + kc >= kg) return 0;
+  const int64_t npc = ip + 1 < ip1 ? pc : pc + kc, nkc = kg - npc < kb ? kg - npc : kb;
+  *bytes = nkc * 8 * (int64_t)sizeof(float);
+  return nest_rt_conv_panel(wg, panels, npc, nkc, ip + 1 < ip1 ? ip + 1 : ip0);
+}
+
 /* Stride-1 convs and stride-2 convs with a spatial kernel: implicit GEMM straight from the
  * (padded, phase-split) input (nest_rt_conv_implicit.c). */
 int nest_rt_conv_is_implicit(const nest_conv2d_desc *d);

@@ -20,7 +20,7 @@
 #include "nest_rt_gemm_internal.h"
 #include "nest_rt_threads.h"
 
-/* Output channels whose 16 GEMM results a unit keeps at once (M holds 16 x WINO_MC x block). */
+/* Output channels whose 16 GEMM results a unit keeps at once (M holds 16 x WINO_MC x pitch). */
 #define WINO_MC 64
 
 int nest_rt_conv_is_winograd(const nest_conv2d_desc *d) {
@@ -32,8 +32,9 @@ int nest_rt_conv_is_winograd(const nest_conv2d_desc *d) {
 typedef struct wino_layout {
   int64_t TH, TW, T;      /* tiles per column and row, and in all */
   int64_t PH, PW;         /* padded plane: rows, and row pitch (room for whole vectors past the last tile) */
-  int64_t block;          /* tiles per block: GEMM columns, a multiple of NEST_RT_NR_MAX */
-  size_t v_off, m_off, stage_off, per_thread; /* per-thread scratch: V (16 x C x block), M (16 x WINO_MC x block), stage */
+  int64_t block, blocks;  /* tiles per block (GEMM columns, a multiple of NEST_RT_NR_MAX), and blocks */
+  int64_t pitch;          /* row pitch of V and M: block + NEST_RT_VL_MAX, room for a last block's remainder */
+  size_t v_off, m_off, stage_off, per_thread; /* per-thread scratch: V (16 x C x pitch), M (16 x WINO_MC x pitch), stage */
   size_t pad_off, total;
 } wino_layout;
 
@@ -48,13 +49,19 @@ static wino_layout wino_plan(const nest_conv2d_desc *d) {
   l.block = (d->C <= 64 ? 2 : 1) * NEST_RT_NR_MAX;
   const int64_t need = NEST_RT_ALIGN_UP(l.T, NEST_RT_NR_MAX);
   if (l.block > need) l.block = need;
+  /* A remainder of up to one vector of tiles joins the last block instead of making a block of its
+   * own: each block sweeps all the weights (a 14x14 output, 49 tiles, with 4 MB of weights: one
+   * block of 49, not 48 and 1). */
+  l.blocks = l.T / l.block;
+  if (l.blocks == 0 || l.T % l.block > NEST_RT_VL_MAX) ++l.blocks;
+  l.pitch = l.block + NEST_RT_VL_MAX;
   size_t at = 0;
   l.v_off = at;
-  at += (size_t)(16 * d->C * l.block) * sizeof(float);
+  at += (size_t)(16 * d->C * l.pitch) * sizeof(float);
   l.m_off = at;
-  at += (size_t)(16 * WINO_MC * l.block) * sizeof(float);
-  l.stage_off = at; /* 16 rows of block + NEST_RT_VL_MAX floats: room for the last run's whole vectors */
-  at += (size_t)(16 * (l.block + NEST_RT_VL_MAX)) * sizeof(float);
+  at += (size_t)(16 * WINO_MC * l.pitch) * sizeof(float);
+  l.stage_off = at; /* 16 rows of pitch + NEST_RT_VL_MAX floats: room for the last run's whole vectors */
+  at += (size_t)(16 * (l.pitch + NEST_RT_VL_MAX)) * sizeof(float);
   l.per_thread = at;
   l.pad_off = NEST_RT_ALIGN_UP(at, 64);
   l.total = l.pad_off + (size_t)(d->C * l.PH * l.PW) * sizeof(float);
@@ -139,8 +146,8 @@ static int64_t block_runs(const wino_layout *l, int64_t t0, int64_t t1, tile_run
  * the arithmetic. */
 static void input_transform(const wino_job *j, int64_t t0, int64_t t1, float *V, float *stage) {
   const wino_layout *l = &j->l;
-  const int64_t C = j->d->C, PW = l->PW, B = l->block, SB = B + NEST_RT_VL_MAX; /* stage row pitch */
-  tile_run runs[2 * NEST_RT_NR_MAX];
+  const int64_t C = j->d->C, PW = l->PW, B = l->pitch, SB = B + NEST_RT_VL_MAX; /* stage row pitch */
+  tile_run runs[2 * NEST_RT_NR_MAX + NEST_RT_VL_MAX]; /* a run per tile at most */
   const int64_t nruns = block_runs(l, t0, t1, runs);
   for (int64_t c = 0; c < C; ++c) {
     for (int64_t k = 0; k < nruns; ++k) {
@@ -175,11 +182,11 @@ static void input_transform(const wino_job *j, int64_t t0, int64_t t1, float *V,
 static void output_transform(const wino_job *j, int64_t t0, int64_t t1, const float *Mb, int64_t m0, int64_t m1) {
   const nest_conv2d_desc *d = j->d;
   const wino_layout *l = &j->l;
-  const int64_t B = l->block, OW = d->OW, P = d->OH * d->OW;
+  const int64_t B = l->pitch, OW = d->OW, P = d->OH * d->OW;
   const int in_registers = !j->residual && (d->act.kind == NEST_ACT_RELU || d->act.kind == NEST_ACT_CLIP);
   const nest_vf lo = nest_vset1(d->act.kind == NEST_ACT_RELU ? 0.0f : d->act.params[0]);
   const nest_vf hi = nest_vset1(d->act.kind == NEST_ACT_CLIP ? d->act.params[1] : 0.0f);
-  tile_run runs[2 * NEST_RT_NR_MAX];
+  tile_run runs[2 * NEST_RT_NR_MAX + NEST_RT_VL_MAX]; /* a run per tile at most */
   const int64_t nruns = block_runs(l, t0, t1, runs);
   for (int64_t m = m0; m < m1; ++m) {
     const nest_vf bias = nest_vset1(j->bias ? j->bias[m] : 0.0f);
@@ -226,22 +233,34 @@ static void wino_unit(void *ctx, int64_t u, void *scratch) {
   const wino_job *j = (const wino_job *)ctx;
   const nest_conv2d_desc *d = j->d;
   const wino_layout *l = &j->l;
-  const int64_t C = d->C, B = l->block, panels = nest_rt_conv_panels(d), per_xi = panels * NEST_RT_MR * C;
-  const int64_t t0 = u / j->chunks * B, t1 = t0 + B < l->T ? t0 + B : l->T, cols_all = t1 - t0;
+  const int64_t C = d->C, B = l->pitch, panels = nest_rt_conv_panels(d), per_xi = panels * NEST_RT_MR * C;
+  const int64_t blk = u / j->chunks, t0 = blk * l->block, t1 = blk == l->blocks - 1 ? l->T : t0 + l->block;
+  const int64_t cols_all = t1 - t0;
   const int64_t c0 = u % j->chunks * j->rows_per_chunk;
   const int64_t c1 = c0 + j->rows_per_chunk < d->M ? c0 + j->rows_per_chunk : d->M;
   float *V = (float *)((char *)scratch + l->v_off), *Mb = (float *)((char *)scratch + l->m_off);
   input_transform(j, t0, t1, V, (float *)((char *)scratch + l->stage_off));
   for (int64_t m0 = c0; m0 < c1; m0 += WINO_MC) {
     const int64_t m1 = m0 + WINO_MC < c1 ? m0 + WINO_MC : c1;
+    const int64_t ip0 = m0 / NEST_RT_MR, ip1 = (m1 + NEST_RT_MR - 1) / NEST_RT_MR, kb = nest_rt_kblock(C);
+    int64_t tiles = 0; /* micro-kernel tiles of columns per K-block */
+    for (int64_t q0 = 0; q0 < cols_all; q0 += nest_rt_tile_cols(cols_all - q0)) ++tiles;
     for (int xi = 0; xi < 16; ++xi)
-      for (int64_t pc = 0, kb = nest_rt_kblock(C); pc < C; pc += kb) {
+      for (int64_t pc = 0; pc < C; pc += kb) {
         const int64_t kc = C - pc < kb ? C - pc : kb;
+        /* The chunk's panels of the next K-block (or the next xi's first), fetched into L2 during
+         * this one: once per block of tiles they stream from memory (16/9 of the direct weights). */
+        const int64_t nxi = pc + kc < C ? xi : xi + 1, npc = pc + kc < C ? pc + kc : 0;
+        const int64_t nkc = C - npc < kb ? C - npc : kb;
+        const float *next = nxi < 16 ? nest_rt_conv_panel(j->packed_w + nxi * per_xi, panels, npc, nkc, ip0) : 0;
+        const int64_t next_bytes = nxi < 16 ? (ip1 - ip0) * NEST_RT_MR * nkc * (int64_t)sizeof(float) : 0;
+        int64_t call = 0;
         for (int64_t q0 = 0, cols; q0 < cols_all; q0 += cols) {
           cols = nest_rt_tile_cols(cols_all - q0);
-          for (int64_t m = m0; m < m1; m += NEST_RT_MR) {
-            const float *a = nest_rt_conv_panel(j->packed_w + xi * per_xi, panels, pc, kc, m / NEST_RT_MR);
-            const int64_t rows = m1 - m < NEST_RT_MR ? m1 - m : NEST_RT_MR;
+          for (int64_t ip = ip0; ip < ip1; ++ip, ++call) {
+            const float *a = nest_rt_conv_panel(j->packed_w + xi * per_xi, panels, pc, kc, ip);
+            const int64_t m = ip * NEST_RT_MR, rows = m1 - m < NEST_RT_MR ? m1 - m : NEST_RT_MR;
+            nest_rt_prefetch_part(next, next_bytes, call, tiles * (ip1 - ip0));
             nest_rt_gemm_tile(kc, a, V + (xi * C + pc) * B + q0, B, 0, Mb + (xi * WINO_MC + m - m0) * B + q0, B, rows,
                               cols, pc == 0, pc + kc >= C, 0, 0, 0);
           }
@@ -259,7 +278,7 @@ void nest_rt_conv_winograd_f32(const nest_conv2d_desc *d, const float *x, const 
   j.packed_w = packed_w;
   j.bias = bias;
   j.padded = (float *)((char *)scratch + j.l.pad_off);
-  const int64_t blocks = nest_rt_ceil_div(j.l.T, j.l.block), want = 4 * (int64_t)nest_get_threads();
+  const int64_t blocks = j.l.blocks, want = 4 * (int64_t)nest_get_threads();
   j.chunks = 1;
   j.rows_per_chunk = d->M;
   if (nest_get_threads() > 1 && blocks < want) { /* few blocks: split the output channels too */
