@@ -580,9 +580,9 @@ int main(void) {
   test_conv(2, 3, 17, 15, 11, 3, 3, 1, 2, 2, 2, 2, 2, 1, NEST_ACT_HARD_SWISH, 1, 0);
   test_conv(1, 4, 10, 12, 6, 3, 2, 1, 1, 0, 1, 2, 0, 1, NEST_ACT_TANH, 0, 1);
   test_conv(1, 64, 28, 28, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 0);
-  /* stride 2 through the phase-split implicit GEMM: 3x3 pad 1 on even and odd sizes, asymmetric
-   * pads, dilation 2, one strided axis only, grouped, weights over 512 KB (blocks of tiles), a
-   * 2x2 kernel without padding, batch 2 */
+  /* stride 2 with a spatial kernel: 3x3 pad 1 on even and odd sizes, asymmetric pads, dilation 2,
+   * one strided axis only, grouped, weights over 512 KB (blocks of tiles), a 2x2 kernel without
+   * padding, batch 2; under 64 terms per output through im2col, else the phase-split implicit GEMM */
   test_conv(1, 16, 56, 56, 24, 3, 3, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 0);
   test_conv(1, 7, 15, 13, 9, 3, 3, 2, 1, 0, 1, 2, 0, 1, NEST_ACT_NONE, 1, 1);
   test_conv(1, 5, 19, 21, 6, 3, 3, 2, 2, 2, 2, 2, 2, 1, NEST_ACT_CLIP, 1, 0);
@@ -591,6 +591,12 @@ int main(void) {
   test_conv(1, 8, 14, 14, 12, 3, 3, 2, 1, 1, 1, 1, 1, 2, NEST_ACT_RELU, 1, 0);
   test_conv(1, 64, 14, 14, 512, 3, 3, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_NONE, 1, 0);
   test_conv(2, 4, 10, 9, 5, 2, 2, 2, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 0, 0);
+  /* the same features with 64 or more terms per output (the implicit path; fewer go to im2col) */
+  test_conv(1, 8, 15, 13, 9, 3, 3, 2, 1, 0, 1, 2, 0, 1, NEST_ACT_NONE, 1, 1);
+  test_conv(1, 8, 19, 21, 6, 3, 3, 2, 2, 2, 2, 2, 2, 1, NEST_ACT_CLIP, 1, 0);
+  test_conv_sw(2, 8, 17, 12, 8, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 1);
+  test_conv(1, 16, 14, 14, 12, 3, 3, 2, 1, 1, 1, 1, 1, 2, NEST_ACT_RELU, 1, 0);
+  test_conv(2, 16, 10, 9, 5, 2, 2, 2, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 0, 0);
   /* a residual added before the activation: 1x1 into Y (ResNet-50's expanding conv, two blocks),
    * 3x3 padded (ResNet-18), stride 2, 1x1 stride 2 and depthwise (added in a pass after) */
   test_conv_residual(1, 24, 60, 70, 40, 1, 1, 0, 1, NEST_ACT_RELU);
