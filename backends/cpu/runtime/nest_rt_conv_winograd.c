@@ -8,12 +8,13 @@
  * additions, subtractions and halvings (of the weights, at compile time), so the error stays that
  * of the direct sum within a small factor.
  *
- * Work is cut into blocks of tiles (the GEMM columns, in row-major tile order) and, on several
- * threads with few blocks, chunks of output channels. A unit transforms its block's input (V, all
- * channels) into its scratch, runs the 16 GEMMs for up to WINO_MC channels at a time into M, and
- * transforms M into the output, adding bias, residual and activation. Each output depends only on
- * its tile, so results are the same for any thread count. The input is first copied, zero padded,
- * into a plane whose rows have room for whole vectors past the last tile. */
+ * Work is cut into blocks of tiles (the GEMM columns, in row-major tile order). With many blocks a
+ * unit is a block: it transforms the block's input (V, all channels) into its scratch, runs the 16
+ * GEMMs for up to WINO_MC output channels at a time into M, and transforms M into the output,
+ * adding bias, residual and activation. With few blocks on several threads, a block at a time:
+ * its input transform is shared out by channels, then its output channels by chunks. Each output
+ * depends only on its tile, so results are the same for any thread count. The input is first
+ * copied, zero padded, into a plane whose rows have room for whole vectors past the last tile. */
 #include <string.h>
 
 #include "nest_rt_conv_internal.h"
@@ -22,6 +23,8 @@
 
 /* Output channels whose 16 GEMM results a unit keeps at once (M holds 16 x WINO_MC x pitch). */
 #define WINO_MC 64
+/* Input channels per unit of a shared input transform. */
+#define WINO_TRANSFORM_CHANNELS 16
 
 int nest_rt_conv_is_winograd(const nest_conv2d_desc *d) {
   const int64_t tiles = (d->OH + 1) / 2 * ((d->OW + 1) / 2);
@@ -35,7 +38,7 @@ typedef struct wino_layout {
   int64_t block, blocks;  /* tiles per block (GEMM columns, a multiple of NEST_RT_NR_MAX), and blocks */
   int64_t pitch;          /* row pitch of V and M: block + NEST_RT_VL_MAX, room for a last block's remainder */
   size_t v_off, m_off, stage_off, per_thread; /* per-thread scratch: V (16 x C x pitch), M (16 x WINO_MC x pitch), stage */
-  size_t pad_off, total;
+  size_t pad_off, shared_v_off, total; /* the caller's scratch also holds the padded input and a block's V */
 } wino_layout;
 
 static wino_layout wino_plan(const nest_conv2d_desc *d) {
@@ -64,7 +67,8 @@ static wino_layout wino_plan(const nest_conv2d_desc *d) {
   at += (size_t)(16 * (l.pitch + NEST_RT_VL_MAX)) * sizeof(float);
   l.per_thread = at;
   l.pad_off = NEST_RT_ALIGN_UP(at, 64);
-  l.total = l.pad_off + (size_t)(d->C * l.PH * l.PW) * sizeof(float);
+  l.shared_v_off = l.pad_off + (size_t)(d->C * l.PH * l.PW) * sizeof(float);
+  l.total = l.shared_v_off + (size_t)(16 * d->C * l.pitch) * sizeof(float);
   return l;
 }
 
@@ -107,7 +111,9 @@ typedef struct wino_job {
   wino_layout l;
   const float *x, *packed_w, *bias, *residual; /* x, residual, y: this image */
   float *y, *padded;
-  int64_t chunks, rows_per_chunk;
+  float *shared_v;        /* few blocks: the block's V, in the caller's scratch */
+  int64_t rows_per_chunk; /* output channels per unit (all of them with many blocks) */
+  int64_t blk;            /* few blocks: the block being computed */
 } wino_job;
 
 /* Channels [c0, c1) of the image into the zero-padded plane. */
@@ -144,12 +150,13 @@ static int64_t block_runs(const wino_layout *l, int64_t t0, int64_t t1, tile_run
  * d2 - d1, d1 - d3. A channel's 16 rows are built in `stage` (in L1) and then copied to V whole:
  * stored straight into V, each vector's 16 scattered, partly overlapping lines cost more than
  * the arithmetic. */
-static void input_transform(const wino_job *j, int64_t t0, int64_t t1, float *V, float *stage) {
+static void input_transform(const wino_job *j, int64_t t0, int64_t t1, int64_t c0, int64_t c1, float *V,
+                            float *stage) {
   const wino_layout *l = &j->l;
   const int64_t C = j->d->C, PW = l->PW, B = l->pitch, SB = B + NEST_RT_VL_MAX; /* stage row pitch */
   tile_run runs[2 * NEST_RT_NR_MAX + NEST_RT_VL_MAX]; /* a run per tile at most */
   const int64_t nruns = block_runs(l, t0, t1, runs);
-  for (int64_t c = 0; c < C; ++c) {
+  for (int64_t c = c0; c < c1; ++c) {
     for (int64_t k = 0; k < nruns; ++k) {
       const int64_t n = runs[k].n;
       const float *p = j->padded + (c * l->PH + 2 * runs[k].th) * PW + 2 * runs[k].tw0;
@@ -228,18 +235,18 @@ static void output_transform(const wino_job *j, int64_t t0, int64_t t1, const fl
   }
 }
 
-/* Unit u: block u / chunks, output channels of chunk u % chunks. */
-static void wino_unit(void *ctx, int64_t u, void *scratch) {
-  const wino_job *j = (const wino_job *)ctx;
+/* Tiles [t0, t1) of block blk. */
+static void block_tiles(const wino_layout *l, int64_t blk, int64_t *t0, int64_t *t1) {
+  *t0 = blk * l->block;
+  *t1 = blk == l->blocks - 1 ? l->T : *t0 + l->block;
+}
+
+/* The 16 GEMMs of the block's tiles from V, for output channels [c0, c1), and their output transform. */
+static void gemms_and_output(const wino_job *j, int64_t t0, int64_t t1, int64_t c0, int64_t c1, const float *V,
+                             float *Mb) {
   const nest_conv2d_desc *d = j->d;
-  const wino_layout *l = &j->l;
-  const int64_t C = d->C, B = l->pitch, panels = nest_rt_conv_panels(d), per_xi = panels * NEST_RT_MR * C;
-  const int64_t blk = u / j->chunks, t0 = blk * l->block, t1 = blk == l->blocks - 1 ? l->T : t0 + l->block;
+  const int64_t C = d->C, B = j->l.pitch, panels = nest_rt_conv_panels(d), per_xi = panels * NEST_RT_MR * C;
   const int64_t cols_all = t1 - t0;
-  const int64_t c0 = u % j->chunks * j->rows_per_chunk;
-  const int64_t c1 = c0 + j->rows_per_chunk < d->M ? c0 + j->rows_per_chunk : d->M;
-  float *V = (float *)((char *)scratch + l->v_off), *Mb = (float *)((char *)scratch + l->m_off);
-  input_transform(j, t0, t1, V, (float *)((char *)scratch + l->stage_off));
   for (int64_t m0 = c0; m0 < c1; m0 += WINO_MC) {
     const int64_t m1 = m0 + WINO_MC < c1 ? m0 + WINO_MC : c1;
     const int64_t ip0 = m0 / NEST_RT_MR, ip1 = (m1 + NEST_RT_MR - 1) / NEST_RT_MR, kb = nest_rt_kblock(C);
@@ -270,6 +277,37 @@ static void wino_unit(void *ctx, int64_t u, void *scratch) {
   }
 }
 
+/* Many blocks: unit u is block u, all output channels, with V in this thread's scratch. */
+static void block_unit(void *ctx, int64_t u, void *scratch) {
+  const wino_job *j = (const wino_job *)ctx;
+  const wino_layout *l = &j->l;
+  int64_t t0, t1;
+  block_tiles(l, u, &t0, &t1);
+  float *V = (float *)((char *)scratch + l->v_off);
+  input_transform(j, t0, t1, 0, j->d->C, V, (float *)((char *)scratch + l->stage_off));
+  gemms_and_output(j, t0, t1, 0, j->d->M, V, (float *)((char *)scratch + l->m_off));
+}
+
+/* Few blocks on several threads, block j->blk at a time: its input transform shared out by
+ * channels into the caller's V, then its output channels by chunks (each transforming the input
+ * itself would repeat that work once per chunk). */
+static void transform_unit(void *ctx, int64_t u, void *scratch) {
+  const wino_job *j = (const wino_job *)ctx;
+  const int64_t c0 = u * WINO_TRANSFORM_CHANNELS, c1 = c0 + WINO_TRANSFORM_CHANNELS < j->d->C ? c0 + WINO_TRANSFORM_CHANNELS : j->d->C;
+  int64_t t0, t1;
+  block_tiles(&j->l, j->blk, &t0, &t1);
+  input_transform(j, t0, t1, c0, c1, j->shared_v, (float *)((char *)scratch + j->l.stage_off));
+}
+
+static void chunk_unit(void *ctx, int64_t u, void *scratch) {
+  const wino_job *j = (const wino_job *)ctx;
+  const int64_t c0 = u * j->rows_per_chunk, c1 = c0 + j->rows_per_chunk < j->d->M ? c0 + j->rows_per_chunk : j->d->M;
+  int64_t t0, t1;
+  block_tiles(&j->l, j->blk, &t0, &t1);
+  gemms_and_output(j, t0, t1, c0, c1, j->shared_v, (float *)((char *)scratch + j->l.m_off));
+}
+
+
 void nest_rt_conv_winograd_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
                                const float *residual, float *y, void *scratch) {
   wino_job j;
@@ -278,13 +316,14 @@ void nest_rt_conv_winograd_f32(const nest_conv2d_desc *d, const float *x, const 
   j.packed_w = packed_w;
   j.bias = bias;
   j.padded = (float *)((char *)scratch + j.l.pad_off);
+  j.shared_v = (float *)((char *)scratch + j.l.shared_v_off);
   const int64_t blocks = j.l.blocks, want = 4 * (int64_t)nest_get_threads();
-  j.chunks = 1;
   j.rows_per_chunk = d->M;
+  int64_t chunks = 1;
   if (nest_get_threads() > 1 && blocks < want) { /* few blocks: split the output channels too */
     const int64_t panels = nest_rt_conv_panels(d);
     j.rows_per_chunk = nest_rt_ceil_div(panels, nest_rt_ceil_div(want, blocks)) * NEST_RT_MR;
-    j.chunks = nest_rt_ceil_div(d->M, j.rows_per_chunk);
+    chunks = nest_rt_ceil_div(d->M, j.rows_per_chunk);
   }
   const int64_t P = d->OH * d->OW;
   for (int64_t n = 0; n < d->N; ++n) {
@@ -292,6 +331,13 @@ void nest_rt_conv_winograd_f32(const nest_conv2d_desc *d, const float *x, const 
     j.y = y + n * d->M * P;
     j.residual = residual ? residual + n * d->M * P : NULL;
     nest_rt_parallel(nest_rt_ceil_div(d->C, 8), pad_unit, &j, 0, 0);
-    nest_rt_parallel(blocks * j.chunks, wino_unit, &j, scratch, j.l.per_thread);
+    if (chunks == 1) {
+      nest_rt_parallel(blocks, block_unit, &j, scratch, j.l.per_thread);
+      continue;
+    }
+    for (j.blk = 0; j.blk < blocks; ++j.blk) {
+      nest_rt_parallel(nest_rt_ceil_div(d->C, WINO_TRANSFORM_CHANNELS), transform_unit, &j, scratch, j.l.per_thread);
+      nest_rt_parallel(chunks, chunk_unit, &j, scratch, j.l.per_thread);
+    }
   }
 }
