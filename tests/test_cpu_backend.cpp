@@ -530,6 +530,47 @@ class CpuBackendTest : public QObject {
     fs::remove_all(dir);
   }
 
+  // run --profile-layers names each float conv's runtime path in its kernel column: Winograd for a
+  // 3x3 stride-1 conv with 32 channels over 8x8 tiles, the direct depthwise kernel, the implicit
+  // GEMM for a 1x1 conv and im2col for a 1x1 stride-2 conv; and the bundle's output equals the
+  // interpreter's.
+  void profileNamesEachConvPath() {
+    testing::GraphBuilder b("paths", 5);
+    const std::string x = b.input("x", {1, 32, 16, 16});
+    Attributes pad1 = testing::attrs({{"kernel_shape", Ints{3, 3}}, {"pads", Ints{1, 1, 1, 1}}});
+    Attributes dw = testing::attrs({{"kernel_shape", Ints{3, 3}}, {"pads", Ints{1, 1, 1, 1}}, {"group", int64_t{32}}});
+    b.node("Conv", "wino", {x, b.weight("w1", {32, 32, 3, 3}, -0.2f, 0.2f), b.weight("b1", {32})}, pad1);
+    b.node("Conv", "dw", {"wino", b.weight("w2", {32, 1, 3, 3}, -0.3f, 0.3f)}, dw);
+    b.node("Conv", "pw", {"dw", b.weight("w3", {16, 32, 1, 1}, -0.3f, 0.3f)}, testing::attrs({{"kernel_shape", Ints{1, 1}}}));
+    b.node("Conv", "s2", {"pw", b.weight("w4", {8, 16, 1, 1}, -0.3f, 0.3f)},
+           testing::attrs({{"kernel_shape", Ints{1, 1}}, {"strides", Ints{2, 2}}}));
+    Graph g = b.done({"s2"});
+    const fs::path dir = tempDir("paths");
+    cpu::CompileOptions opts;
+    opts.name = "paths";
+    cpu::writeBundle(cpu::compile(runPipeline(g, namedPipeline("O0")).result(), opts), dir);
+    ProcessResult make = runProcess("make", {"-s", "-C", q(dir)});
+    NEST_VERIFY(make.code == 0, "make failed: " + make.out);
+    std::vector<Tensor> inputs = testing::randomInputs(g, 11);
+    writeNpy(inputs[0], dir / "x.npy");
+    ProcessResult r = runProcess(q(dir / "run"), {"--input", q(dir / "x.npy"), "--output-dir", q(dir / "out"), "--repeat",
+                                                  "2", "--profile-layers"});
+    NEST_VERIFY(r.code == 0, "run failed: " + r.out);
+    std::map<std::string, std::string> kernelOf;
+    for (const QString& line : QString::fromStdString(r.out).split('\n')) {
+      const QStringList cols = line.simplified().split(' ');
+      if (cols.size() >= 2) kernelOf[cols[0].toStdString()] = cols[1].toStdString();
+    }
+    QCOMPARE(kernelOf["wino"], std::string("conv2d/winograd"));
+    QCOMPARE(kernelOf["dw"], std::string("conv2d/depthwise"));
+    QCOMPARE(kernelOf["pw"], std::string("conv2d/implicit"));
+    QCOMPARE(kernelOf["s2"], std::string("conv2d/im2col"));
+    std::vector<Tensor> want = Interpreter(g).run(inputs);
+    std::optional<std::string> diff = compareTensors(want[0], readNpy(dir / "out" / "output_0.npy"), Tolerance{1e-5, 1e-6});
+    NEST_VERIFY(!diff, diff.value_or(""));
+    fs::remove_all(dir);
+  }
+
   // nestc's bundle, built by its own Makefile, run by its own runner.
   void bundleBuildsWithMakeAndRuns() {
     fs::path dir = tempDir("bundle");

@@ -161,6 +161,14 @@ class CodeGen {
  public:
   explicit CodeGen(CompiledModel& m) : m_(m), f_(m.lir.result) {}
 
+  // The kernel column of the layer profile: a float conv names the runtime's path ("conv2d/winograd"),
+  // whose operation count is that of the direct sum (Winograd layers can show more than the peak).
+  std::string profileKernel(const Instr& in) const {
+    if (in.kernel != "conv2d") return in.kernel;
+    const nest_conv2d_desc d = convDesc(f_, in);
+    return in.kernel + "/" + nest_conv2d_f32_path(&d);
+  }
+
   void run() {
     body_ += "int " + m_.name + "(const uint8_t *weights, uint8_t *mutable_vars, uint8_t *activations) {\n";
     body_ += "  (void)weights; (void)mutable_vars; (void)activations;\n";
@@ -174,7 +182,7 @@ class CodeGen {
       const Node* node = m_.graph.findNode(in.node);
       const int64_t macs = node && counted.insert(in.node).second ? nodeMacs(m_.graph, *node) : 0;
       body_ += "  if (prof) nest_profile_mark(&" + m_.name + "_layer_ms[" + std::to_string(layerCount_) + "], &prof_t);\n";
-      layers_ += "  {" + cString(in.nodeName) + ", " + cString(in.kernel) + ", " + std::to_string(2 * macs) + ".0},\n";
+      layers_ += "  {" + cString(in.nodeName) + ", " + cString(profileKernel(in)) + ", " + std::to_string(2 * macs) + ".0},\n";
       layerCount_++;
     }
     body_ += "  return 0;\n}\n";

@@ -34,6 +34,12 @@ int nest_rt_conv_is_depthwise(const nest_conv2d_desc *d) {
 #define conv_kg nest_rt_conv_kg
 #define conv_panels nest_rt_conv_panels
 
+const char *nest_conv2d_f32_path(const nest_conv2d_desc *d) {
+  if (nest_rt_conv_is_depthwise(d)) return "depthwise";
+  if (nest_rt_conv_is_winograd(d)) return "winograd";
+  return nest_rt_conv_is_implicit(d) ? "implicit" : "im2col";
+}
+
 size_t nest_conv2d_f32_packed_size(const nest_conv2d_desc *d) {
   if (nest_rt_conv_is_depthwise(d)) return (size_t)(d->C * d->KH * d->KW);
   if (nest_rt_conv_is_winograd(d)) return nest_rt_conv_winograd_packed_size(d);
