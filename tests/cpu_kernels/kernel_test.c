@@ -501,21 +501,22 @@ static void test_check_rejects(void) {
   if (nest_conv2d_check(&d) == NULL) ++failures, printf("FAIL check accepted group not dividing C\n");
 }
 
-/* Whether a 3x3 pad-1 conv of this shape (stride s, dilation dil, groups) takes the Winograd path:
- * it must equal `want`, so the Winograd tests cannot silently test the direct path instead. */
-static void winograd_path(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, int64_t s, int64_t dil,
-                          int64_t group, int want) {
+/* The path (nest_conv2d_f32_path) a KxK conv of this shape takes (pad K/2, stride s, dilation dil,
+ * groups): it must be `want`, so the tests of a path cannot silently test another one instead. */
+static void expect_path(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, int64_t K, int64_t s, int64_t dil,
+                        int64_t group, const char *want) {
   nest_conv2d_desc d;
   memset(&d, 0, sizeof d);
-  d.N = N, d.C = C, d.H = H, d.W = W, d.M = M, d.KH = d.KW = 3, d.stride_h = d.stride_w = s;
-  d.dilation_h = d.dilation_w = dil, d.pad_top = d.pad_left = d.pad_bottom = d.pad_right = 1, d.group = group;
-  d.OH = (H + 2 - dil * 2 - 1) / s + 1, d.OW = (W + 2 - dil * 2 - 1) / s + 1;
+  d.N = N, d.C = C, d.H = H, d.W = W, d.M = M, d.KH = d.KW = K, d.stride_h = d.stride_w = s;
+  d.dilation_h = d.dilation_w = dil, d.pad_top = d.pad_left = d.pad_bottom = d.pad_right = K / 2, d.group = group;
+  d.OH = (H + 2 * (K / 2) - dil * (K - 1) - 1) / s + 1, d.OW = (W + 2 * (K / 2) - dil * (K - 1) - 1) / s + 1;
   ++checks;
-  if (nest_rt_conv_is_winograd(&d) != want) {
+  const char *got = nest_conv2d_f32_path(&d);
+  if (strcmp(got, want) != 0) {
     ++failures;
-    printf("FAIL conv N%lld C%lld %lldx%lld M%lld s%lld d%lld g%lld: winograd %d, want %d\n", (long long)N,
-           (long long)C, (long long)H, (long long)W, (long long)M, (long long)s, (long long)dil, (long long)group, !want,
-           want);
+    printf("FAIL conv N%lld C%lld %lldx%lld M%lld k%lld s%lld d%lld g%lld: path %s, want %s\n", (long long)N,
+           (long long)C, (long long)H, (long long)W, (long long)M, (long long)K, (long long)s, (long long)dil,
+           (long long)group, got, want);
   }
 }
 
@@ -607,8 +608,7 @@ int main(void) {
   /* Winograd F(2x2, 3x3) (3x3 stride 1, 32 channels or more, 32 tiles or more): odd sizes (a
    * last tile half outside), M not a multiple of 8, 40 channels (blocks of 96 tiles) and more
    * than 64 (blocks of 48), channel chunks of 64 and a partial one, K-blocks, no padding,
-   * asymmetric and 2-wide pads, batch 2, activations in and after the transform, residuals; then
-   * shapes that must stay off it (too few channels or tiles, strided, dilated, grouped) */
+   * asymmetric and 2-wide pads, batch 2, activations in and after the transform, residuals */
   test_conv(1, 40, 13, 17, 21, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 1);
   test_conv(1, 72, 15, 9, 70, 3, 3, 1, 1, 0, 2, 2, 1, 1, NEST_ACT_CLIP, 1, 0);
   test_conv(2, 136, 12, 11, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_SIGMOID, 0, 0);
@@ -617,14 +617,33 @@ int main(void) {
   test_conv(1, 33, 10, 10, 9, 3, 3, 1, 1, 2, 2, 2, 2, 1, NEST_ACT_LEAKY_RELU, 1, 0);
   test_conv_residual(1, 48, 14, 13, 20, 3, 1, 1, 1, NEST_ACT_RELU);
   test_conv_residual(2, 96, 12, 12, 72, 3, 1, 1, 1, NEST_ACT_TANH);
+  /* Small output planes (64 pixels or fewer) with 64+ output channels and a spatial kernel,
+   * vectorized over output channels: two panels (the second partial), three, several K-blocks,
+   * stride 2, no padding (the input read in place), dilation, a 2x2 kernel, batch 2, activations,
+   * residuals */
+  test_conv(1, 40, 7, 7, 72, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 1);
+  test_conv(2, 16, 14, 13, 64, 3, 3, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_CLIP, 1, 0);
+  test_conv(1, 8, 9, 9, 130, 3, 3, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 0, 0);
+  test_conv(1, 24, 8, 8, 64, 3, 3, 1, 2, 2, 2, 2, 2, 1, NEST_ACT_SIGMOID, 1, 0);
+  test_conv(1, 16, 5, 6, 96, 2, 2, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_HARD_SWISH, 1, 1);
+  test_conv_residual(1, 32, 7, 7, 64, 3, 1, 1, 1, NEST_ACT_RELU);
+  test_conv_residual(2, 64, 14, 14, 128, 3, 2, 1, 1, NEST_ACT_TANH);
   {
-    static const int64_t shapes[9][9] = {
-        {1, 40, 13, 17, 21, 1, 1, 1, 1}, {1, 72, 15, 9, 70, 1, 1, 1, 1},  {1, 32, 40, 41, 8, 1, 1, 1, 1},
-        {1, 64, 11, 11, 200, 1, 1, 1, 1}, {1, 16, 56, 56, 64, 1, 1, 1, 0}, {1, 64, 7, 7, 512, 1, 1, 1, 0},
-        {1, 64, 56, 56, 64, 2, 1, 1, 0},  {1, 64, 56, 56, 64, 1, 2, 1, 0}, {1, 64, 28, 28, 64, 1, 1, 2, 0}};
-    for (int i = 0; i < 9; ++i)
-      winograd_path(shapes[i][0], shapes[i][1], shapes[i][2], shapes[i][3], shapes[i][4], shapes[i][5], shapes[i][6],
-                    shapes[i][7], (int)shapes[i][8]);
+    static const struct {
+      int64_t N, C, H, W, M, K, s, dil, group;
+      const char *path;
+    } shapes[] = {
+        {1, 40, 13, 17, 21, 3, 1, 1, 1, "winograd"}, {1, 72, 15, 9, 70, 3, 1, 1, 1, "winograd"},
+        {1, 32, 40, 41, 8, 3, 1, 1, 1, "winograd"},  {1, 64, 11, 11, 200, 3, 1, 1, 1, "winograd"},
+        {1, 16, 56, 56, 64, 3, 1, 1, 1, "implicit"}, {1, 64, 56, 56, 64, 3, 2, 1, 1, "implicit"},
+        {1, 64, 56, 56, 64, 3, 1, 2, 1, "implicit"}, {1, 64, 28, 28, 64, 3, 1, 1, 2, "implicit"},
+        {1, 40, 7, 7, 72, 3, 1, 1, 1, "small"},      {1, 16, 14, 13, 64, 3, 2, 1, 1, "small"},
+        {1, 64, 7, 7, 512, 3, 1, 1, 1, "small"},     {1, 64, 7, 7, 48, 3, 1, 1, 1, "implicit"},
+        {1, 512, 7, 7, 2048, 1, 1, 1, 1, "implicit"}, {1, 3, 224, 224, 64, 3, 2, 1, 1, "im2col"},
+        {1, 1024, 14, 14, 2048, 1, 2, 1, 1, "im2col"}, {1, 32, 28, 28, 32, 3, 1, 1, 32, "depthwise"}};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; ++i)
+      expect_path(shapes[i].N, shapes[i].C, shapes[i].H, shapes[i].W, shapes[i].M, shapes[i].K, shapes[i].s,
+                  shapes[i].dil, shapes[i].group, shapes[i].path);
   }
   /* 7x7 stride 2 pad 3 (ResNet stem), 5x5 */
   test_conv(1, 3, 37, 41, 16, 7, 7, 2, 1, 3, 3, 3, 3, 1, NEST_ACT_RELU, 1, 1);

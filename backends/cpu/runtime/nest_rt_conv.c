@@ -37,12 +37,14 @@ int nest_rt_conv_is_depthwise(const nest_conv2d_desc *d) {
 const char *nest_conv2d_f32_path(const nest_conv2d_desc *d) {
   if (nest_rt_conv_is_depthwise(d)) return "depthwise";
   if (nest_rt_conv_is_winograd(d)) return "winograd";
+  if (nest_rt_conv_is_small(d)) return "small";
   return nest_rt_conv_is_implicit(d) ? "implicit" : "im2col";
 }
 
 size_t nest_conv2d_f32_packed_size(const nest_conv2d_desc *d) {
   if (nest_rt_conv_is_depthwise(d)) return (size_t)(d->C * d->KH * d->KW);
   if (nest_rt_conv_is_winograd(d)) return nest_rt_conv_winograd_packed_size(d);
+  if (nest_rt_conv_is_small(d)) return nest_rt_conv_small_packed_size(d);
   return (size_t)(d->group * conv_panels(d) * NEST_RT_MR * conv_kg(d));
 }
 
@@ -55,6 +57,10 @@ void nest_conv2d_f32_pack(const nest_conv2d_desc *d, const float *w, const float
   }
   if (nest_rt_conv_is_winograd(d)) {
     nest_rt_conv_winograd_pack(d, w, scale, packed);
+    return;
+  }
+  if (nest_rt_conv_is_small(d)) {
+    nest_rt_conv_small_pack(d, w, scale, packed);
     return;
   }
   const int64_t mg = d->M / d->group, panels = conv_panels(d);
@@ -95,6 +101,7 @@ static int64_t block_cols(const nest_conv2d_desc *d) {
 size_t nest_conv2d_f32_scratch_size(const nest_conv2d_desc *d) {
   if (nest_rt_conv_is_depthwise(d)) return nest_rt_conv_dw_scratch_size(d);
   if (nest_rt_conv_is_winograd(d)) return nest_rt_conv_winograd_scratch_size(d);
+  if (nest_rt_conv_is_small(d)) return nest_rt_conv_small_scratch_size(d);
   if (nest_rt_conv_is_implicit(d)) return nest_rt_conv_implicit_scratch_size(d);
   return (size_t)(conv_kg(d) * block_cols(d)) * sizeof(float);
 }
@@ -261,6 +268,10 @@ void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *pac
     nest_rt_conv_winograd_f32(d, x, packed_w, bias, NULL, y, scratch);
     return;
   }
+  if (nest_rt_conv_is_small(d)) {
+    nest_rt_conv_small_f32(d, x, packed_w, bias, NULL, y, scratch);
+    return;
+  }
   if (nest_rt_conv_is_implicit(d)) {
     nest_rt_conv_implicit_f32(d, x, packed_w, bias, NULL, y, scratch);
     return;
@@ -291,6 +302,10 @@ void nest_conv2d_f32_residual(const nest_conv2d_desc *d, const float *x, const f
                               const float *residual, float *y, void *scratch) {
   if (nest_rt_conv_is_winograd(d)) {
     nest_rt_conv_winograd_f32(d, x, packed_w, bias, residual, y, scratch);
+    return;
+  }
+  if (nest_rt_conv_is_small(d)) {
+    nest_rt_conv_small_f32(d, x, packed_w, bias, residual, y, scratch);
     return;
   }
   if (!nest_rt_conv_is_depthwise(d) && nest_rt_conv_is_implicit(d)) {

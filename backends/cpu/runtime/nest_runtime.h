@@ -61,8 +61,9 @@ void nest_act_apply_f32(const nest_act *act, float *x, int64_t n);
 /* ---- Conv2d (ONNX Conv, NCHW, weights OIHW = [M, C/group, KH, KW]) ----
  * All groups, depthwise (group == C == M) included, go through the same entry points; the
  * kernel chooses its path from the shape alone (nest_conv2d_f32_path), so the packed weights
- * nestc writes are the ones the bundle reads: Winograd F(2x2, 3x3), an implicit GEMM, im2col +
- * packed GEMM, or a direct depthwise kernel (docs/cpu-runtime.md, "Conv algorithm").
+ * nestc writes are the ones the bundle reads: Winograd F(2x2, 3x3), a kernel vectorized over output
+ * channels for small planes, an implicit GEMM, im2col + packed GEMM, or a direct depthwise kernel
+ * (docs/cpu-runtime.md, "Conv algorithm").
  * Output size OH/OW is given (shape inference computed it, auto_pad resolved into pads). */
 typedef struct nest_conv2d_desc {
   int64_t N, C, H, W; /* input */
@@ -79,8 +80,9 @@ typedef struct nest_conv2d_desc {
  * matching the ONNX formula); otherwise a static message naming the bad field. */
 const char *nest_conv2d_check(const nest_conv2d_desc *d);
 
-/* The path a float conv of this shape takes: "depthwise", "winograd", "implicit" or "im2col"
- * (a static string; the layer profile names it). */
+/* The path a float conv of this shape takes: "depthwise", "winograd", "small" (small output
+ * planes, vectorized over output channels), "implicit" or "im2col" (a static string; the layer
+ * profile names it). */
 const char *nest_conv2d_f32_path(const nest_conv2d_desc *d);
 /* Packed weight buffer size in floats (not bytes). */
 size_t nest_conv2d_f32_packed_size(const nest_conv2d_desc *d);
@@ -94,8 +96,8 @@ size_t nest_conv2d_f32_scratch_size(const nest_conv2d_desc *d);
 void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
                      const float *bias, float *y, void *scratch);
 /* y = act(conv(x) + residual), residual shaped like y (a ResNet block's Add folded into the conv
- * before it; d->act applies after the sum). Winograd and implicit-GEMM convs add it to each block
- * of outputs while the block is still in cache; other convs add it in a pass after.
+ * before it; d->act applies after the sum). Winograd, small-plane and implicit-GEMM convs add it to
+ * each block of outputs while the block is still in cache; other convs add it in a pass after.
  * Same scratch as nest_conv2d_f32; residual must not overlap y. */
 void nest_conv2d_f32_residual(const nest_conv2d_desc *d, const float *x, const float *packed_w,
                               const float *bias, const float *residual, float *y, void *scratch);
