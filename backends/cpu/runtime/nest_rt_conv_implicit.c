@@ -249,8 +249,17 @@ void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const 
         off[k] = (c * sh * sw + (rh % sh) * sw + rw % sw) * plane + rh / sh * Wq + rw / sw;
         off_max = off[k] > off_max ? off[k] : off_max;
       }
-  const int64_t src_size = cg * sh * sw * plane;
-  const int64_t blocks = (l->Q + l->bcols - 1) / l->bcols, want = 4 * (int64_t)nest_get_threads();
+  const int64_t src_size = cg * sh * sw * plane, want = 4 * (int64_t)nest_get_threads();
+  j.stream_weights = panels * NEST_RT_MR * kg * (int64_t)sizeof(float) > NEST_RT_S1_SMALL_WEIGHTS;
+  if (nest_get_threads() > 1 && !j.stream_weights && (l->Q + l->bcols - 1) / l->bcols < want) {
+    /* Few blocks on several threads: smaller blocks (at least a tile) before chunks of panels,
+     * which would each read the whole block's input for a few output channels (SqueezeNet's
+     * squeeze layers, 16 channels, ran slower on 2 threads than on 1). Small weights are swept
+     * once per block from cache. The blocks only group the tiles: the sums do not change. */
+    const int64_t per = NEST_RT_ALIGN_UP(nest_rt_ceil_div(l->Q, want), NEST_RT_NR_MAX);
+    if (per < j.l.bcols) j.l.bcols = per;
+  }
+  const int64_t blocks = (l->Q + l->bcols - 1) / l->bcols;
   j.chunks = 1;
   j.panels_per_chunk = panels;
   if (nest_get_threads() > 1 && blocks < want) { /* few blocks: split the weight panels too */
@@ -258,7 +267,6 @@ void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const 
     j.chunks = nest_rt_ceil_div(panels, j.panels_per_chunk);
   }
   j.pad_steps = nest_rt_steps_per_unit(cg, 1);
-  j.stream_weights = panels * NEST_RT_MR * kg * (int64_t)sizeof(float) > NEST_RT_S1_SMALL_WEIGHTS;
   j.block_tiles = 0;
   const int64_t first_end = l->Q < l->bcols ? l->Q : l->bcols; /* the first block's wide positions */
   for (int64_t q = 0; q < first_end; q += nest_rt_tile_cols(first_end - q)) ++j.block_tiles;

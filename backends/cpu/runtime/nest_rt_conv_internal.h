@@ -3,6 +3,8 @@
 #ifndef NEST_RT_CONV_INTERNAL_H
 #define NEST_RT_CONV_INTERNAL_H
 
+#include <string.h>
+
 #include "nest_runtime.h"
 
 int nest_rt_conv_is_depthwise(const nest_conv2d_desc *d);
@@ -27,6 +29,14 @@ static inline const float *nest_rt_conv_next_panel(const float *wg, int64_t pane
   const int64_t npc = ip + 1 < ip1 ? pc : pc + kc, nkc = kg - npc < kb ? kg - npc : kb;
   *bytes = nkc * 8 * (int64_t)sizeof(float);
   return nest_rt_conv_panel(wg, panels, npc, nkc, ip + 1 < ip1 ? ip + 1 : ip0);
+}
+
+/* An H x W plane copied into dst (rows x pitch floats, zero elsewhere) at (pad_top, pad_left). */
+static inline void nest_rt_pad_copy(const float *src, int64_t H, int64_t W, int64_t pad_top, int64_t pad_left,
+                                    float *dst, int64_t rows, int64_t pitch) {
+  memset(dst, 0, (size_t)(rows * pitch) * sizeof(float));
+  for (int64_t h = 0; h < H && h + pad_top < rows; ++h)
+    memcpy(dst + (h + pad_top) * pitch + pad_left, src + h * W, (size_t)W * sizeof(float));
 }
 
 /* Stride-1 convs and stride-2 convs with a spatial kernel: implicit GEMM straight from the

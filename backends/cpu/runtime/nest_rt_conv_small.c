@@ -13,8 +13,6 @@
  * buffer; the last block adds bias, residual and activation on the way to Y. A unit is a panel,
  * or with few panels on several threads a panel and a range of pixel groups; every output is
  * summed in the same order whoever computes it. */
-#include <string.h>
-
 #include "nest_rt_conv_internal.h"
 #include "nest_rt_gemm_internal.h"
 #include "nest_rt_threads.h"
@@ -90,12 +88,8 @@ static void pad_unit(void *ctx, int64_t u, void *scratch) {
   const nest_conv2d_desc *d = j->d;
   const int64_t Hp = j->l.Hp, Wp = j->l.Wp, c0 = u * 16, c1 = c0 + 16 < d->C ? c0 + 16 : d->C;
   (void)scratch;
-  for (int64_t c = c0; c < c1; ++c) {
-    float *p = j->padded + c * Hp * Wp;
-    memset(p, 0, (size_t)(Hp * Wp) * sizeof(float));
-    for (int64_t h = 0; h < d->H; ++h)
-      memcpy(p + (h + d->pad_top) * Wp + d->pad_left, j->x + (c * d->H + h) * d->W, (size_t)d->W * sizeof(float));
-  }
+  for (int64_t c = c0; c < c1; ++c)
+    nest_rt_pad_copy(j->x + c * d->H * d->W, d->H, d->W, d->pad_top, d->pad_left, j->padded + c * Hp * Wp, Hp, Wp);
 }
 
 /* Pixel group g of panel pn over reduction steps [k0, k1): SMALL_PX x 64 sums, started from the

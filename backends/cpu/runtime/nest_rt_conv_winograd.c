@@ -122,12 +122,8 @@ static void pad_unit(void *ctx, int64_t u, void *scratch) {
   const nest_conv2d_desc *d = j->d;
   const int64_t PH = j->l.PH, PW = j->l.PW, c0 = u * 8, c1 = c0 + 8 < d->C ? c0 + 8 : d->C;
   (void)scratch;
-  for (int64_t c = c0; c < c1; ++c) {
-    float *p = j->padded + c * PH * PW;
-    memset(p, 0, (size_t)(PH * PW) * sizeof(float));
-    for (int64_t h = 0; h < d->H && h + d->pad_top < PH; ++h)
-      memcpy(p + (h + d->pad_top) * PW + d->pad_left, j->x + (c * d->H + h) * d->W, (size_t)d->W * sizeof(float));
-  }
+  for (int64_t c = c0; c < c1; ++c)
+    nest_rt_pad_copy(j->x + c * d->H * d->W, d->H, d->W, d->pad_top, d->pad_left, j->padded + c * PH * PW, PH, PW);
 }
 
 /* A run of n tiles of tile row th, starting at tile column tw0, at column q of the block. */
