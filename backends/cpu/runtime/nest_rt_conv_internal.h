@@ -31,12 +31,16 @@ static inline const float *nest_rt_conv_next_panel(const float *wg, int64_t pane
   return nest_rt_conv_panel(wg, panels, npc, nkc, ip + 1 < ip1 ? ip + 1 : ip0);
 }
 
-/* An H x W plane copied into dst (rows x pitch floats, zero elsewhere) at (pad_top, pad_left). */
-static inline void nest_rt_pad_copy(const float *src, int64_t H, int64_t W, int64_t pad_top, int64_t pad_left,
-                                    float *dst, int64_t rows, int64_t pitch) {
-  memset(dst, 0, (size_t)(rows * pitch) * sizeof(float));
-  for (int64_t h = 0; h < H && h + pad_top < rows; ++h)
-    memcpy(dst + (h + pad_top) * pitch + pad_left, src + h * W, (size_t)W * sizeof(float));
+/* Channels [c0, c1) of one image x (NCHW, d's input) copied into dst, one plane of rows x pitch
+ * floats per channel, zero except the input at (pad_top, pad_left). */
+static inline void nest_rt_pad_channels(const nest_conv2d_desc *d, const float *x, float *dst, int64_t rows,
+                                        int64_t pitch, int64_t c0, int64_t c1) {
+  for (int64_t c = c0; c < c1; ++c) {
+    float *p = dst + c * rows * pitch;
+    memset(p, 0, (size_t)(rows * pitch) * sizeof(float));
+    for (int64_t h = 0; h < d->H && h + d->pad_top < rows; ++h)
+      memcpy(p + (h + d->pad_top) * pitch + d->pad_left, x + (c * d->H + h) * d->W, (size_t)d->W * sizeof(float));
+  }
 }
 
 /* Stride-1 convs and stride-2 convs with a spatial kernel: implicit GEMM straight from the

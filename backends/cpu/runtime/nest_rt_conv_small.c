@@ -86,10 +86,9 @@ typedef struct small_job {
 static void pad_unit(void *ctx, int64_t u, void *scratch) {
   const small_job *j = (const small_job *)ctx;
   const nest_conv2d_desc *d = j->d;
-  const int64_t Hp = j->l.Hp, Wp = j->l.Wp, c0 = u * 16, c1 = c0 + 16 < d->C ? c0 + 16 : d->C;
+  const int64_t c0 = u * 16, c1 = c0 + 16 < d->C ? c0 + 16 : d->C;
   (void)scratch;
-  for (int64_t c = c0; c < c1; ++c)
-    nest_rt_pad_copy(j->x + c * d->H * d->W, d->H, d->W, d->pad_top, d->pad_left, j->padded + c * Hp * Wp, Hp, Wp);
+  nest_rt_pad_channels(d, j->x, j->padded, j->l.Hp, j->l.Wp, c0, c1);
 }
 
 /* Pixel group g of panel pn over reduction steps [k0, k1): SMALL_PX x 64 sums, started from the

@@ -120,10 +120,9 @@ typedef struct wino_job {
 static void pad_unit(void *ctx, int64_t u, void *scratch) {
   const wino_job *j = (const wino_job *)ctx;
   const nest_conv2d_desc *d = j->d;
-  const int64_t PH = j->l.PH, PW = j->l.PW, c0 = u * 8, c1 = c0 + 8 < d->C ? c0 + 8 : d->C;
+  const int64_t c0 = u * 8, c1 = c0 + 8 < d->C ? c0 + 8 : d->C;
   (void)scratch;
-  for (int64_t c = c0; c < c1; ++c)
-    nest_rt_pad_copy(j->x + c * d->H * d->W, d->H, d->W, d->pad_top, d->pad_left, j->padded + c * PH * PW, PH, PW);
+  nest_rt_pad_channels(d, j->x, j->padded, j->l.PH, j->l.PW, c0, c1);
 }
 
 /* A run of n tiles of tile row th, starting at tile column tw0, at column q of the block. */
