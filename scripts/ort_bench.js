@@ -3,8 +3,14 @@
 // format as a CPU bundle's `run --repeat N`.
 // Models with several or non-float inputs (token ids, masks) take them from .npy files instead:
 // --input NAME=FILE.npy, once per graph input.
+// --profile-layers: onnxruntime's profiler over the timed runs, then one line per node, slowest first:
+// the node's minimum time over the runs in ms, its op type and name (set beside a bundle's
+// `run --profile-layers` to find the layers that fall behind).
 // Usage: node ort_bench.js MODEL.onnx [--shape 1x3x224x224 | --input NAME=FILE.npy ...] [--repeat 20] [--threads 1]
+//                                     [--profile-layers]
 'use strict';
+const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const { readNpyArray } = require('./npy.js');
 
@@ -12,12 +18,12 @@ const ortDir = process.env.ORT_NODE_DIR || path.join(__dirname, '..', 'build', '
 const ort = require(ortDir);
 
 function usage(msg) {
-  console.error(msg + '\nusage: node ort_bench.js MODEL.onnx [--shape DIMS] [--repeat N] [--threads N]');
+  console.error(msg + '\nusage: node ort_bench.js MODEL.onnx [--shape DIMS] [--repeat N] [--threads N] [--profile-layers]');
   process.exit(2);
 }
 
 const args = process.argv.slice(2);
-let model = null, shape = [1, 3, 224, 224], repeat = 20, threads = 1;
+let model = null, shape = [1, 3, 224, 224], repeat = 20, threads = 1, profileLayers = false;
 const inputFiles = {};
 for (let i = 0; i < args.length; ++i) {
   const a = args[i];
@@ -25,6 +31,7 @@ for (let i = 0; i < args.length; ++i) {
   if (a === '--shape') shape = next().split('x').map(Number);
   else if (a === '--repeat') repeat = Number(next());
   else if (a === '--threads') threads = Number(next());
+  else if (a === '--profile-layers') profileLayers = true;
   else if (a === '--input') {
     const v = next(), eq = v.indexOf('=');
     if (eq <= 0) usage('--input needs NAME=FILE.npy');
@@ -37,9 +44,27 @@ for (let i = 0; i < args.length; ++i) {
 if (model === null) usage('expected a model');
 if (!(repeat >= 1) || !(threads >= 1) || shape.some((d) => !(d >= 1))) usage('--repeat, --threads and --shape need positive numbers');
 
+// Each node's minimum kernel time (ms) over the profiled runs, slowest first.
+function printLayerMinimums(profileFile) {
+  const events = JSON.parse(fs.readFileSync(profileFile, 'utf8'));
+  const best = new Map();
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+    const name = e.name.slice(0, -'_kernel_time'.length), ms = e.dur / 1000;
+    const seen = best.get(name);
+    if (!seen || ms < seen.ms) best.set(name, { ms, op: (e.args && e.args.op_name) || '?' });
+  }
+  const rows = [...best.entries()].sort((a, b) => b[1].ms - a[1].ms);
+  const total = rows.reduce((t, r) => t + r[1].ms, 0);
+  console.log(`layers ${rows.length} sum_of_minimums_ms=${total.toFixed(3)}`);
+  for (const [name, r] of rows) console.log(`${r.ms.toFixed(3).padStart(9)}  ${r.op.padEnd(22)} ${name}`);
+}
+
 async function main() {
+  const profileDir = profileLayers ? fs.mkdtempSync(path.join(os.tmpdir(), 'ort-profile-')) : null;
   const session = await ort.InferenceSession.create(model, {
     intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+    ...(profileLayers ? { enableProfiling: true, profileFilePrefix: path.join(profileDir, 'ort') } : {}),
   });
   const feeds = {};
   if (Object.keys(inputFiles).length) {
@@ -64,6 +89,13 @@ async function main() {
   }
   t.sort((a, b) => a - b);
   const median = repeat % 2 ? t[(repeat - 1) / 2] : 0.5 * (t[repeat / 2 - 1] + t[repeat / 2]);
+  if (profileLayers) {
+    session.endProfiling();
+    const files = fs.readdirSync(profileDir).filter((f) => f.endsWith('.json'));
+    if (files.length !== 1) throw new Error(`expected one profile in ${profileDir}, found ${files.length}`);
+    printLayerMinimums(path.join(profileDir, files[0]));
+    fs.rmSync(profileDir, { recursive: true });
+  }
   console.log(`latency_ms median=${median.toFixed(3)} min=${t[0].toFixed(3)} runs=${repeat}`);
 }
 main().catch((e) => { console.error('ort_bench: ' + e.message); process.exit(2); });

@@ -660,6 +660,12 @@ int main(void) {
   test_conv(1, 4, 40, 50, 4, 3, 3, 3, 1, 1, 1, 1, 1, 4, NEST_ACT_RELU, 1, 0); /* stride 3: plane path */
   test_conv(1, 3, 9, 70, 3, 1, 17, 1, 1, 0, 8, 0, 8, 3, NEST_ACT_NONE, 1, 0);  /* 17 wide: plane path */
   test_conv(1, 16, 30, 36, 16, 3, 3, 1, 1, 1, 1, 1, 1, 16, NEST_ACT_NONE, 1, 0);
+  /* 3x3 depthwise in blocks of 4 rows x 2 chunks: a row remainder, an odd chunk count with a
+   * partial last chunk, no top padding, an activation applied after the store, 7x7 planes */
+  test_conv(1, 5, 50, 70, 5, 3, 3, 2, 1, 0, 1, 1, 0, 5, NEST_ACT_LEAKY_RELU, 1, 0);
+  test_conv(2, 3, 7, 7, 3, 3, 3, 1, 1, 1, 1, 1, 1, 3, NEST_ACT_RELU, 1, 1);
+  test_conv(1, 4, 14, 14, 4, 3, 3, 2, 1, 1, 1, 1, 1, 4, NEST_ACT_CLIP, 0, 0);
+  test_conv(1, 3, 21, 35, 3, 3, 3, 1, 1, 0, 0, 0, 0, 3, NEST_ACT_TANH, 1, 0);
   /* kernel bigger than the input, all outputs touching padding */
   test_conv(1, 2, 2, 3, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 0);
 

@@ -5,6 +5,7 @@
  * (nest_rt_conv_internal.h) and read without bounds checks. Weights are packed [C][KH*KW] with the
  * output scale folded. */
 #include "nest_rt_conv_internal.h"
+#include "nest_rt_window3.h"
 #include "nest_rt_simd.h"
 #include "nest_rt_threads.h"
 
@@ -74,64 +75,29 @@ static void dw_masked(const nest_conv2d_desc *d, const float *x, const float *pa
     }
 }
 
-/* The common 3x3 case: the 9 weights stay in registers for the whole channel; a row outside the
- * input is read with an empty mask (zeros) instead of a branch. */
+
+/* The common 3x3 case (stride 1 or 2, no dilation) through the blocked window kernel
+ * (nest_rt_window3.h): each input row is loaded once for the output rows that use it. */
+static int dw3_ok(const nest_conv2d_desc *d) {
+  return d->KH == 3 && d->KW == 3 && d->dilation_h == 1 && d->dilation_w == 1 && d->stride_h == d->stride_w &&
+         (d->stride_h == 1 || d->stride_h == 2);
+}
+
 static void dw_masked_3x3(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
                           float *y, int64_t nc0, int64_t nc1) {
-  const int64_t OH = d->OH, OW = d->OW, P = OH * OW, W = d->W, H = d->H, s = d->stride_w;
-  const int64_t chunks = (OW + 15) / 16;
-  const int relu = d->act.kind == NEST_ACT_RELU, clip = d->act.kind == NEST_ACT_CLIP;
-  const __m512 lo = _mm512_set1_ps(relu ? 0.0f : d->act.params[0]), hi = _mm512_set1_ps(d->act.params[1]);
-  const __m512 zero = _mm512_setzero_ps();
-  int64_t base[NEST_RT_MAX_CHUNKS][3];
-  __mmask16 m0[NEST_RT_MAX_CHUNKS][3], m1[NEST_RT_MAX_CHUNKS][3];
-  for (int64_t ch = 0; ch < chunks; ++ch)
-    for (int64_t kw = 0; kw < 3; ++kw) {
-      base[ch][kw] = ch * 16 * s - d->pad_left + kw * d->dilation_w;
-      m0[ch][kw] = nest_rt_lanes_inside(base[ch][kw], W);
-      m1[ch][kw] = nest_rt_lanes_inside(base[ch][kw] + 16, W);
-    }
+  const int64_t P = d->OH * d->OW;
+  nest_rt_w3 w;
+  nest_rt_w3_init(&w, d->H, d->W, d->OW, d->stride_w, d->pad_top, d->pad_left, 0.0f, &d->act);
   for (int64_t nc = nc0; nc < nc1; ++nc) {
-      const int64_t n = nc / d->C, c = nc % d->C;
-      const float *xc = x + (n * d->C + c) * H * W;
-      float *yc = y + (n * d->C + c) * P;
-      const float *w = packed_w + c * 9;
-      __m512 wv[9];
-#pragma GCC unroll 9
-      for (int t = 0; t < 9; ++t) wv[t] = _mm512_set1_ps(w[t]);
-      const __m512 b = _mm512_set1_ps(bias ? bias[c] : 0.0f);
-      for (int64_t oh = 0; oh < OH; ++oh) {
-        const float *row[3];
-        __mmask16 keep[3]; /* all lanes, or none for a row in the padding */
-#pragma GCC unroll 3
-        for (int kh = 0; kh < 3; ++kh) {
-          const int64_t ih = oh * d->stride_h - d->pad_top + kh * d->dilation_h;
-          const int inside = ih >= 0 && ih < H;
-          row[kh] = xc + (inside ? ih : 0) * W;
-          keep[kh] = inside ? (__mmask16)0xFFFF : (__mmask16)0;
-        }
-        float *yrow = yc + oh * OW;
-        for (int64_t ch = 0; ch < chunks; ++ch) {
-          __m512 acc = b;
-#pragma GCC unroll 3
-          for (int kh = 0; kh < 3; ++kh)
-#pragma GCC unroll 3
-            for (int kw = 0; kw < 3; ++kw) {
-              const __m512 v = nest_rt_load_taps(row[kh] + base[ch][kw], s, m0[ch][kw] & keep[kh],
-                                                 m1[ch][kw] & keep[kh], zero);
-              acc = _mm512_fmadd_ps(wv[kh * 3 + kw], v, acc);
-            }
-          if (relu || clip) acc = _mm512_max_ps(acc, lo);
-          if (clip) acc = _mm512_min_ps(acc, hi);
-          const int64_t ow = ch * 16;
-          if (ow + 16 <= OW)
-            _mm512_storeu_ps(yrow + ow, acc);
-          else
-            _mm512_mask_storeu_ps(yrow + ow, (__mmask16)((1u << (OW - ow)) - 1u), acc);
-        }
-      }
-      if (!relu && !clip) nest_act_apply_f32(&d->act, yc, P);
-    }
+    const int64_t n = nc / d->C, c = nc % d->C;
+    w.x = x + (n * d->C + c) * d->H * d->W;
+    w.y = y + (n * d->C + c) * P;
+    for (int t = 0; t < 9; ++t) w.wv[t] = _mm512_set1_ps(packed_w[c * 9 + t]);
+    w.init = _mm512_set1_ps(bias ? bias[c] : 0.0f);
+    if (d->stride_w == 1) nest_rt_w3_plane(&w, d->OH, 1, 0);
+    else nest_rt_w3_plane(&w, d->OH, 2, 0);
+    if (!w.relu && !w.clip) nest_act_apply_f32(&d->act, w.y, P);
+  }
 }
 #endif
 
@@ -155,7 +121,7 @@ static void dw_planes(const nest_conv2d_desc *d, const float *x, const float *pa
       float *yc = y + (n * d->C + c) * P;
       const float *w = packed_w + c * taps;
       const nest_vf b = nest_vset1(bias ? bias[c] : 0.0f);
-      nest_rt_plane_fill(&p, xc, d->H, d->W, d->pad_top, d->pad_left, sw, 0.0f, buf);
+      nest_rt_plane_fill(&p, xc, d->H, d->W, d->pad_top, d->pad_left, sw, 0.0f, nc > nc0, buf);
       for (int64_t oh = 0; oh < OH; ++oh) {
         float *yrow = yc + oh * OW;
         for (int64_t ow = 0; ow < OW; ow += NEST_VL) {
@@ -193,7 +159,7 @@ static void dw_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t nc0 = u * j->steps, total = j->d->N * j->d->C;
   const int64_t nc1 = nc0 + j->steps < total ? nc0 + j->steps : total;
 #if defined(__AVX512F__)
-  if (dw_masked_ok(j->d) && j->d->KH == 3 && j->d->KW == 3) {
+  if (dw_masked_ok(j->d) && dw3_ok(j->d)) {
     dw_masked_3x3(j->d, j->x, j->packed_w, j->bias, j->y, nc0, nc1);
     return;
   }

@@ -96,8 +96,10 @@ nest_rt_plane nest_rt_plane_geometry(int64_t OH, int64_t OW, int64_t KH, int64_t
                                      int64_t sw, int64_t dh, int64_t dw);
 /* Floats needed for the plane (and its staging row). */
 size_t nest_rt_plane_floats(const nest_rt_plane *p);
+/* interior_only: buf already holds a plane of this geometry and fill (an earlier channel's), so only
+ * the input's own elements are rewritten: the padding is the same for every channel. */
 void nest_rt_plane_fill(const nest_rt_plane *p, const float *x, int64_t H, int64_t W, int64_t pad_top,
-                        int64_t pad_left, int64_t sw, float fill, float *buf);
+                        int64_t pad_left, int64_t sw, float fill, int interior_only, float *buf);
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -114,7 +116,7 @@ static inline __mmask16 nest_rt_lanes_inside(int64_t base, int64_t W) {
 }
 /* Input columns base + j*s for lanes j (s = 1 or 2); m0/m1: lanes_inside(base), (base + 16). */
 static inline __m512 nest_rt_load_taps(const float *at, int64_t s, __mmask16 m0, __mmask16 m1, __m512 fill) {
-  if (s == 1) return _mm512_mask_loadu_ps(fill, m0, at);
+  if (s == 1) return m0 == 0xFFFF ? _mm512_loadu_ps(at) : _mm512_mask_loadu_ps(fill, m0, at);
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   return _mm512_permutex2var_ps(_mm512_mask_loadu_ps(fill, m0, at), even, _mm512_mask_loadu_ps(fill, m1, at + 16));
 }

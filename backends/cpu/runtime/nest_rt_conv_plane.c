@@ -19,29 +19,38 @@ size_t nest_rt_plane_floats(const nest_rt_plane *p) {
   return (size_t)((p->rows + 1) * p->pitch + 2 * NEST_RT_VL_MAX);
 }
 
-/* dst[0, n) = the input row seen through the padding: dst[c] = src[c - pad_left] inside [0, W). */
-static void padded_row(float *dst, int64_t n, const float *src, int64_t W, int64_t pad_left, float fill) {
+static void fill_floats(float *dst, int64_t n, float fill) {
+  const nest_vf v = nest_vset1(fill);
+  int64_t i = 0;
+  for (; i + NEST_VL <= n; i += NEST_VL) nest_vstore(dst + i, v);
+  for (; i < n; ++i) dst[i] = fill;
+}
+
+/* dst[0, n) = the input row seen through the padding: dst[c] = src[c - pad_left] inside [0, W).
+ * interior_only: dst already holds the padding; only the input's columns are written. */
+static void padded_row(float *dst, int64_t n, const float *src, int64_t W, int64_t pad_left, float fill,
+                       int interior_only) {
   const int64_t c0 = pad_left < n ? pad_left : n;
   const int64_t c1 = pad_left + W < n ? pad_left + W : n;
-  for (int64_t c = 0; c < c0; ++c) dst[c] = fill;
+  if (!interior_only) fill_floats(dst, c0, fill);
   if (c1 > c0) memcpy(dst + c0, src, (size_t)(c1 - c0) * sizeof(float));
-  for (int64_t c = c1 > c0 ? c1 : c0; c < n; ++c) dst[c] = fill;
+  if (!interior_only) fill_floats(dst + (c1 > c0 ? c1 : c0), n - (c1 > c0 ? c1 : c0), fill);
 }
 
 void nest_rt_plane_fill(const nest_rt_plane *p, const float *x, int64_t H, int64_t W, int64_t pad_top,
-                        int64_t pad_left, int64_t sw, float fill, float *buf) {
+                        int64_t pad_left, int64_t sw, float fill, int interior_only, float *buf) {
   float *stage = buf + p->rows * p->pitch; /* pitch + 2*VL_MAX floats */
   for (int64_t r = 0; r < p->rows; ++r) {
     float *dst = buf + r * p->pitch;
     const int64_t ih = r - pad_top;
     if (ih < 0 || ih >= H) {
-      for (int64_t i = 0; i < p->pitch; ++i) dst[i] = fill;
+      if (!interior_only) fill_floats(dst, p->pitch, fill);
       continue;
     }
     if (sw == 1) {
-      padded_row(dst, p->pitch, x + ih * W, W, pad_left, fill);
-    } else if (sw == 2) {
-      padded_row(stage, p->pitch + 2 * NEST_VL, x + ih * W, W, pad_left, fill);
+      padded_row(dst, p->pitch, x + ih * W, W, pad_left, fill, interior_only);
+    } else if (sw == 2) { /* the staging row's padding also stays from the first plane */
+      padded_row(stage, p->pitch + 2 * NEST_VL, x + ih * W, W, pad_left, fill, interior_only);
       float *even = dst, *odd = dst + p->phase_w;
       for (int64_t j = 0; j < p->phase_w; j += NEST_VL) {
         nest_vstore(even + j, nest_vload_even(stage + 2 * j));

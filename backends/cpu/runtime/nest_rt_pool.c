@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "nest_rt_conv_internal.h"
+#include "nest_rt_window3.h"
 #include "nest_rt_simd.h"
 #include "nest_rt_threads.h"
 
@@ -74,13 +75,34 @@ static void pool_masked(const nest_pool2d_desc *d, int is_max, const float *x, f
 }
 #endif
 
+#if defined(__AVX512F__)
+/* 3x3 max pools at stride 1 or 2 (ResNet, SqueezeNet, GoogLeNet): blocks of rows and chunks that
+ * load each input row once (nest_rt_window3.h), 3-4x faster than a window at a time. */
+static int maxpool3_ok(const nest_pool2d_desc *d) {
+  return d->KH == 3 && d->KW == 3 && d->dilation_h == 1 && d->dilation_w == 1 && d->stride_h == d->stride_w &&
+         (d->stride_h == 1 || d->stride_h == 2) && nest_rt_w3_fits(d->OW);
+}
+
+static void maxpool3(const nest_pool2d_desc *d, const float *x, float *y, int64_t nc0, int64_t nc1) {
+  nest_rt_w3 w;
+  nest_rt_w3_init(&w, d->H, d->W, d->OW, d->stride_w, d->pad_top, d->pad_left, -INFINITY, NULL);
+  w.init = w.fill;
+  for (int64_t plane = nc0; plane < nc1; ++plane) {
+    w.x = x + plane * d->H * d->W;
+    w.y = y + plane * d->OH * d->OW;
+    if (d->stride_w == 1) nest_rt_w3_plane(&w, d->OH, 1, 1);
+    else nest_rt_w3_plane(&w, d->OH, 2, 1);
+  }
+}
+#endif
+
 /* Max pool of planes [nc0, nc1) through a padded copy of each in scratch. */
 static void maxpool_planes(const nest_pool2d_desc *d, const float *x, float *y, void *scratch, int64_t nc0, int64_t nc1) {
   const nest_rt_plane p = pool_plane(d);
   float *buf = (float *)scratch;
   const int64_t sw = d->stride_w;
   for (int64_t plane = nc0; plane < nc1; ++plane) {
-    nest_rt_plane_fill(&p, x + plane * d->H * d->W, d->H, d->W, d->pad_top, d->pad_left, sw, -INFINITY, buf);
+    nest_rt_plane_fill(&p, x + plane * d->H * d->W, d->H, d->W, d->pad_top, d->pad_left, sw, -INFINITY, plane > nc0, buf);
     float *yp = y + plane * d->OH * d->OW;
     for (int64_t oh = 0; oh < d->OH; ++oh)
       for (int64_t ow = 0; ow < d->OW; ow += NEST_VL) {
@@ -114,7 +136,7 @@ static void avgpool_planes(const nest_pool2d_desc *d, const float *x, float *y, 
   float *buf = (float *)scratch;
   const int64_t sw = d->stride_w;
   for (int64_t plane = nc0; plane < nc1; ++plane) {
-    nest_rt_plane_fill(&p, x + plane * d->H * d->W, d->H, d->W, d->pad_top, d->pad_left, sw, 0.0f, buf);
+    nest_rt_plane_fill(&p, x + plane * d->H * d->W, d->H, d->W, d->pad_top, d->pad_left, sw, 0.0f, plane > nc0, buf);
     float *yp = y + plane * d->OH * d->OW;
     for (int64_t oh = 0; oh < d->OH; ++oh)
       for (int64_t ow = 0; ow < d->OW; ow += NEST_VL) {
@@ -145,6 +167,10 @@ static void pool_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t nc0 = u * j->steps, total = j->d->N * j->d->C;
   const int64_t nc1 = nc0 + j->steps < total ? nc0 + j->steps : total;
 #if defined(__AVX512F__)
+  if (j->is_max && maxpool3_ok(j->d)) {
+    maxpool3(j->d, j->x, j->y, nc0, nc1);
+    return;
+  }
   if (pool_masked_ok(j->d)) {
     pool_masked(j->d, j->is_max, j->x, j->y, j->count_h, j->count_w, nc0, nc1);
     return;
