@@ -533,7 +533,8 @@ class CpuBackendTest : public QObject {
   // run --profile-layers names each float conv's runtime path in its kernel column: Winograd for a
   // 3x3 stride-1 conv with 32 channels over 8x8 tiles, the direct depthwise kernel, the implicit
   // GEMM for a 1x1 conv, the channel-vectorized kernel for a 3x3 stride-2 conv onto an 8x8 plane
-  // and im2col for a 1x1 stride-2 conv; and the bundle's output equals the interpreter's.
+  // the subsampled input for a 1x1 stride-2 conv (4x4 output) and im2col for a 2x2 stride-2 conv
+  // on 8 channels; and the bundle's output equals the interpreter's.
   void profileNamesEachConvPath() {
     testing::GraphBuilder b("paths", 5);
     const std::string x = b.input("x", {1, 32, 16, 16});
@@ -546,7 +547,9 @@ class CpuBackendTest : public QObject {
            testing::attrs({{"kernel_shape", Ints{3, 3}}, {"pads", Ints{1, 1, 1, 1}}, {"strides", Ints{2, 2}}}));
     b.node("Conv", "s2", {"sm", b.weight("w4", {8, 64, 1, 1}, -0.3f, 0.3f)},
            testing::attrs({{"kernel_shape", Ints{1, 1}}, {"strides", Ints{2, 2}}}));
-    Graph g = b.done({"s2"});
+    b.node("Conv", "col", {"s2", b.weight("w6", {8, 8, 2, 2}, -0.3f, 0.3f)},
+           testing::attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}}));
+    Graph g = b.done({"col"});
     const fs::path dir = tempDir("paths");
     cpu::CompileOptions opts;
     opts.name = "paths";
@@ -567,8 +570,9 @@ class CpuBackendTest : public QObject {
     QCOMPARE(kernelOf["dw"], std::string("conv2d/depthwise"));
     QCOMPARE(kernelOf["pw"], std::string("conv2d/implicit"));
     QCOMPARE(kernelOf["sm"], std::string("conv2d/small"));
-    QCOMPARE(kernelOf["s2"], std::string("conv2d/im2col"));
-    // Five convs deep, some outputs come near zero by cancellation: every element must be within
+    QCOMPARE(kernelOf["s2"], std::string("conv2d/subsample"));
+    QCOMPARE(kernelOf["col"], std::string("conv2d/im2col"));
+    // Six convs deep, some outputs come near zero by cancellation: every element must be within
     // 1e-5 of the output's largest magnitude (the float rounding of these sums is about 1e-6 of it).
     std::vector<Tensor> want = Interpreter(g).run(inputs);
     double scale = 0;

@@ -605,6 +605,13 @@ int main(void) {
   test_conv_residual(1, 8, 17, 16, 12, 3, 2, 1, 1, NEST_ACT_CLIP);
   test_conv_residual(1, 8, 15, 16, 12, 1, 2, 0, 1, NEST_ACT_NONE);
   test_conv_residual(1, 6, 13, 11, 6, 3, 1, 1, 6, NEST_ACT_RELU);
+  /* 1x1 strided without padding, on the subsampled input: odd sizes, stride 3, groups, batch 2,
+   * weights over 512 KB (streamed, several K-blocks); with padding it stays on im2col */
+  test_conv(2, 24, 33, 67, 40, 1, 1, 3, 1, 0, 0, 0, 0, 2, NEST_ACT_CLIP, 1, 1);
+  test_conv(1, 520, 9, 11, 264, 1, 1, 2, 1, 0, 0, 0, 0, 1, NEST_ACT_RELU, 1, 0);
+  test_conv(2, 300, 13, 13, 72, 1, 1, 2, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 0); /* onto 7x7 */
+  test_conv(1, 16, 10, 12, 24, 1, 1, 2, 1, 1, 1, 0, 0, 1, NEST_ACT_NONE, 1, 0);
+  test_conv_residual(2, 40, 15, 15, 72, 1, 2, 0, 1, NEST_ACT_RELU);
   /* Winograd F(2x2, 3x3) (3x3 stride 1, 32 channels or more, 32 tiles or more): odd sizes (a
    * last tile half outside), M not a multiple of 8, 40 channels (blocks of 96 tiles) and more
    * than 64 (blocks of 48), channel chunks of 64 and a partial one, K-blocks, no padding,
@@ -640,7 +647,9 @@ int main(void) {
         {1, 40, 7, 7, 72, 3, 1, 1, 1, "small"},      {1, 16, 14, 13, 64, 3, 2, 1, 1, "small"},
         {1, 64, 7, 7, 512, 3, 1, 1, 1, "small"},     {1, 64, 7, 7, 48, 3, 1, 1, 1, "implicit"},
         {1, 512, 7, 7, 2048, 1, 1, 1, 1, "implicit"}, {1, 3, 224, 224, 64, 3, 2, 1, 1, "im2col"},
-        {1, 1024, 14, 14, 2048, 1, 2, 1, 1, "im2col"}, {1, 32, 28, 28, 32, 3, 1, 1, 32, "depthwise"}};
+        {1, 1024, 14, 14, 2048, 1, 2, 1, 1, "subsample"}, {1, 32, 28, 28, 32, 3, 1, 1, 32, "depthwise"},
+        {1, 24, 33, 67, 40, 1, 3, 1, 2, "subsample"}, {1, 256, 56, 56, 512, 1, 2, 1, 1, "subsample"},
+        {1, 512, 14, 14, 48, 1, 1, 1, 1, "implicit"}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; ++i)
       expect_path(shapes[i].N, shapes[i].C, shapes[i].H, shapes[i].W, shapes[i].M, shapes[i].K, shapes[i].s,
                   shapes[i].dil, shapes[i].group, shapes[i].path);

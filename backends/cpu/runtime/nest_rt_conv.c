@@ -38,6 +38,7 @@ const char *nest_conv2d_f32_path(const nest_conv2d_desc *d) {
   if (nest_rt_conv_is_depthwise(d)) return "depthwise";
   if (nest_rt_conv_is_winograd(d)) return "winograd";
   if (nest_rt_conv_is_small(d)) return "small";
+  if (nest_rt_conv_is_subsample(d)) return "subsample";
   return nest_rt_conv_is_implicit(d) ? "implicit" : "im2col";
 }
 
@@ -102,6 +103,7 @@ size_t nest_conv2d_f32_scratch_size(const nest_conv2d_desc *d) {
   if (nest_rt_conv_is_depthwise(d)) return nest_rt_conv_dw_scratch_size(d);
   if (nest_rt_conv_is_winograd(d)) return nest_rt_conv_winograd_scratch_size(d);
   if (nest_rt_conv_is_small(d)) return nest_rt_conv_small_scratch_size(d);
+  if (nest_rt_conv_is_subsample(d)) return nest_rt_conv_subsample_scratch_size(d);
   if (nest_rt_conv_is_implicit(d)) return nest_rt_conv_implicit_scratch_size(d);
   return (size_t)(conv_kg(d) * block_cols(d)) * sizeof(float);
 }
@@ -272,6 +274,10 @@ void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *pac
     nest_rt_conv_small_f32(d, x, packed_w, bias, NULL, y, scratch);
     return;
   }
+  if (nest_rt_conv_is_subsample(d)) {
+    nest_rt_conv_subsample_f32(d, x, packed_w, bias, NULL, y, scratch);
+    return;
+  }
   if (nest_rt_conv_is_implicit(d)) {
     nest_rt_conv_implicit_f32(d, x, packed_w, bias, NULL, y, scratch);
     return;
@@ -306,6 +312,10 @@ void nest_conv2d_f32_residual(const nest_conv2d_desc *d, const float *x, const f
   }
   if (nest_rt_conv_is_small(d)) {
     nest_rt_conv_small_f32(d, x, packed_w, bias, residual, y, scratch);
+    return;
+  }
+  if (nest_rt_conv_is_subsample(d)) {
+    nest_rt_conv_subsample_f32(d, x, packed_w, bias, residual, y, scratch);
     return;
   }
   if (!nest_rt_conv_is_depthwise(d) && nest_rt_conv_is_implicit(d)) {

@@ -50,6 +50,12 @@ size_t nest_rt_conv_implicit_scratch_size(const nest_conv2d_desc *d);
 /* residual: NULL, or y = act(conv + residual) (nest_conv2d_f32_residual). */
 void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
                                const float *bias, const float *residual, float *y, void *scratch);
+/* 1x1 convs with a stride and no padding: the stride-1 1x1 conv of the subsampled input
+ * (nest_rt_conv_subsample.c). */
+int nest_rt_conv_is_subsample(const nest_conv2d_desc *d);
+size_t nest_rt_conv_subsample_scratch_size(const nest_conv2d_desc *d);
+void nest_rt_conv_subsample_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
+                                 const float *residual, float *y, void *scratch);
 /* 3x3 stride-1 convs with enough channels and output tiles: Winograd F(2x2, 3x3), with weights
  * transformed at pack time (nest_rt_conv_winograd.c). */
 #ifndef NEST_RT_WINOGRAD_MIN_C

@@ -81,7 +81,8 @@ typedef struct nest_conv2d_desc {
 const char *nest_conv2d_check(const nest_conv2d_desc *d);
 
 /* The path a float conv of this shape takes: "depthwise", "winograd", "small" (small output
- * planes, vectorized over output channels), "implicit" or "im2col" (a static string; the layer
+ * planes, vectorized over output channels), "subsample" (a strided 1x1 conv without padding, as
+ * the stride-1 conv of its subsampled input), "implicit" or "im2col" (a static string; the layer
  * profile names it). */
 const char *nest_conv2d_f32_path(const nest_conv2d_desc *d);
 /* Packed weight buffer size in floats (not bytes). */
