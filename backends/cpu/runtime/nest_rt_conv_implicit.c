@@ -118,10 +118,17 @@ static void pad_planes(const nest_conv2d_desc *d, const s1_layout *l, const floa
             continue;
           }
           const float *row = src + h * d->W + sw * j0 + b - d->pad_left;
+          const int64_t left = d->W - (sw * j0 + b - d->pad_left); /* input floats from row on */
           for (int64_t j = 0; j < j0; ++j) p[j] = 0.0f;
-          if (sw == 1) memcpy(p + j0, row, (size_t)(j1 - j0) * sizeof(float));
-          else
-            for (int64_t j = j0; j < j1; ++j) p[j] = row[(j - j0) * sw];
+          if (sw == 1) {
+            memcpy(p + j0, row, (size_t)(j1 - j0) * sizeof(float));
+          } else {
+            int64_t j = j0;
+            if (sw == 2) /* a vector of every other float while the 2-vector read stays in the row */
+              for (; j + NEST_VL <= j1 && 2 * (j - j0 + NEST_VL) <= left; j += NEST_VL)
+                nest_vstore(p + j, nest_vload_even(row + 2 * (j - j0)));
+            for (; j < j1; ++j) p[j] = row[(j - j0) * sw];
+          }
           for (int64_t j = j1; j < l->Wq; ++j) p[j] = 0.0f;
         }
       }
