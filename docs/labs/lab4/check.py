@@ -76,9 +76,13 @@ with tempfile.TemporaryDirectory() as tmp:
                         sum(n for d, n in mine_parts if d == "NPU1"))
         print(f"note: auto.yaml takes {mine_latency} ms under this machine's CPU measurements; a fresh automatic "
               f"placement here takes {auto_latency} ms with {sum(n for d, n in auto_parts if d == 'NPU1')} nodes on NPU1")
-    lab.check("cpu_only_ms: the all-CPU latency is given and slower than auto",
-              isinstance(lab.answer("cpu_only_ms"), (int, float)) and lab.answer("cpu_only_ms") > auto_latency and
-              strategies["cpu"] > auto_latency, f"answer {lab.answer('cpu_only_ms')}, this run: cpu {strategies['cpu']} ms")
+    # The answer was timed on the student's machine; here the automatic placement must not lose to
+    # all-CPU under the same measurements. On a CPU fast enough that no NPU cut pays for its
+    # transfers (the 2-core Zen 5 VM: 7.8 ms all-CPU, greedy's NPU plan 35 ms), auto is all-CPU.
+    lab.check("cpu_only_ms: the all-CPU latency is given, and auto is at least as fast here",
+              isinstance(lab.answer("cpu_only_ms"), (int, float)) and lab.answer("cpu_only_ms") > 0 and
+              strategies["cpu"] >= auto_latency * 0.999, f"answer {lab.answer('cpu_only_ms')}, this run: cpu "
+              f"{strategies['cpu']} ms, auto {auto_latency} ms")
 
     # The NPU assembly of the whole model on the NPU.
     bundle = os.path.join(tmp, "npu")
