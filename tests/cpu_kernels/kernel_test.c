@@ -612,7 +612,7 @@ int main(void) {
   test_conv(2, 300, 13, 13, 72, 1, 1, 2, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 0); /* onto 7x7 */
   test_conv(1, 16, 10, 12, 24, 1, 1, 2, 1, 1, 1, 0, 0, 1, NEST_ACT_NONE, 1, 0);
   test_conv_residual(2, 40, 15, 15, 72, 1, 2, 0, 1, NEST_ACT_RELU);
-  /* Winograd F(2x2, 3x3) (3x3 stride 1, 32 channels or more, 32 tiles or more): odd sizes (a
+  /* Winograd F(2x2, 3x3) (3x3 stride 1, 16 channels or more, 32 tiles or more): odd sizes (a
    * last tile half outside), M not a multiple of 8, 40 channels (blocks of 96 tiles) and more
    * than 64 (blocks of 48), channel chunks of 64 and a partial one, K-blocks, no padding,
    * asymmetric and 2-wide pads, batch 2, activations in and after the transform, residuals */
@@ -622,6 +622,7 @@ int main(void) {
   test_conv(1, 32, 40, 41, 8, 3, 3, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 0);
   test_conv(1, 64, 11, 11, 200, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_HARD_SWISH, 1, 1);
   test_conv(1, 33, 10, 10, 9, 3, 3, 1, 1, 2, 2, 2, 2, 1, NEST_ACT_LEAKY_RELU, 1, 0);
+  test_conv(2, 16, 21, 19, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 0); /* 16 channels, the fewest */
   test_conv_residual(1, 48, 14, 13, 20, 3, 1, 1, 1, NEST_ACT_RELU);
   test_conv_residual(2, 96, 12, 12, 72, 3, 1, 1, 1, NEST_ACT_TANH);
   /* Small output planes (64 pixels or fewer) with 64+ output channels and a spatial kernel,
@@ -642,14 +643,14 @@ int main(void) {
     } shapes[] = {
         {1, 40, 13, 17, 21, 3, 1, 1, 1, "winograd"}, {1, 72, 15, 9, 70, 3, 1, 1, 1, "winograd"},
         {1, 32, 40, 41, 8, 3, 1, 1, 1, "winograd"},  {1, 64, 11, 11, 200, 3, 1, 1, 1, "winograd"},
-        {1, 16, 56, 56, 64, 3, 1, 1, 1, "implicit"}, {1, 64, 56, 56, 64, 3, 2, 1, 1, "implicit"},
+        {1, 8, 56, 56, 64, 3, 1, 1, 1, "implicit"}, {1, 64, 56, 56, 64, 3, 2, 1, 1, "implicit"},
         {1, 64, 56, 56, 64, 3, 1, 2, 1, "implicit"}, {1, 64, 28, 28, 64, 3, 1, 1, 2, "implicit"},
         {1, 40, 7, 7, 72, 3, 1, 1, 1, "small"},      {1, 16, 14, 13, 64, 3, 2, 1, 1, "small"},
         {1, 64, 7, 7, 512, 3, 1, 1, 1, "small"},     {1, 64, 7, 7, 48, 3, 1, 1, 1, "implicit"},
         {1, 512, 7, 7, 2048, 1, 1, 1, 1, "implicit"}, {1, 3, 224, 224, 64, 3, 2, 1, 1, "im2col"},
         {1, 1024, 14, 14, 2048, 1, 2, 1, 1, "subsample"}, {1, 32, 28, 28, 32, 3, 1, 1, 32, "depthwise"},
         {1, 24, 33, 67, 40, 1, 3, 1, 2, "subsample"}, {1, 256, 56, 56, 512, 1, 2, 1, 1, "subsample"},
-        {1, 512, 14, 14, 48, 1, 1, 1, 1, "implicit"}};
+        {1, 512, 14, 14, 48, 1, 1, 1, 1, "implicit"}, {1, 16, 55, 55, 64, 3, 1, 1, 1, "winograd"}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; ++i)
       expect_path(shapes[i].N, shapes[i].C, shapes[i].H, shapes[i].W, shapes[i].M, shapes[i].K, shapes[i].s,
                   shapes[i].dil, shapes[i].group, shapes[i].path);

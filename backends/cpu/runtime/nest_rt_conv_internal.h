@@ -59,7 +59,7 @@ void nest_rt_conv_subsample_f32(const nest_conv2d_desc *d, const float *x, const
 /* 3x3 stride-1 convs with enough channels and output tiles: Winograd F(2x2, 3x3), with weights
  * transformed at pack time (nest_rt_conv_winograd.c). */
 #ifndef NEST_RT_WINOGRAD_MIN_C
-#define NEST_RT_WINOGRAD_MIN_C 32
+#define NEST_RT_WINOGRAD_MIN_C 16
 #endif
 #ifndef NEST_RT_WINOGRAD_MIN_TILES
 #define NEST_RT_WINOGRAD_MIN_TILES 32
