@@ -75,13 +75,8 @@ static void dw_masked(const nest_conv2d_desc *d, const float *x, const float *pa
     }
 }
 
-
 /* The common 3x3 case (stride 1 or 2, no dilation) through the blocked window kernel
  * (nest_rt_window3.h): each input row is loaded once for the output rows that use it. */
-static int dw3_ok(const nest_conv2d_desc *d) {
-  return d->KH == 3 && d->KW == 3 && d->dilation_h == 1 && d->dilation_w == 1 && d->stride_h == d->stride_w &&
-         (d->stride_h == 1 || d->stride_h == 2);
-}
 
 static void dw_masked_3x3(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
                           float *y, int64_t nc0, int64_t nc1) {
@@ -94,8 +89,7 @@ static void dw_masked_3x3(const nest_conv2d_desc *d, const float *x, const float
     w.y = y + (n * d->C + c) * P;
     for (int t = 0; t < 9; ++t) w.wv[t] = _mm512_set1_ps(packed_w[c * 9 + t]);
     w.init = _mm512_set1_ps(bias ? bias[c] : 0.0f);
-    if (d->stride_w == 1) nest_rt_w3_plane(&w, d->OH, 1, 0);
-    else nest_rt_w3_plane(&w, d->OH, 2, 0);
+    nest_rt_w3_run(&w, d->OH, d->stride_w, 0);
     if (!w.relu && !w.clip) nest_act_apply_f32(&d->act, w.y, P);
   }
 }
@@ -159,7 +153,8 @@ static void dw_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t nc0 = u * j->steps, total = j->d->N * j->d->C;
   const int64_t nc1 = nc0 + j->steps < total ? nc0 + j->steps : total;
 #if defined(__AVX512F__)
-  if (dw_masked_ok(j->d) && dw3_ok(j->d)) {
+  if (nest_rt_w3_applies(j->d->KH, j->d->KW, j->d->stride_h, j->d->stride_w, j->d->dilation_h, j->d->dilation_w,
+                         j->d->OW)) {
     dw_masked_3x3(j->d, j->x, j->packed_w, j->bias, j->y, nc0, nc1);
     return;
   }

@@ -78,11 +78,6 @@ static void pool_masked(const nest_pool2d_desc *d, int is_max, const float *x, f
 #if defined(__AVX512F__)
 /* 3x3 max pools at stride 1 or 2 (ResNet, SqueezeNet, GoogLeNet): blocks of rows and chunks that
  * load each input row once (nest_rt_window3.h), 3-4x faster than a window at a time. */
-static int maxpool3_ok(const nest_pool2d_desc *d) {
-  return d->KH == 3 && d->KW == 3 && d->dilation_h == 1 && d->dilation_w == 1 && d->stride_h == d->stride_w &&
-         (d->stride_h == 1 || d->stride_h == 2) && nest_rt_w3_fits(d->OW);
-}
-
 static void maxpool3(const nest_pool2d_desc *d, const float *x, float *y, int64_t nc0, int64_t nc1) {
   nest_rt_w3 w;
   nest_rt_w3_init(&w, d->H, d->W, d->OW, d->stride_w, d->pad_top, d->pad_left, -INFINITY, NULL);
@@ -90,8 +85,7 @@ static void maxpool3(const nest_pool2d_desc *d, const float *x, float *y, int64_
   for (int64_t plane = nc0; plane < nc1; ++plane) {
     w.x = x + plane * d->H * d->W;
     w.y = y + plane * d->OH * d->OW;
-    if (d->stride_w == 1) nest_rt_w3_plane(&w, d->OH, 1, 1);
-    else nest_rt_w3_plane(&w, d->OH, 2, 1);
+    nest_rt_w3_run(&w, d->OH, d->stride_w, 1);
   }
 }
 #endif
@@ -167,7 +161,8 @@ static void pool_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t nc0 = u * j->steps, total = j->d->N * j->d->C;
   const int64_t nc1 = nc0 + j->steps < total ? nc0 + j->steps : total;
 #if defined(__AVX512F__)
-  if (j->is_max && maxpool3_ok(j->d)) {
+  if (j->is_max && nest_rt_w3_applies(j->d->KH, j->d->KW, j->d->stride_h, j->d->stride_w, j->d->dilation_h,
+                                      j->d->dilation_w, j->d->OW)) {
     maxpool3(j->d, j->x, j->y, nc0, nc1);
     return;
   }

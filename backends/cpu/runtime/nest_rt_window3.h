@@ -29,8 +29,13 @@ typedef struct nest_rt_w3 {
   int relu, clip;
 } nest_rt_w3;
 
-/* Whether a plane's rows fit the chunk tables (OW up to 16 * NEST_RT_MAX_CHUNKS). */
-static inline int nest_rt_w3_fits(int64_t OW) { return (OW + 15) / 16 <= NEST_RT_MAX_CHUNKS; }
+/* Whether a window takes this kernel: 3x3, no dilation, the same stride 1 or 2 on both axes, and
+ * output rows that fit the chunk tables (OW up to 16 * NEST_RT_MAX_CHUNKS). */
+static inline int nest_rt_w3_applies(int64_t KH, int64_t KW, int64_t sh, int64_t sw, int64_t dh, int64_t dw,
+                                     int64_t OW) {
+  return KH == 3 && KW == 3 && dh == 1 && dw == 1 && sh == sw && (sh == 1 || sh == 2) &&
+         (OW + 15) / 16 <= NEST_RT_MAX_CHUNKS;
+}
 
 /* The column tables for stride s; act: Relu or Clip applied at the store (NULL or others: none). */
 static inline void nest_rt_w3_init(nest_rt_w3 *w, int64_t H, int64_t W, int64_t OW, int64_t s, int64_t pad_top,
@@ -46,10 +51,6 @@ static inline void nest_rt_w3_init(nest_rt_w3 *w, int64_t H, int64_t W, int64_t 
   w->relu = act && act->kind == NEST_ACT_RELU, w->clip = act && act->kind == NEST_ACT_CLIP;
   w->lo = _mm512_set1_ps(w->relu || !w->clip ? 0.0f : act->params[0]);
   w->hi = _mm512_set1_ps(w->clip ? act->params[1] : 0.0f);
-}
-
-static inline __attribute__((always_inline)) __m512 nest_rt_w3_load(const nest_rt_w3 *w, __mmask16 m, const float *at) {
-  return m == 0xFFFF ? _mm512_loadu_ps(at) : _mm512_mask_loadu_ps(w->fill, m, at);
 }
 
 /* Output rows [oh0, oh0 + rows) by chunks [ch0, ch0 + nch) at stride s (rows and columns); is_max:
@@ -72,9 +73,11 @@ static inline __attribute__((always_inline)) void nest_rt_w3_block(const nest_rt
       const int64_t *base = w->base[ch0 + k];
       const __mmask16 *m0 = w->m0[ch0 + k], *m1 = w->m1[ch0 + k];
       if (s == 1) {
-        _Pragma("GCC unroll 3") for (int kw = 0; kw < 3; ++kw) tap[k][kw] = nest_rt_w3_load(w, m0[kw], row + base[kw]);
+        _Pragma("GCC unroll 3") for (int kw = 0; kw < 3; ++kw)
+            tap[k][kw] = nest_rt_load_taps(row + base[kw], 1, m0[kw], 0, w->fill);
       } else {
-        const __m512 a = nest_rt_w3_load(w, m0[0], row + base[0]), b = nest_rt_w3_load(w, m1[0], row + base[0] + 16);
+        const __m512 a = _mm512_mask_loadu_ps(w->fill, m0[0], row + base[0]);
+        const __m512 b = _mm512_mask_loadu_ps(w->fill, m1[0], row + base[0] + 16);
         tap[k][0] = _mm512_permutex2var_ps(a, even, b);
         tap[k][1] = _mm512_permutex2var_ps(a, odd, b);
         tap[k][2] = nest_rt_load_taps(row + base[2], 2, m0[2], m1[2], w->fill);
@@ -115,6 +118,13 @@ static inline __attribute__((always_inline)) void nest_rt_w3_plane(const nest_rt
       nest_rt_w3_block(w, oh, 1, ch, NEST_RT_W3_CHUNKS, s, is_max);
     for (; ch < w->chunks; ++ch) nest_rt_w3_block(w, oh, 1, ch, 1, s, is_max);
   }
+}
+
+/* The plane at stride s (1 or 2), with s and is_max made constants for the inlined blocks. */
+static inline __attribute__((always_inline)) void nest_rt_w3_run(const nest_rt_w3 *w, int64_t OH, int64_t s,
+                                                                 int is_max) {
+  if (s == 1) nest_rt_w3_plane(w, OH, 1, is_max);
+  else nest_rt_w3_plane(w, OH, 2, is_max);
 }
 #endif
 
