@@ -14,11 +14,7 @@ build=${NEST_FUZZ_BUILD_DIR:-build-asan}
 targets=(onnx_import onnx_text text_ir quant_profile device_config partition_plan op_costs project_file npy
          tensor_pb npu_assembly npu_decode)
 
-if [ ! -f "$build/CMakeCache.txt" ] || ! grep -q '^NEST_FUZZ:BOOL=ON' "$build/CMakeCache.txt"; then
-  CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
-    -DNEST_SANITIZE=ON -DNEST_FUZZ=ON -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache > /dev/null
-fi
+scripts/configure-asan.sh "$build"
 cmake --build "$build" --target "${targets[@]/#/fuzz_}"
 scripts/fuzz_seeds.sh "$build" > /dev/null
 

@@ -28,12 +28,7 @@ for t in "${tests[@]}"; do
   esac
 done
 
-if [ ! -f "$build/CMakeCache.txt" ] || ! grep -q '^NEST_SANITIZE:BOOL=ON' "$build/CMakeCache.txt"; then
-  # NEST_FUZZ too: scripts/fuzz.sh then reuses every object of this build.
-  CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
-    -DNEST_SANITIZE=ON -DNEST_FUZZ=ON -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache > /dev/null
-fi
+scripts/configure-asan.sh "$build"
 cmake --build "$build" "$jobs" --target $(printf '%s\n' "${targets[@]}" | sort -u)
 built=$(date +%s)
 
