@@ -6,12 +6,14 @@ over several interleaved runs moves far less, so this is how a kernel change is 
 layer. Each round runs `run --profile-layers` of every bundle (and ort_bench.js --profile-layers
 for --ort), one after the other; a layer's figure is its minimum over the rounds.
 
-Usage: scripts/compare-layers.py [--rounds 5] [--repeat 10] [--threads 1] [--input FILE.npy]
-                                 [--ort MODEL.onnx] BUNDLE_A [BUNDLE_B]
+Usage: scripts/compare-layers.py [--rounds 5] [--repeat 10] [--threads 1] [--threads-b N]
+                                 [--input FILE.npy] [--ort MODEL.onnx] BUNDLE_A [BUNDLE_B]
   BUNDLE_*: a bundle directory holding a built `run`.
+  --threads-b: B's thread count (default --threads); the same bundle twice with --threads 1
+         --threads-b 2 shows each layer's scaling.
   --ort: compare BUNDLE_A with onnxruntime on MODEL.onnx instead (nodes matched by name; ORT fuses
          some nodes, which then show as missing).
-Prints each layer's minimum in ms for A and B, B - A, and the totals; slowest layers first.
+Prints each layer's minimum in ms for A and B, B - A, A / B, and the totals; slowest layers first.
 """
 import argparse
 import os
@@ -23,8 +25,8 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def bundle_layers(run, args):
-    cmd = [run, "--input", args.input, "--repeat", str(args.repeat), "--threads", str(args.threads), "--profile-layers"]
+def bundle_layers(run, args, threads):
+    cmd = [run, "--input", args.input, "--repeat", str(args.repeat), "--threads", str(threads), "--profile-layers"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     layers = {}
     for line in out.splitlines():
@@ -52,6 +54,7 @@ def main():
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--repeat", type=int, default=10)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads-b", type=int)
     p.add_argument("--input", help="input .npy (default: a 1x3x224x224 uniform random image)")
     p.add_argument("--ort", metavar="MODEL.onnx")
     p.add_argument("bundles", nargs="+")
@@ -62,7 +65,8 @@ def main():
         import numpy as np
         args.input = os.path.join(tempfile.mkdtemp(prefix="compare-layers-"), "input.npy")
         np.save(args.input, np.random.default_rng(1).uniform(-1, 1, (1, 3, 224, 224)).astype(np.float32))
-    sources = [lambda b=b: bundle_layers(os.path.join(b, "run"), args) for b in args.bundles]
+    threads = [args.threads, args.threads if args.threads_b is None else args.threads_b]
+    sources = [lambda b=b, t=t: bundle_layers(os.path.join(b, "run"), args, t) for b, t in zip(args.bundles, threads)]
     if args.ort:
         sources.append(lambda: ort_layers(args.ort, args))
     best = [{} for _ in sources]
@@ -74,16 +78,16 @@ def main():
         print(f"round {r + 1}/{args.rounds}", file=sys.stderr)
     a, b = best
     names = sorted(a, key=lambda n: -a[n][0])
-    print(f"{'layer':50} {'kernel':18} {'A ms':>8} {'B ms':>8} {'B-A':>8}")
+    print(f"{'layer':50} {'kernel':18} {'A ms':>8} {'B ms':>8} {'B-A':>8} {'A/B':>6}")
     ta = tb = 0.0
     for n in names:
         ma = a[n][0]
         mb = b[n][0] if n in b else None
         ta += ma
         tb += mb or 0.0
-        print(f"{n[:50]:50} {a[n][1][:18]:18} {ma:8.3f} " + (f"{mb:8.3f} {mb - ma:+8.3f}" if mb is not None else f"{'-':>8}"))
+        print(f"{n[:50]:50} {a[n][1][:18]:18} {ma:8.3f} " + (f"{mb:8.3f} {mb - ma:+8.3f} {ma / mb:6.2f}" if mb is not None else f"{'-':>8}"))
     missing = sum(1 for n in names if n not in b)
-    print(f"{'total (sum of minimums)':69} {ta:8.3f} {tb:8.3f} {tb - ta:+8.3f}" +
+    print(f"{'total (sum of minimums)':69} {ta:8.3f} {tb:8.3f} {tb - ta:+8.3f} {ta / tb if tb else 0:6.2f}" +
           (f"   ({missing} layers of A not in B)" if missing else ""))
 
 

@@ -581,6 +581,8 @@ int main(void) {
   test_conv(2, 3, 17, 15, 11, 3, 3, 1, 2, 2, 2, 2, 2, 1, NEST_ACT_HARD_SWISH, 1, 0);
   test_conv(1, 4, 10, 12, 6, 3, 2, 1, 1, 0, 1, 2, 0, 1, NEST_ACT_TANH, 0, 1);
   test_conv(1, 64, 28, 28, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 0);
+  /* Winograd with 5 blocks of tiles: whole blocks per thread, then the rest split by channels */
+  test_conv(1, 72, 30, 30, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 0);
   /* stride 2 with a spatial kernel: 3x3 pad 1 on even and odd sizes, asymmetric pads, dilation 2,
    * one strided axis only, grouped, weights over 512 KB (blocks of tiles), a 2x2 kernel without
    * padding, batch 2; under 64 terms per output through im2col, else the phase-split implicit GEMM */
@@ -591,6 +593,8 @@ int main(void) {
   test_conv_sw(2, 6, 17, 12, 8, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 1);
   test_conv(1, 8, 14, 14, 12, 3, 3, 2, 1, 1, 1, 1, 1, 2, NEST_ACT_RELU, 1, 0);
   test_conv(1, 64, 14, 14, 512, 3, 3, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_NONE, 1, 0);
+  /* weights over 512 KB on more output positions than channels: one block of tiles per thread */
+  test_conv(1, 128, 30, 30, 128, 3, 3, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 0);
   test_conv(2, 4, 10, 9, 5, 2, 2, 2, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 0, 0);
   /* the same features with 64 or more terms per output (the implicit path; fewer go to im2col) */
   test_conv(1, 8, 15, 13, 9, 3, 3, 2, 1, 0, 1, 2, 0, 1, NEST_ACT_NONE, 1, 1);

@@ -312,12 +312,15 @@ void nest_rt_conv_winograd_f32(const nest_conv2d_desc *d, const float *x, const 
   j.bias = bias;
   j.padded = (float *)((char *)scratch + j.l.pad_off);
   j.shared_v = (float *)((char *)scratch + j.l.shared_v_off);
-  const int64_t blocks = j.l.blocks, want = 4 * (int64_t)nest_get_threads();
+  /* Whole blocks are the units while every thread gets as many; the blocks left over (fewer than
+   * the threads) run one at a time with their output channels split into chunks. */
+  const int64_t threads = nest_get_threads(), blocks = j.l.blocks;
+  const int64_t whole = threads > 1 ? blocks / threads * threads : blocks, left = blocks - whole;
   j.rows_per_chunk = d->M;
   int64_t chunks = 1;
-  if (nest_get_threads() > 1 && blocks < want) { /* few blocks: split the output channels too */
+  if (left > 0) {
     const int64_t panels = nest_rt_conv_panels(d);
-    j.rows_per_chunk = nest_rt_ceil_div(panels, nest_rt_ceil_div(want, blocks)) * NEST_RT_MR;
+    j.rows_per_chunk = nest_rt_ceil_div(panels, nest_rt_ceil_div(4 * threads, left)) * NEST_RT_MR;
     chunks = nest_rt_ceil_div(d->M, j.rows_per_chunk);
   }
   const int64_t P = d->OH * d->OW;
@@ -326,11 +329,8 @@ void nest_rt_conv_winograd_f32(const nest_conv2d_desc *d, const float *x, const 
     j.y = y + n * d->M * P;
     j.residual = residual ? residual + n * d->M * P : NULL;
     nest_rt_parallel(nest_rt_ceil_div(d->C, 8), pad_unit, &j, 0, 0);
-    if (chunks == 1) {
-      nest_rt_parallel(blocks, block_unit, &j, scratch, j.l.per_thread);
-      continue;
-    }
-    for (j.blk = 0; j.blk < blocks; ++j.blk) {
+    nest_rt_parallel(whole, block_unit, &j, scratch, j.l.per_thread);
+    for (j.blk = whole; j.blk < blocks; ++j.blk) {
       nest_rt_parallel(nest_rt_ceil_div(d->C, WINO_TRANSFORM_CHANNELS), transform_unit, &j, scratch, j.l.per_thread);
       nest_rt_parallel(chunks, chunk_unit, &j, scratch, j.l.per_thread);
     }
