@@ -1,7 +1,8 @@
 /* Microbenchmark of the CPU runtime's conv kernels on the conv layers of ResNet-18, ResNet-50 and
- * MobileNetV2 at 1x3x224x224 (shapes generated from the architectures), single thread. Prints
- * GFLOP/s per distinct layer shape and the estimated total conv time per model (sum over layers of
- * count x time, thread CPU time).  Usage: kernel_bench [resnet18|resnet50|mobilenetv2|squeezenet1_1 ...] [-r repeats] [-cold] [-net] */
+ * MobileNetV2 at 1x3x224x224 (shapes generated from the architectures), on one thread unless -t.
+ * Prints GFLOP/s per distinct layer shape and the estimated total conv time per model (sum over
+ * layers of count x time; thread CPU time on one thread, wall time with -t N > 1).
+ * Usage: kernel_bench [resnet18|resnet50|mobilenetv2|squeezenet1_1 ...] [-r repeats] [-cold] [-net] [-t threads] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,9 +88,11 @@ static void squeezenet11(model *m) {
   add(m, 512, 13, 1000, 1, 1, 0, 1);
 }
 
+static int threads = 1;
+
 static double now(void) {
   struct timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  clock_gettime(threads > 1 ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID, &t);
   return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
@@ -208,7 +211,7 @@ static void run_net(model *m, int reps) {
 
 static void run(model *m, int reps) {
   double total = 0, total_median = 0, flops = 0;
-  printf("%s conv layers (N=1, single thread, %d runs):\n", m->name, reps);
+  printf("%s conv layers (N=1, %d thread(s), %d runs):\n", m->name, threads, reps);
   printf("  %5s %4s %5s %2s %2s %5s %3s  %9s %9s %8s\n", "C", "H", "M", "K", "s", "group", "n", "min ms", "median ms",
          "GFLOP/s");
   for (int i = 0; i < m->n; ++i) {
@@ -236,6 +239,13 @@ int main(int argc, char **argv) {
       cold = 1;
     } else if (!strcmp(argv[i], "-net")) {
       net = 1;
+    } else if (!strcmp(argv[i], "-t") && i + 1 < argc) {
+      threads = atoi(argv[++i]);
+      /* workers get scratch for any of these layers */
+      if (threads < 1 || nest_set_threads(threads, (size_t)64 << 20) != 0) {
+        fprintf(stderr, "kernel_bench: cannot run on %s threads\n", argv[i]);
+        return 2;
+      }
     } else if (!strcmp(argv[i], "-r") && i + 1 < argc) {
       reps = atoi(argv[++i]);
       if (reps < 1 || reps > 64) reps = 15;
