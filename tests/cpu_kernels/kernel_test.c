@@ -540,6 +540,13 @@ int main(void) {
     test_q8_conv(1, 4, 12, 40, 4, 5, 5, 1, 1, 2, 4, 1, wz);
     test_q8_conv(1, 16, 9, 21, 24, 1, 1, 1, 1, 0, 1, 1, wz);
     test_q8_conv(1, 8, 10, 10, 12, 3, 3, 1, 1, 1, 2, 0, wz);
+    /* pointwise columns built from the input: channels past a multiple of 4, a last block of 13
+     * pixels, batch 2, grouped, whole blocks only; a padded or strided 1x1 goes through xi */
+    test_q8_conv(2, 13, 9, 21, 20, 1, 1, 1, 1, 0, 1, 0, wz);
+    test_q8_conv(1, 12, 7, 9, 18, 1, 1, 1, 1, 0, 3, 1, wz);
+    test_q8_conv(1, 64, 16, 16, 40, 1, 1, 1, 1, 0, 1, 0, wz);
+    test_q8_conv(1, 13, 9, 21, 20, 1, 1, 2, 1, 0, 1, 1, wz);
+    test_q8_conv(1, 13, 9, 21, 20, 1, 1, 1, 1, 1, 1, 0, wz);
   }
 
   /* int8 MaxPool: GoogLeNet's 3x3 stride 1 pad 1 on 14x14 and 7x7, its stride-2 ceil-mode pools

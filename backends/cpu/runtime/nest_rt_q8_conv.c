@@ -204,6 +204,53 @@ static void im2col_vnni(const nest_q8_conv2d_desc *d, const q8_geom *g, const ui
     if (sums) _mm512_storeu_si512(sums + pb * Q8_PB, sum);
   }
 }
+
+/* A pointwise conv (1x1, stride 1, no padding): the columns of pixel block pb are 16 consecutive
+ * pixels of every fourth channel row, so they are built straight from the input, which skips xi
+ * (every 1x1 layer copied its input twice). Pixels past P and channels past Cg are zero. */
+static int pointwise(const nest_q8_conv2d_desc *d) {
+  return d->KH == 1 && d->KW == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_top == 0 && d->pad_left == 0 &&
+         d->pad_bottom == 0 && d->pad_right == 0;
+}
+
+static void pointwise_columns(const nest_q8_conv2d_desc *d, const q8_geom *g, const uint8_t *x, uint8_t *col,
+                              int32_t *sums, int64_t pb0, int64_t pb1) {
+  const __m128i fl = _mm_set1_epi8((char)(d->x_signed ? 0x80 : 0)), ones = _mm_set1_epi8(1);
+  int64_t pb, c4;
+  int j;
+  for (pb = pb0; pb < pb1; ++pb) {
+    const int64_t p = pb * Q8_PB, left = g->P - p;
+    const __mmask16 m = (__mmask16)(left >= Q8_PB ? 0xFFFF : (1u << left) - 1u);
+    __m128i s0 = _mm_setzero_si128(), s1 = s0, s2 = s0, s3 = s0;
+    uint8_t *dst = col + pb * Q8_PB * g->K4;
+    for (c4 = 0; c4 < g->C4; ++c4, dst += 64) {
+      __m128i r[4];
+      for (j = 0; j < 4; ++j)
+        r[j] = c4 * 4 + j < g->Cg ? _mm_maskz_mov_epi8(m, _mm_xor_si128(_mm_maskz_loadu_epi8(m, x + (c4 * 4 + j) * g->P + p), fl))
+                                  : _mm_setzero_si128();
+      const __m128i t0 = _mm_unpacklo_epi8(r[0], r[1]), t1 = _mm_unpackhi_epi8(r[0], r[1]);
+      const __m128i t2 = _mm_unpacklo_epi8(r[2], r[3]), t3 = _mm_unpackhi_epi8(r[2], r[3]);
+      const __m128i v0 = _mm_unpacklo_epi16(t0, t2), v1 = _mm_unpackhi_epi16(t0, t2);
+      const __m128i v2 = _mm_unpacklo_epi16(t1, t3), v3 = _mm_unpackhi_epi16(t1, t3);
+      _mm_storeu_si128((__m128i *)dst, v0);
+      _mm_storeu_si128((__m128i *)(dst + 16), v1);
+      _mm_storeu_si128((__m128i *)(dst + 32), v2);
+      _mm_storeu_si128((__m128i *)(dst + 48), v3);
+      if (sums) {
+        s0 = _mm_dpbusd_epi32(s0, v0, ones);
+        s1 = _mm_dpbusd_epi32(s1, v1, ones);
+        s2 = _mm_dpbusd_epi32(s2, v2, ones);
+        s3 = _mm_dpbusd_epi32(s3, v3, ones);
+      }
+    }
+    if (sums) {
+      _mm_storeu_si128((__m128i *)(sums + p), s0);
+      _mm_storeu_si128((__m128i *)(sums + p + 4), s1);
+      _mm_storeu_si128((__m128i *)(sums + p + 8), s2);
+      _mm_storeu_si128((__m128i *)(sums + p + 12), s3);
+    }
+  }
+}
 #endif
 
 #ifdef NEST_Q8_VNNI
@@ -378,7 +425,10 @@ static void im2col_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t pb0 = u * j->pb_steps, pb1 = clamp_end(pb0 + j->pb_steps, j->g.PB);
   (void)scratch;
 #ifdef NEST_Q8_VNNI
-  im2col_vnni(j->d, &j->g, j->xi, j->col, j->sums, pb0, pb1);
+  if (pointwise(j->d))
+    pointwise_columns(j->d, &j->g, j->xg, j->col, j->sums, pb0, pb1);
+  else
+    im2col_vnni(j->d, &j->g, j->xi, j->col, j->sums, pb0, pb1);
 #else
   im2col(j->d, &j->g, j->xi, j->col, pb0, pb1);
   if (j->sums) column_sums(&j->g, j->col, j->sums, pb0, pb1);
@@ -420,7 +470,10 @@ static void conv_group(const nest_q8_conv2d_desc *d, const q8_geom *g, int any_w
   if (threads > 1 && pairs < 4 * threads) /* few pixels: split the channels too, in whole tiles */
     j.m_steps = nest_rt_ceil_div(nest_rt_ceil_div(g->Mg, nest_rt_ceil_div(4 * threads, pairs)), Q8_MR) * Q8_MR;
   j.m_chunks = nest_rt_ceil_div(g->Mg, j.m_steps);
-  nest_rt_parallel(nest_rt_ceil_div(g->C4, j.c4_steps), interleave_unit, &j, 0, 0);
+#ifdef NEST_Q8_VNNI
+  if (!pointwise(d)) /* pointwise columns come straight from the input */
+#endif
+    nest_rt_parallel(nest_rt_ceil_div(g->C4, j.c4_steps), interleave_unit, &j, 0, 0);
   nest_rt_parallel(nest_rt_ceil_div(g->PB, j.pb_steps), im2col_unit, &j, 0, 0);
   nest_rt_parallel(nest_rt_ceil_div(pairs, j.pair_steps) * j.m_chunks, gemm_unit, &j, 0, 0);
 }
