@@ -547,6 +547,14 @@ int main(void) {
     test_q8_conv(1, 64, 16, 16, 40, 1, 1, 1, 1, 0, 1, 0, wz);
     test_q8_conv(1, 13, 9, 21, 20, 1, 1, 2, 1, 0, 1, 1, wz);
     test_q8_conv(1, 13, 9, 21, 20, 1, 1, 1, 1, 1, 1, 0, wz);
+    /* spatial kernels: blocks over two output rows (masked loads per row), dilated, rows of 3
+     * pixels (more rows than Q8_MAX_RUNS: gathers), stride 2 on rows of 9 (three rows a block),
+     * a 7x7 stride-2 stem on 3 channels */
+    test_q8_conv(1, 12, 20, 21, 16, 3, 3, 1, 1, 1, 1, 1, wz);
+    test_q8_conv(1, 8, 11, 19, 9, 3, 3, 1, 2, 2, 1, 0, wz);
+    test_q8_conv(1, 8, 5, 3, 9, 3, 3, 1, 1, 1, 1, 0, wz);
+    test_q8_conv(1, 8, 13, 17, 10, 3, 3, 2, 1, 1, 1, 1, wz);
+    test_q8_conv(1, 3, 37, 41, 16, 7, 7, 2, 1, 3, 1, 1, wz);
   }
 
   /* int8 MaxPool: GoogLeNet's 3x3 stride 1 pad 1 on 14x14 and 7x7, its stride-2 ceil-mode pools

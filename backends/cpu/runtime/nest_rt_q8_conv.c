@@ -166,17 +166,28 @@ static void column_sums(const q8_geom *g, const uint8_t *col, int32_t *sums, int
 }
 
 #else
-/* im2col with one 16-lane gather per pixel block and k step; the column sums by vpdpbusd with
- * ones (only when `sums`). Pixels past P gather nothing (zero). */
+/* Pixel blocks whose pixels lie in at most this many output rows load each row's run with masked
+ * loads (stride 1 or 2 across a row); others gather. */
+#define Q8_MAX_RUNS 4
+
+/* im2col, per pixel block and k step one 64-byte vector of 16 pixels x 4 bytes of xi: a plain
+ * load when the 16 pixels are consecutive in xi (1x1 stride 1, or a block inside one output row
+ * of a stride-1 conv), per output row of the block one masked load (stride 1 across a row) or two
+ * and the even 4-byte groups taken by a permute (stride 2: the stems) when it spans few rows (a
+ * gather cost half of GoogLeNet's int8 im2col), else a 16-lane gather. The column sums by vpdpbusd with ones (only when `sums`). Pixels past P are zero. */
 static void im2col_vnni(const nest_q8_conv2d_desc *d, const q8_geom *g, const uint8_t *xi, uint8_t *col, int32_t *sums,
                         int64_t pb0, int64_t pb1) {
   const int64_t plane = g->Hp * g->Wp;
   const __m512i ones = _mm512_set1_epi8(1), zero = _mm512_setzero_si512();
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const int32_t *xw = (const int32_t *)xi;
   int64_t pb, c4, kh, kw, j;
   for (pb = pb0; pb < pb1; ++pb) {
     int32_t off[Q8_PB];
+    int64_t run_base[Q8_MAX_RUNS];
+    __mmask16 run_mask[Q8_MAX_RUNS], run_lo[Q8_MAX_RUNS], run_hi[Q8_MAX_RUNS]; /* stride 2: the two loads' lanes */
     __mmask16 valid = 0;
-    int consecutive;
+    int consecutive, runs = 0;
     __m512i voff, sum = zero;
     uint8_t *dst = col + pb * Q8_PB * g->K4;
     for (j = 0; j < Q8_PB; ++j) {
@@ -185,18 +196,45 @@ static void im2col_vnni(const nest_q8_conv2d_desc *d, const q8_geom *g, const ui
       if (p < g->P) {
         off[j] = (int32_t)((p / d->OW) * d->stride_h * g->Wp + (p % d->OW) * d->stride_w);
         valid |= (__mmask16)(1u << j);
+        /* a new run where the row changes: lane j reads run_base + j + tap */
+        if (j == 0 || p % d->OW == 0) {
+          if (runs < Q8_MAX_RUNS) run_base[runs] = off[j] - j * d->stride_w, run_mask[runs] = run_lo[runs] = run_hi[runs] = 0;
+          ++runs;
+        }
+        if (runs <= Q8_MAX_RUNS) {
+          run_mask[runs - 1] |= (__mmask16)(1u << j);
+          if (2 * j < Q8_PB) run_lo[runs - 1] |= (__mmask16)(1u << (2 * j));
+          else run_hi[runs - 1] |= (__mmask16)(1u << (2 * j - Q8_PB));
+        }
       }
     }
     voff = _mm512_loadu_si512(off);
-    /* 16 pixels in a row of xi (1x1 stride 1, or a block inside one output row of a stride-1
-     * conv): one plain load per tap instead of a gather */
     consecutive = valid == 0xFFFF && off[15] - off[0] == 15;
+    const int by_runs = !consecutive && (d->stride_w == 1 || d->stride_w == 2) && runs <= Q8_MAX_RUNS;
     for (c4 = 0; c4 < g->C4; ++c4)
       for (kh = 0; kh < d->KH; ++kh)
         for (kw = 0; kw < d->KW; ++kw) {
           const int32_t tap = (int32_t)(c4 * plane + kh * d->dilation_h * g->Wp + kw * d->dilation_w);
-          const __m512i v = consecutive ? _mm512_loadu_si512((const uint32_t *)xi + off[0] + tap)
-                                        : _mm512_mask_i32gather_epi32(zero, valid, _mm512_add_epi32(voff, _mm512_set1_epi32(tap)), xi, 4);
+          __m512i v;
+          if (consecutive) {
+            v = _mm512_loadu_si512(xw + off[0] + tap);
+          } else if (by_runs) {
+            int r;
+            v = zero;
+            /* lanes outside a run's mask are not read, so the address of lane 0 may precede xi */
+            for (r = 0; r < runs; ++r) {
+              const uintptr_t at = (uintptr_t)xw + (uintptr_t)((run_base[r] + tap) * 4);
+              if (d->stride_w == 1) {
+                v = _mm512_mask_loadu_epi32(v, run_mask[r], (const void *)at);
+              } else {
+                const __m512i lo = _mm512_maskz_loadu_epi32(run_lo[r], (const void *)at);
+                const __m512i hi = _mm512_maskz_loadu_epi32(run_hi[r], (const void *)(at + 64));
+                v = _mm512_mask_mov_epi32(v, run_mask[r], _mm512_permutex2var_epi32(lo, even, hi));
+              }
+            }
+          } else {
+            v = _mm512_mask_i32gather_epi32(zero, valid, _mm512_add_epi32(voff, _mm512_set1_epi32(tap)), xi, 4);
+          }
           _mm512_storeu_si512(dst, v);
           dst += 64;
           if (sums) sum = _mm512_dpbusd_epi32(sum, v, ones);
