@@ -620,6 +620,10 @@ int main(void) {
   /* a residual added before the activation: 1x1 into Y (ResNet-50's expanding conv, two blocks),
    * 3x3 padded (ResNet-18), stride 2, 1x1 stride 2 and depthwise (added in a pass after) */
   test_conv_residual(1, 24, 60, 70, 40, 1, 1, 0, 1, NEST_ACT_RELU);
+  /* 1x1: the residual joins each tile in the micro-kernel (whole tiles, Clip in registers), or
+   * after a partial tile's copy back (5 rows, Sigmoid afterwards) */
+  test_conv_residual(1, 32, 12, 16, 16, 1, 1, 0, 1, NEST_ACT_CLIP);
+  test_conv_residual(1, 24, 7, 9, 13, 1, 1, 0, 1, NEST_ACT_SIGMOID);
   test_conv_residual(2, 16, 14, 15, 24, 3, 1, 1, 1, NEST_ACT_RELU);
   test_conv_residual(1, 8, 17, 16, 12, 3, 2, 1, 1, NEST_ACT_CLIP);
   test_conv_residual(1, 8, 15, 16, 12, 1, 2, 0, 1, NEST_ACT_NONE);

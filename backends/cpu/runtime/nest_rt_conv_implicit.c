@@ -142,7 +142,7 @@ typedef struct s1_job {
   s1_layout l;
   const float *xg, *src, *wg, *tile, *bias_p;
   const float *rg; /* the group's residual (NULL: none), added before the activation */
-  nest_act kernel_act; /* what the micro-kernel applies: d->act, or none with a residual */
+  nest_act kernel_act; /* what the micro-kernel applies into ctile: d->act, or none with a residual (added in the copy) */
   float *yg, *padded;
   const int64_t *off;
   int64_t q_last, chunks, panels_per_chunk, pad_steps;
@@ -156,12 +156,6 @@ static void pad_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t cg = j->d->C / j->d->group, c0 = u * j->pad_steps;
   (void)scratch;
   pad_planes(j->d, &j->l, j->xg, j->padded, c0, c0 + j->pad_steps < cg ? c0 + j->pad_steps : cg);
-}
-
-/* y[i] = act(y[i] + r[i]), n floats. */
-static void add_residual(const nest_act *act, const float *r, float *y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] += r[i];
-  nest_act_apply_f32(act, y, n);
 }
 
 /* ctile: this thread's block of outputs (all panel rows x bcols wide positions). */
@@ -193,9 +187,10 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
         const int tail = j->tail_copied && q0 == j->q_last;
         const float *b = tail ? j->tile + pc * NEST_RT_NR : j->src + q0;
         const int64_t *boff = tail ? 0 : j->off + pc;
-        if (direct)
-          nest_rt_gemm_tile(kc, a, b, NEST_RT_NR, boff, j->yg + ip * NEST_RT_MR * P + q0, P, rows, cols, pc == 0,
-                            pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, 0, &j->kernel_act);
+        if (direct) /* the residual joins each tile in registers, then the activation */
+          nest_rt_gemm_tile_res(kc, a, b, NEST_RT_NR, boff, j->yg + ip * NEST_RT_MR * P + q0, P, rows, cols, pc == 0,
+                                pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, 0,
+                                j->rg ? j->rg + ip * NEST_RT_MR * P + q0 : 0, P, &d->act);
         else
           nest_rt_gemm_tile(kc, a, b, NEST_RT_NR, boff, ctile + ip * NEST_RT_MR * l->bcols + (q0 - b0), l->bcols,
                             NEST_RT_MR, width, pc == 0, pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, 0, &j->kernel_act);
@@ -203,11 +198,7 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
     }
   }
   const int64_t m0 = ip0 * NEST_RT_MR, m1 = ip1 * NEST_RT_MR < mg ? ip1 * NEST_RT_MR : mg;
-  if (direct) {
-    if (j->rg) /* the block's outputs are still in cache */
-      for (int64_t m = m0; m < m1; ++m) add_residual(&d->act, j->rg + m * P + b0, j->yg + m * P + b0, bend - b0);
-    return;
-  }
+  if (direct) return;
   const int64_t cols = bend - b0;
   /* store the block's real output pixels: runs of one output row each */
   for (int64_t i = 0; i < cols;) {

@@ -30,6 +30,12 @@ static inline int64_t nest_rt_kblock(int64_t K) {
 void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t ldb, const int64_t *boff,
                        float *c, int64_t ldc, int64_t rows, int64_t cols, int first, int last,
                        const float *bias, const float *col_bias, const nest_act *act);
+/* The same, and with `last` adds res[r * ldr + j] (rows x cols) to C before the activation, as a
+ * separate pass over C would: a conv's residual while its tile is still in registers. */
+void nest_rt_gemm_tile_res(int64_t kc, const float *a_panel, const float *b, int64_t ldb, const int64_t *boff,
+                           float *c, int64_t ldc, int64_t rows, int64_t cols, int first, int last,
+                           const float *bias, const float *col_bias, const float *res, int64_t ldr,
+                           const nest_act *act);
 
 /* Width of the next tile when `rem` columns are left: NEST_RT_NR, except that a full tile plus one
  * vector or less is split into two tiles of at most 2 vectors each (instead of a 3-vector tile and

@@ -81,7 +81,7 @@ static int act_in_registers(const nest_act *act) {
 #define NEST_RT_DEFINE_MICRO_KERNEL(name, NV, BROW)                                                      \
   static void name(int64_t kc, const float *a, const float *b, int64_t ldb, const int64_t *boff, float *c,  \
                    int64_t ldc, int first, int last, const float *bias, const float *cbias,              \
-                   const nest_act *act) {                                                                \
+                   const float *res, int64_t ldr, const nest_act *act) {                                 \
     nest_vf acc[NEST_UK_ROWS][NV];                                                                       \
     (void)ldb, (void)boff; /* one of the two addressing modes */                                         \
     _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r) {                                    \
@@ -99,6 +99,10 @@ static int act_in_registers(const nest_act *act) {
       }                                                                                                  \
       a += NEST_RT_MR;                                                                                   \
     }                                                                                                    \
+    if (last && res)                                                                                     \
+      _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r)                                    \
+          _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) acc[r][j] =                               \
+              nest_vadd(acc[r][j], nest_vload(res + r * ldr + j * NEST_VL));                             \
     if (last && act_in_registers(act)) {                                                                 \
       const nest_vf lo = nest_vset1(act->kind == NEST_ACT_RELU ? 0.0f : act->params[0]);                 \
       const nest_vf hi = nest_vset1(act->kind == NEST_ACT_CLIP ? act->params[1] : 0.0f);                 \
@@ -121,7 +125,7 @@ NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_off_2, 2, b + boff[k])
 NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_off_3, 3, b + boff[k])
 
 typedef void (*micro_kernel_fn)(int64_t, const float *, const float *, int64_t, const int64_t *, float *, int64_t,
-                                int, int, const float *, const float *, const nest_act *);
+                                int, int, const float *, const float *, const float *, int64_t, const nest_act *);
 static const micro_kernel_fn micro_kernels[NEST_RT_NRV] = {micro_kernel_1, micro_kernel_2, micro_kernel_3};
 static const micro_kernel_fn micro_kernels_off[NEST_RT_NRV] = {micro_kernel_off_1, micro_kernel_off_2,
                                                                micro_kernel_off_3};
@@ -129,9 +133,19 @@ static const micro_kernel_fn micro_kernels_off[NEST_RT_NRV] = {micro_kernel_off_
 void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t ldb, const int64_t *boff,
                        float *c, int64_t ldc, int64_t rows, int64_t cols, int first, int last,
                        const float *bias, const float *col_bias, const nest_act *act) {
+  nest_rt_gemm_tile_res(kc, a_panel, b, ldb, boff, c, ldc, rows, cols, first, last, bias, col_bias, 0, 0, act);
+}
+
+void nest_rt_gemm_tile_res(int64_t kc, const float *a_panel, const float *b, int64_t ldb, const int64_t *boff,
+                           float *c, int64_t ldc, int64_t rows, int64_t cols, int first, int last,
+                           const float *bias, const float *col_bias, const float *res, int64_t ldr,
+                           const nest_act *act) {
   const int64_t nv = (cols + NEST_VL - 1) / NEST_VL; /* vectors of columns computed */
   const micro_kernel_fn kernel = boff ? micro_kernels_off[nv - 1] : micro_kernels[nv - 1];
   const int full = rows == NEST_RT_MR && cols == nv * NEST_VL;
+  /* a partial tile adds the residual, then the activation, after its copy back */
+  const int res_after = last && res && !full;
+  const nest_act *kernel_act = res_after ? 0 : act;
   float tmp[NEST_RT_MR * NEST_RT_NR];
   float *dst = c;
   int64_t ld = ldc;
@@ -148,10 +162,14 @@ void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t
       for (int r = 0; r < NEST_UK_ROWS; ++r) bias_pad[r] = r0 + r < rows ? bias_r[r] : 0.0f;
       bias_r = bias_pad;
     }
-    kernel(kc, a_panel + r0, b, ldb, boff, dst + r0 * ld, ld, first, last, bias_r, bias_r ? 0 : col_bias, act);
+    kernel(kc, a_panel + r0, b, ldb, boff, dst + r0 * ld, ld, first, last, bias_r, bias_r ? 0 : col_bias,
+           res && !res_after ? res + r0 * ldr : 0, ldr, kernel_act);
   }
   if (!full)
     for (int64_t r = 0; r < rows; ++r) memcpy(c + r * ldc, tmp + r * ld, (size_t)cols * sizeof(float));
-  if (last && act && act->kind != NEST_ACT_NONE && !act_in_registers(act))
+  if (res_after)
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t i = 0; i < cols; ++i) c[r * ldc + i] += res[r * ldr + i];
+  if (last && act && act->kind != NEST_ACT_NONE && (res_after || !act_in_registers(act)))
     for (int64_t r = 0; r < rows; ++r) nest_act_apply_f32(act, c + r * ldc, cols);
 }
