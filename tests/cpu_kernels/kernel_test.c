@@ -398,6 +398,37 @@ static void test_q8_conv(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, 
 /* The int8 MaxPool against the maximum of each window's taps inside the input (the lowest value
  * when none is): equal bytes, i8 and u8, on 1 to 4 threads. Small planes take the windowed kernel
  * (nest_rt_q8_pool_window.c, 128- and 256-byte windows), wide ones the row kernel of nest_rt_q8.c. */
+/* One Concat input requantized into rows of a wider output (nest_q8_requant_rows): every byte as
+ * the scalar formula gives it, the gaps between rows untouched; rows shorter than, equal to and
+ * longer than a 64-byte vector, i8 to u8 and u8 to i8 with a clamp. */
+static void test_q8_requant_rows(int64_t row, int64_t outer, int x_signed, int y_signed) {
+  const int64_t dst_row = row + 5;
+  uint8_t *x = xmalloc(row * outer), *y = xmalloc(dst_row * outer);
+  uint64_t st = 5 + (uint64_t)(row * 3 + outer + x_signed * 2 + y_signed);
+  float r[1];
+  for (int64_t i = 0; i < row * outer; ++i) ref_fill(r, 1, &st), x[i] = (uint8_t)(int)((r[0] + 1.0f) * 127.5f);
+  memset(y, 0xA5, (size_t)(dst_row * outer));
+  const int32_t mult = 1518500250, shift = 0; /* about 0.707 */
+  const nest_q8_operand qx = {x_signed, x_signed ? -3 : 121, mult, shift};
+  const nest_q8_out out = {y_signed, y_signed ? 4 : 130, y_signed ? -100 : 10, y_signed ? 90 : 240, 1, 0, 0};
+  nest_q8_requant_rows(x, &qx, &out, y, dst_row, row, outer);
+  int64_t bad = 0;
+  for (int64_t r = 0; r < outer; ++r)
+    for (int64_t i = 0; i < dst_row; ++i) {
+      const uint8_t b = x[r * row + (i < row ? i : 0)];
+      const int64_t q = x_signed ? (int8_t)b : b;
+      int64_t v = out.zp + nest_q8_requantize(q - qx.zp, mult, shift);
+      v = v < out.lo ? out.lo : v > out.hi ? out.hi : v;
+      bad += y[r * dst_row + i] != (i < row ? (uint8_t)v : 0xA5);
+    }
+  ++checks;
+  if (bad) {
+    ++failures;
+    printf("FAIL q8_requant_rows row %lld outer %lld: %lld wrong bytes\n", (long long)row, (long long)outer, (long long)bad);
+  }
+  free(x), free(y);
+}
+
 static void test_q8_maxpool(int64_t C, int64_t H, int64_t W, int64_t K, int64_t s, int64_t dil, int64_t pad,
                             int64_t extra, int is_signed) {
   uint64_t st = 5 + (uint64_t)(C * 3 + H * 29 + W + K * 7 + s * 11 + extra);
@@ -555,6 +586,12 @@ int main(void) {
     test_q8_conv(1, 8, 5, 3, 9, 3, 3, 1, 1, 1, 1, 0, wz);
     test_q8_conv(1, 8, 13, 17, 10, 3, 3, 2, 1, 1, 1, 1, wz);
     test_q8_conv(1, 3, 37, 41, 16, 7, 7, 2, 1, 3, 1, 1, wz);
+  }
+
+  for (int sg = 0; sg < 4; ++sg) {
+    test_q8_requant_rows(1, 3, sg & 1, sg >> 1);
+    test_q8_requant_rows(64, 2, sg & 1, sg >> 1);
+    test_q8_requant_rows(200, 3, sg & 1, sg >> 1);
   }
 
   /* int8 MaxPool: GoogLeNet's 3x3 stride 1 pad 1 on 14x14 and 7x7, its stride-2 ceil-mode pools

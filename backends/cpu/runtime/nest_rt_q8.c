@@ -379,11 +379,32 @@ void nest_q8_clamp(int32_t is_signed, const void *x, void *y, int64_t n, int32_t
 
 /* The result depends on the input byte only: a 256-entry table built with the scalar formula,
  * then a copy (when the table is the identity: same scale, zero point and type) or a lookup. */
+#if defined(NEST_Q8_VNNI) && defined(__AVX512VBMI__)
+/* dst[i] = table[src[i]], 64 bytes at a time: two vpermi2b over the table's halves, picked by the
+ * index's top bit (GoogLeNet's Concat inputs: 4% of its int8 run as a scalar loop). */
+static void lookup256(const uint8_t *table, const uint8_t *src, uint8_t *dst, int64_t n) {
+  const __m512i t0 = _mm512_loadu_si512(table), t1 = _mm512_loadu_si512(table + 64);
+  const __m512i t2 = _mm512_loadu_si512(table + 128), t3 = _mm512_loadu_si512(table + 192);
+  int64_t i;
+  for (i = 0; i < n; i += 64) {
+    const __mmask64 m = n - i >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << (n - i)) - 1;
+    const __m512i idx = _mm512_maskz_loadu_epi8(m, src + i);
+    const __m512i lo = _mm512_permutex2var_epi8(t0, idx, t1), hi = _mm512_permutex2var_epi8(t2, idx, t3);
+    _mm512_mask_storeu_epi8(dst + i, m, _mm512_mask_blend_epi8(_mm512_movepi8_mask(idx), lo, hi));
+  }
+}
+#else
+static void lookup256(const uint8_t *table, const uint8_t *src, uint8_t *dst, int64_t n) {
+  int64_t i;
+  for (i = 0; i < n; ++i) dst[i] = table[src[i]];
+}
+#endif
+
 void nest_q8_requant_rows(const void *x, const nest_q8_operand *qx, const nest_q8_out *out, void *y, int64_t dst_row,
                           int64_t row, int64_t outer) {
   uint8_t table[256];
   int identity = 1, b;
-  int64_t r, i;
+  int64_t r;
   for (b = 0; b < 256; ++b) {
     const int64_t q = qx->is_signed ? (int64_t)(int8_t)b : b;
     const int64_t v = clamp64(out->zp + nest_q8_requantize(q - qx->zp, qx->mult, qx->shift), out->lo, out->hi);
@@ -394,8 +415,7 @@ void nest_q8_requant_rows(const void *x, const nest_q8_operand *qx, const nest_q
     const uint8_t *src = (const uint8_t *)x + r * row;
     uint8_t *dst = (uint8_t *)y + r * dst_row;
     if (identity) memcpy(dst, src, (size_t)row);
-    else
-      for (i = 0; i < row; ++i) dst[i] = table[src[i]];
+    else lookup256(table, src, dst, row);
   }
 }
 
