@@ -142,7 +142,8 @@ typedef struct s1_job {
   s1_layout l;
   const float *xg, *src, *wg, *tile, *bias_p;
   const float *rg; /* the group's residual (NULL: none), added before the activation */
-  nest_act kernel_act; /* what the micro-kernel applies into ctile: d->act, or none with a residual (added in the copy) */
+  nest_act kernel_act; /* what the micro-kernel applies into ctile: d->act, or none with a residual
+                        * (added in the copy) */
   float *yg, *padded;
   const int64_t *off;
   int64_t q_last, chunks, panels_per_chunk, pad_steps;

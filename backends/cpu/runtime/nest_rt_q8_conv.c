@@ -10,8 +10,9 @@
  *
  * Per image and group: (1) the input is copied to xi[C4][Hp][Wp][4] (channels in fours,
  * zero-padded spatially with zu, channels past Cg zero); (2) col[pixel block of 16][k step][16][4]
- * gathers, for every pixel and tap (c4, kh, kw), four bytes of xi; (3) each 8-channel x 32-pixel
- * tile accumulates over the k steps; (4) requantize, add the zero point, clamp, store NCHW. */
+ * gathers, for every pixel and tap (c4, kh, kw), four bytes of xi (a pointwise conv on VNNI builds
+ * its columns straight from the input, without xi); (3) each 8-channel x 32-pixel tile
+ * accumulates over the k steps; (4) requantize, add the zero point, clamp, store NCHW. */
 #include <string.h>
 
 #include "nest_rt_q8.h"
@@ -171,10 +172,11 @@ static void column_sums(const q8_geom *g, const uint8_t *col, int32_t *sums, int
 #define Q8_MAX_RUNS 4
 
 /* im2col, per pixel block and k step one 64-byte vector of 16 pixels x 4 bytes of xi: a plain
- * load when the 16 pixels are consecutive in xi (1x1 stride 1, or a block inside one output row
- * of a stride-1 conv), per output row of the block one masked load (stride 1 across a row) or two
- * and the even 4-byte groups taken by a permute (stride 2: the stems) when it spans few rows (a
- * gather cost half of GoogLeNet's int8 im2col), else a 16-lane gather. The column sums by vpdpbusd with ones (only when `sums`). Pixels past P are zero. */
+ * load when the 16 pixels are consecutive in xi (a block inside one output row of a stride-1
+ * conv); per output row of the block one masked load (stride 1 across a row), or two and a
+ * permute that keeps the even 4-byte groups (stride 2: the stems), when it spans few rows (a
+ * gather cost half of GoogLeNet's int8 im2col); else a 16-lane gather. The column sums by
+ * vpdpbusd with ones (only when `sums`). Pixels past P are zero. */
 static void im2col_vnni(const nest_q8_conv2d_desc *d, const q8_geom *g, const uint8_t *xi, uint8_t *col, int32_t *sums,
                         int64_t pb0, int64_t pb1) {
   const int64_t plane = g->Hp * g->Wp;
@@ -198,7 +200,10 @@ static void im2col_vnni(const nest_q8_conv2d_desc *d, const q8_geom *g, const ui
         valid |= (__mmask16)(1u << j);
         /* a new run where the row changes: lane j reads run_base + j + tap */
         if (j == 0 || p % d->OW == 0) {
-          if (runs < Q8_MAX_RUNS) run_base[runs] = off[j] - j * d->stride_w, run_mask[runs] = run_lo[runs] = run_hi[runs] = 0;
+          if (runs < Q8_MAX_RUNS) {
+            run_base[runs] = off[j] - j * d->stride_w;
+            run_mask[runs] = run_lo[runs] = run_hi[runs] = 0;
+          }
           ++runs;
         }
         if (runs <= Q8_MAX_RUNS) {
@@ -263,9 +268,11 @@ static void pointwise_columns(const nest_q8_conv2d_desc *d, const q8_geom *g, co
     uint8_t *dst = col + pb * Q8_PB * g->K4;
     for (c4 = 0; c4 < g->C4; ++c4, dst += 64) {
       __m128i r[4];
-      for (j = 0; j < 4; ++j)
-        r[j] = c4 * 4 + j < g->Cg ? _mm_maskz_mov_epi8(m, _mm_xor_si128(_mm_maskz_loadu_epi8(m, x + (c4 * 4 + j) * g->P + p), fl))
-                                  : _mm_setzero_si128();
+      for (j = 0; j < 4; ++j) { /* channels past Cg are not read */
+        r[j] = _mm_setzero_si128();
+        if (c4 * 4 + j < g->Cg)
+          r[j] = _mm_maskz_mov_epi8(m, _mm_xor_si128(_mm_maskz_loadu_epi8(m, x + (c4 * 4 + j) * g->P + p), fl));
+      }
       const __m128i t0 = _mm_unpacklo_epi8(r[0], r[1]), t1 = _mm_unpackhi_epi8(r[0], r[1]);
       const __m128i t2 = _mm_unpacklo_epi8(r[2], r[3]), t3 = _mm_unpackhi_epi8(r[2], r[3]);
       const __m128i v0 = _mm_unpacklo_epi16(t0, t2), v1 = _mm_unpackhi_epi16(t0, t2);
