@@ -77,7 +77,6 @@ static void dw_masked(const nest_conv2d_desc *d, const float *x, const float *pa
 
 /* The common 3x3 case (stride 1 or 2, no dilation) through the blocked window kernel
  * (nest_rt_window3.h): each input row is loaded once for the output rows that use it. */
-
 static void dw_masked_3x3(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
                           float *y, int64_t nc0, int64_t nc1) {
   const int64_t P = d->OH * d->OW;

@@ -377,8 +377,6 @@ void nest_q8_clamp(int32_t is_signed, const void *x, void *y, int64_t n, int32_t
   }
 }
 
-/* The result depends on the input byte only: a 256-entry table built with the scalar formula,
- * then a copy (when the table is the identity: same scale, zero point and type) or a lookup. */
 #if defined(NEST_Q8_VNNI) && defined(__AVX512VBMI__)
 /* dst[i] = table[src[i]], 64 bytes at a time: two vpermi2b over the table's halves, picked by the
  * index's top bit (GoogLeNet's Concat inputs: 4% of its int8 run as a scalar loop). */
@@ -400,6 +398,8 @@ static void lookup256(const uint8_t *table, const uint8_t *src, uint8_t *dst, in
 }
 #endif
 
+/* The result depends on the input byte only: a 256-entry table built with the scalar formula,
+ * then a copy (when the table is the identity: same scale, zero point and type) or a lookup. */
 void nest_q8_requant_rows(const void *x, const nest_q8_operand *qx, const nest_q8_out *out, void *y, int64_t dst_row,
                           int64_t row, int64_t outer) {
   uint8_t table[256];
