@@ -85,7 +85,7 @@ def main():
         mb = b[n][0] if n in b else None
         ta += ma
         tb += mb or 0.0
-        print(f"{n[:50]:50} {a[n][1][:18]:18} {ma:8.3f} " + (f"{mb:8.3f} {mb - ma:+8.3f} {ma / mb:6.2f}" if mb is not None else f"{'-':>8}"))
+        print(f"{n[:50]:50} {a[n][1][:18]:18} {ma:8.3f} " + (f"{mb:8.3f} {mb - ma:+8.3f} {ma / mb if mb else 0:6.2f}" if mb is not None else f"{'-':>8}"))
     missing = sum(1 for n in names if n not in b)
     print(f"{'total (sum of minimums)':69} {ta:8.3f} {tb:8.3f} {tb - ta:+8.3f} {ta / tb if tb else 0:6.2f}" +
           (f"   ({missing} layers of A not in B)" if missing else ""))

@@ -769,6 +769,13 @@ int main(void) {
   test_pool(1, 3, 57, 57, 3, 2, 1, 0, 1, 0);  /* ceil mode, odd width over several vectors */
   test_pool(1, 6, 14, 14, 3, 1, 1, 1, 0, 0);  /* GoogLeNet's 14x14 branch pools */
   test_pool(1, 2, 9, 300, 3, 2, 1, 1, 1, 0);  /* a wide row, stride 2, ceil mode */
+  test_pool(1, 3, 7, 9, 3, 1, 1, 1, 0, 0);    /* a flat "same" pool: 63 pixels, rows of 9 */
+  test_pool(1, 2, 4, 4, 3, 1, 1, 1, 0, 0);    /* flat, one whole vector */
+  test_pool(1, 2, 5, 1, 3, 1, 1, 1, 0, 0);    /* flat, a single column */
+  test_pool(1, 2, 33, 64, 3, 1, 1, 1, 0, 0);  /* over the flat limit (2112 pixels): rows */
+  test_pool(1, 3, 12, 20, 3, 1, 1, 0, 0, 0);  /* stride 1 without padding: rows */
+  test_pool(1, 3, 14, 14, 3, 2, 1, 0, 1, 0);  /* GoogLeNet's 14x14 -> 7x7 */
+  test_pool(1, 2, 40, 35, 3, 2, 1, 1, 0, 0);  /* stride 2 with padding, a last vector of 3 */
   test_pool(0, 3, 9, 9, 3, 1, 1, 1, 0, 0);
   test_pool(0, 3, 9, 9, 3, 1, 1, 1, 0, 1);
   test_pool(0, 4, 10, 13, 3, 2, 1, 1, 1, 1); /* ceil overhang past padding, count_include_pad */

@@ -107,8 +107,15 @@ size_t nest_rt_plane_floats(const nest_rt_plane *p);
 void nest_rt_plane_fill(const nest_rt_plane *p, const float *x, int64_t H, int64_t W, int64_t pad_top,
                         int64_t pad_left, int64_t sw, float fill, int interior_only, float *buf);
 
+/* 3x3 max pools at stride 1 or 2 without dilation (nest_rt_pool_max3.c): whether one applies,
+ * and its floats of per-thread scratch (counted on every target). */
+int nest_rt_maxpool3_applies(const nest_pool2d_desc *d);
+size_t nest_rt_maxpool3_scratch_floats(const nest_pool2d_desc *d);
+
 #if defined(__AVX512F__)
 #include <immintrin.h>
+/* Planes [nc0, nc1) of such a pool. */
+void nest_rt_maxpool3(const nest_pool2d_desc *d, const float *x, float *y, float *scratch, int64_t nc0, int64_t nc1);
 /* Direct window taps for depthwise conv and pooling (stride 1 or 2, kernels up to 16 wide, output
  * rows up to 16 * NEST_RT_MAX_CHUNKS): a 16-lane tap is a masked load at input column `base` of
  * the row; lanes outside [0, W) are masked (they never fault) and take a fill value. */

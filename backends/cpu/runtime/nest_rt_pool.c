@@ -1,11 +1,11 @@
-/* MaxPool / AveragePool / GlobalAveragePool on NCHW float32. With AVX-512 (stride 1 or 2) every
- * window tap of 16 output columns is a masked load straight from the input (lanes outside the row
- * take -inf or 0); otherwise max and average pooling read a padded phase-split copy of each input
- * plane (nest_rt_conv_internal.h; -inf or 0 fill), so a tap is one plain vector load. */
+/* MaxPool / AveragePool / GlobalAveragePool on NCHW float32. With AVX-512, 3x3 max pools at stride
+ * 1 or 2 take nest_rt_pool_max3.c; other windows at stride 1 or 2 load every window tap of 16
+ * output columns straight from the input (masked: lanes outside the row take -inf or 0); otherwise
+ * max and average pooling read a padded phase-split copy of each input plane
+ * (nest_rt_conv_internal.h; -inf or 0 fill), so a tap is one plain vector load. */
 #include <math.h>
 
 #include "nest_rt_conv_internal.h"
-#include "nest_rt_window3.h"
 #include "nest_rt_simd.h"
 #include "nest_rt_threads.h"
 
@@ -14,11 +14,17 @@ static nest_rt_plane pool_plane(const nest_pool2d_desc *d) {
                                 d->dilation_w);
 }
 
-size_t nest_pool2d_f32_scratch_size(const nest_pool2d_desc *d) {
+/* Each thread's floats at the front of scratch: a padded plane, or the 3x3 max pool's buffer. The
+ * 3x3 kernel's size counts on every target, so that scratch sizes do not depend on it. */
+static size_t front_floats(const nest_pool2d_desc *d) {
   const nest_rt_plane p = pool_plane(d);
-  /* plane + per-row and per-column window counts (average pooling) */
-  return (nest_rt_plane_floats(&p) + (size_t)d->OH + NEST_RT_ALIGN_UP((size_t)d->OW, NEST_RT_VL_MAX)) *
-         sizeof(float);
+  const size_t plane = nest_rt_plane_floats(&p), max3 = nest_rt_maxpool3_applies(d) ? nest_rt_maxpool3_scratch_floats(d) : 0;
+  return plane > max3 ? plane : max3;
+}
+
+size_t nest_pool2d_f32_scratch_size(const nest_pool2d_desc *d) {
+  /* the front, then per-row and per-column window counts (average pooling) */
+  return (front_floats(d) + (size_t)d->OH + NEST_RT_ALIGN_UP((size_t)d->OW, NEST_RT_VL_MAX)) * sizeof(float);
 }
 
 static void store_row_part(float *yrow, int64_t ow, int64_t OW, nest_vf v) {
@@ -71,21 +77,6 @@ static void pool_masked(const nest_pool2d_desc *d, int is_max, const float *x, f
         store_row_part(yrow, ow, OW, acc);
       }
     }
-  }
-}
-#endif
-
-#if defined(__AVX512F__)
-/* 3x3 max pools at stride 1 or 2 (ResNet, SqueezeNet, GoogLeNet): blocks of rows and chunks that
- * load each input row once (nest_rt_window3.h), 3-4x faster than a window at a time. */
-static void maxpool3(const nest_pool2d_desc *d, const float *x, float *y, int64_t nc0, int64_t nc1) {
-  nest_rt_w3 w;
-  nest_rt_w3_init(&w, d->H, d->W, d->OW, d->stride_w, d->pad_top, d->pad_left, -INFINITY, NULL);
-  w.init = w.fill;
-  for (int64_t plane = nc0; plane < nc1; ++plane) {
-    w.x = x + plane * d->H * d->W;
-    w.y = y + plane * d->OH * d->OW;
-    nest_rt_w3_run(&w, d->OH, d->stride_w, 1);
   }
 }
 #endif
@@ -161,9 +152,8 @@ static void pool_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t nc0 = u * j->steps, total = j->d->N * j->d->C;
   const int64_t nc1 = nc0 + j->steps < total ? nc0 + j->steps : total;
 #if defined(__AVX512F__)
-  if (j->is_max && nest_rt_w3_applies(j->d->KH, j->d->KW, j->d->stride_h, j->d->stride_w, j->d->dilation_h,
-                                      j->d->dilation_w, j->d->OW)) {
-    maxpool3(j->d, j->x, j->y, nc0, nc1);
+  if (j->is_max && nest_rt_maxpool3_applies(j->d)) {
+    nest_rt_maxpool3(j->d, j->x, j->y, (float *)scratch, nc0, nc1);
     return;
   }
   if (pool_masked_ok(j->d)) {
@@ -175,13 +165,11 @@ static void pool_unit(void *ctx, int64_t u, void *scratch) {
   else avgpool_planes(j->d, j->x, j->y, scratch, j->count_h, j->count_w, nc0, nc1);
 }
 
-/* Planes are spread over the threads; the scratch's front (one padded plane) is per thread. */
+/* Planes are spread over the threads; the scratch's front (front_floats) is per thread. */
 static void pool_run(const nest_pool2d_desc *d, int is_max, const float *x, float *y, void *scratch,
                      const float *count_h, const float *count_w) {
-  const nest_rt_plane p = pool_plane(d);
   pool_job j = {d, x, count_h, count_w, y, nest_rt_steps_per_unit(d->N * d->C, 1), is_max};
-  nest_rt_parallel(nest_rt_ceil_div(d->N * d->C, j.steps), pool_unit, &j, scratch,
-                   nest_rt_plane_floats(&p) * sizeof(float));
+  nest_rt_parallel(nest_rt_ceil_div(d->N * d->C, j.steps), pool_unit, &j, scratch, front_floats(d) * sizeof(float));
 }
 
 void nest_maxpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y, void *scratch) {
@@ -190,8 +178,7 @@ void nest_maxpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y, voi
 
 /* The divisors of each output row and column go behind the plane in scratch, shared by all threads. */
 void nest_avgpool2d_f32(const nest_pool2d_desc *d, const float *x, float *y, void *scratch) {
-  const nest_rt_plane p = pool_plane(d);
-  float *count_h = (float *)scratch + nest_rt_plane_floats(&p), *count_w = count_h + d->OH;
+  float *count_h = (float *)scratch + front_floats(d), *count_w = count_h + d->OH;
   for (int64_t oh = 0; oh < d->OH; ++oh)
     count_h[oh] = window_count(oh, d->stride_h, d->pad_top, d->pad_bottom, d->H, d->KH, d->dilation_h,
                                d->count_include_pad);
