@@ -80,21 +80,27 @@ void nest_conv2d_f32_pack(const nest_conv2d_desc *d, const float *w, const float
     }
 }
 
-/* Pixels per packed block. Weights that fit comfortably in L2 are swept once per NR_MAX-pixel tile
- * (the freshly packed tile is still in L1 for every panel). Larger weights are swept once per block
- * of as many tiles as fit the L2 budget (never more than the plane needs), so multi-megabyte
- * weights stream through the cache only a few times per image. */
+/* Pixels per packed block. Every weight panel sweeps all tiles of a block, so its 8 output planes
+ * are written in runs of the block's width. Weights that fit comfortably in L2 are swept once per
+ * block of up to SMALL_BLOCK_TILES tiles whose packed columns fit SMALL_BLOCK_BYTES: a
+ * block of one tile wrote 3 lines into each of the 64 planes of a stem's output at a time, a store
+ * pattern the cache fills line by line from memory. Larger weights are swept once per block of as
+ * many tiles as fit the L2 budget (never more than the plane needs), so multi-megabyte weights
+ * stream through the cache only a few times per image. */
 #ifndef NEST_RT_PACK_BUDGET
 #define NEST_RT_PACK_BUDGET (1536 * 1024)
 #endif
 #ifndef NEST_RT_SMALL_WEIGHTS
 #define NEST_RT_SMALL_WEIGHTS (512 * 1024)
 #endif
+#define SMALL_BLOCK_BYTES (64 * 1024)
+#define SMALL_BLOCK_TILES 16
 static int64_t block_cols(const nest_conv2d_desc *d) {
-  if (conv_panels(d) * NEST_RT_MR * conv_kg(d) * (int64_t)sizeof(float) <= NEST_RT_SMALL_WEIGHTS)
-    return NEST_RT_NR_MAX;
   const int64_t tiles = (d->OH * d->OW + NEST_RT_NR_MAX - 1) / NEST_RT_NR_MAX;
-  int64_t fit = NEST_RT_PACK_BUDGET / (conv_kg(d) * NEST_RT_NR_MAX * (int64_t)sizeof(float));
+  const int64_t tile_bytes = conv_kg(d) * NEST_RT_NR_MAX * (int64_t)sizeof(float);
+  const int small = conv_panels(d) * NEST_RT_MR * conv_kg(d) * (int64_t)sizeof(float) <= NEST_RT_SMALL_WEIGHTS;
+  int64_t fit = small ? SMALL_BLOCK_BYTES / tile_bytes : NEST_RT_PACK_BUDGET / tile_bytes;
+  if (small && fit > SMALL_BLOCK_TILES) fit = SMALL_BLOCK_TILES;
   if (fit < 1) fit = 1;
   return (fit < tiles ? fit : tiles) * NEST_RT_NR_MAX;
 }
@@ -132,48 +138,65 @@ static int64_t tile_runs(const nest_conv2d_desc *d, int64_t p0, int64_t cols, pi
   return n;
 }
 
-/* col[k * NR + j] for k < Kg of group g and the tile's pixels; columns >= cols are zero. */
+/* o[t] = s[t * sw] for t in [t0, t1) and zero elsewhere in [0, len), where s + t * sw is the run's
+ * input at stride sw; `pairs`: outputs t whose 32-float pair s[2t .. 2t + 31] lies inside the row. */
+static inline void copy_run(float *o, const float *s, int64_t t0, int64_t t1, int64_t len, int64_t sw, int64_t pairs) {
+  for (int64_t t = 0; t < t0; ++t) o[t] = 0.0f;
+  if (sw == 1) {
+    memcpy(o + t0, s + t0, (size_t)(t1 - t0) * sizeof(float));
+  } else {
+    int64_t t = t0;
+    if (sw == 2) /* 16 outputs from a 32-float pair, while the pair stays inside the row */
+      for (; t + NEST_VL <= t1 && t + NEST_VL <= pairs; t += NEST_VL) nest_vstore(o + t, nest_vload_even(s + 2 * t));
+#if defined(__AVX512F__)
+    /* the rest of a stride-2 run from masked loads of its 2n - 1 floats */
+    for (int64_t n; sw == 2 && t < t1; t += n) {
+      n = t1 - t < 16 ? t1 - t : 16;
+      const int64_t span = 2 * n - 1;
+      const __mmask16 m0 = (__mmask16)(span >= 16 ? 0xFFFFu : (1u << span) - 1u);
+      const __mmask16 m1 = (__mmask16)(span > 16 ? (1u << (span - 16)) - 1u : 0u);
+      const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+      const __m512 v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(m0, s + 2 * t), even,
+                                              _mm512_maskz_loadu_ps(m1, s + 2 * t + 16));
+      _mm512_mask_storeu_ps(o + t, (__mmask16)(n >= 16 ? 0xFFFFu : (1u << n) - 1u), v);
+    }
+#endif
+    for (; t < t1; ++t) o[t] = s[t * sw];
+  }
+  for (int64_t t = t1; t < len; ++t) o[t] = 0.0f;
+}
+
+/* col[k * NR + j] for k < Kg of group g and the tile's pixels; columns >= cols are zero. A run's
+ * valid outputs for a kernel column are the same in every channel and kernel row, so they are
+ * worked out once per run and column (two divisions each took a third of a 3-channel stem's
+ * packing when done for every row of col). */
 static void pack_tile(const nest_conv2d_desc *d, const float *xg, int64_t p0, int64_t cols, float *col) {
   pixel_run runs[NEST_RT_NR];
   const int64_t nruns = tile_runs(d, p0, cols, runs);
-  const int64_t cg = d->C / d->group, sw = d->stride_w;
-  int64_t k = 0;
-  for (int64_t c = 0; c < cg; ++c) {
-    const float *xc = xg + c * d->H * d->W;
-    for (int64_t kh = 0; kh < d->KH; ++kh)
-      for (int64_t kw = 0; kw < d->KW; ++kw, ++k) {
-        float *dst = col + k * NEST_RT_NR;
-        for (int64_t r = 0; r < nruns; ++r) {
-          const pixel_run *run = &runs[r];
-          float *o = dst + run->j;
+  const int64_t cg = d->C / d->group, sw = d->stride_w, KH = d->KH, KW = d->KW, W = d->W;
+  for (int64_t r = 0; r < nruns; ++r) {
+    const pixel_run *run = &runs[r];
+    for (int64_t kw = 0; kw < KW; ++kw) {
+      const int64_t iw = run->iw0 + kw * d->dilation_w;
+      /* valid t: 0 <= iw + t*sw < W */
+      int64_t t0 = iw < 0 ? (-iw + sw - 1) / sw : 0;
+      int64_t t1 = iw < W ? (W - 1 - iw) / sw + 1 : 0;
+      if (t1 > run->len) t1 = run->len;
+      if (t0 > t1) t0 = t1;
+      const int64_t pairs = iw < W ? (W - iw) / 2 : 0;
+      for (int64_t c = 0; c < cg; ++c)
+        for (int64_t kh = 0; kh < KH; ++kh) {
+          float *o = col + ((c * KH + kh) * KW + kw) * NEST_RT_NR + run->j;
           const int64_t ih = run->ih0 + kh * d->dilation_h;
-          if (ih < 0 || ih >= d->H) {
+          if (ih < 0 || ih >= d->H)
             memset(o, 0, (size_t)run->len * sizeof(float));
-            continue;
-          }
-          const float *row = xc + ih * d->W;
-          const int64_t iw = run->iw0 + kw * d->dilation_w;
-          /* valid t: 0 <= iw + t*sw < W */
-          int64_t t0 = iw < 0 ? (-iw + sw - 1) / sw : 0;
-          int64_t t1 = iw < d->W ? (d->W - 1 - iw) / sw + 1 : 0;
-          if (t1 > run->len) t1 = run->len;
-          if (t0 > t1) t0 = t1;
-          for (int64_t t = 0; t < t0; ++t) o[t] = 0.0f;
-          if (sw == 1) {
-            memcpy(o + t0, row + iw + t0, (size_t)(t1 - t0) * sizeof(float));
-          } else {
-            const float *s = row + iw;
-            int64_t t = t0;
-            if (sw == 2) /* 16 outputs from a 32-float pair, while the pair stays inside the row */
-              for (; t + NEST_VL <= t1 && iw + 2 * (t + NEST_VL) <= d->W; t += NEST_VL)
-                nest_vstore(o + t, nest_vload_even(s + 2 * t));
-            for (; t < t1; ++t) o[t] = s[t * sw];
-          }
-          for (int64_t t = t1; t < run->len; ++t) o[t] = 0.0f;
+          else
+            copy_run(o, xg + (c * d->H + ih) * W + iw, t0, t1, run->len, sw, pairs);
         }
-        if (cols < NEST_RT_NR) memset(dst + cols, 0, (size_t)(NEST_RT_NR - cols) * sizeof(float));
-      }
+    }
   }
+  if (cols < NEST_RT_NR)
+    for (int64_t k = 0; k < conv_kg(d); ++k) memset(col + k * NEST_RT_NR + cols, 0, (size_t)(NEST_RT_NR - cols) * sizeof(float));
 }
 
 /* One unit of work: pixel block `blk` of image n, group g, weight panels [ip0, ip1), on tiles
