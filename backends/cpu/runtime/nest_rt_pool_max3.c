@@ -1,10 +1,11 @@
 /* 3x3 max pools at stride 1 or 2 (ResNet, SqueezeNet, GoogLeNet) on NCHW planes with AVX-512.
  * The max of a window is the max of its column maxima, so each output row first takes the
- * element-wise max of its (up to) three input rows into a row buffer, then the max of three
+ * element-wise max of its (up to) three input rows into a buffer row, then the max of three
  * neighbouring buffer elements: per 16 outputs about 6 loads, 4 max and, at stride 2, one permute
  * that keeps the even lanes. The window kernel of nest_rt_window3.h took each tap of each input
  * row separately (3 permutes per input row and chunk at stride 2) and ran GoogLeNet's pools at
- * 2-4x onnxruntime's time.
+ * 2-4x onnxruntime's time. Input rows are read with plain loads where they fit: masked loads on
+ * every row measured a quarter slower on the Zen 5 VM.
  * At stride 1 with one element of padding all round ("same" pools, GoogLeNet's branch pools), a
  * plane of up to FLAT_MAX_PIXELS is pooled as one flat array instead: the row max x[p-1..p+1]
  * (lanes at a row's first or last column masked), then the max of three such values W apart, so
