@@ -614,6 +614,11 @@ int main(void) {
   test_conv(2, 13, 5, 11, 9, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_CLIP, 1, 0);
   test_conv(1, 300, 6, 8, 17, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_RELU, 0, 0);  /* K > K-block */
   test_conv(1, 520, 7, 7, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_SIGMOID, 1, 0); /* several K-blocks */
+  /* 1x1 planes with 1 or 2 pixels past their whole tiles: single columns (nest_rt_gemm_col) */
+  test_conv(1, 300, 7, 14, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_CLIP, 1, 1); /* 98 = 2 x 48 + 2 */
+  test_conv(2, 7, 5, 10, 9, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_RELU, 0, 0);    /* 50 = 48 + 2, odd K */
+  test_conv_residual(1, 261, 7, 7, 19, 1, 1, 0, 1, NEST_ACT_RELU);              /* 49 = 48 + 1 */
+  test_conv_residual(1, 12, 1, 2, 8, 1, 1, 0, 1, NEST_ACT_SIGMOID);             /* 2 columns, no tile */
   /* no padding, 3 wide: the wide layout ends exactly at the input's end (reads must stay inside) */
   test_conv(1, 5, 11, 9, 6, 3, 3, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 0);
   test_conv(1, 3, 9, 16, 4, 1, 5, 1, 2, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 0);

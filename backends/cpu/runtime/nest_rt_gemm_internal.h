@@ -37,6 +37,13 @@ void nest_rt_gemm_tile_res(int64_t kc, const float *a_panel, const float *b, int
                            const float *bias, const float *col_bias, const float *res, int64_t ldr,
                            const nest_act *act);
 
+/* The same as nest_rt_gemm_tile_res for one column (cols = 1, no col_bias): the few pixels a plane
+ * has past its last whole tile (a 7x7 plane: 48 + 1), at about a sixteenth of a vector column's
+ * cost instead of a vector column (the 8 rows of a panel at two k per vector). */
+void nest_rt_gemm_col(int64_t kc, const float *a_panel, const float *b, int64_t ldb, const int64_t *boff, float *c,
+                      int64_t ldc, int64_t rows, int first, int last, const float *bias, const float *res, int64_t ldr,
+                      const nest_act *act);
+
 /* Width of the next tile when `rem` columns are left: NEST_RT_NR, except that a full tile plus one
  * vector or less is split into two tiles of at most 2 vectors each (instead of a 3-vector tile and
  * a much less efficient 1-vector one: a 7x7 plane). */

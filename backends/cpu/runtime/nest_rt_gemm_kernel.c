@@ -173,3 +173,39 @@ void nest_rt_gemm_tile_res(int64_t kc, const float *a_panel, const float *b, int
   if (last && act && act->kind != NEST_ACT_NONE && (res_after || !act_in_registers(act)))
     for (int64_t r = 0; r < rows; ++r) nest_act_apply_f32(act, c + r * ldc, cols);
 }
+
+void nest_rt_gemm_col(int64_t kc, const float *a_panel, const float *b, int64_t ldb, const int64_t *boff, float *c,
+                      int64_t ldc, int64_t rows, int first, int last, const float *bias, const float *res, int64_t ldr,
+                      const nest_act *act) {
+  float acc[NEST_RT_MR];
+  int64_t k = 0;
+#define COL_B(k) (boff ? b[boff[k]] : b[(k) * ldb])
+#if defined(__AVX512F__)
+  /* lanes 0-7: the MR rows at an even k, lanes 8-15: at the next k; two chains, summed at the end */
+  __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+  for (; k + 4 <= kc; k += 4) {
+    const __m512 xa = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_set1_ps(COL_B(k))),
+                                                          _mm256_castps_pd(_mm256_set1_ps(COL_B(k + 1))), 1));
+    const __m512 xb = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_set1_ps(COL_B(k + 2))),
+                                                          _mm256_castps_pd(_mm256_set1_ps(COL_B(k + 3))), 1));
+    s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a_panel + k * NEST_RT_MR), xa, s0);
+    s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a_panel + (k + 2) * NEST_RT_MR), xb, s1);
+  }
+  const __m512 s = _mm512_add_ps(s0, s1);
+  _mm256_storeu_ps(acc, _mm256_add_ps(_mm512_castps512_ps256(s),
+                                      _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s), 1))));
+#else
+  for (int r = 0; r < NEST_RT_MR; ++r) acc[r] = 0.0f;
+#endif
+  for (; k < kc; ++k) {
+    const float x = COL_B(k);
+    for (int r = 0; r < NEST_RT_MR; ++r) acc[r] += a_panel[k * NEST_RT_MR + r] * x;
+  }
+#undef COL_B
+  for (int64_t r = 0; r < rows; ++r) {
+    float v = acc[r] + (first ? (bias ? bias[r] : 0.0f) : c[r * ldc]);
+    if (last && res) v += res[r * ldr];
+    c[r * ldc] = v;
+    if (last && act) nest_act_apply_f32(act, c + r * ldc, 1);
+  }
+}
