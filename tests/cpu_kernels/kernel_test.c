@@ -614,6 +614,11 @@ int main(void) {
   test_conv(2, 13, 5, 11, 9, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_CLIP, 1, 0);
   test_conv(1, 300, 6, 8, 17, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_RELU, 0, 0);  /* K > K-block */
   test_conv(1, 520, 7, 7, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_SIGMOID, 1, 0); /* several K-blocks */
+  /* many groups: whole groups as units (group_unit) at 1-8 threads, one group at a time beyond */
+  test_conv(1, 64, 9, 9, 64, 3, 3, 1, 1, 1, 1, 1, 1, 32, NEST_ACT_RELU, 1, 1);  /* ResNeXt-like, 2 per group */
+  test_conv(1, 64, 15, 15, 32, 3, 3, 2, 1, 1, 1, 1, 1, 8, NEST_ACT_CLIP, 1, 0); /* stride 2, phase copies */
+  test_conv(1, 32, 10, 10, 16, 3, 3, 1, 1, 0, 0, 0, 0, 8, NEST_ACT_NONE, 0, 0); /* no copy: tail tiles only */
+  test_conv_residual(2, 48, 7, 7, 48, 3, 1, 1, 12, NEST_ACT_RELU);
   /* 1x1 planes with 1 or 2 pixels past their whole tiles: single columns (nest_rt_gemm_col) */
   test_conv(1, 300, 7, 14, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_CLIP, 1, 1); /* 98 = 2 x 48 + 2 */
   test_conv(2, 7, 5, 10, 9, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_RELU, 0, 0);    /* 50 = 48 + 2, odd K */

@@ -157,13 +157,15 @@ static void pad_planes(const nest_conv2d_desc *d, const s1_layout *l, const floa
 typedef struct s1_job {
   const nest_conv2d_desc *d;
   s1_layout l;
+  const float *x, *packed_w, *bias, *residual; /* this image's input and residual (NULL: none); all weights */
+  float *y;                                    /* this image's output */
   const float *xg, *src, *wg, *tile, *bias_p;
   const float *rg; /* the group's residual (NULL: none), added before the activation */
   nest_act kernel_act; /* what the micro-kernel applies into ctile: d->act, or none with a residual
                         * (added in the copy) */
   float *yg, *padded;
   const int64_t *off;
-  int64_t q_last, chunks, panels_per_chunk, pad_steps;
+  int64_t q_last, w_last, src_size, blocks, chunks, panels_per_chunk, pad_steps;
   int64_t block_tiles; /* micro-kernel tiles in a full block */
   int stream_weights;  /* weights over NEST_RT_S1_SMALL_WEIGHTS: prefetched panel by panel (nest_rt_conv_next_panel) */
   int tail_copied;
@@ -243,6 +245,46 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
   }
 }
 
+/* Points j at group g of its image, with the padded source, tail tile and bias in the given scratch
+ * sections, and fills the bias. */
+static void set_group(s1_job *j, int64_t g, float *padded, float *tile, float *bias_p) {
+  const nest_conv2d_desc *d = j->d;
+  const int64_t cg = d->C / d->group, mg = d->M / d->group, P = d->OH * d->OW;
+  const int64_t rows = nest_rt_conv_panels(d) * NEST_RT_MR;
+  j->xg = j->x + g * cg * d->H * d->W;
+  j->yg = j->y + g * mg * P;
+  j->rg = j->residual ? j->residual + g * mg * P : NULL;
+  j->wg = j->packed_w + g * rows * nest_rt_conv_kg(d);
+  for (int64_t m = 0; m < rows; ++m) bias_p[m] = j->bias && m < mg ? j->bias[g * mg + m] : 0.0f;
+  j->bias_p = bias_p;
+  j->padded = padded;
+  j->tile = tile;
+  j->src = needs_copy(d) ? padded : j->xg;
+}
+
+/* The group's last tile copied, zeros past the end of its source (its vectors would read past it). */
+static void copy_tail(const s1_job *j) {
+  float *tile = (float *)j->tile;
+  for (int64_t k = 0; k < nest_rt_conv_kg(j->d); ++k) {
+    const float *r = j->src + j->off[k] + j->q_last;
+    const int64_t avail = j->src_size - j->off[k] - j->q_last;
+    for (int64_t i = 0; i < j->w_last; ++i) tile[k * NEST_RT_NR + i] = i < avail ? r[i] : 0.0f;
+  }
+}
+
+/* Many groups (ResNeXt: 32): a unit is a whole group, padded, tail-copied and computed by one
+ * thread in its own scratch. One group at a time, each split over the threads, ResNeXt's grouped
+ * convs (a few microseconds of work per group) ran twice as slowly on 2 threads as on 1. */
+static void group_unit(void *ctx, int64_t g, void *scratch) {
+  s1_job jg = *(const s1_job *)ctx;
+  const s1_layout *l = &jg.l;
+  char *s = (char *)scratch;
+  set_group(&jg, g, (float *)(s + l->pad_off), (float *)(s + l->tile_off), (float *)(s + l->bias_off));
+  if (needs_copy(jg.d)) pad_planes(jg.d, l, jg.xg, jg.padded, 0, jg.d->C / jg.d->group);
+  if (jg.tail_copied) copy_tail(&jg);
+  for (int64_t v = 0; v < jg.blocks * jg.chunks; ++v) s1_unit(&jg, v, s + l->ctile_off);
+}
+
 void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
                                const float *bias, const float *residual, float *y, void *scratch) {
   s1_job j;
@@ -253,11 +295,9 @@ void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const 
   const int64_t cg = d->C / d->group, P = d->OH * d->OW, sh = d->stride_h, sw = d->stride_w;
   const int64_t Wq = l->Wq, plane = l->Hq * Wq;
   char *s = (char *)scratch;
-  float *tile = (float *)(s + l->tile_off), *bias_p = (float *)(s + l->bias_off);
   int64_t *off = (int64_t *)(s + l->off_off);
-  j.padded = (float *)(s + l->pad_off);
-  j.tile = tile;
-  j.bias_p = bias_p;
+  j.packed_w = packed_w;
+  j.bias = bias;
   j.off = off;
   j.kernel_act = d->act;
   if (residual) j.kernel_act.kind = NEST_ACT_NONE;
@@ -269,7 +309,11 @@ void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const 
         off[k] = (c * sh * sw + (rh % sh) * sw + rw % sw) * plane + rh / sh * Wq + rw / sw;
         off_max = off[k] > off_max ? off[k] : off_max;
       }
-  const int64_t src_size = cg * sh * sw * plane, want = 4 * (int64_t)nest_get_threads();
+  j.src_size = cg * sh * sw * plane;
+  /* with at least 4 groups per thread, the groups are the units (group_unit) and each is computed
+   * whole; otherwise one group at a time, its blocks and panels split over the threads */
+  const int by_groups = d->group >= 4 * (int64_t)nest_get_threads();
+  const int64_t threads = by_groups ? 1 : nest_get_threads(), want = 4 * threads;
   j.stream_weights = panels * NEST_RT_MR * kg * (int64_t)sizeof(float) > NEST_RT_S1_SMALL_WEIGHTS;
   /* Few blocks on several threads: smaller blocks (at least a tile), or chunks of panels, which
    * each read the whole block's input for a few output channels (SqueezeNet's squeeze layers, 16
@@ -279,7 +323,7 @@ void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const 
    * stride-2 conv onto 28x28 as chunks of panels ran 1.04x faster on 2 threads than on 1); with
    * fewer (deep layers on small planes, megabytes of weights), chunks, so that each thread streams
    * its part of the weights only. The blocks only group the tiles: the sums do not change. */
-  const int64_t threads = nest_get_threads(), blocks0 = (l->Q + l->bcols - 1) / l->bcols;
+  const int64_t blocks0 = (l->Q + l->bcols - 1) / l->bcols;
   const int by_blocks = !j.stream_weights || l->Q >= mg;
   const int64_t enough = by_blocks && j.stream_weights ? threads : want;
   if (threads > 1 && by_blocks && blocks0 < want) {
@@ -288,6 +332,7 @@ void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const 
     if (per < j.l.bcols) j.l.bcols = per;
   }
   const int64_t blocks = (l->Q + l->bcols - 1) / l->bcols;
+  j.blocks = blocks;
   j.chunks = 1;
   j.panels_per_chunk = panels;
   if (threads > 1 && blocks < enough) { /* few blocks: split the weight panels too */
@@ -302,26 +347,21 @@ void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const 
   /* the last tile reads past the source when its vectors overhang: it is copied, zeros past the end */
   j.q_last = (l->Q - 1) / l->bcols * l->bcols; /* start of the plane's last tile */
   while (j.q_last + s1_tile_cols(direct, l->Q - j.q_last) < l->Q) j.q_last += s1_tile_cols(direct, l->Q - j.q_last);
-  const int64_t w_last = (l->Q - j.q_last + NEST_VL - 1) / NEST_VL * NEST_VL;
-  j.tail_copied = off_max + j.q_last + w_last > src_size;
-  for (int64_t n = 0; n < d->N; ++n)
+  j.w_last = (l->Q - j.q_last + NEST_VL - 1) / NEST_VL * NEST_VL;
+  j.tail_copied = off_max + j.q_last + j.w_last > j.src_size;
+  for (int64_t n = 0; n < d->N; ++n) {
+    j.x = x + n * d->C * d->H * d->W;
+    j.y = y + n * d->M * P;
+    j.residual = residual ? residual + n * d->M * P : NULL;
+    if (by_groups) {
+      nest_rt_parallel(d->group, group_unit, &j, scratch, l->total);
+      continue;
+    }
     for (int64_t g = 0; g < d->group; ++g) {
-      j.xg = x + (n * d->C + g * cg) * d->H * d->W;
-      j.yg = y + (n * d->M + g * mg) * P;
-      j.rg = residual ? residual + (n * d->M + g * mg) * P : NULL;
-      j.wg = packed_w + g * panels * NEST_RT_MR * kg;
-      for (int64_t m = 0; m < panels * NEST_RT_MR; ++m) bias_p[m] = bias && m < mg ? bias[g * mg + m] : 0.0f;
-      j.src = j.xg;
-      if (needs_copy(d)) {
-        nest_rt_parallel(nest_rt_ceil_div(cg, j.pad_steps), pad_unit, &j, 0, 0);
-        j.src = j.padded;
-      }
-      if (j.tail_copied)
-        for (int64_t k = 0; k < kg; ++k) {
-          const float *r = j.src + off[k] + j.q_last;
-          const int64_t avail = src_size - off[k] - j.q_last;
-          for (int64_t i = 0; i < w_last; ++i) tile[k * NEST_RT_NR + i] = i < avail ? r[i] : 0.0f;
-        }
+      set_group(&j, g, (float *)(s + l->pad_off), (float *)(s + l->tile_off), (float *)(s + l->bias_off));
+      if (needs_copy(d)) nest_rt_parallel(nest_rt_ceil_div(cg, j.pad_steps), pad_unit, &j, 0, 0);
+      if (j.tail_copied) copy_tail(&j);
       nest_rt_parallel(blocks * j.chunks, s1_unit, &j, s + l->ctile_off, l->bias_off - l->ctile_off);
     }
+  }
 }
