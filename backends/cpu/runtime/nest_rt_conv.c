@@ -153,12 +153,9 @@ static inline void copy_run(float *o, const float *s, int64_t t0, int64_t t1, in
     for (int64_t n; sw == 2 && t < t1; t += n) {
       n = t1 - t < 16 ? t1 - t : 16;
       const int64_t span = 2 * n - 1;
-      const __mmask16 m0 = (__mmask16)(span >= 16 ? 0xFFFFu : (1u << span) - 1u);
-      const __mmask16 m1 = (__mmask16)(span > 16 ? (1u << (span - 16)) - 1u : 0u);
-      const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-      const __m512 v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(m0, s + 2 * t), even,
-                                              _mm512_maskz_loadu_ps(m1, s + 2 * t + 16));
-      _mm512_mask_storeu_ps(o + t, (__mmask16)(n >= 16 ? 0xFFFFu : (1u << n) - 1u), v);
+      const __m512 v = nest_rt_load_taps(s + 2 * t, 2, nest_rt_lanes_inside(0, span), nest_rt_lanes_inside(16, span),
+                                         _mm512_setzero_ps());
+      _mm512_mask_storeu_ps(o + t, nest_rt_lanes_inside(0, n), v);
     }
 #endif
     for (; t < t1; ++t) o[t] = s[t * sw];

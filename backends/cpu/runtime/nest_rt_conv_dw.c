@@ -88,7 +88,7 @@ static void dw_masked_3x3(const nest_conv2d_desc *d, const float *x, const float
     w.y = y + (n * d->C + c) * P;
     for (int t = 0; t < 9; ++t) w.wv[t] = _mm512_set1_ps(packed_w[c * 9 + t]);
     w.init = _mm512_set1_ps(bias ? bias[c] : 0.0f);
-    nest_rt_w3_run(&w, d->OH, d->stride_w, 0);
+    nest_rt_w3_run(&w, d->OH, d->stride_w);
     if (!w.relu && !w.clip) nest_act_apply_f32(&d->act, w.y, P);
   }
 }

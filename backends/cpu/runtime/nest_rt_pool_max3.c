@@ -41,8 +41,6 @@ static int flat_applies(const nest_pool2d_desc *d) {
          d->H * d->W <= FLAT_MAX_PIXELS;
 }
 
-static __mmask16 tail_mask(int64_t left) { return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u); }
-
 /* Planes [nc0, nc1) through a buffer of OH rows: all the column maxima of a plane first, then all
  * its outputs (reading a row back right after storing it stalled on store forwarding). */
 static void pool_rows(const nest_pool2d_desc *d, const float *x, float *y, float *vb, int64_t nc0, int64_t nc1) {
@@ -67,7 +65,7 @@ static void pool_rows(const nest_pool2d_desc *d, const float *x, float *y, float
           _mm512_storeu_ps(dst + j, _mm512_max_ps(_mm512_max_ps(_mm512_loadu_ps(row + j), _mm512_loadu_ps(row + W + j)),
                                                   _mm512_loadu_ps(row + 2 * W + j)));
       for (; j < W; j += 16) {
-        const __mmask16 m = tail_mask(W - j);
+        const __mmask16 m = nest_rt_lanes_inside(0, W - j);
         __m512 v = _mm512_maskz_loadu_ps(m, row + j);
         for (int64_t r = 1; r < r1 - r0; ++r) v = _mm512_max_ps(v, _mm512_maskz_loadu_ps(m, row + r * W + j));
         _mm512_mask_storeu_ps(dst + j, m, v);
@@ -85,7 +83,7 @@ static void pool_rows(const nest_pool2d_desc *d, const float *x, float *y, float
         if (ow + 16 <= OW)
           _mm512_storeu_ps(yp + oh * OW + ow, out);
         else
-          _mm512_mask_storeu_ps(yp + oh * OW + ow, tail_mask(OW - ow), out);
+          _mm512_mask_storeu_ps(yp + oh * OW + ow, nest_rt_lanes_inside(0, OW - ow), out);
       }
   }
 }
@@ -108,7 +106,7 @@ static void pool_flat(const nest_pool2d_desc *d, const float *x, float *y, float
       if (p < HW - W) dn |= 1u << i;
     }
     left[v] = (__mmask16)l, right[v] = (__mmask16)r, up[v] = (__mmask16)u, down[v] = (__mmask16)dn;
-    valid[v] = tail_mask(HW - v * 16);
+    valid[v] = nest_rt_lanes_inside(0, HW - v * 16);
   }
   const int64_t hb_floats = NEST_RT_ALIGN_UP(HW, 16) + 16;
   for (int64_t plane = nc0; plane < nc1; ++plane) {

@@ -1,5 +1,6 @@
-/* 3x3 windows at stride 1 or 2 on NCHW planes with AVX-512, shared by the depthwise conv (a
- * weighted sum) and max pooling: DW_ROWS output rows by DW_CHUNKS 16-column chunks at a time.
+/* 3x3 windows at stride 1 or 2 on NCHW planes with AVX-512: the depthwise conv's weighted sums,
+ * NEST_RT_W3_ROWS output rows by NEST_RT_W3_CHUNKS 16-column chunks at a time (3x3 max pools take
+ * nest_rt_pool_max3.c).
  * Each input row's taps are loaded once and feed every output row of the block that uses it, and
  * the block's accumulators are independent chains, so they overlap; one chunk of one row at a time
  * ran 9 dependent FMAs per output vector (4-9% of peak) and loaded every input row three times.
@@ -23,8 +24,8 @@ typedef struct nest_rt_w3 {
   int64_t base[NEST_RT_MAX_CHUNKS][3];                         /* per chunk and kw: input column of lane 0 */
   __mmask16 m0[NEST_RT_MAX_CHUNKS][3], m1[NEST_RT_MAX_CHUNKS][3]; /* lanes of base and base + 16 inside the row */
   __m512 wv[9];   /* weighted sum: the taps' weights */
-  __m512 init;    /* the accumulators' start: the bias, or -inf for max */
-  __m512 fill;    /* masked lanes: 0, or -inf for max */
+  __m512 init;    /* the accumulators' start: the bias */
+  __m512 fill;    /* masked lanes */
   __m512 lo, hi;  /* Relu / Clip bounds */
   int relu, clip;
 } nest_rt_w3;
@@ -53,11 +54,11 @@ static inline void nest_rt_w3_init(nest_rt_w3 *w, int64_t H, int64_t W, int64_t 
   w->hi = _mm512_set1_ps(w->clip ? act->params[1] : 0.0f);
 }
 
-/* Output rows [oh0, oh0 + rows) by chunks [ch0, ch0 + nch) at stride s (rows and columns); is_max:
- * the max of the taps, else the weighted sum. rows, nch, s and is_max are constants at each call,
+/* Output rows [oh0, oh0 + rows) by chunks [ch0, ch0 + nch) at stride s (rows and columns): the
+ * weighted sum of the taps. rows, nch and s are constants at each call,
  * so every loop unrolls and the accumulators stay in registers. */
 static inline __attribute__((always_inline)) void nest_rt_w3_block(const nest_rt_w3 *w, int64_t oh0, int rows,
-                                                                   int64_t ch0, int nch, int s, int is_max) {
+                                                                   int64_t ch0, int nch, int s) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
   __m512 acc[NEST_RT_W3_ROWS][NEST_RT_W3_CHUNKS];
@@ -88,7 +89,7 @@ static inline __attribute__((always_inline)) void nest_rt_w3_block(const nest_rt
       if (kh < 0 || kh > 2) continue;
       _Pragma("GCC unroll 4") for (int k = 0; k < nch; ++k)
         _Pragma("GCC unroll 3") for (int kw = 0; kw < 3; ++kw) acc[i][k] =
-            is_max ? _mm512_max_ps(tap[k][kw], acc[i][k]) : _mm512_fmadd_ps(w->wv[kh * 3 + kw], tap[k][kw], acc[i][k]);
+            _mm512_fmadd_ps(w->wv[kh * 3 + kw], tap[k][kw], acc[i][k]);
     }
   }
   _Pragma("GCC unroll 8") for (int i = 0; i < rows; ++i)
@@ -104,27 +105,26 @@ static inline __attribute__((always_inline)) void nest_rt_w3_block(const nest_rt
 }
 
 /* The whole output plane (OH rows), in blocks. */
-static inline __attribute__((always_inline)) void nest_rt_w3_plane(const nest_rt_w3 *w, int64_t OH, int s, int is_max) {
+static inline __attribute__((always_inline)) void nest_rt_w3_plane(const nest_rt_w3 *w, int64_t OH, int s) {
   int64_t oh = 0;
   for (; oh + NEST_RT_W3_ROWS <= OH; oh += NEST_RT_W3_ROWS) {
     int64_t ch = 0;
     for (; ch + NEST_RT_W3_CHUNKS <= w->chunks; ch += NEST_RT_W3_CHUNKS)
-      nest_rt_w3_block(w, oh, NEST_RT_W3_ROWS, ch, NEST_RT_W3_CHUNKS, s, is_max);
-    for (; ch < w->chunks; ++ch) nest_rt_w3_block(w, oh, NEST_RT_W3_ROWS, ch, 1, s, is_max);
+      nest_rt_w3_block(w, oh, NEST_RT_W3_ROWS, ch, NEST_RT_W3_CHUNKS, s);
+    for (; ch < w->chunks; ++ch) nest_rt_w3_block(w, oh, NEST_RT_W3_ROWS, ch, 1, s);
   }
   for (; oh < OH; ++oh) {
     int64_t ch = 0;
     for (; ch + NEST_RT_W3_CHUNKS <= w->chunks; ch += NEST_RT_W3_CHUNKS)
-      nest_rt_w3_block(w, oh, 1, ch, NEST_RT_W3_CHUNKS, s, is_max);
-    for (; ch < w->chunks; ++ch) nest_rt_w3_block(w, oh, 1, ch, 1, s, is_max);
+      nest_rt_w3_block(w, oh, 1, ch, NEST_RT_W3_CHUNKS, s);
+    for (; ch < w->chunks; ++ch) nest_rt_w3_block(w, oh, 1, ch, 1, s);
   }
 }
 
-/* The plane at stride s (1 or 2), with s and is_max made constants for the inlined blocks. */
-static inline __attribute__((always_inline)) void nest_rt_w3_run(const nest_rt_w3 *w, int64_t OH, int64_t s,
-                                                                 int is_max) {
-  if (s == 1) nest_rt_w3_plane(w, OH, 1, is_max);
-  else nest_rt_w3_plane(w, OH, 2, is_max);
+/* The plane at stride s (1 or 2), with s made a constant for the inlined blocks. */
+static inline __attribute__((always_inline)) void nest_rt_w3_run(const nest_rt_w3 *w, int64_t OH, int64_t s) {
+  if (s == 1) nest_rt_w3_plane(w, OH, 1);
+  else nest_rt_w3_plane(w, OH, 2);
 }
 #endif
 
