@@ -16,6 +16,7 @@
 #include "../../backends/cpu/runtime/nest_rt_conv_internal.h"
 #include "../../backends/cpu/runtime/nest_rt_misc.h"
 #include "../../backends/cpu/runtime/nest_rt_q8.h"
+#include "../../backends/cpu/runtime/nest_rt_threads.h"
 
 static int failures = 0, checks = 0;
 
@@ -67,6 +68,42 @@ static nest_act act_of(int kind) {
   if (kind == NEST_ACT_CLIP) a.params[0] = -0.25f, a.params[1] = 0.5f;
   if (kind == NEST_ACT_LEAKY_RELU) a.params[0] = 0.1f;
   return a;
+}
+
+/* The pool itself: every unit runs exactly once, for unit counts below, at and far above the
+ * thread count (each thread's own share, then what it takes from the others' ends), 300 calls
+ * each so that the threads race for the last units of a share. */
+static void count_unit(void *ctx, int64_t u, void *scratch) {
+  (void)scratch;
+  __atomic_add_fetch(&((int *)ctx)[u], 1, __ATOMIC_RELAXED);
+}
+
+static void test_parallel_units(void) {
+  static const int threads[] = {2, 3, 4, 7};
+  static const int64_t units[] = {2, 3, 5, 8, 13, 64, 1000};
+  int *count = xmalloc(1000 * sizeof(int));
+  for (size_t t = 0; t < sizeof threads / sizeof threads[0]; ++t) {
+    if (nest_set_threads(threads[t], 0) != 0) {
+      printf("FAIL cannot start %d threads\n", threads[t]);
+      exit(1);
+    }
+    for (size_t k = 0; k < sizeof units / sizeof units[0]; ++k) {
+      int64_t wrong = 0;
+      for (int call = 0; call < 300; ++call) {
+        memset(count, 0, (size_t)units[k] * sizeof(int));
+        nest_rt_parallel(units[k], count_unit, count, 0, 0);
+        for (int64_t u = 0; u < units[k]; ++u) wrong += count[u] != 1;
+      }
+      ++checks;
+      if (wrong) {
+        ++failures;
+        printf("FAIL parallel: %lld units on %d threads: %lld unit runs missing or repeated in 300 calls\n",
+               (long long)units[k], threads[t], (long long)wrong);
+      }
+    }
+  }
+  nest_set_threads(1, 0);
+  free(count);
 }
 
 /* One conv case; with_residual: nest_conv2d_f32_residual, act(conv + r) against the reference conv
@@ -552,6 +589,7 @@ static void expect_path(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, i
 }
 
 int main(void) {
+  test_parallel_units();
   /* packed int8 gemm: 6-row tiles and leftover rows, K not a multiple of 4, partial column groups */
   test_q8_gemm_packed(13, 150, 70, 0, 1, 0, 1, 0);
   test_q8_gemm_packed(13, 150, 70, 1, 1, 1, 1, 1);

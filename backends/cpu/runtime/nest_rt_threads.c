@@ -3,15 +3,17 @@
  * Workers wait for a job by spinning a short while on a generation counter (a model runs its
  * kernels back to back, so the next job usually comes within microseconds), then sleep on a
  * condition variable. The dispatcher publishes the job, bumps the generation, wakes sleepers
- * (only when there are any), runs units itself and waits until every worker has finished. All
- * shared fields are accessed with GCC/Clang __atomic builtins (sequentially consistent where a
- * sleeper and the dispatcher must see each other's writes). One pool per copy of the runtime: a
+ * (only when there are any), runs units itself and waits until every worker has finished. Each
+ * thread first runs its own contiguous share of the units, then helps with the others' (run_units).
+ * All shared fields are accessed with GCC/Clang __atomic builtins (sequentially consistent where
+ * a sleeper and the dispatcher must see each other's writes). One pool per copy of the runtime: a
  * bundle loaded as a shared library stops its workers when it is unloaded (destructor below). */
 #if !defined(_POSIX_C_SOURCE) || _POSIX_C_SOURCE < 200809L
 #undef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,17 +47,37 @@ typedef struct pool {
   nest_rt_task task;
   void *ctx;
   int64_t units;
-  int64_t next;    /* next unit to take */
+  struct {
+    uint64_t taken; /* units taken of thread k's share: from the front (low half), from the back (high half) */
+  } __attribute__((aligned(64))) share[MAX_THREADS];
   int pending;     /* workers still on the job */
 } pool;
 
-static pool g_pool = {1, {0}, {0}, 0, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static pool g_pool = {.threads = 1, .mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
-static void run_units(void *scratch) {
-  for (;;) {
-    const int64_t u = __atomic_fetch_add(&g_pool.next, 1, __ATOMIC_RELAXED);
-    if (u >= g_pool.units) return;
-    g_pool.task(g_pool.ctx, u, scratch);
+/* Thread k's share of the units: [k * units / threads, (k + 1) * units / threads). */
+static int64_t share_start(int k) { return g_pool.units * k / g_pool.threads; }
+
+/* Takes one unit of thread k's share: from its front for the owner, from its back for a thief.
+ * The front and back counts share one atomic word, so both ends never hand out the same unit.
+ * Returns -1 when the share is used up. */
+static int64_t take_unit(int k, int from_back) {
+  const int64_t start = share_start(k), len = share_start(k + 1) - start;
+  const uint64_t old = __atomic_fetch_add(&g_pool.share[k].taken, from_back ? (uint64_t)1 << 32 : 1, __ATOMIC_RELAXED);
+  const int64_t front = (int64_t)(old & 0xffffffffu), back = (int64_t)(old >> 32);
+  if (front + back >= len) return -1;
+  return from_back ? start + len - 1 - back : start + front;
+}
+
+/* Thread `id` runs its own share in order, then takes what is left of the others' shares from
+ * their backs. The same thread gets the same contiguous units call after call, so the part of a
+ * plane it wrote in one layer is mostly the part it reads in the next, from its own cache. */
+static void run_units(int id, void *scratch) {
+  int64_t u;
+  while ((u = take_unit(id, 0)) >= 0) g_pool.task(g_pool.ctx, u, scratch);
+  for (int i = 1; i < g_pool.threads; ++i) {
+    const int k = (id + i) % g_pool.threads;
+    while ((u = take_unit(k, 1)) >= 0) g_pool.task(g_pool.ctx, u, scratch);
   }
 }
 
@@ -83,7 +105,7 @@ static void *worker(void *arg) {
     }
     if (__atomic_load_n(&g_pool.stop, __ATOMIC_SEQ_CST)) return NULL;
     seen = gen;
-    run_units(g_pool.scratch[id]);
+    run_units(id, g_pool.scratch[id]);
     __atomic_sub_fetch(&g_pool.pending, 1, __ATOMIC_RELEASE);
   }
 }
@@ -145,7 +167,7 @@ int64_t nest_rt_steps_per_unit(int64_t n, int64_t min_steps) {
 void nest_rt_parallel(int64_t units, nest_rt_task task, void *ctx, void *scratch, size_t scratch_need) {
   int64_t u;
   if (units <= 0) return;
-  if (g_pool.threads <= 1 || units == 1 || scratch_need > g_pool.scratch_bytes ||
+  if (g_pool.threads <= 1 || units == 1 || units > INT32_MAX || scratch_need > g_pool.scratch_bytes ||
       __atomic_exchange_n(&g_pool.busy, 1, __ATOMIC_ACQUIRE)) {
     for (u = 0; u < units; ++u) task(ctx, u, scratch);
     return;
@@ -153,7 +175,7 @@ void nest_rt_parallel(int64_t units, nest_rt_task task, void *ctx, void *scratch
   g_pool.task = task;
   g_pool.ctx = ctx;
   g_pool.units = units;
-  __atomic_store_n(&g_pool.next, 0, __ATOMIC_RELAXED);
+  for (int k = 0; k < g_pool.threads; ++k) __atomic_store_n(&g_pool.share[k].taken, 0, __ATOMIC_RELAXED);
   __atomic_store_n(&g_pool.pending, g_pool.threads - 1, __ATOMIC_RELAXED);
   __atomic_add_fetch(&g_pool.generation, 1, __ATOMIC_SEQ_CST); /* publishes the job (release) */
   if (__atomic_load_n(&g_pool.sleepers, __ATOMIC_SEQ_CST) > 0) {
@@ -161,7 +183,7 @@ void nest_rt_parallel(int64_t units, nest_rt_task task, void *ctx, void *scratch
     pthread_cond_broadcast(&g_pool.wake);
     pthread_mutex_unlock(&g_pool.mu);
   }
-  run_units(scratch);
+  run_units(0, scratch);
   while (__atomic_load_n(&g_pool.pending, __ATOMIC_ACQUIRE) > 0) cpu_relax();
   __atomic_store_n(&g_pool.busy, 0, __ATOMIC_RELEASE);
 }

@@ -3,7 +3,9 @@
  * A kernel cuts its output into `units` that write disjoint elements and whose arithmetic does
  * not depend on which thread runs them (same tiles, same reduction order), so results are
  * identical for any thread count. nest_rt_parallel runs the units on the calling thread and the
- * pool's workers, taking them one at a time from a shared counter. The calling thread passes its
+ * pool's workers: thread k first takes, one at a time, the units of its own share (the k-th of
+ * `threads` contiguous ranges, so the same thread gets the same part of the output call after
+ * call), then what is left of the other shares, from their ends. The calling thread passes its
  * own scratch (from the activations arena); each worker gets a private buffer of the size given
  * to nest_set_threads. A kernel whose per-thread scratch is larger than that, a call made while
  * another parallel call runs (hetero bundles run segments side by side), or a pool of one thread
