@@ -755,14 +755,32 @@ int main(void) {
         {1, 64, 56, 56, 64, 3, 1, 2, 1, "implicit"}, {1, 64, 28, 28, 64, 3, 1, 1, 2, "implicit"},
         {1, 40, 7, 7, 72, 3, 1, 1, 1, "small"},      {1, 16, 14, 13, 64, 3, 2, 1, 1, "small"},
         {1, 64, 7, 7, 512, 3, 1, 1, 1, "small"},     {1, 64, 7, 7, 48, 3, 1, 1, 1, "implicit"},
-        {1, 512, 7, 7, 2048, 1, 1, 1, 1, "implicit"}, {1, 3, 224, 224, 64, 3, 2, 1, 1, "im2col"},
+        {1, 512, 7, 7, 2048, 1, 1, 1, 1, "implicit"}, {1, 3, 224, 224, 64, 3, 2, 1, 1, "stem"},
         {1, 1024, 14, 14, 2048, 1, 2, 1, 1, "subsample"}, {1, 32, 28, 28, 32, 3, 1, 1, 32, "depthwise"},
         {1, 24, 33, 67, 40, 1, 3, 1, 2, "subsample"}, {1, 256, 56, 56, 512, 1, 2, 1, 1, "subsample"},
-        {1, 512, 14, 14, 48, 1, 1, 1, 1, "implicit"}, {1, 16, 55, 55, 64, 3, 1, 1, 1, "winograd"}};
+        {1, 512, 14, 14, 48, 1, 1, 1, 1, "implicit"}, {1, 16, 55, 55, 64, 3, 1, 1, 1, "winograd"},
+        {1, 3, 224, 224, 64, 7, 2, 1, 1, "stem"},     {1, 1, 28, 28, 8, 5, 1, 1, 1, "stem"},
+        {1, 4, 30, 30, 16, 3, 1, 2, 1, "stem"},       {1, 5, 30, 30, 16, 3, 2, 1, 1, "im2col"},
+        {1, 3, 30, 30, 16, 3, 3, 1, 1, "im2col"},     {1, 4, 30, 30, 8, 3, 1, 1, 2, "implicit"}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; ++i)
       expect_path(shapes[i].N, shapes[i].C, shapes[i].H, shapes[i].W, shapes[i].M, shapes[i].K, shapes[i].s,
                   shapes[i].dil, shapes[i].group, shapes[i].path);
   }
+  /* Stems (4 input channels or fewer, stride 1 or 2 across): SqueezeNet's 3x3 stride 2 without
+   * padding onto an odd width, MobileNetV2's with padding and 32 channels, a 7x7 stride 2 pad 3 on
+   * widths of 1 vector and less, one channel 5x5 (MNIST), dilation, asymmetric pads, stride 2 down
+   * and 1 across and the reverse, channels past whole panels and fewer than a register row, batch
+   * 2, every activation in and after the registers, residuals */
+  test_conv(1, 3, 23, 37, 64, 3, 3, 2, 1, 0, 0, 0, 0, 1, NEST_ACT_RELU, 1, 1);
+  test_conv(1, 3, 30, 31, 32, 3, 3, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_CLIP, 1, 0);
+  test_conv(2, 3, 21, 33, 20, 7, 7, 2, 1, 3, 3, 3, 3, 1, NEST_ACT_HARD_SWISH, 1, 0);
+  test_conv(1, 3, 9, 11, 3, 7, 7, 2, 1, 3, 3, 3, 3, 1, NEST_ACT_NONE, 0, 0);
+  test_conv(1, 1, 28, 28, 8, 5, 5, 1, 1, 2, 2, 2, 2, 1, NEST_ACT_RELU, 1, 0);
+  test_conv(1, 4, 19, 50, 12, 3, 3, 1, 2, 0, 2, 2, 1, 1, NEST_ACT_SIGMOID, 1, 1);
+  test_conv_sw(1, 2, 25, 52, 9, 3, 5, 2, 1, 1, 1, 2, 0, 2, 1, NEST_ACT_LEAKY_RELU, 1, 0);
+  test_conv_sw(1, 3, 17, 40, 16, 3, 3, 3, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_TANH, 0, 1);
+  test_conv_residual(1, 3, 20, 35, 24, 3, 2, 1, 1, NEST_ACT_RELU);
+  test_conv_residual(2, 1, 12, 17, 5, 3, 1, 1, 1, NEST_ACT_SIGMOID);
   /* 7x7 stride 2 pad 3 (ResNet stem), 5x5 */
   test_conv(1, 3, 37, 41, 16, 7, 7, 2, 1, 3, 3, 3, 3, 1, NEST_ACT_RELU, 1, 1);
   test_conv(1, 6, 15, 15, 10, 5, 5, 3, 1, 2, 2, 1, 1, 1, NEST_ACT_NONE, 1, 0);

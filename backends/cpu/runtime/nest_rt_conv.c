@@ -39,6 +39,7 @@ const char *nest_conv2d_f32_path(const nest_conv2d_desc *d) {
   if (nest_rt_conv_is_winograd(d)) return "winograd";
   if (nest_rt_conv_is_small(d)) return "small";
   if (nest_rt_conv_is_subsample(d)) return "subsample";
+  if (nest_rt_conv_is_stem(d)) return "stem";
   return nest_rt_conv_is_implicit(d) ? "implicit" : "im2col";
 }
 
@@ -64,9 +65,10 @@ void nest_conv2d_f32_pack(const nest_conv2d_desc *d, const float *w, const float
     nest_rt_conv_small_pack(d, w, scale, packed);
     return;
   }
-  const int64_t mg = d->M / d->group, panels = conv_panels(d);
+  /* the stem kernel keeps its sums in registers over the whole reduction: one K-block */
+  const int64_t mg = d->M / d->group, panels = conv_panels(d), kblock = nest_rt_conv_is_stem(d) ? kg : nest_rt_kblock(kg);
   for (int64_t g = 0; g < d->group; ++g)
-    for (int64_t pc = 0, kb = nest_rt_kblock(kg); pc < kg; pc += kb) {
+    for (int64_t pc = 0, kb = kblock; pc < kg; pc += kb) {
       const int64_t kc = kg - pc < kb ? kg - pc : kb;
       for (int64_t p = 0; p < panels; ++p) {
         float *dst = nest_rt_conv_panel(packed + g * panels * NEST_RT_MR * kg, panels, pc, kc, p);
@@ -110,6 +112,7 @@ size_t nest_conv2d_f32_scratch_size(const nest_conv2d_desc *d) {
   if (nest_rt_conv_is_winograd(d)) return nest_rt_conv_winograd_scratch_size(d);
   if (nest_rt_conv_is_small(d)) return nest_rt_conv_small_scratch_size(d);
   if (nest_rt_conv_is_subsample(d)) return nest_rt_conv_subsample_scratch_size(d);
+  if (nest_rt_conv_is_stem(d)) return nest_rt_conv_stem_scratch_size(d);
   if (nest_rt_conv_is_implicit(d)) return nest_rt_conv_implicit_scratch_size(d);
   return (size_t)(conv_kg(d) * block_cols(d)) * sizeof(float);
 }
@@ -298,6 +301,10 @@ void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *pac
     nest_rt_conv_subsample_f32(d, x, packed_w, bias, NULL, y, scratch);
     return;
   }
+  if (nest_rt_conv_is_stem(d)) {
+    nest_rt_conv_stem_f32(d, x, packed_w, bias, NULL, y, scratch);
+    return;
+  }
   if (nest_rt_conv_is_implicit(d)) {
     nest_rt_conv_implicit_f32(d, x, packed_w, bias, NULL, y, scratch);
     return;
@@ -336,6 +343,10 @@ void nest_conv2d_f32_residual(const nest_conv2d_desc *d, const float *x, const f
   }
   if (nest_rt_conv_is_subsample(d)) {
     nest_rt_conv_subsample_f32(d, x, packed_w, bias, residual, y, scratch);
+    return;
+  }
+  if (nest_rt_conv_is_stem(d)) {
+    nest_rt_conv_stem_f32(d, x, packed_w, bias, residual, y, scratch);
     return;
   }
   if (!nest_rt_conv_is_depthwise(d) && nest_rt_conv_is_implicit(d)) {

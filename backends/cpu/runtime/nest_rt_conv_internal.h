@@ -70,6 +70,16 @@ void nest_rt_conv_winograd_pack(const nest_conv2d_desc *d, const float *w, const
 size_t nest_rt_conv_winograd_scratch_size(const nest_conv2d_desc *d);
 void nest_rt_conv_winograd_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
                                const float *residual, float *y, void *scratch);
+/* Ungrouped convs on at most NEST_RT_STEM_MAX_C input channels at horizontal stride 1 or 2 (stems):
+ * a direct convolution over the padded input, vectorized over output pixels, on the GEMM paths'
+ * packed panels in one K-block (nest_rt_conv_stem.c). */
+#ifndef NEST_RT_STEM_MAX_C
+#define NEST_RT_STEM_MAX_C 4
+#endif
+int nest_rt_conv_is_stem(const nest_conv2d_desc *d);
+size_t nest_rt_conv_stem_scratch_size(const nest_conv2d_desc *d);
+void nest_rt_conv_stem_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
+                           const float *residual, float *y, void *scratch);
 /* Ungrouped convs with a spatial kernel, at most 64 output pixels and 64+ output channels:
  * vectorized over output channels, with their own packed layout (nest_rt_conv_small.c). */
 int nest_rt_conv_is_small(const nest_conv2d_desc *d);
