@@ -781,6 +781,9 @@ int main(void) {
   test_conv_sw(1, 3, 17, 40, 16, 3, 3, 3, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_TANH, 0, 1);
   test_conv_residual(1, 3, 20, 35, 24, 3, 2, 1, 1, NEST_ACT_RELU);
   test_conv_residual(2, 1, 12, 17, 5, 3, 1, 1, 1, NEST_ACT_SIGMOID);
+  /* rows of whole tiles and a partial one (ReLU and Clip stored straight from the registers) */
+  test_conv(1, 3, 20, 101, 16, 3, 3, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_CLIP, 1, 0);
+  test_conv(1, 2, 9, 120, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 1);
   /* 7x7 stride 2 pad 3 (ResNet stem), 5x5 */
   test_conv(1, 3, 37, 41, 16, 7, 7, 2, 1, 3, 3, 3, 3, 1, NEST_ACT_RELU, 1, 1);
   test_conv(1, 6, 15, 15, 10, 5, 5, 3, 1, 2, 2, 1, 1, 1, NEST_ACT_NONE, 1, 0);

@@ -75,6 +75,17 @@ static int act_in_registers(const nest_act *act) {
     const int in_regs = !res && act_in_registers(act);                                                     \
     const nest_vf lo = nest_vset1(act->kind == NEST_ACT_RELU ? 0.0f : act->params[0]);                    \
     const nest_vf hi = nest_vset1(act->kind == NEST_ACT_CLIP ? act->params[1] : 0.0f);                     \
+    if (in_regs && rows == NEST_UK_ROWS && cols == NV * NEST_VL) { /* whole tiles: no branch per store */  \
+      if (act->kind == NEST_ACT_RELU)                                                                      \
+        _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r)                                    \
+            _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j)                                           \
+                nest_vstore(y + r * P + j * NEST_VL, nest_vmax(acc[r][j], lo));                            \
+      else                                                                                                 \
+        _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r)                                    \
+            _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j)                                           \
+                nest_vstore(y + r * P + j * NEST_VL, nest_vmin(nest_vmax(acc[r][j], lo), hi));             \
+      return;                                                                                              \
+    }                                                                                                      \
     _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r) { /* constant indices: acc stays in registers */ \
       if (r >= rows) break;                                                                                \
       float *dst = y + r * P;                                                                              \
