@@ -47,10 +47,6 @@ typedef struct stem_job {
   int64_t rows_per_unit;
 } stem_job;
 
-static int act_in_registers(const nest_act *act) {
-  return act->kind == NEST_ACT_RELU || act->kind == NEST_ACT_CLIP;
-}
-
 /* NEST_UK_ROWS output channels x NV vectors of output pixels of one row: sums over all kg terms
  * of the window starting at `in`, stored at y (channel pitch P) with the bias, the residual and the
  * activation; `cols` pixels are stored (the last vector may be partial), `rows` channels. */
@@ -72,7 +68,7 @@ static int act_in_registers(const nest_act *act) {
       }                                                                                                    \
       a += NEST_RT_MR;                                                                                     \
     }                                                                                                      \
-    const int in_regs = !res && act_in_registers(act);                                                     \
+    const int in_regs = !res && nest_rt_act_in_registers(act);                                             \
     const nest_vf lo = nest_vset1(act->kind == NEST_ACT_RELU ? 0.0f : act->params[0]);                    \
     const nest_vf hi = nest_vset1(act->kind == NEST_ACT_CLIP ? act->params[1] : 0.0f);                     \
     if (in_regs && rows == NEST_UK_ROWS && cols == NV * NEST_VL) { /* whole tiles: no branch per store */  \

@@ -44,6 +44,11 @@ void nest_rt_gemm_col(int64_t kc, const float *a_panel, const float *b, int64_t 
                       int64_t ldc, int64_t rows, int first, int last, const float *bias, const float *res, int64_t ldr,
                       const nest_act *act);
 
+/* Relu and Clip run inside a kernel on registers; the rest afterwards on the stored tile. */
+static inline int nest_rt_act_in_registers(const nest_act *act) {
+  return act && (act->kind == NEST_ACT_RELU || act->kind == NEST_ACT_CLIP);
+}
+
 /* Width of the next tile when `rem` columns are left: NEST_RT_NR, except that a full tile plus one
  * vector or less is split into two tiles of at most 2 vectors each (instead of a 3-vector tile and
  * a much less efficient 1-vector one: a 7x7 plane). */

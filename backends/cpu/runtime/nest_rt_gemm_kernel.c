@@ -70,11 +70,6 @@ void nest_rt_transpose8(const float *src, int64_t src_pitch, int64_t K, float *d
     for (int i = 0; i < 8; ++i) dst[k * dst_pitch + i] = src[i * src_pitch + k];
 }
 
-/* Relu and Clip run inside the kernel on registers; the rest afterwards on the stored tile. */
-static int act_in_registers(const nest_act *act) {
-  return act && (act->kind == NEST_ACT_RELU || act->kind == NEST_ACT_CLIP);
-}
-
 /* One tile: NEST_UK_ROWS rows x NV vectors of columns, written to c with pitch ldc. Generated for
  * NV = NEST_RT_NRV (full tiles) and narrower widths (the last tile of a row of pixels, so that a
  * 49-pixel 7x7 plane costs 48 + 16 columns, not 2 x 48). */
@@ -103,7 +98,7 @@ static int act_in_registers(const nest_act *act) {
       _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r)                                    \
           _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) acc[r][j] =                               \
               nest_vadd(acc[r][j], nest_vload(res + r * ldr + j * NEST_VL));                             \
-    if (last && act_in_registers(act)) {                                                                 \
+    if (last && nest_rt_act_in_registers(act)) {                                                         \
       const nest_vf lo = nest_vset1(act->kind == NEST_ACT_RELU ? 0.0f : act->params[0]);                 \
       const nest_vf hi = nest_vset1(act->kind == NEST_ACT_CLIP ? act->params[1] : 0.0f);                 \
       _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r)                                    \
@@ -170,7 +165,7 @@ void nest_rt_gemm_tile_res(int64_t kc, const float *a_panel, const float *b, int
   if (res_after)
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t i = 0; i < cols; ++i) c[r * ldc + i] += res[r * ldr + i];
-  if (last && act && act->kind != NEST_ACT_NONE && (res_after || !act_in_registers(act)))
+  if (last && act && act->kind != NEST_ACT_NONE && (res_after || !nest_rt_act_in_registers(act)))
     for (int64_t r = 0; r < rows; ++r) nest_act_apply_f32(act, c + r * ldc, cols);
 }
 
