@@ -784,6 +784,9 @@ int main(void) {
   /* rows of whole tiles and a partial one (ReLU and Clip stored straight from the registers) */
   test_conv(1, 3, 20, 101, 16, 3, 3, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_CLIP, 1, 0);
   test_conv(1, 2, 9, 120, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 1);
+  /* SqueezeNet's and MobileNetV2's stems at their real width, a few rows of it */
+  test_conv(1, 3, 9, 224, 64, 3, 3, 2, 1, 0, 0, 0, 0, 1, NEST_ACT_RELU, 1, 0);
+  test_conv(1, 3, 7, 224, 32, 3, 3, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_CLIP, 1, 1);
   /* 7x7 stride 2 pad 3 (ResNet stem), 5x5 */
   test_conv(1, 3, 37, 41, 16, 7, 7, 2, 1, 3, 3, 3, 3, 1, NEST_ACT_RELU, 1, 1);
   test_conv(1, 6, 15, 15, 10, 5, 5, 3, 1, 2, 2, 1, 1, 1, NEST_ACT_NONE, 1, 0);
