@@ -37,7 +37,9 @@ typedef struct wino_layout {
   int64_t PH, PW;         /* padded plane: rows, and row pitch (room for whole vectors past the last tile) */
   int64_t block, blocks;  /* tiles per block (GEMM columns, a multiple of NEST_RT_NR_MAX), and blocks */
   int64_t pitch;          /* row pitch of V and M: block + NEST_RT_VL_MAX, room for a last block's remainder */
-  size_t v_off, m_off, stage_off, per_thread; /* per-thread scratch: V (16 x C x pitch), M (16 x WINO_MC x pitch), stage */
+  int64_t m_chan;         /* M's floats per output channel: its 16 rows, and a cache line so that
+                           * channels do not start 4 KB apart (the micro-kernel's rows would share L1 sets) */
+  size_t v_off, m_off, stage_off, per_thread; /* per-thread scratch: V (16 x C x pitch), M (WINO_MC x m_chan), stage */
   size_t pad_off, shared_v_off, total; /* the caller's scratch also holds the padded input and a block's V */
 } wino_layout;
 
@@ -58,11 +60,12 @@ static wino_layout wino_plan(const nest_conv2d_desc *d) {
   l.blocks = l.T / l.block;
   if (l.blocks == 0 || l.T % l.block > NEST_RT_VL_MAX) ++l.blocks;
   l.pitch = l.block + NEST_RT_VL_MAX;
+  l.m_chan = 16 * l.pitch + NEST_RT_VL_MAX;
   size_t at = 0;
   l.v_off = at;
   at += (size_t)(16 * d->C * l.pitch) * sizeof(float);
   l.m_off = at;
-  at += (size_t)(16 * WINO_MC * l.pitch) * sizeof(float);
+  at += (size_t)(WINO_MC * l.m_chan) * sizeof(float);
   l.stage_off = at; /* 16 rows of pitch + NEST_RT_VL_MAX floats: room for the last run's whole vectors */
   at += (size_t)(16 * (l.pitch + NEST_RT_VL_MAX)) * sizeof(float);
   l.per_thread = at;
@@ -179,52 +182,84 @@ static void input_transform(const wino_job *j, int64_t t0, int64_t t1, int64_t c
   }
 }
 
-/* Output rows [m0, m1) of the block's tiles from M[xi][m - m0][q]: A^T rows s = M0 + M1 + M2 and
- * r = M1 - M2 - M3, then the same on columns; plus bias, residual and activation. */
+/* A piece of one vector of VL tiles (GEMM columns [q, q + VL) of the block) that lies in one tile
+ * row: its output pairs, zipped, are elements [from, to) of a store at plane offset `off` (output
+ * row 2 th, the zip's element e at column 2 tw0 + e - from), and at off + OW when that row exists. */
+typedef struct out_piece {
+  int64_t q, off;
+  int from, to, second_row;
+} out_piece;
+
+/* Tiles [t0, t1) in vectors of VL, each cut at tile-row ends; returns the number of pieces. */
+static int64_t block_pieces(const wino_layout *l, const nest_conv2d_desc *d, int64_t t0, int64_t t1,
+                            out_piece *pieces) {
+  int64_t k = 0;
+  for (int64_t q = 0; t0 + q < t1; q += NEST_VL)
+    for (int64_t t = t0 + q, end = t0 + q + NEST_VL < t1 ? t0 + q + NEST_VL : t1; t < end; ++k) {
+      const int64_t th = t / l->TW, tw0 = t % l->TW, n = l->TW - tw0 < end - t ? l->TW - tw0 : end - t;
+      const int64_t lane = t - t0 - q, cols = 2 * n < d->OW - 2 * tw0 ? 2 * n : d->OW - 2 * tw0;
+      pieces[k].q = q;
+      pieces[k].off = 2 * th * d->OW + 2 * tw0 - 2 * lane;
+      pieces[k].from = (int)(2 * lane), pieces[k].to = (int)(2 * lane + cols);
+      pieces[k].second_row = 2 * th + 1 < d->OH;
+      t += n;
+    }
+  return k;
+}
+
+/* One output row of a piece: its zipped pairs, then (unless done in registers) residual and activation. */
+static inline void store_piece_row(const wino_job *j, float *dst, const float *res, nest_vf a, nest_vf b, int from,
+                                   int to, int in_registers) {
+  nest_vstore_zip_range(dst, a, b, from, to);
+  if (in_registers) return;
+  if (res)
+    for (int k = from; k < to; ++k) dst[k] += res[k];
+  nest_act_apply_f32(&j->d->act, dst + from, to - from);
+}
+
+/* Output channels [m0, m1) of the block's tiles from M (channel m's 16 rows from Mb + (m - m0) *
+ * m_chan, row xi at xi * pitch): A^T rows s = M0 + M1 + M2 and r = M1 - M2 - M3, then the same on
+ * columns; plus bias, residual and activation. A vector holds VL consecutive tiles, across tile
+ * rows: on a 13x13 or 14x14 output (7 tiles a row) a vector per tile row left most lanes empty. */
 static void output_transform(const wino_job *j, int64_t t0, int64_t t1, const float *Mb, int64_t m0, int64_t m1) {
   const nest_conv2d_desc *d = j->d;
   const wino_layout *l = &j->l;
   const int64_t B = l->pitch, OW = d->OW, P = d->OH * d->OW;
   const int in_registers = !j->residual && (d->act.kind == NEST_ACT_RELU || d->act.kind == NEST_ACT_CLIP);
+  const int clip = d->act.kind == NEST_ACT_CLIP;
   const nest_vf lo = nest_vset1(d->act.kind == NEST_ACT_RELU ? 0.0f : d->act.params[0]);
-  const nest_vf hi = nest_vset1(d->act.kind == NEST_ACT_CLIP ? d->act.params[1] : 0.0f);
-  tile_run runs[2 * NEST_RT_NR_MAX + NEST_RT_VL_MAX]; /* a run per tile at most */
-  const int64_t nruns = block_runs(l, t0, t1, runs);
+  const nest_vf hi = nest_vset1(clip ? d->act.params[1] : 0.0f);
+  out_piece pieces[2 * NEST_RT_NR_MAX + NEST_RT_VL_MAX]; /* a piece per tile at most */
+  const int64_t npieces = block_pieces(l, d, t0, t1, pieces);
   for (int64_t m = m0; m < m1; ++m) {
     const nest_vf bias = nest_vset1(j->bias ? j->bias[m] : 0.0f);
-    const float *mm = Mb + (m - m0) * B;
-    for (int64_t k = 0; k < nruns; ++k) {
-      const int64_t th = runs[k].th, tw0 = runs[k].tw0, n = runs[k].n, q = runs[k].q;
-      for (int64_t i = 0; i < n; i += NEST_VL) {
-        nest_vf s[4], r[4], y[2][2];
-        for (int b = 0; b < 4; ++b) {
-          const float *at = mm + b * WINO_MC * B + q + i;
-          const nest_vf v0 = nest_vload(at), v1 = nest_vload(at + 4 * WINO_MC * B);
-          const nest_vf v2 = nest_vload(at + 8 * WINO_MC * B), v3 = nest_vload(at + 12 * WINO_MC * B);
-          s[b] = nest_vadd(nest_vadd(v0, v1), v2);
-          r[b] = nest_vsub(nest_vsub(v1, v2), v3);
-        }
-        y[0][0] = nest_vadd(nest_vadd(nest_vadd(s[0], s[1]), s[2]), bias);
-        y[0][1] = nest_vadd(nest_vsub(nest_vsub(s[1], s[2]), s[3]), bias);
-        y[1][0] = nest_vadd(nest_vadd(nest_vadd(r[0], r[1]), r[2]), bias);
-        y[1][1] = nest_vadd(nest_vsub(nest_vsub(r[1], r[2]), r[3]), bias);
-        const int64_t col = 2 * (tw0 + i), pairs = n - i < NEST_VL ? n - i : NEST_VL;
-        const int64_t cols = 2 * pairs < OW - col ? 2 * pairs : OW - col;
-        for (int a = 0; a < 2 && 2 * th + a < d->OH; ++a) {
-          if (in_registers)
-            for (int b = 0; b < 2; ++b) {
-              y[a][b] = nest_vmax(y[a][b], lo);
-              if (d->act.kind == NEST_ACT_CLIP) y[a][b] = nest_vmin(y[a][b], hi);
-            }
-          float *dst = j->y + m * P + (2 * th + a) * OW + col;
-          nest_vstore_zip(dst, y[a][0], y[a][1], cols);
-          if (in_registers) continue;
-          if (j->residual) {
-            const float *res = j->residual + (dst - j->y);
-            for (int64_t k = 0; k < cols; ++k) dst[k] += res[k];
-          }
-          nest_act_apply_f32(&d->act, dst, cols);
-        }
+    const float *mm = Mb + (m - m0) * l->m_chan;
+    float *ym = j->y + m * P;
+    const float *rm = j->residual ? j->residual + m * P : NULL;
+    for (int64_t k = 0; k < npieces;) {
+      const float *at = mm + pieces[k].q;
+      nest_vf s[4], r[4], y00, y01, y10, y11;
+      for (int b = 0; b < 4; ++b) {
+        const nest_vf v0 = nest_vload(at + b * B), v1 = nest_vload(at + (4 + b) * B);
+        const nest_vf v2 = nest_vload(at + (8 + b) * B), v3 = nest_vload(at + (12 + b) * B);
+        s[b] = nest_vadd(nest_vadd(v0, v1), v2);
+        r[b] = nest_vsub(nest_vsub(v1, v2), v3);
+      }
+      y00 = nest_vadd(nest_vadd(nest_vadd(s[0], s[1]), s[2]), bias);
+      y01 = nest_vadd(nest_vsub(nest_vsub(s[1], s[2]), s[3]), bias);
+      y10 = nest_vadd(nest_vadd(nest_vadd(r[0], r[1]), r[2]), bias);
+      y11 = nest_vadd(nest_vsub(nest_vsub(r[1], r[2]), r[3]), bias);
+      if (in_registers) {
+        y00 = nest_vmax(y00, lo), y01 = nest_vmax(y01, lo), y10 = nest_vmax(y10, lo), y11 = nest_vmax(y11, lo);
+        if (clip) y00 = nest_vmin(y00, hi), y01 = nest_vmin(y01, hi), y10 = nest_vmin(y10, hi), y11 = nest_vmin(y11, hi);
+      }
+      const int64_t q = pieces[k].q;
+      for (; k < npieces && pieces[k].q == q; ++k) {
+        const out_piece *pc = &pieces[k];
+        store_piece_row(j, ym + pc->off, rm ? rm + pc->off : NULL, y00, y01, pc->from, pc->to, in_registers);
+        if (pc->second_row)
+          store_piece_row(j, ym + pc->off + OW, rm ? rm + pc->off + OW : NULL, y10, y11, pc->from, pc->to,
+                          in_registers);
       }
     }
   }
@@ -263,8 +298,8 @@ static void gemms_and_output(const wino_job *j, int64_t t0, int64_t t1, int64_t 
             const float *a = nest_rt_conv_panel(j->packed_w + xi * per_xi, panels, pc, kc, ip);
             const int64_t m = ip * NEST_RT_MR, rows = m1 - m < NEST_RT_MR ? m1 - m : NEST_RT_MR;
             nest_rt_prefetch_part(next, next_bytes, call, tiles * (ip1 - ip0));
-            nest_rt_gemm_tile(kc, a, V + (xi * C + pc) * B + q0, B, 0, Mb + (xi * WINO_MC + m - m0) * B + q0, B, rows,
-                              cols, pc == 0, pc + kc >= C, 0, 0, 0);
+            nest_rt_gemm_tile(kc, a, V + (xi * C + pc) * B + q0, B, 0, Mb + (m - m0) * j->l.m_chan + xi * B + q0, j->l.m_chan,
+                              rows, cols, pc == 0, pc + kc >= C, 0, 0, 0);
           }
         }
       }

@@ -44,19 +44,13 @@ static inline nest_vf nest_vload_even(const float *p) {
 static inline void nest_vstore_part(float *p, nest_vf v, int64_t n) {
   _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1u), v);
 }
-/* Stores the first n (<= 2 * VL) floats of a0 b0 a1 b1 ... */
-static inline void nest_vstore_zip(float *p, nest_vf a, nest_vf b, int64_t n) {
+/* Stores elements [from, to) (0 <= from <= to <= 2 * VL) of a0 b0 a1 b1 ... to p[from .. to). */
+static inline void nest_vstore_zip_range(float *p, nest_vf a, nest_vf b, int from, int to) {
   const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
   const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-  const __m512 first = _mm512_permutex2var_ps(a, lo, b);
-  if (n < 16) {
-    nest_vstore_part(p, first, n);
-    return;
-  }
-  _mm512_storeu_ps(p, first);
-  const __m512 second = _mm512_permutex2var_ps(a, hi, b);
-  if (n < 32) nest_vstore_part(p + 16, second, n - 16);
-  else _mm512_storeu_ps(p + 16, second);
+  const uint32_t lanes = (uint32_t)(((1ull << to) - 1u) & ~((1ull << from) - 1u));
+  if ((__mmask16)lanes) _mm512_mask_storeu_ps(p, (__mmask16)lanes, _mm512_permutex2var_ps(a, lo, b));
+  if (lanes >> 16) _mm512_mask_storeu_ps(p + 16, (__mmask16)(lanes >> 16), _mm512_permutex2var_ps(a, hi, b));
 }
 #elif defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -122,11 +116,11 @@ static inline void nest_vstore_part(float *p, nest_vf v, int64_t n) {
   nest_vstore(tmp, v);
   for (int64_t i = 0; i < n; ++i) p[i] = tmp[i];
 }
-static inline void nest_vstore_zip(float *p, nest_vf a, nest_vf b, int64_t n) {
+static inline void nest_vstore_zip_range(float *p, nest_vf a, nest_vf b, int from, int to) {
   float ta[NEST_VL], tb[NEST_VL];
   nest_vstore(ta, a);
   nest_vstore(tb, b);
-  for (int64_t i = 0; i < n; ++i) p[i] = i % 2 ? tb[i / 2] : ta[i / 2];
+  for (int i = from; i < to; ++i) p[i] = i % 2 ? tb[i / 2] : ta[i / 2];
 }
 #endif
 
