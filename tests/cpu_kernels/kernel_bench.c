@@ -1,8 +1,8 @@
-/* Microbenchmark of the CPU runtime's conv kernels on the conv layers of ResNet-18, ResNet-50 and
- * MobileNetV2 at 1x3x224x224 (shapes generated from the architectures), on one thread unless -t.
+/* Microbenchmark of the CPU runtime's conv kernels on the conv layers of ResNet-18, ResNet-50,
+ * ResNeXt-50, SqueezeNet 1.1 and MobileNetV2 at 1x3x224x224 (shapes generated from the architectures), on one thread unless -t.
  * Prints GFLOP/s per distinct layer shape and the estimated total conv time per model (sum over
  * layers of count x time; thread CPU time on one thread, wall time with -t N > 1).
- * Usage: kernel_bench [resnet18|resnet50|mobilenetv2|squeezenet1_1 ...] [-r repeats] [-cold] [-net] [-t threads] */
+ * Usage: kernel_bench [resnet18|resnet50|mobilenetv2|squeezenet1_1|resnext50_32x4d ...] [-r repeats] [-cold] [-net] [-t threads] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,17 +31,18 @@ static void add(model *m, int64_t C, int64_t H, int64_t M, int64_t K, int64_t s,
   m->l[m->n++] = (layer){C, H, M, K, s, pad, group, 1};
 }
 
-static void resnet(model *m, int bottleneck) {
+/* ResNet-18 / -50, or ResNeXt-50 32x4d (groups 32: bottleneck widths doubled, grouped 3x3). */
+static void resnet(model *m, int bottleneck, int64_t groups) {
   const int blocks50[4] = {3, 4, 6, 3}, blocks18[4] = {2, 2, 2, 2};
   add(m, 3, 224, 64, 7, 2, 3, 1);
   int64_t in = 64, h = 56;
   for (int st = 0; st < 4; ++st) {
-    const int64_t width = 64 << st, out = bottleneck ? width * 4 : width;
+    const int64_t width = (64 << st) * (groups > 1 ? 2 : 1), out = bottleneck ? (256 << st) : width;
     for (int b = 0; b < (bottleneck ? blocks50[st] : blocks18[st]); ++b) {
       const int64_t s = b == 0 && st > 0 ? 2 : 1, ho = h / s;
       if (bottleneck) {
         add(m, in, h, width, 1, 1, 0, 1);
-        add(m, width, h, width, 3, s, 1, 1);
+        add(m, width, h, width, 3, s, 1, groups);
         add(m, width, ho, out, 1, 1, 0, 1);
       } else {
         add(m, in, h, width, 3, s, 1, 1);
@@ -253,12 +254,13 @@ int main(int argc, char **argv) {
       want[nwant++] = argv[i];
     }
   }
-  static model models[4];
-  models[0].name = "resnet18", resnet(&models[0], 0);
-  models[1].name = "resnet50", resnet(&models[1], 1);
+  static model models[5];
+  models[0].name = "resnet18", resnet(&models[0], 0, 1);
+  models[1].name = "resnet50", resnet(&models[1], 1, 1);
   models[2].name = "mobilenetv2", mobilenetv2(&models[2]);
   models[3].name = "squeezenet1_1", squeezenet11(&models[3]);
-  for (int i = 0; i < 4; ++i) {
+  models[4].name = "resnext50_32x4d", resnet(&models[4], 1, 32);
+  for (int i = 0; i < 5; ++i) {
     int on = nwant == 0;
     for (int j = 0; j < nwant; ++j) on |= !strcmp(want[j], models[i].name);
     if (on && net)

@@ -64,6 +64,10 @@ static int direct_out(const nest_conv2d_desc *d, const s1_layout *l) { return l-
 #define S1_COLUMN_TILES 0
 #endif
 
+/* Zeros after a padded copy: the last tile's vectors, which overhang the source by less than a
+ * vector, read them instead of a copied tail tile (a grouped conv copied one per group). */
+#define S1_PAD_SLACK NEST_RT_VL_MAX
+
 /* Width of the next tile when `rem` positions of a block are left: in direct mode, whole tiles and
  * then up to S1_COLUMN_TILES single columns (a 7x7 plane: 48 + 1 instead of 32 + 32, so a 1x1 conv
  * on it does 3 vector columns of work and a sliver, not 4); otherwise nest_rt_tile_cols. */
@@ -100,7 +104,8 @@ static s1_layout s1_plan(const nest_conv2d_desc *d) {
   size_t at = 0;
   l.pad_off = at;
   if (needs_copy(d))
-    at += NEST_RT_ALIGN_UP((size_t)(d->C / d->group * d->stride_h * d->stride_w * l.Hq * l.Wq) * sizeof(float), 64);
+    at += NEST_RT_ALIGN_UP((size_t)(d->C / d->group * d->stride_h * d->stride_w * l.Hq * l.Wq + S1_PAD_SLACK) *
+                               sizeof(float), 64);
   l.off_off = at;
   at += NEST_RT_ALIGN_UP((size_t)kg * sizeof(int64_t), 64);
   l.tile_off = at;
@@ -116,9 +121,12 @@ static s1_layout s1_plan(const nest_conv2d_desc *d) {
 size_t nest_rt_conv_implicit_scratch_size(const nest_conv2d_desc *d) { return s1_plan(d).total; }
 
 /* Channels [c0, c1) of the group's input planes, zero padded and split into their stride phases:
- * stride_h * stride_w planes of Hq x Wq per channel, phase (a, b) at (a * stride_w + b) * Hq * Wq. */
-static void pad_planes(const nest_conv2d_desc *d, const s1_layout *l, const float *xg, float *dst, int64_t c0, int64_t c1) {
-  const int64_t sh = d->stride_h, sw = d->stride_w, plane = l->Hq * l->Wq;
+ * stride_h * stride_w planes of Hq x Wq per channel, phase (a, b) at (a * stride_w + b) * Hq * Wq.
+ * x_end: the end of the image's input (reads may run past a row up to there). */
+static void pad_planes(const nest_conv2d_desc *d, const s1_layout *l, const float *xg, const float *x_end, float *dst,
+                       int64_t c0, int64_t c1) {
+  const int64_t sh = d->stride_h, sw = d->stride_w, plane = l->Hq * l->Wq, cg = d->C / d->group;
+  if (c1 == cg) memset(dst + cg * sh * sw * plane, 0, S1_PAD_SLACK * sizeof(float));
   for (int64_t c = c0; c < c1; ++c) {
     const float *src = xg + c * d->H * d->W;
     for (int64_t a = 0; a < sh; ++a)
@@ -135,18 +143,21 @@ static void pad_planes(const nest_conv2d_desc *d, const s1_layout *l, const floa
             continue;
           }
           const float *row = src + h * d->W + sw * j0 + b - d->pad_left;
-          const int64_t left = d->W - (sw * j0 + b - d->pad_left); /* input floats from row on */
+          const int64_t readable = x_end - row; /* input floats from row on */
           for (int64_t j = 0; j < j0; ++j) p[j] = 0.0f;
-          if (sw == 1) {
-            memcpy(p + j0, row, (size_t)(j1 - j0) * sizeof(float));
-          } else {
-            int64_t j = j0;
-            if (sw == 2) /* a vector of every other float while the 2-vector read stays in the row */
-              for (; j + NEST_VL <= j1 && 2 * (j - j0 + NEST_VL) <= left; j += NEST_VL)
-                nest_vstore(p + j, nest_vload_even(row + 2 * (j - j0)));
-            for (; j < j1; ++j) p[j] = row[(j - j0) * sw];
-          }
-          for (int64_t j = j1; j < l->Wq; ++j) p[j] = 0.0f;
+          int64_t j = j0;
+          /* Whole vectors (of every other float at stride 2) while the read stays inside the
+           * input tensor: it may run into the next row, whose floats the partial store drops.
+           * ResNeXt's rows are 7-28 floats: a copy per float, or a memcpy call per row, cost
+           * its grouped convs more than a tenth of their time. */
+          if (sw <= 2)
+            for (; j < j1 && sw * (j - j0 + NEST_VL) <= readable; j += NEST_VL) {
+              const nest_vf v = sw == 1 ? nest_vload(row + j - j0) : nest_vload_even(row + 2 * (j - j0));
+              if (j + NEST_VL <= j1) nest_vstore(p + j, v);
+              else nest_vstore_part(p + j, v, j1 - j);
+            }
+          for (; j < j1; ++j) p[j] = row[(j - j0) * sw];
+          for (j = j1; j < l->Wq; ++j) p[j] = 0.0f;
         }
       }
   }
@@ -158,6 +169,7 @@ typedef struct s1_job {
   const nest_conv2d_desc *d;
   s1_layout l;
   const float *x, *packed_w, *bias, *residual; /* this image's input and residual (NULL: none); all weights */
+  const float *x_end;                          /* the end of this image's input */
   float *y;                                    /* this image's output */
   const float *xg, *src, *wg, *tile, *bias_p;
   const float *rg; /* the group's residual (NULL: none), added before the activation */
@@ -175,7 +187,7 @@ static void pad_unit(void *ctx, int64_t u, void *scratch) {
   const s1_job *j = (const s1_job *)ctx;
   const int64_t cg = j->d->C / j->d->group, c0 = u * j->pad_steps;
   (void)scratch;
-  pad_planes(j->d, &j->l, j->xg, j->padded, c0, c0 + j->pad_steps < cg ? c0 + j->pad_steps : cg);
+  pad_planes(j->d, &j->l, j->xg, j->x_end, j->padded, c0, c0 + j->pad_steps < cg ? c0 + j->pad_steps : cg);
 }
 
 /* ctile: this thread's block of outputs (all panel rows x bcols wide positions). */
@@ -280,7 +292,7 @@ static void group_unit(void *ctx, int64_t g, void *scratch) {
   const s1_layout *l = &jg.l;
   char *s = (char *)scratch;
   set_group(&jg, g, (float *)(s + l->pad_off), (float *)(s + l->tile_off), (float *)(s + l->bias_off));
-  if (needs_copy(jg.d)) pad_planes(jg.d, l, jg.xg, jg.padded, 0, jg.d->C / jg.d->group);
+  if (needs_copy(jg.d)) pad_planes(jg.d, l, jg.xg, jg.x_end, jg.padded, 0, jg.d->C / jg.d->group);
   if (jg.tail_copied) copy_tail(&jg);
   for (int64_t v = 0; v < jg.blocks * jg.chunks; ++v) s1_unit(&jg, v, s + l->ctile_off);
 }
@@ -348,9 +360,10 @@ void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const 
   j.q_last = (l->Q - 1) / l->bcols * l->bcols; /* start of the plane's last tile */
   while (j.q_last + s1_tile_cols(direct, l->Q - j.q_last) < l->Q) j.q_last += s1_tile_cols(direct, l->Q - j.q_last);
   j.w_last = (l->Q - j.q_last + NEST_VL - 1) / NEST_VL * NEST_VL;
-  j.tail_copied = off_max + j.q_last + j.w_last > j.src_size;
+  j.tail_copied = off_max + j.q_last + j.w_last > j.src_size + (needs_copy(d) ? S1_PAD_SLACK : 0);
   for (int64_t n = 0; n < d->N; ++n) {
     j.x = x + n * d->C * d->H * d->W;
+    j.x_end = j.x + d->C * d->H * d->W;
     j.y = y + n * d->M * P;
     j.residual = residual ? residual + n * d->M * P : NULL;
     if (by_groups) {
