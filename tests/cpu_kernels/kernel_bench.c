@@ -1,8 +1,10 @@
 /* Microbenchmark of the CPU runtime's conv kernels on the conv layers of ResNet-18, ResNet-50,
- * ResNeXt-50, SqueezeNet 1.1 and MobileNetV2 at 1x3x224x224 (shapes generated from the architectures), on one thread unless -t.
+ * ResNeXt-50, SqueezeNet 1.1 and MobileNetV2 at 1x3x224x224 (shapes generated from the
+ * architectures), on one thread unless -t.
  * Prints GFLOP/s per distinct layer shape and the estimated total conv time per model (sum over
  * layers of count x time; thread CPU time on one thread, wall time with -t N > 1).
- * Usage: kernel_bench [resnet18|resnet50|mobilenetv2|squeezenet1_1|resnext50_32x4d ...] [-r repeats] [-cold] [-net] [-t threads] */
+ * Usage: kernel_bench [resnet18|resnet50|mobilenetv2|squeezenet1_1|resnext50_32x4d ...] [-r repeats] [-cold] [-net] [-t threads]
+ *                     [-only C,H,M,K,s] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,12 +212,21 @@ static void run_net(model *m, int reps) {
   free(d), free(x), free(w), free(b), free(y), free(sc);
 }
 
+/* -only C,H,M,K,s: time only the layers of that shape (to profile one layer, e.g. under perf). */
+static long long only[5];
+static int have_only;
+
+static int layer_wanted(const layer *l) {
+  return !have_only || (l->C == only[0] && l->H == only[1] && l->M == only[2] && l->K == only[3] && l->s == only[4]);
+}
+
 static void run(model *m, int reps) {
   double total = 0, total_median = 0, flops = 0;
   printf("%s conv layers (N=1, %d thread(s), %d runs):\n", m->name, threads, reps);
   printf("  %5s %4s %5s %2s %2s %5s %3s  %9s %9s %8s\n", "C", "H", "M", "K", "s", "group", "n", "min ms", "median ms",
          "GFLOP/s");
   for (int i = 0; i < m->n; ++i) {
+    if (!layer_wanted(&m->l[i])) continue;
     nest_conv2d_desc d;
     double median;
     const double sec = time_conv(&m->l[i], reps, &d, &median);
@@ -238,6 +249,12 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {
     if (!strcmp(argv[i], "-cold")) {
       cold = 1;
+    } else if (!strcmp(argv[i], "-only") && i + 1 < argc) {
+      if (sscanf(argv[++i], "%lld,%lld,%lld,%lld,%lld", &only[0], &only[1], &only[2], &only[3], &only[4]) != 5) {
+        fprintf(stderr, "kernel_bench: -only takes C,H,M,K,s (input channels, input size, output channels, kernel, stride)\n");
+        return 2;
+      }
+      have_only = 1;
     } else if (!strcmp(argv[i], "-net")) {
       net = 1;
     } else if (!strcmp(argv[i], "-t") && i + 1 < argc) {
