@@ -244,6 +244,7 @@ static void compute_panels(const conv_job *j, int64_t ng, int64_t blk, int64_t c
   const float *bg = j->bias ? j->bias + g * mg : 0;
   int64_t b0, bend;
   block_range(j, blk, &b0, &bend);
+  nest_rt_pf pf = {0, 0};
   for (int64_t pc = 0, kb = nest_rt_kblock(kg); pc < kg; pc += kb) {
     const int64_t kc = kg - pc < kb ? kg - pc : kb;
     for (int64_t ip = ip0; ip < ip1; ++ip) {
@@ -254,9 +255,9 @@ static void compute_panels(const conv_job *j, int64_t ng, int64_t blk, int64_t c
           j->stream_weights ? nest_rt_conv_next_panel(wg, panels, kg, kb, pc, kc, ip, ip0, ip1, &next_bytes) : 0;
       for (int64_t p0 = b0, t = 0, cols; p0 < bend; p0 += cols, ++t) {
         cols = nest_rt_tile_cols(bend - p0);
-        nest_rt_prefetch_part(next, next_bytes, t, j->block_tiles);
+        nest_rt_prefetch_plan(&pf, next, next_bytes, t, j->block_tiles);
         nest_rt_gemm_tile(kc, a, col + (t * kg + pc) * NEST_RT_NR, NEST_RT_NR, 0, yg + ip * NEST_RT_MR * P + p0, P, rows,
-                          cols, pc == 0, pc + kc >= kg, bg ? bg + ip * NEST_RT_MR : 0, 0, &d->act);
+                          cols, pc == 0, pc + kc >= kg, bg ? bg + ip * NEST_RT_MR : 0, 0, &d->act, &pf);
       }
     }
   }

@@ -203,6 +203,7 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t bend = l->Q - b0 < l->bcols ? l->Q : b0 + l->bcols;
   const int direct = direct_out(d, l);
   float *ctile = (float *)scratch;
+  nest_rt_pf pf = {0, 0};
   for (int64_t pc = 0, kb = nest_rt_kblock(kg); pc < kg; pc += kb) {
     const int64_t kc = kg - pc < kb ? kg - pc : kb;
     for (int64_t ip = ip0; ip < ip1; ++ip) {
@@ -214,7 +215,7 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
                               : 0;
       for (int64_t q0 = b0, cols, t = 0; q0 < bend; q0 += cols, ++t) {
         cols = s1_tile_cols(direct, bend - q0);
-        nest_rt_prefetch_part(next, next_bytes, t, j->block_tiles);
+        nest_rt_prefetch_plan(&pf, next, next_bytes, t, j->block_tiles);
         const int64_t width = (cols + NEST_VL - 1) / NEST_VL * NEST_VL; /* columns the kernel reads */
         const int tail = j->tail_copied && q0 == j->q_last;
         const float *b = tail ? j->tile + pc * NEST_RT_NR : j->src + q0;
@@ -226,10 +227,11 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
         else if (direct) /* the residual joins each tile in registers, then the activation */
           nest_rt_gemm_tile_res(kc, a, b, NEST_RT_NR, boff, j->yg + ip * NEST_RT_MR * P + q0, P, rows, cols, pc == 0,
                                 pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, 0,
-                                j->rg ? j->rg + ip * NEST_RT_MR * P + q0 : 0, P, &d->act);
+                                j->rg ? j->rg + ip * NEST_RT_MR * P + q0 : 0, P, &d->act, &pf);
         else
           nest_rt_gemm_tile(kc, a, b, NEST_RT_NR, boff, ctile + ip * NEST_RT_MR * l->bcols + (q0 - b0), l->bcols,
-                            NEST_RT_MR, width, pc == 0, pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, 0, &j->kernel_act);
+                            NEST_RT_MR, width, pc == 0, pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, 0, &j->kernel_act,
+                            &pf);
       }
     }
   }

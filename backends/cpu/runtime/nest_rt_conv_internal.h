@@ -20,7 +20,7 @@ static inline float *nest_rt_conv_panel(const float *wg, int64_t panels, int64_t
 
 /* Weights too big to stay in cache stream from memory once per block of pixels; the hardware
  * prefetcher stops at every 4 KiB page, so the sweeps fetch the panel after the current one into
- * L2 while the current one runs over the block's tiles (nest_rt_prefetch_part). Returns that
+ * L2 while the current one runs over the block's tiles (nest_rt_prefetch_plan). Returns that
  * panel in a sweep of K-blocks over panels [ip0, ip1), its bytes in *bytes (0 after the last). */
 static inline const float *nest_rt_conv_next_panel(const float *wg, int64_t panels, int64_t kg, int64_t kb, int64_t pc,
                                                    int64_t kc, int64_t ip, int64_t ip0, int64_t ip1, int64_t *bytes) {

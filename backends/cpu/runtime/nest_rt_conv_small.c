@@ -92,12 +92,11 @@ static void pad_unit(void *ctx, int64_t u, void *scratch) {
 }
 
 /* Pixel group g of panel pn over reduction steps [k0, k1): SMALL_PX x 64 sums, started from the
- * bias (k0 == 0) or from acc, left in acc. Meanwhile the pf_lines cache lines at pf are fetched
- * into L2, one per reduction step: the weights stream from memory (ResNet-50's 7x7 stage: 2.4 MB
- * per layer), and the tile's share of the next K-block fetched in one burst before the loop left
- * the core waiting on full miss buffers. */
-static void small_tile(const small_job *j, int64_t pn, int64_t g, int64_t k0, int64_t k1, float *acc,
-                       const char *pf, int64_t pf_lines) {
+ * bias (k0 == 0) or from acc, left in acc; the planned lines of pf are fetched meanwhile, one per
+ * step (nest_rt_prefetch_plan). */
+static void small_tile(const small_job *j, int64_t pn, int64_t g, int64_t k0, int64_t k1, float *acc, nest_rt_pf *pf) {
+  const char *pf_p = pf->p;
+  const int64_t pf_lines = pf->lines;
   const int64_t kg = j->l.kg;
   const float *bp[SMALL_PX];
   for (int x = 0; x < SMALL_PX; ++x) bp[x] = j->src + j->base[g * SMALL_PX + x];
@@ -121,7 +120,7 @@ static void small_tile(const small_job *j, int64_t pn, int64_t g, int64_t k0, in
     }
   const float *w = j->packed_w + (pn * kg + k0) * SMALL_MC;
   for (int64_t k = k0; k < k1; ++k, w += SMALL_MC) {
-    if (k - k0 < pf_lines) __builtin_prefetch(pf + (k - k0) * 64, 0, 2);
+    if (k - k0 < pf_lines) __builtin_prefetch(pf_p + (k - k0) * 64, 0, 2);
     const int64_t o = j->off[k];
     nest_vf wv[SMALL_NV];
     for (int v = 0; v < SMALL_NV; ++v) wv[v] = nest_vload(w + v * NEST_VL);
@@ -130,6 +129,7 @@ static void small_tile(const small_job *j, int64_t pn, int64_t g, int64_t k0, in
       for (int v = 0; v < SMALL_NV; ++v) s[x][v] = nest_vfma(wv[v], xv, s[x][v]);
     }
   }
+  nest_rt_prefetch_done(pf, k1 - k0);
   for (int x = 0; x < SMALL_PX; ++x)
     for (int v = 0; v < SMALL_NV; ++v) nest_vstore(a + x * SMALL_MC + v * NEST_VL, s[x][v]);
 }
@@ -142,14 +142,14 @@ static void small_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t g0 = u % j->chunks * j->groups_per_chunk;
   const int64_t g1 = g0 + j->groups_per_chunk < j->groups ? g0 + j->groups_per_chunk : j->groups;
   float *acc = (float *)((char *)scratch + j->l.acc_off);
+  nest_rt_pf pf = {0, 0};
   for (int64_t k0 = 0, kb = nest_rt_kblock(kg); k0 < kg; k0 += kb) {
     const int64_t k1 = k0 + kb < kg ? k0 + kb : kg, next = k1 < kg ? (kg - k1 < kb ? kg - k1 : kb) : 0;
-    /* the next K-block's weights stream in while the pixel groups sweep this one, a share per group */
-    const char *pf = (const char *)(j->packed_w + (pn * kg + k1) * SMALL_MC);
-    const int64_t lines = next * SMALL_MC * (int64_t)sizeof(float) / 64, per = nest_rt_ceil_div(lines, g1 - g0);
+    /* the next K-block's weights stream in while the pixel groups sweep this one */
     for (int64_t g = g0; g < g1; ++g) {
-      const int64_t first = (g - g0) * per, n = lines - first < per ? lines - first : per;
-      small_tile(j, pn, g, k0, k1, acc, pf + first * 64, n > 0 ? n : 0);
+      nest_rt_prefetch_plan(&pf, j->packed_w + (pn * kg + k1) * SMALL_MC, next * SMALL_MC * (int64_t)sizeof(float),
+                            g - g0, g1 - g0);
+      small_tile(j, pn, g, k0, k1, acc, &pf);
     }
   }
   /* [pixel][channel] sums into Y's channel rows, with the residual and the activation */

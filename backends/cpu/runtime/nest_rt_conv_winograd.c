@@ -277,6 +277,7 @@ static void gemms_and_output(const wino_job *j, int64_t t0, int64_t t1, int64_t 
   const nest_conv2d_desc *d = j->d;
   const int64_t C = d->C, B = j->l.pitch, panels = nest_rt_conv_panels(d), per_xi = panels * NEST_RT_MR * C;
   const int64_t cols_all = t1 - t0;
+  nest_rt_pf pf = {0, 0};
   for (int64_t m0 = c0; m0 < c1; m0 += WINO_MC) {
     const int64_t m1 = m0 + WINO_MC < c1 ? m0 + WINO_MC : c1;
     const int64_t ip0 = m0 / NEST_RT_MR, ip1 = (m1 + NEST_RT_MR - 1) / NEST_RT_MR, kb = nest_rt_kblock(C);
@@ -297,9 +298,9 @@ static void gemms_and_output(const wino_job *j, int64_t t0, int64_t t1, int64_t 
           for (int64_t ip = ip0; ip < ip1; ++ip, ++call) {
             const float *a = nest_rt_conv_panel(j->packed_w + xi * per_xi, panels, pc, kc, ip);
             const int64_t m = ip * NEST_RT_MR, rows = m1 - m < NEST_RT_MR ? m1 - m : NEST_RT_MR;
-            nest_rt_prefetch_part(next, next_bytes, call, tiles * (ip1 - ip0));
+            nest_rt_prefetch_plan(&pf, next, next_bytes, call, tiles * (ip1 - ip0));
             nest_rt_gemm_tile(kc, a, V + (xi * C + pc) * B + q0, B, 0, Mb + (m - m0) * j->l.m_chan + xi * B + q0, j->l.m_chan,
-                              rows, cols, pc == 0, pc + kc >= C, 0, 0, 0);
+                              rows, cols, pc == 0, pc + kc >= C, 0, 0, 0, &pf);
           }
         }
       }

@@ -78,6 +78,7 @@ static void gemm_unit(void *ctx, int64_t u, void *scratch) {
   if (j->c)
     for (int64_t c = 0; c < NEST_RT_NR; ++c) col_bias[c] = c < cols ? d->beta * j->c[(col0 + c) * d->c_stride_n] : 0.0f;
   const float *bp = j->packed_b + jp * NEST_RT_NR_MAX * K + s;
+  nest_rt_pf pf = {0, 0};
   for (int64_t pc = 0, kb = nest_rt_kblock(K); pc < K; pc += kb) {
     const int64_t kc = K - pc < kb ? K - pc : kb;
     /* The next K-block of this B panel (after the last, the next panel's first), fetched
@@ -86,10 +87,10 @@ static void gemm_unit(void *ctx, int64_t u, void *scratch) {
     const int64_t next_bytes = (pc + kc < K || jp + 1 < b_panels(d)) ? kc * NEST_RT_NR_MAX * (int64_t)sizeof(float) : 0;
     for (int64_t ip = 0; ip < panels; ++ip) {
       const int64_t rows = M - ip * NEST_RT_MR < NEST_RT_MR ? M - ip * NEST_RT_MR : NEST_RT_MR;
-      nest_rt_prefetch_part(next, next_bytes, ip, panels);
+      nest_rt_prefetch_plan(&pf, next, next_bytes, ip, panels);
       nest_rt_gemm_tile(kc, j->ap + (ip * K + pc) * NEST_RT_MR, bp + pc * NEST_RT_NR_MAX, NEST_RT_NR_MAX, 0,
                         j->y + ip * NEST_RT_MR * N + col0, N, rows, cols, !j->has_c && pc == 0, pc + kc >= K, 0,
-                        j->c ? col_bias : 0, &d->act);
+                        j->c ? col_bias : 0, &d->act, &pf);
     }
   }
 }

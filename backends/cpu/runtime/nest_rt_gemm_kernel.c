@@ -76,8 +76,10 @@ void nest_rt_transpose8(const float *src, int64_t src_pitch, int64_t K, float *d
 #define NEST_RT_DEFINE_MICRO_KERNEL(name, NV, BROW)                                                      \
   static void name(int64_t kc, const float *a, const float *b, int64_t ldb, const int64_t *boff, float *c,  \
                    int64_t ldc, int first, int last, const float *bias, const float *cbias,              \
-                   const float *res, int64_t ldr, const nest_act *act) {                                 \
+                   const float *res, int64_t ldr, const nest_act *act, nest_rt_pf *pf) {                 \
     nest_vf acc[NEST_UK_ROWS][NV];                                                                       \
+    const char *pf_p = pf ? pf->p : 0;                                                                   \
+    const int64_t pf_lines = pf ? pf->lines : 0;                                                         \
     (void)ldb, (void)boff; /* one of the two addressing modes */                                         \
     _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r) {                                    \
       const nest_vf init = first && bias ? nest_vset1(bias[r]) : nest_vzero();                           \
@@ -85,6 +87,7 @@ void nest_rt_transpose8(const float *src, int64_t src_pitch, int64_t K, float *d
           !first ? nest_vload(c + r * ldc + j * NEST_VL) : cbias ? nest_vload(cbias + j * NEST_VL) : init; \
     }                                                                                                    \
     for (int64_t k = 0; k < kc; ++k) {                                                                   \
+      if (k < pf_lines) __builtin_prefetch(pf_p + k * 64, 0, 2);                                         \
       nest_vf bv[NV];                                                                                    \
       const float *bk = BROW;                                                                            \
       _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) bv[j] = nest_vload(bk + j * NEST_VL);         \
@@ -94,6 +97,7 @@ void nest_rt_transpose8(const float *src, int64_t src_pitch, int64_t K, float *d
       }                                                                                                  \
       a += NEST_RT_MR;                                                                                   \
     }                                                                                                    \
+    if (pf) nest_rt_prefetch_done(pf, kc);                                                               \
     if (last && res)                                                                                     \
       _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r)                                    \
           _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) acc[r][j] =                               \
@@ -120,21 +124,22 @@ NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_off_2, 2, b + boff[k])
 NEST_RT_DEFINE_MICRO_KERNEL(micro_kernel_off_3, 3, b + boff[k])
 
 typedef void (*micro_kernel_fn)(int64_t, const float *, const float *, int64_t, const int64_t *, float *, int64_t,
-                                int, int, const float *, const float *, const float *, int64_t, const nest_act *);
+                                int, int, const float *, const float *, const float *, int64_t, const nest_act *,
+                                nest_rt_pf *);
 static const micro_kernel_fn micro_kernels[NEST_RT_NRV] = {micro_kernel_1, micro_kernel_2, micro_kernel_3};
 static const micro_kernel_fn micro_kernels_off[NEST_RT_NRV] = {micro_kernel_off_1, micro_kernel_off_2,
                                                                micro_kernel_off_3};
 
 void nest_rt_gemm_tile(int64_t kc, const float *a_panel, const float *b, int64_t ldb, const int64_t *boff,
                        float *c, int64_t ldc, int64_t rows, int64_t cols, int first, int last,
-                       const float *bias, const float *col_bias, const nest_act *act) {
-  nest_rt_gemm_tile_res(kc, a_panel, b, ldb, boff, c, ldc, rows, cols, first, last, bias, col_bias, 0, 0, act);
+                       const float *bias, const float *col_bias, const nest_act *act, nest_rt_pf *pf) {
+  nest_rt_gemm_tile_res(kc, a_panel, b, ldb, boff, c, ldc, rows, cols, first, last, bias, col_bias, 0, 0, act, pf);
 }
 
 void nest_rt_gemm_tile_res(int64_t kc, const float *a_panel, const float *b, int64_t ldb, const int64_t *boff,
                            float *c, int64_t ldc, int64_t rows, int64_t cols, int first, int last,
                            const float *bias, const float *col_bias, const float *res, int64_t ldr,
-                           const nest_act *act) {
+                           const nest_act *act, nest_rt_pf *pf) {
   const int64_t nv = (cols + NEST_VL - 1) / NEST_VL; /* vectors of columns computed */
   const micro_kernel_fn kernel = boff ? micro_kernels_off[nv - 1] : micro_kernels[nv - 1];
   const int full = rows == NEST_RT_MR && cols == nv * NEST_VL;
@@ -158,7 +163,7 @@ void nest_rt_gemm_tile_res(int64_t kc, const float *a_panel, const float *b, int
       bias_r = bias_pad;
     }
     kernel(kc, a_panel + r0, b, ldb, boff, dst + r0 * ld, ld, first, last, bias_r, bias_r ? 0 : col_bias,
-           res && !res_after ? res + r0 * ldr : 0, ldr, kernel_act);
+           res && !res_after ? res + r0 * ldr : 0, ldr, kernel_act, pf);
   }
   if (!full)
     for (int64_t r = 0; r < rows; ++r) memcpy(c + r * ldc, tmp + r * ld, (size_t)cols * sizeof(float));
