@@ -36,14 +36,15 @@ typedef struct nest_rt_pf {
 
 static inline void nest_rt_prefetch_plan(nest_rt_pf *pf, const void *next, int64_t bytes, int64_t i, int64_t n) {
   for (int64_t l = 0; l < pf->lines; ++l) __builtin_prefetch(pf->p + l * 64, 0, 2);
-  const int64_t lines = (bytes + 63) / 64, per = (lines + n - 1) / n, first = i * per;
-  pf->p = (const char *)next + (first < lines ? first : 0) * 64;
+  const int64_t lines = next ? (bytes + 63) / 64 : 0, per = (lines + n - 1) / n, first = i * per;
   pf->lines = first < lines ? (lines - first < per ? lines - first : per) : 0;
+  pf->p = pf->lines ? (const char *)next + first * 64 : (const char *)next;
 }
 
 /* Marks the first `steps` planned lines as fetched (a micro-kernel of `steps` reduction steps). */
 static inline void nest_rt_prefetch_done(nest_rt_pf *pf, int64_t steps) {
   const int64_t done = pf->lines < steps ? pf->lines : steps;
+  if (done <= 0) return;
   pf->p += done * 64;
   pf->lines -= done;
 }
