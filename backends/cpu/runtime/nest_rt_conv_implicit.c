@@ -8,8 +8,8 @@
  * directly (B row k at src + q0 + off[k]). The Wq - OW columns per row past the output are
  * computed and dropped when a tile is stored. With stride 1 and no padding the input itself is the
  * source (a 1x1 conv reads its input rows as they are); otherwise one padded, phase-split copy per
- * group is made in scratch. The last tile of a plane, whose vectors would read past the source, is
- * copied first. A strided conv would otherwise gather an im2col tile (nest_rt_conv.c), whose
+ * group is made in scratch, with zeros after it. The last tile of a plane, whose vectors overhang
+ * the source, reads those zeros, or (reading the input itself) is copied first. A strided conv would otherwise gather an im2col tile (nest_rt_conv.c), whose
  * packing and narrower reuse made ResNet's 3x3 stride-2 layers about a third slower than its
  * stride-1 ones.
  * Weights up to 512 KB are swept once per tile; larger ones once per block of tiles whose outputs
@@ -286,7 +286,7 @@ static void copy_tail(const s1_job *j) {
   }
 }
 
-/* Many groups (ResNeXt: 32): a unit is a whole group, padded, tail-copied and computed by one
+/* Many groups (ResNeXt: 32): a unit is a whole group, padded and computed by one
  * thread in its own scratch. One group at a time, each split over the threads, ResNeXt's grouped
  * convs (a few microseconds of work per group) ran twice as slowly on 2 threads as on 1. */
 static void group_unit(void *ctx, int64_t g, void *scratch) {
