@@ -9,9 +9,9 @@
  * computed and dropped when a tile is stored. With stride 1 and no padding the input itself is the
  * source (a 1x1 conv reads its input rows as they are); otherwise one padded, phase-split copy per
  * group is made in scratch, with zeros after it. The last tile of a plane, whose vectors overhang
- * the source, reads those zeros, or (reading the input itself) is copied first. A strided conv would otherwise gather an im2col tile (nest_rt_conv.c), whose
- * packing and narrower reuse made ResNet's 3x3 stride-2 layers about a third slower than its
- * stride-1 ones.
+ * the source, reads those zeros, or (reading the input itself) is copied first. A strided conv
+ * would otherwise gather an im2col tile (nest_rt_conv.c), whose packing and narrower reuse made
+ * ResNet's 3x3 stride-2 layers about a third slower than its stride-1 ones.
  * Weights up to 512 KB are swept once per tile; larger ones once per block of tiles whose outputs
  * fit 1 MB of scratch (ResNet's last stages: 2-9 MB of weights, few pixels), so they are read
  * from memory about once per image. */

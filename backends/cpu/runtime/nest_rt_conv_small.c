@@ -120,7 +120,7 @@ static void small_tile(const small_job *j, int64_t pn, int64_t g, int64_t k0, in
     }
   const float *w = j->packed_w + (pn * kg + k0) * SMALL_MC;
   for (int64_t k = k0; k < k1; ++k, w += SMALL_MC) {
-    if (k - k0 < pf_lines) __builtin_prefetch(pf_p + (k - k0) * 64, 0, 2);
+    nest_rt_prefetch_step(pf_p, pf_lines, k - k0);
     const int64_t o = j->off[k];
     nest_vf wv[SMALL_NV];
     for (int v = 0; v < SMALL_NV; ++v) wv[v] = nest_vload(w + v * NEST_VL);

@@ -41,6 +41,11 @@ static inline void nest_rt_prefetch_plan(nest_rt_pf *pf, const void *next, int64
   pf->p = pf->lines ? (const char *)next + first * 64 : (const char *)next;
 }
 
+/* Inside a kernel's reduction loop: step k fetches the k-th of the `lines` planned lines at p. */
+static inline void nest_rt_prefetch_step(const char *p, int64_t lines, int64_t k) {
+  if (k < lines) __builtin_prefetch(p + k * 64, 0, 2);
+}
+
 /* Marks the first `steps` planned lines as fetched (a micro-kernel of `steps` reduction steps). */
 static inline void nest_rt_prefetch_done(nest_rt_pf *pf, int64_t steps) {
   const int64_t done = pf->lines < steps ? pf->lines : steps;

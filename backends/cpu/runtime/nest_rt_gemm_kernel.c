@@ -87,7 +87,7 @@ void nest_rt_transpose8(const float *src, int64_t src_pitch, int64_t K, float *d
           !first ? nest_vload(c + r * ldc + j * NEST_VL) : cbias ? nest_vload(cbias + j * NEST_VL) : init; \
     }                                                                                                    \
     for (int64_t k = 0; k < kc; ++k) {                                                                   \
-      if (k < pf_lines) __builtin_prefetch(pf_p + k * 64, 0, 2);                                         \
+      nest_rt_prefetch_step(pf_p, pf_lines, k);                                                          \
       nest_vf bv[NV];                                                                                    \
       const float *bk = BROW;                                                                            \
       _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) bv[j] = nest_vload(bk + j * NEST_VL);         \
