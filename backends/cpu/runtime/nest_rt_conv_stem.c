@@ -3,14 +3,15 @@
  * terms per output, so the im2col and implicit-GEMM paths spend about as much on packing the
  * input, on one micro-kernel call per tile and K-block and on copying a scratch tile out as on the
  * multiply-adds: SqueezeNet's 3x3 stem ran at 36% of this core's peak, MobileNetV2's at 41%.
- * Here the input is copied once, zero padded; then for every output row, tile of NEST_RT_NR pixels
- * and weight panel, the panel's MR x NR sums stay in registers over the whole reduction, each term
- * loading its NR input pixels straight from the padded rows (every other float at stride 2), and
- * go to Y when done. Every output is its bias plus its terms in k order, as on the GEMM paths, and
- * a unit is a run of output rows, so results are the same for any thread count. The weights are
- * the GEMM paths' packed panels (nest_conv2d_f32_pack). */
-#include <string.h>
-
+ * Here the input is copied once, zero padded and split by column phase (nest_rt_plane); then for
+ * every output row, tile of NEST_RT_NR pixels and weight panel, the panel's MR x NR sums stay in
+ * registers over the whole reduction, each term loading its NR input pixels straight from the
+ * plane (consecutive floats at stride 2 too), and go to Y when done. From an unsplit copy, each
+ * stride-2 term loaded two vectors and permuted every other float out of them, again for each of
+ * the eight panels: ResNet's 7x7 stem took 1.37-1.39 ms, against 1.21-1.27 ms now. Every output is
+ * its bias plus its terms in k order, as on the GEMM paths, and a unit is a run of output rows, so
+ * results are the same for any thread count. The weights are the GEMM paths' packed panels
+ * (nest_conv2d_f32_pack). */
 #include "nest_rt_conv_internal.h"
 #include "nest_rt_gemm_internal.h"
 #include "nest_rt_threads.h"
@@ -20,18 +21,17 @@ int nest_rt_conv_is_stem(const nest_conv2d_desc *d) {
 }
 
 typedef struct stem_layout {
-  int64_t Hp, Wp;         /* the padded plane */
-  size_t off_off, total;  /* scratch: the padded input at 0, then the term offsets */
+  nest_rt_plane plane;   /* one input channel's padded, phase-split plane */
+  int64_t plane_floats;  /* floats from one channel's plane to the next */
+  size_t off_off, total; /* scratch: the planes at 0, then the term offsets */
 } stem_layout;
 
 static stem_layout stem_plan(const nest_conv2d_desc *d) {
   stem_layout l;
-  l.Hp = d->H + d->pad_top + d->pad_bottom;
-  l.Wp = d->W + d->pad_left + d->pad_right;
-  /* A row's last tile reads up to stride_w x NR floats past its last output's window (the lanes
-   * past the row are dropped): room for that after the last plane. */
-  const size_t padded = (size_t)(d->C * l.Hp * l.Wp + d->stride_w * NEST_RT_NR_MAX);
-  l.off_off = NEST_RT_ALIGN_UP(padded * sizeof(float), 64);
+  /* phase rows hold whole vectors past the last output's window: a row's last tile reads there */
+  l.plane = nest_rt_plane_geometry(d->OH, d->OW, d->KH, d->KW, d->stride_h, d->stride_w, d->dilation_h, d->dilation_w);
+  l.plane_floats = NEST_RT_ALIGN_UP((int64_t)nest_rt_plane_floats(&l.plane), NEST_RT_VL_MAX);
+  l.off_off = (size_t)(d->C * l.plane_floats) * sizeof(float);
   l.total = l.off_off + (size_t)nest_rt_conv_kg(d) * sizeof(int64_t);
   return l;
 }
@@ -50,7 +50,7 @@ typedef struct stem_job {
 /* NEST_UK_ROWS output channels x NV vectors of output pixels of one row: sums over all kg terms
  * of the window starting at `in`, stored at y (channel pitch P) with the bias, the residual and the
  * activation; `cols` pixels are stored (the last vector may be partial), `rows` channels. */
-#define NEST_RT_DEFINE_STEM_KERNEL(name, NV, LOAD)                                                        \
+#define NEST_RT_DEFINE_STEM_KERNEL(name, NV)                                                              \
   static void name(int64_t kg, const float *a, const float *in, const int64_t *off, float *y, int64_t P,   \
                    int64_t rows, int64_t cols, const float *bias, const float *res, const nest_act *act) {\
     nest_vf acc[NEST_UK_ROWS][NV];                                                                         \
@@ -61,7 +61,7 @@ typedef struct stem_job {
     for (int64_t k = 0; k < kg; ++k) {                                                                     \
       nest_vf bv[NV];                                                                                      \
       const float *bk = in + off[k];                                                                       \
-      _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) bv[j] = LOAD;                                   \
+      _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) bv[j] = nest_vload(bk + j * NEST_VL);           \
       _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r) {                                    \
         const nest_vf av = nest_vset1(a[r]);                                                               \
         _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) acc[r][j] = nest_vfma(av, bv[j], acc[r][j]);  \
@@ -102,22 +102,20 @@ typedef struct stem_job {
     }                                                                                                      \
   }
 
-NEST_RT_DEFINE_STEM_KERNEL(stem_s1_1, 1, nest_vload(bk + j * NEST_VL))
-NEST_RT_DEFINE_STEM_KERNEL(stem_s1_2, 2, nest_vload(bk + j * NEST_VL))
-NEST_RT_DEFINE_STEM_KERNEL(stem_s1_3, 3, nest_vload(bk + j * NEST_VL))
-NEST_RT_DEFINE_STEM_KERNEL(stem_s2_1, 1, nest_vload_even(bk + 2 * j * NEST_VL))
-NEST_RT_DEFINE_STEM_KERNEL(stem_s2_2, 2, nest_vload_even(bk + 2 * j * NEST_VL))
-NEST_RT_DEFINE_STEM_KERNEL(stem_s2_3, 3, nest_vload_even(bk + 2 * j * NEST_VL))
+NEST_RT_DEFINE_STEM_KERNEL(stem_1, 1)
+NEST_RT_DEFINE_STEM_KERNEL(stem_2, 2)
+NEST_RT_DEFINE_STEM_KERNEL(stem_3, 3)
 
 typedef void (*stem_kernel_fn)(int64_t, const float *, const float *, const int64_t *, float *, int64_t, int64_t,
                                int64_t, const float *, const float *, const nest_act *);
-static const stem_kernel_fn stem_kernels[2][NEST_RT_NRV] = {{stem_s1_1, stem_s1_2, stem_s1_3},
-                                                            {stem_s2_1, stem_s2_2, stem_s2_3}};
+static const stem_kernel_fn stem_kernels[NEST_RT_NRV] = {stem_1, stem_2, stem_3};
 
 static void pad_unit(void *ctx, int64_t c, void *scratch) {
   const stem_job *j = (const stem_job *)ctx;
+  const nest_conv2d_desc *d = j->d;
   (void)scratch;
-  nest_rt_pad_channels(j->d, j->x, j->padded, j->l.Hp, j->l.Wp, c, c + 1);
+  nest_rt_plane_fill(&j->l.plane, j->x + c * d->H * d->W, d->H, d->W, d->pad_top, d->pad_left, d->stride_w, 0.0f, 0,
+                     j->padded + c * j->l.plane_floats);
 }
 
 /* Output rows [u * rows_per_unit, ...) of the image, every channel. */
@@ -130,8 +128,8 @@ static void rows_unit(void *ctx, int64_t u, void *scratch) {
   for (int64_t oh = u * j->rows_per_unit; oh < oh1; ++oh)
     for (int64_t ow0 = 0, cols; ow0 < d->OW; ow0 += cols) {
       cols = d->OW - ow0 < NEST_RT_NR ? d->OW - ow0 : NEST_RT_NR;
-      const stem_kernel_fn kernel = stem_kernels[d->stride_w - 1][(cols + NEST_VL - 1) / NEST_VL - 1];
-      const float *in = j->padded + oh * d->stride_h * j->l.Wp + ow0 * d->stride_w;
+      const stem_kernel_fn kernel = stem_kernels[(cols + NEST_VL - 1) / NEST_VL - 1];
+      const float *in = j->padded + oh * d->stride_h * j->l.plane.pitch + ow0;
       for (int64_t ip = 0; ip < panels; ++ip)
         for (int64_t r0 = ip * NEST_RT_MR; r0 < (ip + 1) * NEST_RT_MR && r0 < d->M; r0 += NEST_UK_ROWS) {
           const int64_t rows = d->M - r0 < NEST_UK_ROWS ? d->M - r0 : NEST_UK_ROWS, at = r0 * P + oh * d->OW + ow0;
@@ -151,13 +149,14 @@ void nest_rt_conv_stem_f32(const nest_conv2d_desc *d, const float *x, const floa
   j.bias = bias;
   j.padded = (float *)scratch;
   int64_t *off = (int64_t *)((char *)scratch + j.l.off_off);
+  const nest_rt_plane *pl = &j.l.plane;
   for (int64_t c = 0, k = 0; c < d->C; ++c)
     for (int64_t kh = 0; kh < d->KH; ++kh)
-      for (int64_t kw = 0; kw < d->KW; ++kw, ++k)
-        off[k] = (c * j.l.Hp + kh * d->dilation_h) * j.l.Wp + kw * d->dilation_w;
+      for (int64_t kw = 0; kw < d->KW; ++kw, ++k) {
+        const int64_t t = kw * d->dilation_w; /* tap column offset: its phase, and its place in it */
+        off[k] = c * j.l.plane_floats + kh * d->dilation_h * pl->pitch + t % d->stride_w * pl->phase_w + t / d->stride_w;
+      }
   j.off = off;
-  /* the room past the last plane only feeds lanes that are dropped, but keep it finite */
-  memset(j.padded + d->C * j.l.Hp * j.l.Wp, 0, (size_t)(d->stride_w * NEST_RT_NR_MAX) * sizeof(float));
   j.rows_per_unit = nest_rt_steps_per_unit(d->OH, 1);
   const int64_t P = d->OH * d->OW;
   for (int64_t n = 0; n < d->N; ++n) {
