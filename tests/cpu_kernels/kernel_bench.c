@@ -3,7 +3,7 @@
  * architectures), on one thread unless -t.
  * Prints GFLOP/s per distinct layer shape and the estimated total conv time per model (sum over
  * layers of count x time; thread CPU time on one thread, wall time with -t N > 1).
- * Usage: kernel_bench [resnet18|resnet50|mobilenetv2|squeezenet1_1|resnext50_32x4d ...] [-r repeats] [-cold] [-net] [-t threads]
+ * Usage: kernel_bench [resnet18|resnet50|mobilenetv2|squeezenet1_1|resnext50_32x4d|googlenet ...] [-r repeats] [-cold] [-net] [-t threads]
  *                     [-only C,H,M,K,s] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,8 +74,6 @@ static void mobilenetv2(model *m) {
   add(m, 320, 7, 1280, 1, 1, 0, 1);
 }
 
-/* CPU time of this thread: on a shared machine the time the scheduler gives to other processes
- * does not count (wall-clock figures swing 2-3x there). */
 static void squeezenet11(model *m) {
   const int fire[8][3] = {{16, 64, 64}, {16, 64, 64}, {32, 128, 128}, {32, 128, 128},
                           {48, 192, 192}, {48, 192, 192}, {64, 256, 256}, {64, 256, 256}};
@@ -91,8 +89,38 @@ static void squeezenet11(model *m) {
   add(m, 512, 13, 1000, 1, 1, 0, 1);
 }
 
+/* GoogLeNet (torchvision: 3x3 convs in the third branch) up to its classifier. An inception block
+ * on an h x h plane: 1x1 to b1; 1x1 to b2r, 3x3 to b2; 1x1 to b3r, 3x3 to b3; (pool) 1x1 to b4. */
+static void inception(model *m, int64_t in, int64_t h, const int64_t c[6]) {
+  add(m, in, h, c[0], 1, 1, 0, 1);
+  add(m, in, h, c[1], 1, 1, 0, 1);
+  add(m, c[1], h, c[2], 3, 1, 1, 1);
+  add(m, in, h, c[3], 1, 1, 0, 1);
+  add(m, c[3], h, c[4], 3, 1, 1, 1);
+  add(m, in, h, c[5], 1, 1, 0, 1);
+}
+
+static void googlenet(model *m) {
+  static const int64_t blocks[9][6] = {{64, 96, 128, 16, 32, 32},     {128, 128, 192, 32, 96, 64},
+                                       {192, 96, 208, 16, 48, 64},    {160, 112, 224, 24, 64, 64},
+                                       {128, 128, 256, 24, 64, 64},   {112, 144, 288, 32, 64, 64},
+                                       {256, 160, 320, 32, 128, 128}, {256, 160, 320, 32, 128, 128},
+                                       {384, 192, 384, 48, 128, 128}};
+  const int64_t size[9] = {28, 28, 14, 14, 14, 14, 14, 7, 7};
+  add(m, 3, 224, 64, 7, 2, 3, 1);
+  add(m, 64, 56, 64, 1, 1, 0, 1);
+  add(m, 64, 56, 192, 3, 1, 1, 1);
+  int64_t in = 192;
+  for (int i = 0; i < 9; ++i) {
+    inception(m, in, size[i], blocks[i]);
+    in = blocks[i][0] + blocks[i][2] + blocks[i][4] + blocks[i][5];
+  }
+}
+
 static int threads = 1;
 
+/* CPU time of this thread: on a shared machine the time the scheduler gives to other processes
+ * does not count (wall-clock figures swing 2-3x there). */
 static double now(void) {
   struct timespec t;
   clock_gettime(threads > 1 ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID, &t);
@@ -271,13 +299,14 @@ int main(int argc, char **argv) {
       want[nwant++] = argv[i];
     }
   }
-  static model models[5];
+  static model models[6];
   models[0].name = "resnet18", resnet(&models[0], 0, 1);
   models[1].name = "resnet50", resnet(&models[1], 1, 1);
   models[2].name = "mobilenetv2", mobilenetv2(&models[2]);
   models[3].name = "squeezenet1_1", squeezenet11(&models[3]);
   models[4].name = "resnext50_32x4d", resnet(&models[4], 1, 32);
-  for (int i = 0; i < 5; ++i) {
+  models[5].name = "googlenet", googlenet(&models[5]);
+  for (int i = 0; i < 6; ++i) {
     int on = nwant == 0;
     for (int j = 0; j < nwant; ++j) on |= !strcmp(want[j], models[i].name);
     if (on && net)
