@@ -1,5 +1,5 @@
 /* Microbenchmark of the CPU runtime's conv kernels on the conv layers of ResNet-18, ResNet-50,
- * ResNeXt-50, SqueezeNet 1.1 and MobileNetV2 at 1x3x224x224 (shapes generated from the
+ * ResNeXt-50, SqueezeNet 1.1, MobileNetV2 and GoogLeNet at 1x3x224x224 (shapes generated from the
  * architectures), on one thread unless -t.
  * Prints GFLOP/s per distinct layer shape and the estimated total conv time per model (sum over
  * layers of count x time; thread CPU time on one thread, wall time with -t N > 1).
