@@ -116,6 +116,11 @@ size_t nest_rt_plane_floats(const nest_rt_plane *p);
  * the input's own elements are rewritten: the padding is the same for every channel. */
 void nest_rt_plane_fill(const nest_rt_plane *p, const float *x, int64_t H, int64_t W, int64_t pad_top,
                         int64_t pad_left, int64_t sw, float fill, int interior_only, float *buf);
+/* Rows [r0, r1) of such a plane only, staging through `stage` (pitch + 2 * NEST_RT_VL_MAX floats),
+ * so that threads can fill bands of one plane side by side, each with its own stage. */
+void nest_rt_plane_fill_rows(const nest_rt_plane *p, const float *x, int64_t H, int64_t W, int64_t pad_top,
+                             int64_t pad_left, int64_t sw, float fill, int interior_only, float *buf, float *stage,
+                             int64_t r0, int64_t r1);
 
 /* 3x3 max pools at stride 1 or 2 without dilation (nest_rt_pool_max3.c): whether one applies,
  * and its floats of per-thread scratch (counted on every target). */

@@ -39,8 +39,14 @@ static void padded_row(float *dst, int64_t n, const float *src, int64_t W, int64
 
 void nest_rt_plane_fill(const nest_rt_plane *p, const float *x, int64_t H, int64_t W, int64_t pad_top,
                         int64_t pad_left, int64_t sw, float fill, int interior_only, float *buf) {
-  float *stage = buf + p->rows * p->pitch; /* pitch + 2*VL_MAX floats */
-  for (int64_t r = 0; r < p->rows; ++r) {
+  nest_rt_plane_fill_rows(p, x, H, W, pad_top, pad_left, sw, fill, interior_only, buf, buf + p->rows * p->pitch, 0,
+                          p->rows);
+}
+
+void nest_rt_plane_fill_rows(const nest_rt_plane *p, const float *x, int64_t H, int64_t W, int64_t pad_top,
+                             int64_t pad_left, int64_t sw, float fill, int interior_only, float *buf, float *stage,
+                             int64_t r0, int64_t r1) {
+  for (int64_t r = r0; r < r1; ++r) {
     float *dst = buf + r * p->pitch;
     const int64_t ih = r - pad_top;
     if (ih < 0 || ih >= H) {

@@ -23,7 +23,7 @@ int nest_rt_conv_is_stem(const nest_conv2d_desc *d) {
 typedef struct stem_layout {
   nest_rt_plane plane;   /* one input channel's padded, phase-split plane */
   int64_t plane_floats;  /* floats from one channel's plane to the next */
-  size_t off_off, total; /* scratch: the planes at 0, then the term offsets */
+  size_t off_off, stage_off, total; /* scratch: the planes at 0, the term offsets, a staging row */
 } stem_layout;
 
 static stem_layout stem_plan(const nest_conv2d_desc *d) {
@@ -32,7 +32,8 @@ static stem_layout stem_plan(const nest_conv2d_desc *d) {
   l.plane = nest_rt_plane_geometry(d->OH, d->OW, d->KH, d->KW, d->stride_h, d->stride_w, d->dilation_h, d->dilation_w);
   l.plane_floats = NEST_RT_ALIGN_UP((int64_t)nest_rt_plane_floats(&l.plane), NEST_RT_VL_MAX);
   l.off_off = (size_t)(d->C * l.plane_floats) * sizeof(float);
-  l.total = l.off_off + (size_t)nest_rt_conv_kg(d) * sizeof(int64_t);
+  l.stage_off = NEST_RT_ALIGN_UP(l.off_off + (size_t)nest_rt_conv_kg(d) * sizeof(int64_t), 64);
+  l.total = l.stage_off + (size_t)(l.plane.pitch + 2 * NEST_RT_VL_MAX) * sizeof(float);
   return l;
 }
 
@@ -44,7 +45,7 @@ typedef struct stem_job {
   const float *x, *packed_w, *bias, *residual; /* x, residual, y: this image */
   float *y, *padded;
   const int64_t *off; /* term k = (c, kh, kw): its input pixel's offset from the window's corner */
-  int64_t rows_per_unit;
+  int64_t rows_per_unit, pad_rows; /* output rows per rows_unit, plane rows per pad_unit */
 } stem_job;
 
 /* NEST_UK_ROWS output channels x NV vectors of output pixels of one row: sums over all kg terms
@@ -110,12 +111,15 @@ typedef void (*stem_kernel_fn)(int64_t, const float *, const float *, const int6
                                int64_t, const float *, const float *, const nest_act *);
 static const stem_kernel_fn stem_kernels[NEST_RT_NRV] = {stem_1, stem_2, stem_3};
 
-static void pad_unit(void *ctx, int64_t c, void *scratch) {
+/* Plane rows [u * pad_rows, ...) of every channel, staged in this thread's scratch. By channels
+ * (3 units on 2 threads), SqueezeNet's stem ran 0.20 ms on 2 threads against 0.27 on 1. */
+static void pad_unit(void *ctx, int64_t u, void *scratch) {
   const stem_job *j = (const stem_job *)ctx;
   const nest_conv2d_desc *d = j->d;
-  (void)scratch;
-  nest_rt_plane_fill(&j->l.plane, j->x + c * d->H * d->W, d->H, d->W, d->pad_top, d->pad_left, d->stride_w, 0.0f, 0,
-                     j->padded + c * j->l.plane_floats);
+  const int64_t r0 = u * j->pad_rows, r1 = r0 + j->pad_rows < j->l.plane.rows ? r0 + j->pad_rows : j->l.plane.rows;
+  for (int64_t c = 0; c < d->C; ++c)
+    nest_rt_plane_fill_rows(&j->l.plane, j->x + c * d->H * d->W, d->H, d->W, d->pad_top, d->pad_left, d->stride_w,
+                            0.0f, 0, j->padded + c * j->l.plane_floats, (float *)scratch, r0, r1);
 }
 
 /* Output rows [u * rows_per_unit, ...) of the image, every channel. */
@@ -158,12 +162,14 @@ void nest_rt_conv_stem_f32(const nest_conv2d_desc *d, const float *x, const floa
       }
   j.off = off;
   j.rows_per_unit = nest_rt_steps_per_unit(d->OH, 1);
+  j.pad_rows = nest_rt_steps_per_unit(j.l.plane.rows, 1);
   const int64_t P = d->OH * d->OW;
   for (int64_t n = 0; n < d->N; ++n) {
     j.x = x + n * d->C * d->H * d->W;
     j.y = y + n * d->M * P;
     j.residual = residual ? residual + n * d->M * P : NULL;
-    nest_rt_parallel(d->C, pad_unit, &j, 0, 0);
+    nest_rt_parallel(nest_rt_ceil_div(j.l.plane.rows, j.pad_rows), pad_unit, &j, (char *)scratch + j.l.stage_off,
+                     j.l.total - j.l.stage_off);
     nest_rt_parallel(nest_rt_ceil_div(d->OH, j.rows_per_unit), rows_unit, &j, 0, 0);
   }
 }
