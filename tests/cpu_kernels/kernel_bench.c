@@ -306,7 +306,7 @@ int main(int argc, char **argv) {
   models[3].name = "squeezenet1_1", squeezenet11(&models[3]);
   models[4].name = "resnext50_32x4d", resnet(&models[4], 1, 32);
   models[5].name = "googlenet", googlenet(&models[5]);
-  for (int i = 0; i < 6; ++i) {
+  for (size_t i = 0; i < sizeof models / sizeof models[0]; ++i) {
     int on = nwant == 0;
     for (int j = 0; j < nwant; ++j) on |= !strcmp(want[j], models[i].name);
     if (on && net)
