@@ -744,6 +744,17 @@ int main(void) {
   test_conv(1, 16, 5, 6, 96, 2, 2, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_HARD_SWISH, 1, 1);
   test_conv_residual(1, 32, 7, 7, 64, 3, 1, 1, 1, NEST_ACT_RELU);
   test_conv_residual(2, 64, 14, 14, 128, 3, 2, 1, 1, NEST_ACT_TANH);
+  /* 1x1 convs onto small planes with 256+ input channels and whole panels of 64 output channels,
+   * vectorized over output channels: 7-pixel tiles (14x14, 14x13), 6-pixel tiles with a 1-pixel
+   * last one (13x13), fewer pixels than one 16-pixel store block, several panels, batch 2, no bias,
+   * every activation in and after the registers, residuals */
+  test_conv(1, 256, 14, 14, 128, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_RELU, 1, 1);
+  test_conv(2, 300, 13, 13, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_CLIP, 1, 0);
+  test_conv(1, 256, 7, 7, 192, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_SIGMOID, 0, 0);
+  test_conv(1, 260, 3, 5, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_HARD_SWISH, 1, 1);
+  test_conv(1, 257, 14, 13, 128, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 0);
+  test_conv_residual(1, 256, 14, 14, 256, 1, 1, 0, 1, NEST_ACT_RELU);
+  test_conv_residual(2, 320, 9, 9, 128, 1, 1, 0, 1, NEST_ACT_TANH);
   {
     static const struct {
       int64_t N, C, H, W, M, K, s, dil, group;
@@ -755,7 +766,9 @@ int main(void) {
         {1, 64, 56, 56, 64, 3, 1, 2, 1, "implicit"}, {1, 64, 28, 28, 64, 3, 1, 1, 2, "implicit"},
         {1, 40, 7, 7, 72, 3, 1, 1, 1, "small"},      {1, 16, 14, 13, 64, 3, 2, 1, 1, "small"},
         {1, 64, 7, 7, 512, 3, 1, 1, 1, "small"},     {1, 64, 7, 7, 48, 3, 1, 1, 1, "implicit"},
-        {1, 512, 7, 7, 2048, 1, 1, 1, 1, "implicit"}, {1, 3, 224, 224, 64, 3, 2, 1, 1, "stem"},
+        {1, 512, 7, 7, 2048, 1, 1, 1, 1, "pointwise"}, {1, 1024, 14, 14, 256, 1, 1, 1, 1, "pointwise"},
+        {1, 255, 14, 14, 256, 1, 1, 1, 1, "implicit"}, {1, 256, 15, 14, 256, 1, 1, 1, 1, "implicit"},
+        {1, 256, 14, 14, 96, 1, 1, 1, 1, "implicit"},  {1, 256, 14, 14, 256, 1, 1, 1, 2, "implicit"}, {1, 3, 224, 224, 64, 3, 2, 1, 1, "stem"},
         {1, 1024, 14, 14, 2048, 1, 2, 1, 1, "subsample"}, {1, 32, 28, 28, 32, 3, 1, 1, 32, "depthwise"},
         {1, 24, 33, 67, 40, 1, 3, 1, 2, "subsample"}, {1, 256, 56, 56, 512, 1, 2, 1, 1, "subsample"},
         {1, 512, 14, 14, 48, 1, 1, 1, 1, "implicit"}, {1, 16, 55, 55, 64, 3, 1, 1, 1, "winograd"},

@@ -38,6 +38,7 @@ const char *nest_conv2d_f32_path(const nest_conv2d_desc *d) {
   if (nest_rt_conv_is_depthwise(d)) return "depthwise";
   if (nest_rt_conv_is_winograd(d)) return "winograd";
   if (nest_rt_conv_is_small(d)) return "small";
+  if (nest_rt_conv_is_pointwise(d)) return "pointwise";
   if (nest_rt_conv_is_subsample(d)) return "subsample";
   if (nest_rt_conv_is_stem(d)) return "stem";
   return nest_rt_conv_is_implicit(d) ? "implicit" : "im2col";
@@ -46,7 +47,7 @@ const char *nest_conv2d_f32_path(const nest_conv2d_desc *d) {
 size_t nest_conv2d_f32_packed_size(const nest_conv2d_desc *d) {
   if (nest_rt_conv_is_depthwise(d)) return (size_t)(d->C * d->KH * d->KW);
   if (nest_rt_conv_is_winograd(d)) return nest_rt_conv_winograd_packed_size(d);
-  if (nest_rt_conv_is_small(d)) return nest_rt_conv_small_packed_size(d);
+  if (nest_rt_conv_is_small(d) || nest_rt_conv_is_pointwise(d)) return nest_rt_conv_small_packed_size(d);
   return (size_t)(d->group * conv_panels(d) * NEST_RT_MR * conv_kg(d));
 }
 
@@ -61,7 +62,7 @@ void nest_conv2d_f32_pack(const nest_conv2d_desc *d, const float *w, const float
     nest_rt_conv_winograd_pack(d, w, scale, packed);
     return;
   }
-  if (nest_rt_conv_is_small(d)) {
+  if (nest_rt_conv_is_small(d) || nest_rt_conv_is_pointwise(d)) {
     nest_rt_conv_small_pack(d, w, scale, packed);
     return;
   }
@@ -111,6 +112,7 @@ size_t nest_conv2d_f32_scratch_size(const nest_conv2d_desc *d) {
   if (nest_rt_conv_is_depthwise(d)) return nest_rt_conv_dw_scratch_size(d);
   if (nest_rt_conv_is_winograd(d)) return nest_rt_conv_winograd_scratch_size(d);
   if (nest_rt_conv_is_small(d)) return nest_rt_conv_small_scratch_size(d);
+  if (nest_rt_conv_is_pointwise(d)) return nest_rt_conv_pointwise_scratch_size(d);
   if (nest_rt_conv_is_subsample(d)) return nest_rt_conv_subsample_scratch_size(d);
   if (nest_rt_conv_is_stem(d)) return nest_rt_conv_stem_scratch_size(d);
   if (nest_rt_conv_is_implicit(d)) return nest_rt_conv_implicit_scratch_size(d);
@@ -298,6 +300,10 @@ void nest_conv2d_f32(const nest_conv2d_desc *d, const float *x, const float *pac
     nest_rt_conv_small_f32(d, x, packed_w, bias, NULL, y, scratch);
     return;
   }
+  if (nest_rt_conv_is_pointwise(d)) {
+    nest_rt_conv_pointwise_f32(d, x, packed_w, bias, NULL, y, scratch);
+    return;
+  }
   if (nest_rt_conv_is_subsample(d)) {
     nest_rt_conv_subsample_f32(d, x, packed_w, bias, NULL, y, scratch);
     return;
@@ -340,6 +346,10 @@ void nest_conv2d_f32_residual(const nest_conv2d_desc *d, const float *x, const f
   }
   if (nest_rt_conv_is_small(d)) {
     nest_rt_conv_small_f32(d, x, packed_w, bias, residual, y, scratch);
+    return;
+  }
+  if (nest_rt_conv_is_pointwise(d)) {
+    nest_rt_conv_pointwise_f32(d, x, packed_w, bias, residual, y, scratch);
     return;
   }
   if (nest_rt_conv_is_subsample(d)) {

@@ -88,6 +88,19 @@ void nest_rt_conv_small_pack(const nest_conv2d_desc *d, const float *w, const fl
 size_t nest_rt_conv_small_scratch_size(const nest_conv2d_desc *d);
 void nest_rt_conv_small_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
                             const float *residual, float *y, void *scratch);
+/* Ungrouped 1x1 stride-1 convs without padding onto at most NEST_RT_POINTWISE_MAX_PIXELS pixels,
+ * NEST_RT_POINTWISE_MIN_C+ input channels and a multiple of 64 output channels: vectorized over
+ * output channels on the small-plane kernel's packed layout (nest_rt_conv_pointwise.c). */
+#ifndef NEST_RT_POINTWISE_MAX_PIXELS
+#define NEST_RT_POINTWISE_MAX_PIXELS 196
+#endif
+#ifndef NEST_RT_POINTWISE_MIN_C
+#define NEST_RT_POINTWISE_MIN_C 256
+#endif
+int nest_rt_conv_is_pointwise(const nest_conv2d_desc *d);
+size_t nest_rt_conv_pointwise_scratch_size(const nest_conv2d_desc *d);
+void nest_rt_conv_pointwise_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
+                                const float *residual, float *y, void *scratch);
 size_t nest_rt_conv_dw_scratch_size(const nest_conv2d_desc *d);
 void nest_rt_conv_dw_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
                          const float *bias, float *y, void *scratch);

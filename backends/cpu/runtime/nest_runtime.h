@@ -81,7 +81,8 @@ typedef struct nest_conv2d_desc {
 const char *nest_conv2d_check(const nest_conv2d_desc *d);
 
 /* The path a float conv of this shape takes: "depthwise", "winograd", "small" (small output
- * planes, vectorized over output channels), "subsample" (a strided 1x1 conv without padding, as
+ * planes, vectorized over output channels), "pointwise" (1x1 convs onto small planes, the same
+ * way), "subsample" (a strided 1x1 conv without padding, as
  * the stride-1 conv of its subsampled input), "implicit" or "im2col" (a static string; the layer
  * profile names it). */
 const char *nest_conv2d_f32_path(const nest_conv2d_desc *d);
