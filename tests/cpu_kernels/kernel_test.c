@@ -744,10 +744,11 @@ int main(void) {
   test_conv(1, 16, 5, 6, 96, 2, 2, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_HARD_SWISH, 1, 1);
   test_conv_residual(1, 32, 7, 7, 64, 3, 1, 1, 1, NEST_ACT_RELU);
   test_conv_residual(2, 64, 14, 14, 128, 3, 2, 1, 1, NEST_ACT_TANH);
-  /* 1x1 convs onto small planes with 256+ input channels and whole panels of 64 output channels,
-   * vectorized over output channels: 7-pixel tiles (14x14, 14x13), 6-pixel tiles with a 1-pixel
-   * last one (13x13), fewer pixels than one 16-pixel store block, several panels, batch 2, no bias,
-   * every activation in and after the registers, residuals */
+  /* 1x1 convs onto small planes with 128+ input channels and 64+ output channels, vectorized over
+   * output channels: 7-pixel tiles (14x14, 14x13), 6-pixel tiles with a 1-pixel last one (13x13),
+   * fewer pixels than one 16-pixel store block, several panels and last panels of 6, 16, 32, 40
+   * (SqueezeNet's 1000 classes) and 48 channels, batch 2, no bias, every activation in and after
+   * the registers, residuals */
   test_conv(1, 256, 14, 14, 128, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_RELU, 1, 1);
   test_conv(2, 300, 13, 13, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_CLIP, 1, 0);
   test_conv(1, 256, 7, 7, 192, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_SIGMOID, 0, 0);
@@ -755,6 +756,15 @@ int main(void) {
   test_conv(1, 257, 14, 13, 128, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 0);
   test_conv_residual(1, 256, 14, 14, 256, 1, 1, 0, 1, NEST_ACT_RELU);
   test_conv_residual(2, 320, 9, 9, 128, 1, 1, 0, 1, NEST_ACT_TANH);
+  test_conv(1, 128, 14, 14, 80, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_RELU, 1, 0);
+  test_conv(1, 200, 7, 7, 160, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_CLIP, 1, 1);
+  test_conv_residual(1, 144, 13, 13, 112, 1, 1, 0, 1, NEST_ACT_RELU);
+  test_conv(1, 130, 13, 13, 1000, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 1, 1);
+  /* strided 1x1 convs whose subsampled conv takes the pointwise path (ResNet's shortcuts onto
+   * 14x14 and 7x7), with a residual; 520 -> 264 and 300 -> 72 above take it too */
+  test_conv_residual(1, 256, 28, 28, 128, 1, 2, 0, 1, NEST_ACT_RELU);
+  test_conv(2, 128, 13, 14, 64, 1, 1, 2, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 0, 1);
+  test_conv_residual(2, 128, 5, 9, 70, 1, 1, 0, 1, NEST_ACT_HARD_SWISH);
   {
     static const struct {
       int64_t N, C, H, W, M, K, s, dil, group;
@@ -767,8 +777,10 @@ int main(void) {
         {1, 40, 7, 7, 72, 3, 1, 1, 1, "small"},      {1, 16, 14, 13, 64, 3, 2, 1, 1, "small"},
         {1, 64, 7, 7, 512, 3, 1, 1, 1, "small"},     {1, 64, 7, 7, 48, 3, 1, 1, 1, "implicit"},
         {1, 512, 7, 7, 2048, 1, 1, 1, 1, "pointwise"}, {1, 1024, 14, 14, 256, 1, 1, 1, 1, "pointwise"},
-        {1, 255, 14, 14, 256, 1, 1, 1, 1, "implicit"}, {1, 256, 15, 14, 256, 1, 1, 1, 1, "implicit"},
-        {1, 256, 14, 14, 96, 1, 1, 1, 1, "implicit"},  {1, 256, 14, 14, 256, 1, 1, 1, 2, "implicit"}, {1, 3, 224, 224, 64, 3, 2, 1, 1, "stem"},
+        {1, 127, 14, 14, 256, 1, 1, 1, 1, "implicit"}, {1, 256, 15, 14, 256, 1, 1, 1, 1, "implicit"},
+        {1, 128, 14, 14, 96, 1, 1, 1, 1, "pointwise"}, {1, 256, 14, 14, 72, 1, 1, 1, 1, "pointwise"},
+        {1, 256, 14, 14, 48, 1, 1, 1, 1, "implicit"},
+        {1, 256, 14, 14, 256, 1, 1, 1, 2, "implicit"}, {1, 3, 224, 224, 64, 3, 2, 1, 1, "stem"},
         {1, 1024, 14, 14, 2048, 1, 2, 1, 1, "subsample"}, {1, 32, 28, 28, 32, 3, 1, 1, 32, "depthwise"},
         {1, 24, 33, 67, 40, 1, 3, 1, 2, "subsample"}, {1, 256, 56, 56, 512, 1, 2, 1, 1, "subsample"},
         {1, 512, 14, 14, 48, 1, 1, 1, 1, "implicit"}, {1, 16, 55, 55, 64, 3, 1, 1, 1, "winograd"},

@@ -31,6 +31,14 @@ int nest_rt_conv_is_depthwise(const nest_conv2d_desc *d) {
   return d->group > 1 && d->group == d->C && d->group == d->M;
 }
 
+int nest_rt_conv_uses_channel_panels(const nest_conv2d_desc *d) {
+  if (nest_rt_conv_is_subsample(d)) {
+    const nest_conv2d_desc e = nest_rt_conv_subsampled(d);
+    return nest_rt_conv_is_pointwise(&e);
+  }
+  return nest_rt_conv_is_small(d) || nest_rt_conv_is_pointwise(d);
+}
+
 #define conv_kg nest_rt_conv_kg
 #define conv_panels nest_rt_conv_panels
 
@@ -47,7 +55,7 @@ const char *nest_conv2d_f32_path(const nest_conv2d_desc *d) {
 size_t nest_conv2d_f32_packed_size(const nest_conv2d_desc *d) {
   if (nest_rt_conv_is_depthwise(d)) return (size_t)(d->C * d->KH * d->KW);
   if (nest_rt_conv_is_winograd(d)) return nest_rt_conv_winograd_packed_size(d);
-  if (nest_rt_conv_is_small(d) || nest_rt_conv_is_pointwise(d)) return nest_rt_conv_small_packed_size(d);
+  if (nest_rt_conv_uses_channel_panels(d)) return nest_rt_conv_small_packed_size(d);
   return (size_t)(d->group * conv_panels(d) * NEST_RT_MR * conv_kg(d));
 }
 
@@ -62,7 +70,7 @@ void nest_conv2d_f32_pack(const nest_conv2d_desc *d, const float *w, const float
     nest_rt_conv_winograd_pack(d, w, scale, packed);
     return;
   }
-  if (nest_rt_conv_is_small(d) || nest_rt_conv_is_pointwise(d)) {
+  if (nest_rt_conv_uses_channel_panels(d)) {
     nest_rt_conv_small_pack(d, w, scale, packed);
     return;
   }

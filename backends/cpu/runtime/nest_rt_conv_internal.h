@@ -53,6 +53,8 @@ void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const 
 /* 1x1 convs with a stride and no padding: the stride-1 1x1 conv of the subsampled input
  * (nest_rt_conv_subsample.c). */
 int nest_rt_conv_is_subsample(const nest_conv2d_desc *d);
+/* That stride-1 conv: the input OH x OW. */
+nest_conv2d_desc nest_rt_conv_subsampled(const nest_conv2d_desc *d);
 size_t nest_rt_conv_subsample_scratch_size(const nest_conv2d_desc *d);
 void nest_rt_conv_subsample_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
                                  const float *residual, float *y, void *scratch);
@@ -89,15 +91,18 @@ size_t nest_rt_conv_small_scratch_size(const nest_conv2d_desc *d);
 void nest_rt_conv_small_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
                             const float *residual, float *y, void *scratch);
 /* Ungrouped 1x1 stride-1 convs without padding onto at most NEST_RT_POINTWISE_MAX_PIXELS pixels,
- * NEST_RT_POINTWISE_MIN_C+ input channels and a multiple of 64 output channels: vectorized over
+ * NEST_RT_POINTWISE_MIN_C+ input channels and 64+ output channels: vectorized over
  * output channels on the small-plane kernel's packed layout (nest_rt_conv_pointwise.c). */
 #ifndef NEST_RT_POINTWISE_MAX_PIXELS
 #define NEST_RT_POINTWISE_MAX_PIXELS 196
 #endif
 #ifndef NEST_RT_POINTWISE_MIN_C
-#define NEST_RT_POINTWISE_MIN_C 256
+#define NEST_RT_POINTWISE_MIN_C 128
 #endif
 int nest_rt_conv_is_pointwise(const nest_conv2d_desc *d);
+/* Whether the weights are packed in 64-channel panels (nest_rt_conv_small_pack): the small-plane
+ * and pointwise paths, and strided 1x1 convs whose subsampled conv is pointwise. */
+int nest_rt_conv_uses_channel_panels(const nest_conv2d_desc *d);
 size_t nest_rt_conv_pointwise_scratch_size(const nest_conv2d_desc *d);
 void nest_rt_conv_pointwise_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
                                 const float *residual, float *y, void *scratch);

@@ -12,7 +12,7 @@
  * The tiles leave [pixel][64] sums in a per-thread buffer; the unit's epilogue transposes them in
  * 16 x 16 blocks into Y's channel rows, adding the residual and applying the activation there.
  * Weights use the small-plane kernel's layout (nest_rt_conv_small_pack: panels of 64 output
- * channels, k-major). A unit is a panel, or with few panels on several threads a panel and a
+ * channels, k-major, the last one zero-padded; only its real channels are computed). A unit is a panel, or with few panels on several threads a panel and a
  * range of pixel groups; every output is summed in the same order whoever computes it. */
 #include "nest_rt_conv_internal.h"
 #include "nest_rt_gemm_internal.h"
@@ -29,7 +29,7 @@ int nest_rt_conv_is_pointwise(const nest_conv2d_desc *d) {
   const int64_t P = d->OH * d->OW;
   return d->group == 1 && d->KH == 1 && d->KW == 1 && d->stride_h == 1 && d->stride_w == 1 && !d->pad_top &&
          !d->pad_left && !d->pad_bottom && !d->pad_right && P <= NEST_RT_POINTWISE_MAX_PIXELS &&
-         d->C >= NEST_RT_POINTWISE_MIN_C && d->M % PW_MC == 0;
+         d->C >= NEST_RT_POINTWISE_MIN_C && d->M >= PW_MC;
 }
 
 /* Pixels per tile: 7 divides the 7x7 and 14x14 planes; 6 otherwise (a narrower last tile). */
@@ -49,45 +49,61 @@ typedef struct pw_job {
   int64_t P, K, px, groups, chunks, groups_per_chunk;
 } pw_job;
 
-/* `px` pixels from p0 times one panel over the whole reduction, into acc[p][64] (p from p0). With a
- * constant px (the callers' switch) the loops unroll into registers. */
+/* `px` pixels from p0 times `sv` vectors of output channels from c0 of one panel over the whole
+ * reduction, into acc[p][64] (p from p0). With constant px and sv (the callers' switches) the loops
+ * unroll into registers. */
 static inline __attribute__((always_inline)) void pw_tile(const pw_job *j, const float *w, const float *bias,
-                                                          int64_t p0, float *acc, const int px, nest_rt_pf *pf) {
+                                                          int64_t p0, int64_t c0, float *acc, const int px,
+                                                          const int sv, nest_rt_pf *pf) {
   const char *pf_p = pf->p;
-  const int64_t pf_lines = pf->lines, P = j->P, K = j->K;
-  for (int s = 0; s < PW_SUBS; ++s) {
-    nest_vf sum[PW_MAX_PX][PW_SV];
-    for (int v = 0; v < PW_SV; ++v) {
-      const nest_vf b = nest_vload(bias + (s * PW_SV + v) * NEST_VL);
-      for (int x = 0; x < px; ++x) sum[x][v] = b;
-    }
-    const float *wk = w + s * PW_SV * NEST_VL, *xk = j->x + p0;
-    for (int64_t k = 0; k < K; ++k, wk += PW_MC, xk += P) {
-      if (s == 0) nest_rt_prefetch_step(pf_p, pf_lines, k);
-      nest_vf wv[PW_SV];
-      for (int v = 0; v < PW_SV; ++v) wv[v] = nest_vload(wk + v * NEST_VL);
-      for (int x = 0; x < px; ++x) {
-        const nest_vf xv = nest_vset1(xk[x]);
-        for (int v = 0; v < PW_SV; ++v) sum[x][v] = nest_vfma(wv[v], xv, sum[x][v]);
-      }
-    }
-    for (int x = 0; x < px; ++x)
-      for (int v = 0; v < PW_SV; ++v) nest_vstore(acc + x * PW_MC + (s * PW_SV + v) * NEST_VL, sum[x][v]);
+  const int64_t pf_lines = c0 == 0 ? pf->lines : 0, P = j->P, K = j->K;
+  nest_vf sum[PW_MAX_PX][PW_SV];
+  for (int v = 0; v < sv; ++v) {
+    const nest_vf b = nest_vload(bias + c0 + v * NEST_VL);
+    for (int x = 0; x < px; ++x) sum[x][v] = b;
   }
-  nest_rt_prefetch_done(pf, K);
+  const float *wk = w + c0, *xk = j->x + p0;
+  for (int64_t k = 0; k < K; ++k, wk += PW_MC, xk += P) {
+    nest_rt_prefetch_step(pf_p, pf_lines, k);
+    nest_vf wv[PW_SV];
+    for (int v = 0; v < sv; ++v) wv[v] = nest_vload(wk + v * NEST_VL);
+    for (int x = 0; x < px; ++x) {
+      const nest_vf xv = nest_vset1(xk[x]);
+      for (int v = 0; v < sv; ++v) sum[x][v] = nest_vfma(wv[v], xv, sum[x][v]);
+    }
+  }
+  for (int x = 0; x < px; ++x)
+    for (int v = 0; v < sv; ++v) nest_vstore(acc + x * PW_MC + c0 + v * NEST_VL, sum[x][v]);
 }
 
-static void pw_tile_any(const pw_job *j, const float *w, const float *bias, int64_t p0, float *acc, int64_t px,
-                        nest_rt_pf *pf) {
-  switch (px) {
-    case 1: pw_tile(j, w, bias, p0, acc, 1, pf); break;
-    case 2: pw_tile(j, w, bias, p0, acc, 2, pf); break;
-    case 3: pw_tile(j, w, bias, p0, acc, 3, pf); break;
-    case 4: pw_tile(j, w, bias, p0, acc, 4, pf); break;
-    case 5: pw_tile(j, w, bias, p0, acc, 5, pf); break;
-    case 6: pw_tile(j, w, bias, p0, acc, 6, pf); break;
-    default: pw_tile(j, w, bias, p0, acc, 7, pf); break;
+#define PW_TILE_PX(sv)                                                   \
+  switch (px) {                                                          \
+    case 1: pw_tile(j, w, bias, p0, c0, acc, 1, sv, pf); break;          \
+    case 2: pw_tile(j, w, bias, p0, c0, acc, 2, sv, pf); break;          \
+    case 3: pw_tile(j, w, bias, p0, c0, acc, 3, sv, pf); break;          \
+    case 4: pw_tile(j, w, bias, p0, c0, acc, 4, sv, pf); break;          \
+    case 5: pw_tile(j, w, bias, p0, c0, acc, 5, sv, pf); break;          \
+    case 6: pw_tile(j, w, bias, p0, c0, acc, 6, sv, pf); break;          \
+    default: pw_tile(j, w, bias, p0, c0, acc, 7, sv, pf); break;         \
   }
+
+/* The first mc channels of a panel, rounded up to 16 (the packed rows past M are zeros): sub-tiles
+ * of PW_SV vectors, then, with 16 lanes, one of the 1-3 vectors left (the last panel of 112, 160
+ * or 1000 channels). */
+static void pw_tiles(const pw_job *j, const float *w, const float *bias, int64_t p0, float *acc, int64_t px,
+                     int64_t mc, nest_rt_pf *pf) {
+  int64_t c0 = 0;
+  mc = NEST_RT_ALIGN_UP(mc, 16);
+  for (; c0 + PW_SV * NEST_VL <= mc; c0 += PW_SV * NEST_VL) PW_TILE_PX(PW_SV)
+#if PW_SV * NEST_VL > 16 /* narrower sub-tiles are 16 channels or fewer: a whole number of them */
+  switch ((mc - c0) / NEST_VL) {
+    case 0: break;
+    case 1: PW_TILE_PX(1) break;
+    case 2: PW_TILE_PX(2) break;
+    default: PW_TILE_PX(3) break;
+  }
+#endif
+  nest_rt_prefetch_done(pf, j->K);
 }
 
 #if defined(__AVX512F__)
@@ -119,7 +135,7 @@ static inline void transpose16(__m512 r[16]) {
 
 /* Pixels [p0, p1) of panel pn from acc[p][64] into Y's channel rows, with the residual and the
  * activation. */
-static void pw_store(const pw_job *j, int64_t pn, int64_t p0, int64_t p1, const float *acc) {
+static void pw_store(const pw_job *j, int64_t pn, int64_t mc, int64_t p0, int64_t p1, const float *acc) {
   const nest_conv2d_desc *d = j->d;
   const int64_t P = j->P;
   int64_t m0 = 0;
@@ -127,7 +143,7 @@ static void pw_store(const pw_job *j, int64_t pn, int64_t p0, int64_t p1, const 
   const int in_regs = nest_rt_act_in_registers(&d->act);
   const __m512 lo = _mm512_set1_ps(d->act.kind == NEST_ACT_RELU ? 0.0f : d->act.params[0]);
   const __m512 hi = _mm512_set1_ps(d->act.kind == NEST_ACT_CLIP ? d->act.params[1] : 0.0f);
-  for (; m0 < PW_MC; m0 += 16)
+  for (; m0 < mc; m0 += 16)
     for (int64_t p = p0; p < p1; p += 16) {
       const int64_t n = p1 - p < 16 ? p1 - p : 16;
       const __mmask16 mask = (__mmask16)((1u << n) - 1u);
@@ -136,6 +152,7 @@ static void pw_store(const pw_job *j, int64_t pn, int64_t p0, int64_t p1, const 
       transpose16(r);
       for (int64_t c = 0; c < 16; ++c) {
         const int64_t m = pn * PW_MC + m0 + c;
+        if (m0 + c >= mc) break;
         float *yr = j->y + m * P + p;
         __m512 v = r[c];
         if (j->residual) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, j->residual + m * P + p));
@@ -148,7 +165,7 @@ static void pw_store(const pw_job *j, int64_t pn, int64_t p0, int64_t p1, const 
       }
     }
 #endif
-  for (int64_t r = m0; r < PW_MC; ++r) {
+  for (int64_t r = m0; r < mc; ++r) {
     const int64_t m = pn * PW_MC + r;
     float *yr = j->y + m * P;
     for (int64_t p = p0; p < p1; ++p) yr[p] = acc[p * PW_MC + r];
@@ -161,12 +178,13 @@ static void pw_store(const pw_job *j, int64_t pn, int64_t p0, int64_t p1, const 
 /* Unit u: panel u / chunks, pixel groups of chunk u % chunks. */
 static void pw_unit(void *ctx, int64_t u, void *scratch) {
   const pw_job *j = (const pw_job *)ctx;
-  const int64_t pn = u / j->chunks, panels = j->d->M / PW_MC, panel_floats = j->K * PW_MC;
+  const int64_t pn = u / j->chunks, panels = nest_rt_ceil_div(j->d->M, PW_MC), panel_floats = j->K * PW_MC;
+  const int64_t mc = j->d->M - pn * PW_MC < PW_MC ? j->d->M - pn * PW_MC : PW_MC; /* real channels */
   const int64_t g0 = u % j->chunks * j->groups_per_chunk;
   const int64_t g1 = g0 + j->groups_per_chunk < j->groups ? g0 + j->groups_per_chunk : j->groups;
   float *acc = (float *)scratch;
   float bias[PW_MC];
-  for (int64_t r = 0; r < PW_MC; ++r) bias[r] = j->bias ? j->bias[pn * PW_MC + r] : 0.0f;
+  for (int64_t r = 0; r < PW_MC; ++r) bias[r] = j->bias && r < mc ? j->bias[pn * PW_MC + r] : 0.0f;
   const float *w = j->packed_w + pn * panel_floats;
   /* the next panel's weights (in a network read from memory) stream in while this one's tiles run */
   const float *next = pn + 1 < panels ? w + panel_floats : 0;
@@ -174,9 +192,9 @@ static void pw_unit(void *ctx, int64_t u, void *scratch) {
   for (int64_t g = g0; g < g1; ++g) {
     const int64_t p0 = g * j->px, px = j->P - p0 < j->px ? j->P - p0 : j->px;
     nest_rt_prefetch_plan(&pf, next, panel_floats * (int64_t)sizeof(float), g - g0, g1 - g0);
-    pw_tile_any(j, w, bias, p0, acc + p0 * PW_MC, px, &pf);
+    pw_tiles(j, w, bias, p0, acc + p0 * PW_MC, px, mc, &pf);
   }
-  pw_store(j, pn, g0 * j->px, g1 * j->px < j->P ? g1 * j->px : j->P, acc);
+  pw_store(j, pn, mc, g0 * j->px, g1 * j->px < j->P ? g1 * j->px : j->P, acc);
 }
 
 void nest_rt_conv_pointwise_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
@@ -189,7 +207,7 @@ void nest_rt_conv_pointwise_f32(const nest_conv2d_desc *d, const float *x, const
   j.K = d->C;
   j.px = pw_pixels(d);
   j.groups = nest_rt_ceil_div(j.P, j.px);
-  const int64_t panels = d->M / PW_MC, threads = nest_get_threads();
+  const int64_t panels = nest_rt_ceil_div(d->M, PW_MC), threads = nest_get_threads();
   j.chunks = 1;
   j.groups_per_chunk = j.groups;
   if (threads > 1 && panels < 2 * threads) { /* few panels: split the pixels too */

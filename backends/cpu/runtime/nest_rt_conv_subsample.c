@@ -1,10 +1,12 @@
 /* 1x1 convs with a stride and no padding (ResNet's downsampling shortcuts): such a conv reads only
  * every stride-th row and column of its input, so it is the stride-1 1x1 conv of that subsampled
  * input. The subsampled channels (C x OH x OW per image, a quarter of the input at stride 2) are
- * copied into scratch once, and the direct 1x1 path of the implicit GEMM (nest_rt_conv_implicit.c)
- * runs on them: weight panels sweep blocks of pixels held in L2 and store long runs of each
- * output plane. Through im2col, which gathers the same pixels tile by tile and sweeps all weights
- * per tile, ResNet-50's shortcuts ran about 25% slower. Weights are packed as for any panel path. */
+ * copied into scratch once, and the stride-1 conv runs on them: the pointwise path when its shape
+ * takes it (onto 7x7 and 14x14: nest_rt_conv_pointwise.c, with that path's packed layout), else the
+ * direct 1x1 path of the implicit GEMM (nest_rt_conv_implicit.c), whose weight panels sweep blocks
+ * of pixels held in L2 and store long runs of each output plane. Through im2col, which gathers the
+ * same pixels tile by tile and sweeps all weights per tile, ResNet-50's shortcuts ran about 25%
+ * slower. */
 #include "nest_rt_conv_internal.h"
 #include "nest_rt_simd.h"
 #include "nest_rt_threads.h"
@@ -14,8 +16,7 @@ int nest_rt_conv_is_subsample(const nest_conv2d_desc *d) {
          !d->pad_bottom && !d->pad_right;
 }
 
-/* The stride-1 conv on the subsampled input. */
-static nest_conv2d_desc dense(const nest_conv2d_desc *d) {
+nest_conv2d_desc nest_rt_conv_subsampled(const nest_conv2d_desc *d) {
   nest_conv2d_desc e = *d;
   e.H = d->OH, e.W = d->OW, e.stride_h = e.stride_w = 1;
   return e;
@@ -26,8 +27,9 @@ static size_t subsample_bytes(const nest_conv2d_desc *d) {
 }
 
 size_t nest_rt_conv_subsample_scratch_size(const nest_conv2d_desc *d) {
-  const nest_conv2d_desc e = dense(d);
-  return subsample_bytes(d) + nest_rt_conv_implicit_scratch_size(&e);
+  const nest_conv2d_desc e = nest_rt_conv_subsampled(d);
+  return subsample_bytes(d) + (nest_rt_conv_is_pointwise(&e) ? nest_rt_conv_pointwise_scratch_size(&e)
+                                                             : nest_rt_conv_implicit_scratch_size(&e));
 }
 
 typedef struct subsample_job {
@@ -52,8 +54,11 @@ static void subsample_unit(void *ctx, int64_t u, void *scratch) {
 
 void nest_rt_conv_subsample_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
                                  const float *residual, float *y, void *scratch) {
-  const nest_conv2d_desc e = dense(d);
+  const nest_conv2d_desc e = nest_rt_conv_subsampled(d);
   subsample_job j = {d, x, (float *)scratch, nest_rt_steps_per_unit(d->N * d->C, 1)};
   nest_rt_parallel(nest_rt_ceil_div(d->N * d->C, j.steps), subsample_unit, &j, 0, 0);
-  nest_rt_conv_implicit_f32(&e, j.xs, packed_w, bias, residual, y, (char *)scratch + subsample_bytes(d));
+  if (nest_rt_conv_is_pointwise(&e))
+    nest_rt_conv_pointwise_f32(&e, j.xs, packed_w, bias, residual, y, (char *)scratch + subsample_bytes(d));
+  else
+    nest_rt_conv_implicit_f32(&e, j.xs, packed_w, bias, residual, y, (char *)scratch + subsample_bytes(d));
 }
