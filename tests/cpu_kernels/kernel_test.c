@@ -733,7 +733,7 @@ int main(void) {
   test_conv(2, 16, 21, 19, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 0); /* 16 channels, the fewest */
   test_conv_residual(1, 48, 14, 13, 20, 3, 1, 1, 1, NEST_ACT_RELU);
   test_conv_residual(2, 96, 12, 12, 72, 3, 1, 1, 1, NEST_ACT_TANH);
-  /* Small output planes (64 pixels or fewer) with 64+ output channels and a spatial kernel,
+  /* Small output planes (196 pixels or fewer) with 64+ output channels and a spatial kernel,
    * vectorized over output channels: two panels (the second partial), three, several K-blocks,
    * stride 2, no padding (the input read in place), dilation, a 2x2 kernel, batch 2, activations,
    * residuals */
@@ -744,6 +744,8 @@ int main(void) {
   test_conv(1, 16, 5, 6, 96, 2, 2, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_HARD_SWISH, 1, 1);
   test_conv_residual(1, 32, 7, 7, 64, 3, 1, 1, 1, NEST_ACT_RELU);
   test_conv_residual(2, 64, 14, 14, 128, 3, 2, 1, 1, NEST_ACT_TANH);
+  test_conv(1, 40, 28, 27, 72, 3, 3, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 0); /* onto 14x14: 196 pixels */
+  test_conv_residual(1, 24, 27, 28, 64, 3, 2, 1, 1, NEST_ACT_CLIP);
   /* 1x1 convs onto small planes with 128+ input channels and 64+ output channels, vectorized over
    * output channels: 7-pixel tiles (14x14, 14x13), 6-pixel tiles with a 1-pixel last one (13x13),
    * fewer pixels than one 16-pixel store block, several panels and last panels of 6, 16, 32, 40
@@ -772,7 +774,8 @@ int main(void) {
     } shapes[] = {
         {1, 40, 13, 17, 21, 3, 1, 1, 1, "winograd"}, {1, 72, 15, 9, 70, 3, 1, 1, 1, "winograd"},
         {1, 32, 40, 41, 8, 3, 1, 1, 1, "winograd"},  {1, 64, 11, 11, 200, 3, 1, 1, 1, "winograd"},
-        {1, 8, 56, 56, 64, 3, 1, 1, 1, "implicit"}, {1, 64, 56, 56, 64, 3, 2, 1, 1, "implicit"},
+        {1, 8, 56, 56, 64, 3, 1, 1, 1, "implicit"}, {1, 64, 56, 56, 64, 3, 2, 1, 1, "implicit"}, {1, 256, 28, 28, 256, 3, 2, 1, 1, "small"},
+        {1, 256, 29, 28, 256, 3, 2, 1, 1, "implicit"},
         {1, 64, 56, 56, 64, 3, 1, 2, 1, "implicit"}, {1, 64, 28, 28, 64, 3, 1, 1, 2, "implicit"},
         {1, 40, 7, 7, 72, 3, 1, 1, 1, "small"},      {1, 16, 14, 13, 64, 3, 2, 1, 1, "small"},
         {1, 64, 7, 7, 512, 3, 1, 1, 1, "small"},     {1, 64, 7, 7, 48, 3, 1, 1, 1, "implicit"},

@@ -82,7 +82,7 @@ int nest_rt_conv_is_stem(const nest_conv2d_desc *d);
 size_t nest_rt_conv_stem_scratch_size(const nest_conv2d_desc *d);
 void nest_rt_conv_stem_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
                            const float *residual, float *y, void *scratch);
-/* Ungrouped convs with a spatial kernel, at most 64 output pixels and 64+ output channels:
+/* Ungrouped convs with a spatial kernel, at most 196 output pixels and 64+ output channels:
  * vectorized over output channels, with their own packed layout (nest_rt_conv_small.c). */
 int nest_rt_conv_is_small(const nest_conv2d_desc *d);
 size_t nest_rt_conv_small_packed_size(const nest_conv2d_desc *d);

@@ -178,9 +178,10 @@ static void pw_store(const pw_job *j, int64_t pn, int64_t mc, int64_t p0, int64_
 /* Unit u: panel u / chunks, pixel groups of chunk u % chunks. */
 static void pw_unit(void *ctx, int64_t u, void *scratch) {
   const pw_job *j = (const pw_job *)ctx;
-  const int64_t pn = u / j->chunks, panels = nest_rt_ceil_div(j->d->M, PW_MC), panel_floats = j->K * PW_MC;
+  const int64_t panels = nest_rt_ceil_div(j->d->M, PW_MC), panel_floats = j->K * PW_MC;
+  const int64_t pn = u / j->chunks, chunk = u % j->chunks;
   const int64_t mc = j->d->M - pn * PW_MC < PW_MC ? j->d->M - pn * PW_MC : PW_MC; /* real channels */
-  const int64_t g0 = u % j->chunks * j->groups_per_chunk;
+  const int64_t g0 = chunk * j->groups_per_chunk;
   const int64_t g1 = g0 + j->groups_per_chunk < j->groups ? g0 + j->groups_per_chunk : j->groups;
   float *acc = (float *)scratch;
   float bias[PW_MC];
