@@ -103,6 +103,11 @@ int nest_rt_conv_is_pointwise(const nest_conv2d_desc *d);
 /* Whether the weights are packed in 64-channel panels (nest_rt_conv_small_pack): the small-plane
  * and pointwise paths, and strided 1x1 convs whose subsampled conv is pointwise. */
 int nest_rt_conv_uses_channel_panels(const nest_conv2d_desc *d);
+/* Pixels [p0, p1) of 64-channel panel pn from its [pixel][64] sums (acc[p * 64 + r]) into Y's
+ * channel rows (y, residual: one image's), with the residual and the activation: the small-plane
+ * and pointwise paths' last step. */
+void nest_rt_conv_store_panel(const nest_conv2d_desc *d, const float *acc, int64_t pn, int64_t p0, int64_t p1,
+                              const float *residual, float *y);
 size_t nest_rt_conv_pointwise_scratch_size(const nest_conv2d_desc *d);
 void nest_rt_conv_pointwise_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
                                 const float *residual, float *y, void *scratch);

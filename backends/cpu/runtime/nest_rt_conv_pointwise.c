@@ -133,11 +133,9 @@ static inline void transpose16(__m512 r[16]) {
 }
 #endif
 
-/* Pixels [p0, p1) of panel pn from acc[p][64] into Y's channel rows, with the residual and the
- * activation. */
-static void pw_store(const pw_job *j, int64_t pn, int64_t mc, int64_t p0, int64_t p1, const float *acc) {
-  const nest_conv2d_desc *d = j->d;
-  const int64_t P = j->P;
+void nest_rt_conv_store_panel(const nest_conv2d_desc *d, const float *acc, int64_t pn, int64_t p0, int64_t p1,
+                              const float *residual, float *y) {
+  const int64_t P = d->OH * d->OW, mc = d->M - pn * PW_MC < PW_MC ? d->M - pn * PW_MC : PW_MC;
   int64_t m0 = 0;
 #if defined(__AVX512F__)
   const int in_regs = nest_rt_act_in_registers(&d->act);
@@ -153,9 +151,9 @@ static void pw_store(const pw_job *j, int64_t pn, int64_t mc, int64_t p0, int64_
       for (int64_t c = 0; c < 16; ++c) {
         const int64_t m = pn * PW_MC + m0 + c;
         if (m0 + c >= mc) break;
-        float *yr = j->y + m * P + p;
+        float *yr = y + m * P + p;
         __m512 v = r[c];
-        if (j->residual) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, j->residual + m * P + p));
+        if (residual) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, residual + m * P + p));
         if (in_regs) {
           v = _mm512_max_ps(v, lo);
           if (d->act.kind == NEST_ACT_CLIP) v = _mm512_min_ps(v, hi);
@@ -167,10 +165,10 @@ static void pw_store(const pw_job *j, int64_t pn, int64_t mc, int64_t p0, int64_
 #endif
   for (int64_t r = m0; r < mc; ++r) {
     const int64_t m = pn * PW_MC + r;
-    float *yr = j->y + m * P;
+    float *yr = y + m * P;
     for (int64_t p = p0; p < p1; ++p) yr[p] = acc[p * PW_MC + r];
-    if (j->residual)
-      for (int64_t p = p0; p < p1; ++p) yr[p] += j->residual[m * P + p];
+    if (residual)
+      for (int64_t p = p0; p < p1; ++p) yr[p] += residual[m * P + p];
     nest_act_apply_f32(&d->act, yr + p0, p1 - p0);
   }
 }
@@ -195,7 +193,7 @@ static void pw_unit(void *ctx, int64_t u, void *scratch) {
     nest_rt_prefetch_plan(&pf, next, panel_floats * (int64_t)sizeof(float), g - g0, g1 - g0);
     pw_tiles(j, w, bias, p0, acc + p0 * PW_MC, px, mc, &pf);
   }
-  pw_store(j, pn, mc, g0 * j->px, g1 * j->px < j->P ? g1 * j->px : j->P, acc);
+  nest_rt_conv_store_panel(j->d, acc, pn, g0 * j->px, g1 * j->px < j->P ? g1 * j->px : j->P, j->residual, j->y);
 }
 
 void nest_rt_conv_pointwise_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,

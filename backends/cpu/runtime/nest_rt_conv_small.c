@@ -156,16 +156,7 @@ static void small_unit(void *ctx, int64_t u, void *scratch) {
       small_tile(j, pn, g, k0, k1, acc, &pf);
     }
   }
-  /* [pixel][channel] sums into Y's channel rows, with the residual and the activation */
-  const int64_t p0 = g0 * SMALL_PX, p1 = g1 * SMALL_PX < P ? g1 * SMALL_PX : P;
-  for (int64_t r = 0; r < SMALL_MC && pn * SMALL_MC + r < d->M; ++r) {
-    const int64_t m = pn * SMALL_MC + r;
-    float *yr = j->y + m * P;
-    for (int64_t p = p0; p < p1; ++p) yr[p] = acc[p * SMALL_MC + r];
-    if (j->residual)
-      for (int64_t p = p0; p < p1; ++p) yr[p] += j->residual[m * P + p];
-    nest_act_apply_f32(&d->act, yr + p0, p1 - p0);
-  }
+  nest_rt_conv_store_panel(d, acc, pn, g0 * SMALL_PX, g1 * SMALL_PX < P ? g1 * SMALL_PX : P, j->residual, j->y);
 }
 
 void nest_rt_conv_small_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
