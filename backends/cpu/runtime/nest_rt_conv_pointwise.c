@@ -1,5 +1,6 @@
 /* Ungrouped 1x1 stride-1 convs without padding onto small planes (the 14x14 and 7x7 stages of
- * ResNet, ResNeXt and GoogLeNet), vectorized over output channels. The implicit GEMM vectorizes
+ * ResNet, ResNeXt, GoogLeNet and MobileNetV2, SqueezeNet's 13x13 layers, and ResNet's strided
+ * shortcuts after subsampling), vectorized over output channels. The implicit GEMM vectorizes
  * over pixels: a 14x14 plane's 196 pixels are 12.25 vectors, computed as 13, a 7x7 plane's 49 as
  * 3 + a column. Here a tile is 64 output channels (4 vectors with 16 lanes) by 7 pixels when the
  * plane is a multiple of 7 (49, 196: no pixel computed twice), else 6; per reduction step k the
@@ -10,10 +11,12 @@
  * at the implicit GEMM's speed; whole, 10% faster.
  *
  * The tiles leave [pixel][64] sums in a per-thread buffer; the unit's epilogue transposes them in
- * 16 x 16 blocks into Y's channel rows, adding the residual and applying the activation there.
- * Weights use the small-plane kernel's layout (nest_rt_conv_small_pack: panels of 64 output
- * channels, k-major, the last one zero-padded; only its real channels are computed). A unit is a panel, or with few panels on several threads a panel and a
- * range of pixel groups; every output is summed in the same order whoever computes it. */
+ * 16 x 16 blocks into Y's channel rows, adding the residual and applying the activation there
+ * (nest_rt_conv_store_panel, which the small-plane kernel shares). Weights use the small-plane
+ * kernel's layout (nest_rt_conv_small_pack: panels of 64 output channels, k-major, the last one
+ * zero-padded; only its real channels are computed). A unit is a panel, or with few panels on
+ * several threads a panel and a range of pixel groups; every output is summed in the same order
+ * whoever computes it. */
 #include "nest_rt_conv_internal.h"
 #include "nest_rt_gemm_internal.h"
 #include "nest_rt_threads.h"
@@ -37,9 +40,9 @@ static int64_t pw_pixels(const nest_conv2d_desc *d) {
   return NEST_VL >= 16 && d->OH * d->OW % 7 == 0 ? 7 : 6;
 }
 
-/* The per-thread [pixel][64] sums: every pixel of the plane, rounded up to 16 for the epilogue. */
+/* The per-thread [pixel][64] sums of every pixel of the plane. */
 size_t nest_rt_conv_pointwise_scratch_size(const nest_conv2d_desc *d) {
-  return (size_t)(NEST_RT_ALIGN_UP(d->OH * d->OW, 16) * PW_MC) * sizeof(float);
+  return (size_t)(d->OH * d->OW * PW_MC) * sizeof(float);
 }
 
 typedef struct pw_job {
