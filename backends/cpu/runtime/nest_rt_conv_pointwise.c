@@ -28,6 +28,11 @@
 #define PW_SUBS (PW_MC / (PW_SV * NEST_VL))
 #define PW_MAX_PX 7
 
+/* Real output channels of panel pn: 64, or what the last panel holds. */
+static int64_t panel_channels(const nest_conv2d_desc *d, int64_t pn) {
+  return d->M - pn * PW_MC < PW_MC ? d->M - pn * PW_MC : PW_MC;
+}
+
 int nest_rt_conv_is_pointwise(const nest_conv2d_desc *d) {
   const int64_t P = d->OH * d->OW;
   return d->group == 1 && d->KH == 1 && d->KW == 1 && d->stride_h == 1 && d->stride_w == 1 && !d->pad_top &&
@@ -138,7 +143,7 @@ static inline void transpose16(__m512 r[16]) {
 
 void nest_rt_conv_store_panel(const nest_conv2d_desc *d, const float *acc, int64_t pn, int64_t p0, int64_t p1,
                               const float *residual, float *y) {
-  const int64_t P = d->OH * d->OW, mc = d->M - pn * PW_MC < PW_MC ? d->M - pn * PW_MC : PW_MC;
+  const int64_t P = d->OH * d->OW, mc = panel_channels(d, pn);
   int64_t m0 = 0;
 #if defined(__AVX512F__)
   const int in_regs = nest_rt_act_in_registers(&d->act);
@@ -181,7 +186,7 @@ static void pw_unit(void *ctx, int64_t u, void *scratch) {
   const pw_job *j = (const pw_job *)ctx;
   const int64_t panels = nest_rt_ceil_div(j->d->M, PW_MC), panel_floats = j->K * PW_MC;
   const int64_t pn = u / j->chunks, chunk = u % j->chunks;
-  const int64_t mc = j->d->M - pn * PW_MC < PW_MC ? j->d->M - pn * PW_MC : PW_MC; /* real channels */
+  const int64_t mc = panel_channels(j->d, pn);
   const int64_t g0 = chunk * j->groups_per_chunk;
   const int64_t g1 = g0 + j->groups_per_chunk < j->groups ? g0 + j->groups_per_chunk : j->groups;
   float *acc = (float *)scratch;

@@ -27,8 +27,9 @@
  * Winograd first. */
 #define SMALL_MAX_PIXELS 196
 
-/* Spatial kernels only: a 1x1 conv has no wide positions to waste, and in ResNet-50's 7x7 stage its
- * 1x1 layers measured slower here than on the implicit GEMM. */
+/* Spatial kernels only: in ResNet-50's 7x7 stage its 1x1 layers measured slower here than on the
+ * implicit GEMM; 1x1 convs on small planes take the pointwise path (nest_rt_conv_pointwise.c),
+ * which keeps its sums in registers over the whole reduction. */
 int nest_rt_conv_is_small(const nest_conv2d_desc *d) {
   return d->group == 1 && d->KH * d->KW > 1 && d->OH * d->OW <= SMALL_MAX_PIXELS && d->M >= SMALL_MC;
 }
