@@ -750,7 +750,8 @@ int main(void) {
    * output channels: 7-pixel tiles (14x14, 14x13), 6-pixel tiles with a 1-pixel last one (13x13),
    * fewer pixels than one 16-pixel store block, several panels and last panels of 6, 16, 32, 40
    * (SqueezeNet's 1000 classes) and 48 channels, batch 2, no bias, every activation in and after
-   * the registers, residuals */
+   * the registers, residuals; on several threads split by pixels (256 -> 128 on 14x14, batch-2
+   * 300 -> 64 on 13x13) and by output channels (256 -> 192 on 7x7: weights large next to the planes) */
   test_conv(1, 256, 14, 14, 128, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_RELU, 1, 1);
   test_conv(2, 300, 13, 13, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_CLIP, 1, 0);
   test_conv(1, 256, 7, 7, 192, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_SIGMOID, 0, 0);
