@@ -861,6 +861,8 @@ int main(void) {
   test_gemm(21, 100, 300, 0, 1, 1.0f, 1.0f, 2, NEST_ACT_NONE, 0);
   test_gemm(11, 33, 9, 0, 0, 2.0f, 1.5f, 1, NEST_ACT_NONE, 1);
 
+  /* 3x3 max pools on the row kernel go by bands of output rows of every plane on several threads
+   * (the flat kernel and the other pools by planes): each is compared at 2, 3 and 4 threads */
   test_pool(1, 3, 112, 112, 3, 2, 1, 1, 0, 0); /* ResNet */
   test_pool(1, 5, 13, 13, 3, 2, 1, 0, 1, 0);   /* SqueezeNet ceil mode */
   test_pool(1, 4, 9, 11, 2, 2, 1, 0, 1, 0);

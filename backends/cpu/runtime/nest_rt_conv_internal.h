@@ -152,8 +152,12 @@ size_t nest_rt_maxpool3_scratch_floats(const nest_pool2d_desc *d);
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
-/* Planes [nc0, nc1) of such a pool. */
-void nest_rt_maxpool3(const nest_pool2d_desc *d, const float *x, float *y, float *scratch, int64_t nc0, int64_t nc1);
+/* Whether the kernel takes output rows [oh0, oh1) of nest_rt_maxpool3 (the flat kernel of "same"
+ * stride-1 pools takes whole planes only). */
+int nest_rt_maxpool3_by_rows(const nest_pool2d_desc *d);
+/* Planes [nc0, nc1) of such a pool, output rows [oh0, oh1) where the kernel takes rows (else all). */
+void nest_rt_maxpool3(const nest_pool2d_desc *d, const float *x, float *y, float *scratch, int64_t nc0, int64_t nc1,
+                      int64_t oh0, int64_t oh1);
 /* Direct window taps for depthwise conv and pooling (stride 1 or 2, kernels up to 16 wide, output
  * rows up to 16 * NEST_RT_MAX_CHUNKS): a 16-lane tap is a masked load at input column `base` of
  * the row; lanes outside [0, W) are masked (they never fault) and take a fill value. */

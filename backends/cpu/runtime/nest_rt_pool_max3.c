@@ -41,19 +41,21 @@ static int flat_applies(const nest_pool2d_desc *d) {
          d->H * d->W <= FLAT_MAX_PIXELS;
 }
 
-/* Planes [nc0, nc1) through a buffer of OH rows: all the column maxima of a plane first, then all
- * its outputs (reading a row back right after storing it stalled on store forwarding). */
-static void pool_rows(const nest_pool2d_desc *d, const float *x, float *y, float *vb, int64_t nc0, int64_t nc1) {
+/* Output rows [oh0, oh1) of planes [nc0, nc1) through a buffer of OH rows: all the column maxima
+ * of a plane first, then all its outputs (reading a row back right after storing it stalled on
+ * store forwarding). */
+static void pool_rows(const nest_pool2d_desc *d, const float *x, float *y, float *vb, int64_t nc0, int64_t nc1,
+                      int64_t oh0, int64_t oh1) {
   const int64_t H = d->H, W = d->W, OH = d->OH, OW = d->OW, s = d->stride_w, pl = d->pad_left;
   const int64_t len = row_floats(d);
   const __m512 ninf = _mm512_set1_ps(-INFINITY);
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   /* only [pl, pl + W) of a row whose window meets the input is ever rewritten */
-  for (int64_t i = 0; i < OH * len; i += 16) _mm512_storeu_ps(vb + i, ninf);
+  for (int64_t i = oh0 * len; i < oh1 * len; i += 16) _mm512_storeu_ps(vb + i, ninf);
   for (int64_t plane = nc0; plane < nc1; ++plane) {
     const float *xp = x + plane * H * W;
     float *yp = y + plane * OH * OW;
-    for (int64_t oh = 0; oh < OH; ++oh) {
+    for (int64_t oh = oh0; oh < oh1; ++oh) {
       const int64_t ih0 = oh * d->stride_h - d->pad_top;
       const int64_t r0 = ih0 < 0 ? 0 : ih0, r1 = ih0 + 3 < H ? ih0 + 3 : H;
       if (r0 >= r1) continue;
@@ -71,7 +73,7 @@ static void pool_rows(const nest_pool2d_desc *d, const float *x, float *y, float
         _mm512_mask_storeu_ps(dst + j, m, v);
       }
     }
-    for (int64_t oh = 0; oh < OH; ++oh)
+    for (int64_t oh = oh0; oh < oh1; ++oh)
       for (int64_t ow = 0; ow < OW; ow += 16) {
         const float *b = vb + oh * len + s * ow;
         __m512 out = _mm512_max_ps(_mm512_max_ps(_mm512_loadu_ps(b), _mm512_loadu_ps(b + 1)), _mm512_loadu_ps(b + 2));
@@ -140,10 +142,13 @@ static void pool_flat(const nest_pool2d_desc *d, const float *x, float *y, float
   }
 }
 
-void nest_rt_maxpool3(const nest_pool2d_desc *d, const float *x, float *y, float *scratch, int64_t nc0, int64_t nc1) {
+int nest_rt_maxpool3_by_rows(const nest_pool2d_desc *d) { return !flat_applies(d); }
+
+void nest_rt_maxpool3(const nest_pool2d_desc *d, const float *x, float *y, float *scratch, int64_t nc0, int64_t nc1,
+                      int64_t oh0, int64_t oh1) {
   if (flat_applies(d))
     pool_flat(d, x, y, scratch, nc0, nc1);
   else
-    pool_rows(d, x, y, scratch, nc0, nc1);
+    pool_rows(d, x, y, scratch, nc0, nc1, oh0, oh1);
 }
 #endif
