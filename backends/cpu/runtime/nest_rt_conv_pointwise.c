@@ -199,7 +199,8 @@ static int split_by_pixels(const nest_conv2d_desc *d, int has_residual) {
 static void pw_unit(void *ctx, int64_t u, void *scratch) {
   const pw_job *j = (const pw_job *)ctx;
   const int64_t panels = nest_rt_ceil_div(j->d->M, PW_MC), panel_floats = j->K * PW_MC;
-  const int64_t pn = j->pixel_major ? u % panels : u / j->chunks, chunk = j->pixel_major ? u / panels : u % j->chunks;
+  const int64_t pn = j->pixel_major ? u % panels : u / j->chunks;
+  const int64_t chunk = j->pixel_major ? u / panels : u % j->chunks;
   const int64_t mc = panel_channels(j->d, pn);
   const int64_t g0 = chunk * j->groups_per_chunk;
   const int64_t g1 = g0 + j->groups_per_chunk < j->groups ? g0 + j->groups_per_chunk : j->groups;

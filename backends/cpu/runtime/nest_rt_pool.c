@@ -161,29 +161,26 @@ static int pool_by_rows(const nest_pool2d_desc *d, int is_max) {
 #endif
 }
 
+/* Unit u: planes [u steps, (u + 1) steps), or with by_rows those output rows of every plane. */
 static void pool_unit(void *ctx, int64_t u, void *scratch) {
   const pool_job *j = (const pool_job *)ctx;
-  const int64_t total = j->d->N * j->d->C;
-#if defined(__AVX512F__)
-  if (j->by_rows) {
-    const int64_t oh0 = u * j->steps, oh1 = oh0 + j->steps < j->d->OH ? oh0 + j->steps : j->d->OH;
-    nest_rt_maxpool3(j->d, j->x, j->y, (float *)scratch, 0, total, oh0, oh1);
-    return;
-  }
-#endif
-  const int64_t nc0 = u * j->steps, nc1 = nc0 + j->steps < total ? nc0 + j->steps : total;
+  const int64_t total = j->d->N * j->d->C, end = j->by_rows ? j->d->OH : total;
+  const int64_t first = u * j->steps, last = first + j->steps < end ? first + j->steps : end;
 #if defined(__AVX512F__)
   if (j->is_max && nest_rt_maxpool3_applies(j->d)) {
-    nest_rt_maxpool3(j->d, j->x, j->y, (float *)scratch, nc0, nc1, 0, j->d->OH);
+    if (j->by_rows)
+      nest_rt_maxpool3(j->d, j->x, j->y, (float *)scratch, 0, total, first, last);
+    else
+      nest_rt_maxpool3(j->d, j->x, j->y, (float *)scratch, first, last, 0, j->d->OH);
     return;
   }
   if (pool_masked_ok(j->d)) {
-    pool_masked(j->d, j->is_max, j->x, j->y, j->count_h, j->count_w, nc0, nc1);
+    pool_masked(j->d, j->is_max, j->x, j->y, j->count_h, j->count_w, first, last);
     return;
   }
 #endif
-  if (j->is_max) maxpool_planes(j->d, j->x, j->y, scratch, nc0, nc1);
-  else avgpool_planes(j->d, j->x, j->y, scratch, j->count_h, j->count_w, nc0, nc1);
+  if (j->is_max) maxpool_planes(j->d, j->x, j->y, scratch, first, last);
+  else avgpool_planes(j->d, j->x, j->y, scratch, j->count_h, j->count_w, first, last);
 }
 
 /* Planes (or, for the 3x3 max pool's row kernel on several threads, bands of output rows) are spread
