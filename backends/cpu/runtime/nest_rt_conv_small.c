@@ -150,6 +150,12 @@ static void small_unit(void *ctx, int64_t u, void *scratch) {
   nest_rt_pf pf = {0, 0};
   for (int64_t k0 = 0, kb = nest_rt_kblock(kg); k0 < kg; k0 += kb) {
     const int64_t k1 = k0 + kb < kg ? k0 + kb : kg, next = k1 < kg ? (kg - k1 < kb ? kg - k1 : kb) : 0;
+    /* the next K-block's input planes too: half of them another core wrote (ResNet-50's 512-channel
+     * 3x3 stride-2 conv, 2 threads: 0.95 -> 0.80 ms) */
+    if (next) {
+      const int64_t taps = d->KH * d->KW, plane = j->l.Hp * j->l.Wp, c0 = k1 / taps, c1 = (k1 + next - 1) / taps + 1;
+      nest_rt_prefetch_range(j->src + c0 * plane, (c1 - c0) * plane * (int64_t)sizeof(float));
+    }
     /* the next K-block's weights stream in while the pixel groups sweep this one */
     for (int64_t g = g0; g < g1; ++g) {
       nest_rt_prefetch_plan(&pf, j->packed_w + (pn * kg + k1) * SMALL_MC, next * SMALL_MC * (int64_t)sizeof(float),

@@ -292,10 +292,18 @@ static void gemms_and_output(const wino_job *j, int64_t t0, int64_t t1, int64_t 
         const int64_t nkc = C - npc < kb ? C - npc : kb;
         const float *next = nxi < 16 ? nest_rt_conv_panel(j->packed_w + nxi * per_xi, panels, npc, nkc, ip0) : 0;
         const int64_t next_bytes = nxi < 16 ? (ip1 - ip0) * NEST_RT_MR * nkc * (int64_t)sizeof(float) : 0;
+        /* A shared V (few blocks on several threads) was half written by the other core: its next
+         * rows are fetched a slice per call, as the weights are. */
+        const float *v_next = V == j->shared_v && nxi < 16 ? V + (nxi * C + npc) * B : 0;
+        const int64_t v_floats = v_next ? nkc * B : 0;
+        const int64_t v_slice = NEST_RT_ALIGN_UP(nest_rt_ceil_div(v_floats, tiles * (ip1 - ip0)), 16);
         int64_t call = 0;
         for (int64_t q0 = 0, cols; q0 < cols_all; q0 += cols) {
           cols = nest_rt_tile_cols(cols_all - q0);
           for (int64_t ip = ip0; ip < ip1; ++ip, ++call) {
+            const int64_t v_at = call * v_slice;
+            if (v_at < v_floats)
+              nest_rt_prefetch_range(v_next + v_at, (v_floats - v_at < v_slice ? v_floats - v_at : v_slice) * (int64_t)sizeof(float));
             const float *a = nest_rt_conv_panel(j->packed_w + xi * per_xi, panels, pc, kc, ip);
             const int64_t m = ip * NEST_RT_MR, rows = m1 - m < NEST_RT_MR ? m1 - m : NEST_RT_MR;
             nest_rt_prefetch_plan(&pf, next, next_bytes, call, tiles * (ip1 - ip0));
