@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Thread scaling of the CPU bundles against onnxruntime-node (on demand, not ctest), with the state
 # of the machine next to each figure. Every round measures the cross-core round trip of a cache
-# line (build/bin/core-roundtrip), then the bundle at 1 and at THREADS_B threads and onnxruntime at
-# the same counts (run --repeat / ort_bench.js --repeat, medians), alternating which count runs
-# first. One row per round, then the median of each column.
+# line (build/bin/core-roundtrip) right after the bundle at 1 and at THREADS_B threads and
+# onnxruntime at the same counts (run --repeat / ort_bench.js --repeat, medians), alternating which
+# count runs first. One row per round, then the median of each column.
 # Why the round trip: on a virtual machine the hypervisor places the vCPUs, and the placement
 # changes. On the 2-vCPU machine the runtime was tuned on, the round trip moved between about 100
 # and 550 ns within minutes, and ResNet-50's speed-up on 2 threads between about 1.9x and 1.55x
@@ -48,9 +48,10 @@ for m in "${models[@]}"; do
   rts=(); o1=(); ob=(); so=(); t1=(); tb=(); st=(); rows=()
   for ((r = 0; r < rounds; ++r)); do
     echo "   round $((r + 1))/$rounds" >&2
-    rt=$("$roundtrip" 100000 | sed -n 's/.*: \([0-9]*\) ns.*/\1/p')
     if ((r % 2 == 0)); then a=$(ours_ms 1); b=$(ours_ms "$threads_b"); c=$(ort_ms 1); d=$(ort_ms "$threads_b")
     else b=$(ours_ms "$threads_b"); a=$(ours_ms 1); d=$(ort_ms "$threads_b"); c=$(ort_ms 1); fi
+    # after the runs: measured just before them, its two spinning threads slowed the first run
+    rt=$("$roundtrip" 100000 | sed -n 's/.*: \([0-9]*\) ns.*/\1/p')
     rts+=("$rt"); o1+=("$a"); ob+=("$b"); t1+=("$c"); tb+=("$d")
     so+=("$(echo "$a / $b" | bc -l)"); st+=("$(echo "$c / $d" | bc -l)")
     rows+=("$(printf '%5d %12s %9.2f %9.2f %8.2f %9.2f %9.2f %8.2f' "$((r + 1))" "$rt" "$a" "$b" "${so[-1]}" "$c" "$d" "${st[-1]}")")
