@@ -12,7 +12,7 @@
  * unit is a block: it transforms the block's input (V, all channels) into its scratch, runs the 16
  * GEMMs for up to WINO_MC output channels at a time into M, and transforms M into the output,
  * adding bias, residual and activation. With few blocks on several threads, a block at a time:
- * its input transform is shared out by channels, then its output channels by chunks. Each output
+ * its output channels by chunks, each thread transforming the block's input once, for itself. Each output
  * depends only on its tile, so results are the same for any thread count. The input is first
  * copied, zero padded, into a plane whose rows have room for whole vectors past the last tile. */
 #include <string.h>
@@ -23,8 +23,6 @@
 
 /* Output channels whose 16 GEMM results a unit keeps at once (M holds 16 x WINO_MC x pitch). */
 #define WINO_MC 64
-/* Input channels per unit of a shared input transform. */
-#define WINO_TRANSFORM_CHANNELS 16
 
 int nest_rt_conv_is_winograd(const nest_conv2d_desc *d) {
   const int64_t tiles = (d->OH + 1) / 2 * ((d->OW + 1) / 2);
@@ -40,7 +38,10 @@ typedef struct wino_layout {
   int64_t m_chan;         /* M's floats per output channel: its 16 rows, and a cache line so that
                            * channels do not start 4 KB apart (the micro-kernel's rows would share L1 sets) */
   size_t v_off, m_off, stage_off, per_thread; /* per-thread scratch: V (16 x C x pitch), M (WINO_MC x m_chan), stage */
-  size_t pad_off, shared_v_off, total; /* the caller's scratch also holds the padded input and a block's V */
+  /* Few blocks: then a padded copy of the input of the thread's own. The caller's lies where the
+   * many-blocks path keeps the shared padded input, which the whole blocks have finished with. */
+  size_t own_pad_off, per_thread_own_pad;
+  size_t pad_off, total; /* many blocks: the caller's scratch also holds the padded input */
 } wino_layout;
 
 static wino_layout wino_plan(const nest_conv2d_desc *d) {
@@ -69,9 +70,11 @@ static wino_layout wino_plan(const nest_conv2d_desc *d) {
   l.stage_off = at; /* 16 rows of pitch + NEST_RT_VL_MAX floats: room for the last run's whole vectors */
   at += (size_t)(16 * (l.pitch + NEST_RT_VL_MAX)) * sizeof(float);
   l.per_thread = at;
+  l.own_pad_off = NEST_RT_ALIGN_UP(at, 64);
+  l.per_thread_own_pad = l.own_pad_off + (size_t)(d->C * l.PH * l.PW) * sizeof(float);
   l.pad_off = NEST_RT_ALIGN_UP(at, 64);
-  l.shared_v_off = l.pad_off + (size_t)(d->C * l.PH * l.PW) * sizeof(float);
-  l.total = l.shared_v_off + (size_t)(16 * d->C * l.pitch) * sizeof(float);
+  l.total = l.pad_off + (size_t)(d->C * l.PH * l.PW) * sizeof(float);
+  if (l.total < l.per_thread_own_pad) l.total = l.per_thread_own_pad;
   return l;
 }
 
@@ -114,9 +117,11 @@ typedef struct wino_job {
   wino_layout l;
   const float *x, *packed_w, *bias, *residual; /* x, residual, y: this image */
   float *y, *padded;
-  float *shared_v;        /* few blocks: the block's V, in the caller's scratch */
   int64_t rows_per_chunk; /* output channels per unit (all of them with many blocks) */
   int64_t blk;            /* few blocks: the block being computed */
+  /* few blocks: the scratch of each thread that has transformed block blk (own_v_unit) */
+  void *transformed[NEST_RT_MAX_THREADS];
+  int transformed_count;
 } wino_job;
 
 /* Channels [c0, c1) of the image into the zero-padded plane. */
@@ -154,7 +159,12 @@ static void input_transform(const wino_job *j, int64_t t0, int64_t t1, int64_t c
   const int64_t C = j->d->C, PW = l->PW, B = l->pitch, SB = B + NEST_RT_VL_MAX; /* stage row pitch */
   tile_run runs[2 * NEST_RT_NR_MAX + NEST_RT_VL_MAX]; /* a run per tile at most */
   const int64_t nruns = block_runs(l, t0, t1, runs);
+  /* the rows of channel c + 2 that the block reads are fetched while channel c is transformed:
+   * padded by channels, half of them on the other core (ResNet-50's 56x56 and 28x28 layers, 2
+   * threads: 0.01-0.04 ms faster each) */
+  const int64_t row0 = 2 * runs[0].th, rows = 2 * runs[nruns - 1].th + 4 - row0;
   for (int64_t c = c0; c < c1; ++c) {
+    if (c + 2 < c1) nest_rt_prefetch_range(j->padded + ((c + 2) * l->PH + row0) * PW, rows * PW * (int64_t)sizeof(float));
     for (int64_t k = 0; k < nruns; ++k) {
       const int64_t n = runs[k].n;
       const float *p = j->padded + (c * l->PH + 2 * runs[k].th) * PW + 2 * runs[k].tw0;
@@ -292,18 +302,10 @@ static void gemms_and_output(const wino_job *j, int64_t t0, int64_t t1, int64_t 
         const int64_t nkc = C - npc < kb ? C - npc : kb;
         const float *next = nxi < 16 ? nest_rt_conv_panel(j->packed_w + nxi * per_xi, panels, npc, nkc, ip0) : 0;
         const int64_t next_bytes = nxi < 16 ? (ip1 - ip0) * NEST_RT_MR * nkc * (int64_t)sizeof(float) : 0;
-        /* A shared V (few blocks on several threads) was half written by the other core: its next
-         * rows are fetched a slice per call, as the weights are. */
-        const float *v_next = V == j->shared_v && nxi < 16 ? V + (nxi * C + npc) * B : 0;
-        const int64_t v_floats = v_next ? nkc * B : 0;
-        const int64_t v_slice = NEST_RT_ALIGN_UP(nest_rt_ceil_div(v_floats, tiles * (ip1 - ip0)), 16);
         int64_t call = 0;
         for (int64_t q0 = 0, cols; q0 < cols_all; q0 += cols) {
           cols = nest_rt_tile_cols(cols_all - q0);
           for (int64_t ip = ip0; ip < ip1; ++ip, ++call) {
-            const int64_t v_at = call * v_slice;
-            if (v_at < v_floats)
-              nest_rt_prefetch_range(v_next + v_at, (v_floats - v_at < v_slice ? v_floats - v_at : v_slice) * (int64_t)sizeof(float));
             const float *a = nest_rt_conv_panel(j->packed_w + xi * per_xi, panels, pc, kc, ip);
             const int64_t m = ip * NEST_RT_MR, rows = m1 - m < NEST_RT_MR ? m1 - m : NEST_RT_MR;
             nest_rt_prefetch_plan(&pf, next, next_bytes, call, tiles * (ip1 - ip0));
@@ -327,25 +329,36 @@ static void block_unit(void *ctx, int64_t u, void *scratch) {
   gemms_and_output(j, t0, t1, 0, j->d->M, V, (float *)((char *)scratch + l->m_off));
 }
 
-/* Few blocks on several threads, block j->blk at a time: its input transform shared out by
- * channels into the caller's V, then its output channels by chunks (each transforming the input
- * itself would repeat that work once per chunk). */
-static void transform_unit(void *ctx, int64_t u, void *scratch) {
-  const wino_job *j = (const wino_job *)ctx;
-  const int64_t c0 = u * WINO_TRANSFORM_CHANNELS, c1 = c0 + WINO_TRANSFORM_CHANNELS < j->d->C ? c0 + WINO_TRANSFORM_CHANNELS : j->d->C;
-  int64_t t0, t1;
-  block_tiles(&j->l, j->blk, &t0, &t1);
-  input_transform(j, t0, t1, c0, c1, j->shared_v, (float *)((char *)scratch + j->l.stage_off));
+/* Few blocks on several threads, a block at a time, its output channels by chunks: before its first
+ * chunk each thread pads and transforms the block's whole input into its own scratch. The input
+ * transform is repeated on every thread, but no thread reads a V that another core wrote: on the
+ * 2-core machine this was tuned on, each such line cost a round trip of up to 550 ns, and a shared
+ * V (ResNet-50's 14x14 layers: 1 MB, half of it from the other core) made those layers scale 1.3x. */
+static int transformed_here(const wino_job *j, const void *scratch) {
+  const int n = __atomic_load_n(&j->transformed_count, __ATOMIC_ACQUIRE);
+  for (int i = 0; i < n; ++i)
+    if (__atomic_load_n(&j->transformed[i], __ATOMIC_RELAXED) == scratch) return 1;
+  return 0;
 }
 
-static void chunk_unit(void *ctx, int64_t u, void *scratch) {
-  const wino_job *j = (const wino_job *)ctx;
+static void own_v_unit(void *ctx, int64_t u, void *scratch) {
+  wino_job *j = (wino_job *)ctx;
+  char *s = (char *)scratch;
+  float *V = (float *)(s + j->l.v_off);
   const int64_t c0 = u * j->rows_per_chunk, c1 = c0 + j->rows_per_chunk < j->d->M ? c0 + j->rows_per_chunk : j->d->M;
   int64_t t0, t1;
   block_tiles(&j->l, j->blk, &t0, &t1);
-  gemms_and_output(j, t0, t1, c0, c1, j->shared_v, (float *)((char *)scratch + j->l.m_off));
+  if (!transformed_here(j, scratch)) {
+    wino_job own = *j;
+    own.padded = (float *)(s + j->l.own_pad_off);
+    nest_rt_pad_channels(j->d, j->x, own.padded, j->l.PH, j->l.PW, 0, j->d->C);
+    input_transform(&own, t0, t1, 0, j->d->C, V, (float *)(s + j->l.stage_off));
+    /* only this thread ever stores its scratch pointer, in the slot it reserves */
+    const int slot = __atomic_fetch_add(&j->transformed_count, 1, __ATOMIC_ACQ_REL);
+    __atomic_store_n(&j->transformed[slot], scratch, __ATOMIC_RELAXED);
+  }
+  gemms_and_output(j, t0, t1, c0, c1, V, (float *)(s + j->l.m_off));
 }
-
 
 void nest_rt_conv_winograd_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w, const float *bias,
                                const float *residual, float *y, void *scratch) {
@@ -355,7 +368,6 @@ void nest_rt_conv_winograd_f32(const nest_conv2d_desc *d, const float *x, const 
   j.packed_w = packed_w;
   j.bias = bias;
   j.padded = (float *)((char *)scratch + j.l.pad_off);
-  j.shared_v = (float *)((char *)scratch + j.l.shared_v_off);
   /* Whole blocks are the units while every thread gets as many; the blocks left over (fewer than
    * the threads) run one at a time with their output channels split into chunks. */
   const int64_t threads = nest_get_threads(), blocks = j.l.blocks;
@@ -372,11 +384,12 @@ void nest_rt_conv_winograd_f32(const nest_conv2d_desc *d, const float *x, const 
     j.x = x + n * d->C * d->H * d->W;
     j.y = y + n * d->M * P;
     j.residual = residual ? residual + n * d->M * P : NULL;
-    nest_rt_parallel(nest_rt_ceil_div(d->C, 8), pad_unit, &j, 0, 0);
+    if (whole > 0) nest_rt_parallel(nest_rt_ceil_div(d->C, 8), pad_unit, &j, 0, 0);
     nest_rt_parallel(whole, block_unit, &j, scratch, j.l.per_thread);
     for (j.blk = whole; j.blk < blocks; ++j.blk) {
-      nest_rt_parallel(nest_rt_ceil_div(d->C, WINO_TRANSFORM_CHANNELS), transform_unit, &j, scratch, j.l.per_thread);
-      nest_rt_parallel(chunks, chunk_unit, &j, scratch, j.l.per_thread);
+      for (int i = 0; i < NEST_RT_MAX_THREADS; ++i) j.transformed[i] = NULL;
+      j.transformed_count = 0;
+      nest_rt_parallel(chunks, own_v_unit, &j, scratch, j.l.per_thread_own_pad);
     }
   }
 }

@@ -19,7 +19,6 @@
 
 #include "nest_rt_threads.h"
 
-#define MAX_THREADS 256
 #define SPIN_ROUNDS 20000 /* about 50-200 us of polling before a worker sleeps */
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -33,8 +32,8 @@
 
 typedef struct pool {
   int threads; /* the caller included; 1 = no workers */
-  pthread_t tid[MAX_THREADS];
-  void *scratch[MAX_THREADS]; /* per worker (index 0 unused: the caller brings its own) */
+  pthread_t tid[NEST_RT_MAX_THREADS];
+  void *scratch[NEST_RT_MAX_THREADS]; /* per worker (index 0 unused: the caller brings its own) */
   size_t scratch_bytes;
   pthread_mutex_t mu;
   pthread_cond_t wake;
@@ -49,7 +48,7 @@ typedef struct pool {
   int64_t units;
   struct {
     uint64_t taken; /* units taken of thread k's share: from the front (low half), from the back (high half) */
-  } __attribute__((aligned(64))) share[MAX_THREADS];
+  } __attribute__((aligned(64))) share[NEST_RT_MAX_THREADS];
   int pending;     /* workers still on the job */
 } pool;
 
@@ -132,7 +131,7 @@ __attribute__((destructor)) static void nest_rt_threads_shutdown(void) { stop_wo
 
 int nest_set_threads(int threads, size_t scratch_bytes) {
   int i;
-  if (threads < 1 || threads > MAX_THREADS) return -1;
+  if (threads < 1 || threads > NEST_RT_MAX_THREADS) return -1;
   if (threads == g_pool.threads && scratch_bytes <= g_pool.scratch_bytes) return 0;
   stop_workers();
   if (threads == 1) return 0;

@@ -18,6 +18,9 @@
 
 #include "nest_runtime.h"
 
+/* The most threads a pool runs (nest_set_threads). */
+#define NEST_RT_MAX_THREADS 256
+
 /* unit in [0, units); scratch: this thread's scratch buffer (64-byte aligned). */
 typedef void (*nest_rt_task)(void *ctx, int64_t unit, void *scratch);
 
