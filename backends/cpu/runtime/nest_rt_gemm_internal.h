@@ -47,8 +47,8 @@ static inline void nest_rt_prefetch_step(const char *p, int64_t lines, int64_t k
 }
 
 /* Activations written by another core (its share of the layer before) are read at the cost of a
- * round trip to that core on each line's first touch: 200-450 ns on the 2-core machine this was
- * tuned on, and in an order (a column of a plane per channel, a tile's rows at table offsets) that
+ * round trip to that core on each line's first touch: 100-550 ns on the 2-core VM this was tuned
+ * on, as the hypervisor placed its vCPUs (tools/core-roundtrip), and in an order (a column of a plane per channel, a tile's rows at table offsets) that
  * the hardware prefetcher does not follow. A kernel fetches the lines its next step reads with
  * this while the current step computes, so that those waits overlap. */
 static inline void nest_rt_prefetch_range(const void *p, int64_t bytes) {
