@@ -50,7 +50,7 @@ for m in "${models[@]}"; do
     echo "   round $((r + 1))/$rounds" >&2
     if ((r % 2 == 0)); then a=$(ours_ms 1); b=$(ours_ms "$threads_b"); c=$(ort_ms 1); d=$(ort_ms "$threads_b")
     else b=$(ours_ms "$threads_b"); a=$(ours_ms 1); d=$(ort_ms "$threads_b"); c=$(ort_ms 1); fi
-    # after the runs: measured just before them, its two spinning threads slowed the first run
+    # the placement the round just ran on (it can change within minutes)
     rt=$("$roundtrip" 100000 | sed -n 's/.*: \([0-9]*\) ns.*/\1/p')
     rts+=("$rt"); o1+=("$a"); ob+=("$b"); t1+=("$c"); tb+=("$d")
     so+=("$(echo "$a / $b" | bc -l)"); st+=("$(echo "$c / $d" | bc -l)")
