@@ -149,12 +149,12 @@ static int64_t block_runs(const wino_layout *l, int64_t t0, int64_t t1, tile_run
   return k;
 }
 
-/* V[xi][c][q] = (B^T d B)[xi] of the block's tiles, all channels. B^T rows: d0 - d2, d1 + d2,
- * d2 - d1, d1 - d3. A channel's 16 rows are built in `stage` (in L1) and then copied to V whole:
+/* V[xi][c][q] = (B^T d B)[xi] of the block's tiles, all channels, from `padded` (the shared padded
+ * input, or a thread's own copy). B^T rows: d0 - d2, d1 + d2, d2 - d1, d1 - d3. A channel's 16 rows are built in `stage` (in L1) and then copied to V whole:
  * stored straight into V, each vector's 16 scattered, partly overlapping lines cost more than
  * the arithmetic. */
-static void input_transform(const wino_job *j, int64_t t0, int64_t t1, int64_t c0, int64_t c1, float *V,
-                            float *stage) {
+static void input_transform(const wino_job *j, const float *padded, int64_t t0, int64_t t1, int64_t c0, int64_t c1,
+                            float *V, float *stage) {
   const wino_layout *l = &j->l;
   const int64_t C = j->d->C, PW = l->PW, B = l->pitch, SB = B + NEST_RT_VL_MAX; /* stage row pitch */
   tile_run runs[2 * NEST_RT_NR_MAX + NEST_RT_VL_MAX]; /* a run per tile at most */
@@ -164,10 +164,10 @@ static void input_transform(const wino_job *j, int64_t t0, int64_t t1, int64_t c
    * threads: 0.01-0.04 ms faster each) */
   const int64_t row0 = 2 * runs[0].th, rows = 2 * runs[nruns - 1].th + 4 - row0;
   for (int64_t c = c0; c < c1; ++c) {
-    if (c + 2 < c1) nest_rt_prefetch_range(j->padded + ((c + 2) * l->PH + row0) * PW, rows * PW * (int64_t)sizeof(float));
+    if (c + 2 < c1) nest_rt_prefetch_range(padded + ((c + 2) * l->PH + row0) * PW, rows * PW * (int64_t)sizeof(float));
     for (int64_t k = 0; k < nruns; ++k) {
       const int64_t n = runs[k].n;
-      const float *p = j->padded + (c * l->PH + 2 * runs[k].th) * PW + 2 * runs[k].tw0;
+      const float *p = padded + (c * l->PH + 2 * runs[k].th) * PW + 2 * runs[k].tw0;
       float *v = stage + runs[k].q;
       for (int64_t i = 0; i < n; i += NEST_VL, p += 2 * NEST_VL, v += NEST_VL) {
         nest_vf r[4][4], t[4][4];
@@ -325,7 +325,7 @@ static void block_unit(void *ctx, int64_t u, void *scratch) {
   int64_t t0, t1;
   block_tiles(l, u, &t0, &t1);
   float *V = (float *)((char *)scratch + l->v_off);
-  input_transform(j, t0, t1, 0, j->d->C, V, (float *)((char *)scratch + l->stage_off));
+  input_transform(j, j->padded, t0, t1, 0, j->d->C, V, (float *)((char *)scratch + l->stage_off));
   gemms_and_output(j, t0, t1, 0, j->d->M, V, (float *)((char *)scratch + l->m_off));
 }
 
@@ -349,10 +349,9 @@ static void own_v_unit(void *ctx, int64_t u, void *scratch) {
   int64_t t0, t1;
   block_tiles(&j->l, j->blk, &t0, &t1);
   if (!transformed_here(j, scratch)) {
-    wino_job own = *j;
-    own.padded = (float *)(s + j->l.own_pad_off);
-    nest_rt_pad_channels(j->d, j->x, own.padded, j->l.PH, j->l.PW, 0, j->d->C);
-    input_transform(&own, t0, t1, 0, j->d->C, V, (float *)(s + j->l.stage_off));
+    float *padded = (float *)(s + j->l.own_pad_off);
+    nest_rt_pad_channels(j->d, j->x, padded, j->l.PH, j->l.PW, 0, j->d->C);
+    input_transform(j, padded, t0, t1, 0, j->d->C, V, (float *)(s + j->l.stage_off));
     /* only this thread ever stores its scratch pointer, in the slot it reserves */
     const int slot = __atomic_fetch_add(&j->transformed_count, 1, __ATOMIC_ACQ_REL);
     __atomic_store_n(&j->transformed[slot], scratch, __ATOMIC_RELAXED);
