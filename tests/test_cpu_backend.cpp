@@ -534,7 +534,8 @@ class CpuBackendTest : public QObject {
   // 3x3 stride-1 conv with 32 channels over 8x8 tiles, the direct depthwise kernel, the implicit
   // GEMM for a 1x1 conv, the channel-vectorized kernel for a 3x3 stride-2 conv onto an 8x8 plane
   // the subsampled input for a 1x1 stride-2 conv (4x4 output) and im2col for a 2x2 stride-2 conv
-  // on 8 channels; and the bundle's output equals the interpreter's.
+  // on 8 channels; and the bundle's output equals the interpreter's. On 2 threads the table adds
+  // each layer's idle share of its thread time.
   void profileNamesEachConvPath() {
     testing::GraphBuilder b("paths", 5);
     const std::string x = b.input("x", {1, 32, 16, 16});
@@ -572,6 +573,36 @@ class CpuBackendTest : public QObject {
     QCOMPARE(kernelOf["sm"], std::string("conv2d/small"));
     QCOMPARE(kernelOf["s2"], std::string("conv2d/subsample"));
     QCOMPARE(kernelOf["col"], std::string("conv2d/im2col"));
+    // On one thread the table has no idle column; on 2 threads each layer's row ends with the
+    // share of its thread time spent idle, and a total follows the layers' line.
+    const QStringList tableKeys = {"layer", "wino", "dw", "pw", "sm", "s2", "col"};  // the header, the six convs
+    auto tableRows = [&](const std::string& text) {
+      std::map<std::string, QStringList> rows;
+      for (const QString& line : QString::fromStdString(text).split('\n')) {
+        const QStringList cols = line.simplified().split(' ');
+        if (tableKeys.contains(cols[0])) rows[cols[0].toStdString()] = cols;
+      }
+      return rows;
+    };
+    for (const auto& [name, cols] : tableRows(r.out))
+      QVERIFY2(cols.size() == 7 && !cols.contains("idle"), (name + ": " + cols.join(' ').toStdString()).c_str());
+    QVERIFY(r.out.find("threads_idle_ms") == std::string::npos);
+    ProcessResult r2 = runProcess(q(dir / "run"), {"--input", q(dir / "x.npy"), "--repeat", "2", "--threads", "2",
+                                                   "--profile-layers"});
+    NEST_VERIFY(r2.code == 0, "run --threads 2 failed: " + r2.out);
+    const std::map<std::string, QStringList> rows2 = tableRows(r2.out);
+    QCOMPARE(rows2.size(), size_t(tableKeys.size()));
+    QCOMPARE(rows2.at("layer").last(), QString("idle"));
+    for (const auto& [name, cols] : rows2) {
+      if (name == "layer") continue;
+      QString idle = cols.last();
+      QVERIFY2(cols.size() == 8 && idle.endsWith('%'), (name + ": " + cols.join(' ').toStdString()).c_str());
+      idle.chop(1);
+      bool ok = false;
+      const double share = idle.toDouble(&ok);
+      QVERIFY2(ok && share >= 0 && share <= 100.0, (name + ": idle " + idle.toStdString()).c_str());
+    }
+    QVERIFY2(r2.out.find("threads_idle_ms total=") != std::string::npos, r2.out.c_str());
     // Six convs deep, some outputs come near zero by cancellation: every element must be within
     // 1e-5 of the output's largest magnitude (the float rounding of these sums is about 1e-6 of it).
     std::vector<Tensor> want = Interpreter(g).run(inputs);

@@ -172,7 +172,7 @@ class CodeGen {
   void run() {
     body_ += "int " + m_.name + "(const uint8_t *weights, uint8_t *mutable_vars, uint8_t *activations) {\n";
     body_ += "  (void)weights; (void)mutable_vars; (void)activations;\n";
-    body_ += "  const int prof = nest_profile_layers;\n  int64_t prof_t = prof ? nest_now_ns() : 0;\n";
+    body_ += "  const int prof = nest_profile_layers;\n  nest_profile_clock prof_clock = {0, 0, 0};\n  if (prof) nest_profile_start(&prof_clock);\n";
     std::set<NodeId> counted;  // a node lowered to several instructions counts its work once
     for (size_t i = 0; i < f_.instrs.size(); ++i) {
       const Instr& in = f_.instrs[i];
@@ -181,7 +181,9 @@ class CodeGen {
       emit(i, in);
       const Node* node = m_.graph.findNode(in.node);
       const int64_t macs = node && counted.insert(in.node).second ? nodeMacs(m_.graph, *node) : 0;
-      body_ += "  if (prof) nest_profile_mark(&" + m_.name + "_layer_ms[" + std::to_string(layerCount_) + "], &prof_t);\n";
+      const std::string k = std::to_string(layerCount_);
+      body_ += "  if (prof) nest_profile_mark(&" + m_.name + "_layer_ms[" + k + "], &" + m_.name + "_layer_idle_ms[" + k +
+               "], &prof_clock);\n";
       layers_ += "  {" + cString(in.nodeName) + ", " + cString(profileKernel(in)) + ", " + std::to_string(2 * macs) + ".0},\n";
       layerCount_++;
     }
@@ -673,7 +675,9 @@ class CodeGen {
     s += "#include \"" + m_.name + ".h\"\n#include \"nest_runtime.h\"\n#include \"nest_rt_misc.h\"\n#include \"nest_rt_q8.h\"\n#include \"nest_rt_q8_lut.h\"\n\n";
     s += tensorTables();
     s += "const nest_bundle_layer " + m_.name + "_layers[] = {\n" + (layers_.empty() ? "  {0}\n" : layers_) + "};\n";
-    s += "double " + m_.name + "_layer_ms[" + std::to_string(std::max<size_t>(layerCount_, 1)) + "];\n\n";
+    const std::string slots = std::to_string(std::max<size_t>(layerCount_, 1));
+    s += "double " + m_.name + "_layer_ms[" + slots + "];\n";
+    s += "double " + m_.name + "_layer_idle_ms[" + slots + "];\n\n";
     s += "int " + m_.name + "_set_threads(int threads) { return nest_set_threads(threads, " + upperName(m_.name) +
          "_THREAD_SCRATCH_SIZE); }\n\n";
     s += data_ + "\n" + body_;
@@ -738,8 +742,10 @@ class CodeGen {
     h += "/* One kernel call of the model: its graph node, kernel and arithmetic (2 x multiply-adds). */\n";
     h += "typedef struct nest_bundle_layer {\n  const char *node;\n  const char *kernel;\n  double ops;\n} nest_bundle_layer;\n#endif\n";
     h += "extern const nest_bundle_layer " + m_.name + "_layers[];\n";
-    h += "/* Milliseconds per layer, summed over the runs made while nest_profile_layers is set. */\n";
-    h += "extern double " + m_.name + "_layer_ms[];\n\n";
+    h += "/* Milliseconds per layer, summed over the runs made while nest_profile_layers is set, and the\n"
+         " * time the threads spent idle in each (thread-ms; nest_profile_mark in nest_runtime.h). */\n";
+    h += "extern double " + m_.name + "_layer_ms[];\n";
+    h += "extern double " + m_.name + "_layer_idle_ms[];\n\n";
     h += "/* Runs the model. weights: the contents of " + m_.name + ".weights.bin; mutable_vars: inputs and\n"
          " * outputs at the offsets above; activations: scratch memory. All three " + up + "_ALIGNMENT-byte\n"
          " * aligned and of the sizes above. Returns 0, or 1 when an index operand is out of range. */\n";

@@ -6,7 +6,8 @@
  * and 4 threads (and on 4 threads with no worker scratch, where kernels needing scratch stay on
  * the caller) and must give the single-thread bytes exactly. The int8 packed gemm, conv and max
  * pool are checked exactly against integer sums and maxima; the softmax row against double
- * exponentials and on NaN and infinite rows. Exit status 0 = all passed. */
+ * exponentials and on NaN and infinite rows; the pool's idle-time accounting on uneven units.
+ * Exit status 0 = all passed. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +105,59 @@ static void test_parallel_units(void) {
   }
   nest_set_threads(1, 0);
   free(count);
+}
+
+/* The pool's idle time as --profile-layers reports it (nest_profile_mark), in thread-ms: threads
+ * x elapsed, less each thread's time on the call (a worker's units; the caller's time but its
+ * waits). Whichever thread runs which spinning unit, that is threads x elapsed - the units' total
+ * time, give or take the few microseconds of the call around them: one thread waits for the other
+ * (units of 0.2 and 3 ms: usually the caller for the worker; 3 ms and none: the worker for the
+ * caller), a single unit runs on the caller while the worker idles, and on one thread nothing is
+ * idle (exactly 0). */
+static void spin_unit(void *ctx, int64_t u, void *scratch) {
+  (void)scratch;
+  const int64_t until = nest_now_ns() + ((const int64_t *)ctx)[u];
+  while (nest_now_ns() < until) {
+  }
+}
+
+/* One profiled call; returns how far the idle time is from the expected, in ms. */
+static double idle_error(int threads, const int64_t *spin_ns, int64_t units, double *ms, double *idle_ms) {
+  nest_profile_clock clock;
+  double work_ms = 0;
+  for (int64_t u = 0; u < units; ++u) work_ms += (double)spin_ns[u] / 1e6;
+  *ms = *idle_ms = 0;
+  nest_profile_layers = 1;
+  nest_profile_start(&clock);
+  nest_rt_parallel(units, spin_unit, (void *)spin_ns, 0, 0);
+  nest_profile_mark(ms, idle_ms, &clock);
+  nest_profile_layers = 0;
+  if (*ms < work_ms / threads) return 1e9;
+  return fabs(*idle_ms - (threads == 1 ? 0.0 : threads * *ms - work_ms));
+}
+
+/* A thread preempted while it runs a unit (the machine busy with other tests) counts as busy, so
+ * an attempt may miss by that much: the units are short (3 ms) so that most attempts see no
+ * preemption, and one of up to 20 must be within 0.1 ms. A mistake in the sums misses by about
+ * 3 ms every time. */
+static void check_idle(const char *what, int threads, const int64_t *spin_ns, int64_t units) {
+  double ms = 0, idle_ms = 0, err = 1e9;
+  use_threads(threads == 1 ? -1 : 0, 0);
+  for (int attempt = 0; attempt < 20 && err > 0.1; ++attempt) err = idle_error(threads, spin_ns, units, &ms, &idle_ms);
+  ++checks;
+  if (err > 0.1) {
+    ++failures;
+    printf("FAIL idle time, %s: %.3f ms elapsed, %.3f thread-ms idle, %.3f from the expected\n", what, ms, idle_ms, err);
+  }
+}
+
+static void test_profile_idle(void) {
+  static const int64_t worker_long[2] = {200000, 3000000}, caller_long[2] = {3000000, 0}, one[1] = {3000000};
+  check_idle("2 threads, units of 0.2 and 3 ms", 2, worker_long, 2);
+  check_idle("2 threads, units of 3 ms and none", 2, caller_long, 2);
+  check_idle("2 threads, a single unit (on the caller)", 2, one, 1);
+  check_idle("1 thread", 1, caller_long, 2);
+  nest_set_threads(1, 0);
 }
 
 /* One conv case; with_residual: nest_conv2d_f32_residual, act(conv + r) against the reference conv
@@ -590,6 +644,7 @@ static void expect_path(int64_t N, int64_t C, int64_t H, int64_t W, int64_t M, i
 
 int main(void) {
   test_parallel_units();
+  test_profile_idle();
   /* packed int8 gemm: 6-row tiles and leftover rows, K not a multiple of 4, partial column groups */
   test_q8_gemm_packed(13, 150, 70, 0, 1, 0, 1, 0);
   test_q8_gemm_packed(13, 150, 70, 1, 1, 1, 1, 1);

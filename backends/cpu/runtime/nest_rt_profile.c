@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "nest_runtime.h"
+#include "nest_rt_threads.h"
 #include "nest_rt_q8_simd.h"
 #include "nest_rt_simd.h"
 
@@ -20,10 +21,21 @@ int64_t nest_now_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-void nest_profile_mark(double *slot_ms, int64_t *since_ns) {
-  const int64_t now = nest_now_ns();
-  *slot_ms += (double)(now - *since_ns) / 1e6;
-  *since_ns = now;
+void nest_profile_start(nest_profile_clock *clock) {
+  clock->ns = nest_now_ns();
+  nest_rt_thread_time(&clock->worker_busy_ns, &clock->caller_wait_ns);
+}
+
+void nest_profile_mark(double *slot_ms, double *idle_slot_ms, nest_profile_clock *clock) {
+  nest_profile_clock now;
+  nest_profile_start(&now);
+  const int64_t elapsed = now.ns - clock->ns;
+  /* the workers are idle for the whole layer except their units; the caller while it waits */
+  const int64_t idle = (int64_t)(nest_get_threads() - 1) * elapsed - (now.worker_busy_ns - clock->worker_busy_ns) +
+                       (now.caller_wait_ns - clock->caller_wait_ns);
+  *slot_ms += (double)elapsed / 1e6;
+  *idle_slot_ms += (double)idle / 1e6;
+  *clock = now;
 }
 
 #define NEST_PEAK_CHAINS 12

@@ -50,6 +50,13 @@ typedef struct pool {
     uint64_t taken; /* units taken of thread k's share: from the front (low half), from the back (high half) */
   } __attribute__((aligned(64))) share[NEST_RT_MAX_THREADS];
   int pending;     /* workers still on the job */
+  /* While nest_profile_layers is set (the job's `timed`): each worker's time on the job's units,
+   * and the caller's running totals of those and of its waits (nest_rt_thread_time). */
+  int timed;
+  struct {
+    int64_t ns;
+  } __attribute__((aligned(64))) unit_ns[NEST_RT_MAX_THREADS];
+  int64_t worker_busy_ns, caller_wait_ns;
 } pool;
 
 static pool g_pool = {.threads = 1, .mu = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
@@ -104,7 +111,13 @@ static void *worker(void *arg) {
     }
     if (__atomic_load_n(&g_pool.stop, __ATOMIC_SEQ_CST)) return NULL;
     seen = gen;
-    run_units(id, g_pool.scratch[id]);
+    if (g_pool.timed) {
+      const int64_t start = nest_now_ns();
+      run_units(id, g_pool.scratch[id]);
+      g_pool.unit_ns[id].ns = nest_now_ns() - start;
+    } else {
+      run_units(id, g_pool.scratch[id]);
+    }
     __atomic_sub_fetch(&g_pool.pending, 1, __ATOMIC_RELEASE);
   }
 }
@@ -174,6 +187,7 @@ void nest_rt_parallel(int64_t units, nest_rt_task task, void *ctx, void *scratch
   g_pool.task = task;
   g_pool.ctx = ctx;
   g_pool.units = units;
+  g_pool.timed = nest_profile_layers;
   for (int k = 0; k < g_pool.threads; ++k) __atomic_store_n(&g_pool.share[k].taken, 0, __ATOMIC_RELAXED);
   __atomic_store_n(&g_pool.pending, g_pool.threads - 1, __ATOMIC_RELAXED);
   __atomic_add_fetch(&g_pool.generation, 1, __ATOMIC_SEQ_CST); /* publishes the job (release) */
@@ -183,6 +197,18 @@ void nest_rt_parallel(int64_t units, nest_rt_task task, void *ctx, void *scratch
     pthread_mutex_unlock(&g_pool.mu);
   }
   run_units(0, scratch);
+  const int64_t done = g_pool.timed ? nest_now_ns() : 0;
   while (__atomic_load_n(&g_pool.pending, __ATOMIC_ACQUIRE) > 0) cpu_relax();
+  if (g_pool.timed) {
+    int64_t busy = 0;
+    for (int k = 1; k < g_pool.threads; ++k) busy += g_pool.unit_ns[k].ns;
+    __atomic_store_n(&g_pool.worker_busy_ns, g_pool.worker_busy_ns + busy, __ATOMIC_RELAXED);
+    __atomic_store_n(&g_pool.caller_wait_ns, g_pool.caller_wait_ns + nest_now_ns() - done, __ATOMIC_RELAXED);
+  }
   __atomic_store_n(&g_pool.busy, 0, __ATOMIC_RELEASE);
+}
+
+void nest_rt_thread_time(int64_t *worker_busy_ns, int64_t *caller_wait_ns) {
+  *worker_busy_ns = __atomic_load_n(&g_pool.worker_busy_ns, __ATOMIC_RELAXED);
+  *caller_wait_ns = __atomic_load_n(&g_pool.caller_wait_ns, __ATOMIC_RELAXED);
 }

@@ -26,6 +26,10 @@ typedef void (*nest_rt_task)(void *ctx, int64_t unit, void *scratch);
 
 void nest_rt_parallel(int64_t units, nest_rt_task task, void *ctx, void *scratch, size_t scratch_need);
 
+/* Running totals, in ns, over the parallel calls made while nest_profile_layers was set: the time
+ * the workers spent running units, and the time the caller spent waiting for them to finish. */
+void nest_rt_thread_time(int64_t *worker_busy_ns, int64_t *caller_wait_ns);
+
 /* Units for a loop of `n` equal steps: about four per thread, so that uneven thread speeds even
  * out, but never fewer than `min_steps` steps per unit. Returns steps per unit (>= 1). */
 static inline int64_t nest_rt_ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }

@@ -28,13 +28,24 @@ int nest_set_threads(int threads, size_t scratch_bytes);
 int nest_get_threads(void);
 
 /* ---- Layer timing (run --profile-layers; nest_rt_profile.c) ----
- * While nest_profile_layers is set, a bundle adds each layer's time to <name>_layer_ms[k]. The
+ * While nest_profile_layers is set, a bundle adds each layer's time to <name>_layer_ms[k], and
+ * the time its threads spent idle during the layer to <name>_layer_idle_ms[k], in thread-ms: the
+ * pool's threads times the layer's time, less what each thread spent running the layer (a worker:
+ * its kernels' units; the caller: everything but waiting for the workers). A layer computed on the
+ * caller alone shows (threads - 1) x its time; one whose threads finish together, about 0. The
  * peaks are this core's measured multiply-add rates (2 operations each): float FMA, and int8
  * multiply-adds with AVX-512 VNNI (0 when the bundle is built without it). About 10-50 ms each. */
 extern int nest_profile_layers;
 int64_t nest_now_ns(void);
-/* *slot_ms += now - *since_ns (in ms); *since_ns = now. */
-void nest_profile_mark(double *slot_ms, int64_t *since_ns);
+/* Where the last mark left off: the time, and the pool's running totals of its workers' time on
+ * units and of its caller's waits for them (nest_rt_threads.c). */
+typedef struct nest_profile_clock {
+  int64_t ns, worker_busy_ns, caller_wait_ns;
+} nest_profile_clock;
+void nest_profile_start(nest_profile_clock *clock);
+/* *slot_ms += the time since the last mark (in ms), *idle_slot_ms += the threads' idle time in it
+ * (in thread-ms); then the clock moves to now. */
+void nest_profile_mark(double *slot_ms, double *idle_slot_ms, nest_profile_clock *clock);
 double nest_peak_gflops_f32(void);
 double nest_peak_gops_i8(void);
 
