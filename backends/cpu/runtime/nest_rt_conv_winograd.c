@@ -150,9 +150,9 @@ static int64_t block_runs(const wino_layout *l, int64_t t0, int64_t t1, tile_run
 }
 
 /* V[xi][c][q] = (B^T d B)[xi] of the block's tiles, all channels, from `padded` (the shared padded
- * input, or a thread's own copy). B^T rows: d0 - d2, d1 + d2, d2 - d1, d1 - d3. A channel's 16 rows are built in `stage` (in L1) and then copied to V whole:
- * stored straight into V, each vector's 16 scattered, partly overlapping lines cost more than
- * the arithmetic. */
+ * input, or a thread's own copy). B^T rows: d0 - d2, d1 + d2, d2 - d1, d1 - d3. A channel's 16
+ * rows are built in `stage` (in L1) and then copied to V whole: stored straight into V, each
+ * vector's 16 scattered, partly overlapping lines cost more than the arithmetic. */
 static void input_transform(const wino_job *j, const float *padded, int64_t t0, int64_t t1, int64_t c0, int64_t c1,
                             float *V, float *stage) {
   const wino_layout *l = &j->l;

@@ -200,9 +200,9 @@ void nest_rt_parallel(int64_t units, nest_rt_task task, void *ctx, void *scratch
   const int64_t done = g_pool.timed ? nest_now_ns() : 0;
   while (__atomic_load_n(&g_pool.pending, __ATOMIC_ACQUIRE) > 0) cpu_relax();
   if (g_pool.timed) {
-    int64_t busy = 0;
-    for (int k = 1; k < g_pool.threads; ++k) busy += g_pool.unit_ns[k].ns;
-    __atomic_store_n(&g_pool.worker_busy_ns, g_pool.worker_busy_ns + busy, __ATOMIC_RELAXED);
+    int64_t workers_ns = 0;
+    for (int k = 1; k < g_pool.threads; ++k) workers_ns += g_pool.unit_ns[k].ns;
+    __atomic_store_n(&g_pool.worker_busy_ns, g_pool.worker_busy_ns + workers_ns, __ATOMIC_RELAXED);
     __atomic_store_n(&g_pool.caller_wait_ns, g_pool.caller_wait_ns + nest_now_ns() - done, __ATOMIC_RELAXED);
   }
   __atomic_store_n(&g_pool.busy, 0, __ATOMIC_RELEASE);
