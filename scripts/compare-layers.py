@@ -11,8 +11,11 @@ Usage: scripts/compare-layers.py [--rounds 5] [--repeat 10] [--threads 1] [--thr
   BUNDLE_*: a bundle directory holding a built `run`.
   --threads-b: B's thread count (default --threads); the same bundle twice with --threads 1
          --threads-b 2 shows each layer's scaling.
-  --ort: compare BUNDLE_A with onnxruntime on MODEL.onnx instead (nodes matched by name; ORT fuses
-         some nodes, which then show as missing).
+  --ort: compare BUNDLE_A with onnxruntime on MODEL.onnx instead. onnxruntime names most of its
+         fused nodes after their output tensors (`/layer1/layer1.0/relu_1/Relu_output_0_nchwc`); each
+         is matched to the bundle layer it computes by walking MODEL.onnx back from that tensor
+         through the ops fused into a layer (batch norm, activations, the residual Add). Both sides
+         report a layer's mean over the runs of a round.
 Prints each layer's minimum in ms for A and B, B - A, A / B, and the totals; slowest layers first.
 """
 import argparse
@@ -23,6 +26,10 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The bundle's profile prints node names cut to this width.
+NAME_WIDTH = 40
+# Ops that onnxruntime and the bundles fold into the layer before them.
+FUSED_OPS = {"BatchNormalization", "Relu", "Clip", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Add", "Sum"}
 
 
 def bundle_layers(run, args, threads):
@@ -36,7 +43,37 @@ def bundle_layers(run, args, threads):
     return layers
 
 
-def ort_layers(model, args):
+def ort_name_mapper(model):
+    """Returns a function from an onnxruntime node name to the (cut) name of the model node it
+    computes: the node of that name, or the first non-fused producer behind the tensor it names."""
+    import onnx
+
+    graph = onnx.load(model, load_external_data=False).graph
+    producer = {out: node for node in graph.node for out in node.output}
+    names = {node.name for node in graph.node}
+
+    def layer_behind(tensor, depth=0):
+        node = producer.get(tensor)
+        if node is None or depth > 8:
+            return None
+        if node.op_type not in FUSED_OPS:
+            return node.name
+        for inp in node.input:  # a residual Add: the first input that leads to a layer
+            found = layer_behind(inp, depth + 1)
+            if found:
+                return found
+        return None
+
+    def mapper(ort_name):
+        if ort_name in names:
+            return ort_name[:NAME_WIDTH]
+        found = layer_behind(re.sub(r"_nchwc$", "", ort_name))
+        return found[:NAME_WIDTH] if found else ort_name
+
+    return mapper
+
+
+def ort_layers(model, args, layer_of):
     ort_dir = os.environ.get("ORT_NODE_DIR", os.path.join(ROOT, "build", "ort", "node_modules", "onnxruntime-node"))
     cmd = ["node", os.path.join(ROOT, "scripts", "ort_bench.js"), model, "--repeat", str(args.repeat), "--threads",
            str(args.threads), "--profile-layers"]
@@ -45,7 +82,9 @@ def ort_layers(model, args):
     for line in out.splitlines():
         m = re.match(r"^\s*([0-9.]+)\s+(\S+)\s+(\S+)$", line)
         if m:
-            layers[m.group(3)] = (float(m.group(1)), "ort:" + m.group(2))
+            name = layer_of(m.group(3))
+            ms = float(m.group(1)) + (layers[name][0] if name in layers else 0.0)  # nodes of one layer add up
+            layers[name] = (ms, "ort:" + m.group(2))
     return layers
 
 
@@ -68,7 +107,8 @@ def main():
     threads = [args.threads, args.threads if args.threads_b is None else args.threads_b]
     sources = [lambda b=b, t=t: bundle_layers(os.path.join(b, "run"), args, t) for b, t in zip(args.bundles, threads)]
     if args.ort:
-        sources.append(lambda: ort_layers(args.ort, args))
+        layer_of = ort_name_mapper(args.ort)
+        sources.append(lambda: ort_layers(args.ort, args, layer_of))
     best = [{} for _ in sources]
     for r in range(args.rounds):
         for i, source in enumerate(sources):

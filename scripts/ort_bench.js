@@ -4,8 +4,9 @@
 // Models with several or non-float inputs (token ids, masks) take them from .npy files instead:
 // --input NAME=FILE.npy, once per graph input.
 // --profile-layers: onnxruntime's profiler over the timed runs, then one line per node, slowest first:
-// the node's minimum time over the runs in ms, its op type and name (set beside a bundle's
-// `run --profile-layers` to find the layers that fall behind).
+// the node's mean time over the timed runs in ms, its op type and name (the same figure as a
+// bundle's `run --profile-layers`, to find the layers that fall behind; scripts/compare-layers.py
+// --ort sets the two side by side).
 // Usage: node ort_bench.js MODEL.onnx [--shape 1x3x224x224 | --input NAME=FILE.npy ...] [--repeat 20] [--threads 1]
 //                                     [--profile-layers]
 'use strict';
@@ -44,19 +45,23 @@ for (let i = 0; i < args.length; ++i) {
 if (model === null) usage('expected a model');
 if (!(repeat >= 1) || !(threads >= 1) || shape.some((d) => !(d >= 1))) usage('--repeat, --threads and --shape need positive numbers');
 
-// Each node's minimum kernel time (ms) over the profiled runs, slowest first.
-function printLayerMinimums(profileFile) {
+// Each node's mean kernel time (ms) over the last `runs` profiled runs (the profile also holds the
+// warm-up), slowest first.
+function printLayerMeans(profileFile, runs) {
   const events = JSON.parse(fs.readFileSync(profileFile, 'utf8'));
-  const best = new Map();
+  const times = new Map();
   for (const e of events) {
     if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
-    const name = e.name.slice(0, -'_kernel_time'.length), ms = e.dur / 1000;
-    const seen = best.get(name);
-    if (!seen || ms < seen.ms) best.set(name, { ms, op: (e.args && e.args.op_name) || '?' });
+    const name = e.name.slice(0, -'_kernel_time'.length);
+    if (!times.has(name)) times.set(name, { ms: [], op: (e.args && e.args.op_name) || '?' });
+    times.get(name).ms.push(e.dur / 1000);
   }
-  const rows = [...best.entries()].sort((a, b) => b[1].ms - a[1].ms);
+  const rows = [...times.entries()].map(([name, t]) => {
+    const timed = t.ms.slice(-runs);
+    return [name, { ms: timed.reduce((a, b) => a + b, 0) / timed.length, op: t.op }];
+  }).sort((a, b) => b[1].ms - a[1].ms);
   const total = rows.reduce((t, r) => t + r[1].ms, 0);
-  console.log(`layers ${rows.length} sum_of_minimums_ms=${total.toFixed(3)}`);
+  console.log(`layers ${rows.length} sum_ms=${total.toFixed(3)}`);
   for (const [name, r] of rows) console.log(`${r.ms.toFixed(3).padStart(9)}  ${r.op.padEnd(22)} ${name}`);
 }
 
@@ -93,7 +98,7 @@ async function main() {
     session.endProfiling();
     const files = fs.readdirSync(profileDir).filter((f) => f.endsWith('.json'));
     if (files.length !== 1) throw new Error(`expected one profile in ${profileDir}, found ${files.length}`);
-    printLayerMinimums(path.join(profileDir, files[0]));
+    printLayerMeans(path.join(profileDir, files[0]), repeat);
     fs.rmSync(profileDir, { recursive: true });
   }
   console.log(`latency_ms median=${median.toFixed(3)} min=${t[0].toFixed(3)} runs=${repeat}`);
