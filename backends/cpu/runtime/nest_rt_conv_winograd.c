@@ -21,6 +21,9 @@
 #include "nest_rt_gemm_internal.h"
 #include "nest_rt_threads.h"
 
+/* Zeros after the padded planes (wino_plan). */
+#define WINO_PAD_SLACK (2 * NEST_RT_VL_MAX)
+
 /* Output channels whose 16 GEMM results a unit keeps at once (M holds 16 x WINO_MC x pitch). */
 #define WINO_MC 64
 
@@ -32,7 +35,7 @@ int nest_rt_conv_is_winograd(const nest_conv2d_desc *d) {
 
 typedef struct wino_layout {
   int64_t TH, TW, T;      /* tiles per column and row, and in all */
-  int64_t PH, PW;         /* padded plane: rows, and row pitch (room for whole vectors past the last tile) */
+  int64_t PH, PW;         /* padded plane: rows, and row pitch (a multiple of the vector width) */
   int64_t block, blocks;  /* tiles per block (GEMM columns, a multiple of NEST_RT_NR_MAX), and blocks */
   int64_t pitch;          /* row pitch of V and M: block + NEST_RT_VL_MAX, room for a last block's remainder */
   int64_t m_chan;         /* M's floats per output channel: its 16 rows, and a cache line so that
@@ -50,7 +53,12 @@ static wino_layout wino_plan(const nest_conv2d_desc *d) {
   l.TW = (d->OW + 1) / 2;
   l.T = l.TH * l.TW;
   l.PH = 2 * l.TH + 2;
-  l.PW = NEST_RT_ALIGN_UP(2 * l.TW + 2 + 2 * NEST_RT_VL_MAX, NEST_RT_VL_MAX);
+  /* The input transform's vectors read up to WINO_PAD_SLACK floats past a tile row's end: into the
+   * next row (lanes of tiles the run does not hold) and, after the last plane, into zeros. With
+   * that slack in every row as well, the padded copy of a 14x14 input was 3 times the size of this
+   * one and of a 28x28 input twice: in a loop on one thread, ResNet-50's 28x28 and 56x56 3x3 layers
+   * ran 2-5% slower, its 14x14 ones and GoogLeNet's 1-2%. */
+  l.PW = NEST_RT_ALIGN_UP(2 * l.TW + 2, NEST_RT_VL_MAX);
   /* two micro-kernel tiles of columns while V stays small (few input channels), else one */
   l.block = (d->C <= 64 ? 2 : 1) * NEST_RT_NR_MAX;
   const int64_t need = NEST_RT_ALIGN_UP(l.T, NEST_RT_NR_MAX);
@@ -71,9 +79,9 @@ static wino_layout wino_plan(const nest_conv2d_desc *d) {
   at += (size_t)(16 * (l.pitch + NEST_RT_VL_MAX)) * sizeof(float);
   l.per_thread = at;
   l.own_pad_off = NEST_RT_ALIGN_UP(at, 64);
-  l.per_thread_own_pad = l.own_pad_off + (size_t)(d->C * l.PH * l.PW) * sizeof(float);
+  l.per_thread_own_pad = l.own_pad_off + (size_t)(d->C * l.PH * l.PW + WINO_PAD_SLACK) * sizeof(float);
   l.pad_off = NEST_RT_ALIGN_UP(at, 64);
-  l.total = l.pad_off + (size_t)(d->C * l.PH * l.PW) * sizeof(float);
+  l.total = l.pad_off + (size_t)(d->C * l.PH * l.PW + WINO_PAD_SLACK) * sizeof(float);
   if (l.total < l.per_thread_own_pad) l.total = l.per_thread_own_pad;
   return l;
 }
@@ -131,6 +139,7 @@ static void pad_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t c0 = u * 8, c1 = c0 + 8 < d->C ? c0 + 8 : d->C;
   (void)scratch;
   nest_rt_pad_channels(d, j->x, j->padded, j->l.PH, j->l.PW, c0, c1);
+  if (c1 == d->C) memset(j->padded + d->C * j->l.PH * j->l.PW, 0, WINO_PAD_SLACK * sizeof(float));
 }
 
 /* A run of n tiles of tile row th, starting at tile column tw0, at column q of the block. */
@@ -351,6 +360,7 @@ static void own_v_unit(void *ctx, int64_t u, void *scratch) {
   if (!transformed_here(j, scratch)) {
     float *padded = (float *)(s + j->l.own_pad_off);
     nest_rt_pad_channels(j->d, j->x, padded, j->l.PH, j->l.PW, 0, j->d->C);
+    memset(padded + j->d->C * j->l.PH * j->l.PW, 0, WINO_PAD_SLACK * sizeof(float));
     input_transform(j, padded, t0, t1, 0, j->d->C, V, (float *)(s + j->l.stage_off));
     /* only this thread ever stores its scratch pointer, in the slot it reserves */
     const int slot = __atomic_fetch_add(&j->transformed_count, 1, __ATOMIC_ACQ_REL);
