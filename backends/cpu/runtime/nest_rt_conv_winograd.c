@@ -14,7 +14,7 @@
  * adding bias, residual and activation. With few blocks on several threads, a block at a time:
  * its output channels by chunks, each thread transforming the block's input once, for itself. Each output
  * depends only on its tile, so results are the same for any thread count. The input is first
- * copied, zero padded, into a plane whose rows have room for whole vectors past the last tile. */
+ * copied, zero padded, into planes followed by room for the whole vectors of the last tile row. */
 #include <string.h>
 
 #include "nest_rt_conv_internal.h"
