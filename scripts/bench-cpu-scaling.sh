@@ -8,6 +8,11 @@
 # changes. On the 2-vCPU machine the runtime was tuned on, the round trip moved between about 100
 # and 550 ns within minutes, and ResNet-50's speed-up on 2 threads between about 1.9x and 1.55x
 # with it, since each layer reads activations that the other core wrote in the layer before.
+# Why the bound: the vCPUs need not be equally fast (on that machine ResNet-50 on one thread took
+# 41 ms pinned to one and 43-46 ms pinned to the other). When the machine has exactly THREADS_B
+# CPUs, each round also times the bundle on one thread pinned to each of them (taskset) and
+# prints the speed-up that perfect sharing between threads of those speeds would give:
+# ours_1 x the sum over the CPUs of 1 / (pinned time).
 # Usage: scripts/bench-cpu-scaling.sh [MODEL...]   (default: resnet50)
 # Environment: BUILD_DIR (default build; needs bin/nestc and bin/core-roundtrip), MODELS_DIR
 #   (default $BUILD_DIR/models), REPEAT (default 15), ROUNDS (default 10), THREADS_B (default 2),
@@ -33,6 +38,19 @@ bench_name=bench-cpu-scaling
 . "$root/scripts/bench-cpu-common.sh"
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ours_ms() { "$dir/run" --input "$input" --repeat "$repeat" --threads "$1" | tail -n 1 | field median; }
+# the CPUs this script may run on, one per line
+mapfile -t cpus < <(taskset -pc $$ | sed 's/.*: //' | tr ',' '\n' |
+  awk -F- '{ if (NF == 2) for (i = $1; i <= $2; ++i) print i; else print $1 }')
+# $1: ours on one thread; prints the bound described above, or - without THREADS_B CPUs
+pinned_bound() {
+  if [ "${#cpus[@]}" -ne "$threads_b" ]; then echo -; return; fi
+  local sum=0 c t
+  for c in "${cpus[@]}"; do
+    t=$(taskset -c "$c" "$dir/run" --input "$input" --repeat "$repeat" --threads 1 | tail -n 1 | field median)
+    sum=$(echo "$sum + 1 / $t" | bc -l)
+  done
+  printf '%.2f' "$(echo "$1 * $sum" | bc -l)"
+}
 ort_ms() {
   ORT_NODE_DIR="$ort/node_modules/onnxruntime-node" node "$root/scripts/ort_bench.js" "$onnx" --repeat "$repeat" \
     --threads "$1" | tail -n 1 | field median
@@ -45,21 +63,26 @@ for m in "${models[@]}"; do
   echo "== $m" >&2
   "$nestc" compile "$onnx" --target cpu -o "$dir" >"$out/$m.compile.log" 2>&1 || { echo "bench-cpu-scaling: nestc compile failed for $m (see $out/$m.compile.log)" >&2; exit 1; }
   make -C "$dir" >"$out/$m.make.log" 2>&1 || { echo "bench-cpu-scaling: make failed for $m (see $out/$m.make.log)" >&2; exit 1; }
-  rts=(); o1=(); ob=(); so=(); t1=(); tb=(); st=(); rows=()
+  rts=(); o1=(); ob=(); so=(); bd=(); t1=(); tb=(); st=(); rows=()
   for ((r = 0; r < rounds; ++r)); do
     echo "   round $((r + 1))/$rounds" >&2
     if ((r % 2 == 0)); then a=$(ours_ms 1); b=$(ours_ms "$threads_b"); c=$(ort_ms 1); d=$(ort_ms "$threads_b")
     else b=$(ours_ms "$threads_b"); a=$(ours_ms 1); d=$(ort_ms "$threads_b"); c=$(ort_ms 1); fi
     # the placement the round just ran on (it can change within minutes)
     rt=$("$roundtrip" 100000 | sed -n 's/.*: \([0-9]*\) ns.*/\1/p')
-    rts+=("$rt"); o1+=("$a"); ob+=("$b"); t1+=("$c"); tb+=("$d")
+    bound=$(pinned_bound "$a")
+    rts+=("$rt"); o1+=("$a"); ob+=("$b"); t1+=("$c"); tb+=("$d"); bd+=("$bound")
     so+=("$(echo "$a / $b" | bc -l)"); st+=("$(echo "$c / $d" | bc -l)")
-    rows+=("$(printf '%5d %12s %9.2f %9.2f %8.2f %9.2f %9.2f %8.2f' "$((r + 1))" "$rt" "$a" "$b" "${so[-1]}" "$c" "$d" "${st[-1]}")")
+    rows+=("$(printf '%5d %12s %9.2f %9.2f %8.2f %8s %9.2f %9.2f %8.2f' "$((r + 1))" "$rt" "$a" "$b" "${so[-1]}" "$bound" "$c" "$d" "${st[-1]}")")
   done
   echo
   echo "$m: speed-up from 1 to $threads_b threads, ours and onnxruntime-node, $repeat runs a figure, medians in ms ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
-  printf '%5s %12s %9s %9s %8s %9s %9s %8s\n' round roundtrip_ns ours_1 "ours_$threads_b" speedup ort_1 "ort_$threads_b" speedup
+  printf '%5s %12s %9s %9s %8s %8s %9s %9s %8s\n' round roundtrip_ns ours_1 "ours_$threads_b" speedup bound ort_1 \
+    "ort_$threads_b" speedup
   for row in "${rows[@]}"; do echo "$row"; done
-  printf '%5s %12s %9.2f %9.2f %8.2f %9.2f %9.2f %8.2f\n' median "$(median "${rts[@]}")" "$(median "${o1[@]}")" \
-    "$(median "${ob[@]}")" "$(median "${so[@]}")" "$(median "${t1[@]}")" "$(median "${tb[@]}")" "$(median "${st[@]}")"
+  bound_median=-
+  [ "${bd[0]}" != - ] && bound_median=$(printf '%.2f' "$(median "${bd[@]}")")
+  printf '%5s %12s %9.2f %9.2f %8.2f %8s %9.2f %9.2f %8.2f\n' median "$(median "${rts[@]}")" "$(median "${o1[@]}")" \
+    "$(median "${ob[@]}")" "$(median "${so[@]}")" "$bound_median" "$(median "${t1[@]}")" "$(median "${tb[@]}")" \
+    "$(median "${st[@]}")"
 done
