@@ -12,7 +12,8 @@
 # 41 ms pinned to one and 43-46 ms pinned to the other). When the machine has exactly THREADS_B
 # CPUs, each round also times the bundle on one thread pinned to each of them (taskset) and
 # prints the speed-up that perfect sharing between threads of those speeds would give:
-# ours_1 x the sum over the CPUs of 1 / (pinned time).
+# ours_1 x the sum over the CPUs of 1 / (pinned time). It is measured within the round, so it is
+# as noisy as the other figures and a round can beat it.
 # Usage: scripts/bench-cpu-scaling.sh [MODEL...]   (default: resnet50)
 # Environment: BUILD_DIR (default build; needs bin/nestc and bin/core-roundtrip), MODELS_DIR
 #   (default $BUILD_DIR/models), REPEAT (default 15), ROUNDS (default 10), THREADS_B (default 2),
@@ -37,7 +38,12 @@ bench_name=bench-cpu-scaling
 # shellcheck source=scripts/bench-cpu-common.sh
 . "$root/scripts/bench-cpu-common.sh"
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ours_ms() { "$dir/run" --input "$input" --repeat "$repeat" --threads "$1" | tail -n 1 | field median; }
+# $1: threads; $2 (optional): the CPU to pin the run to
+ours_ms() {
+  local pin=()
+  [ $# -gt 1 ] && pin=(taskset -c "$2")
+  "${pin[@]}" "$dir/run" --input "$input" --repeat "$repeat" --threads "$1" | tail -n 1 | field median
+}
 # the CPUs this script may run on, one per line
 mapfile -t cpus < <(taskset -pc $$ | sed 's/.*: //' | tr ',' '\n' |
   awk -F- '{ if (NF == 2) for (i = $1; i <= $2; ++i) print i; else print $1 }')
@@ -46,7 +52,7 @@ pinned_bound() {
   if [ "${#cpus[@]}" -ne "$threads_b" ]; then echo -; return; fi
   local sum=0 c t
   for c in "${cpus[@]}"; do
-    t=$(taskset -c "$c" "$dir/run" --input "$input" --repeat "$repeat" --threads 1 | tail -n 1 | field median)
+    t=$(ours_ms 1 "$c")
     sum=$(echo "$sum + 1 / $t" | bc -l)
   done
   printf '%.2f' "$(echo "$1 * $sum" | bc -l)"
