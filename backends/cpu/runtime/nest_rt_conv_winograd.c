@@ -78,10 +78,11 @@ static wino_layout wino_plan(const nest_conv2d_desc *d) {
   l.stage_off = at; /* 16 rows of pitch + NEST_RT_VL_MAX floats: room for the last run's whole vectors */
   at += (size_t)(16 * (l.pitch + NEST_RT_VL_MAX)) * sizeof(float);
   l.per_thread = at;
+  const size_t padded_bytes = (size_t)(d->C * l.PH * l.PW + WINO_PAD_SLACK) * sizeof(float);
   l.own_pad_off = NEST_RT_ALIGN_UP(at, 64);
-  l.per_thread_own_pad = l.own_pad_off + (size_t)(d->C * l.PH * l.PW + WINO_PAD_SLACK) * sizeof(float);
+  l.per_thread_own_pad = l.own_pad_off + padded_bytes;
   l.pad_off = NEST_RT_ALIGN_UP(at, 64);
-  l.total = l.pad_off + (size_t)(d->C * l.PH * l.PW + WINO_PAD_SLACK) * sizeof(float);
+  l.total = l.pad_off + padded_bytes;
   if (l.total < l.per_thread_own_pad) l.total = l.per_thread_own_pad;
   return l;
 }
@@ -132,6 +133,11 @@ typedef struct wino_job {
   int transformed_count;
 } wino_job;
 
+/* The zeros after the padded planes (wino_plan) that the last tile row's vectors read. */
+static void clear_pad_slack(const wino_job *j, float *padded) {
+  memset(padded + j->d->C * j->l.PH * j->l.PW, 0, WINO_PAD_SLACK * sizeof(float));
+}
+
 /* Channels [c0, c1) of the image into the zero-padded plane. */
 static void pad_unit(void *ctx, int64_t u, void *scratch) {
   const wino_job *j = (const wino_job *)ctx;
@@ -139,7 +145,7 @@ static void pad_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t c0 = u * 8, c1 = c0 + 8 < d->C ? c0 + 8 : d->C;
   (void)scratch;
   nest_rt_pad_channels(d, j->x, j->padded, j->l.PH, j->l.PW, c0, c1);
-  if (c1 == d->C) memset(j->padded + d->C * j->l.PH * j->l.PW, 0, WINO_PAD_SLACK * sizeof(float));
+  if (c1 == d->C) clear_pad_slack(j, j->padded);
 }
 
 /* A run of n tiles of tile row th, starting at tile column tw0, at column q of the block. */
@@ -360,7 +366,7 @@ static void own_v_unit(void *ctx, int64_t u, void *scratch) {
   if (!transformed_here(j, scratch)) {
     float *padded = (float *)(s + j->l.own_pad_off);
     nest_rt_pad_channels(j->d, j->x, padded, j->l.PH, j->l.PW, 0, j->d->C);
-    memset(padded + j->d->C * j->l.PH * j->l.PW, 0, WINO_PAD_SLACK * sizeof(float));
+    clear_pad_slack(j, padded);
     input_transform(j, padded, t0, t1, 0, j->d->C, V, (float *)(s + j->l.stage_off));
     /* only this thread ever stores its scratch pointer, in the slot it reserves */
     const int slot = __atomic_fetch_add(&j->transformed_count, 1, __ATOMIC_ACQ_REL);
