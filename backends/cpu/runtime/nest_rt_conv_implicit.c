@@ -213,7 +213,7 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t ip0 = chunk * j->panels_per_chunk;
   const int64_t ip1 = ip0 + j->panels_per_chunk < panels ? ip0 + j->panels_per_chunk : panels;
   const int64_t bend = block_start(j, u / j->chunks + 1);
-  const int direct = direct_out(d, l);
+  const int direct = direct_out(d, l), prefetch_stores = nest_get_threads() > 1;
   float *ctile = (float *)scratch;
   nest_rt_pf pf = {0, 0};
   for (int64_t pc = 0, kb = nest_rt_kblock(kg); pc < kg; pc += kb) {
@@ -233,6 +233,12 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
         const int tail = j->tail_copied && q0 == j->q_last;
         const float *b = tail ? j->tile + pc * NEST_RT_NR : j->src + q0;
         const int64_t *boff = tail ? 0 : j->off + pc;
+        if (direct && prefetch_stores && pc + kc >= kg) { /* the next tile's outputs (this panel's, or the next one's first) */
+          const int64_t nq = q0 + cols < bend ? q0 + cols : b0, nip = q0 + cols < bend ? ip : ip + 1;
+          if (nip < ip1)
+            nest_rt_prefetch_store_rows(j->yg + nip * NEST_RT_MR * P + nq, P, mg - nip * NEST_RT_MR < NEST_RT_MR ? mg - nip * NEST_RT_MR : NEST_RT_MR,
+                                        s1_tile_cols(direct, bend - nq));
+        }
         if (direct && cols == 1 && S1_COLUMN_TILES) /* only columns past whole tiles, the same for any split */
           nest_rt_gemm_col(kc, a, b, NEST_RT_NR, boff, j->yg + ip * NEST_RT_MR * P + q0, P, rows, pc == 0,
                            pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, j->rg ? j->rg + ip * NEST_RT_MR * P + q0 : 0,
@@ -251,13 +257,17 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t m0 = ip0 * NEST_RT_MR, m1 = ip1 * NEST_RT_MR < mg ? ip1 * NEST_RT_MR : mg;
   if (direct) return;
   const int64_t cols = bend - b0;
-  /* store the block's real output pixels: runs of one output row each */
-  for (int64_t i = 0; i < cols;) {
-    const int64_t q = b0 + i, oh = q / Wq, ow = q % Wq;
-    int64_t len = Wq - ow < cols - i ? Wq - ow : cols - i;
-    if (ow < OW) {
-      const int64_t n_out = OW - ow < len ? OW - ow : len;
-      for (int64_t m = m0; m < m1; ++m) {
+  /* The block's real output pixels, channel by channel: runs of one output row each, together one
+   * stretch of the plane from its first pixel to its last, which is fetched for writing a channel ahead. */
+  const int64_t first = b0 / Wq * OW + (b0 % Wq < OW ? b0 % Wq : OW);
+  const int64_t last = (bend - 1) / Wq * OW + ((bend - 1) % Wq < OW ? (bend - 1) % Wq : OW - 1);
+  for (int64_t m = m0; m < m1; ++m) {
+    if (prefetch_stores && m + 1 < m1) nest_rt_prefetch_store_rows(j->yg + (m + 1) * P + first, P, 1, last + 1 - first);
+    for (int64_t i = 0; i < cols;) {
+      const int64_t q = b0 + i, oh = q / Wq, ow = q % Wq;
+      const int64_t len = Wq - ow < cols - i ? Wq - ow : cols - i;
+      if (ow < OW) {
+        const int64_t n_out = OW - ow < len ? OW - ow : len;
         float *dst = j->yg + m * P + oh * OW + ow;
         const float *from = ctile + m * l->bcols + i;
         if (j->rg) {
@@ -267,8 +277,8 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
           for (int64_t t = 0; t < n_out; ++t) dst[t] = from[t];
         }
       }
+      i += len;
     }
-    i += len;
   }
 }
 

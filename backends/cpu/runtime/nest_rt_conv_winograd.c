@@ -251,7 +251,7 @@ static void output_transform(const wino_job *j, int64_t t0, int64_t t1, const fl
   const wino_layout *l = &j->l;
   const int64_t B = l->pitch, OW = d->OW, P = d->OH * d->OW;
   const int in_registers = !j->residual && (d->act.kind == NEST_ACT_RELU || d->act.kind == NEST_ACT_CLIP);
-  const int clip = d->act.kind == NEST_ACT_CLIP;
+  const int clip = d->act.kind == NEST_ACT_CLIP, prefetch_stores = nest_get_threads() > 1;
   const nest_vf lo = nest_vset1(d->act.kind == NEST_ACT_RELU ? 0.0f : d->act.params[0]);
   const nest_vf hi = nest_vset1(clip ? d->act.params[1] : 0.0f);
   out_piece pieces[2 * NEST_RT_NR_MAX + NEST_RT_VL_MAX]; /* a piece per tile at most */
@@ -261,6 +261,10 @@ static void output_transform(const wino_job *j, int64_t t0, int64_t t1, const fl
     const float *mm = Mb + (m - m0) * l->m_chan;
     float *ym = j->y + m * P;
     const float *rm = j->residual ? j->residual + m * P : NULL;
+    if (prefetch_stores && m + 1 < m1) /* the next channel's outputs of these tiles */
+      for (int64_t k = 0; k < npieces; ++k)
+        nest_rt_prefetch_store_rows(ym + P + pieces[k].off + pieces[k].from, OW, pieces[k].second_row ? 2 : 1,
+                                    pieces[k].to - pieces[k].from);
     for (int64_t k = 0; k < npieces;) {
       const float *at = mm + pieces[k].q;
       nest_vf s[4], r[4], y00, y01, y10, y11;
