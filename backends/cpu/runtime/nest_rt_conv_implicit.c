@@ -233,11 +233,11 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
         const int tail = j->tail_copied && q0 == j->q_last;
         const float *b = tail ? j->tile + pc * NEST_RT_NR : j->src + q0;
         const int64_t *boff = tail ? 0 : j->off + pc;
-        if (direct && prefetch_stores && pc + kc >= kg) { /* the next tile's outputs (this panel's, or the next one's first) */
+        if (direct && prefetch_stores && pc + kc >= kg) { /* the next tile's outputs (or the next panel's first) */
           const int64_t nq = q0 + cols < bend ? q0 + cols : b0, nip = q0 + cols < bend ? ip : ip + 1;
+          const int64_t nrows = mg - nip * NEST_RT_MR < NEST_RT_MR ? mg - nip * NEST_RT_MR : NEST_RT_MR;
           if (nip < ip1)
-            nest_rt_prefetch_store_rows(j->yg + nip * NEST_RT_MR * P + nq, P, mg - nip * NEST_RT_MR < NEST_RT_MR ? mg - nip * NEST_RT_MR : NEST_RT_MR,
-                                        s1_tile_cols(direct, bend - nq));
+            nest_rt_prefetch_store_rows(j->yg + nip * NEST_RT_MR * P + nq, P, nrows, s1_tile_cols(direct, bend - nq));
         }
         if (direct && cols == 1 && S1_COLUMN_TILES) /* only columns past whole tiles, the same for any split */
           nest_rt_gemm_col(kc, a, b, NEST_RT_NR, boff, j->yg + ip * NEST_RT_MR * P + q0, P, rows, pc == 0,

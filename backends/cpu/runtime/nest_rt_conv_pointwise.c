@@ -155,9 +155,9 @@ void nest_rt_conv_store_panel(const nest_conv2d_desc *d, const float *acc, int64
     for (int64_t p = p0; p < p1; p += 16) {
       const int64_t n = p1 - p < 16 ? p1 - p : 16;
       const __mmask16 mask = (__mmask16)((1u << n) - 1u);
-      /* the next 16 pixels' outputs of these channels */
-      if (prefetch_stores)
-        nest_rt_prefetch_store_rows(y + (pn * PW_MC + m0) * P + p + 16, P, mc - m0 < 16 ? mc - m0 : 16, p1 - p - 16 < 16 ? p1 - p - 16 : 16);
+      if (prefetch_stores && p + 16 < p1) /* the next 16 pixels' outputs of these channels */
+        nest_rt_prefetch_store_rows(y + (pn * PW_MC + m0) * P + p + 16, P, mc - m0 < 16 ? mc - m0 : 16,
+                                    p1 - p - 16 < 16 ? p1 - p - 16 : 16);
       __m512 r[16];
       for (int64_t i = 0; i < 16; ++i) r[i] = i < n ? _mm512_loadu_ps(acc + (p + i) * PW_MC + m0) : _mm512_setzero_ps();
       transpose16(r);
