@@ -112,7 +112,7 @@ static void gemm_rows(int64_t rows, int64_t k, int64_t n, const float *a, const 
       for (pc = 0; pc < k; pc += kb) {
         const int64_t kc = k - pc < kb ? k - pc : kb;
         for (ip = 0; ip * NEST_RT_MR < rows; ++ip) {
-          const int64_t r = rows - ip * NEST_RT_MR < NEST_RT_MR ? rows - ip * NEST_RT_MR : NEST_RT_MR;
+          const int64_t r = nest_rt_panel_rows(rows, ip);
           nest_rt_gemm_tile(kc, a + (ip * k + pc) * NEST_RT_MR, bp + pc * NEST_RT_NR_MAX, NEST_RT_NR_MAX, 0,
                             c + ip * NEST_RT_MR * ldc + col0, ldc, r, cols, pc == 0, pc + kc >= k, 0, 0, 0, 0);
         }

@@ -258,7 +258,7 @@ static void compute_panels(const conv_job *j, int64_t ng, int64_t blk, int64_t c
   for (int64_t pc = 0, kb = nest_rt_kblock(kg); pc < kg; pc += kb) {
     const int64_t kc = kg - pc < kb ? kg - pc : kb;
     for (int64_t ip = ip0; ip < ip1; ++ip) {
-      const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
+      const int64_t rows = nest_rt_panel_rows(mg, ip);
       const float *a = nest_rt_conv_panel(wg, panels, pc, kc, ip);
       int64_t next_bytes = 0;
       const float *next =

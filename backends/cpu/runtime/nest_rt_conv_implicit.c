@@ -220,7 +220,7 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
     const int64_t kc = kg - pc < kb ? kg - pc : kb;
     for (int64_t ip = ip0; ip < ip1; ++ip) {
       const float *a = nest_rt_conv_panel(j->wg, panels, pc, kc, ip);
-      const int64_t rows = mg - ip * NEST_RT_MR < NEST_RT_MR ? mg - ip * NEST_RT_MR : NEST_RT_MR;
+      const int64_t rows = nest_rt_panel_rows(mg, ip);
       /* Small weights too: they are swept from cache after the first block, but the first sweep
        * (in a network, the layer's first touch of its weights) waited on each panel's misses:
        * GoogLeNet's 1x1 convs, 100-400 KB of weights each, ran 6% slower without. */
@@ -235,9 +235,9 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
         const int64_t *boff = tail ? 0 : j->off + pc;
         if (direct && prefetch_stores && pc + kc >= kg) { /* the next tile's outputs (or the next panel's first) */
           const int64_t nq = q0 + cols < bend ? q0 + cols : b0, nip = q0 + cols < bend ? ip : ip + 1;
-          const int64_t nrows = mg - nip * NEST_RT_MR < NEST_RT_MR ? mg - nip * NEST_RT_MR : NEST_RT_MR;
           if (nip < ip1)
-            nest_rt_prefetch_store_rows(j->yg + nip * NEST_RT_MR * P + nq, P, nrows, s1_tile_cols(direct, bend - nq));
+            nest_rt_prefetch_store_rows(j->yg + nip * NEST_RT_MR * P + nq, P, nest_rt_panel_rows(mg, nip),
+                                        s1_tile_cols(direct, bend - nq));
         }
         if (direct && cols == 1 && S1_COLUMN_TILES) /* only columns past whole tiles, the same for any split */
           nest_rt_gemm_col(kc, a, b, NEST_RT_NR, boff, j->yg + ip * NEST_RT_MR * P + q0, P, rows, pc == 0,

@@ -86,7 +86,7 @@ static void gemm_unit(void *ctx, int64_t u, void *scratch) {
     const float *next = pc + kc < K ? bp + (pc + kc) * NEST_RT_NR_MAX : bp + NEST_RT_NR_MAX * K - s;
     const int64_t next_bytes = (pc + kc < K || jp + 1 < b_panels(d)) ? kc * NEST_RT_NR_MAX * (int64_t)sizeof(float) : 0;
     for (int64_t ip = 0; ip < panels; ++ip) {
-      const int64_t rows = M - ip * NEST_RT_MR < NEST_RT_MR ? M - ip * NEST_RT_MR : NEST_RT_MR;
+      const int64_t rows = nest_rt_panel_rows(M, ip);
       nest_rt_prefetch_plan(&pf, next, next_bytes, ip, panels);
       nest_rt_gemm_tile(kc, j->ap + (ip * K + pc) * NEST_RT_MR, bp + pc * NEST_RT_NR_MAX, NEST_RT_NR_MAX, 0,
                         j->y + ip * NEST_RT_MR * N + col0, N, rows, cols, !j->has_c && pc == 0, pc + kc >= K, 0,

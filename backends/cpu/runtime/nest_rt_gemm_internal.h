@@ -109,6 +109,11 @@ static inline int nest_rt_act_in_registers(const nest_act *act) {
   return act && (act->kind == NEST_ACT_RELU || act->kind == NEST_ACT_CLIP);
 }
 
+/* Rows of weight panel ip (of NEST_RT_MR rows each) that hold real rows of an m-row matrix. */
+static inline int64_t nest_rt_panel_rows(int64_t m, int64_t ip) {
+  return m - ip * NEST_RT_MR < NEST_RT_MR ? m - ip * NEST_RT_MR : NEST_RT_MR;
+}
+
 /* Width of the next tile when `rem` columns are left: NEST_RT_NR, except that a full tile plus one
  * vector or less is split into two tiles of at most 2 vectors each (instead of a 3-vector tile and
  * a much less efficient 1-vector one: a 7x7 plane). */
