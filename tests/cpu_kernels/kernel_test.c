@@ -750,6 +750,8 @@ int main(void) {
   test_conv(1, 64, 14, 14, 512, 3, 3, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_NONE, 1, 0);
   /* weights over 512 KB on more output positions than channels: one block of tiles per thread */
   test_conv(1, 128, 30, 30, 128, 3, 3, 2, 1, 1, 1, 1, 1, 1, NEST_ACT_RELU, 1, 0);
+  /* the same, dilated with asymmetric pads: on 2 threads each block copies the rows it reads */
+  test_conv(1, 72, 41, 37, 224, 3, 3, 2, 2, 2, 1, 2, 1, 1, NEST_ACT_RELU, 1, 0);
   test_conv(2, 4, 10, 9, 5, 2, 2, 2, 1, 0, 0, 0, 0, 1, NEST_ACT_NONE, 0, 0);
   /* the same features with 64 or more terms per output (the implicit path; fewer go to im2col) */
   test_conv(1, 8, 15, 13, 9, 3, 3, 2, 1, 0, 1, 2, 0, 1, NEST_ACT_NONE, 1, 1);

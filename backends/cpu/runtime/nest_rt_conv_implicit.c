@@ -9,7 +9,9 @@
  * computed and dropped when a tile is stored. With stride 1 and no padding the input itself is the
  * source (a 1x1 conv reads its input rows as they are); otherwise one padded, phase-split copy per
  * group is made in scratch, with zeros after it. The last tile of a plane, whose vectors overhang
- * the source, reads those zeros, or (reading the input itself) is copied first. A strided conv
+ * the source, reads those zeros, or (reading the input itself) is copied first. With a few large
+ * blocks on several threads, each block instead copies the band of rows it reads into its
+ * thread's scratch (see banded_copies). A strided conv
  * would otherwise gather an im2col tile (nest_rt_conv.c), whose packing and narrower reuse made
  * ResNet's 3x3 stride-2 layers about a third slower than its stride-1 ones.
  * Weights up to 512 KB are swept once per tile; larger ones once per block of tiles whose outputs
@@ -38,7 +40,9 @@ typedef struct s1_layout {
   int64_t Hq, Wq;    /* one phase plane of the padded input; a channel holds stride_h * stride_w */
   int64_t Q;         /* wide output positions */
   int64_t bcols;     /* wide positions per block, a multiple of NEST_RT_NR_MAX */
-  size_t pad_off, off_off, tile_off, ctile_off, bias_off, total; /* scratch sections (bytes) */
+  /* scratch sections (bytes): the shared tables, then the caller's ctile, then the padded copy,
+   * which a banded call leaves to the caller's band (see banded_copies) */
+  size_t off_off, tile_off, bias_off, ctile_off, pad_off, total;
 } s1_layout;
 
 #ifndef NEST_RT_S1_SMALL_WEIGHTS
@@ -102,31 +106,31 @@ static s1_layout s1_plan(const nest_conv2d_desc *d) {
   }
   l.bcols = per_block * NEST_RT_NR_MAX;
   size_t at = 0;
-  l.pad_off = at;
-  if (needs_copy(d))
-    at += NEST_RT_ALIGN_UP((size_t)(d->C / d->group * d->stride_h * d->stride_w * l.Hq * l.Wq + S1_PAD_SLACK) *
-                               sizeof(float), 64);
   l.off_off = at;
   at += NEST_RT_ALIGN_UP((size_t)kg * sizeof(int64_t), 64);
   l.tile_off = at;
   at += (size_t)kg * NEST_RT_NR_MAX * sizeof(float);
+  l.bias_off = at;
+  at += NEST_RT_ALIGN_UP((size_t)rows * sizeof(float), 64);
   l.ctile_off = at;
   if (!direct_out(d, &l)) at += (size_t)(rows * l.bcols) * sizeof(float);
-  l.bias_off = at;
-  at += (size_t)rows * sizeof(float);
+  l.pad_off = at;
+  if (needs_copy(d))
+    at += NEST_RT_ALIGN_UP((size_t)(d->C / d->group * d->stride_h * d->stride_w * l.Hq * l.Wq + S1_PAD_SLACK) *
+                               sizeof(float), 64);
   l.total = at;
   return l;
 }
 
 size_t nest_rt_conv_implicit_scratch_size(const nest_conv2d_desc *d) { return s1_plan(d).total; }
 
-/* Channels [c0, c1) of the group's input planes, zero padded and split into their stride phases:
- * stride_h * stride_w planes of Hq x Wq per channel, phase (a, b) at (a * stride_w + b) * Hq * Wq.
- * x_end: the end of the image's input (reads may run past a row up to there). */
-static void pad_planes(const nest_conv2d_desc *d, const s1_layout *l, const float *xg, const float *x_end, float *dst,
-                       int64_t c0, int64_t c1) {
-  const int64_t sh = d->stride_h, sw = d->stride_w, plane = l->Hq * l->Wq, cg = d->C / d->group;
-  if (c1 == cg) memset(dst + cg * sh * sw * plane, 0, S1_PAD_SLACK * sizeof(float));
+/* Rows [i0, i1) of channels [c0, c1) of the group's input planes, zero padded and split into their
+ * stride phases: stride_h * stride_w planes of i1 - i0 rows of Wq per channel, phase (a, b) at
+ * (a * stride_w + b) * plane. x_end: the end of the image's input (reads may run past a row up to
+ * there). */
+static void pad_rows(const nest_conv2d_desc *d, const s1_layout *l, const float *xg, const float *x_end, float *dst,
+                     int64_t c0, int64_t c1, int64_t i0, int64_t i1) {
+  const int64_t sh = d->stride_h, sw = d->stride_w, plane = (i1 - i0) * l->Wq;
   for (int64_t c = c0; c < c1; ++c) {
     const float *src = xg + c * d->H * d->W;
     for (int64_t a = 0; a < sh; ++a)
@@ -136,7 +140,7 @@ static void pad_planes(const nest_conv2d_desc *d, const s1_layout *l, const floa
         const int64_t j0 = d->pad_left - b <= 0 ? 0 : (d->pad_left - b + sw - 1) / sw;
         int64_t j1 = (d->W + d->pad_left - b + sw - 1) / sw;
         if (j1 > l->Wq) j1 = l->Wq;
-        for (int64_t i = 0; i < l->Hq; ++i, p += l->Wq) {
+        for (int64_t i = i0; i < i1; ++i, p += l->Wq) {
           const int64_t h = sh * i + a - d->pad_top;
           if (h < 0 || h >= d->H || j0 >= j1) {
             memset(p, 0, (size_t)l->Wq * sizeof(float));
@@ -163,6 +167,14 @@ static void pad_planes(const nest_conv2d_desc *d, const s1_layout *l, const floa
   }
 }
 
+/* Channels [c0, c1) of the group's whole padded, phase-split source; the zeros after it with the last. */
+static void pad_planes(const nest_conv2d_desc *d, const s1_layout *l, const float *xg, const float *x_end, float *dst,
+                       int64_t c0, int64_t c1) {
+  const int64_t cg = d->C / d->group;
+  if (c1 == cg) memset(dst + cg * d->stride_h * d->stride_w * l->Hq * l->Wq, 0, S1_PAD_SLACK * sizeof(float));
+  pad_rows(d, l, xg, x_end, dst, c0, c1, 0, l->Hq);
+}
+
 /* One group of one image: its source (padded or not), the shared tail tile, and how the work is cut:
  * units are (block of wide positions, chunk of weight panels). */
 typedef struct s1_job {
@@ -182,6 +194,8 @@ typedef struct s1_job {
   int64_t block_tiles; /* micro-kernel tiles in the first block */
   int stream_weights;  /* weights over NEST_RT_S1_SMALL_WEIGHTS: read from memory on every sweep */
   int tail_copied;
+  int banded;          /* each unit copies the rows its block reads (banded_copies) */
+  size_t band_off;     /* banded: where a thread's band offsets, then its band, begin in its scratch */
 } s1_job;
 
 static void pad_unit(void *ctx, int64_t u, void *scratch) {
@@ -202,7 +216,51 @@ static int64_t block_start(const s1_job *j, int64_t b) {
   return q < j->l.Q ? q : j->l.Q;
 }
 
-/* ctile: this thread's block of outputs (all panel rows x bcols wide positions). */
+/* The rows [*r0, *r1) of the phase planes that the wide positions [b0, bend) read. Reads past the
+ * real outputs (the last vector's lanes) go up to maxcol + a vector past the band's last plane. */
+static void band_rows(const s1_job *j, int64_t b0, int64_t bend, int64_t *r0, int64_t *r1) {
+  const int64_t maxrow = (j->d->KH - 1) * j->d->dilation_h / j->d->stride_h, Wq = j->l.Wq;
+  *r0 = b0 / Wq;
+  *r1 = (bend - 1) / Wq + maxrow + 1 < j->l.Hq ? (bend - 1) / Wq + maxrow + 1 : j->l.Hq;
+}
+
+static int64_t band_slack(const nest_conv2d_desc *d) {
+  return (d->KW - 1) * d->dilation_w / d->stride_w + NEST_RT_VL_MAX;
+}
+
+/* Bytes of the band of rows [r0, r1), with the zeros after it. */
+static size_t band_bytes(const s1_job *j, int64_t r0, int64_t r1) {
+  const nest_conv2d_desc *d = j->d;
+  return (size_t)((d->C / d->group * d->stride_h * d->stride_w * (r1 - r0) * j->l.Wq + band_slack(d)) * sizeof(float));
+}
+
+/* Banded: the rows that block [b0, bend) reads, copied into `at` with a table of tap offsets of its
+ * own (off[k] as in the whole copy, with planes of the band's height). Returns the source from
+ * which the block reads wide position q at q - *shift. */
+static const float *copy_band(const s1_job *j, int64_t b0, int64_t bend, char *at, const int64_t **off,
+                              int64_t *shift) {
+  const nest_conv2d_desc *d = j->d;
+  const int64_t sh = d->stride_h, sw = d->stride_w, cg = d->C / d->group, Wq = j->l.Wq;
+  int64_t r0, r1;
+  band_rows(j, b0, bend, &r0, &r1);
+  int64_t *band_off = (int64_t *)at;
+  float *band = (float *)(at + NEST_RT_ALIGN_UP((size_t)nest_rt_conv_kg(d) * sizeof(int64_t), 64));
+  const int64_t plane = (r1 - r0) * Wq;
+  for (int64_t c = 0, k = 0; c < cg; ++c)
+    for (int64_t kh = 0; kh < d->KH; ++kh)
+      for (int64_t kw = 0; kw < d->KW; ++kw, ++k) {
+        const int64_t rh = kh * d->dilation_h, rw = kw * d->dilation_w;
+        band_off[k] = (c * sh * sw + (rh % sh) * sw + rw % sw) * plane + rh / sh * Wq + rw / sw;
+      }
+  pad_rows(d, &j->l, j->xg, j->x_end, band, 0, cg, r0, r1);
+  memset(band + cg * sh * sw * plane, 0, (size_t)band_slack(d) * sizeof(float));
+  *off = band_off;
+  *shift = r0 * Wq;
+  return band;
+}
+
+/* ctile: this thread's block of outputs (all panel rows x bcols wide positions); banded, followed
+ * by the block's band (copy_band). */
 static void s1_unit(void *ctx, int64_t u, void *scratch) {
   const s1_job *j = (const s1_job *)ctx;
   const nest_conv2d_desc *d = j->d;
@@ -216,6 +274,9 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
   const int direct = direct_out(d, l), prefetch_stores = nest_get_threads() > 1;
   float *ctile = (float *)scratch;
   nest_rt_pf pf = {0, 0};
+  const int64_t *off = j->off;
+  int64_t shift = 0;
+  const float *src = j->banded ? copy_band(j, b0, bend, (char *)scratch + j->band_off, &off, &shift) : j->src;
   for (int64_t pc = 0, kb = nest_rt_kblock(kg); pc < kg; pc += kb) {
     const int64_t kc = kg - pc < kb ? kg - pc : kb;
     for (int64_t ip = ip0; ip < ip1; ++ip) {
@@ -230,9 +291,9 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
         cols = s1_tile_cols(direct, bend - q0);
         nest_rt_prefetch_plan(&pf, next, next_bytes, t, j->block_tiles);
         const int64_t width = (cols + NEST_VL - 1) / NEST_VL * NEST_VL; /* columns the kernel reads */
-        const int tail = j->tail_copied && q0 == j->q_last;
-        const float *b = tail ? j->tile + pc * NEST_RT_NR : j->src + q0;
-        const int64_t *boff = tail ? 0 : j->off + pc;
+        const int tail = j->tail_copied && !j->banded && q0 == j->q_last;
+        const float *b = tail ? j->tile + pc * NEST_RT_NR : src + (q0 - shift);
+        const int64_t *boff = tail ? 0 : off + pc;
         if (direct && prefetch_stores && pc + kc >= kg) { /* the next tile's outputs (or the next panel's first) */
           const int64_t nq = q0 + cols < bend ? q0 + cols : b0, nip = q0 + cols < bend ? ip : ip + 1;
           if (nip < ip1)
@@ -322,6 +383,30 @@ static void group_unit(void *ctx, int64_t g, void *scratch) {
   for (int64_t v = 0; v < jg.blocks * jg.chunks; ++v) s1_unit(&jg, v, s + l->ctile_off);
 }
 
+/* Whether each unit copies the rows its block reads (copy_band) instead of the threads sharing one
+ * copy made channel by channel, and if so the scratch a thread needs (else 0). With a few large
+ * blocks on several threads (ResNet-50's 3x3 stride-2 conv onto 28x28: two), the layer before left
+ * each thread's rows in its own cache (the pool gives a thread the same share call after call), so
+ * neither the copy nor the GEMM then reads lines that the other core wrote: that layer ran in
+ * 0.80-0.82 ms on 2 threads instead of 0.91-0.99. Only while the rows that neighbouring blocks
+ * both copy add at most a quarter to the copy, with whole panels per unit (a chunk would copy its
+ * block again), and while a thread's band fits where the caller's scratch holds the whole copy. */
+static size_t banded_scratch(const s1_job *j, int64_t threads) {
+  const nest_conv2d_desc *d = j->d;
+  const int64_t maxrow = (d->KH - 1) * d->dilation_h / d->stride_h;
+  if (threads < 2 || !needs_copy(d) || j->chunks != 1 || j->blocks < threads || 4 * j->blocks * maxrow > j->l.Hq)
+    return 0;
+  size_t band = 0;
+  for (int64_t b = 0; b < j->blocks; ++b) {
+    int64_t r0, r1;
+    band_rows(j, block_start(j, b), block_start(j, b + 1), &r0, &r1);
+    const size_t bytes = band_bytes(j, r0, r1);
+    band = bytes > band ? bytes : band;
+  }
+  const size_t need = j->band_off + NEST_RT_ALIGN_UP((size_t)nest_rt_conv_kg(d) * sizeof(int64_t), 64) + band;
+  return need <= j->l.total - j->l.ctile_off ? need : 0;
+}
+
 void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const float *packed_w,
                                const float *bias, const float *residual, float *y, void *scratch) {
   s1_job j;
@@ -387,6 +472,9 @@ void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const 
   while (j.q_last + s1_tile_cols(direct, l->Q - j.q_last) < l->Q) j.q_last += s1_tile_cols(direct, l->Q - j.q_last);
   j.w_last = (l->Q - j.q_last + NEST_VL - 1) / NEST_VL * NEST_VL;
   j.tail_copied = off_max + j.q_last + j.w_last > j.src_size + (needs_copy(d) ? S1_PAD_SLACK : 0);
+  j.band_off = NEST_RT_ALIGN_UP((size_t)(nest_rt_conv_panels(d) * NEST_RT_MR * l->bcols) * sizeof(float), 64);
+  const size_t band_need = banded_scratch(&j, threads);
+  j.banded = band_need > 0;
   for (int64_t n = 0; n < d->N; ++n) {
     j.x = x + n * d->C * d->H * d->W;
     j.x_end = j.x + d->C * d->H * d->W;
@@ -398,9 +486,13 @@ void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const 
     }
     for (int64_t g = 0; g < d->group; ++g) {
       set_group(&j, g, (float *)(s + l->pad_off), (float *)(s + l->tile_off), (float *)(s + l->bias_off));
+      if (j.banded) {
+        nest_rt_parallel(blocks, s1_unit, &j, s + l->ctile_off, band_need);
+        continue;
+      }
       if (needs_copy(d)) nest_rt_parallel(nest_rt_ceil_div(cg, j.pad_steps), pad_unit, &j, 0, 0);
       if (j.tail_copied) copy_tail(&j);
-      nest_rt_parallel(blocks * j.chunks, s1_unit, &j, s + l->ctile_off, l->bias_off - l->ctile_off);
+      nest_rt_parallel(blocks * j.chunks, s1_unit, &j, s + l->ctile_off, l->pad_off - l->ctile_off);
     }
   }
 }
