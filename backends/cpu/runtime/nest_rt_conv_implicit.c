@@ -11,7 +11,7 @@
  * group is made in scratch, with zeros after it. The last tile of a plane, whose vectors overhang
  * the source, reads those zeros, or (reading the input itself) is copied first. With a few large
  * blocks on several threads, each block instead copies the band of rows it reads into its
- * thread's scratch (see banded_copies). A strided conv
+ * thread's scratch (see banded_scratch). A strided conv
  * would otherwise gather an im2col tile (nest_rt_conv.c), whose packing and narrower reuse made
  * ResNet's 3x3 stride-2 layers about a third slower than its stride-1 ones.
  * Weights up to 512 KB are swept once per tile; larger ones once per block of tiles whose outputs
@@ -41,7 +41,7 @@ typedef struct s1_layout {
   int64_t Q;         /* wide output positions */
   int64_t bcols;     /* wide positions per block, a multiple of NEST_RT_NR_MAX */
   /* scratch sections (bytes): the shared tables, then the caller's ctile, then the padded copy,
-   * which a banded call leaves to the caller's band (see banded_copies) */
+   * which a banded call leaves to the caller's band (see banded_scratch) */
   size_t off_off, tile_off, bias_off, ctile_off, pad_off, total;
 } s1_layout;
 
@@ -194,7 +194,7 @@ typedef struct s1_job {
   int64_t block_tiles; /* micro-kernel tiles in the first block */
   int stream_weights;  /* weights over NEST_RT_S1_SMALL_WEIGHTS: read from memory on every sweep */
   int tail_copied;
-  int banded;          /* each unit copies the rows its block reads (banded_copies) */
+  int banded;          /* each unit copies the rows its block reads (banded_scratch) */
   size_t band_off;     /* banded: where a thread's band offsets, then its band, begin in its scratch */
 } s1_job;
 
@@ -387,8 +387,8 @@ static void group_unit(void *ctx, int64_t g, void *scratch) {
  * copy made channel by channel, and if so the scratch a thread needs (else 0). With a few large
  * blocks on several threads (ResNet-50's 3x3 stride-2 conv onto 28x28: two), the layer before left
  * each thread's rows in its own cache (the pool gives a thread the same share call after call), so
- * neither the copy nor the GEMM then reads lines that the other core wrote: that layer ran in
- * 0.80-0.82 ms on 2 threads instead of 0.91-0.99. Only while the rows that neighbouring blocks
+ * neither the copy nor the GEMM then reads lines that the other core wrote: on 2 threads that
+ * layer ran in 0.74-0.75 ms instead of 0.92-0.93 (cross-core round trip about 450 ns). Only while the rows that neighbouring blocks
  * both copy add at most a quarter to the copy, with whole panels per unit (a chunk would copy its
  * block again), and while a thread's band fits where the caller's scratch holds the whole copy. */
 static size_t banded_scratch(const s1_job *j, int64_t threads) {
