@@ -300,7 +300,7 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
             nest_rt_prefetch_store_rows(j->yg + nip * NEST_RT_MR * P + nq, P, nest_rt_panel_rows(mg, nip),
                                         s1_tile_cols(direct, bend - nq));
         }
-        if (direct && cols == 1 && S1_COLUMN_TILES) /* only columns past whole tiles, the same for any split */
+        if (direct && cols == 1 && S1_COLUMN_TILES > 0) /* only columns past whole tiles, the same for any split */
           nest_rt_gemm_col(kc, a, b, NEST_RT_NR, boff, j->yg + ip * NEST_RT_MR * P + q0, P, rows, pc == 0,
                            pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, j->rg ? j->rg + ip * NEST_RT_MR * P + q0 : 0,
                            P, &d->act);
