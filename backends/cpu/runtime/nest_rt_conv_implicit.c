@@ -216,12 +216,35 @@ static int64_t block_start(const s1_job *j, int64_t b) {
   return q < j->l.Q ? q : j->l.Q;
 }
 
+/* off[k] for every tap k = (c, kh, kw) of a group: where the source row that the tap reads for wide
+ * position 0 begins, with phase planes of `plane` floats and rows of Wq. Returns the largest. */
+static int64_t fill_tap_offsets(const nest_conv2d_desc *d, int64_t Wq, int64_t plane, int64_t *off) {
+  const int64_t sh = d->stride_h, sw = d->stride_w;
+  int64_t off_max = 0;
+  for (int64_t c = 0, k = 0; c < d->C / d->group; ++c)
+    for (int64_t kh = 0; kh < d->KH; ++kh)
+      for (int64_t kw = 0; kw < d->KW; ++kw, ++k) {
+        const int64_t rh = kh * d->dilation_h, rw = kw * d->dilation_w;
+        off[k] = (c * sh * sw + (rh % sh) * sw + rw % sw) * plane + rh / sh * Wq + rw / sw;
+        off_max = off[k] > off_max ? off[k] : off_max;
+      }
+  return off_max;
+}
+
+/* Phase-plane rows below an output's own row that its lowest taps read. */
+static int64_t tap_rows_below(const nest_conv2d_desc *d) { return (d->KH - 1) * d->dilation_h / d->stride_h; }
+
+/* A band's tap offset table (kg int64s), in whole cache lines; the band follows it. */
+static size_t band_table_bytes(const nest_conv2d_desc *d) {
+  return NEST_RT_ALIGN_UP((size_t)nest_rt_conv_kg(d) * sizeof(int64_t), 64);
+}
+
 /* The rows [*r0, *r1) of the phase planes that the wide positions [b0, bend) read. Reads past the
  * real outputs (the last vector's lanes) go up to maxcol + a vector past the band's last plane. */
 static void band_rows(const s1_job *j, int64_t b0, int64_t bend, int64_t *r0, int64_t *r1) {
-  const int64_t maxrow = (j->d->KH - 1) * j->d->dilation_h / j->d->stride_h, Wq = j->l.Wq;
-  *r0 = b0 / Wq;
-  *r1 = (bend - 1) / Wq + maxrow + 1 < j->l.Hq ? (bend - 1) / Wq + maxrow + 1 : j->l.Hq;
+  const int64_t below = (bend - 1) / j->l.Wq + tap_rows_below(j->d) + 1;
+  *r0 = b0 / j->l.Wq;
+  *r1 = below < j->l.Hq ? below : j->l.Hq;
 }
 
 static int64_t band_slack(const nest_conv2d_desc *d) {
@@ -240,20 +263,15 @@ static size_t band_bytes(const s1_job *j, int64_t r0, int64_t r1) {
 static const float *copy_band(const s1_job *j, int64_t b0, int64_t bend, char *at, const int64_t **off,
                               int64_t *shift) {
   const nest_conv2d_desc *d = j->d;
-  const int64_t sh = d->stride_h, sw = d->stride_w, cg = d->C / d->group, Wq = j->l.Wq;
+  const int64_t cg = d->C / d->group, Wq = j->l.Wq;
   int64_t r0, r1;
   band_rows(j, b0, bend, &r0, &r1);
   int64_t *band_off = (int64_t *)at;
-  float *band = (float *)(at + NEST_RT_ALIGN_UP((size_t)nest_rt_conv_kg(d) * sizeof(int64_t), 64));
+  float *band = (float *)(at + band_table_bytes(d));
   const int64_t plane = (r1 - r0) * Wq;
-  for (int64_t c = 0, k = 0; c < cg; ++c)
-    for (int64_t kh = 0; kh < d->KH; ++kh)
-      for (int64_t kw = 0; kw < d->KW; ++kw, ++k) {
-        const int64_t rh = kh * d->dilation_h, rw = kw * d->dilation_w;
-        band_off[k] = (c * sh * sw + (rh % sh) * sw + rw % sw) * plane + rh / sh * Wq + rw / sw;
-      }
+  fill_tap_offsets(d, Wq, plane, band_off);
   pad_rows(d, &j->l, j->xg, j->x_end, band, 0, cg, r0, r1);
-  memset(band + cg * sh * sw * plane, 0, (size_t)band_slack(d) * sizeof(float));
+  memset(band + cg * d->stride_h * d->stride_w * plane, 0, (size_t)band_slack(d) * sizeof(float));
   *off = band_off;
   *shift = r0 * Wq;
   return band;
@@ -388,13 +406,14 @@ static void group_unit(void *ctx, int64_t g, void *scratch) {
  * blocks on several threads (ResNet-50's 3x3 stride-2 conv onto 28x28: two), the layer before left
  * each thread's rows in its own cache (the pool gives a thread the same share call after call), so
  * neither the copy nor the GEMM then reads lines that the other core wrote: on 2 threads that
- * layer ran in 0.74-0.75 ms instead of 0.92-0.93 (cross-core round trip about 450 ns). Only while the rows that neighbouring blocks
- * both copy add at most a quarter to the copy, with whole panels per unit (a chunk would copy its
- * block again), and while a thread's band fits where the caller's scratch holds the whole copy. */
+ * layer ran in 0.74-0.75 ms instead of 0.92-0.93 (cross-core round trip about 450 ns). Only while
+ * the rows that neighbouring blocks both copy add at most a quarter to the copy, with whole panels
+ * per unit (a chunk would copy its block again), and while a thread's band fits where the caller's
+ * scratch holds the whole copy. */
 static size_t banded_scratch(const s1_job *j, int64_t threads) {
   const nest_conv2d_desc *d = j->d;
-  const int64_t maxrow = (d->KH - 1) * d->dilation_h / d->stride_h;
-  if (threads < 2 || !needs_copy(d) || j->chunks != 1 || j->blocks < threads || 4 * j->blocks * maxrow > j->l.Hq)
+  if (threads < 2 || !needs_copy(d) || j->chunks != 1 || j->blocks < threads ||
+      4 * j->blocks * tap_rows_below(d) > j->l.Hq)
     return 0;
   size_t band = 0;
   for (int64_t b = 0; b < j->blocks; ++b) {
@@ -403,7 +422,7 @@ static size_t banded_scratch(const s1_job *j, int64_t threads) {
     const size_t bytes = band_bytes(j, r0, r1);
     band = bytes > band ? bytes : band;
   }
-  const size_t need = j->band_off + NEST_RT_ALIGN_UP((size_t)nest_rt_conv_kg(d) * sizeof(int64_t), 64) + band;
+  const size_t need = j->band_off + band_table_bytes(d) + band;
   return need <= j->l.total - j->l.ctile_off ? need : 0;
 }
 
@@ -423,14 +442,7 @@ void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const 
   j.off = off;
   j.kernel_act = d->act;
   if (residual) j.kernel_act.kind = NEST_ACT_NONE;
-  int64_t off_max = 0;
-  for (int64_t c = 0, k = 0; c < cg; ++c)
-    for (int64_t kh = 0; kh < d->KH; ++kh)
-      for (int64_t kw = 0; kw < d->KW; ++kw, ++k) {
-        const int64_t rh = kh * d->dilation_h, rw = kw * d->dilation_w;
-        off[k] = (c * sh * sw + (rh % sh) * sw + rw % sw) * plane + rh / sh * Wq + rw / sw;
-        off_max = off[k] > off_max ? off[k] : off_max;
-      }
+  const int64_t off_max = fill_tap_offsets(d, Wq, plane, off);
   j.src_size = cg * sh * sw * plane;
   /* with at least 4 groups per thread, the groups are the units (group_unit) and each is computed
    * whole; otherwise one group at a time, its blocks and panels split over the threads */
