@@ -5,11 +5,11 @@
  * identical for any thread count. nest_rt_parallel runs the units on the calling thread and the
  * pool's workers: thread k first takes, one at a time, the units of its own share (the k-th of
  * `threads` contiguous ranges, so the same thread gets the same part of the output call after
- * call), then what is left of the other shares, from their ends. The calling thread passes its
- * own scratch (from the activations arena); each worker gets a private buffer of the size given
- * to nest_set_threads. A kernel whose per-thread scratch is larger than that, a call made while
- * another parallel call runs (hetero bundles run segments side by side), or a pool of one thread
- * runs all units on the calling thread, in order. */
+ * call), then what is left of the other shares, from their ends. Every thread, the calling one
+ * included, gets a private buffer of the size given to nest_set_threads as its scratch. A kernel
+ * whose per-thread scratch is larger than that, a call made while another parallel call runs
+ * (hetero bundles run segments side by side), or a pool of one thread runs all units on the
+ * calling thread, in order, with the scratch the caller passed (from the activations arena). */
 #ifndef NEST_RT_THREADS_H
 #define NEST_RT_THREADS_H
 
