@@ -13,7 +13,10 @@
  * while every group of pixels sweeps it, the partial sums waiting in a per-thread [pixel][64]
  * buffer; the last block adds bias, residual and activation on the way to Y. A unit is a panel,
  * or with few panels on several threads a panel and a range of pixel groups; every output is
- * summed in the same order whoever computes it. */
+ * summed in the same order whoever computes it. A padded input is copied by each thread into its
+ * own scratch before its first unit: every unit reads all channels, and a shared copy made by
+ * channels left half of each thread's reads to lines the other core wrote (on 2 threads, ResNet-50's
+ * 3x3 stride-2 convs onto 14x14 and 7x7 ran 0.05-0.08 ms slower each; docs/cpu-runtime.md). */
 #include "nest_rt_conv_internal.h"
 #include "nest_rt_gemm_internal.h"
 #include "nest_rt_threads.h"
@@ -40,7 +43,8 @@ static int needs_padding(const nest_conv2d_desc *d) {
 
 typedef struct small_layout {
   int64_t Hp, Wp, kg, panels;
-  size_t acc_off, off_off, base_off, pad_off, total; /* acc: per-thread [pixel][64] sums, first */
+  /* per thread: acc, the [pixel][64] sums, and pad, the padded input; then the shared tables */
+  size_t acc_off, pad_off, off_off, base_off, total;
 } small_layout;
 
 static small_layout small_plan(const nest_conv2d_desc *d) {
@@ -52,12 +56,12 @@ static small_layout small_plan(const nest_conv2d_desc *d) {
   size_t at = 0;
   l.acc_off = at;
   at += (size_t)((d->OH * d->OW + 16) * SMALL_MC) * sizeof(float);
+  l.pad_off = at;
+  if (needs_padding(d)) at += NEST_RT_ALIGN_UP((size_t)(d->C * l.Hp * l.Wp) * sizeof(float), 64);
   l.off_off = at;
   at += NEST_RT_ALIGN_UP((size_t)l.kg * sizeof(int64_t), 64);
   l.base_off = at;
   at += NEST_RT_ALIGN_UP((size_t)(d->OH * d->OW + 16) * sizeof(int64_t), 64);
-  l.pad_off = at;
-  if (needs_padding(d)) at += NEST_RT_ALIGN_UP((size_t)(d->C * l.Hp * l.Wp) * sizeof(float), 64);
   l.total = at;
   return l;
 }
@@ -82,29 +86,32 @@ void nest_rt_conv_small_pack(const nest_conv2d_desc *d, const float *w, const fl
 typedef struct small_job {
   const nest_conv2d_desc *d;
   small_layout l;
-  const float *src, *packed_w, *bias, *residual, *x; /* x, residual, y: this image */
-  float *y, *padded;
+  const float *packed_w, *bias, *residual, *x; /* x, residual, y: this image */
+  float *y;
   const int64_t *off, *base;
   int64_t groups, chunks, groups_per_chunk;
+  nest_rt_thread_set padded; /* the threads that have padded this image into their scratch */
 } small_job;
 
-static void pad_unit(void *ctx, int64_t u, void *scratch) {
-  const small_job *j = (const small_job *)ctx;
-  const nest_conv2d_desc *d = j->d;
-  const int64_t c0 = u * 16, c1 = c0 + 16 < d->C ? c0 + 16 : d->C;
-  (void)scratch;
-  nest_rt_pad_channels(d, j->x, j->padded, j->l.Hp, j->l.Wp, c0, c1);
+/* What the taps read: the input, or the thread's padded copy of it, made before its first unit. */
+static const float *unit_source(small_job *j, void *scratch) {
+  if (!needs_padding(j->d)) return j->x;
+  float *padded = (float *)((char *)scratch + j->l.pad_off);
+  if (nest_rt_first_in_thread(&j->padded, scratch))
+    nest_rt_pad_channels(j->d, j->x, padded, j->l.Hp, j->l.Wp, 0, j->d->C);
+  return padded;
 }
 
 /* Pixel group g of panel pn over reduction steps [k0, k1): SMALL_PX x 64 sums, started from the
  * bias (k0 == 0) or from acc, left in acc; the planned lines of pf are fetched meanwhile, one per
  * step (nest_rt_prefetch_plan). */
-static void small_tile(const small_job *j, int64_t pn, int64_t g, int64_t k0, int64_t k1, float *acc, nest_rt_pf *pf) {
+static void small_tile(const small_job *j, const float *src, int64_t pn, int64_t g, int64_t k0, int64_t k1, float *acc,
+                       nest_rt_pf *pf) {
   const char *pf_p = pf->p;
   const int64_t pf_lines = pf->lines;
   const int64_t kg = j->l.kg;
   const float *bp[SMALL_PX];
-  for (int x = 0; x < SMALL_PX; ++x) bp[x] = j->src + j->base[g * SMALL_PX + x];
+  for (int x = 0; x < SMALL_PX; ++x) bp[x] = src + j->base[g * SMALL_PX + x];
   float *a = acc + g * SMALL_PX * SMALL_MC;
   nest_vf s[SMALL_PX][SMALL_NV];
   for (int x = 0; x < SMALL_PX; ++x)
@@ -141,26 +148,28 @@ static void small_tile(const small_job *j, int64_t pn, int64_t g, int64_t k0, in
 
 /* Unit u: panel u / chunks, pixel groups of chunk u % chunks. */
 static void small_unit(void *ctx, int64_t u, void *scratch) {
-  const small_job *j = (const small_job *)ctx;
+  small_job *j = (small_job *)ctx;
   const nest_conv2d_desc *d = j->d;
   const int64_t P = d->OH * d->OW, kg = j->l.kg, pn = u / j->chunks;
   const int64_t g0 = u % j->chunks * j->groups_per_chunk;
   const int64_t g1 = g0 + j->groups_per_chunk < j->groups ? g0 + j->groups_per_chunk : j->groups;
   float *acc = (float *)((char *)scratch + j->l.acc_off);
+  const float *src = unit_source(j, scratch);
   nest_rt_pf pf = {0, 0};
   for (int64_t k0 = 0, kb = nest_rt_kblock(kg); k0 < kg; k0 += kb) {
     const int64_t k1 = k0 + kb < kg ? k0 + kb : kg, next = k1 < kg ? (kg - k1 < kb ? kg - k1 : kb) : 0;
-    /* the next K-block's input planes too: half of them another core wrote (ResNet-50's 512-channel
-     * 3x3 stride-2 conv, 2 threads: 0.95 -> 0.80 ms) */
+    /* the next K-block's input planes too: an input without padding is half the other core's (and
+     * when the threads shared one padded copy, this took ResNet-50's 512-channel 3x3 stride-2 conv
+     * on 2 threads from 0.95 to 0.80 ms) */
     if (next) {
       const int64_t taps = d->KH * d->KW, plane = j->l.Hp * j->l.Wp, c0 = k1 / taps, c1 = (k1 + next - 1) / taps + 1;
-      nest_rt_prefetch_range(j->src + c0 * plane, (c1 - c0) * plane * (int64_t)sizeof(float));
+      nest_rt_prefetch_range(src + c0 * plane, (c1 - c0) * plane * (int64_t)sizeof(float));
     }
     /* the next K-block's weights stream in while the pixel groups sweep this one */
     for (int64_t g = g0; g < g1; ++g) {
       nest_rt_prefetch_plan(&pf, j->packed_w + (pn * kg + k1) * SMALL_MC, next * SMALL_MC * (int64_t)sizeof(float),
                             g - g0, g1 - g0);
-      small_tile(j, pn, g, k0, k1, acc, &pf);
+      small_tile(j, src, pn, g, k0, k1, acc, &pf);
     }
   }
   nest_rt_conv_store_panel(d, acc, pn, g0 * SMALL_PX, g1 * SMALL_PX < P ? g1 * SMALL_PX : P, j->residual, j->y);
@@ -177,7 +186,6 @@ void nest_rt_conv_small_f32(const nest_conv2d_desc *d, const float *x, const flo
   int64_t *off = (int64_t *)(s + j.l.off_off), *base = (int64_t *)(s + j.l.base_off);
   j.off = off;
   j.base = base;
-  j.padded = (float *)(s + j.l.pad_off);
   const int64_t P = d->OH * d->OW, Wp = j.l.Wp, plane = j.l.Hp * Wp;
   for (int64_t c = 0, k = 0; c < d->C; ++c)
     for (int64_t kh = 0; kh < d->KH; ++kh)
@@ -198,11 +206,7 @@ void nest_rt_conv_small_f32(const nest_conv2d_desc *d, const float *x, const flo
     j.x = x + n * d->C * d->H * d->W;
     j.y = y + n * d->M * P;
     j.residual = residual ? residual + n * d->M * P : NULL;
-    j.src = j.x;
-    if (needs_padding(d)) {
-      nest_rt_parallel(nest_rt_ceil_div(d->C, 16), pad_unit, &j, 0, 0);
-      j.src = j.padded;
-    }
+    nest_rt_thread_set_clear(&j.padded);
     nest_rt_parallel(j.l.panels * j.chunks, small_unit, &j, scratch, j.l.off_off);
   }
 }

@@ -128,9 +128,7 @@ typedef struct wino_job {
   float *y, *padded;
   int64_t rows_per_chunk; /* output channels per unit (all of them with many blocks) */
   int64_t blk;            /* few blocks: the block being computed */
-  /* few blocks: the scratch of each thread that has transformed block blk (own_v_unit) */
-  void *transformed[NEST_RT_MAX_THREADS];
-  int transformed_count;
+  nest_rt_thread_set transformed; /* few blocks: the threads that have transformed block blk */
 } wino_job;
 
 /* The zeros after the padded planes (wino_plan) that the last tile row's vectors read. */
@@ -353,13 +351,6 @@ static void block_unit(void *ctx, int64_t u, void *scratch) {
  * transform is repeated on every thread, but no thread reads a V that another core wrote: on the
  * 2-core machine this was tuned on, each such line cost a round trip of up to 550 ns, and a shared
  * V (ResNet-50's 14x14 layers: 1 MB, half of it from the other core) made those layers scale 1.3x. */
-static int transformed_here(const wino_job *j, const void *scratch) {
-  const int n = __atomic_load_n(&j->transformed_count, __ATOMIC_ACQUIRE);
-  for (int i = 0; i < n; ++i)
-    if (__atomic_load_n(&j->transformed[i], __ATOMIC_RELAXED) == scratch) return 1;
-  return 0;
-}
-
 static void own_v_unit(void *ctx, int64_t u, void *scratch) {
   wino_job *j = (wino_job *)ctx;
   char *s = (char *)scratch;
@@ -367,14 +358,11 @@ static void own_v_unit(void *ctx, int64_t u, void *scratch) {
   const int64_t c0 = u * j->rows_per_chunk, c1 = c0 + j->rows_per_chunk < j->d->M ? c0 + j->rows_per_chunk : j->d->M;
   int64_t t0, t1;
   block_tiles(&j->l, j->blk, &t0, &t1);
-  if (!transformed_here(j, scratch)) {
+  if (nest_rt_first_in_thread(&j->transformed, scratch)) {
     float *padded = (float *)(s + j->l.own_pad_off);
     nest_rt_pad_channels(j->d, j->x, padded, j->l.PH, j->l.PW, 0, j->d->C);
     clear_pad_slack(j, padded);
     input_transform(j, padded, t0, t1, 0, j->d->C, V, (float *)(s + j->l.stage_off));
-    /* only this thread ever stores its scratch pointer, in the slot it reserves */
-    const int slot = __atomic_fetch_add(&j->transformed_count, 1, __ATOMIC_ACQ_REL);
-    __atomic_store_n(&j->transformed[slot], scratch, __ATOMIC_RELAXED);
   }
   gemms_and_output(j, t0, t1, c0, c1, V, (float *)(s + j->l.m_off));
 }
@@ -406,8 +394,7 @@ void nest_rt_conv_winograd_f32(const nest_conv2d_desc *d, const float *x, const 
     if (whole > 0) nest_rt_parallel(nest_rt_ceil_div(d->C, 8), pad_unit, &j, 0, 0);
     nest_rt_parallel(whole, block_unit, &j, scratch, j.l.per_thread);
     for (j.blk = whole; j.blk < blocks; ++j.blk) {
-      for (int i = 0; i < NEST_RT_MAX_THREADS; ++i) j.transformed[i] = NULL;
-      j.transformed_count = 0;
+      nest_rt_thread_set_clear(&j.transformed);
       nest_rt_parallel(chunks, own_v_unit, &j, scratch, j.l.per_thread_own_pad);
     }
   }

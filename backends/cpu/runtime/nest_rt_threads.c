@@ -171,6 +171,22 @@ int nest_set_threads(int threads, size_t scratch_bytes) {
 
 int nest_get_threads(void) { return g_pool.threads; }
 
+void nest_rt_thread_set_clear(nest_rt_thread_set *set) {
+  /* a slot is taken before its pointer is stored, so a stale pointer must not be left in it */
+  for (int i = 0; i < g_pool.threads; ++i) set->member[i] = NULL;
+  set->count = 0;
+}
+
+int nest_rt_first_in_thread(nest_rt_thread_set *set, void *scratch) {
+  const int n = __atomic_load_n(&set->count, __ATOMIC_ACQUIRE);
+  for (int i = 0; i < n; ++i)
+    if (__atomic_load_n(&set->member[i], __ATOMIC_RELAXED) == scratch) return 0;
+  /* only this thread ever stores its scratch pointer, in the slot it reserves */
+  const int slot = __atomic_fetch_add(&set->count, 1, __ATOMIC_ACQ_REL);
+  __atomic_store_n(&set->member[slot], scratch, __ATOMIC_RELAXED);
+  return 1;
+}
+
 int64_t nest_rt_steps_per_unit(int64_t n, int64_t min_steps) {
   const int64_t want = (int64_t)g_pool.threads * 4;
   int64_t steps = (n + want - 1) / want;

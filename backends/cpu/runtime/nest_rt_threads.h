@@ -36,4 +36,15 @@ static inline int64_t nest_rt_ceil_div(int64_t a, int64_t b) { return (a + b - 1
 
 int64_t nest_rt_steps_per_unit(int64_t n, int64_t min_steps);
 
+/* The threads that have done some once-per-call work of their own in a parallel call (padding or
+ * transforming a shared input into their scratch), each known by its scratch buffer. Clear it
+ * before the call; in a unit, nest_rt_first_in_thread returns 1 the first time the thread asks. */
+typedef struct nest_rt_thread_set {
+  void *member[NEST_RT_MAX_THREADS];
+  int count;
+} nest_rt_thread_set;
+
+void nest_rt_thread_set_clear(nest_rt_thread_set *set);
+int nest_rt_first_in_thread(nest_rt_thread_set *set, void *scratch);
+
 #endif /* NEST_RT_THREADS_H */
