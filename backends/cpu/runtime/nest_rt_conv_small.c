@@ -16,7 +16,7 @@
  * summed in the same order whoever computes it. A padded input is copied by each thread into its
  * own scratch before its first unit: every unit reads all channels, and a shared copy made by
  * channels left half of each thread's reads to lines the other core wrote (on 2 threads, ResNet-50's
- * 3x3 stride-2 convs onto 14x14 and 7x7 ran 0.05-0.08 ms slower each; docs/cpu-runtime.md). */
+ * 3x3 stride-2 convs onto 14x14 and 7x7 ran about 0.065 and 0.035 ms slower; docs/cpu-runtime.md). */
 #include "nest_rt_conv_internal.h"
 #include "nest_rt_gemm_internal.h"
 #include "nest_rt_threads.h"
