@@ -734,7 +734,7 @@ class CodeGen {
     h += "#define " + up + "_NUM_INPUTS " + std::to_string(f_.inputs.size()) + "\n";
     h += "#define " + up + "_NUM_OUTPUTS " + std::to_string(f_.outputs.size()) + "\n";
     h += "#define " + up + "_NUM_LAYERS " + std::to_string(layerCount_) + "\n";
-    h += "/* Scratch each worker thread gets: the largest scratch buffer of any kernel. */\n";
+    h += "/* Scratch the thread pool gives each thread: the largest scratch buffer of any kernel. */\n";
     h += "#define " + up + "_THREAD_SCRATCH_SIZE " + std::to_string(largestScratch()) + "u\n\n";
     h += "extern const nest_bundle_tensor " + m_.name + "_inputs[];\n";
     h += "extern const nest_bundle_tensor " + m_.name + "_outputs[];\n\n";

@@ -19,9 +19,10 @@ extern "C" {
  * The conv, gemm and pooling kernels (float and int8) spread their work over a process-wide pool
  * of `threads` threads, the calling one included; 1 (the default) runs everything on the caller
  * and starts nothing. Work is split over output tiles with the same arithmetic per tile, so
- * results are bit-identical for every thread count. scratch_bytes: the scratch each worker gets
- * (a bundle passes its <NAME>_THREAD_SCRATCH_SIZE; a kernel needing more runs on the caller
- * only). Call it while no model runs. Returns 0, or -1 when threads is outside [1, 256] or a
+ * results are bit-identical for every thread count. scratch_bytes: the scratch the pool gives
+ * each thread, the calling one included, for its units (a bundle passes its
+ * <NAME>_THREAD_SCRATCH_SIZE; a kernel needing more runs on the caller only, in the scratch it
+ * was given). Call it while no model runs. Returns 0, or -1 when threads is outside [1, 256] or a
  * thread could not be started (then the pool is back to 1 thread). The workers stop when the
  * program exits or the library holding the runtime is unloaded. */
 int nest_set_threads(int threads, size_t scratch_bytes);
