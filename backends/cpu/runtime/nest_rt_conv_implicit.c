@@ -42,7 +42,7 @@ typedef struct s1_layout {
   int64_t bcols;     /* wide positions per block, a multiple of NEST_RT_NR_MAX */
   /* scratch sections (bytes): the shared tables, then the caller's ctile, then the padded copy,
    * which a banded call leaves to the caller's band (see banded_scratch) */
-  size_t off_off, tile_off, bias_off, ctile_off, pad_off, total;
+  size_t off_off, map_off, tile_off, bias_off, ctile_off, pad_off, total;
 } s1_layout;
 
 #ifndef NEST_RT_S1_SMALL_WEIGHTS
@@ -108,6 +108,8 @@ static s1_layout s1_plan(const nest_conv2d_desc *d) {
   size_t at = 0;
   l.off_off = at;
   at += NEST_RT_ALIGN_UP((size_t)kg * sizeof(int64_t), 64);
+  l.map_off = at;
+  if (!direct_out(d, &l)) at += NEST_RT_ALIGN_UP((size_t)nest_rt_ceil_div(l.Q, 16) * sizeof(nest_rt_wide_map), 64);
   l.tile_off = at;
   at += (size_t)kg * NEST_RT_NR_MAX * sizeof(float);
   l.bias_off = at;
@@ -147,6 +149,18 @@ static void pad_rows(const nest_conv2d_desc *d, const s1_layout *l, const float 
             continue;
           }
           const float *row = src + h * d->W + sw * j0 + b - d->pad_left;
+#if defined(__AVX512F__)
+          if (sw == 1) { /* a masked load per vector, zeros included: no per-float edges */
+            for (int64_t j = 0; j < l->Wq; j += 16) {
+              const int64_t lo = j0 > j ? j0 - j : 0, hi = j1 - j < 16 ? j1 - j : 16; /* lanes [lo, hi) read */
+              const __mmask16 m = hi > lo ? (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u)) : 0;
+              const __m512 v = _mm512_maskz_loadu_ps(m, row + (j - j0));
+              if (j + 16 <= l->Wq) _mm512_storeu_ps(p + j, v);
+              else _mm512_mask_storeu_ps(p + j, (__mmask16)((1u << (l->Wq - j)) - 1u), v);
+            }
+            continue;
+          }
+#endif
           const int64_t readable = x_end - row; /* input floats from row on */
           for (int64_t j = 0; j < j0; ++j) p[j] = 0.0f;
           int64_t j = j0;
@@ -189,6 +203,7 @@ typedef struct s1_job {
                         * (added in the copy) */
   float *yg, *padded;
   const int64_t *off;
+  const nest_rt_wide_map *map; /* not direct: the real outputs stored from registers (NULL: copied out) */
   int64_t q_last, w_last, src_size, blocks, chunks, panels_per_chunk, pad_steps;
   int64_t spans;       /* the plane's wide positions in NEST_RT_NR_MAX spans, dealt evenly to the blocks */
   int64_t block_tiles; /* micro-kernel tiles in the first block */
@@ -326,6 +341,12 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
           nest_rt_gemm_tile_res(kc, a, b, NEST_RT_NR, boff, j->yg + ip * NEST_RT_MR * P + q0, P, rows, cols, pc == 0,
                                 pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, 0,
                                 j->rg ? j->rg + ip * NEST_RT_MR * P + q0 : 0, P, &d->act, &pf);
+#if defined(NEST_RT_HAVE_WIDE_TILE)
+        else if (j->map)
+          nest_rt_gemm_tile_wide(kc, a, b, NEST_RT_NR, boff, ctile + ip * NEST_RT_MR * l->bcols + (q0 - b0), l->bcols,
+                                 j->yg + ip * NEST_RT_MR * P, P, j->map + q0 / 16, rows, cols, pc == 0, pc + kc >= kg,
+                                 j->bias_p + ip * NEST_RT_MR, &d->act, &pf);
+#endif
         else
           nest_rt_gemm_tile(kc, a, b, NEST_RT_NR, boff, ctile + ip * NEST_RT_MR * l->bcols + (q0 - b0), l->bcols,
                             NEST_RT_MR, width, pc == 0, pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, 0, &j->kernel_act,
@@ -334,7 +355,7 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
     }
   }
   const int64_t m0 = ip0 * NEST_RT_MR, m1 = ip1 * NEST_RT_MR < mg ? ip1 * NEST_RT_MR : mg;
-  if (direct) return;
+  if (direct || j->map) return;
   const int64_t cols = bend - b0;
   /* The block's real output pixels, channel by channel: runs of one output row each, together one
    * stretch of the plane from its first pixel to its last, which is fetched for writing a channel ahead. */
@@ -360,6 +381,24 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
     }
   }
 }
+
+#if defined(NEST_RT_HAVE_WIDE_TILE)
+/* The map of every vector of 16 wide positions (nest_rt_wide_map). */
+static void fill_wide_map(const nest_conv2d_desc *d, const s1_layout *l, nest_rt_wide_map *map) {
+  int64_t oh = 0, ow = 0; /* of wide position q */
+  for (int64_t v = 0, q = 0; q < l->Q; ++v) {
+    map[v].lanes = 0;
+    map[v].pixel = 0;
+    for (int i = 0; i < 16; ++i, ++q) {
+      if (q < l->Q && ow < d->OW) {
+        if (!map[v].lanes) map[v].pixel = (int32_t)(oh * d->OW + ow);
+        map[v].lanes |= 1u << i;
+      }
+      if (++ow == l->Wq) ow = 0, ++oh;
+    }
+  }
+}
+#endif
 
 /* Points j at group g of its image, with the padded source, tail tile and bias in the given scratch
  * sections, and fills the bias. */
@@ -443,6 +482,14 @@ void nest_rt_conv_implicit_f32(const nest_conv2d_desc *d, const float *x, const 
   j.kernel_act = d->act;
   if (residual) j.kernel_act.kind = NEST_ACT_NONE;
   const int64_t off_max = fill_tap_offsets(d, Wq, plane, off);
+  j.map = 0;
+#if defined(NEST_RT_HAVE_WIDE_TILE)
+  if (!direct_out(d, l) && !residual && (d->act.kind == NEST_ACT_NONE || nest_rt_act_in_registers(&d->act))) {
+    nest_rt_wide_map *map = (nest_rt_wide_map *)(s + l->map_off);
+    fill_wide_map(d, l, map);
+    j.map = map;
+  }
+#endif
   j.src_size = cg * sh * sw * plane;
   /* with at least 4 groups per thread, the groups are the units (group_unit) and each is computed
    * whole; otherwise one group at a time, its blocks and panels split over the threads */

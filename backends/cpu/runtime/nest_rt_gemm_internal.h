@@ -104,6 +104,30 @@ void nest_rt_gemm_col(int64_t kc, const float *a_panel, const float *b, int64_t 
                       int64_t ldc, int64_t rows, int first, int last, const float *bias, const float *res, int64_t ldr,
                       const nest_act *act);
 
+/* An implicit-GEMM conv computes "wide" output positions q = oh * Wq + ow over padded rows of Wq >= OW
+ * columns; the positions with ow >= OW are not outputs. Removing them leaves the output plane in
+ * order, so the real lanes of a vector of 16 positions are consecutive pixels of the output.
+ * nest_rt_wide_map describes the vector of positions [16 v, 16 v + 16): which lanes are real, and the
+ * output pixel of the first of them. */
+typedef struct nest_rt_wide_map {
+  uint32_t lanes; /* bit i: position 16 v + i is an output pixel */
+  int32_t pixel;  /* its output pixel (when lanes != 0) */
+} nest_rt_wide_map;
+
+#if defined(__AVX512F__)
+#define NEST_RT_HAVE_WIDE_TILE 1
+
+/* nest_rt_gemm_tile for wide positions [q0, q0 + cols), q0 a multiple of 16, without a residual:
+ * the sums start from bias (first) or from the wide tile `part` (pitch ldp, the earlier K-blocks);
+ * with last, the act (none, Relu or Clip) is applied and each row's real pixels are stored straight
+ * into its output plane y + r * P, through map[q0 / 16 ...]; without, the sums go back to `part`.
+ * So a conv on a padded plane needs no wide output tile copied out pixel by pixel afterwards. */
+void nest_rt_gemm_tile_wide(int64_t kc, const float *a_panel, const float *b, int64_t ldb, const int64_t *boff,
+                            float *part, int64_t ldp, float *y, int64_t P, const nest_rt_wide_map *map,
+                            int64_t rows, int64_t cols, int first, int last, const float *bias,
+                            const nest_act *act, nest_rt_pf *pf);
+#endif
+
 /* Relu and Clip run inside a kernel on registers; the rest afterwards on the stored tile. */
 static inline int nest_rt_act_in_registers(const nest_act *act) {
   return act && (act->kind == NEST_ACT_RELU || act->kind == NEST_ACT_CLIP);

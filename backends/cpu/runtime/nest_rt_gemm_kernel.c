@@ -209,3 +209,81 @@ void nest_rt_gemm_col(int64_t kc, const float *a_panel, const float *b, int64_t 
     if (last && act) nest_act_apply_f32(act, c + r * ldc, 1);
   }
 }
+
+#if defined(NEST_RT_HAVE_WIDE_TILE)
+/* ROWS rows (4 or 8: a panel of a grouped conv with 4 output channels per group computes only
+ * those) x NV vectors; OFF: B rows at b + boff[k], else at b + k * ldb (a copied tail tile). */
+static inline __attribute__((always_inline)) void wide_tile(const int ROWS, const int NV, const int OFF, int64_t kc,
+                                                            const float *a, const float *b, int64_t ldb,
+                                                            const int64_t *boff, float *part, int64_t ldp, float *y,
+                                                            int64_t P, const nest_rt_wide_map *map, int64_t rows,
+                                                            int first, int last, const float *bias,
+                                                            const nest_act *act, nest_rt_pf *pf) {
+  __m512 acc[8][3];
+  const char *pf_p = pf ? pf->p : 0;
+  const int64_t pf_lines = pf ? pf->lines : 0;
+  for (int r = 0; r < ROWS; ++r)
+    for (int j = 0; j < NV; ++j)
+      acc[r][j] = first ? _mm512_set1_ps(bias[r]) : _mm512_loadu_ps(part + r * ldp + j * 16);
+  for (int64_t k = 0; k < kc; ++k) {
+    nest_rt_prefetch_step(pf_p, pf_lines, k);
+    const float *bk = OFF ? b + boff[k] : b + k * ldb;
+    __m512 bv[3];
+    for (int j = 0; j < NV; ++j) bv[j] = _mm512_loadu_ps(bk + j * 16);
+    for (int r = 0; r < ROWS; ++r) {
+      const __m512 av = _mm512_set1_ps(a[r]);
+      for (int j = 0; j < NV; ++j) acc[r][j] = _mm512_fmadd_ps(av, bv[j], acc[r][j]);
+    }
+    a += NEST_RT_MR;
+  }
+  if (pf) nest_rt_prefetch_done(pf, kc);
+  if (!last) {
+    for (int r = 0; r < ROWS; ++r)
+      for (int j = 0; j < NV; ++j) _mm512_storeu_ps(part + r * ldp + j * 16, acc[r][j]);
+    return;
+  }
+  if (nest_rt_act_in_registers(act)) {
+    const __m512 lo = _mm512_set1_ps(act->kind == NEST_ACT_RELU ? 0.0f : act->params[0]);
+    const __m512 hi = _mm512_set1_ps(act->kind == NEST_ACT_CLIP ? act->params[1] : 0.0f);
+    for (int r = 0; r < ROWS; ++r)
+      for (int j = 0; j < NV; ++j) {
+        acc[r][j] = _mm512_max_ps(acc[r][j], lo);
+        if (act->kind == NEST_ACT_CLIP) acc[r][j] = _mm512_min_ps(acc[r][j], hi);
+      }
+  }
+  for (int j = 0; j < NV; ++j) {
+    const __mmask16 lanes = (__mmask16)map[j].lanes;
+    if (!lanes) continue;
+    const __mmask16 packed = (__mmask16)((1u << __builtin_popcount(lanes)) - 1u);
+    float *dst = y + map[j].pixel;
+    for (int r = 0; r < ROWS; ++r)
+      if (r < rows) _mm512_mask_storeu_ps(dst + r * P, packed, _mm512_maskz_compress_ps(lanes, acc[r][j]));
+  }
+}
+
+#define WIDE_TILE_CASE(R, V, O)                                                                              \
+  wide_tile(R, V, O, kc, a_panel, b, ldb, boff, part, ldp, y, P, map, rows, first, last, bias, act, pf); \
+  return
+
+void nest_rt_gemm_tile_wide(int64_t kc, const float *a_panel, const float *b, int64_t ldb, const int64_t *boff,
+                            float *part, int64_t ldp, float *y, int64_t P, const nest_rt_wide_map *map,
+                            int64_t rows, int64_t cols, int first, int last, const float *bias,
+                            const nest_act *act, nest_rt_pf *pf) {
+  const int nv = (int)((cols + 15) / 16), code = (rows <= 4 ? 0 : 6) + (nv - 1) * 2 + (boff ? 1 : 0);
+  switch (code) {
+    case 0: WIDE_TILE_CASE(4, 1, 0);
+    case 1: WIDE_TILE_CASE(4, 1, 1);
+    case 2: WIDE_TILE_CASE(4, 2, 0);
+    case 3: WIDE_TILE_CASE(4, 2, 1);
+    case 4: WIDE_TILE_CASE(4, 3, 0);
+    case 5: WIDE_TILE_CASE(4, 3, 1);
+    case 6: WIDE_TILE_CASE(8, 1, 0);
+    case 7: WIDE_TILE_CASE(8, 1, 1);
+    case 8: WIDE_TILE_CASE(8, 2, 0);
+    case 9: WIDE_TILE_CASE(8, 2, 1);
+    case 10: WIDE_TILE_CASE(8, 3, 0);
+    default: WIDE_TILE_CASE(8, 3, 1);
+  }
+}
+#undef WIDE_TILE_CASE
+#endif
