@@ -712,6 +712,13 @@ int main(void) {
   test_conv(1, 64, 15, 15, 32, 3, 3, 2, 1, 1, 1, 1, 1, 8, NEST_ACT_CLIP, 1, 0); /* stride 2, phase copies */
   test_conv(1, 32, 10, 10, 16, 3, 3, 1, 1, 0, 0, 0, 0, 8, NEST_ACT_NONE, 0, 0); /* no copy: tail tiles only */
   test_conv_residual(2, 48, 7, 7, 48, 3, 1, 1, 12, NEST_ACT_RELU);
+  /* real outputs stored from registers through the wide-position map (AVX-512): 4 channels per
+   * group (4-row tiles); 12 per group on 32 (a whole panel and a 4-row one, 3 K-blocks of partial
+   * sums); a 7x7 plane (rows of 9 wide positions); an activation applied after the store instead */
+  test_conv(1, 128, 20, 20, 128, 3, 3, 1, 1, 1, 1, 1, 1, 32, NEST_ACT_RELU, 1, 0);
+  test_conv(1, 64, 13, 11, 24, 3, 3, 1, 1, 1, 1, 1, 1, 2, NEST_ACT_CLIP, 1, 1);
+  test_conv(2, 256, 7, 7, 256, 3, 3, 1, 1, 1, 1, 1, 1, 8, NEST_ACT_NONE, 1, 0);
+  test_conv(1, 64, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1, 16, NEST_ACT_LEAKY_RELU, 1, 0);
   /* 1x1 planes with 1 or 2 pixels past their whole tiles: single columns (nest_rt_gemm_col) */
   test_conv(1, 300, 7, 14, 20, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_CLIP, 1, 1); /* 98 = 2 x 48 + 2 */
   test_conv(2, 7, 5, 10, 9, 1, 1, 1, 1, 0, 0, 0, 0, 1, NEST_ACT_RELU, 0, 0);    /* 50 = 48 + 2, odd K */
