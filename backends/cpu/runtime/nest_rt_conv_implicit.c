@@ -109,7 +109,8 @@ static s1_layout s1_plan(const nest_conv2d_desc *d) {
   l.off_off = at;
   at += NEST_RT_ALIGN_UP((size_t)kg * sizeof(int64_t), 64);
   l.map_off = at;
-  if (!direct_out(d, &l)) at += NEST_RT_ALIGN_UP((size_t)nest_rt_ceil_div(l.Q, 16) * sizeof(nest_rt_wide_map), 64);
+  if (!direct_out(d, &l))
+    at += NEST_RT_ALIGN_UP((size_t)nest_rt_ceil_div(l.Q, NEST_RT_WIDE_VEC) * sizeof(nest_rt_wide_map), 64);
   l.tile_off = at;
   at += (size_t)kg * NEST_RT_NR_MAX * sizeof(float);
   l.bias_off = at;
@@ -344,8 +345,8 @@ static void s1_unit(void *ctx, int64_t u, void *scratch) {
 #if defined(NEST_RT_HAVE_WIDE_TILE)
         else if (j->map)
           nest_rt_gemm_tile_wide(kc, a, b, NEST_RT_NR, boff, ctile + ip * NEST_RT_MR * l->bcols + (q0 - b0), l->bcols,
-                                 j->yg + ip * NEST_RT_MR * P, P, j->map + q0 / 16, rows, cols, pc == 0, pc + kc >= kg,
-                                 j->bias_p + ip * NEST_RT_MR, &d->act, &pf);
+                                 j->yg + ip * NEST_RT_MR * P, P, j->map + q0 / NEST_RT_WIDE_VEC, rows, cols, pc == 0,
+                                 pc + kc >= kg, j->bias_p + ip * NEST_RT_MR, &d->act, &pf);
 #endif
         else
           nest_rt_gemm_tile(kc, a, b, NEST_RT_NR, boff, ctile + ip * NEST_RT_MR * l->bcols + (q0 - b0), l->bcols,
@@ -389,7 +390,7 @@ static void fill_wide_map(const nest_conv2d_desc *d, const s1_layout *l, nest_rt
   for (int64_t v = 0, q = 0; q < l->Q; ++v) {
     map[v].lanes = 0;
     map[v].pixel = 0;
-    for (int i = 0; i < 16; ++i, ++q) {
+    for (int i = 0; i < NEST_RT_WIDE_VEC; ++i, ++q) {
       if (q < l->Q && ow < d->OW) {
         if (!map[v].lanes) map[v].pixel = (int32_t)(oh * d->OW + ow);
         map[v].lanes |= 1u << i;

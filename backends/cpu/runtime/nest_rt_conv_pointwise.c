@@ -149,8 +149,8 @@ void nest_rt_conv_store_panel(const nest_conv2d_desc *d, const float *acc, int64
   int64_t m0 = 0;
 #if defined(__AVX512F__)
   const int in_regs = nest_rt_act_in_registers(&d->act), prefetch_stores = nest_get_threads() > 1;
-  const __m512 lo = _mm512_set1_ps(d->act.kind == NEST_ACT_RELU ? 0.0f : d->act.params[0]);
-  const __m512 hi = _mm512_set1_ps(d->act.kind == NEST_ACT_CLIP ? d->act.params[1] : 0.0f);
+  const __m512 lo = _mm512_set1_ps(nest_rt_act_lo(&d->act));
+  const __m512 hi = _mm512_set1_ps(nest_rt_act_hi(&d->act));
   for (; m0 < mc; m0 += 16)
     for (int64_t p = p0; p < p1; p += 16) {
       const int64_t n = p1 - p < 16 ? p1 - p : 16;

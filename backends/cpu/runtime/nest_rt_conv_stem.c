@@ -70,8 +70,8 @@ typedef struct stem_job {
       a += NEST_RT_MR;                                                                                     \
     }                                                                                                      \
     const int in_regs = !res && nest_rt_act_in_registers(act);                                             \
-    const nest_vf lo = nest_vset1(act->kind == NEST_ACT_RELU ? 0.0f : act->params[0]);                    \
-    const nest_vf hi = nest_vset1(act->kind == NEST_ACT_CLIP ? act->params[1] : 0.0f);                     \
+    const nest_vf lo = nest_vset1(nest_rt_act_lo(act));                                                     \
+    const nest_vf hi = nest_vset1(nest_rt_act_hi(act));                                                     \
     if (in_regs && rows == NEST_UK_ROWS && cols == NV * NEST_VL) { /* whole tiles: no branch per store */  \
       if (act->kind == NEST_ACT_RELU)                                                                      \
         _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r)                                    \

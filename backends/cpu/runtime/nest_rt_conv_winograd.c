@@ -250,8 +250,8 @@ static void output_transform(const wino_job *j, int64_t t0, int64_t t1, const fl
   const int64_t B = l->pitch, OW = d->OW, P = d->OH * d->OW;
   const int in_registers = !j->residual && (d->act.kind == NEST_ACT_RELU || d->act.kind == NEST_ACT_CLIP);
   const int clip = d->act.kind == NEST_ACT_CLIP, prefetch_stores = nest_get_threads() > 1;
-  const nest_vf lo = nest_vset1(d->act.kind == NEST_ACT_RELU ? 0.0f : d->act.params[0]);
-  const nest_vf hi = nest_vset1(clip ? d->act.params[1] : 0.0f);
+  const nest_vf lo = nest_vset1(nest_rt_act_lo(&d->act));
+  const nest_vf hi = nest_vset1(nest_rt_act_hi(&d->act));
   out_piece pieces[2 * NEST_RT_NR_MAX + NEST_RT_VL_MAX]; /* a piece per tile at most */
   const int64_t npieces = block_pieces(l, d, t0, t1, pieces);
   for (int64_t m = m0; m < m1; ++m) {

@@ -109,6 +109,7 @@ void nest_rt_gemm_col(int64_t kc, const float *a_panel, const float *b, int64_t 
  * order, so the real lanes of a vector of 16 positions are consecutive pixels of the output.
  * nest_rt_wide_map describes the vector of positions [16 v, 16 v + 16): which lanes are real, and the
  * output pixel of the first of them. */
+#define NEST_RT_WIDE_VEC 16 /* positions per map entry (the AVX-512 vector), on every target */
 typedef struct nest_rt_wide_map {
   uint32_t lanes; /* bit i: position 16 v + i is an output pixel */
   int32_t pixel;  /* its output pixel (when lanes != 0) */
@@ -132,6 +133,11 @@ void nest_rt_gemm_tile_wide(int64_t kc, const float *a_panel, const float *b, in
 static inline int nest_rt_act_in_registers(const nest_act *act) {
   return act && (act->kind == NEST_ACT_RELU || act->kind == NEST_ACT_CLIP);
 }
+
+/* The bounds such an activation clamps to: Relu max(x, 0); Clip min(max(x, params[0]), params[1])
+ * (the upper bound is Clip's only). */
+static inline float nest_rt_act_lo(const nest_act *act) { return act->kind == NEST_ACT_RELU ? 0.0f : act->params[0]; }
+static inline float nest_rt_act_hi(const nest_act *act) { return act->kind == NEST_ACT_CLIP ? act->params[1] : 0.0f; }
 
 /* Rows of weight panel ip (of NEST_RT_MR rows each) that hold real rows of an m-row matrix. */
 static inline int64_t nest_rt_panel_rows(int64_t m, int64_t ip) {

@@ -103,8 +103,8 @@ void nest_rt_transpose8(const float *src, int64_t src_pitch, int64_t K, float *d
           _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) acc[r][j] =                               \
               nest_vadd(acc[r][j], nest_vload(res + r * ldr + j * NEST_VL));                             \
     if (last && nest_rt_act_in_registers(act)) {                                                         \
-      const nest_vf lo = nest_vset1(act->kind == NEST_ACT_RELU ? 0.0f : act->params[0]);                 \
-      const nest_vf hi = nest_vset1(act->kind == NEST_ACT_CLIP ? act->params[1] : 0.0f);                 \
+      const nest_vf lo = nest_vset1(nest_rt_act_lo(act));                                                  \
+      const nest_vf hi = nest_vset1(nest_rt_act_hi(act));                                                  \
       _Pragma("GCC unroll 16") for (int r = 0; r < NEST_UK_ROWS; ++r)                                    \
           _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) {                                         \
         acc[r][j] = nest_vmax(acc[r][j], lo);                                                            \
@@ -243,8 +243,8 @@ static inline __attribute__((always_inline)) void wide_tile(const int ROWS, cons
     return;
   }
   if (nest_rt_act_in_registers(act)) {
-    const __m512 lo = _mm512_set1_ps(act->kind == NEST_ACT_RELU ? 0.0f : act->params[0]);
-    const __m512 hi = _mm512_set1_ps(act->kind == NEST_ACT_CLIP ? act->params[1] : 0.0f);
+    const __m512 lo = _mm512_set1_ps(nest_rt_act_lo(act));
+    const __m512 hi = _mm512_set1_ps(nest_rt_act_hi(act));
     for (int r = 0; r < ROWS; ++r)
       for (int j = 0; j < NV; ++j) {
         acc[r][j] = _mm512_max_ps(acc[r][j], lo);
